@@ -1,0 +1,56 @@
+"""Who may do what in a review. Every view and API endpoint asks these helpers."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from coding.models import Assignment, Membership, Review, Role
+
+
+def review_roles(user, review: Review) -> set[str]:
+    """The roles a user holds in a review: a subset of {"lead", "coder", "adjudicator"}."""
+    if not user.is_authenticated:
+        return set()
+    cache = getattr(user, "_review_roles_cache", None)
+    if cache is None:
+        cache = user._review_roles_cache = {}
+    if review.pk not in cache:
+        cache[review.pk] = set(
+            Membership.objects.filter(review=review, user=user).values_list("role", flat=True)
+        )
+    return cache[review.pk]
+
+
+def is_lead(user, review: Review) -> bool:
+    return Role.LEAD in review_roles(user, review)
+
+
+def is_adjudicator(user, review: Review) -> bool:
+    return Role.ADJUDICATOR in review_roles(user, review)
+
+
+def is_member(user, review: Review) -> bool:
+    return bool(review_roles(user, review))
+
+
+def is_assigned(user, case) -> bool:
+    return user.is_authenticated and Assignment.objects.filter(case=case, coder=user).exists()
+
+
+def get_review_for_member(user, slug: str, *roles: str) -> Review:
+    """The review if the user holds one of `roles` in it (any role when none given), else 404.
+
+    404 rather than 403 so that outsiders cannot learn which unpublished reviews exist.
+    """
+    review = get_object_or_404(Review, slug=slug)
+    held = review_roles(user, review)
+    if not held or (roles and not held.intersection(roles)):
+        raise Http404("No such review")
+    return review
+
+
+def get_public_review(user, slug: str) -> Review:
+    """A review the public may see (published), or any review its members may see."""
+    review = get_object_or_404(Review, slug=slug)
+    if not review.is_published and not is_member(user, review):
+        raise Http404("No such review")
+    return review

@@ -1,0 +1,158 @@
+from django.contrib import admin
+
+from coding import models
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "is_published", "created_at"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "review", "created_at"]
+    list_filter = ["role", "review"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "review__title"]
+    autocomplete_fields = ["user"]
+
+
+class SectionInline(admin.TabularInline):
+    model = models.Section
+    extra = 0
+
+
+@admin.register(models.Codebook)
+class CodebookAdmin(admin.ModelAdmin):
+    list_display = ["title", "review", "version", "created_at"]
+    list_filter = ["review"]
+    search_fields = ["title", "review__title"]
+    inlines = [SectionInline]
+
+
+@admin.register(models.Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["title", "codebook", "order"]
+    list_filter = ["codebook__review", "codebook"]
+    search_fields = ["title"]
+
+
+class OptionInline(admin.TabularInline):
+    model = models.Option
+    extra = 1
+
+
+@admin.register(models.Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "kind", "required", "section", "order", "codebook"]
+    list_filter = ["kind", "required", "codebook__review", "codebook"]
+    search_fields = ["key", "label", "help_text"]
+    list_select_related = ["section", "codebook"]
+    inlines = [OptionInline]
+
+
+@admin.register(models.Option)
+class OptionAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "attribute", "order"]
+    list_filter = ["attribute__codebook__review", "attribute"]
+    search_fields = ["key", "label"]
+
+
+@admin.register(models.ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "country", "region", "year", "review"]
+    list_filter = ["review", "region", "country", "service_areas", "year"]
+    search_fields = ["number", "title", "country", "summary", "source"]
+    filter_horizontal = ["service_areas"]
+    readonly_fields = ["region", "created_at", "updated_at"]
+
+
+@admin.register(models.Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["case", "coder", "assigned_by", "assigned_at"]
+    list_filter = ["case__review", "coder"]
+    search_fields = ["case__number", "case__title", "coder__username"]
+    autocomplete_fields = ["case", "coder"]
+
+
+class CodedValueInline(admin.StackedInline):
+    model = models.CodedValue
+    extra = 0
+    filter_horizontal = ["options"]
+
+
+@admin.register(models.Coding)
+class CodingAdmin(admin.ModelAdmin):
+    list_display = ["case", "coder", "status", "version", "updated_at", "submitted_at"]
+    list_filter = ["status", "case__review", "coder"]
+    search_fields = ["case__number", "case__title", "coder__username"]
+    readonly_fields = ["created_at", "updated_at", "submitted_at", "version"]
+    inlines = [CodedValueInline]
+
+
+@admin.register(models.CodedValue)
+class CodedValueAdmin(admin.ModelAdmin):
+    list_display = ["attribute", "coding", "text", "number", "boolean"]
+    list_filter = ["attribute__codebook__review", "attribute"]
+    search_fields = ["coding__case__title", "evidence", "note", "text"]
+    filter_horizontal = ["options"]
+
+
+class ConsensusRevisionInline(admin.TabularInline):
+    model = models.ConsensusRevision
+    extra = 0
+    readonly_fields = ["changed_by", "changed_at", "method", "before", "after", "rationale"]
+    can_delete = False
+
+
+@admin.register(models.ConsensusValue)
+class ConsensusValueAdmin(admin.ModelAdmin):
+    list_display = ["case", "attribute", "method", "decided_by", "decided_at"]
+    list_filter = ["method", "case__review", "attribute"]
+    search_fields = ["case__number", "case__title", "rationale", "evidence"]
+    filter_horizontal = ["options"]
+    inlines = [ConsensusRevisionInline]
+
+
+@admin.register(models.Disagreement)
+class DisagreementAdmin(admin.ModelAdmin):
+    list_display = ["case", "attribute", "status", "detected_at", "resolved_at"]
+    list_filter = ["status", "case__review", "attribute"]
+    search_fields = ["case__number", "case__title"]
+
+
+@admin.register(models.ConsensusRevision)
+class ConsensusRevisionAdmin(admin.ModelAdmin):
+    list_display = ["consensus", "method", "changed_by", "changed_at"]
+    list_filter = ["method", "consensus__case__review"]
+    search_fields = ["rationale", "consensus__case__title"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id", "review"]
+    list_filter = ["action", "object_type", "review"]
+    search_fields = ["actor__username", "object_id", "action"]
+    readonly_fields = [f.name for f in models.AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from coding.importers import ImportFailed, cases_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a review's cases from CSV with the header "
+        "number,title,country,year,service_area,summary,source. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--review", required=True, help="Slug of the review.")
+        parser.add_argument(
+            "--create-review", action="store_true", help="Create the review if it does not exist."
+        )
+
+    def handle(self, *args, path, review, create_review, **options):
+        try:
+            result = cases_import(path=path, review_slug=review, create_review=create_review)
+        except ImportFailed as error:
+            raise CommandError(f"Nothing imported. {error}")
+        self.stdout.write(
+            f"Cases for {result.review.slug}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
+        )

@@ -1,0 +1,459 @@
+"""Data and invariants of a systematic review's case coding.
+
+The codebook is data (sections, attributes, options), versioned per review:
+a coding points at the codebook version it was made under, so a new version
+never orphans old codings. Coders' raw codings and the consensus are separate
+tables; adjudication writes consensus values and their revisions, never the
+raw codings.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from coding.regions import Region
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def for_member(self, user):
+        return self.filter(memberships__user=user).distinct()
+
+
+class Review(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    is_published = models.BooleanField(
+        default=False, help_text="Published reviews show their consensus data to the public."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("coding:gallery", args=[self.slug])
+
+    def current_codebook(self) -> "Codebook | None":
+        return self.codebooks.order_by("-version").first()
+
+
+class Role(models.TextChoices):
+    LEAD = "lead", "Review lead"
+    CODER = "coder", "Coder"
+    ADJUDICATOR = "adjudicator", "Adjudicator"
+
+
+class Membership(models.Model):
+    """One role of one person in one review; a person may hold several roles."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "user__username", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "user", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.review}"
+
+
+class Codebook(models.Model):
+    """One version of a review's codebook. The highest version is the current one."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="codebooks")
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "version"], name="codebook_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="codebook_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Section(models.Model):
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["codebook", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["codebook", "title"], name="section_unique_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AttributeKind(models.TextChoices):
+    SINGLE = "single", "Single choice"
+    MULTI = "multi", "Multiple choice"
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    BOOLEAN = "boolean", "Yes / no"
+
+
+CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
+
+
+class AttributeQuerySet(models.QuerySet):
+    def choices(self):
+        return self.filter(kind__in=CHOICE_KINDS)
+
+
+class Attribute(models.Model):
+    # codebook is also reachable through section; it is stored here so that
+    # attribute keys can be unique per codebook version in the database.
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="attributes")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="attributes")
+    key = models.SlugField(max_length=80)
+    label = models.CharField(max_length=200)
+    help_text = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=AttributeKind.choices)
+    required = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    objects = AttributeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["codebook", "key"], name="attribute_unique_key"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AttributeKind.values), name="attribute_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+
+class Option(models.Model):
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
+    key = models.SlugField(max_length=80)
+    label = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attribute", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "key"], name="option_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ServiceArea(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(review__is_published=True)
+
+
+class Case(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="cases")
+    number = models.CharField(max_length=20, help_text='As printed in the review, e.g. "1" or "K01".')
+    # Numeric part of `number`, kept for natural ordering (2 before 10).
+    sort_key = models.PositiveIntegerField(default=0, editable=False)
+    title = models.CharField(max_length=500)
+    country = models.CharField(max_length=100)
+    region = models.CharField(
+        max_length=20, choices=Region.choices, blank=True, help_text="Derived from the country."
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: unknown.")
+    service_areas = models.ManyToManyField(ServiceArea, related_name="cases")
+    summary = models.TextField(blank=True)
+    source = models.TextField(blank=True, help_text="Reference or URL.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review", "sort_key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="case_unique_number"),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2100),
+                name="case_year_plausible",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "country"]), models.Index(fields=["review", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("coding:case_detail", args=[self.review.slug, self.number])
+
+
+class Assignment(models.Model):
+    """A coder assigned to code a case. Each case gets two."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "coder"], name="assignment_unique_coder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coder} → {self.case}"
+
+
+class CodingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class CodingQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(status=CodingStatus.SUBMITTED)
+
+
+class Coding(models.Model):
+    """One coder's coding of one case. `version` increases on every save, for conflict checks."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="codings"
+    )
+    codebook = models.ForeignKey(Codebook, on_delete=models.PROTECT, related_name="codings")
+    status = models.CharField(
+        max_length=10, choices=CodingStatus.choices, default=CodingStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CodingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "coder__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "coder"], name="coding_one_per_coder"),
+            models.CheckConstraint(
+                condition=Q(status__in=CodingStatus.values), name="coding_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CodingStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="coding_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coder} on {self.case} ({self.status})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == CodingStatus.SUBMITTED
+
+
+class ValueFields(models.Model):
+    """What one attribute's value holds, for a coder's value and for the consensus alike."""
+
+    # Chosen options live on the concrete models (options M2M), one per table.
+    text = models.TextField(blank=True)
+    number = models.FloatField(null=True, blank=True)
+    boolean = models.BooleanField(null=True, blank=True)
+    evidence = models.TextField(blank=True, help_text="A quote from the case text.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CodedValue(ValueFields):
+    coding = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="values")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="coded_values")
+    options = models.ManyToManyField(Option, blank=True, related_name="coded_values")
+
+    class Meta:
+        ordering = ["coding", "attribute__section__order", "attribute__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["coding", "attribute"], name="codedvalue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.key} of {self.coding}"
+
+
+class ConsensusMethod(models.TextChoices):
+    AGREED = "agreed", "Agreed by both coders"
+    ADJUDICATED = "adjudicated", "Adjudicated"
+
+
+class ConsensusValue(ValueFields):
+    """The review's settled value of one attribute for one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consensus_values")
+    attribute = models.ForeignKey(
+        Attribute, on_delete=models.CASCADE, related_name="consensus_values"
+    )
+    options = models.ManyToManyField(Option, blank=True, related_name="consensus_values")
+    method = models.CharField(max_length=12, choices=ConsensusMethod.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consensus_decisions",
+    )
+    decided_at = models.DateTimeField()
+    rationale = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["case", "attribute__section__order", "attribute__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "attribute"], name="consensus_unique"),
+            models.CheckConstraint(
+                condition=Q(method__in=ConsensusMethod.values), name="consensus_method_valid"
+            ),
+            # An adjudicated value always names who decided and why.
+            models.CheckConstraint(
+                condition=Q(method=ConsensusMethod.AGREED)
+                | (Q(decided_by__isnull=False) & ~Q(rationale="")),
+                name="consensus_adjudicated_has_rationale",
+            ),
+        ]
+        indexes = [models.Index(fields=["attribute", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.key} of {self.case} ({self.method})"
+
+
+class DisagreementStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Disagreement(models.Model):
+    """Two assigned coders' submitted codings differ on one attribute of one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="disagreements")
+    attribute = models.ForeignKey(
+        Attribute, on_delete=models.CASCADE, related_name="disagreements"
+    )
+    coding_a = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="+")
+    coding_b = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=DisagreementStatus.choices, default=DisagreementStatus.OPEN
+    )
+    detected_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "attribute__section__order", "attribute__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "attribute"], name="disagreement_unique"),
+            models.CheckConstraint(
+                condition=~Q(coding_a=models.F("coding_b")), name="disagreement_two_codings"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DisagreementStatus.values),
+                name="disagreement_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.key} of {self.case} ({self.status})"
+
+
+class ConsensusRevision(models.Model):
+    """Every change of a consensus value: who, when, before, after, why."""
+
+    consensus = models.ForeignKey(
+        ConsensusValue, on_delete=models.CASCADE, related_name="revisions"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=12, choices=ConsensusMethod.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField()
+    rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["consensus", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.consensus} changed {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of changes to codings, consensus values and memberships."""
+
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=60, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["review", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"

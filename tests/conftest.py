@@ -1,0 +1,101 @@
+"""Named actors and shared fixtures.
+
+Alice (coder_a) and Bob (coder_b) code the same cases; Ada adjudicates; Lena leads;
+Charlie (outsider) has an account but no role in the review.
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the main thread; Django must be told
+# that ORM calls from tests using `page` together with `live_server` are fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from django.core.management import call_command  # noqa: E402
+
+from coding.models import Review, Role  # noqa: E402
+from tests import factories  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run when Chromium is installed; with REQUIRE_BROWSER=1 (CI) a
+    missing browser is an error, never a silent skip."""
+    if os.path.exists(CHROMIUM) or shutil.which("chromium"):
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+PASSWORD = factories.PASSWORD
+
+
+@pytest.fixture
+def review(db):
+    """A small review with a codebook of every attribute kind (see factories.codebook_for)."""
+    review = factories.ReviewFactory(slug="demo", title="Demo review", is_published=False)
+    factories.codebook_for(review)
+    return review
+
+
+@pytest.fixture
+def coproduction(db) -> Review:
+    """The bundled coproduction review, loaded as `make run` loads it."""
+    call_command("load_coproduction", verbosity=0)
+    return Review.objects.get(slug="coproduction")
+
+
+def _member(review, username, *roles, first_name=""):
+    user = factories.UserFactory(username=username, first_name=first_name)
+    for role in roles:
+        factories.MembershipFactory(review=review, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def coder_a(review):
+    return _member(review, "alice", Role.CODER, first_name="Alice")
+
+
+@pytest.fixture
+def coder_b(review):
+    return _member(review, "bob", Role.CODER, first_name="Bob")
+
+
+@pytest.fixture
+def adjudicator(review):
+    return _member(review, "ada", Role.ADJUDICATOR, first_name="Ada")
+
+
+@pytest.fixture
+def lead(review):
+    return _member(review, "lena", Role.LEAD, first_name="Lena")
+
+
+@pytest.fixture
+def outsider(db):
+    return factories.UserFactory(username="charlie", first_name="Charlie")

@@ -1,0 +1,150 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from coding import models
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password(PASSWORD)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Review
+
+    slug = factory.Sequence(lambda n: f"review-{n}")
+    title = factory.Sequence(lambda n: f"Review {n}")
+    is_published = True
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Membership
+
+    review = factory.SubFactory(ReviewFactory)
+    user = factory.SubFactory(UserFactory)
+    role = models.Role.CODER
+
+
+class CodebookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Codebook
+
+    review = factory.SubFactory(ReviewFactory)
+    version = 1
+    title = "Codebook"
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Section
+
+    codebook = factory.SubFactory(CodebookFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    order = factory.Sequence(int)
+
+
+class AttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Attribute
+
+    section = factory.SubFactory(SectionFactory)
+    codebook = factory.LazyAttribute(lambda a: a.section.codebook)
+    key = factory.Sequence(lambda n: f"attr_{n}")
+    label = factory.LazyAttribute(lambda a: a.key.replace("_", " ").capitalize())
+    kind = models.AttributeKind.SINGLE
+    order = factory.Sequence(int)
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Option
+
+    attribute = factory.SubFactory(AttributeFactory)
+    key = factory.Sequence(lambda n: f"opt_{n}")
+    label = factory.LazyAttribute(lambda o: o.key.replace("_", " ").capitalize())
+    order = factory.Sequence(int)
+
+
+class ServiceAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceArea
+        django_get_or_create = ["name"]
+
+    name = "Health care"
+    slug = factory.LazyAttribute(lambda a: a.name.lower().replace(" ", "-"))
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Case
+        skip_postgeneration_save = True
+
+    review = factory.SubFactory(ReviewFactory)
+    number = factory.Sequence(lambda n: str(n + 1))
+    sort_key = factory.LazyAttribute(lambda c: int(c.number) if c.number.isdigit() else 0)
+    title = factory.Sequence(lambda n: f"Case study {n + 1}")
+    country = "UK"
+    region = "Europe"
+    year = 2010
+    summary = "Residents and the council ran the service together. Satisfaction rose."
+    source = "https://example.org/case"
+
+    @factory.post_generation
+    def service_areas(self, create, extracted, **kwargs):
+        if create:
+            self.service_areas.set(extracted or [ServiceAreaFactory()])
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Assignment
+
+    case = factory.SubFactory(CaseFactory)
+    coder = factory.SubFactory(UserFactory)
+
+
+class CodingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Coding
+
+    case = factory.SubFactory(CaseFactory)
+    coder = factory.SubFactory(UserFactory)
+    codebook = factory.LazyAttribute(lambda c: c.case.review.current_codebook())
+    status = models.CodingStatus.DRAFT
+
+    class Params:
+        submitted = factory.Trait(
+            status=models.CodingStatus.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now)
+        )
+
+
+def codebook_for(review: models.Review) -> models.Codebook:
+    """A small codebook with one attribute of every kind:
+    level (single: national/state/local, required), roles (multi: commissioner/deliverer/
+    assessor, required), topic (text), budget (number), agreement (boolean)."""
+    codebook = CodebookFactory(review=review, title=f"{review.title} codebook")
+    first = SectionFactory(codebook=codebook, title="Characteristics", order=0)
+    second = SectionFactory(codebook=codebook, title="Process", order=1)
+    level = AttributeFactory(section=first, key="level", label="Level", required=True, order=0,
+                             help_text="Level of government.")
+    for order, key in enumerate(["national", "state", "local"]):
+        OptionFactory(attribute=level, key=key, label=key.capitalize(), order=order)
+    AttributeFactory(section=first, key="topic", label="Main topic", kind="text", order=1)
+    AttributeFactory(section=first, key="budget", label="Budget", kind="number", order=2)
+    roles = AttributeFactory(section=second, key="roles", label="Role of citizens", kind="multi",
+                             required=True, order=0)
+    for order, key in enumerate(["commissioner", "deliverer", "assessor"]):
+        OptionFactory(attribute=roles, key=key, label=f"Co-{key}", order=order)
+    AttributeFactory(section=second, key="agreement", label="Formal agreement", kind="boolean",
+                     order=1)
+    return codebook
