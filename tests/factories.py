@@ -148,3 +148,100 @@ def codebook_for(review: models.Review) -> models.Codebook:
     AttributeFactory(section=second, key="agreement", label="Formal agreement", kind="boolean",
                      order=1)
     return codebook
+
+
+class CodedValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CodedValue
+        skip_postgeneration_save = True
+
+    coding = factory.SubFactory(CodingFactory)
+    attribute = factory.SubFactory(
+        AttributeFactory, section__codebook=factory.SelfAttribute("...coding.codebook")
+    )
+
+    @factory.post_generation
+    def options(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.options.set(extracted)
+
+
+def coding_with_values(
+    *, case: models.Case, coder, values: dict, submitted: bool = True, evidence: dict | None = None,
+    notes: dict | None = None,
+) -> models.Coding:
+    """A coding of `case` by `coder` under the current codebook, with `values` by attribute
+    key: an option key (single), a list of option keys (multi), a number, a bool or text.
+    `evidence` and `notes` map attribute keys to quotes and notes."""
+    coding = CodingFactory(case=case, coder=coder, submitted=submitted)
+    attributes = {a.key: a for a in coding.codebook.attributes.prefetch_related("options")}
+    evidence, notes = evidence or {}, notes or {}
+    for key, value in values.items():
+        attribute = attributes[key]
+        fields = {"evidence": evidence.get(key, ""), "note": notes.get(key, "")}
+        chosen = []
+        if attribute.kind == models.AttributeKind.SINGLE:
+            chosen = [o for o in attribute.options.all() if o.key == value]
+        elif attribute.kind == models.AttributeKind.MULTI:
+            chosen = [o for o in attribute.options.all() if o.key in value]
+        elif attribute.kind == models.AttributeKind.NUMBER:
+            fields["number"] = value
+        elif attribute.kind == models.AttributeKind.BOOLEAN:
+            fields["boolean"] = value
+        else:
+            fields["text"] = value
+        CodedValueFactory(coding=coding, attribute=attribute, options=chosen, **fields)
+    return coding
+
+
+class ConsensusValueFactory(factory.django.DjangoModelFactory):
+    """A consensus value. Pass `options=[...]` (Option objects) for choice attributes."""
+
+    class Meta:
+        model = models.ConsensusValue
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    attribute = factory.SubFactory(
+        AttributeFactory, section__codebook=factory.LazyAttribute(
+            lambda s: s.factory_parent.case.review.current_codebook()
+        )
+    )
+    method = models.ConsensusMethod.AGREED
+    decided_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def options(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.options.set(extracted)
+
+
+def consensus_for(*, case: models.Case, values: dict, evidence: dict | None = None,
+                  method: str = models.ConsensusMethod.AGREED, decided_by=None,
+                  rationale: str = "") -> list[models.ConsensusValue]:
+    """Consensus values of `case` under its review's current codebook, by attribute key: an
+    option key (single), a list of option keys (multi), a number, a bool or text. `evidence`
+    maps attribute keys to quotes."""
+    codebook = case.review.current_codebook()
+    attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
+    evidence = evidence or {}
+    made = []
+    for key, value in values.items():
+        attribute = attributes[key]
+        fields = {"evidence": evidence.get(key, "")}
+        chosen = []
+        if attribute.kind == models.AttributeKind.SINGLE:
+            chosen = [o for o in attribute.options.all() if o.key == value]
+        elif attribute.kind == models.AttributeKind.MULTI:
+            chosen = [o for o in attribute.options.all() if o.key in value]
+        elif attribute.kind == models.AttributeKind.NUMBER:
+            fields["number"] = value
+        elif attribute.kind == models.AttributeKind.BOOLEAN:
+            fields["boolean"] = value
+        else:
+            fields["text"] = value
+        made.append(ConsensusValueFactory(
+            case=case, attribute=attribute, options=chosen, method=method,
+            decided_by=decided_by, rationale=rationale, **fields,
+        ))
+    return made

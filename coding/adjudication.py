@@ -1,0 +1,535 @@
+"""Disagreements and adjudication: from two raw codings to one consensus.
+
+When both assigned coders of a case have submitted, `disagreements_detect`
+compares their codings attribute by attribute. Values they agree on become
+consensus values marked "agreed"; values they differ on become open
+disagreements. An adjudicator (who did not code the case) settles each
+disagreement with `disagreement_resolve`, choosing coder A's value, coder B's
+value or another value, with a rationale. Every change of a consensus value
+leaves a ConsensusRevision (who, when, before, after, why) and an audit event;
+the coders' raw codings are only ever read here.
+
+Text attributes are never disagreements: the adjudication page shows both
+texts side by side, and they get no consensus value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from coding.access import is_adjudicator, is_lead
+from coding.audit import audit_record
+from coding.models import (
+    Assignment,
+    Attribute,
+    AttributeKind,
+    Case,
+    CodedValue,
+    Coding,
+    ConsensusMethod,
+    ConsensusRevision,
+    ConsensusValue,
+    Disagreement,
+    DisagreementStatus,
+    Option,
+)
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this decision after you opened the page, so your decision was not "
+    "saved. Reload the page to see the current decision; your rationale is kept below."
+)
+OWN_CASE_MESSAGE = (
+    "You coded this case, so you cannot adjudicate it: an adjudicator does not adjudicate a "
+    "case they coded."
+)
+
+BOOLEAN_WORDS = {
+    "yes": True, "true": True, "1": True, "y": True,
+    "no": False, "false": False, "0": False, "n": False,
+}
+
+
+# --- values -----------------------------------------------------------------------
+
+
+def stored_value(attribute: Attribute, stored) -> Any:
+    """The comparable value of a CodedValue or ConsensusValue (options prefetched).
+
+    single: option key or None; multi: frozenset of option keys (None when nothing is
+    stored); number: float or None; boolean: bool or None; text: str or None.
+    """
+    if stored is None:
+        return None
+    kind = attribute.kind
+    if kind == AttributeKind.SINGLE:
+        keys = [o.key for o in stored.options.all()]
+        return keys[0] if keys else None
+    if kind == AttributeKind.MULTI:
+        return frozenset(o.key for o in stored.options.all())
+    if kind == AttributeKind.NUMBER:
+        return stored.number
+    if kind == AttributeKind.BOOLEAN:
+        return stored.boolean
+    return stored.text or None
+
+
+def _same(attribute: Attribute, a: Any, b: Any) -> bool:
+    if attribute.kind == AttributeKind.MULTI:
+        # A multiple-choice attribute with nothing ticked is saved as no value at all.
+        return (a or frozenset()) == (b or frozenset())
+    return a == b
+
+
+def _is_blank(attribute: Attribute, value: Any) -> bool:
+    return value is None or (attribute.kind == AttributeKind.MULTI and not value)
+
+
+def value_json(value: Any) -> Any:
+    """A comparable value as JSON (sorted list for sets)."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value
+
+
+def differing_options(a: Any, b: Any) -> tuple[list[str], list[str]]:
+    """For multiple choice: (chosen only by A, chosen only by B), option keys sorted."""
+    a, b = a or frozenset(), b or frozenset()
+    return sorted(a - b), sorted(b - a)
+
+
+def parse_value(attribute: Attribute, raw: Any) -> Any:
+    """An adjudicator's "other" value as a comparable value; ValidationError if unusable.
+
+    single: an option key; multi: a list of option keys (may be empty: none chosen);
+    number: a number or numeric string; boolean: a bool or yes/no/true/false/1/0.
+    """
+    label = attribute.label
+    keys = {o.key for o in attribute.options.all()}
+    kind = attribute.kind
+    if kind == AttributeKind.SINGLE:
+        if not raw:
+            raise ValidationError(f"{label}: choose one option.")
+        if raw not in keys:
+            raise ValidationError(f"{label}: {raw!r} is not one of its options.")
+        return raw
+    if kind == AttributeKind.MULTI:
+        chosen = [raw] if isinstance(raw, str) else list(raw or [])
+        unknown = [k for k in chosen if k not in keys]
+        if unknown:
+            listed = ", ".join(map(repr, unknown))
+            raise ValidationError(f"{label}: {listed} not among its options.")
+        return frozenset(chosen)
+    if kind == AttributeKind.NUMBER:
+        if raw in (None, ""):
+            raise ValidationError(f"{label}: enter a number.")
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{label}: enter a number, not {raw!r}.") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValidationError(f"{label}: enter a finite number.")
+        return number
+    if kind == AttributeKind.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw or "").strip().lower()
+        if word not in BOOLEAN_WORDS:
+            raise ValidationError(f"{label}: answer yes or no.")
+        return BOOLEAN_WORDS[word]
+    raise ValidationError(f"{label}: text attributes are not adjudicated.")
+
+
+def _write_value(consensus: ConsensusValue, attribute: Attribute, value: Any) -> list[Option]:
+    """Put `value` into the consensus row's fields; returns the options to set after save."""
+    consensus.text = ""
+    consensus.number = value if attribute.kind == AttributeKind.NUMBER else None
+    consensus.boolean = value if attribute.kind == AttributeKind.BOOLEAN else None
+    if not attribute.is_choice or value is None:
+        return []
+    wanted = {value} if attribute.kind == AttributeKind.SINGLE else set(value)
+    return [o for o in attribute.options.all() if o.key in wanted]
+
+
+def _snapshot(attribute: Attribute, consensus: ConsensusValue | None, value: Any = None) -> dict:
+    """JSON for a revision's before/after: the value, evidence, method."""
+    if consensus is None:
+        return None
+    return {
+        "value": value_json(value),
+        "evidence": consensus.evidence,
+        "method": consensus.method,
+    }
+
+
+def _joined_evidence(*quotes: str) -> str:
+    distinct = list(dict.fromkeys(q.strip() for q in quotes if q and q.strip()))
+    return "\n\n".join(distinct)
+
+
+# --- who codes, who decides ------------------------------------------------------
+
+
+def case_coder_ids(case: Case) -> set[int]:
+    """Everyone who is assigned to the case or has a coding of it."""
+    assigned = Assignment.objects.filter(case=case).values_list("coder_id", flat=True)
+    coded = Coding.objects.filter(case=case).values_list("coder_id", flat=True)
+    return set(assigned) | set(coded)
+
+
+def assigned_codings(case: Case) -> tuple[Coding | None, Coding | None]:
+    """The codings of the case's two assigned coders (A = assigned first), with values,
+    value options and coder loaded; None where a coder has no coding yet."""
+    coder_ids = list(
+        Assignment.objects.filter(case=case)
+        .order_by("assigned_at", "id")
+        .values_list("coder_id", flat=True)[:2]
+    )
+    codings = {
+        c.coder_id: c
+        for c in Coding.objects.filter(case=case, coder_id__in=coder_ids)
+        .select_related("coder", "codebook")
+        .prefetch_related(
+            Prefetch("values", queryset=CodedValue.objects.prefetch_related("options"))
+        )
+    }
+    found = [codings.get(pk) for pk in coder_ids] + [None, None]
+    return found[0], found[1]
+
+
+def both_submitted(coding_a: Coding | None, coding_b: Coding | None) -> bool:
+    return bool(coding_a and coding_b and coding_a.is_submitted and coding_b.is_submitted)
+
+
+def _values_by_attribute_key(coding: Coding) -> dict[str, CodedValue]:
+    return {v.attribute.key: v for v in coding.values.all()}
+
+
+# --- detection ----------------------------------------------------------------------
+
+
+@dataclass
+class Detection:
+    """What one run of `disagreements_detect` did (attribute keys)."""
+
+    case: Case
+    ran: bool = False
+    reason: str = ""
+    agreed: list[str] = field(default_factory=list)  # agreed consensus created or changed
+    opened: list[str] = field(default_factory=list)  # new open disagreements
+    kept: list[str] = field(default_factory=list)  # adjudicated decisions left as they were
+    withdrawn: list[str] = field(default_factory=list)  # open disagreements the coders no
+    # longer have, or agreed values they no longer share
+
+
+def disagreements_detect(*, case: Case, actor=None) -> Detection:
+    """Compare the two assigned coders' submitted codings of `case`.
+
+    Agreed values become (or update) "agreed" consensus values; differing values become
+    open disagreements. Running it again changes nothing unless a coding changed.
+    Adjudicated decisions are never touched (a lead may have reopened a coding and the
+    coder resubmitted it): their disagreement rows only follow the current codings.
+    Does nothing (ran=False) until both assigned coders have submitted.
+    """
+    result = Detection(case=case)
+    with transaction.atomic():
+        coding_a, coding_b = assigned_codings(case)
+        if not both_submitted(coding_a, coding_b):
+            result.reason = "both assigned coders have not submitted yet"
+            return result
+        result.ran = True
+        attributes = list(
+            coding_a.codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related(
+                "options"
+            )
+        )
+        values_a = _values_by_attribute_key(coding_a)
+        values_b = _values_by_attribute_key(coding_b)
+        consensus = {
+            c.attribute_id: c
+            for c in ConsensusValue.objects.filter(case=case).prefetch_related("options")
+        }
+        disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
+        now = timezone.now()
+        review = case.review
+        for attribute in attributes:
+            stored_a = values_a.get(attribute.key)
+            stored_b = values_b.get(attribute.key)
+            a = stored_value(attribute, stored_a)
+            b = stored_value(attribute, stored_b)
+            current = consensus.get(attribute.pk)
+            disagreement = disagreements.get(attribute.pk)
+            differ = not _same(attribute, a, b)
+
+            if current is not None and current.method == ConsensusMethod.ADJUDICATED:
+                if disagreement is not None and (
+                    disagreement.coding_a_id, disagreement.coding_b_id
+                ) != (coding_a.pk, coding_b.pk):
+                    disagreement.coding_a, disagreement.coding_b = coding_a, coding_b
+                    disagreement.save(update_fields=["coding_a", "coding_b"])
+                result.kept.append(attribute.key)
+                continue
+
+            if differ:
+                if current is not None:
+                    _withdraw_agreed(current, attribute, actor=actor, case=case)
+                    result.withdrawn.append(attribute.key)
+                if disagreement is None:
+                    disagreement = Disagreement.objects.create(
+                        case=case, attribute=attribute, coding_a=coding_a, coding_b=coding_b
+                    )
+                    audit_record(
+                        actor=actor, action="disagreement.detect", obj=disagreement,
+                        review=review,
+                        data={
+                            "case": case.number, "attribute": attribute.key,
+                            "a": value_json(a), "b": value_json(b),
+                            **(dict(zip(("only_a", "only_b"), differing_options(a, b),
+                                        strict=True))
+                               if attribute.kind == AttributeKind.MULTI else {}),
+                        },
+                    )
+                    result.opened.append(attribute.key)
+                elif (disagreement.coding_a_id, disagreement.coding_b_id, disagreement.status) != (
+                    coding_a.pk, coding_b.pk, DisagreementStatus.OPEN
+                ):
+                    disagreement.coding_a, disagreement.coding_b = coding_a, coding_b
+                    disagreement.status, disagreement.resolved_at = DisagreementStatus.OPEN, None
+                    disagreement.save(
+                        update_fields=["coding_a", "coding_b", "status", "resolved_at"]
+                    )
+                continue
+
+            # The coders agree (or neither gave a value).
+            if disagreement is not None:
+                audit_record(
+                    actor=actor, action="disagreement.withdraw", obj=disagreement, review=review,
+                    data={"case": case.number, "attribute": attribute.key,
+                          "reason": "the coders now agree"},
+                )
+                disagreement.delete()
+                result.withdrawn.append(attribute.key)
+            # Nothing to agree on: neither gave a value. (Both ticking no option of a
+            # multiple-choice attribute they both answered is agreement on "none".)
+            nothing_stored = stored_a is None and stored_b is None
+            if _is_blank(attribute, a) and _is_blank(attribute, b) and (
+                attribute.kind != AttributeKind.MULTI or nothing_stored
+            ):
+                if current is not None:
+                    _withdraw_agreed(current, attribute, actor=actor, case=case)
+                    result.withdrawn.append(attribute.key)
+                continue
+            value = a if a is not None else b
+            if attribute.kind == AttributeKind.MULTI:
+                value = value or frozenset()
+            evidence = _joined_evidence(
+                getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
+            )
+            if current is not None and _same(
+                attribute, stored_value(attribute, current), value
+            ) and current.evidence == evidence:
+                continue
+            _save_agreed(case, attribute, current, value, evidence, now, actor)
+            result.agreed.append(attribute.key)
+    return result
+
+
+def _save_agreed(case, attribute, current, value, evidence, now, actor) -> ConsensusValue:
+    before = _snapshot(attribute, current, stored_value(attribute, current))
+    consensus = current or ConsensusValue(case=case, attribute=attribute)
+    options = _write_value(consensus, attribute, value)
+    consensus.method = ConsensusMethod.AGREED
+    consensus.evidence = evidence
+    consensus.decided_by = None
+    consensus.decided_at = now
+    consensus.rationale = ""
+    consensus.version = (current.version + 1) if current else 1
+    consensus.save()
+    if attribute.is_choice:
+        consensus.options.set(options)
+    after = _snapshot(attribute, consensus, value)
+    ConsensusRevision.objects.create(
+        consensus=consensus, changed_by=None, method=ConsensusMethod.AGREED,
+        before=before, after=after, rationale="Both coders chose this value.",
+    )
+    audit_record(
+        actor=actor, action="consensus.agree", obj=consensus, review=case.review,
+        data={"case": case.number, "attribute": attribute.key, "before": before, "after": after},
+    )
+    return consensus
+
+
+def _withdraw_agreed(consensus: ConsensusValue, attribute: Attribute, *, actor, case) -> None:
+    """An agreed value the coders no longer share (a coding was reopened and changed)."""
+    audit_record(
+        actor=actor, action="consensus.withdraw", obj=consensus, review=case.review,
+        data={
+            "case": case.number, "attribute": attribute.key,
+            "before": _snapshot(attribute, consensus, stored_value(attribute, consensus)),
+            "reason": "the coders no longer agree",
+        },
+    )
+    consensus.delete()
+
+
+# --- adjudication -------------------------------------------------------------------
+
+
+def _check_adjudicator(user, case: Case) -> None:
+    if not is_adjudicator(user, case.review):
+        raise ValidationError("Only an adjudicator of this review can decide disagreements.")
+    if user.pk in case_coder_ids(case):
+        raise ValidationError(OWN_CASE_MESSAGE, code="own_case")
+
+
+def _locked(disagreement: Disagreement) -> Disagreement:
+    return (
+        Disagreement.objects.select_for_update()
+        .select_related("case__review", "attribute", "coding_a__coder", "coding_b__coder")
+        .get(pk=disagreement.pk)
+    )
+
+
+def _current_consensus(disagreement: Disagreement) -> ConsensusValue | None:
+    return (
+        ConsensusValue.objects.filter(case=disagreement.case, attribute=disagreement.attribute)
+        .prefetch_related("options")
+        .first()
+    )
+
+
+def consensus_version(disagreement: Disagreement) -> int:
+    """The version a decision form must send back (0: no decision yet)."""
+    current = _current_consensus(disagreement)
+    return current.version if current else 0
+
+
+def disagreement_resolve(
+    *,
+    disagreement: Disagreement,
+    user,
+    choice: str,
+    value: Any = None,
+    rationale: str,
+    expected_version: int,
+    evidence: str = "",
+) -> ConsensusValue:
+    """Decide a disagreement: choice "a" (coder A's value), "b" (coder B's) or "other"
+    (`value`, see parse_value). Writes the consensus value (method adjudicated, who,
+    when, why) and a revision with before/after; a decided disagreement may be decided
+    again (the history keeps every version). The raw codings are not touched.
+
+    `expected_version` is the consensus version the adjudicator saw (0: none); if it
+    changed meanwhile, nothing is saved.
+    """
+    rationale = (rationale or "").strip()
+    if choice not in ("a", "b", "other"):
+        raise ValidationError("Choose coder A's value, coder B's value or another value.")
+    if not rationale:
+        raise ValidationError("Give a rationale: why is this the right value?", code="rationale")
+    case = disagreement.case
+    _check_adjudicator(user, case)
+    with transaction.atomic():
+        disagreement = _locked(disagreement)
+        attribute = (
+            Attribute.objects.prefetch_related("options").get(pk=disagreement.attribute_id)
+        )
+        current = _current_consensus(disagreement)
+        if (current.version if current else 0) != expected_version:
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        if choice == "other":
+            new_value = parse_value(attribute, value)
+            new_evidence = (evidence or "").strip()
+        else:
+            coding = disagreement.coding_a if choice == "a" else disagreement.coding_b
+            if not coding.is_submitted:
+                raise ValidationError(
+                    f"{coding.coder.get_full_name() or coding.coder.username}'s coding has been "
+                    "reopened; decide once it is submitted again."
+                )
+            stored = (
+                CodedValue.objects.filter(coding=coding, attribute=attribute)
+                .prefetch_related("options")
+                .first()
+            )
+            new_value = stored_value(attribute, stored)
+            if attribute.kind == AttributeKind.MULTI:
+                new_value = new_value or frozenset()
+            new_evidence = stored.evidence if stored else ""
+        before = _snapshot(attribute, current, stored_value(attribute, current))
+        consensus = current or ConsensusValue(case=case, attribute=attribute)
+        options = _write_value(consensus, attribute, new_value)
+        consensus.method = ConsensusMethod.ADJUDICATED
+        consensus.evidence = new_evidence
+        consensus.note = ""
+        consensus.decided_by = user
+        consensus.decided_at = timezone.now()
+        consensus.rationale = rationale
+        consensus.version = (current.version + 1) if current else 1
+        try:
+            with transaction.atomic():
+                consensus.save()
+        except IntegrityError:
+            # Another adjudicator created the value between our read and write.
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
+        if attribute.is_choice:
+            consensus.options.set(options)
+        after = {**_snapshot(attribute, consensus, new_value), "choice": choice}
+        ConsensusRevision.objects.create(
+            consensus=consensus, changed_by=user, method=ConsensusMethod.ADJUDICATED,
+            before=before, after=after, rationale=rationale,
+        )
+        disagreement.status = DisagreementStatus.RESOLVED
+        disagreement.resolved_at = consensus.decided_at
+        disagreement.save(update_fields=["status", "resolved_at"])
+        audit_record(
+            actor=user, action="consensus.adjudicate", obj=consensus, review=case.review,
+            data={
+                "case": case.number, "attribute": attribute.key, "choice": choice,
+                "before": before, "after": after, "rationale": rationale,
+                "version": consensus.version,
+            },
+        )
+    return consensus
+
+
+def disagreement_reopen(
+    *, disagreement: Disagreement, user, reason: str, expected_version: int
+) -> Disagreement:
+    """Open a decided disagreement again (adjudicators and leads who did not code the case).
+
+    The consensus value keeps its last decision and its history until it is decided
+    again; the case counts as having an open disagreement meanwhile.
+    """
+    reason = (reason or "").strip()
+    case = disagreement.case
+    review = case.review
+    if not (is_adjudicator(user, review) or is_lead(user, review)):
+        raise ValidationError("Only an adjudicator or a review lead can reopen a decision.")
+    if user.pk in case_coder_ids(case):
+        raise ValidationError(OWN_CASE_MESSAGE, code="own_case")
+    if not reason:
+        raise ValidationError("Say why the decision is reopened.", code="rationale")
+    with transaction.atomic():
+        disagreement = _locked(disagreement)
+        if disagreement.status != DisagreementStatus.RESOLVED:
+            raise ValidationError("This disagreement is open already.")
+        current = _current_consensus(disagreement)
+        if (current.version if current else 0) != expected_version:
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        disagreement.status = DisagreementStatus.OPEN
+        disagreement.resolved_at = None
+        disagreement.save(update_fields=["status", "resolved_at"])
+        audit_record(
+            actor=user, action="disagreement.reopen", obj=disagreement, review=review,
+            data={
+                "case": case.number, "attribute": disagreement.attribute.key, "reason": reason,
+                "consensus_version": current.version if current else 0,
+            },
+        )
+    return disagreement
