@@ -1,6 +1,20 @@
 from django.contrib import admin
 
 from coding import models
+from coding.audit import audit_record
+from coding.ratelimit import RateLimitedAdminAuthenticationForm
+
+# The admin's sign-in page counts failed attempts like ours (coding/ratelimit.py).
+admin.site.login_form = RateLimitedAdminAuthenticationForm
+
+
+def _membership_audit(request, membership, action: str, changed=()) -> None:
+    data = {"user": membership.user.username, "role": membership.role}
+    if changed:
+        data["changed"] = sorted(changed)
+    audit_record(
+        actor=request.user, action=action, obj=membership, review=membership.review, data=data
+    )
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,6 +31,26 @@ class ReviewAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not models.Membership:
+            return super().save_formset(request, form, formset, change)
+        # Saved by hand (not formset.save()) so that every membership change is audited.
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            _membership_audit(request, membership, "membership.delete")
+            membership.delete()
+        changed = {obj.pk: fields for obj, fields in formset.changed_objects}
+        for membership in instances:
+            is_new = membership.pk is None
+            membership.save()
+            if is_new:
+                _membership_audit(request, membership, "membership.create")
+            else:
+                _membership_audit(
+                    request, membership, "membership.change", changed.get(membership.pk, ())
+                )
+        formset.save_m2m()
+
 
 @admin.register(models.Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -24,6 +58,22 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "review"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "review__title"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            _membership_audit(request, obj, "membership.change", form.changed_data)
+        else:
+            _membership_audit(request, obj, "membership.create")
+
+    def delete_model(self, request, obj):
+        _membership_audit(request, obj, "membership.delete")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "review"):
+            _membership_audit(request, membership, "membership.delete")
+        super().delete_queryset(request, queryset)
 
 
 class SectionInline(admin.TabularInline):

@@ -6,6 +6,7 @@ ALLOWED_HOSTS and DATABASE_URL (see README, "Production").
 """
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coding.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,20 +155,52 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", "0") else None
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that an anonymous client is told (401, WWW-Authenticate: Token)
+        # how to authenticate; the browser's session works as well.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Anonymous clients are throttled per IP; signed-in clients per user. The client IP is
+    # REMOTE_ADDR, or behind our own proxy the address it appended to X-Forwarded-For.
+    "NUM_PROXIES": 1 if envbool("BEHIND_PROXY", "0") else 0,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/min"),
+        "user": os.environ.get("API_USER_RATE", "1200/min"),
+    },
 }
+
+# The cache holds login-failure counters and API throttle counts. Several gunicorn
+# workers must share it, so production defaults to a file cache on the host;
+# development uses memory. CACHE_DIR overrides the directory.
+_cache_dir = os.environ.get(
+    "CACHE_DIR", "" if DEBUG else str(Path(tempfile.gettempdir()) / "coproduction-cache")
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache_dir}
+        if _cache_dir
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Login rate limiting (coding/ratelimit.py): this many failed sign-ins for one
+# username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Coproduction case coding API",
     "DESCRIPTION": "Reviews, codebooks, cases, codings, adjudication, consensus and reliability.",

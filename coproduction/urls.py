@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from coding.views.account import LoginView
 from coding.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
+    # Our sign-in page counts failed attempts (coding/ratelimit.py); it shadows auth.urls' one.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("coding.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("coding.urls")),
 ]

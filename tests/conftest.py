@@ -99,3 +99,19 @@ def lead(review):
 @pytest.fixture
 def outsider(db):
     return factories.UserFactory(username="charlie", first_name="Charlie")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_api_throttle(monkeypatch):
+    """Each test starts with an empty cache (login-failure counters, API throttle counts)
+    and with the API throttle raised out of reach, so that a fast test suite never hits
+    it; tests of throttling lower it themselves."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100000/min", "user": "100000/min"}
+    )
+    yield
+    cache.clear()

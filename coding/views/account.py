@@ -1,0 +1,52 @@
+"""The signed-in user's own settings: sign-in (rate limited) and API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
+
+from coding.ratelimit import RateLimitedAuthenticationForm
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page with failed attempts counted and locked out (coding/ratelimit.py)."""
+
+    authentication_form = RateLimitedAuthenticationForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked:
+            response.status_code = 429
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def tokens(request):
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "coding/tokens.html", {"token": token})
+
+
+@login_required
+@require_POST
+def token_create(request):
+    # One token per user (DRF's model): creating a new one revokes the old.
+    replaced = Token.objects.filter(user=request.user).delete()[0] > 0
+    Token.objects.create(user=request.user)
+    messages.success(
+        request,
+        "New token created; the old one no longer works." if replaced else "Token created.",
+    )
+    return redirect("coding:tokens")
+
+
+@login_required
+@require_POST
+def token_revoke(request):
+    if Token.objects.filter(user=request.user).delete()[0]:
+        messages.success(request, "Token revoked. Scripts using it are refused from now on.")
+    else:
+        messages.warning(request, "You had no token to revoke.")
+    return redirect("coding:tokens")
