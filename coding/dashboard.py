@@ -1,0 +1,264 @@
+"""The dashboard's charts as plain data: titles, axis titles, numbers, and for every bar, cell
+or link the URL of the gallery filtered to those cases. static/js/dashboard.js draws them with
+Plotly; the same rows feed each chart's table and CSV download.
+
+Counts come from coding.selectors (SQL aggregates over the filtered cases). Charts of coded
+dimensions say so plainly when no consensus value exists yet, rather than drawing zeros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from coding import selectors
+from coding.models import AttributeKind, Case, Review
+from coding.selectors import AttributeInfo, CodebookInfo
+
+# The paper's Table 3 (type of coproduction x role of citizens) and Figure 2 (the process
+# from type through factors and values to outcomes). Drawn when the codebook has these keys.
+HEATMAPS = [("coproduction_type", "citizen_roles")]
+SANKEY_PATH = ["coproduction_type", "factors", "values", "outcomes"]
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    kind: str  # "bar", "hbar", "map", "heatmap" or "sankey"
+    x_title: str
+    y_title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    urls: list[str | None] = field(default_factory=list)  # one per row
+    plot: dict = field(default_factory=dict)
+    empty: str = ""  # why there is nothing to draw, if so
+    note: str = ""
+
+    def payload(self, csv_url: str) -> dict:
+        """What dashboard.js needs to draw the chart."""
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "x_title": self.x_title,
+            "y_title": self.y_title, "plot": self.plot, "empty": self.empty, "csv": csv_url,
+        }
+
+
+@dataclass
+class ChartGroup:
+    title: str
+    charts: list[Chart]
+
+
+class Dashboard:
+    """The charts of one review for one set of filters. Build with
+    Dashboard(review=review, cases=case_filter.qs, codebook=codebook, filters=active_filters)."""
+
+    def __init__(self, *, review: Review, cases: QuerySet[Case], codebook: CodebookInfo,
+                 filters: dict[str, list[str]]):
+        self.review, self.cases, self.codebook, self.filters = review, cases, codebook, filters
+        self.gallery = reverse("coding:gallery", args=[review.slug])
+
+    # -- shared aggregates, each one query, run at most once per request --
+    @cached_property
+    def options(self) -> dict[tuple[str, str], int]:
+        return selectors.option_counts(self.cases)
+
+    @cached_property
+    def coverage(self) -> dict[str, dict]:
+        return selectors.attribute_coverage(self.cases)
+
+    def link(self, **extra: str) -> str:
+        """The gallery with the current filters, narrowed to `extra`."""
+        params = {**self.filters, **{k: [v] for k, v in extra.items()}}
+        return f"{self.gallery}?{urlencode(params, doseq=True)}" if params else self.gallery
+
+    # -- the chart catalogue --
+    def builders(self) -> dict[str, Callable[[], Chart]]:
+        """Chart id -> builder, in page order."""
+        found: dict[str, Callable[[], Chart]] = {
+            "year": self.by_year, "region": self.by_region, "country": self.by_country,
+            "service_area": self.by_service_area,
+        }
+        keys = self.codebook.by_key
+        for _section, attributes in self.codebook.sections:
+            for attribute in attributes:
+                if attribute.is_choice or attribute.kind == AttributeKind.BOOLEAN:
+                    found[attribute.key] = (lambda a=attribute: self.by_attribute(a))
+                for first, second in HEATMAPS:
+                    if attribute.key == second and first in keys:
+                        found[f"{first}-{second}"] = (
+                            lambda a=keys[first], b=keys[second]: self.heatmap(a, b)
+                        )
+        if all(key in keys and keys[key].is_choice for key in SANKEY_PATH):
+            found["process"] = self.sankey
+        return found
+
+    def groups(self) -> list[ChartGroup]:
+        """All charts, grouped as the page shows them: case characteristics, then one group
+        per codebook section, then the process diagram."""
+        builders = self.builders()
+        groups = [ChartGroup("Case characteristics", [
+            builders[key]() for key in ("year", "region", "country", "service_area")
+        ])]
+        for section, attributes in self.codebook.sections:
+            charts = []
+            for attribute in attributes:
+                if attribute.key in builders:
+                    charts.append(builders[attribute.key]())
+                for first, second in HEATMAPS:
+                    if attribute.key == second and f"{first}-{second}" in builders:
+                        charts.append(builders[f"{first}-{second}"]())
+            if charts:
+                groups.append(ChartGroup(section, charts))
+        if "process" in builders:
+            groups.append(ChartGroup("The coproduction process", [builders["process"]()]))
+        return groups
+
+    # -- case characteristics (Case fields: known for every case) --
+    def by_year(self) -> Chart:
+        counts = selectors.case_counts(self.cases, "year")
+        known = [(y, n) for y, n in counts if y is not None]
+        unknown = sum(n for y, n in counts if y is None)
+        rows = [[y, n] for y, n in known] + ([["Unknown", unknown]] if unknown else [])
+        urls = [self.link(year_min=str(y), year_max=str(y)) for y, _ in known]
+        urls += [None] if unknown else []
+        return Chart(
+            id="year", title="Cases per year", kind="bar", x_title="Year", y_title="Cases",
+            columns=["Year", "Cases"], rows=rows, urls=urls,
+            plot={"labels": [str(r[0]) for r in rows], "values": [r[1] for r in rows],
+                  "urls": urls},
+            empty="" if rows else "No case matches these filters.",
+            note="Year of the case as the review reports it.",
+        )
+
+    def _hbar(self, *, id: str, title: str, y_title: str, columns: list[str], labels: list[str],
+              values: list[int], urls: list[str | None], rows: list[list] | None = None,
+              empty: str = "", note: str = "") -> Chart:
+        rows = rows if rows is not None else [[label, n] for label, n in zip(labels, values)]
+        return Chart(
+            id=id, title=title, kind="hbar", x_title="Cases", y_title=y_title, columns=columns,
+            rows=rows, urls=urls,
+            plot={"labels": labels, "values": values, "urls": urls},
+            empty=empty or ("" if rows else "No case matches these filters."), note=note,
+        )
+
+    def by_region(self) -> Chart:
+        counts = [(r, n) for r, n in selectors.case_counts(self.cases, "region")]
+        return self._hbar(
+            id="region", title="Cases per region", y_title="Region", columns=["Region", "Cases"],
+            labels=[r or "Unknown" for r, _ in counts], values=[n for _, n in counts],
+            urls=[self.link(region=r) if r else None for r, _ in counts],
+            note="Derived from each case's country.",
+        )
+
+    def by_country(self) -> Chart:
+        counts = selectors.country_counts(self.cases)
+        urls = [self.link(country=row["country"]) for row in counts]
+        mapped = [(row, url) for row, url in zip(counts, urls) if row["iso3"]]
+        return Chart(
+            id="country", title="Cases per country", kind="map", x_title="Country",
+            y_title="Cases", columns=["Country", "ISO-3", "Cases"],
+            rows=[[row["country"], row["iso3"], row["cases"]] for row in counts], urls=urls,
+            plot={
+                "locations": [row["iso3"] for row, _ in mapped],
+                "labels": [row["country"] for row, _ in mapped],
+                "values": [row["cases"] for row, _ in mapped],
+                "urls": [url for _, url in mapped],
+            },
+            empty="" if counts else "No case matches these filters.",
+            note="Darker means more cases. Click a country to see its cases.",
+        )
+
+    def by_service_area(self) -> Chart:
+        counts = selectors.service_area_counts(self.cases)
+        return self._hbar(
+            id="service_area", title="Cases per service area", y_title="Service area",
+            columns=["Service area", "Cases"], labels=[row["name"] for row in counts],
+            values=[row["cases"] for row in counts],
+            urls=[self.link(service_area=row["slug"]) for row in counts],
+            note="A case in two service areas counts in both.",
+        )
+
+    # -- coded dimensions (consensus values only) --
+    def _no_consensus(self, label: str) -> str:
+        return (f"No consensus values yet for “{label}” among these cases. The chart appears "
+                "once coders agree or an adjudicator decides.")
+
+    def by_attribute(self, attribute: AttributeInfo) -> Chart:
+        coded = self.coverage.get(attribute.key, {"cases": 0, "yes": 0, "no": 0})
+        if attribute.kind == AttributeKind.BOOLEAN:
+            keys, labels = ["yes", "no"], ["Yes", "No"]
+            values = [coded["yes"], coded["no"]]
+        else:
+            keys = [key for key, _ in attribute.options]
+            labels = [label for _, label in attribute.options]
+            values = [self.options.get((attribute.key, key), 0) for key in keys]
+        urls = [self.link(**{attribute.key: key}) for key in keys]
+        multiple = attribute.kind == AttributeKind.MULTI
+        return self._hbar(
+            id=attribute.key, title=attribute.label, y_title=attribute.label,
+            columns=[attribute.label, "Cases"], labels=labels, values=values, urls=urls,
+            empty="" if coded["cases"] else self._no_consensus(attribute.label),
+            note=(f"{coded['cases']} case{'s' if coded['cases'] != 1 else ''} with a consensus "
+                  "value" + ("; a case may count in several bars." if multiple else ".")),
+        )
+
+    def heatmap(self, first: AttributeInfo, second: AttributeInfo) -> Chart:
+        counts = selectors.cooccurrence(self.cases, first, second)
+        z = [[counts.get((y, x), 0) for x, _ in second.options] for y, _ in first.options]
+        urls = [[self.link(**{first.key: y, second.key: x}) for x, _ in second.options]
+                for y, _ in first.options]
+        rows, flat_urls = [], []
+        for i, (_y, y_label) in enumerate(first.options):
+            for j, (_x, x_label) in enumerate(second.options):
+                rows.append([y_label, x_label, z[i][j]])
+                flat_urls.append(urls[i][j])
+        return Chart(
+            id=f"{first.key}-{second.key}", title=f"{first.label} × {second.label}",
+            kind="heatmap", x_title=second.label, y_title=first.label,
+            columns=[first.label, second.label, "Cases"], rows=rows, urls=flat_urls,
+            plot={"x": [label for _, label in second.options],
+                  "y": [label for _, label in first.options], "z": z, "urls": urls},
+            empty="" if counts else self._no_consensus(f"{first.label} and {second.label}"),
+            note="Cases coded with both; as in the review's Table 3.",
+        )
+
+    def sankey(self) -> Chart:
+        path = [self.codebook.by_key[key] for key in SANKEY_PATH]
+        nodes: list[str] = []
+        index: dict[tuple[str, str], int] = {}
+        for attribute in path:
+            for key, label in attribute.options:
+                index[(attribute.key, key)] = len(nodes)
+                nodes.append(label)
+        source, target, value, urls, rows = [], [], [], [], []
+        for first, second in zip(path, path[1:]):
+            counts = selectors.cooccurrence(self.cases, first, second)
+            for x, _ in first.options:
+                for y, _ in second.options:
+                    n = counts.get((x, y), 0)
+                    if not n:
+                        continue
+                    source.append(index[(first.key, x)])
+                    target.append(index[(second.key, y)])
+                    value.append(n)
+                    urls.append(self.link(**{first.key: x, second.key: y}))
+                    rows.append([first.label, first.option_label(x), second.label,
+                                 second.option_label(y), n])
+        labels = " → ".join(a.label for a in path)
+        return Chart(
+            id="process", title=f"Coproduction process: {labels}", kind="sankey",
+            x_title="", y_title="",
+            columns=["From dimension", "From", "To dimension", "To", "Cases"], rows=rows,
+            urls=urls,
+            plot={"nodes": nodes, "source": source, "target": target, "value": value,
+                  "urls": urls},
+            empty="" if rows else self._no_consensus(labels),
+            note="Each band's width is the number of cases coded with both ends; as in the "
+                 "review's Figure 2, drawn from the consensus data.",
+        )

@@ -1,0 +1,185 @@
+"""The FilterSet for a review's cases, shared by the gallery, the dashboard, the exports and
+the API.
+
+Besides the case fields (search, service area, country, region, year range) it has one filter
+per choice or yes/no attribute of the review's codebook, named by the attribute key
+(`?level=local&citizen_roles=co_deliverer`), built from the codebook at run time so that any
+review's codebook works. They match consensus values only. Several options of one attribute
+match any of them; filters on different attributes must all match.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
+from coding.regions import Region
+from coding.selectors import AttributeInfo, CodebookInfo, OptionThrough, review_codebook
+
+SORTS = {
+    "number": ("sort_key", "number"),
+    "-number": ("-sort_key", "-number"),
+    "year": ("year", "sort_key", "number"),
+    "-year": ("-year", "sort_key", "number"),
+    "country": ("country", "sort_key", "number"),
+    "title": ("title", "sort_key"),
+}
+SORT_CHOICES = [
+    ("number", "Case number"),
+    ("-number", "Case number, last first"),
+    ("year", "Year, oldest first"),
+    ("-year", "Year, newest first"),
+    ("country", "Country"),
+    ("title", "Title"),
+]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class CaseFilter(django_filters.FilterSet):
+    """Filters a review's cases. Use: CaseFilter(request.GET, queryset=review.cases.all(),
+    review=review). `codebook` (from selectors.review_codebook) may be passed to save two
+    queries; without `review`, the review is the one named by the URL's `slug`."""
+
+    q = django_filters.CharFilter(
+        method="filter_search", label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, summary, country"}),
+    )
+    service_area = django_filters.ChoiceFilter(
+        field_name="service_areas__slug", label="Service area", empty_label="Any service area"
+    )
+    country = django_filters.ChoiceFilter(label="Country", empty_label="Any country")
+    region = django_filters.ChoiceFilter(
+        label="Region", choices=Region.choices, empty_label="Any region"
+    )
+    year_min = django_filters.NumberFilter(
+        field_name="year", lookup_expr="gte", label="From year",
+        widget=forms.NumberInput(attrs={"min": 1800, "max": 2100}),
+    )
+    year_max = django_filters.NumberFilter(
+        field_name="year", lookup_expr="lte", label="To year",
+        widget=forms.NumberInput(attrs={"min": 1800, "max": 2100}),
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label="Sort by", choices=SORT_CHOICES, empty_label=None
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None,
+                 review: Review | None = None, codebook: CodebookInfo | None = None):
+        if review is None:
+            slug = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("slug")
+            review = Review.objects.get(slug=slug)
+        if queryset is None:
+            queryset = Case.objects.filter(review=review)
+        if data is not None and not data.get("sort"):
+            # The sort filter only runs when it has a value; the default is by case number.
+            data = data.copy()
+            data["sort"] = "number"
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.review = review
+        self.codebook = codebook if codebook is not None else review_codebook(review)
+        self.filters["country"].extra["choices"] = [
+            (c, c) for c in Case.objects.filter(review=review).order_by("country")
+            .values_list("country", flat=True).distinct()
+        ]
+        self.filters["service_area"].extra["choices"] = list(
+            ServiceArea.objects.filter(cases__review=review).distinct().order_by("name")
+            .values_list("slug", "name")
+        )
+        self.attribute_filters: list[str] = []
+        for attribute in self.codebook.by_key.values():
+            if attribute.key in self.filters:
+                continue  # a codebook key that clashes with a case field's filter
+            new = self._attribute_filter(attribute)
+            if new is None:
+                continue
+            new.model = queryset.model
+            new.parent = self
+            self.filters[attribute.key] = new
+            self.attribute_filters.append(attribute.key)
+
+    @staticmethod
+    def _attribute_filter(attribute: AttributeInfo):
+        if attribute.is_choice:
+            def by_options(queryset, name, value, attribute=attribute):
+                ids = [i for key in value for i in attribute.option_ids.get(key, [])]
+                return queryset.filter(Exists(OptionThrough.objects.filter(
+                    consensusvalue__case_id=OuterRef("pk"), option_id__in=ids
+                )))
+
+            return django_filters.MultipleChoiceFilter(
+                label=attribute.label, choices=attribute.options, method=by_options,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if attribute.kind == AttributeKind.BOOLEAN:
+            def by_boolean(queryset, name, value, attribute=attribute):
+                return queryset.filter(Exists(ConsensusValue.objects.filter(
+                    case_id=OuterRef("pk"), attribute_id__in=attribute.ids,
+                    boolean=(value == "yes"),
+                )))
+
+            return django_filters.ChoiceFilter(
+                label=attribute.label, choices=YES_NO, method=by_boolean, empty_label="Any"
+            )
+        return None
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(summary__icontains=word)
+                | Q(country__icontains=word)
+            )
+        return queryset
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*SORTS.get(value, SORTS["number"]))
+
+    @property
+    def qs(self) -> QuerySet:
+        qs = super().qs
+        if not self.is_bound:
+            qs = qs.order_by(*SORTS["number"])
+        return qs
+
+    def attribute_fields(self) -> list:
+        """The bound form fields of the codebook filters, for templates."""
+        return [self.form[name] for name in self.attribute_filters]
+
+    def coded_filters_active(self) -> bool:
+        return any(name in self.attribute_filters for name in self.active_filters())
+
+    def error_messages(self) -> list[str]:
+        """Each invalid filter value as one sentence naming the filter."""
+        if not self.is_bound or self.form.is_valid():
+            return []
+        return [
+            f"{self.form.fields[name].label}: {message} This filter was ignored."
+            if name in self.form.fields else str(message)
+            for name, errors in self.form.errors.items() for message in errors
+        ]
+
+    def active_filters(self) -> dict[str, list[str]]:
+        """The filters in use (valid values only), as query parameters; sort and page excluded.
+        Example: {"country": ["UK"], "citizen_roles": ["co_deliverer"]}."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        cleaned = self.form.cleaned_data
+        active: dict[str, list[str]] = {}
+        for name, value in cleaned.items():
+            if name == "sort" or value in (None, "", [], ()):
+                continue
+            if isinstance(value, list | tuple):
+                active[name] = [str(v) for v in value]
+            elif isinstance(value, Decimal):
+                active[name] = [str(int(value)) if value == int(value) else str(value)]
+            else:
+                active[name] = [str(value)]
+        return active

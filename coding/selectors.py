@@ -1,0 +1,364 @@
+"""Public reads and dashboard aggregates. Each returns plain data, counted in SQL.
+
+`cases` arguments are Case querysets of one review, usually `CaseFilter(...).qs`: every
+aggregate follows the gallery's filters. Nothing here reads raw codings, coder names or who
+decided a consensus value: readers see consensus values only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.urls import reverse
+
+from coding.countries import iso3_for_country
+from coding.models import (
+    CHOICE_KINDS,
+    Attribute,
+    AttributeKind,
+    Case,
+    ConsensusValue,
+    Option,
+    Review,
+    ServiceArea,
+)
+
+OptionThrough = ConsensusValue.options.through
+
+
+# --- the codebook as plain data ---------------------------------------------
+
+
+@dataclass
+class AttributeInfo:
+    key: str
+    label: str
+    kind: str
+    help_text: str
+    required: bool
+    section: str
+    # This key's attribute ids in every codebook version of the review, so consensus values
+    # made under an older version still count.
+    ids: list[int] = field(default_factory=list)
+    # (key, label) of the options in the current version, in codebook order.
+    options: list[tuple[str, str]] = field(default_factory=list)
+    # option key -> its ids in every version.
+    option_ids: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+    def option_label(self, key: str) -> str:
+        return dict(self.options).get(key, key)
+
+
+@dataclass
+class CodebookInfo:
+    sections: list[tuple[str, list[AttributeInfo]]]
+    by_key: dict[str, AttributeInfo]
+
+    def choice_attributes(self) -> list[AttributeInfo]:
+        return [a for a in self.by_key.values() if a.is_choice]
+
+
+def review_codebook(review: Review) -> CodebookInfo:
+    """The review's current codebook as plain data, in two queries. Example:
+    CodebookInfo(sections=[("Characteristics", [AttributeInfo(key="level", label="Level",
+    kind="single", ..., options=[("national", "National"), ...])])], by_key={"level": ...})."""
+    attributes = list(
+        Attribute.objects.filter(codebook__review=review)
+        .order_by("-codebook__version", "section__order", "order", "id")
+        .values("id", "key", "label", "kind", "help_text", "required", "section__title",
+                "codebook__version")
+    )
+    current = attributes[0]["codebook__version"] if attributes else None
+    by_key: dict[str, AttributeInfo] = {}
+    sections: dict[str, list[AttributeInfo]] = {}
+    for row in attributes:
+        if row["codebook__version"] == current:
+            info = AttributeInfo(
+                key=row["key"], label=row["label"], kind=row["kind"],
+                help_text=row["help_text"], required=row["required"],
+                section=row["section__title"],
+            )
+            by_key[info.key] = info
+            sections.setdefault(info.section, []).append(info)
+        if row["key"] in by_key:
+            by_key[row["key"]].ids.append(row["id"])
+    options = (
+        Option.objects.filter(attribute__codebook__review=review)
+        .order_by("-attribute__codebook__version", "order", "id")
+        .values_list("id", "key", "label", "attribute__key", "attribute__codebook__version")
+    )
+    for option_id, key, label, attribute_key, version in options:
+        info = by_key.get(attribute_key)
+        if info is None:
+            continue
+        if version == current:
+            info.options.append((key, label))
+        info.option_ids.setdefault(key, []).append(option_id)
+    return CodebookInfo(sections=list(sections.items()), by_key=by_key)
+
+
+# --- gallery and case page --------------------------------------------------
+
+
+def card_attributes(codebook: CodebookInfo) -> list[AttributeInfo]:
+    """The attributes shown as labels on gallery cards: the required choice attributes."""
+    return [a for a in codebook.choice_attributes() if a.required]
+
+
+def gallery_page(
+    *, review: Review, cases: QuerySet[Case], codebook: CodebookInfo, page_number,
+    per_page: int = 24,
+) -> tuple[Page, list[dict]]:
+    """One page of cases as cards, in four queries whatever the page size. Example card:
+    {"number": "3", "title": "Caring for the needy", "country": "UK", "year": 1999,
+    "url": "/reviews/coproduction/cases/3/", "service_areas": ["Health care"],
+    "labels": [("Level", "Local"), ("Role of citizens", "Co-deliverer")]}."""
+    paginator = Paginator(
+        cases.only("id", "number", "title", "country", "year", "review_id"), per_page
+    )
+    page = paginator.get_page(page_number)
+    rows = list(page.object_list)
+    ids = [case.pk for case in rows]
+    areas: dict[int, list[str]] = defaultdict(list)
+    for case_id, name in (
+        Case.service_areas.through.objects.filter(case_id__in=ids)
+        .order_by("servicearea__name")
+        .values_list("case_id", "servicearea__name")
+    ):
+        areas[case_id].append(name)
+    shown = card_attributes(codebook)
+    labels = consensus_option_labels(case_ids=ids, attributes=shown)
+    cards = [
+        {
+            "number": case.number,
+            "title": case.title,
+            "country": case.country,
+            "year": case.year,
+            "url": reverse("coding:case_detail", args=[review.slug, case.number]),
+            "service_areas": areas[case.pk],
+            "labels": labels.get(case.pk, []),
+        }
+        for case in rows
+    ]
+    return page, cards
+
+
+def consensus_option_labels(
+    *, case_ids: list[int], attributes: list[AttributeInfo]
+) -> dict[int, list[tuple[str, str]]]:
+    """Chosen option labels of the given attributes per case, in codebook order, one query.
+    Example: {12: [("Level", "Local"), ("Role of citizens", "Co-deliverer")]}."""
+    if not case_ids or not attributes:
+        return {}
+    attribute_ids = [i for a in attributes for i in a.ids]
+    by_id = {i: a for a in attributes for i in a.ids}
+    order = {a.key: n for n, a in enumerate(attributes)}
+    rows = (
+        OptionThrough.objects.filter(
+            consensusvalue__case_id__in=case_ids,
+            consensusvalue__attribute_id__in=attribute_ids,
+        )
+        .values_list("consensusvalue__case_id", "consensusvalue__attribute_id",
+                     "option__label", "option__order")
+    )
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for case_id, attribute_id, label, option_order in rows:
+        attribute = by_id[attribute_id]
+        found[case_id].append((order[attribute.key], option_order, attribute.label, label))
+    return {case_id: [(a, o) for *_, a, o in sorted(items)] for case_id, items in found.items()}
+
+
+def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
+    """A case's consensus values grouped by codebook section, in two queries. Example:
+    [{"section": "Coproduction type and role of citizens", "values": [{"key": "citizen_roles",
+    "label": "Role of citizens", "kind": "multi", "value": ["Co-deliverer"],
+    "evidence": "Residents ran the service.", "method": "adjudicated"}]}]."""
+    values = list(
+        ConsensusValue.objects.filter(case=case)
+        .values("id", "attribute__key", "text", "number", "boolean", "evidence", "method")
+    )
+    options: dict[int, list[str]] = defaultdict(list)
+    for consensus_id, label in (
+        OptionThrough.objects.filter(consensusvalue__case=case)
+        .order_by("option__order", "option_id")
+        .values_list("consensusvalue_id", "option__label")
+    ):
+        options[consensus_id].append(label)
+    by_key = {row["attribute__key"]: row for row in values}
+    grouped = []
+    for section, attributes in codebook.sections:
+        shown = []
+        for attribute in attributes:
+            row = by_key.get(attribute.key)
+            if row is None:
+                continue
+            shown.append({
+                "key": attribute.key,
+                "label": attribute.label,
+                "kind": attribute.kind,
+                "value": display_value(attribute.kind, row, options.get(row["id"], [])),
+                "evidence": row["evidence"],
+                "method": row["method"],
+            })
+        if shown:
+            grouped.append({"section": section, "values": shown})
+    return grouped
+
+
+def display_value(kind: str, row: dict, option_labels: list[str]):
+    """What a consensus value says: a list of option labels, a text, a number or Yes/No."""
+    if kind in CHOICE_KINDS:
+        return option_labels
+    if kind == AttributeKind.NUMBER:
+        number = row["number"]
+        return None if number is None else (int(number) if number == int(number) else number)
+    if kind == AttributeKind.BOOLEAN:
+        return None if row["boolean"] is None else ("Yes" if row["boolean"] else "No")
+    return row["text"]
+
+
+def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
+    """The filtered cases with their consensus values, for the CSV/JSON exports, in four
+    queries. Example row: {"number": "3", "title": "...", "country": "UK", "region": "Europe",
+    "year": 1999, "service_areas": ["Health care"], "source": "...",
+    "consensus": {"level": {"value": ["Local"], "evidence": "..."}}}."""
+    case_rows = list(
+        cases.values("id", "number", "title", "country", "region", "year", "summary", "source")
+    )
+    ids = cases.order_by().values("pk")
+    areas: dict[int, list[str]] = defaultdict(list)
+    for case_id, name in (
+        Case.service_areas.through.objects.filter(case_id__in=ids)
+        .order_by("servicearea__name")
+        .values_list("case_id", "servicearea__name")
+    ):
+        areas[case_id].append(name)
+    options: dict[int, list[str]] = defaultdict(list)
+    for consensus_id, label in (
+        OptionThrough.objects.filter(consensusvalue__case_id__in=ids)
+        .order_by("option__order", "option_id")
+        .values_list("consensusvalue_id", "option__label")
+    ):
+        options[consensus_id].append(label)
+    kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
+    consensus: dict[int, dict] = defaultdict(dict)
+    for row in ConsensusValue.objects.filter(case_id__in=ids).values(
+        "id", "case_id", "attribute_id", "text", "number", "boolean", "evidence"
+    ):
+        attribute = kinds.get(row["attribute_id"])
+        if attribute is None:
+            continue
+        consensus[row["case_id"]][attribute.key] = {
+            "value": display_value(attribute.kind, row, options.get(row["id"], [])),
+            "evidence": row["evidence"],
+        }
+    return [
+        {
+            **{k: v for k, v in row.items() if k != "id"},
+            "service_areas": areas[row["id"]],
+            "consensus": consensus.get(row["id"], {}),
+        }
+        for row in case_rows
+    ]
+
+
+# --- dashboard aggregates ---------------------------------------------------
+
+
+def _plain(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.order_by()
+
+
+def case_counts(cases: QuerySet[Case], field_name: str) -> list[tuple]:
+    """Cases per value of a Case field ("year", "region" or "country"), most first for
+    country, else by value. Example for "year": [(1990, 2), (1995, 1), ..., (None, 2)]."""
+    if field_name not in ("year", "region", "country"):
+        raise ValueError(f"cannot count cases by {field_name!r}")
+    rows = _plain(cases).values_list(field_name).annotate(n=Count("pk"))
+    if field_name == "country":
+        rows = rows.order_by("-n", field_name)
+    else:
+        rows = rows.order_by(F(field_name).asc(nulls_last=True))
+    return list(rows)
+
+
+def country_counts(cases: QuerySet[Case]) -> list[dict]:
+    """Cases per country with ISO-3 codes for the map. Example:
+    [{"country": "UK", "iso3": "GBR", "cases": 31}, {"country": "Sweden", "iso3": "SWE", ...}]."""
+    return [
+        {"country": country, "iso3": iso3_for_country(country), "cases": n}
+        for country, n in case_counts(cases, "country")
+    ]
+
+
+def service_area_counts(cases: QuerySet[Case]) -> list[dict]:
+    """Cases per service area, most first. A case in two areas counts in both. Example:
+    [{"slug": "health-care", "name": "Health care", "cases": 15}, ...]."""
+    through = ServiceArea.cases.through
+    return [
+        {"slug": slug, "name": name, "cases": n}
+        for slug, name, n in through.objects.filter(case_id__in=_plain(cases).values("pk"))
+        .values_list("servicearea__slug", "servicearea__name")
+        .annotate(n=Count("case_id"))
+        .order_by("-n", "servicearea__name")
+    ]
+
+
+def option_counts(cases: QuerySet[Case]) -> dict[tuple[str, str], int]:
+    """Cases whose consensus chose each option, for every choice attribute, in one query.
+    Example: {("level", "local"): 43, ("citizen_roles", "co_deliverer"): 30}."""
+    rows = (
+        OptionThrough.objects.filter(consensusvalue__case_id__in=_plain(cases).values("pk"))
+        .values_list("consensusvalue__attribute__key", "option__key")
+        .annotate(n=Count("consensusvalue__case_id", distinct=True))
+    )
+    return {(attribute, option): n for attribute, option, n in rows}
+
+
+def attribute_coverage(cases: QuerySet[Case]) -> dict[str, dict]:
+    """Per attribute key: how many cases have a consensus value, and for yes/no attributes
+    how many say yes and no, in one query. Example:
+    {"level": {"cases": 56, "yes": 0, "no": 0}, "formal_agreement": {"cases": 52, "yes": 25,
+    "no": 27}}."""
+    coverage: dict[str, dict] = {}
+    rows = (
+        ConsensusValue.objects.filter(case_id__in=_plain(cases).values("pk"))
+        .values_list("attribute__key", "boolean")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    for key, boolean, n in rows:
+        entry = coverage.setdefault(key, {"cases": 0, "yes": 0, "no": 0})
+        entry["cases"] += n
+        if boolean is not None:
+            entry["yes" if boolean else "no"] += n
+    return coverage
+
+
+def cooccurrence(
+    cases: QuerySet[Case], first: AttributeInfo, second: AttributeInfo
+) -> dict[tuple[str, str], int]:
+    """Cases whose consensus chose option x of `first` and option y of `second`, in one query.
+    Example for (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}."""
+    rows = (
+        Case.objects.filter(pk__in=_plain(cases).values("pk"))
+        .annotate(
+            first_value=FilteredRelation(
+                "consensus_values", condition=Q(consensus_values__attribute_id__in=first.ids)
+            ),
+            second_value=FilteredRelation(
+                "consensus_values", condition=Q(consensus_values__attribute_id__in=second.ids)
+            ),
+        )
+        .filter(first_value__options__isnull=False, second_value__options__isnull=False)
+        .values_list("first_value__options__key", "second_value__options__key")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    return {(x, y): n for x, y, n in rows}
