@@ -16,3 +16,28 @@ urlpatterns += [
     path("account/tokens/revoke/", account_views.token_revoke, name="token_revoke"),
     path("reviews/<slug:slug>/audit/", audit_views.audit_log, name="audit_log"),
 ]
+
+# Issue 3: assignments, the coder queue, the coding form (autosave, submit), progress.
+from coding.views import coding as coding_views  # noqa: E402
+from coding.views import lead as lead_views  # noqa: E402
+
+urlpatterns += [
+    path("reviews/<slug:slug>/my-cases/", coding_views.queue, name="queue"),
+    path(
+        "reviews/<slug:slug>/cases/<str:number>/code/", coding_views.coding_form,
+        name="coding_form",
+    ),
+    path(
+        "reviews/<slug:slug>/cases/<str:number>/code/save/", coding_views.coding_save,
+        name="coding_save",
+    ),
+    path(
+        "reviews/<slug:slug>/cases/<str:number>/code/submit/", coding_views.coding_submit_view,
+        name="coding_submit",
+    ),
+    path("reviews/<slug:slug>/codings/<int:pk>/", coding_views.coding_detail, name="coding_detail"),
+    path("reviews/<slug:slug>/codings/<int:pk>/reopen/", lead_views.reopen, name="coding_reopen"),
+    path("reviews/<slug:slug>/progress/", lead_views.progress, name="progress"),
+    path("reviews/<slug:slug>/progress/assign/", lead_views.assign_auto, name="assign_auto"),
+    path("reviews/<slug:slug>/progress/assign-case/", lead_views.assign_case, name="assign_case"),
+]

@@ -4,10 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from coding.models import Membership, Review, Role
+from coding.services import cases_assign
 
 # Demo accounts exist only on development machines (DEBUG on); the password is
 # printed so a new user can sign in straight away.
 DEMO_PASSWORD = "coproduce-demo"
+DEMO_CASES = 12
 DEMO_USERS = [
     ("lead", "Lena", "Lead", [Role.LEAD]),
     ("coder_a", "Aisha", "Coder", [Role.CODER]),
@@ -44,6 +46,18 @@ class Command(BaseCommand):
             if not lead.is_superuser:
                 lead.is_superuser = True
                 lead.save(update_fields=["is_superuser"])
-        self.stdout.write("Demo accounts (password for each: %s):" % DEMO_PASSWORD)
+            # Both demo coders code the first DEMO_CASES cases, so a new user finds work in
+            # "My cases". cases_assign leaves cases that have coders alone: idempotent.
+            coders = list(
+                User.objects.filter(username__in=["coder_a", "coder_b"]).order_by("username")
+            )
+            first = target.cases.order_by("sort_key", "number")[:DEMO_CASES]
+            created = cases_assign(review=target, coders=coders, assigned_by=lead, cases=first)
+        self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
         for username, _, _, roles in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {', '.join(r.label for r in roles)}")
+        if created:
+            self.stdout.write(
+                f"Assigned coder_a and coder_b to the first {DEMO_CASES} cases "
+                f"({len(created)} assignments)."
+            )

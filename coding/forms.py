@@ -1,0 +1,160 @@
+"""Forms: the coding form generated from a codebook, and the lead's hand-assignment form."""
+
+from django import forms
+
+from coding.models import Attribute, AttributeKind, CodedValue
+
+BOOLEAN_CHOICES = [("yes", "Yes"), ("no", "No")]
+
+
+def _value_field(attribute: Attribute) -> forms.Field:
+    common = {"required": False, "label": attribute.label, "help_text": attribute.help_text}
+    options = [(o.key, o.label) for o in attribute.options.all()]
+    if attribute.kind == AttributeKind.SINGLE:
+        return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
+    if attribute.kind == AttributeKind.MULTI:
+        return forms.MultipleChoiceField(
+            choices=options, widget=forms.CheckboxSelectMultiple, **common
+        )
+    if attribute.kind == AttributeKind.NUMBER:
+        return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return forms.ChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+
+
+def evidence_name(key: str) -> str:
+    return f"{key}__evidence"
+
+
+def note_name(key: str) -> str:
+    return f"{key}__note"
+
+
+class CodingForm(forms.Form):
+    """One field per attribute plus its evidence quote and note; `version` is the coding
+    version the edits are based on (0 before the first save)."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, attributes: list[Attribute], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attributes = attributes
+        for attribute in attributes:
+            self.fields[attribute.key] = _value_field(attribute)
+            self.fields[evidence_name(attribute.key)] = forms.CharField(
+                required=False,
+                label="Evidence quote",
+                widget=forms.Textarea(attrs={"rows": 2, "class": "evidence"}),
+            )
+            self.fields[note_name(attribute.key)] = forms.CharField(
+                required=False, label="Note", widget=forms.Textarea(attrs={"rows": 1})
+            )
+
+    def values(self) -> dict[str, dict]:
+        """The cleaned data in the shape coding_save_draft takes."""
+        data = self.cleaned_data
+        values = {}
+        for attribute in self.attributes:
+            value = data.get(attribute.key)
+            values[attribute.key] = {
+                "value": value,
+                "evidence": data.get(evidence_name(attribute.key), ""),
+                "note": data.get(note_name(attribute.key), ""),
+            }
+        return values
+
+    def error_summary(self) -> list[str]:
+        """Errors as sentences naming the attribute, e.g. "Budget: Enter a number."."""
+        labels = {name: field.label for name, field in self.fields.items()}
+        for attribute in self.attributes:
+            labels[evidence_name(attribute.key)] = f"{attribute.label} (evidence quote)"
+            labels[note_name(attribute.key)] = f"{attribute.label} (note)"
+        messages = []
+        for name, errors in self.errors.items():
+            prefix = "" if name == "__all__" else f"{labels.get(name, name)}: "
+            messages.extend(prefix + str(error) for error in errors)
+        return messages
+
+
+def initial_from_values(values: list[CodedValue]) -> dict:
+    """The form's initial data from a coding's stored values (options prefetched)."""
+    initial = {}
+    for value in values:
+        attribute = value.attribute
+        key = attribute.key
+        if attribute.kind == AttributeKind.SINGLE:
+            chosen = [o.key for o in value.options.all()]
+            initial[key] = chosen[0] if chosen else ""
+        elif attribute.kind == AttributeKind.MULTI:
+            initial[key] = [o.key for o in value.options.all()]
+        elif attribute.kind == AttributeKind.NUMBER:
+            initial[key] = value.number
+        elif attribute.kind == AttributeKind.BOOLEAN:
+            initial[key] = {True: "yes", False: "no"}.get(value.boolean, "")
+        else:
+            initial[key] = value.text
+        initial[evidence_name(key)] = value.evidence
+        initial[note_name(key)] = value.note
+    return initial
+
+
+def display_value(attribute: Attribute, value: CodedValue | None) -> str:
+    """A stored value as text for read-only pages ("" when not coded)."""
+    if value is None:
+        return ""
+    if attribute.is_choice:
+        return ", ".join(o.label for o in value.options.all())
+    if attribute.kind == AttributeKind.NUMBER:
+        return "" if value.number is None else f"{value.number:g}"
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return {True: "Yes", False: "No"}.get(value.boolean, "")
+    return value.text
+
+
+class ModelChoiceByKey(forms.ModelChoiceField):
+    def __init__(self, *args, label_from=None, **kwargs):
+        self._label_from = label_from
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return self._label_from(obj) if self._label_from else str(obj)
+
+
+def _person(user) -> str:
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username
+
+
+class AssignCaseForm(forms.Form):
+    """Hand-assign or reassign one case to (up to) two coders."""
+
+    case = ModelChoiceByKey(
+        queryset=None, to_field_name="number", label="Case",
+        label_from=lambda c: f"{c.number}. {c.title[:70]}",
+    )
+    coder_1 = ModelChoiceByKey(
+        queryset=None, to_field_name="username", label="First coder", required=False,
+        empty_label="(nobody)", label_from=_person,
+    )
+    coder_2 = ModelChoiceByKey(
+        queryset=None, to_field_name="username", label="Second coder", required=False,
+        empty_label="(nobody)", label_from=_person,
+    )
+
+    def __init__(self, *args, cases, coders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases
+        self.fields["coder_1"].queryset = coders
+        self.fields["coder_2"].queryset = coders
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("coder_1"), data.get("coder_2")
+        if first and second and first == second:
+            raise forms.ValidationError("Choose two different coders.")
+        return data
+
+    def coders(self) -> list:
+        chosen = (self.cleaned_data.get("coder_1"), self.cleaned_data.get("coder_2"))
+        return [c for c in chosen if c]

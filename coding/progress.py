@@ -1,0 +1,245 @@
+"""Reads about coding progress: a coder's queue, and per-coder and per-case progress for leads.
+
+Counts are aggregated in the database (subqueries), so each page costs a fixed number of
+queries however many cases the review has. Nothing here returns another coder's values;
+the per-case rows carry states and counts only.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from coding.access import review_roles
+from coding.models import (
+    Assignment,
+    Case,
+    Coding,
+    CodingStatus,
+    ConsensusValue,
+    Disagreement,
+    DisagreementStatus,
+    Review,
+    Role,
+)
+
+NOT_STARTED = "not_started"
+
+
+class QueueState(TextChoices):
+    NOT_STARTED = NOT_STARTED, "Not started"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class CaseState(TextChoices):
+    NOT_STARTED = NOT_STARTED, "Not started"
+    IN_PROGRESS = "in_progress", "In progress (drafts only)"
+    ONE_SUBMITTED = "one_submitted", "One coding submitted"
+    BOTH_SUBMITTED = "both_submitted", "Both submitted"
+    DISAGREEMENTS_OPEN = "disagreements_open", "Disagreements open"
+    CONSENSUS_COMPLETE = "consensus_complete", "Consensus complete"
+
+
+def _count(queryset: QuerySet, group: str) -> Coalesce:
+    """Count rows of `queryset` (already filtered on OuterRef) as a scalar subquery."""
+    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _own_coding(field: str) -> Subquery:
+    """A field of the assigned coder's own coding of the assignment's case."""
+    return Subquery(
+        Coding.objects.filter(case=OuterRef("case"), coder=OuterRef("coder")).values(field)[:1]
+    )
+
+
+# --- coder queue ------------------------------------------------------------------
+
+
+def coder_queue(*, review: Review, user, state: str | None = None) -> QuerySet[Assignment]:
+    """The user's assignments in the review, in case order, each annotated with the
+    state of *their own* coding (`coding_state`: not_started, draft or submitted) and
+    `coding_updated_at`. `state` filters by that state."""
+    rows = (
+        Assignment.objects.filter(coder=user, case__review=review)
+        .select_related("case")
+        .annotate(
+            coding_state=Coalesce(_own_coding("status"), Value(NOT_STARTED)),
+            coding_updated_at=_own_coding("updated_at"),
+        )
+        .order_by("case__sort_key", "case__number")
+    )
+    if state in QueueState.values:
+        rows = rows.filter(coding_state=state)
+    return rows
+
+
+def coder_queue_counts(*, review: Review, user) -> dict[str, int]:
+    """{"total": 40, "not_started": 20, "draft": 8, "submitted": 12} for the user's queue."""
+    counts = Coding.objects.filter(
+        coder=user, case__review=review, case__assignments__coder=user
+    ).aggregate(
+        draft=Count("pk", filter=Q(status=CodingStatus.DRAFT)),
+        submitted=Count("pk", filter=Q(status=CodingStatus.SUBMITTED)),
+    )
+    counts["total"] = Assignment.objects.filter(coder=user, case__review=review).count()
+    counts["not_started"] = counts["total"] - counts["submitted"] - counts["draft"]
+    return counts
+
+
+def next_case(*, review: Review, user, after: Case | None = None) -> Case | None:
+    """The next case the user has to code: the first assigned, unsubmitted case after
+    `after` in case order, wrapping round to the start; None when all are submitted."""
+    todo = (
+        Case.objects.filter(review=review, assignments__coder=user)
+        .exclude(codings__coder=user, codings__status=CodingStatus.SUBMITTED)
+        .order_by("sort_key", "number")
+    )
+    if after is not None:
+        todo = todo.exclude(pk=after.pk)
+        later = todo.filter(
+            Q(sort_key__gt=after.sort_key) | Q(sort_key=after.sort_key, number__gt=after.number)
+        ).first()
+        if later is not None:
+            return later
+    return todo.first()
+
+
+# --- lead progress -------------------------------------------------------------------
+
+
+def review_coders(*, review: Review) -> QuerySet:
+    """Users who hold the coder role in the review, by username."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__review=review, memberships__role=Role.CODER)
+        .distinct()
+        .order_by("username")
+    )
+
+
+@dataclass
+class CoderProgress:
+    coder: object
+    assigned: int
+    draft: int
+    submitted: int
+
+    @property
+    def not_started(self) -> int:
+        return self.assigned - self.draft - self.submitted
+
+
+def coder_progress(*, review: Review) -> list[CoderProgress]:
+    """Per coder (coder role or assigned in the review): cases assigned, in draft, submitted."""
+    assigned = Assignment.objects.filter(coder=OuterRef("pk"), case__review=review)
+    # Only codings of cases the coder is (still) assigned to count.
+    codings = Coding.objects.filter(
+        coder=OuterRef("pk"), case__review=review, case__assignments__coder=OuterRef("pk")
+    )
+    users = (
+        get_user_model()
+        .objects.filter(
+            Q(memberships__review=review, memberships__role=Role.CODER)
+            | Q(assignments__case__review=review)
+        )
+        .distinct()
+        .annotate(
+            n_assigned=_count(assigned, "coder"),
+            n_draft=_count(codings.filter(status=CodingStatus.DRAFT), "coder"),
+            n_submitted=_count(codings.filter(status=CodingStatus.SUBMITTED), "coder"),
+        )
+        .order_by("username")
+    )
+    return [CoderProgress(u, u.n_assigned, u.n_draft, u.n_submitted) for u in users]
+
+
+def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]:
+    """The review's cases annotated with `n_assigned`, `n_draft`, `n_submitted` (codings of
+    assigned coders), `n_open` (open disagreements), `n_consensus` and `state` (a
+    CaseState value), with `assignments` prefetched, each annotated with the
+    `coding_state` and `coding_id` of that coder's own coding. `state` filters."""
+    of_assigned = Coding.objects.filter(
+        case=OuterRef("pk"), coder__assignments__case=OuterRef("pk")
+    )
+    cases = Case.objects.filter(review=review).annotate(
+        n_assigned=_count(Assignment.objects.filter(case=OuterRef("pk")), "case"),
+        n_draft=_count(
+            of_assigned.filter(status=CodingStatus.DRAFT, version__gt=0), "case"
+        ),
+        n_submitted=_count(of_assigned.filter(status=CodingStatus.SUBMITTED), "case"),
+        n_open=_count(
+            Disagreement.objects.filter(case=OuterRef("pk"), status=DisagreementStatus.OPEN),
+            "case",
+        ),
+        n_consensus=_count(ConsensusValue.objects.filter(case=OuterRef("pk")), "case"),
+    )
+    cases = cases.annotate(
+        state=CaseWhen(
+            When(n_open__gt=0, then=Value(CaseState.DISAGREEMENTS_OPEN)),
+            When(n_submitted__gte=2, n_consensus__gt=0, then=Value(CaseState.CONSENSUS_COMPLETE)),
+            When(n_submitted__gte=2, then=Value(CaseState.BOTH_SUBMITTED)),
+            When(n_submitted=1, then=Value(CaseState.ONE_SUBMITTED)),
+            When(n_draft__gt=0, then=Value(CaseState.IN_PROGRESS)),
+            default=Value(CaseState.NOT_STARTED),
+        )
+    )
+    if state in CaseState.values:
+        cases = cases.filter(state=state)
+    elif state == "needs_coders":
+        cases = cases.filter(n_assigned__lt=2)
+    assignments = (
+        Assignment.objects.select_related("coder")
+        .annotate(
+            coding_state=Coalesce(_own_coding("status"), Value(NOT_STARTED)),
+            coding_id=_own_coding("pk"),
+        )
+        .order_by("assigned_at", "pk")
+    )
+    return cases.prefetch_related(Prefetch("assignments", queryset=assignments)).order_by(
+        "sort_key", "number"
+    )
+
+
+def case_state_counts(*, review: Review) -> dict[str, int]:
+    """How many cases are in each CaseState, plus "needs_coders" (fewer than two coders)."""
+    cases = case_progress(review=review).prefetch_related(None)
+    counts = {state: 0 for state in CaseState.values}
+    counts.update(dict(cases.order_by().values_list("state").annotate(n=Count("pk"))))
+    counts["needs_coders"] = cases.filter(n_assigned__lt=2).count()
+    return counts
+
+
+def coding_visible(*, user, coding: Coding) -> bool:
+    """Whether `user` may see `coding`'s values (the blind-coding rule).
+
+    Its coder always may. Anyone assigned to the same case (whatever other roles they
+    hold) only once every assigned coder has submitted. Leads and adjudicators once it
+    is submitted. Nobody else.
+    """
+    if not user.is_authenticated:
+        return False
+    if coding.coder_id == user.pk:
+        return True
+    assigned = set(Assignment.objects.filter(case=coding.case_id).values_list("coder", flat=True))
+    if user.pk in assigned:
+        submitted = Coding.objects.filter(
+            case=coding.case_id, coder__in=assigned, status=CodingStatus.SUBMITTED
+        ).count()
+        return len(assigned) >= 2 and submitted == len(assigned) and coding.is_submitted
+    roles = review_roles(user, coding.case.review)
+    return bool(roles & {Role.LEAD, Role.ADJUDICATOR}) and coding.is_submitted

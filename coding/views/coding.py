@@ -1,0 +1,269 @@
+"""Coder pages: the queue of assigned cases, the coding form, autosave and submit.
+
+A coder reaches only cases assigned to them (404 otherwise, so nobody learns which
+cases exist), and only ever their own coding; coding_detail applies the blind rule
+for everyone else.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coding.access import get_review_for_member, is_assigned, is_lead, review_roles
+from coding.forms import CodingForm, display_value, evidence_name, initial_from_values, note_name
+from coding.models import Case, CodedValue, Coding, Role
+from coding.progress import (
+    QueueState,
+    coder_queue,
+    coder_queue_counts,
+    coding_visible,
+    next_case,
+)
+from coding.services import CodingConflict, coding_save_draft, coding_start, coding_submit
+
+
+def _assigned_case(request, slug: str, number: str):
+    review = get_review_for_member(request.user, slug)
+    case = get_object_or_404(
+        Case.objects.prefetch_related("service_areas"), review=review, number=number
+    )
+    if not is_assigned(request.user, case):
+        raise Http404("No such case in your queue")
+    return review, case
+
+
+def _own_coding(case: Case, user) -> Coding | None:
+    return Coding.objects.select_related("codebook").filter(case=case, coder=user).first()
+
+
+def _sections(attributes, form, values) -> list[dict]:
+    """Attributes grouped by section, each with its bound fields and stored value."""
+    stored = {v.attribute_id: v for v in values}
+    sections: list[dict] = []
+    for attribute in attributes:
+        if not sections or sections[-1]["section"].pk != attribute.section_id:
+            sections.append({"section": attribute.section, "items": []})
+        value = stored.get(attribute.pk)
+        item = {
+            "attribute": attribute,
+            "value": display_value(attribute, value),
+            "evidence_text": value.evidence if value else "",
+            "note_text": value.note if value else "",
+        }
+        if form is not None:
+            item["field"] = form[attribute.key]
+            item["evidence"] = form[evidence_name(attribute.key)]
+            item["note"] = form[note_name(attribute.key)]
+        sections[-1]["items"].append(item)
+    return sections
+
+
+def _attributes(codebook):
+    if codebook is None:
+        return []
+    return list(codebook.attributes.select_related("section").prefetch_related("options"))
+
+
+def _values(coding: Coding | None) -> list[CodedValue]:
+    if coding is None:
+        return []
+    return list(
+        CodedValue.objects.filter(coding=coding)
+        .select_related("attribute")
+        .prefetch_related("options")
+    )
+
+
+def _render_form(request, review, case, coding, *, form=None, errors=(), conflict="", status=200):
+    codebook = coding.codebook if coding else review.current_codebook()
+    attributes = _attributes(codebook)
+    values = _values(coding)
+    read_only = bool(coding and coding.is_submitted)
+    if form is None and not read_only:
+        initial = initial_from_values(values)
+        initial["version"] = coding.version if coding else 0
+        form = CodingForm(attributes=attributes, initial=initial)
+    context = {
+        "review": review,
+        "roles": review_roles(request.user, review),
+        "case": case,
+        "coding": coding,
+        "codebook": codebook,
+        "form": None if read_only else form,
+        "read_only": read_only,
+        "sections": _sections(attributes, None if read_only else form, values),
+        "errors": errors,
+        "conflict": conflict,
+        "next_case": next_case(review=review, user=request.user, after=case),
+        "storage_key": f"coding:{review.slug}:{case.number}:{request.user.pk}",
+        "attribute_labels": {a.key: a.label for a in attributes},
+    }
+    return render(request, "coding/coding_form.html", context, status=status)
+
+
+@login_required
+def queue(request, slug: str):
+    review = get_review_for_member(request.user, slug, Role.CODER)
+    state = request.GET.get("state", "")
+    if state not in QueueState.values:
+        state = ""
+    counts = coder_queue_counts(review=review, user=request.user)
+    filters = [("", "All", counts["total"])] + [
+        (s.value, s.label, counts[s.value]) for s in QueueState
+    ]
+    return render(
+        request,
+        "coding/queue.html",
+        {
+            "review": review,
+            "roles": review_roles(request.user, review),
+            "rows": coder_queue(review=review, user=request.user, state=state or None),
+            "counts": counts,
+            "state": state,
+            "filters": filters,
+            "next_case": next_case(review=review, user=request.user),
+        },
+    )
+
+
+@login_required
+def coding_form(request, slug: str, number: str):
+    review, case = _assigned_case(request, slug, number)
+    return _render_form(request, review, case, _own_coding(case, request.user))
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _bound_form(request, review, coding) -> CodingForm:
+    codebook = coding.codebook if coding else review.current_codebook()
+    if codebook is None:
+        raise Http404("This review has no codebook yet")
+    return CodingForm(request.POST, attributes=_attributes(codebook))
+
+
+def _save(request, case, coding, form) -> Coding:
+    """Create the coding on its first save and save the form's values (one transaction)."""
+    with transaction.atomic():
+        if coding is None:
+            coding = coding_start(case=case, user=request.user)
+        return coding_save_draft(
+            coding=coding,
+            values=form.values(),
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        )
+
+
+@login_required
+@require_POST
+def coding_save(request, slug: str, number: str):
+    """Save a draft. Answers JSON to the page's autosave, else redirects back."""
+    review, case = _assigned_case(request, slug, number)
+    coding = _own_coding(case, request.user)
+    form = _bound_form(request, review, coding)
+    as_json = _wants_json(request)
+    if not form.is_valid():
+        errors = form.error_summary()
+        if as_json:
+            return JsonResponse(
+                {"ok": False, "errors": errors, "message": "Not saved: " + " ".join(errors)},
+                status=400,
+            )
+        return _render_form(request, review, case, coding, form=form, errors=errors, status=400)
+    try:
+        coding = _save(request, case, coding, form)
+    except CodingConflict as conflict:
+        if as_json:
+            return JsonResponse(
+                {"ok": False, "conflict": True, "message": conflict.messages[0]}, status=409
+            )
+        return _render_form(
+            request, review, case, coding, form=form, conflict=conflict.messages[0], status=409
+        )
+    except ValidationError as error:
+        if as_json:
+            return JsonResponse(
+                {"ok": False, "errors": error.messages, "message": " ".join(error.messages)},
+                status=400,
+            )
+        return _render_form(
+            request, review, case, coding, form=form, errors=error.messages, status=400
+        )
+    if as_json:
+        return JsonResponse(
+            {"ok": True, "version": coding.version, "saved_at": coding.updated_at.isoformat()}
+        )
+    messages.success(request, "Draft saved.")
+    return redirect("coding:coding_form", slug=review.slug, number=case.number)
+
+
+@login_required
+@require_POST
+def coding_submit_view(request, slug: str, number: str):
+    """Save the form's values, then submit; on a refusal the values stay saved as a draft."""
+    review, case = _assigned_case(request, slug, number)
+    coding = _own_coding(case, request.user)
+    form = _bound_form(request, review, coding)
+    if not form.is_valid():
+        return _render_form(
+            request, review, case, coding, form=form, errors=form.error_summary(), status=400
+        )
+    try:
+        coding = _save(request, case, coding, form)
+    except CodingConflict as conflict:
+        return _render_form(
+            request, review, case, coding, form=form, conflict=conflict.messages[0], status=409
+        )
+    except ValidationError as error:
+        return _render_form(
+            request, review, case, coding, form=form, errors=error.messages, status=400
+        )
+    try:
+        coding_submit(coding=coding, expected_version=coding.version, user=request.user)
+    except ValidationError as error:
+        # The draft is saved; show it again at its new version with what is missing.
+        return _render_form(
+            request, review, case, _own_coding(case, request.user), errors=error.messages,
+            status=400,
+        )
+    messages.success(
+        request,
+        f"Case {case.number} submitted. It is read-only now; a review lead can reopen it.",
+    )
+    return redirect("coding:coding_form", slug=review.slug, number=case.number)
+
+
+@login_required
+def coding_detail(request, slug: str, pk: int):
+    """One coding, read-only, for whoever the blind rule lets see it (404 for the rest)."""
+    review = get_review_for_member(request.user, slug)
+    coding = get_object_or_404(
+        Coding.objects.select_related("case", "coder", "codebook", "case__review"),
+        pk=pk,
+        case__review=review,
+    )
+    if not coding_visible(user=request.user, coding=coding):
+        raise Http404("No such coding")
+    if coding.coder_id == request.user.pk:
+        return redirect("coding:coding_form", slug=review.slug, number=coding.case.number)
+    attributes = _attributes(coding.codebook)
+    return render(
+        request,
+        "coding/coding_detail.html",
+        {
+            "review": review,
+            "roles": review_roles(request.user, review),
+            "coding": coding,
+            "case": coding.case,
+            "sections": _sections(attributes, None, _values(coding)),
+            "can_reopen": coding.is_submitted and is_lead(request.user, review),
+            "reopen_url": reverse("coding:coding_reopen", args=[review.slug, coding.pk]),
+        },
+    )

@@ -1,0 +1,139 @@
+"""Review lead pages: progress of the coding, assignment and reopening codings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coding.access import get_review_for_member, review_roles
+from coding.forms import AssignCaseForm
+from coding.models import Case, Coding, Role
+from coding.progress import (
+    CaseState,
+    case_progress,
+    case_state_counts,
+    coder_progress,
+    review_coders,
+)
+from coding.services import assignment_set, cases_assign, coding_reopen
+
+
+def _assign_form(review, data=None, initial=None) -> AssignCaseForm:
+    return AssignCaseForm(
+        data,
+        initial=initial,
+        cases=Case.objects.filter(review=review).order_by("sort_key", "number"),
+        coders=review_coders(review=review),
+    )
+
+
+@login_required
+def progress(request, slug: str):
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    state = request.GET.get("state", "")
+    counts = case_state_counts(review=review)
+    if state not in counts:
+        state = ""
+    cases = list(case_progress(review=review, state=state or None))
+    labels = dict(CaseState.choices)
+    for case in cases:
+        case.state_label = labels[case.state]
+        # Blind rule: a lead who codes a case learns nothing about the other coder
+        # before both have submitted.
+        case.hidden = case.n_submitted < 2 and any(
+            a.coder_id == request.user.pk for a in case.assignments.all()
+        )
+    filters = [("", "All cases", sum(counts[s] for s in CaseState.values))]
+    filters += [(s.value, s.label, counts[s.value]) for s in CaseState]
+    filters.append(("needs_coders", "Needs coders", counts["needs_coders"]))
+    initial = {}
+    chosen = request.GET.get("case")
+    if chosen:
+        initial["case"] = chosen
+        picked = next((c for c in cases if c.number == chosen), None)
+        if picked is not None:
+            coders = [a.coder.username for a in picked.assignments.all()]
+            initial.update(zip(["coder_1", "coder_2"], coders, strict=False))
+    return render(
+        request,
+        "coding/progress.html",
+        {
+            "review": review,
+            "roles": review_roles(request.user, review),
+            "coders": coder_progress(review=review),
+            "cases": cases,
+            "state": state,
+            "filters": filters,
+            "assign_form": _assign_form(review, initial=initial),
+            "coder_count": review_coders(review=review).count(),
+        },
+    )
+
+
+def _progress_url(review, anchor: str = "") -> str:
+    return reverse("coding:progress", args=[review.slug]) + anchor
+
+
+@login_required
+@require_POST
+def assign_auto(request, slug: str):
+    """Give every case with fewer than two coders its coders, balancing load."""
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    try:
+        created = cases_assign(
+            review=review, coders=list(review_coders(review=review)), assigned_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, "Nothing assigned. " + " ".join(error.messages))
+    else:
+        if created:
+            cases = len({a.case_id for a in created})
+            messages.success(
+                request,
+                f"Assigned {len(created)} coder place{'s' if len(created) != 1 else ''} "
+                f"across {cases} case{'s' if cases != 1 else ''}.",
+            )
+        else:
+            messages.info(request, "Every case already has two coders; nothing changed.")
+    return redirect(_progress_url(review))
+
+
+@login_required
+@require_POST
+def assign_case(request, slug: str):
+    """Hand-assign or reassign one case."""
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    form = _assign_form(review, data=request.POST)
+    if not form.is_valid():
+        errors = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, "Assignment not changed. " + " ".join(errors))
+        return redirect(_progress_url(review, "#assign"))
+    case = form.cleaned_data["case"]
+    try:
+        assignment_set(case=case, coders=form.coders(), assigned_by=request.user)
+    except ValidationError as error:
+        messages.error(request, "Assignment not changed. " + " ".join(error.messages))
+        return redirect(_progress_url(review, "#assign"))
+    names = " and ".join(c.get_full_name() or c.username for c in form.coders()) or "nobody"
+    messages.success(request, f"Case {case.number} is now assigned to {names}.")
+    return redirect(_progress_url(review, f"#case-{case.number}"))
+
+
+@login_required
+@require_POST
+def reopen(request, slug: str, pk: int):
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    coding = get_object_or_404(Coding, pk=pk, case__review=review)
+    try:
+        coding_reopen(coding=coding, user=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Reopened {coding.coder.get_full_name() or coding.coder.username}'s coding of case "
+            f"{coding.case.number}; it is a draft again.",
+        )
+    return redirect(_progress_url(review, f"#case-{coding.case.number}"))
