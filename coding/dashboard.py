@@ -139,7 +139,8 @@ class Dashboard:
     def _hbar(self, *, id: str, title: str, y_title: str, columns: list[str], labels: list[str],
               values: list[int], urls: list[str | None], rows: list[list] | None = None,
               empty: str = "", note: str = "") -> Chart:
-        rows = rows if rows is not None else [[label, n] for label, n in zip(labels, values)]
+        if rows is None:
+            rows = [[label, n] for label, n in zip(labels, values, strict=True)]
         return Chart(
             id=id, title=title, kind="hbar", x_title="Cases", y_title=y_title, columns=columns,
             rows=rows, urls=urls,
@@ -159,7 +160,7 @@ class Dashboard:
     def by_country(self) -> Chart:
         counts = selectors.country_counts(self.cases)
         urls = [self.link(country=row["country"]) for row in counts]
-        mapped = [(row, url) for row, url in zip(counts, urls) if row["iso3"]]
+        mapped = [(row, url) for row, url in zip(counts, urls, strict=False) if row["iso3"]]
         return Chart(
             id="country", title="Cases per country", kind="map", x_title="Country",
             y_title="Cases", columns=["Country", "ISO-3", "Cases"],
@@ -237,7 +238,7 @@ class Dashboard:
                 index[(attribute.key, key)] = len(nodes)
                 nodes.append(label)
         source, target, value, urls, rows = [], [], [], [], []
-        for first, second in zip(path, path[1:]):
+        for first, second in zip(path, path[1:], strict=False):
             counts = selectors.cooccurrence(self.cases, first, second)
             for x, _ in first.options:
                 for y, _ in second.options:

@@ -17,6 +17,21 @@ urlpatterns += [
     path("reviews/<slug:slug>/audit/", audit_views.audit_log, name="audit_log"),
 ]
 
+# Issue 5: the public gallery, case pages, dashboard and reader exports.
+from coding.views import public as public_views  # noqa: E402
+
+urlpatterns += [
+    path("reviews/<slug:slug>/", public_views.gallery, name="gallery"),
+    path("reviews/<slug:slug>/export.csv", public_views.export_csv, name="export_csv"),
+    path("reviews/<slug:slug>/export.json", public_views.export_json, name="export_json"),
+    path("reviews/<slug:slug>/publish/", public_views.review_publish, name="review_publish"),
+    path("reviews/<slug:slug>/cases/<str:number>/", public_views.case_detail,
+         name="case_detail"),
+    path("reviews/<slug:slug>/dashboard/", public_views.dashboard, name="dashboard"),
+    path("reviews/<slug:slug>/dashboard/data/<slug:chart>.csv", public_views.dashboard_csv,
+         name="dashboard_csv"),
+]
+
 # Issue 3: assignments, the coder queue, the coding form (autosave, submit), progress.
 from coding.views import coding as coding_views  # noqa: E402
 from coding.views import lead as lead_views  # noqa: E402

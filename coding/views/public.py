@@ -1,0 +1,200 @@
+"""Reader pages: the case gallery, the case page, the dashboard and the exports.
+
+Anyone may read a published review; a review's members may also read it unpublished
+(coding.access.get_public_review). Readers see consensus values only: never a raw coding, a
+coder or who decided.
+"""
+
+import csv
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from coding.access import get_public_review, get_review_for_member, review_roles
+from coding.dashboard import Dashboard
+from coding.filters import CaseFilter
+from coding.models import Case, Role
+from coding.publishing import review_set_published
+from coding.selectors import case_consensus, export_rows, gallery_page, review_codebook
+
+
+def _filtered(request, slug):
+    review = get_public_review(request.user, slug)
+    codebook = review_codebook(review)
+    case_filter = CaseFilter(
+        request.GET, queryset=Case.objects.filter(review=review), review=review,
+        codebook=codebook,
+    )
+    case_filter.form.is_valid()  # errors are shown, invalid values ignored
+    return review, codebook, case_filter
+
+
+def _query(params: dict[str, list[str]], **extra) -> str:
+    merged = {**params, **{k: [v] for k, v in extra.items() if v}}
+    return urlencode(merged, doseq=True)
+
+
+@require_GET
+def gallery(request, slug):
+    review, codebook, case_filter = _filtered(request, slug)
+    page, cards = gallery_page(
+        review=review, cases=case_filter.qs, codebook=codebook,
+        page_number=request.GET.get("page"),
+    )
+    filters = case_filter.active_filters()
+    sort = request.GET.get("sort", "")
+    roles = review_roles(request.user, review)
+    return render(request, "coding/gallery.html", {
+        "review": review, "roles": roles, "filter": case_filter, "page": page, "cards": cards,
+        "filters": filters, "filter_query": _query(filters),
+        "page_query": _query(filters, sort=sort), "is_lead": Role.LEAD in roles,
+    })
+
+
+@require_GET
+def case_detail(request, slug, number):
+    review = get_public_review(request.user, slug)
+    case = get_object_or_404(Case, review=review, number=number)
+    case.review = review  # for get_absolute_url, without a query
+    codebook = review_codebook(review)
+    return render(request, "coding/case_detail.html", {
+        "review": review, "roles": review_roles(request.user, review), "case": case,
+        "service_areas": list(case.service_areas.order_by("name").values_list("name", flat=True)),
+        "sections": case_consensus(case=case, codebook=codebook),
+        "stable_url": request.build_absolute_uri(case.get_absolute_url()),
+    })
+
+
+def _dashboard(request, slug) -> tuple:
+    review, codebook, case_filter = _filtered(request, slug)
+    filters = case_filter.active_filters()
+    board = Dashboard(review=review, cases=case_filter.qs, codebook=codebook, filters=filters)
+    return review, case_filter, filters, board
+
+
+def _chart_csv_url(review, chart_id, filters):
+    url = reverse("coding:dashboard_csv", args=[review.slug, chart_id])
+    return f"{url}?{_query(filters)}" if filters else url
+
+
+@require_GET
+def dashboard(request, slug):
+    review, case_filter, filters, board = _dashboard(request, slug)
+    groups = board.groups()
+    payload = [
+        chart.payload(_chart_csv_url(review, chart.id, filters))
+        for group in groups for chart in group.charts
+    ]
+    for group in groups:
+        for chart in group.charts:
+            chart.csv = _chart_csv_url(review, chart.id, filters)
+            chart.table = list(zip(chart.rows, chart.urls, strict=True))
+    roles = review_roles(request.user, review)
+    return render(request, "coding/dashboard.html", {
+        "review": review, "roles": roles, "filter": case_filter, "filters": filters,
+        "filter_query": _query(filters), "groups": groups, "charts": payload,
+        "total": case_filter.qs.count(), "is_lead": Role.LEAD in roles,
+    })
+
+
+def _csv_response(filename: str, columns: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return response
+
+
+@require_GET
+def dashboard_csv(request, slug, chart):
+    review, _case_filter, _filters, board = _dashboard(request, slug)
+    builder = board.builders().get(chart)
+    if builder is None:
+        raise Http404("No such chart")
+    data = builder()
+    return _csv_response(f"{review.slug}-{data.id}.csv", data.columns, data.rows)
+
+
+def _export(request, slug):
+    review, codebook, case_filter = _filtered(request, slug)
+    return review, codebook, export_rows(cases=case_filter.qs, codebook=codebook)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
+
+
+@require_GET
+def export_csv(request, slug):
+    review, codebook, rows = _export(request, slug)
+    attributes = list(codebook.by_key.values())
+    columns = ["number", "title", "country", "region", "year", "service_areas", "summary",
+               "source", "url"]
+    for attribute in attributes:
+        columns += [attribute.key, f"{attribute.key}_evidence"]
+    base = request.build_absolute_uri("/")[:-1]
+    table = []
+    for row in rows:
+        line = [row["number"], row["title"], row["country"], row["region"], _cell(row["year"]),
+                "; ".join(row["service_areas"]), row["summary"], row["source"],
+                base + reverse("coding:case_detail", args=[review.slug, row["number"]])]
+        for attribute in attributes:
+            value = row["consensus"].get(attribute.key)
+            line += [_cell(value["value"]), value["evidence"]] if value else ["", ""]
+        table.append(line)
+    return _csv_response(f"{review.slug}-cases.csv", columns, table)
+
+
+@require_GET
+def export_json(request, slug):
+    review, codebook, rows = _export(request, slug)
+    base = request.build_absolute_uri("/")[:-1]
+    for row in rows:
+        row["url"] = base + reverse("coding:case_detail", args=[review.slug, row["number"]])
+    body = {
+        "review": {"slug": review.slug, "title": review.title,
+                   "url": request.build_absolute_uri(review.get_absolute_url())},
+        "attributes": [
+            {"key": a.key, "label": a.label, "kind": a.kind, "section": a.section,
+             "options": [{"key": k, "label": label} for k, label in a.options]}
+            for a in codebook.by_key.values()
+        ],
+        "count": len(rows),
+        "cases": rows,
+    }
+    response = HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{review.slug}-cases.json"'
+    return response
+
+
+@require_POST
+def review_publish(request, slug):
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    publish = request.POST.get("action") == "publish"
+    try:
+        changed = review_set_published(review=review, actor=request.user, published=publish)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if changed:
+            messages.success(request, "Review published: anyone can now read its consensus data."
+                             if publish else "Review withdrawn: only its members can see it now.")
+        else:
+            messages.info(request, "The review was already "
+                          + ("published." if publish else "withdrawn."))
+    return redirect("coding:gallery", slug=review.slug)

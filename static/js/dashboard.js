@@ -1,0 +1,183 @@
+/* Draws the dashboard's charts with Plotly from the data the server put in
+ * <script id="dashboard-data" type="application/json">. Every bar, cell, country and
+ * Sankey band carries the URL of the gallery filtered to its cases (customdata);
+ * clicking it opens that URL. No inline script: the page only loads this file. */
+(function () {
+  "use strict";
+
+  var dataElement = document.getElementById("dashboard-data");
+  var root = document.getElementById("dashboard");
+  if (!dataElement || !root || typeof Plotly === "undefined") return;
+  var charts = JSON.parse(dataElement.textContent);
+
+  var FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 13, color: "#1d2433" };
+  var BAR = "#1f5fbf";
+  var SCALE = [[0, "#eef3fb"], [1, "#174a94"]];
+  var CONFIG = {
+    responsive: true,
+    displaylogo: false,
+    scrollZoom: false,
+    modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d",
+      "autoScale2d", "resetScale2d", "toggleSpikelines", "hoverClosestCartesian",
+      "hoverCompareCartesian", "zoomInGeo", "zoomOutGeo", "resetGeo", "hoverClosestGeo"]
+  };
+
+  function narrow(element) {
+    return element.clientWidth < 520;
+  }
+
+  // Long category labels wrap onto several lines on small screens.
+  function wrap(label, width) {
+    var words = String(label).split(" ");
+    var lines = [];
+    var line = "";
+    words.forEach(function (word) {
+      if (line && (line + " " + word).length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) lines.push(line);
+    return lines.join("<br>");
+  }
+
+  function baseLayout(chart, extra) {
+    var layout = {
+      font: FONT,
+      margin: { l: 10, r: 10, t: 10, b: 10 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      hoverlabel: { font: { family: FONT.family } },
+      dragmode: false
+    };
+    return Object.assign(layout, extra || {});
+  }
+
+  function bar(element, chart) {
+    var p = chart.plot;
+    var trace = {
+      type: "bar", x: p.labels, y: p.values, customdata: p.urls, marker: { color: BAR },
+      hovertemplate: "%{x}: %{y} cases<extra></extra>", text: p.values, textposition: "auto"
+    };
+    var layout = baseLayout(chart, {
+      height: 300,
+      xaxis: { title: { text: chart.x_title }, type: "category", automargin: true, fixedrange: true },
+      yaxis: { title: { text: chart.y_title }, automargin: true, fixedrange: true, rangemode: "tozero" },
+      bargap: 0.2
+    });
+    return [[trace], layout];
+  }
+
+  function hbar(element, chart) {
+    var p = chart.plot;
+    var small = narrow(element);
+    var labels = p.labels.map(function (label) { return small ? wrap(label, 16) : label; });
+    var trace = {
+      type: "bar", orientation: "h", x: p.values, y: labels, customdata: p.urls,
+      marker: { color: BAR }, text: p.values, textposition: "auto",
+      hovertext: p.labels,
+      hovertemplate: "%{hovertext}: %{x} cases<extra></extra>"
+    };
+    var rowHeight = small ? 38 : 30;
+    var layout = baseLayout(chart, {
+      height: Math.max(170, 80 + rowHeight * p.labels.length),
+      xaxis: { title: { text: chart.x_title }, automargin: true, fixedrange: true, rangemode: "tozero" },
+      yaxis: { title: { text: small ? "" : chart.y_title }, automargin: true, fixedrange: true, autorange: "reversed", type: "category" },
+      bargap: 0.25
+    });
+    return [[trace], layout];
+  }
+
+  function map(element, chart) {
+    var p = chart.plot;
+    var trace = {
+      type: "choropleth", locationmode: "ISO-3", locations: p.locations, z: p.values,
+      text: p.labels, customdata: p.urls, colorscale: SCALE, marker: { line: { color: "#ffffff", width: 0.5 } },
+      hovertemplate: "%{text}: %{z} cases<extra></extra>",
+      colorbar: { title: { text: "Cases" }, thickness: 12, len: 0.8 }
+    };
+    var layout = baseLayout(chart, {
+      height: narrow(element) ? 260 : 380,
+      geo: {
+        projection: { type: "natural earth" }, showframe: false, showcoastlines: false,
+        showcountries: true, countrycolor: "#c9d1de", showland: true, landcolor: "#f5f7fa",
+        lataxis: { range: [-58, 85] }, bgcolor: "rgba(0,0,0,0)"
+      }
+    });
+    return [[trace], layout];
+  }
+
+  function heatmap(element, chart) {
+    var p = chart.plot;
+    var small = narrow(element);
+    var trace = {
+      type: "heatmap", x: p.x.map(function (l) { return small ? wrap(l, 10) : l; }),
+      y: p.y.map(function (l) { return small ? wrap(l, 12) : l; }), z: p.z,
+      customdata: p.urls, colorscale: SCALE, texttemplate: "%{z}", xgap: 2, ygap: 2,
+      hovertemplate: "%{y} × %{x}: %{z} cases<extra></extra>",
+      colorbar: { title: { text: "Cases" }, thickness: 12 }
+    };
+    var layout = baseLayout(chart, {
+      height: Math.max(260, 110 + 60 * p.y.length),
+      xaxis: { title: { text: chart.x_title }, automargin: true, fixedrange: true, side: "bottom" },
+      yaxis: { title: { text: small ? "" : chart.y_title }, automargin: true, fixedrange: true, autorange: "reversed" }
+    });
+    return [[trace], layout];
+  }
+
+  function sankey(element, chart) {
+    var p = chart.plot;
+    var trace = {
+      type: "sankey", arrangement: "snap",
+      node: { label: p.nodes, pad: 12, thickness: 14, color: BAR,
+              hovertemplate: "%{label}: %{value} links<extra></extra>" },
+      link: { source: p.source, target: p.target, value: p.value, customdata: p.urls,
+              color: "rgba(31,95,191,0.25)",
+              hovertemplate: "%{source.label} → %{target.label}: %{value} cases<extra></extra>" }
+    };
+    var layout = baseLayout(chart, { height: narrow(element) ? 520 : 480, font: Object.assign({}, FONT, { size: narrow(element) ? 10 : 12 }) });
+    return [[trace], layout];
+  }
+
+  var DRAW = { bar: bar, hbar: hbar, map: map, heatmap: heatmap, sankey: sankey };
+
+  function onClick(event) {
+    var point = event && event.points && event.points[0];
+    var url = point && point.customdata;
+    if (typeof url === "string" && url.charAt(0) === "/") window.location.assign(url);
+  }
+
+  function draw(chart) {
+    var element = root.querySelector('[data-chart="' + chart.id + '"]');
+    if (!element || chart.empty || !DRAW[chart.kind]) return Promise.resolve();
+    var spec = DRAW[chart.kind](element, chart);
+    return Plotly.newPlot(element, spec[0], spec[1], CONFIG).then(function (plot) {
+      plot.on("plotly_click", onClick);
+      element.classList.add("drawn");
+    });
+  }
+
+  function loadTopojson() {
+    var needsMap = charts.some(function (c) { return c.kind === "map" && !c.empty; });
+    if (!needsMap) return Promise.resolve();
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+    return fetch(root.dataset.topojson).then(function (response) {
+      if (!response.ok) throw new Error("world map unavailable");
+      return response.json();
+    }).then(function (topojson) {
+      window.PlotlyGeoAssets.topojson.world_110m = topojson;
+    });
+  }
+
+  charts.filter(function (c) { return c.kind !== "map"; }).forEach(draw);
+  loadTopojson().then(function () {
+    charts.filter(function (c) { return c.kind === "map"; }).forEach(draw);
+  }).catch(function () {
+    charts.filter(function (c) { return c.kind === "map"; }).forEach(function (c) {
+      var element = root.querySelector('[data-chart="' + c.id + '"]');
+      if (element) element.textContent = "The world map could not be loaded; the table below has the numbers.";
+    });
+  });
+})();
