@@ -1,0 +1,424 @@
+"""Codings in and out as long CSV: `case,coder,attribute,value`, one row per value.
+
+`codings_import` loads legacy codings (all or nothing, like the other importers);
+`codings_export` writes every submitted coding in the same shape (so R's irr or
+Python's krippendorff can read it, and `import_codings` can read it back);
+`consensus_export` writes one row per case with one column per attribute.
+
+Values: an option key (single choice); option keys separated by ";" (multiple
+choice, empty = none chosen); the number; yes/no (also true/false/1/0 on import);
+the text. A missing row means "not coded".
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from coding.adjudication import BOOLEAN_WORDS, disagreements_detect, stored_value
+from coding.audit import audit_record
+from coding.importers import ImportFailed
+from coding.models import (
+    Assignment,
+    Attribute,
+    AttributeKind,
+    Case,
+    CodedValue,
+    Coding,
+    CodingStatus,
+    ConsensusValue,
+    Disagreement,
+    DisagreementStatus,
+    Membership,
+    Review,
+    Role,
+)
+
+COLUMNS = ["case", "coder", "attribute", "value"]
+
+
+@dataclass
+class CodingsResult:
+    review: Review
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_accounts: list[str] = field(default_factory=list)
+    new_memberships: list[str] = field(default_factory=list)
+    assignments: int = 0
+    compared_cases: int = 0
+    open_disagreements: int = 0
+
+
+# --- parsing ----------------------------------------------------------------------
+
+
+def _parse_value(attribute: Attribute, raw: str, option_keys: list[str]) -> Any:
+    """The comparable value of one cell, or None for "not coded". Raises ValueError."""
+    kind = attribute.kind
+    raw = raw.strip()
+    if kind == AttributeKind.MULTI:
+        keys = list(dict.fromkeys(k.strip() for k in raw.split(";") if k.strip()))
+        unknown = [k for k in keys if k not in option_keys]
+        if unknown:
+            raise ValueError(
+                f"unknown option {', '.join(map(repr, unknown))} for attribute "
+                f"{attribute.key!r} (options: {', '.join(option_keys)})"
+            )
+        return frozenset(keys)
+    if not raw:
+        return None
+    if kind == AttributeKind.SINGLE:
+        keys = [k.strip() for k in raw.split(";") if k.strip()]
+        if len(keys) > 1:
+            raise ValueError(
+                f"{attribute.key!r} is a single-choice attribute but the value has "
+                f"{len(keys)} keys ({raw!r})"
+            )
+        if keys[0] not in option_keys:
+            raise ValueError(
+                f"unknown option {keys[0]!r} for attribute {attribute.key!r} "
+                f"(options: {', '.join(option_keys)})"
+            )
+        return keys[0]
+    if kind == AttributeKind.NUMBER:
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError(f"{attribute.key!r} needs a number, got {raw!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{attribute.key!r} needs a finite number, got {raw!r}")
+        return number
+    if kind == AttributeKind.BOOLEAN:
+        word = raw.lower()
+        if word not in BOOLEAN_WORDS or word in ("y", "n"):
+            raise ValueError(
+                f"{attribute.key!r} needs yes/no (or true/false, 1/0), got {raw!r}"
+            )
+        return BOOLEAN_WORDS[word]
+    return raw
+
+
+def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int], int]:
+    """{(case number, username): {attribute key: value}} in file order, the first row
+    of each (case, coder), and the number of rows."""
+    cases = set(review.cases.values_list("number", flat=True))
+    attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
+    option_keys = {key: [o.key for o in a.options.all()] for key, a in attributes.items()}
+    check_username = UnicodeUsernameValidator()
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    codings: dict[tuple[str, str], dict[str, Any]] = {}
+    first_row: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ImportFailed(
+                path, "header", f"missing column(s) {', '.join(missing)}; expected "
+                f"{','.join(COLUMNS)}"
+            )
+        try:
+            for row in reader:
+                where = f"row {reader.line_num}"
+                if None in row:
+                    raise ImportFailed(path, where, "more fields than the header has columns")
+                number = (row["case"] or "").strip()
+                username = (row["coder"] or "").strip()
+                key = (row["attribute"] or "").strip()
+                if number not in cases:
+                    raise ImportFailed(path, where, f"unknown case number {number!r}")
+                try:
+                    check_username(username)
+                    if not username or len(username) > 150:
+                        raise ValidationError("bad")
+                except ValidationError:
+                    raise ImportFailed(
+                        path, where, f"{username!r} is not a valid username (letters, digits "
+                        "and @.+-_ only, at most 150 characters)"
+                    ) from None
+                if key not in attributes:
+                    raise ImportFailed(
+                        path, where, f"unknown attribute key {key!r} in the current codebook"
+                    )
+                if (number, username, key) in seen:
+                    raise ImportFailed(
+                        path, where, f"case {number}, coder {username}, attribute {key} "
+                        f"already appears in row {seen[number, username, key]}"
+                    )
+                seen[number, username, key] = reader.line_num
+                try:
+                    value = _parse_value(attributes[key], row["value"] or "", option_keys[key])
+                except ValueError as error:
+                    raise ImportFailed(path, where, str(error)) from None
+                first_row.setdefault((number, username), reader.line_num)
+                values = codings.setdefault((number, username), {})
+                if value is not None:
+                    values[key] = value
+        except csv.Error as error:
+            where = f"row {reader.line_num}"
+            raise ImportFailed(path, where, f"unreadable CSV ({error})") from None
+    if not seen:
+        raise ImportFailed(path, "file", "no codings found below the header")
+    return codings, first_row, len(seen)
+
+
+# --- import -----------------------------------------------------------------------
+
+
+def _stored_values(coding: Coding) -> dict[str, Any]:
+    """A coding's values (prefetched) in the importer's shape: blank values left out."""
+    out = {}
+    for coded in coding.values.all():
+        value = stored_value(coded.attribute, coded)
+        if coded.attribute.kind == AttributeKind.MULTI:
+            value = value or frozenset()
+        if value is not None:
+            out[coded.attribute.key] = value
+    return out
+
+
+def _new_values(coding: Coding, values: dict[str, Any], attributes: dict[str, Attribute]):
+    """Unsaved CodedValues and the options each should get."""
+    made = []
+    for key, value in values.items():
+        attribute = attributes[key]
+        coded = CodedValue(coding=coding, attribute=attribute)
+        options = []
+        if attribute.kind == AttributeKind.SINGLE:
+            options = [o for o in attribute.options.all() if o.key == value]
+        elif attribute.kind == AttributeKind.MULTI:
+            options = [o for o in attribute.options.all() if o.key in value]
+        elif attribute.kind == AttributeKind.NUMBER:
+            coded.number = value
+        elif attribute.kind == AttributeKind.BOOLEAN:
+            coded.boolean = value
+        else:
+            coded.text = value
+        made.append((coded, options))
+    return made
+
+
+def codings_import(*, path: Path | str, review_slug: str, actor=None) -> CodingsResult:
+    """Load submitted codings from long CSV into a review's current codebook.
+
+    Unknown usernames become coder accounts without a usable password; every coder in
+    the file gets the coder role. A case without assigned coders gets the first two
+    coders of that case in file order, and once both have codings the disagreements
+    are detected as for codings submitted in the app. Importing the same file again
+    changes nothing; a changed file updates the codings it names. Refused (nothing
+    written) if a coder has a draft of a case in the app, which importing would
+    overwrite.
+    """
+    path = Path(path)
+    review = Review.objects.filter(slug=review_slug).first()
+    if review is None:
+        raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; import its "
+                           "codebook and cases first")
+    codebook = review.current_codebook()
+    if codebook is None:
+        raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
+    parsed, first_row, n_rows = _parse(path, review, codebook)
+    result = CodingsResult(review=review, rows=n_rows)
+    User = get_user_model()
+    attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
+    with transaction.atomic():
+        usernames = list(dict.fromkeys(username for _, username in parsed))
+        users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+        for username in usernames:
+            if username not in users:
+                users[username] = User.objects.create_user(username=username, password=None)
+                result.new_accounts.append(username)
+        has_role = set(
+            Membership.objects.filter(review=review, role=Role.CODER, user__in=users.values())
+            .values_list("user__username", flat=True)
+        )
+        for username in usernames:
+            if username not in has_role:
+                membership = Membership.objects.create(
+                    review=review, user=users[username], role=Role.CODER
+                )
+                audit_record(actor=actor, action="membership.create", obj=membership,
+                             review=review, data={"user": username, "role": Role.CODER,
+                                                  "source": "import_codings"})
+                result.new_memberships.append(username)
+
+        cases = {c.number: c for c in review.cases.filter(number__in={n for n, _ in parsed})}
+        existing = {
+            (c.case.number, c.coder.username): c
+            for c in Coding.objects.filter(case__in=cases.values(), coder__in=users.values())
+            .select_related("case", "coder")
+            .prefetch_related("values__attribute", "values__options")
+        }
+        now = timezone.now()
+        to_fill: list[tuple[Coding, dict]] = []
+        for (number, username), values in parsed.items():
+            coding = existing.get((number, username))
+            if coding is None:
+                coding = Coding(
+                    case=cases[number], coder=users[username], codebook=codebook,
+                    status=CodingStatus.SUBMITTED, submitted_at=now, version=1,
+                )
+                to_fill.append((coding, values))
+                result.created += 1
+                continue
+            where = f"row {first_row[number, username]}"
+            if not coding.is_submitted:
+                raise ImportFailed(
+                    path, where, f"{username} has a draft coding of case {number} in the app, "
+                    "which importing would overwrite; nothing imported"
+                )
+            if coding.codebook_id != codebook.pk:
+                raise ImportFailed(
+                    path, where, f"{username}'s coding of case {number} was made under an "
+                    f"older codebook version; importing would replace it"
+                )
+            if _stored_values(coding) == values:
+                result.unchanged += 1
+                continue
+            coding.values.all().delete()
+            coding.version += 1
+            coding.save(update_fields=["version", "updated_at"])
+            to_fill.append((coding, values))
+            result.updated += 1
+        Coding.objects.bulk_create([c for c, _ in to_fill if c.pk is None])
+        made = [item for coding, values in to_fill
+                for item in _new_values(coding, values, attributes)]
+        CodedValue.objects.bulk_create([coded for coded, _ in made])
+        Through = CodedValue.options.through
+        Through.objects.bulk_create(
+            Through(codedvalue_id=coded.pk, option_id=option.pk)
+            for coded, options in made for option in options
+        )
+        for coding, values in to_fill:
+            audit_record(
+                actor=actor, action="coding.import", obj=coding, review=review,
+                data={"case": coding.case.number, "coder": coding.coder.username,
+                      "version": coding.version, "attributes": sorted(values),
+                      "source": path.name},
+            )
+
+        touched = {number for number, _ in parsed}
+        assigned: dict[str, list[int]] = {}
+        for number, coder_id in Assignment.objects.filter(
+            case__in=[cases[n] for n in touched]
+        ).order_by("assigned_at", "id").values_list("case__number", "coder_id"):
+            assigned.setdefault(number, []).append(coder_id)
+        for number, username in parsed:
+            taken = assigned.setdefault(number, [])
+            user = users[username]
+            if len(taken) < 2 and user.pk not in taken:
+                assignment = Assignment.objects.create(case=cases[number], coder=user)
+                audit_record(actor=actor, action="assignment.create", obj=assignment,
+                             review=review, data={"case": number, "coder": username,
+                                                  "source": "import_codings"})
+                taken.append(user.pk)
+                result.assignments += 1
+        for number in sorted(touched, key=lambda n: (cases[n].sort_key, n)):
+            detection = disagreements_detect(case=cases[number], actor=actor)
+            result.compared_cases += detection.ran
+        result.open_disagreements = Disagreement.objects.filter(
+            case__review=review, status=DisagreementStatus.OPEN
+        ).count()
+    return result
+
+
+# --- export -----------------------------------------------------------------------
+
+
+def format_value(attribute: Attribute, value: Any, option_order: dict[str, int]) -> str:
+    if value is None:
+        return ""
+    if attribute.kind == AttributeKind.MULTI:
+        return ";".join(sorted(value, key=lambda k: (option_order.get(k, 0), k)))
+    if attribute.kind == AttributeKind.NUMBER:
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _option_orders(attributes) -> dict[int, dict[str, int]]:
+    return {a.pk: {o.key: i for i, o in enumerate(a.options.all())} for a in attributes}
+
+
+def codings_export(*, review: Review, out: IO[str]) -> int:
+    """Write every submitted coding as long CSV; returns the number of value rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    values = (
+        CodedValue.objects.filter(
+            coding__case__review=review, coding__status=CodingStatus.SUBMITTED
+        )
+        .select_related("attribute", "coding__case", "coding__coder")
+        .prefetch_related("options", "attribute__options")
+        .order_by(
+            "coding__case__sort_key", "coding__case__number", "coding__coder__username",
+            "attribute__section__order", "attribute__order", "attribute__id",
+        )
+    )
+    orders: dict[int, dict[str, int]] = {}
+    written = 0
+    for coded in values:
+        attribute = coded.attribute
+        value = stored_value(attribute, coded)
+        if value is None:
+            continue
+        if attribute.pk not in orders:
+            orders.update(_option_orders([attribute]))
+        writer.writerow([
+            coded.coding.case.number, coded.coding.coder.username, attribute.key,
+            format_value(attribute, value, orders[attribute.pk]),
+        ])
+        written += 1
+    return written
+
+
+def consensus_export(*, review: Review, out: IO[str]) -> int:
+    """One row per case, one column per attribute of the current codebook (text attributes,
+    which get no consensus value, left out). A cell is empty while the attribute has
+    no settled value (no consensus yet, or an open disagreement). Returns the row count."""
+    codebook = review.current_codebook()
+    attributes = list(
+        codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
+    ) if codebook else []
+    by_id = {a.pk: a for a in attributes}
+    orders = _option_orders(attributes)
+    open_pairs = set(
+        Disagreement.objects.filter(case__review=review, status=DisagreementStatus.OPEN)
+        .values_list("case_id", "attribute_id")
+    )
+    cells: dict[int, dict[int, str]] = {}
+    for consensus in ConsensusValue.objects.filter(
+        case__review=review, attribute__in=attributes
+    ).prefetch_related("options"):
+        if (consensus.case_id, consensus.attribute_id) in open_pairs:
+            continue
+        attribute = by_id[consensus.attribute_id]
+        value = stored_value(attribute, consensus)
+        if attribute.kind == AttributeKind.MULTI:
+            value = value or frozenset()
+        cells.setdefault(consensus.case_id, {})[attribute.pk] = format_value(
+            attribute, value, orders[attribute.pk]
+        )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["case", *[a.key for a in attributes]])
+    count = 0
+    for case in Case.objects.filter(review=review).only("pk", "number"):
+        row = cells.get(case.pk, {})
+        writer.writerow([case.number, *[row.get(a.pk, "") for a in attributes]])
+        count += 1
+    return count

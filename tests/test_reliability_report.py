@@ -1,0 +1,275 @@
+"""Reliability from the database: the `reliability` command and its selectors.
+
+Reference data goes in the way hold-out data will: import_codebook, import_cases,
+import_codings, then `reliability --format json`.
+"""
+
+import io
+import json
+import textwrap
+
+import pytest
+from django.core.management import call_command
+
+from coding.models import Review
+from coding.reliability_report import (
+    confusion,
+    pair_rows,
+    reliability_data,
+    reliability_report,
+    reliability_rows,
+)
+from tests import factories
+
+CODEBOOK = textwrap.dedent("""
+    title: Reference codebook
+    sections:
+      - title: Reference
+        attributes:
+          - key: category
+            label: Category
+            kind: single
+            options: [{key: c1, label: One}, {key: c2, label: Two}, {key: c3, label: Three},
+                      {key: c4, label: Four}, {key: c5, label: Five}]
+          - key: present
+            label: Present
+            kind: boolean
+          - key: roles
+            label: Roles
+            kind: multi
+            options: [{key: a, label: A}, {key: b, label: B}, {key: c, label: C},
+                      {key: never, label: Never chosen}]
+          - key: size
+            label: Size
+            kind: number
+          - key: notes
+            label: Notes
+            kind: text
+""")
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the nominal example
+# with missing values: 4 coders, 12 units; published alpha = 0.743.
+WORKED = {
+    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+}
+# Cohen's kappa textbook table (Wikipedia, "Cohen's kappa", 50 proposals): both yes 20,
+# A yes / B no 5, A no / B yes 10, both no 15. kappa = 0.4, agreement 0.7.
+KAPPA_PAIRS = [(True, True)] * 20 + [(True, False)] * 5 + [(False, True)] * 10 + [
+    (False, False)
+] * 15
+
+
+def _load(tmp_path, slug, rows, n_cases=50):
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    cases = ["number,title,country,year,service_area,summary,source"] + [
+        f"{n},Case {n},UK,2010,Health care,," for n in range(1, n_cases + 1)
+    ]
+    (tmp_path / "cases.csv").write_text("\n".join(cases) + "\n")
+    (tmp_path / "codings.csv").write_text(
+        "case,coder,attribute,value\n" + "".join(f"{c},{u},{a},{v}\n" for c, u, a, v in rows)
+    )
+    for command, name in (("import_codebook", "codebook.yaml"), ("import_cases", "cases.csv"),
+                          ("import_codings", "codings.csv")):
+        call_command(command, str(tmp_path / name), review=slug, stdout=io.StringIO())
+    return Review.objects.get(slug=slug)
+
+
+def _reference_rows():
+    rows = []
+    for coder, values in WORKED.items():
+        rows += [(unit, coder, "category", f"c{v}")
+                 for unit, v in enumerate(values, start=1) if v is not None]
+    for unit, (a, b) in enumerate(KAPPA_PAIRS, start=1):
+        rows += [(unit, "A", "present", "yes" if a else "no"),
+                 (unit, "B", "present", "true" if b else "0")]
+    return rows
+
+
+def _json(slug):
+    out = io.StringIO()
+    call_command("reliability", review=slug, format="json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def _row(rows, attribute, option=None):
+    return next(r for r in rows if r["attribute"] == attribute and r["option"] == option)
+
+
+def test_reliability_json_reproduces_published_values(db, tmp_path):
+    _load(tmp_path, "ref", _reference_rows())
+
+    rows = _json("ref")
+
+    category = _row(rows, "category")
+    assert round(category["krippendorff_alpha"], 3) == 0.743
+    assert category["units"] == 11 and category["coders"] == 4
+    assert category["cohen_kappa"] is None  # four coders: kappa is for two
+    assert category["alpha_ci_low"] <= category["krippendorff_alpha"] <= category["alpha_ci_high"]
+    present = _row(rows, "present")
+    assert present["cohen_kappa"] == pytest.approx(0.4)
+    assert present["percent_agreement"] == pytest.approx(0.7)
+    assert round(present["gwet_ac1"], 4) == 0.4059
+    assert present["units"] == 50 and present["coders"] == 2
+
+
+def test_reliability_json_has_exactly_the_documented_keys(db, tmp_path):
+    rows_in = [(1, "x", "roles", "a;b"), (1, "y", "roles", "a"), (2, "x", "roles", ""),
+               (2, "y", "roles", "c"), (3, "x", "roles", "b"), (3, "y", "roles", "b"),
+               (1, "x", "notes", "some text"), (1, "y", "notes", "other text"),
+               (1, "x", "category", "c1")]
+    _load(tmp_path, "keys", rows_in)
+
+    rows = _json("keys")
+
+    base = ["attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
+            "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1"]
+    assert [(r["attribute"], r["option"]) for r in rows] == [
+        ("category", None), ("present", None), ("roles", None), ("roles", "a"), ("roles", "b"),
+        ("roles", "c"), ("roles", "never"), ("size", None),
+    ]  # text attributes have no categories and are left out
+    assert list(_row(rows, "roles")) == base + ["masi_alpha"]
+    assert all(list(r) == base for r in rows if (r["attribute"], r["option"]) != ("roles", None))
+    roles = _row(rows, "roles")
+    assert roles["units"] == 3 and roles["masi_alpha"] is not None
+    # Undefined figures are null, never an error: one coded unit, nothing coded, an option
+    # nobody chose.
+    assert _row(rows, "category")["krippendorff_alpha"] is None
+    assert _row(rows, "category")["percent_agreement"] is None
+    assert _row(rows, "size")["units"] == 0 and _row(rows, "size")["gwet_ac1"] is None
+    never = _row(rows, "roles", "never")
+    assert never["units"] == 3 and never["percent_agreement"] == 1.0
+    assert never["krippendorff_alpha"] is None and never["cohen_kappa"] is None
+    assert _row(rows, "roles", "b")["percent_agreement"] == pytest.approx(2 / 3)
+
+
+def test_all_coders_count_and_multi_option_rows_match_binarized_tables(db, tmp_path):
+    rows_in = []
+    for unit, values in enumerate(
+        [("a;b", "a;b", "a"), ("c", "c", "c"), ("", "b", ""), ("a;c", "a", "a;c")], start=1
+    ):
+        rows_in += [(unit, coder, "roles", v) for coder, v in zip("xyz", values, strict=True)]
+    _load(tmp_path, "three", rows_in)
+
+    rows = _json("three")
+
+    roles = _row(rows, "roles")
+    assert roles["coders"] == 3 and roles["units"] == 4 and roles["cohen_kappa"] is None
+    # Option b: unit1 (T,T,F) unit2 (F,F,F) unit3 (F,T,F) unit4 (F,F,F).
+    from coding.reliability import krippendorff_alpha
+    expected = krippendorff_alpha({1: {"x": True, "y": True, "z": False},
+                                   2: {"x": False, "y": False, "z": False},
+                                   3: {"x": False, "y": True, "z": False},
+                                   4: {"x": False, "y": False, "z": False}})
+    assert _row(rows, "roles", "b")["krippendorff_alpha"] == pytest.approx(expected)
+    assert _row(rows, "roles", "a")["krippendorff_alpha"] == 1.0
+
+
+def test_only_submitted_codings_of_the_current_codebook_count(review, coder_a, coder_b):
+    case = factories.CaseFactory(review=review)
+    other = factories.CaseFactory(review=review)
+    factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    factories.coding_with_values(case=case, coder=coder_b, values={"level": "state"})
+    factories.coding_with_values(case=other, coder=coder_a, values={"level": "local"})
+    factories.coding_with_values(case=other, coder=coder_b, values={"level": "local"},
+                                 submitted=False)
+
+    data = reliability_data(review=review)
+
+    assert data.tables["level"] == {case.number: {"alice": "local", "bob": "state"},
+                                    other.number: {"alice": "local"}}
+    assert "topic" not in data.tables
+
+
+def test_reliability_data_reads_in_a_fixed_number_of_queries(
+    review, coder_a, coder_b, django_assert_max_num_queries
+):
+    for _ in range(12):
+        case = factories.CaseFactory(review=review)
+        for coder in (coder_a, coder_b):
+            factories.coding_with_values(case=case, coder=coder, values={
+                "level": "local", "roles": ["deliverer"], "budget": 3, "agreement": True})
+
+    with django_assert_max_num_queries(5):
+        data = reliability_data(review=review)
+
+    assert len(data.tables["roles"]) == 12
+
+
+def test_bootstrap_interval_is_reproducible(db, tmp_path):
+    review = _load(tmp_path, "boot", _reference_rows())
+    data = reliability_data(review=review)
+
+    first = reliability_rows(data=data, n_boot=200, seed=0)
+    second = reliability_rows(data=data, n_boot=200, seed=0)
+
+    assert first == second
+    low, high = _row(first, "category")["alpha_ci_low"], _row(first, "category")["alpha_ci_high"]
+    assert low < 0.743 < high
+
+
+def test_pair_rows_cover_every_pair_of_coders(db, tmp_path):
+    review = _load(tmp_path, "pairs", _reference_rows())
+
+    pairs = pair_rows(data=reliability_data(review=review))
+
+    category = {(p["coder_a"], p["coder_b"]): p for p in pairs if p["attribute"] == "category"}
+    assert set(category) == {("A", "B"), ("A", "C"), ("A", "D"), ("B", "C"), ("B", "D"),
+                             ("C", "D")}
+    # A and D agree on all 9 units both coded but unit 6 (1 vs 4).
+    assert category["A", "D"]["units"] == 9
+    assert category["A", "D"]["percent_agreement"] == pytest.approx(8 / 9)
+    assert category["A", "D"]["cohen_kappa"] is not None
+
+
+def test_confusion_matrix_and_multi_option_counts(db, tmp_path):
+    review = _load(tmp_path, "conf", _reference_rows() + [
+        (1, "A", "roles", "a;b"), (1, "B", "roles", "a"), (2, "A", "roles", ""),
+        (2, "B", "roles", "b")])
+    data = reliability_data(review=review)
+    attributes = {a.key: a for a in data.attributes}
+
+    present = confusion(data=data, attribute=attributes["present"], coder_a="A", coder_b="B")
+    roles = confusion(data=data, attribute=attributes["roles"], coder_a="A", coder_b="B")
+
+    assert present == {"labels": [False, True], "matrix": [[15, 10], [5, 20]]}
+    by_key = {o["key"]: o for o in roles["options"]}
+    assert (by_key["a"]["both"], by_key["b"]["only_a"], by_key["b"]["only_b"],
+            by_key["c"]["neither"]) == (1, 1, 1, 2)
+
+
+def test_report_is_cached_until_a_coding_changes(review, coder_a, coder_b):
+    case = factories.CaseFactory(review=review)
+    factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    factories.coding_with_values(case=case, coder=coder_b, values={"level": "local"})
+    first = reliability_report(review=review, n_boot=50)
+    assert _row(first["rows"], "level")["percent_agreement"] == 1.0
+
+    other = factories.CaseFactory(review=review)
+    factories.coding_with_values(case=other, coder=coder_a, values={"level": "local"})
+    factories.coding_with_values(case=other, coder=coder_b, values={"level": "state"})
+    second = reliability_report(review=review, n_boot=50)
+
+    assert _row(second["rows"], "level")["percent_agreement"] == 0.5
+
+
+def test_reliability_table_format_prints_rounded_figures(db, tmp_path):
+    _load(tmp_path, "tbl", _reference_rows())
+    out = io.StringIO()
+
+    call_command("reliability", review="tbl", format="table", bootstrap=100, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[:4] == ["attribute", "option", "units", "coders"]
+    category = next(line for line in lines if line.startswith("category"))
+    assert "0.743" in category.split()
+    assert "-" in category.split()  # kappa undefined for four coders
+
+
+def test_reliability_command_rejects_an_unknown_review(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No review"):
+        call_command("reliability", review="nope", format="json", stdout=io.StringIO())
