@@ -50,6 +50,7 @@
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       hoverlabel: { font: { family: FONT.family } },
+      modebar: { bgcolor: "rgba(255,255,255,0.85)", color: "#5b6478", activecolor: "#1f5fbf" },
       dragmode: false
     };
     return Object.assign(layout, extra || {});
@@ -80,7 +81,8 @@
       hovertext: p.labels,
       hovertemplate: "%{hovertext}: %{x} cases<extra></extra>"
     };
-    var rowHeight = small ? 38 : 30;
+    var lines = Math.max.apply(null, labels.map(function (l) { return l.split("<br>").length; }));
+    var rowHeight = Math.max(30, 17 * lines + 10);
     var layout = baseLayout(chart, {
       height: Math.max(170, 80 + rowHeight * p.labels.length),
       xaxis: { title: { text: chart.x_title }, automargin: true, fixedrange: true, rangemode: "tozero" },
@@ -129,15 +131,17 @@
 
   function sankey(element, chart) {
     var p = chart.plot;
+    // On a phone the diagram keeps its width (public.css gives it a minimum) and the
+    // reader scrolls it sideways: four columns of labels do not fit in 390 px.
     var trace = {
       type: "sankey", arrangement: "snap",
-      node: { label: p.nodes, pad: 12, thickness: 14, color: BAR,
-              hovertemplate: "%{label}: %{value} links<extra></extra>" },
+      node: { label: p.nodes, customdata: p.nodes, pad: 12, thickness: 14, color: BAR,
+              hovertemplate: "%{customdata}<extra></extra>" },
       link: { source: p.source, target: p.target, value: p.value, customdata: p.urls,
               color: "rgba(31,95,191,0.25)",
               hovertemplate: "%{source.label} → %{target.label}: %{value} cases<extra></extra>" }
     };
-    var layout = baseLayout(chart, { height: narrow(element) ? 520 : 480, font: Object.assign({}, FONT, { size: narrow(element) ? 10 : 12 }) });
+    var layout = baseLayout(chart, { height: 480, font: Object.assign({}, FONT, { size: 12 }) });
     return [[trace], layout];
   }
 
