@@ -171,6 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "coding.api.errors.api_exception_handler",
     # Anonymous clients are throttled per IP; signed-in clients per user. The client IP is
     # REMOTE_ADDR, or behind our own proxy the address it appended to X-Forwarded-For.
     "NUM_PROXIES": 1 if envbool("BEHIND_PROXY", "0") else 0,
@@ -209,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DisagreementStatusEnum": "coding.models.DisagreementStatus.choices",
+        "CodingStateEnum": "coding.progress.QueueState.choices",
+    },
 }
 
 LOGGING = {

@@ -1,14 +1,16 @@
 """Output (and a few input) serializers. A coded or consensus value is shown as
 ``{"attribute": "level", "value": "local", "evidence": "...", "note": "..."}`` where
-`value` is an option key (single choice), a list of option keys (multiple
-choice), a string, a number, true/false, or null when not given."""
+`value` is an option key (single choice), a sorted list of option keys (multiple
+choice), a string, a number, true/false, or null when not given; it is read with
+coding.adjudication's stored_value, like the adjudication page."""
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding import models
-from coding.models import AttributeKind
+from coding.adjudication import stored_value, value_json
+from coding.progress import QueueState
 
 ANY_VALUE = {
     "oneOf": [
@@ -23,20 +25,9 @@ ANY_VALUE = {
 }
 
 
-def value_of(obj: models.ValueFields, attribute: models.Attribute):
-    """The value a CodedValue or ConsensusValue holds, in the API's representation.
-    Expects `options` to be prefetched."""
-    kind = attribute.kind
-    if kind == AttributeKind.SINGLE:
-        keys = [option.key for option in obj.options.all()]
-        return keys[0] if keys else None
-    if kind == AttributeKind.MULTI:
-        return sorted(option.key for option in obj.options.all())
-    if kind == AttributeKind.NUMBER:
-        return obj.number
-    if kind == AttributeKind.BOOLEAN:
-        return obj.boolean
-    return obj.text
+@extend_schema_field(ANY_VALUE)
+class AnyValueField(serializers.JSONField):
+    """A value as ANY_VALUE describes it."""
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -115,7 +106,7 @@ class ValueSerializer(serializers.Serializer):
 
     @extend_schema_field(ANY_VALUE)
     def get_value(self, obj):
-        return value_of(obj, obj.attribute)
+        return value_json(stored_value(obj.attribute, obj))
 
 
 class ConsensusValueSerializer(ValueSerializer):
@@ -139,24 +130,9 @@ class CaseDetailSerializer(CaseSerializer):
         return ValueSerializer(case.consensus_values.all(), many=True).data
 
 
-class CodingSerializer(serializers.ModelSerializer):
-    case = serializers.CharField(source="case.number", help_text="The case's number.")
-    codebook_version = serializers.IntegerField(source="codebook.version")
-    values = ValueSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = models.Coding
-        fields = [
-            "case", "status", "version", "codebook_version", "created_at", "updated_at",
-            "submitted_at", "values",
-        ]
-
-
 class ValueInputSerializer(serializers.Serializer):
     attribute = serializers.CharField(help_text="The attribute's key.")
-    value = serializers.JSONField(
-        required=False, allow_null=True, help_text=ANY_VALUE["description"]
-    )
+    value = AnyValueField(required=False, allow_null=True)
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -175,6 +151,181 @@ class VersionSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.CharField(), required=False)
+    detail = serializers.CharField(help_text="What went wrong, in a sentence or two.")
+    errors = serializers.ListField(child=serializers.CharField(), help_text="Each message.")
+    fields = serializers.DictField(
+        required=False, help_text="Invalid input: the messages per field.",
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Submit refused: keys of the required attributes not yet coded.",
+    )
 
+
+
+class CodingSerializer(serializers.Serializer):
+    """The caller's own coding of one case (status "not_started" before the first save)."""
+
+    case = serializers.CharField(help_text="The case's number.")
+    status = serializers.ChoiceField(choices=QueueState.choices)
+    version = serializers.IntegerField(
+        help_text="Send it back with the next save or submit (0 before the first save)."
+    )
+    codebook_version = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    values = ValueSerializer(many=True)
+
+
+class QueueItemSerializer(serializers.Serializer):
+    """One case assigned to the caller, with the state of the caller's own coding."""
+
+    case = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    status = serializers.ChoiceField(
+        source="coding_state", choices=QueueState.choices
+    )
+    version = serializers.IntegerField(source="coding_version")
+    updated_at = serializers.DateTimeField(source="coding_updated_at", allow_null=True)
+    url = serializers.SerializerMethodField(help_text="This coding in the API.")
+
+    def get_url(self, assignment) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api:coding-detail", args=[assignment.case.review.slug,
+                                               assignment.case.number])
+        )
+
+
+class AssignmentSerializer(serializers.Serializer):
+    case = serializers.CharField(source="case.number")
+    coder = serializers.CharField(source="coder.username")
+    assigned_at = serializers.DateTimeField()
+
+
+class AssignInputSerializer(serializers.Serializer):
+    coders = serializers.ListField(
+        child=serializers.CharField(), min_length=1,
+        help_text="Usernames of the coders to share the cases among (coders of the review).",
+    )
+    cases = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Case numbers; all cases of the review when left out.",
+    )
+    per_case = serializers.IntegerField(default=2, min_value=1, max_value=2)
+
+
+class CodedSideSerializer(serializers.Serializer):
+    """One coder's side of a disagreement; the value only once that coding is submitted."""
+
+    coder = serializers.CharField()
+    submitted = serializers.BooleanField()
+    value = AnyValueField(allow_null=True)
+    evidence = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ConsensusStateSerializer(serializers.Serializer):
+    value = AnyValueField(allow_null=True)
+    method = serializers.CharField()
+    rationale = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class DisagreementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.CharField()
+    attribute = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=models.DisagreementStatus.choices)
+    detected_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    a = CodedSideSerializer()
+    b = CodedSideSerializer()
+    only_a = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="Multiple choice: options only coder A chose (null otherwise).",
+    )
+    only_b = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    consensus = ConsensusStateSerializer(allow_null=True)
+    consensus_version = serializers.IntegerField(
+        help_text="Send it back when resolving or reopening (0: no decision yet)."
+    )
+
+
+class ResolveInputSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(
+        choices=[("a", "Coder A's value"), ("b", "Coder B's value"), ("other", "Another value")]
+    )
+    value = AnyValueField(
+        required=False, allow_null=True, help_text="With choice 'other': the value to settle on."
+    )
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = serializers.CharField(help_text="Why this is the right value (required).")
+    version = serializers.IntegerField(
+        min_value=0, help_text="The disagreement's consensus_version as you read it."
+    )
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField(min_value=0)
+
+
+class ReliabilityRowSerializer(serializers.Serializer):
+    attribute = serializers.CharField()
+    option = serializers.CharField(allow_null=True)
+    units = serializers.IntegerField()
+    coders = serializers.IntegerField()
+    percent_agreement = serializers.FloatField(allow_null=True)
+    cohen_kappa = serializers.FloatField(allow_null=True)
+    krippendorff_alpha = serializers.FloatField(allow_null=True)
+    alpha_ci_low = serializers.FloatField(allow_null=True)
+    alpha_ci_high = serializers.FloatField(allow_null=True)
+    gwet_ac1 = serializers.FloatField(allow_null=True)
+    masi_alpha = serializers.FloatField(
+        allow_null=True, required=False,
+        help_text="Multiple-choice attributes, attribute-level rows only.",
+    )
+
+
+class ReliabilityPairSerializer(serializers.Serializer):
+    coder_a = serializers.CharField()
+    coder_b = serializers.CharField()
+    attribute = serializers.CharField()
+    units = serializers.IntegerField()
+    percent_agreement = serializers.FloatField(allow_null=True)
+    cohen_kappa = serializers.FloatField(allow_null=True)
+    krippendorff_alpha = serializers.FloatField(allow_null=True)
+    gwet_ac1 = serializers.FloatField(allow_null=True)
+
+
+class ReliabilitySerializer(serializers.Serializer):
+    rows = ReliabilityRowSerializer(many=True)
+    pairs = ReliabilityPairSerializer(many=True)
+    coders = serializers.ListField(child=serializers.CharField())
+
+
+CELL = {"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True}
+
+
+class ChartSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    id = serializers.CharField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    x_title = serializers.CharField()
+    y_title = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.SerializerMethodField(help_text="The chart's numbers, as its CSV.")
+    empty = serializers.CharField(help_text="Why there is nothing to draw, if so.")
+    note = serializers.CharField()
+
+    @extend_schema_field({"type": "array", "items": {"type": "array", "items": CELL}})
+    def get_rows(self, chart):
+        return chart.rows
+
+
+class DashboardSerializer(serializers.Serializer):
+    cases = serializers.IntegerField(help_text="Cases matching the filters.")
+    filters = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    charts = ChartSerializer(many=True)

@@ -1,0 +1,29 @@
+"""One shape for every API error: {"detail": "...", "errors": [...]} plus, for invalid
+input, "fields" ({field: [messages]}). Scripts can always print `detail`."""
+
+from rest_framework.views import exception_handler
+
+
+def _flatten(data, prefix: str = "") -> list[str]:
+    if isinstance(data, dict):
+        return [m for key, value in data.items() for m in _flatten(value, f"{prefix}{key}: ")]
+    if isinstance(data, list):
+        return [m for value in data for m in _flatten(value, prefix)]
+    return [f"{prefix}{data}"]
+
+
+def api_exception_handler(exc, context):
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and isinstance(data.get("detail"), str) and "errors" in data:
+        return response  # already shaped by coding.api.views.service_errors
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        response.data = {"detail": str(data["detail"]), "errors": [str(data["detail"])]}
+        return response
+    messages = _flatten(data)
+    response.data = {"detail": " ".join(messages) or "Invalid input.", "errors": messages}
+    if isinstance(data, dict):
+        response.data["fields"] = data
+    return response
