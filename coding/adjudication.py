@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from coding.access import is_adjudicator, is_lead
@@ -29,6 +29,7 @@ from coding.models import (
     Assignment,
     Attribute,
     AttributeKind,
+    AuditEvent,
     Case,
     CodedValue,
     Coding,
@@ -195,7 +196,12 @@ def assigned_codings(case: Case) -> tuple[Coding | None, Coding | None]:
         for c in Coding.objects.filter(case=case, coder_id__in=coder_ids)
         .select_related("coder", "codebook")
         .prefetch_related(
-            Prefetch("values", queryset=CodedValue.objects.prefetch_related("options"))
+            Prefetch(
+                "values",
+                queryset=CodedValue.objects.select_related("attribute").prefetch_related(
+                    "options"
+                ),
+            )
         )
     }
     found = [codings.get(pk) for pk in coder_ids] + [None, None]
@@ -533,3 +539,223 @@ def disagreement_reopen(
             },
         )
     return disagreement
+
+
+# --- selectors for the adjudication pages ------------------------------------------
+
+
+def display_value(attribute: Attribute, value: Any) -> str | list[str] | None:
+    """A comparable value for people: option labels, a number, Yes/No; None if not coded."""
+    if value is None:
+        return None
+    if attribute.is_choice:
+        labels = {o.key: o.label for o in attribute.options.all()}
+        if attribute.kind == AttributeKind.SINGLE:
+            return labels.get(value, value)
+        order = {o.key: i for i, o in enumerate(attribute.options.all())}
+        return [labels.get(k, k) for k in sorted(value, key=lambda k: (order.get(k, 0), k))]
+    if attribute.kind == AttributeKind.NUMBER:
+        return f"{value:g}"
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return "Yes" if value else "No"
+    return value
+
+
+def json_display(attribute: Attribute, snapshot: dict | None) -> str | list[str] | None:
+    """The value of a revision's before/after snapshot, for people."""
+    if not snapshot:
+        return None
+    value = snapshot.get("value")
+    if attribute.kind == AttributeKind.MULTI:
+        return display_value(attribute, frozenset(value or []))
+    return display_value(attribute, value)
+
+
+def _history_text(value) -> str:
+    if value is None:
+        return "no value"
+    if isinstance(value, list):
+        return "; ".join(value) if value else "none chosen"
+    return str(value)
+
+
+def adjudication_queue(
+    *, review, user, attribute: str = "", pair: str = "", status: str = DisagreementStatus.OPEN
+) -> dict[str, Any]:
+    """Cases with disagreements in `status`, filtered by attribute key and coder pair
+    ("alice,bob", either order), with facet counts; a fixed number of queries.
+
+    Example: {"cases": [{"number": "7", "title": ..., "coder_a": "alice", "coder_b": "bob",
+    "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
+    3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
+    """
+    base = Disagreement.objects.filter(case__review=review, status=status)
+    pair_q = Q()
+    names = [n for n in pair.split(",") if n][:2]
+    if len(names) == 2:
+        first, second = names
+        pair_q = Q(coding_a__coder__username=first, coding_b__coder__username=second) | Q(
+            coding_a__coder__username=second, coding_b__coder__username=first
+        )
+    attribute_q = Q(attribute__key=attribute) if attribute else Q()
+
+    attributes = list(
+        base.filter(pair_q)
+        .values("attribute__key", "attribute__label")
+        .annotate(n=Count("pk"))
+        .order_by("attribute__section__order", "attribute__order", "attribute__key")
+    )
+    # Several codebook versions may share a key; one facet per key.
+    facets: dict[str, list] = {}
+    for row in attributes:
+        facet = facets.setdefault(row["attribute__key"], [row["attribute__label"], 0])
+        facet[1] += row["n"]
+    pairs: dict[str, int] = {}
+    for row in (
+        base.filter(attribute_q)
+        .values("coding_a__coder__username", "coding_b__coder__username")
+        .annotate(n=Count("pk"))
+    ):
+        key = ",".join(sorted([row["coding_a__coder__username"],
+                               row["coding_b__coder__username"]]))
+        pairs[key] = pairs.get(key, 0) + row["n"]
+
+    chosen = base.filter(pair_q, attribute_q)
+    cases = list(
+        chosen.values(
+            "case_id", "case__number", "case__title", "case__sort_key",
+            "coding_a__coder__username", "coding_b__coder__username",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("case__sort_key", "case__number")
+    )
+    labels: dict[int, list[str]] = {}
+    for case_id, label in chosen.order_by(
+        "attribute__section__order", "attribute__order"
+    ).values_list("case_id", "attribute__label"):
+        labels.setdefault(case_id, []).append(label)
+    case_ids = [c["case_id"] for c in cases]
+    mine = {"case_id__in": case_ids, "coder": user}
+    own = set(Assignment.objects.filter(**mine).values_list("case_id", flat=True)) | set(
+        Coding.objects.filter(**mine).values_list("case_id", flat=True)
+    )
+    rows = [
+        {
+            "number": c["case__number"], "title": c["case__title"],
+            "coder_a": c["coding_a__coder__username"], "coder_b": c["coding_b__coder__username"],
+            "n": c["n"], "attributes": labels.get(c["case_id"], []),
+            "own": c["case_id"] in own,
+        }
+        for c in cases
+    ]
+    return {
+        "cases": rows,
+        "attributes": [(key, label, n) for key, (label, n) in facets.items()],
+        "pairs": [(key, key.replace(",", " and "), n) for key, n in sorted(pairs.items())],
+        "total": sum(r["n"] for r in rows),
+    }
+
+
+@dataclass
+class AttributeRow:
+    """One attribute on the adjudication page."""
+
+    attribute: Attribute
+    a: Any = None  # display values
+    b: Any = None
+    stored_a: CodedValue | None = None
+    stored_b: CodedValue | None = None
+    state: str = "blank"  # agreed, open, resolved, text, blank, pending
+    consensus: ConsensusValue | None = None
+    consensus_display: Any = None
+    disagreement: Disagreement | None = None
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
+    form: Any = None
+    reopen_form: Any = None
+
+    @property
+    def version(self) -> int:
+        return self.consensus.version if self.consensus else 0
+
+
+def case_adjudication(*, case: Case) -> dict[str, Any]:
+    """Everything the adjudication page shows for one case, in a fixed number of queries.
+
+    Codings are only returned once both assigned coders have submitted (blind coding).
+    """
+    coding_a, coding_b = assigned_codings(case)
+    if not both_submitted(coding_a, coding_b):
+        return {"ready": False, "coding_a": None, "coding_b": None, "sections": [],
+                "open": 0, "resolved": 0, "agreed": 0}
+    attributes = list(
+        coding_a.codebook.attributes.select_related("section").prefetch_related("options")
+    )
+    values_a = _values_by_attribute_key(coding_a)
+    values_b = _values_by_attribute_key(coding_b)
+    consensus = {
+        c.attribute_id: c
+        for c in ConsensusValue.objects.filter(case=case)
+        .select_related("decided_by")
+        .prefetch_related("options")
+    }
+    revisions: dict[int, list] = {}
+    for revision in ConsensusRevision.objects.filter(consensus__case=case).select_related(
+        "changed_by"
+    ).order_by("changed_at", "id"):
+        revisions.setdefault(revision.consensus_id, []).append(revision)
+    disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
+    reopenings: dict[str, list] = {}
+    for event in AuditEvent.objects.filter(
+        review=case.review, action="disagreement.reopen",
+        object_id__in=[str(d.pk) for d in disagreements.values()],
+    ).select_related("actor").order_by("created_at", "id"):
+        reopenings.setdefault(event.object_id, []).append(event)
+
+    sections: dict[int, dict] = {}
+    counts = {"open": 0, "resolved": 0, "agreed": 0}
+    for attribute in attributes:
+        stored_a, stored_b = values_a.get(attribute.key), values_b.get(attribute.key)
+        a, b = stored_value(attribute, stored_a), stored_value(attribute, stored_b)
+        row = AttributeRow(
+            attribute=attribute, a=display_value(attribute, a), b=display_value(attribute, b),
+            stored_a=stored_a, stored_b=stored_b,
+            consensus=consensus.get(attribute.pk), disagreement=disagreements.get(attribute.pk),
+        )
+        if attribute.kind == AttributeKind.MULTI:
+            only_a, only_b = differing_options(a, b)
+            row.only_a = display_value(attribute, frozenset(only_a)) or []
+            row.only_b = display_value(attribute, frozenset(only_b)) or []
+        if row.consensus is not None:
+            value = stored_value(attribute, row.consensus)
+            if attribute.kind == AttributeKind.MULTI:
+                value = value or frozenset()
+            row.consensus_display = _history_text(display_value(attribute, value))
+            row.history = [
+                {"when": r.changed_at, "who": r.changed_by, "kind": r.method,
+                 "before": _history_text(json_display(attribute, r.before)),
+                 "after": _history_text(json_display(attribute, r.after)),
+                 "why": r.rationale}
+                for r in revisions.get(row.consensus.pk, [])
+            ]
+        if row.disagreement is not None:
+            row.state = row.disagreement.status
+            row.history += [
+                {"when": e.created_at, "who": e.actor, "kind": "reopen",
+                 "why": e.data.get("reason", "")}
+                for e in reopenings.get(str(row.disagreement.pk), [])
+            ]
+            row.history.sort(key=lambda step: step["when"])
+        elif attribute.kind == AttributeKind.TEXT:
+            row.state = "text"
+        elif row.consensus is not None:
+            row.state = "agreed" if row.consensus.method == ConsensusMethod.AGREED else "resolved"
+        if row.state in counts:
+            counts[row.state] += 1
+        section = sections.setdefault(
+            attribute.section_id, {"section": attribute.section, "rows": []}
+        )
+        section["rows"].append(row)
+    return {"ready": True, "coding_a": coding_a, "coding_b": coding_b,
+            "sections": list(sections.values()), **counts}

@@ -178,17 +178,19 @@ def _fingerprint(review: Review, codebook: Codebook | None) -> str:
     return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
 
 
-def reliability_report(*, review: Review, n_boot: int = N_BOOT, seed: int = SEED) -> dict:
-    """Rows, pair rows and the data behind them, cached until a submitted coding changes.
+def reliability_report(
+    *, review: Review, data: ReliabilityData | None = None, n_boot: int = N_BOOT, seed: int = SEED
+) -> dict:
+    """Rows, pair rows and coders, cached until a submitted coding changes.
 
     The bootstrap takes seconds on a large codebook, so the page and the CSV share
-    one computation per state of the codings.
+    one computation per state of the codings. Pass `data` if already read.
     """
-    codebook = review.current_codebook()
+    codebook = data.codebook if data is not None else review.current_codebook()
     key = f"reliability:{review.pk}:{_fingerprint(review, codebook)}:{n_boot}:{seed}"
     report = cache.get(key)
     if report is None:
-        data = reliability_data(review=review)
+        data = data if data is not None else reliability_data(review=review)
         report = {
             "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
             "pairs": pair_rows(data=data),

@@ -56,3 +56,21 @@ urlpatterns += [
     path("reviews/<slug:slug>/progress/assign/", lead_views.assign_auto, name="assign_auto"),
     path("reviews/<slug:slug>/progress/assign-case/", lead_views.assign_case, name="assign_case"),
 ]
+
+# Issue 4: adjudication and inter-coder reliability.
+from coding.views import adjudication as adjudication_views  # noqa: E402
+from coding.views import reliability as reliability_views  # noqa: E402
+
+urlpatterns += [
+    path("reviews/<slug:slug>/adjudication/", adjudication_views.queue,
+         name="adjudication_queue"),
+    path("reviews/<slug:slug>/adjudication/<str:number>/", adjudication_views.case_page,
+         name="adjudication_case"),
+    path("reviews/<slug:slug>/adjudication/<str:number>/<slug:key>/decide/",
+         adjudication_views.resolve, name="disagreement_resolve"),
+    path("reviews/<slug:slug>/adjudication/<str:number>/<slug:key>/reopen/",
+         adjudication_views.reopen, name="disagreement_reopen"),
+    path("reviews/<slug:slug>/reliability/", reliability_views.reliability, name="reliability"),
+    path("reviews/<slug:slug>/reliability.csv", reliability_views.reliability_csv,
+         name="reliability_csv"),
+]

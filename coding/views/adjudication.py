@@ -1,0 +1,263 @@
+"""Adjudication pages: the queue of cases with disagreements and one page per case.
+
+Adjudicators and leads see them (leads read-only unless also adjudicators); coders
+and outsiders get 404. An adjudicator sees a case they coded but cannot decide it.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coding.access import get_review_for_member, is_adjudicator, is_lead, review_roles
+from coding.adjudication import (
+    OWN_CASE_MESSAGE,
+    adjudication_queue,
+    case_adjudication,
+    case_coder_ids,
+    disagreement_reopen,
+    disagreement_resolve,
+)
+from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
+
+VIEWERS = (Role.ADJUDICATOR, Role.LEAD)
+NOT_READY = (
+    "Nothing was saved: a coding of this case has been reopened. Decide once both assigned "
+    "coders have submitted again."
+)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "not coded"
+    if isinstance(value, list):
+        return "; ".join(value) if value else "none chosen"
+    return str(value)
+
+
+class ResolveForm(forms.Form):
+    """One disagreement's decision; the "other value" field follows the attribute kind."""
+
+    choice = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Rationale (required)", max_length=5000
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, row, names, **kwargs):
+        super().__init__(*args, prefix=row.attribute.key, **kwargs)
+        attribute = row.attribute
+        self.attribute = attribute
+        self.fields["choice"].choices = [
+            ("a", f"{names[0]}’s value: {_shown(row.a)}"),
+            ("b", f"{names[1]}’s value: {_shown(row.b)}"),
+            ("other", "Another value:"),
+        ]
+        options = [(o.key, o.label) for o in attribute.options.all()]
+        if attribute.kind == AttributeKind.SINGLE:
+            field = forms.ChoiceField(choices=[("", "Choose…"), *options], required=False)
+        elif attribute.kind == AttributeKind.MULTI:
+            field = forms.MultipleChoiceField(
+                choices=options, required=False, widget=forms.CheckboxSelectMultiple
+            )
+        elif attribute.kind == AttributeKind.NUMBER:
+            widget = forms.NumberInput(attrs={"step": "any"})
+            field = forms.FloatField(required=False, widget=widget)
+        else:
+            field = forms.ChoiceField(
+                choices=[("yes", "Yes"), ("no", "No")], required=False, widget=forms.RadioSelect
+            )
+        field.label = f"Another value for {attribute.label}"
+        self.fields["value"] = field
+        self.initial.setdefault("expected_version", row.version)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("choice") == "other" and self.attribute.kind != AttributeKind.MULTI:
+            if data.get("value") in (None, ""):
+                self.add_error("value", "Give the other value, or choose a coder’s value.")
+        return data
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="Reason for reopening (required)", max_length=2000)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, row, **kwargs):
+        super().__init__(*args, prefix=f"reopen-{row.attribute.key}", **kwargs)
+        self.initial.setdefault("expected_version", row.version)
+
+
+@login_required
+def queue(request, slug: str):
+    review = get_review_for_member(request.user, slug, *VIEWERS)
+    status = request.GET.get("status", DisagreementStatus.OPEN)
+    if status not in DisagreementStatus.values:
+        status = DisagreementStatus.OPEN
+    attribute = request.GET.get("attribute", "")
+    pair = request.GET.get("pair", "")
+    data = adjudication_queue(
+        review=review, user=request.user, attribute=attribute, pair=pair, status=status
+    )
+    return render(request, "coding/adjudication_queue.html", {
+        "review": review,
+        "roles": review_roles(request.user, review),
+        "can_decide": is_adjudicator(request.user, review),
+        "status": status, "attribute": attribute, "pair": pair, **data,
+    })
+
+
+def _can_decide(user, review, case, coders: set[int] | None = None) -> tuple[bool, str]:
+    if not is_adjudicator(user, review):
+        return False, "You can read this page; only an adjudicator decides disagreements."
+    if user.pk in (coders if coders is not None else case_coder_ids(case)):
+        return False, OWN_CASE_MESSAGE
+    return True, ""
+
+
+def _names(data) -> tuple[str, str]:
+    return tuple(c.coder.get_full_name() or c.coder.username
+                 for c in (data["coding_a"], data["coding_b"]))
+
+
+def _can_reopen(user, review, case, coders: set[int] | None = None) -> bool:
+    return (is_adjudicator(user, review) or is_lead(user, review)) and (
+        user.pk not in (coders if coders is not None else case_coder_ids(case))
+    )
+
+
+def _page(request, review, case, *, bound=None, status=200):
+    """Render the case page; `bound` = (attribute key, "resolve"|"reopen", bound form)."""
+    data = case_adjudication(case=case)
+    coders = case_coder_ids(case)
+    can_decide, why_not = _can_decide(request.user, review, case, coders)
+    can_reopen = _can_reopen(request.user, review, case, coders)
+    names = _names(data) if data["ready"] else ("Coder A", "Coder B")
+    for section in data["sections"]:
+        for row in section["rows"]:
+            key = row.attribute.key
+            if can_decide and row.state == DisagreementStatus.OPEN:
+                row.form = ResolveForm(row=row, names=names)
+            if can_reopen and row.state == DisagreementStatus.RESOLVED and row.disagreement:
+                row.reopen_form = ReopenForm(row=row)
+            if bound and bound[0] == key:
+                if bound[1] == "resolve":
+                    row.form = bound[2]
+                else:
+                    row.reopen_form = bound[2]
+    return render(request, "coding/adjudication_case.html", {
+        "review": review,
+        "roles": review_roles(request.user, review),
+        "case": case,
+        "names": names,
+        "can_decide": can_decide,
+        "why_not": why_not,
+        "complete": data["ready"] and data["open"] == 0,
+        **data,
+    }, status=status)
+
+
+def _case(review, number: str) -> Case:
+    case = get_object_or_404(Case, review=review, number=number)
+    case.review = review
+    return case
+
+
+@login_required
+def case_page(request, slug: str, number: str):
+    review = get_review_for_member(request.user, slug, *VIEWERS)
+    return _page(request, review, _case(review, number))
+
+
+class NotReady(Exception):
+    """A coding of the case was reopened: nothing can be decided until it is resubmitted."""
+
+
+def _row_for(case, key):
+    data = case_adjudication(case=case)
+    if not data["ready"]:
+        raise NotReady
+    for section in data["sections"]:
+        for row in section["rows"]:
+            if row.attribute.key == key:
+                return row, data
+    raise PermissionDenied("No such attribute in this case's codebook.")
+
+
+def _back(review, case, key: str = "") -> str:
+    url = reverse("coding:adjudication_case", args=[review.slug, case.number])
+    return f"{url}#attr-{key}" if key else url
+
+
+def _disagreement(case, key) -> Disagreement:
+    return get_object_or_404(
+        Disagreement.objects.select_related("case__review", "attribute"),
+        case=case, attribute__key=key,
+    )
+
+
+@login_required
+@require_POST
+def resolve(request, slug: str, number: str, key: str):
+    review = get_review_for_member(request.user, slug, *VIEWERS)
+    case = _case(review, number)
+    can_decide, why_not = _can_decide(request.user, review, case)
+    if not can_decide:
+        raise PermissionDenied(why_not)
+    disagreement = _disagreement(case, key)
+    try:
+        row, data = _row_for(case, key)
+    except NotReady:
+        messages.error(request, NOT_READY)
+        return redirect(_back(review, case))
+    names = _names(data)
+    form = ResolveForm(request.POST, row=row, names=names)
+    if form.is_valid():
+        try:
+            disagreement_resolve(
+                disagreement=disagreement, user=request.user,
+                choice=form.cleaned_data["choice"], value=form.cleaned_data.get("value"),
+                rationale=form.cleaned_data["rationale"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            conflict = getattr(error, "code", None) == "conflict"
+            return _page(request, review, case, bound=(key, "resolve", form),
+                         status=409 if conflict else 400)
+        messages.success(request, f"Decision saved for {row.attribute.label}.")
+        return redirect(_back(review, case, key))
+    return _page(request, review, case, bound=(key, "resolve", form), status=400)
+
+
+@login_required
+@require_POST
+def reopen(request, slug: str, number: str, key: str):
+    review = get_review_for_member(request.user, slug, *VIEWERS)
+    case = _case(review, number)
+    if not _can_reopen(request.user, review, case):
+        raise PermissionDenied(OWN_CASE_MESSAGE)
+    disagreement = _disagreement(case, key)
+    try:
+        row, _ = _row_for(case, key)
+    except NotReady:
+        messages.error(request, NOT_READY)
+        return redirect(_back(review, case))
+    form = ReopenForm(request.POST, row=row)
+    if form.is_valid():
+        try:
+            disagreement_reopen(
+                disagreement=disagreement, user=request.user, reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            conflict = getattr(error, "code", None) == "conflict"
+            return _page(request, review, case, bound=(key, "reopen", form),
+                         status=409 if conflict else 400)
+        messages.success(request, f"{row.attribute.label} is open again for a new decision.")
+        return redirect(_back(review, case, key))
+    return _page(request, review, case, bound=(key, "reopen", form), status=400)

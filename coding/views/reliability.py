@@ -1,0 +1,120 @@
+"""The reliability page for review leads: table, chart, confusion matrix, CSV."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from coding.access import get_review_for_member, review_roles
+from coding.models import AttributeKind, Role
+from coding.reliability_report import (
+    FIELDS,
+    PAIR_FIELDS,
+    confusion,
+    reliability_data,
+    reliability_report,
+)
+
+# Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
+GOOD, TENTATIVE = 0.800, 0.667
+
+
+def _band(alpha) -> str:
+    if alpha is None:
+        return ""
+    return "alpha-ok" if alpha >= GOOD else "alpha-tentative" if alpha >= TENTATIVE else "alpha-low"
+
+
+def _label(value, attribute) -> str:
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return "Yes" if value else "No"
+    if attribute.kind == AttributeKind.SINGLE:
+        return {o.key: o.label for o in attribute.options.all()}.get(value, str(value))
+    if attribute.kind == AttributeKind.NUMBER:
+        return f"{value:g}"
+    return str(value)
+
+
+@login_required
+def reliability(request, slug: str):
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    data = reliability_data(review=review)
+    report = reliability_report(review=review, data=data)
+    attributes = {a.key: a for a in data.attributes}
+    option_labels = {
+        (a.key, o.key): o.label for a in data.attributes for o in a.options.all()
+    }
+    rows = [
+        {
+            **row,
+            "label": option_labels.get((row["attribute"], row["option"]))
+            if row["option"] else attributes[row["attribute"]].label,
+            "band": _band(row["krippendorff_alpha"]),
+        }
+        for row in report["rows"]
+    ]
+    chart = [
+        {"key": r["attribute"], "label": r["label"], "alpha": r["krippendorff_alpha"],
+         "low": r["alpha_ci_low"], "high": r["alpha_ci_high"], "units": r["units"]}
+        for r in rows if r["option"] is None
+    ]
+    pairs = [
+        {**p, "label": attributes[p["attribute"]].label, "band": _band(p["krippendorff_alpha"])}
+        for p in report["pairs"]
+    ]
+
+    # Confusion matrix of one attribute for one coder pair (the pair with most shared cases).
+    chosen = attributes.get(request.GET.get("attribute")) or next(iter(attributes.values()), None)
+    pair_choices = [p for p in pairs if chosen and p["attribute"] == chosen.key]
+    pair_choices.sort(key=lambda p: (-p["units"], p["coder_a"], p["coder_b"]))
+    wanted = request.GET.get("pair", "")
+    pair = next((p for p in pair_choices if f"{p['coder_a']},{p['coder_b']}" == wanted),
+                pair_choices[0] if pair_choices else None)
+    matrix = None
+    if chosen and pair:
+        matrix = confusion(data=data, attribute=chosen, coder_a=pair["coder_a"],
+                           coder_b=pair["coder_b"])
+        if "labels" in matrix:
+            matrix["rows"] = [
+                {"label": _label(label, chosen),
+                 "cells": [{"n": n, "diag": i == j} for j, n in enumerate(counts)]}
+                for i, (label, counts) in enumerate(
+                    zip(matrix["labels"], matrix["matrix"], strict=True))
+            ]
+            matrix["columns"] = [_label(label, chosen) for label in matrix["labels"]]
+    return render(request, "coding/reliability.html", {
+        "review": review,
+        "roles": review_roles(request.user, review),
+        "rows": rows,
+        "chart": chart,
+        "pairs": pairs,
+        "coders": report["coders"],
+        "attributes": list(attributes.values()),
+        "chosen": chosen,
+        "pair_choices": pair_choices,
+        "pair": pair,
+        "matrix": matrix,
+        "good": GOOD,
+        "tentative": TENTATIVE,
+        "text_attributes": (
+            data.codebook.attributes.filter(kind=AttributeKind.TEXT).count()
+            if data.codebook else 0
+        ),
+    })
+
+
+@login_required
+def reliability_csv(request, slug: str):
+    review = get_review_for_member(request.user, slug, Role.LEAD)
+    report = reliability_report(review=review)
+    by_pair = request.GET.get("table") == "pairs"
+    fields = PAIR_FIELDS if by_pair else FIELDS
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"{review.slug}-reliability{'-pairs' if by_pair else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.DictWriter(response, fieldnames=fields, restval="", lineterminator="\n")
+    writer.writeheader()
+    for row in report["pairs"] if by_pair else report["rows"]:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return response
