@@ -98,10 +98,12 @@
     return lines.join("\n");
   }
 
+  var sent = null;  // {version, values} of the save in flight, if any
+
   function backup() {
     try {
       localStorage.setItem(storageKey, JSON.stringify({
-        version: Number(versionInput.value), values: snapshot(), at: Date.now()
+        version: Number(versionInput.value), values: snapshot(), sent: sent, at: Date.now()
       }));
     } catch (e) { /* storage full or disabled: autosave still runs */ }
   }
@@ -131,6 +133,7 @@
     if (inFlight) return inFlight.then(save);
     clearTimeout(timer);
     var sentEdits = edits;
+    sent = { version: Number(versionInput.value), values: snapshot() };
     setState("saving", "Saving…");
     inFlight = fetch(saveUrl, {
       method: "POST",
@@ -163,7 +166,7 @@
     }).catch(function () {
       setState("error", "Offline — not saved yet. Your edits are kept in this browser.");
       return false;
-    }).finally(function () { inFlight = null; });
+    }).finally(function () { inFlight = null; sent = null; });
     return inFlight;
   }
 
@@ -270,7 +273,12 @@
     if (!stored || !stored.values) return;
     var current = snapshot();
     if (same(stored.values, current)) { dropBackup(); return; }
-    if (Number(stored.version) === Number(versionInput.value)) {
+    var version = Number(versionInput.value);
+    // The tab closed while a save was on its way and that save arrived: the edits
+    // made after it are based on the version now shown.
+    var landed = stored.sent && Number(stored.sent.version) + 1 === version &&
+      same(stored.sent.values, current);
+    if (Number(stored.version) === version || landed) {
       apply(stored.values);
       edits += 1;
       setState("dirty", "Restored unsaved edits from this browser");
