@@ -66,11 +66,11 @@ class Dashboard:
     # -- shared aggregates, each one query, run at most once per request --
     @cached_property
     def options(self) -> dict[tuple[str, str], int]:
-        return selectors.option_counts(self.cases)
+        return selectors.option_counts(self.cases, self.codebook)
 
     @cached_property
     def coverage(self) -> dict[str, dict]:
-        return selectors.attribute_coverage(self.cases)
+        return selectors.attribute_coverage(self.cases, self.codebook)
 
     def link(self, **extra: str) -> str:
         """The gallery with the current filters, narrowed to `extra`."""

@@ -148,9 +148,26 @@ class CaseFilter(django_filters.FilterSet):
             qs = qs.order_by(*SORTS["number"])
         return qs
 
-    def attribute_fields(self) -> list:
-        """The bound form fields of the codebook filters, for templates."""
-        return [self.form[name] for name in self.attribute_filters]
+    def attribute_fields(self) -> list[dict]:
+        """The codebook filters for templates, drawn by hand: rendering ~40 checkbox widgets
+        through Django's widget templates costs more than the page's queries. Example:
+        [{"name": "level", "label": "Level", "multiple": True,
+          "choices": [("local", "Local", True), ...]}]."""
+        return [self._choices(name) for name in self.attribute_filters]
+
+    def _choices(self, name: str) -> dict:
+        field = self.form.fields[name]
+        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name)
+        chosen = {str(v) for v in (raw if isinstance(raw, list | tuple) else [raw]) if v}
+        multiple = isinstance(field, forms.MultipleChoiceField)
+        choices = [(str(key), label, str(key) in chosen) for key, label in field.choices]
+        return {"name": name, "label": field.label, "multiple": multiple, "choices": choices,
+                "id": f"id_{name}"}
+
+    def selects(self) -> dict[str, dict]:
+        """The case-field selects (country, region, service area, sort) for templates."""
+        return {name: self._choices(name)
+                for name in ("country", "region", "service_area", "sort")}
 
     def coded_filters_active(self) -> bool:
         return any(name in self.attribute_filters for name in self.active_filters())

@@ -306,35 +306,57 @@ def service_area_counts(cases: QuerySet[Case]) -> list[dict]:
         {"slug": slug, "name": name, "cases": n}
         for slug, name, n in through.objects.filter(case_id__in=_plain(cases).values("pk"))
         .values_list("servicearea__slug", "servicearea__name")
-        .annotate(n=Count("case_id"))
+        .annotate(n=Count("id"))
         .order_by("-n", "servicearea__name")
     ]
 
 
-def option_counts(cases: QuerySet[Case]) -> dict[tuple[str, str], int]:
+def _option_keys(codebook: CodebookInfo) -> dict[int, tuple[str, str]]:
+    """Option id (of any codebook version) -> (attribute key, option key)."""
+    return {
+        option_id: (attribute.key, option_key)
+        for attribute in codebook.by_key.values()
+        for option_key, ids in attribute.option_ids.items() for option_id in ids
+    }
+
+
+def option_counts(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[tuple[str, str], int]:
     """Cases whose consensus chose each option, for every choice attribute, in one query.
-    Example: {("level", "local"): 43, ("citizen_roles", "co_deliverer"): 30}."""
+    Example: {("level", "local"): 43, ("citizen_roles", "co_deliverer"): 30}.
+
+    A case has one consensus value per attribute, so counting rows counts cases; grouping by
+    option id keeps the query on two tables (keys come from the codebook)."""
+    keys = _option_keys(codebook)
     rows = (
         OptionThrough.objects.filter(consensusvalue__case_id__in=_plain(cases).values("pk"))
-        .values_list("consensusvalue__attribute__key", "option__key")
-        .annotate(n=Count("consensusvalue__case_id", distinct=True))
+        .values_list("option_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    return {(attribute, option): n for attribute, option, n in rows}
+    counts: dict[tuple[str, str], int] = {}
+    for option_id, n in rows:
+        if option_id in keys:
+            counts[keys[option_id]] = counts.get(keys[option_id], 0) + n
+    return counts
 
 
-def attribute_coverage(cases: QuerySet[Case]) -> dict[str, dict]:
+def attribute_coverage(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[str, dict]:
     """Per attribute key: how many cases have a consensus value, and for yes/no attributes
     how many say yes and no, in one query. Example:
     {"level": {"cases": 56, "yes": 0, "no": 0}, "formal_agreement": {"cases": 52, "yes": 25,
     "no": 27}}."""
+    keys = {i: attribute.key for attribute in codebook.by_key.values() for i in attribute.ids}
     coverage: dict[str, dict] = {}
     rows = (
         ConsensusValue.objects.filter(case_id__in=_plain(cases).values("pk"))
-        .values_list("attribute__key", "boolean")
-        .annotate(n=Count("case_id", distinct=True))
+        .values_list("attribute_id", "boolean")
+        .annotate(n=Count("id"))
+        .order_by()  # also drops Meta.ordering's joins
     )
-    for key, boolean, n in rows:
-        entry = coverage.setdefault(key, {"cases": 0, "yes": 0, "no": 0})
+    for attribute_id, boolean, n in rows:
+        if attribute_id not in keys:
+            continue
+        entry = coverage.setdefault(keys[attribute_id], {"cases": 0, "yes": 0, "no": 0})
         entry["cases"] += n
         if boolean is not None:
             entry["yes" if boolean else "no"] += n
@@ -345,7 +367,11 @@ def cooccurrence(
     cases: QuerySet[Case], first: AttributeInfo, second: AttributeInfo
 ) -> dict[tuple[str, str], int]:
     """Cases whose consensus chose option x of `first` and option y of `second`, in one query.
-    Example for (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}."""
+    Example for (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}.
+
+    Each case contributes one row per pair of its chosen options, so rows count cases."""
+    first_keys = {i: key for key, ids in first.option_ids.items() for i in ids}
+    second_keys = {i: key for key, ids in second.option_ids.items() for i in ids}
     rows = (
         Case.objects.filter(pk__in=_plain(cases).values("pk"))
         .annotate(
@@ -357,8 +383,13 @@ def cooccurrence(
             ),
         )
         .filter(first_value__options__isnull=False, second_value__options__isnull=False)
-        .values_list("first_value__options__key", "second_value__options__key")
-        .annotate(n=Count("pk", distinct=True))
+        .values_list("first_value__options", "second_value__options")
+        .annotate(n=Count("pk"))
         .order_by()
     )
-    return {(x, y): n for x, y, n in rows}
+    counts: dict[tuple[str, str], int] = {}
+    for x, y, n in rows:
+        if x in first_keys and y in second_keys:
+            pair = (first_keys[x], second_keys[y])
+            counts[pair] = counts.get(pair, 0) + n
+    return counts

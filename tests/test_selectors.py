@@ -93,11 +93,11 @@ def test_service_area_counts_count_a_case_in_each_of_its_areas(review, coded):
 
 def test_option_counts_and_coverage_come_from_consensus_values(review, coded):
     cases = Case.objects.filter(review=review)
-    assert selectors.option_counts(cases) == {
+    assert selectors.option_counts(cases, selectors.review_codebook(review)) == {
         ("level", "local"): 2, ("level", "national"): 1, ("roles", "deliverer"): 2,
         ("roles", "assessor"): 1, ("roles", "commissioner"): 1,
     }
-    coverage = selectors.attribute_coverage(cases)
+    coverage = selectors.attribute_coverage(cases, selectors.review_codebook(review))
     assert coverage["level"]["cases"] == 3
     assert coverage["agreement"] == {"cases": 2, "yes": 1, "no": 1}
     assert coverage["topic"]["cases"] == 1
@@ -106,7 +106,9 @@ def test_option_counts_and_coverage_come_from_consensus_values(review, coded):
 def test_aggregates_follow_the_filters(review, coded):
     cases = filtered(review, country="UK").qs
     assert selectors.case_counts(cases, "country") == [("UK", 2)]
-    assert selectors.option_counts(cases) == {("level", "local"): 1, ("roles", "deliverer"): 1}
+    codebook = selectors.review_codebook(review)
+    assert selectors.option_counts(cases, codebook) == {
+        ("level", "local"): 1, ("roles", "deliverer"): 1}
     assert selectors.service_area_counts(filtered(review, service_area="public-safety").qs) == [
         {"slug": "public-safety", "name": "Public safety", "cases": 2},
         {"slug": "health-care", "name": "Health care", "cases": 1},

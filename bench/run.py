@@ -1,0 +1,326 @@
+"""Benchmark of the reader pages at scale. See bench/README.md.
+
+    .venv/bin/python bench/run.py --cases 10000
+
+Builds a synthetic review in a scratch database (bench/bench.sqlite3, or with DATABASE_URL
+set to PostgreSQL a scratch database `bench_coproduction` on the same server, created and
+dropped here; the database DATABASE_URL names is never touched): the full coproduction
+codebook, two coders per case with submitted codings, consensus values for ~90% of cases.
+Then it times the dashboard, the gallery, a case page and the gallery's CSV export with
+Django's test Client (server time, no network), counts their queries, and times the bare
+SQL the dashboard runs, to give the dashboard's overhead over its own queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCRATCH_PG = "bench_coproduction"
+SQLITE = ROOT / "bench" / "bench.sqlite3"
+
+
+def scratch_database(keep_existing: bool) -> tuple[str, callable]:
+    """Point DATABASE_URL at a fresh scratch database; return (description, cleanup)."""
+    url = os.environ.get("DATABASE_URL", "")
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        import psycopg
+
+        admin = urlunparse(parsed._replace(path="/postgres"))
+
+        def run(sql: str) -> None:
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(sql)
+
+        if not keep_existing:
+            run(f'DROP DATABASE IF EXISTS "{SCRATCH_PG}" WITH (FORCE)')
+            run(f'CREATE DATABASE "{SCRATCH_PG}"')
+        os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{SCRATCH_PG}"))
+
+        def cleanup() -> None:
+            from django.db import connections
+
+            connections.close_all()
+            run(f'DROP DATABASE IF EXISTS "{SCRATCH_PG}" WITH (FORCE)')
+
+        return f"PostgreSQL, scratch database {SCRATCH_PG}", cleanup
+    if url and parsed.scheme != "sqlite":
+        raise SystemExit(f"unsupported DATABASE_URL scheme {parsed.scheme!r}")
+    if not keep_existing and SQLITE.exists():
+        SQLITE.unlink()
+    os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE}"
+    return f"SQLite, {SQLITE.relative_to(ROOT)}", lambda: None
+
+
+# --- synthetic data -----------------------------------------------------------
+
+COUNTRIES = (["UK"] * 31 + ["Sweden"] * 5 + ["Germany"] * 3 + ["US"] * 3 + [
+    "Finland", "Australia", "France", "Brazil", "Netherlands", "Turkey", "Spain", "Norway",
+    "Canada", "Serbia", "Japan", "Vietnam", "China", "India", "South Africa", "Kenya",
+    "Mexico", "Chile", "Italy", "Denmark", "New Zealand", "Korea"])
+AREAS = ["Health care", "Public safety", "General public services", "Social care", "Education",
+         "Public health", "High technology", "Childcare", "Budgeting", "Employment",
+         "Elder care", "Culture", "Environment", "Public housing", "Tourism",
+         "Child and family care", "Immigrant service"]
+BATCH = 5000
+
+
+def build(n_cases: int, seed: int = 2022) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.text import slugify
+
+    from coding.importers import codebook_import
+    from coding.models import (
+        Assignment,
+        Case,
+        CodedValue,
+        Coding,
+        ConsensusValue,
+        Membership,
+        Review,
+        ServiceArea,
+    )
+    from coding.regions import region_for_country
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    started = time.perf_counter()
+    with transaction.atomic():
+        book = codebook_import(path=ROOT / "fixtures" / "coproduction_codebook.yaml",
+                               review_slug="bench")
+        review = book.review
+        review.title = f"Synthetic coproduction review ({n_cases} cases)"
+        review.is_published = True
+        review.save()
+        attributes = list(book.codebook.attributes.prefetch_related("options"))
+        options = {a.id: list(a.options.all()) for a in attributes}
+
+        User = get_user_model()
+        coders = [User(username=f"bench_coder{i}") for i in range(10)]
+        for coder in coders:
+            coder.set_unusable_password()
+        coders = User.objects.bulk_create(coders)
+        adjudicator = User.objects.create(username="bench_adjudicator")
+        Membership.objects.bulk_create(
+            [Membership(review=review, user=c, role="coder") for c in coders]
+            + [Membership(review=review, user=adjudicator, role="adjudicator")]
+        )
+        areas = ServiceArea.objects.bulk_create(
+            [ServiceArea(name=name, slug=slugify(name)) for name in AREAS],
+            ignore_conflicts=True,
+        )
+        areas = list(ServiceArea.objects.filter(name__in=AREAS))
+
+        cases = []
+        for i in range(1, n_cases + 1):
+            country = rng.choice(COUNTRIES)
+            cases.append(Case(
+                review=review, number=str(i), sort_key=i,
+                title=f"Synthetic case {i}: {rng.choice(['community', 'residents', 'patients', 'parents'])} "
+                      f"and {rng.choice(['council', 'clinic', 'school', 'police'])} together",
+                country=country, region=region_for_country(country),
+                year=None if rng.random() < 0.04 else rng.randint(1990, 2020),
+                summary="Synthetic summary. " * 5, source="Synthetic source",
+            ))
+        cases = Case.objects.bulk_create(cases, batch_size=BATCH)
+        through = Case.service_areas.through
+        through.objects.bulk_create([
+            through(case_id=case.id, servicearea_id=area.id)
+            for case in cases for area in rng.sample(areas, 1 if rng.random() < 0.9 else 2)
+        ], batch_size=BATCH)
+
+        assignments, codings = [], []
+        for case in cases:
+            pair = rng.sample(coders, 2)
+            for coder in pair:
+                assignments.append(Assignment(case=case, coder=coder))
+                codings.append(Coding(case=case, coder=coder, codebook=book.codebook,
+                                      status="submitted", submitted_at=now))
+        Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+        codings = Coding.objects.bulk_create(codings, batch_size=BATCH)
+
+        def draw(attribute):
+            """A value for one attribute: (fields, chosen options)."""
+            if attribute.kind == "single":
+                return {}, [rng.choice(options[attribute.id])]
+            if attribute.kind == "multi":
+                return {}, rng.sample(options[attribute.id], rng.randint(1, 2))
+            if attribute.kind == "boolean":
+                return {"boolean": rng.random() < 0.5}, []
+            return {"text": f"Topic {rng.randint(1, 500)}"}, []
+
+        coded, coded_options = [], []
+        by_case: dict[int, dict] = {}
+        for coding in codings:
+            for attribute in attributes:
+                fields, chosen = draw(attribute)
+                by_case.setdefault(coding.case_id, {}).setdefault(attribute.id, (fields, chosen))
+                coded.append(CodedValue(coding=coding, attribute=attribute,
+                                        evidence="A quote from the case.", **fields))
+                coded_options.append(chosen)
+        coded = CodedValue.objects.bulk_create(coded, batch_size=BATCH)
+        CodedValue.options.through.objects.bulk_create([
+            CodedValue.options.through(codedvalue_id=value.id, option_id=option.id)
+            for value, chosen in zip(coded, coded_options, strict=True) for option in chosen
+        ], batch_size=BATCH)
+
+        consensus, consensus_options = [], []
+        for case in cases:
+            if rng.random() >= 0.9:
+                continue  # ~10% of cases are not settled yet
+            for attribute in attributes:
+                fields, chosen = by_case[case.id][attribute.id]
+                adjudicated = rng.random() < 0.2
+                consensus.append(ConsensusValue(
+                    case=case, attribute=attribute, evidence="A quote from the case.",
+                    method="adjudicated" if adjudicated else "agreed",
+                    decided_by=adjudicator if adjudicated else None,
+                    rationale="Both readings checked against the text." if adjudicated else "",
+                    decided_at=now, **fields,
+                ))
+                consensus_options.append(chosen)
+        consensus = ConsensusValue.objects.bulk_create(consensus, batch_size=BATCH)
+        ConsensusValue.options.through.objects.bulk_create([
+            ConsensusValue.options.through(consensusvalue_id=value.id, option_id=option.id)
+            for value, chosen in zip(consensus, consensus_options, strict=True)
+            for option in chosen
+        ], batch_size=BATCH)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "review": review, "cases": len(cases), "codings": len(codings),
+        "coded_values": len(coded), "consensus_values": len(consensus),
+        "consensus_cases": len({v.case_id for v in consensus}),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+# --- measuring ------------------------------------------------------------------
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()  # warm up (template loading, first connection)
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def measure(review, repeat: int) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = Client()
+    middle = str(max(1, review.cases.count() // 2))
+    pages = [
+        ("dashboard", reverse("coding:dashboard", args=[review.slug])),
+        ("dashboard, country=UK", reverse("coding:dashboard", args=[review.slug])
+         + "?country=UK"),
+        ("gallery", reverse("coding:gallery", args=[review.slug])),
+        ("gallery, filtered", reverse("coding:gallery", args=[review.slug])
+         + "?country=UK&citizen_roles=co_deliverer&page=3"),
+        ("case page", reverse("coding:case_detail", args=[review.slug, middle])),
+        ("gallery CSV export", reverse("coding:export_csv", args=[review.slug])),
+    ]
+    results = []
+    for name, url in pages:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = [q["sql"] for q in captured.captured_queries]
+        times = timed(lambda url=url: client.get(url), repeat)
+        median, p95 = summary(times)
+        row = {"page": name, "url": url, "median": median, "p95": p95,
+               "queries": len(queries), "bytes": len(response.content)}
+        if name.startswith("dashboard"):
+            def bare(queries=queries):
+                with connection.cursor() as cursor:
+                    for sql in queries:
+                        cursor.execute(sql)
+                        cursor.fetchall()
+
+            sql_median, sql_p95 = summary(timed(bare, repeat))
+            row.update(sql_median=sql_median, sql_p95=sql_p95, ratio=median / sql_median)
+        results.append(row)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=10000, help="cases in the review")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch database afterwards (SQLite file, PG database)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a scratch database kept by an earlier --keep run")
+    args = parser.parse_args()
+
+    where, cleanup = scratch_database(keep_existing=args.reuse)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    os.environ.setdefault("DEBUG", "1")  # static files without a collectstatic manifest
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from coding.models import Review
+
+    try:
+        if args.reuse:
+            review = Review.objects.get(slug="bench")
+            print(f"Database: {where} (reused)")
+        else:
+            call_command("migrate", verbosity=0)
+            built = build(args.cases)
+            review = built["review"]
+            print(f"Database: {where}")
+            print(f"Built in {built['seconds']:.1f} s: {built['cases']} cases, "
+                  f"{built['codings']} codings, {built['coded_values']} coded values, "
+                  f"{built['consensus_values']} consensus values "
+                  f"({built['consensus_cases']} cases with consensus)")
+        # Time pages as production runs them: no template debug, no query log.
+        settings.DEBUG = False
+        results = measure(review, args.repeat)
+    finally:
+        if not args.keep:
+            cleanup()
+    print(f"\n{args.repeat} timed requests per page (after 2 warm-up requests); "
+          "server time in ms, Django test Client")
+    print(f"{'page':<24}{'median':>9}{'p95':>9}{'queries':>9}")
+    for row in results:
+        print(f"{row['page']:<24}{row['median']:>9.1f}{row['p95']:>9.1f}{row['queries']:>9}")
+    for row in results:
+        if "ratio" in row:
+            print(f"{row['page']}: its {row['queries']} queries run bare take "
+                  f"{row['sql_median']:.1f} ms median (p95 {row['sql_p95']:.1f}); page / bare "
+                  f"SQL = {row['ratio']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
