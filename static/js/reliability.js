@@ -44,7 +44,9 @@
       var line = { type: "line", line: { color: ref.color, width: 1.5, dash: "dash" } };
       if (narrow) {
         Object.assign(line, { xref: "x", x0: ref.y, x1: ref.y, yref: "paper", y0: 0, y1: 1 });
+        // The two lines are close: label the lower one to its left, the upper to its right.
         annotations.push({ xref: "x", x: ref.y, yref: "paper", y: 1, yanchor: "bottom",
+          xanchor: ref.y < 0.7 ? "right" : "left",
           text: ref.label.split(" ")[0], showarrow: false, font: { size: 11, color: ref.color } });
       } else {
         Object.assign(line, { yref: "y", y0: ref.y, y1: ref.y, xref: "paper", x0: 0, x1: 1 });
@@ -77,6 +79,8 @@
       layout.yaxis = { range: range, title: { text: "Krippendorff's alpha" }, zeroline: true };
       layout.xaxis = { automargin: true, tickangle: -30, type: "category" };
     }
+    // The box grows with the number of attributes (CSSOM, allowed by our CSP).
+    box.style.height = layout.height + "px";
     Plotly.react(box, [trace], layout, { responsive: true, displaylogo: false,
       modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
         "zoomOut2d", "autoScale2d", "resetScale2d"] });
