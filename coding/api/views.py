@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -46,8 +47,15 @@ from coding.models import AttributeKind, CodingStatus, DisagreementStatus
 from coding.reliability_report import reliability_report
 from coding.selectors import review_codebook
 
-SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The review's slug.")
-NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case's number.")
+SLUG = OpenApiParameter(
+    "slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH,
+    description="The review's slug.",
+    examples=[OpenApiExample("The bundled review", value="coproduction")],
+)
+NUMBER = OpenApiParameter(
+    "number", {"type": "string", "pattern": "^[^/]+$"}, OpenApiParameter.PATH,
+    description="The case's number.", examples=[OpenApiExample("Case 1", value="1")],
+)
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid input; nothing was saved."),
     401: OpenApiResponse(s.ErrorSerializer, description="Not signed in (send a token)."),
@@ -400,6 +408,10 @@ class CodingList(CoderMixin, generics.ListAPIView):
         summary="Save a draft of your coding", tags=["codings"], parameters=[SLUG, NUMBER],
         request=s.CodingDraftSerializer,
         responses={200: s.CodingSerializer, **ERRORS, **CONFLICT},
+        examples=[OpenApiExample("Level and a quote", request_only=True, value={
+            "version": 0, "values": [{"attribute": "level", "value": "local",
+                                      "evidence": "run by the municipality", "note": ""}],
+        })],
         description=(
             "Saves the attributes listed in `values` (others keep what they hold); an "
             "attribute sent with no value, evidence or note is cleared. `version` must be the "
@@ -438,6 +450,7 @@ class CodingDetail(CoderMixin, APIView):
 @extend_schema(
     summary="Submit your coding", tags=["codings"], parameters=[SLUG, NUMBER],
     request=s.VersionSerializer, responses={200: s.CodingSerializer, **ERRORS, **CONFLICT},
+    examples=[OpenApiExample("After one save", request_only=True, value={"version": 1})],
     description="Checks the required attributes (400 names those missing, in `missing`), "
     "then makes the coding read-only. Once both coders have submitted, disagreements are "
     "detected and agreed values become consensus.",
@@ -469,6 +482,8 @@ class CodingSubmit(CoderMixin, APIView):
         summary="Assign cases to coders", tags=["assignments"], parameters=[SLUG],
         request=s.AssignInputSerializer,
         responses={201: s.AssignmentSerializer(many=True), **ERRORS},
+        examples=[OpenApiExample("Two coders, two cases", request_only=True,
+                                 value={"coders": ["coder_a", "coder_b"], "cases": ["1", "2"]})],
         description="Gives every case (or the cases listed) two of the coders listed, "
         "balancing the load; cases that already have their coders are left alone. Returns "
         "the assignments created. Review leads only.",
@@ -650,6 +665,9 @@ class DisagreementDetail(DisagreementActionMixin, APIView):
     summary="Resolve a disagreement", tags=["adjudication"], parameters=[SLUG, DISAGREEMENT_ID],
     request=s.ResolveInputSerializer,
     responses={200: s.DisagreementSerializer, **ERRORS, **CONFLICT},
+    examples=[OpenApiExample("Coder A's value", request_only=True, value={
+        "choice": "a", "rationale": "A's quote states the level.", "version": 0,
+    })],
     description="Adjudicators who did not code the case. Choose coder A's value, coder B's "
     "or another value, with a rationale; the raw codings are untouched and the consensus "
     "value's history keeps every decision. A decided disagreement may be decided again.",
@@ -705,5 +723,8 @@ class ReliabilityView(ReviewMixin, APIView):
     serializer_class = s.ReliabilitySerializer
 
     def get(self, request, slug):
-        return Response(s.ReliabilitySerializer(reliability_report(review=self.get_review())).data)
+        # The report's rows as they are (the serializer documents them): "masi_alpha" only
+        # on multiple-choice attribute rows, exactly as the command prints them.
+        report = reliability_report(review=self.get_review())
+        return Response({key: report[key] for key in ("rows", "pairs", "coders")})
 
