@@ -21,6 +21,8 @@
   var conflictCopy = document.getElementById("conflict-copy");
   var conflictText = document.getElementById("conflict-text");
   var caseText = document.getElementById("case-text");
+  var reloadButton = document.getElementById("conflict-reload");
+  if (reloadButton) reloadButton.addEventListener("click", function () { window.location.reload(); });
 
   var DELAY = 800;
   var timer = null;
@@ -31,7 +33,7 @@
   var submitting = false;
 
   function setState(kind, text) {
-    stateEl.className = "save-state " + kind;
+    stateEl.className = "save-state is-" + kind;
     stateEl.textContent = text;
   }
 
@@ -120,6 +122,7 @@
     conflictText.value = asText(data || snapshot());
     conflictCopy.hidden = false;
     conflictBox.hidden = false;
+    if (reloadButton) reloadButton.hidden = false;
   }
 
   function formData() {
@@ -141,6 +144,10 @@
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
+      if (response.redirected) {  // the session ended: the login page answered
+        setState("error", "Not saved: you are signed out. Sign in again in another tab, then press Save draft; your edits are kept in this browser.");
+        return false;
+      }
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && body.ok) {
           versionInput.value = body.version;
@@ -179,7 +186,8 @@
     if (submitting) return;
     edits += 1;
     backup();
-    if (!conflicted) {
+    if (conflicted) conflictText.value = asText(snapshot());
+    else {
       setState("dirty", "Unsaved changes");
       schedule();
     }
@@ -265,6 +273,7 @@
     if (conflicted) {
       conflictText.value = asText(snapshot());
       conflictCopy.hidden = false;
+      if (reloadButton) reloadButton.hidden = false;
       setState("conflict", "Conflict — not saved");
       return;
     }
@@ -289,6 +298,7 @@
         stored.values
       );
       conflicted = false;  // the form itself is current; let the coder carry on
+      if (reloadButton) reloadButton.hidden = true;
       setState("saved", "Saved version shown");
     }
   })();
