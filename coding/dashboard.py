@@ -64,13 +64,19 @@ class Dashboard:
         self.gallery = reverse("coding:gallery", args=[review.slug])
 
     # -- shared aggregates, each one query, run at most once per request --
+    @property
+    def coded_cases(self) -> QuerySet[Case] | None:
+        """The cases for aggregates over consensus values: None (the whole review, which
+        the selectors count without joining the cases) when no filter is on."""
+        return self.cases if self.filters else None
+
     @cached_property
     def options(self) -> dict[tuple[str, str], int]:
-        return selectors.option_counts(self.cases, self.codebook)
+        return selectors.option_counts(self.coded_cases, self.codebook)
 
     @cached_property
     def coverage(self) -> dict[str, dict]:
-        return selectors.attribute_coverage(self.cases, self.codebook)
+        return selectors.attribute_coverage(self.coded_cases, self.codebook)
 
     def link(self, **extra: str) -> str:
         """The gallery with the current filters, narrowed to `extra`."""
@@ -210,7 +216,7 @@ class Dashboard:
         )
 
     def heatmap(self, first: AttributeInfo, second: AttributeInfo) -> Chart:
-        counts = selectors.cooccurrence(self.cases, first, second)
+        counts = selectors.cooccurrence(self.coded_cases, first, second)
         z = [[counts.get((y, x), 0) for x, _ in second.options] for y, _ in first.options]
         urls = [[self.link(**{first.key: y, second.key: x}) for x, _ in second.options]
                 for y, _ in first.options]
@@ -239,7 +245,7 @@ class Dashboard:
                 nodes.append(label)
         source, target, value, urls, rows = [], [], [], [], []
         for first, second in zip(path, path[1:], strict=False):
-            counts = selectors.cooccurrence(self.cases, first, second)
+            counts = selectors.cooccurrence(self.coded_cases, first, second)
             for x, _ in first.options:
                 for y, _ in second.options:
                     n = counts.get((x, y), 0)

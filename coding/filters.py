@@ -89,9 +89,11 @@ class CaseFilter(django_filters.FilterSet):
             (c, c) for c in Case.objects.filter(review=review).order_by("country")
             .values_list("country", flat=True).distinct()
         ]
+        # EXISTS stops at the first case per area; DISTINCT over a join read every case.
         self.filters["service_area"].extra["choices"] = list(
-            ServiceArea.objects.filter(cases__review=review).distinct().order_by("name")
-            .values_list("slug", "name")
+            ServiceArea.objects.filter(Exists(Case.service_areas.through.objects.filter(
+                servicearea_id=OuterRef("pk"), case__review_id=review.pk
+            ))).order_by("name").values_list("slug", "name")
         )
         self.attribute_filters: list[str] = []
         for attribute in self.codebook.by_key.values():

@@ -320,16 +320,24 @@ def _option_keys(codebook: CodebookInfo) -> dict[int, tuple[str, str]]:
     }
 
 
-def option_counts(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[tuple[str, str], int]:
+def option_counts(
+    cases: QuerySet[Case] | None, codebook: CodebookInfo
+) -> dict[tuple[str, str], int]:
     """Cases whose consensus chose each option, for every choice attribute, in one query.
-    Example: {("level", "local"): 43, ("citizen_roles", "co_deliverer"): 30}.
+    `cases=None` means every case of the codebook's review. Example:
+    {("level", "local"): 43, ("citizen_roles", "co_deliverer"): 30}.
 
     A case has one consensus value per attribute, so counting rows counts cases; grouping by
     option id keeps the query on two tables (keys come from the codebook)."""
     keys = _option_keys(codebook)
+    if cases is None:  # every case: the codebook's options pick the review, without joins
+        rows = OptionThrough.objects.filter(option_id__in=list(keys))
+    else:
+        rows = OptionThrough.objects.filter(
+            consensusvalue__case_id__in=_plain(cases).values("pk")
+        )
     rows = (
-        OptionThrough.objects.filter(consensusvalue__case_id__in=_plain(cases).values("pk"))
-        .values_list("option_id")
+        rows.values_list("option_id")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -340,16 +348,21 @@ def option_counts(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[tuple[s
     return counts
 
 
-def attribute_coverage(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[str, dict]:
+def attribute_coverage(
+    cases: QuerySet[Case] | None, codebook: CodebookInfo
+) -> dict[str, dict]:
     """Per attribute key: how many cases have a consensus value, and for yes/no attributes
-    how many say yes and no, in one query. Example:
+    how many say yes and no, in one query. `cases=None`: every case of the review. Example:
     {"level": {"cases": 56, "yes": 0, "no": 0}, "formal_agreement": {"cases": 52, "yes": 25,
     "no": 27}}."""
     keys = {i: attribute.key for attribute in codebook.by_key.values() for i in attribute.ids}
     coverage: dict[str, dict] = {}
+    if cases is None:
+        rows = ConsensusValue.objects.filter(attribute_id__in=list(keys))
+    else:
+        rows = ConsensusValue.objects.filter(case_id__in=_plain(cases).values("pk"))
     rows = (
-        ConsensusValue.objects.filter(case_id__in=_plain(cases).values("pk"))
-        .values_list("attribute_id", "boolean")
+        rows.values_list("attribute_id", "boolean")
         .annotate(n=Count("id"))
         .order_by()  # also drops Meta.ordering's joins
     )
@@ -364,17 +377,20 @@ def attribute_coverage(cases: QuerySet[Case], codebook: CodebookInfo) -> dict[st
 
 
 def cooccurrence(
-    cases: QuerySet[Case], first: AttributeInfo, second: AttributeInfo
+    cases: QuerySet[Case] | None, first: AttributeInfo, second: AttributeInfo
 ) -> dict[tuple[str, str], int]:
     """Cases whose consensus chose option x of `first` and option y of `second`, in one query.
-    Example for (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}.
+    `cases=None`: every case of the review (the attributes pick it). Example for
+    (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}.
 
     Each case contributes one row per pair of its chosen options, so rows count cases."""
     first_keys = {i: key for key, ids in first.option_ids.items() for i in ids}
     second_keys = {i: key for key, ids in second.option_ids.items() for i in ids}
+    rows = Case.objects.all() if cases is None else Case.objects.filter(
+        pk__in=_plain(cases).values("pk")
+    )
     rows = (
-        Case.objects.filter(pk__in=_plain(cases).values("pk"))
-        .annotate(
+        rows.annotate(
             first_value=FilteredRelation(
                 "consensus_values", condition=Q(consensus_values__attribute_id__in=first.ids)
             ),

@@ -250,3 +250,22 @@ def test_dashboard_point_urls_open_the_same_cases(client, review, coded):
     assert year.rows == [[1995, 1], [2010, 2], ["Unknown", 1]]
     assert year.urls[2] is None
     assert client.get(year.urls[1]).context["page"].paginator.count == 2
+
+
+def test_whole_review_shortcut_counts_the_same_and_only_this_review(review, coded):
+    """cases=None (the dashboard without filters) skips the join to cases; another review's
+    consensus values must not leak in."""
+    other = factories.ReviewFactory(slug="other")
+    factories.codebook_for(other)
+    stranger = factories.CaseFactory(review=other)
+    factories.consensus_for(case=stranger, values={"level": "local", "roles": ["deliverer"],
+                                                   "agreement": True})
+    codebook = selectors.review_codebook(review)
+    cases = Case.objects.filter(review=review)
+    assert selectors.option_counts(None, codebook) == selectors.option_counts(cases, codebook)
+    assert selectors.attribute_coverage(None, codebook) == selectors.attribute_coverage(
+        cases, codebook)
+    level, roles = codebook.by_key["level"], codebook.by_key["roles"]
+    assert selectors.cooccurrence(None, level, roles) == selectors.cooccurrence(
+        cases, level, roles)
+    assert selectors.option_counts(None, codebook)[("level", "local")] == 2
