@@ -20,6 +20,21 @@ HYPOTHESIS = settings(
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests go through the real WSGI app, whose request signals would close the test's
+    database connection (and its transaction) on PostgreSQL; django.test.Client disconnects
+    them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_data(db):
     """A small published review under the slug the schema's examples use ("coproduction"),
