@@ -1,5 +1,6 @@
 """Assigning cases to coders (services and the lead's progress page)."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -247,3 +248,20 @@ def test_seed_demo_assigns_demo_coders_to_first_12_cases_idempotently(coproducti
     numbers = set(assigned.values_list("case__number", flat=True))
     assert numbers == {str(n) for n in range(1, 13)}
     assert set(assigned.values_list("coder__username", flat=True)) == {"coder_a", "coder_b"}
+
+
+def test_progress_pages_through_cases_and_prefills_reassignment(client, review, coder_a, coder_b,
+                                                                lead, monkeypatch):
+    from coding.views import lead as lead_views
+
+    monkeypatch.setattr(lead_views, "CASES_PER_PAGE", 2)
+    cases = _cases(review, 3)
+    cases_assign(review=review, coders=[coder_a, coder_b], assigned_by=lead)
+    client.login(username="lena", password=PASSWORD)
+    url = reverse("coding:progress", args=[review.slug])
+    second = client.get(url, {"page": 2}).content.decode()
+    assert f'id="case-{cases[2].number}"' in second and f'id="case-{cases[0].number}"' not in second
+    assert "Cases 3–3 of 3" in second
+    prefilled = client.get(url, {"case": cases[2].number}).content.decode()
+    assert re.search(r'<option value="alice" selected>', prefilled)
+    assert re.search(r'<option value="bob" selected>', prefilled)

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from coding.access import get_review_for_member, review_roles
 from coding.forms import AssignCaseForm
-from coding.models import Case, Coding, Role
+from coding.models import Assignment, Case, Coding, Role
 from coding.progress import (
     CaseState,
     case_progress,
@@ -18,6 +19,8 @@ from coding.progress import (
     review_coders,
 )
 from coding.services import assignment_set, cases_assign, coding_reopen
+
+CASES_PER_PAGE = 100
 
 
 def _assign_form(review, data=None, initial=None) -> AssignCaseForm:
@@ -36,7 +39,10 @@ def progress(request, slug: str):
     counts = case_state_counts(review=review)
     if state not in counts:
         state = ""
-    cases = list(case_progress(review=review, state=state or None))
+    page = Paginator(case_progress(review=review, state=state or None), CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    cases = list(page.object_list)
     labels = dict(CaseState.choices)
     for case in cases:
         case.state_label = labels[case.state]
@@ -52,10 +58,9 @@ def progress(request, slug: str):
     chosen = request.GET.get("case")
     if chosen:
         initial["case"] = chosen
-        picked = next((c for c in cases if c.number == chosen), None)
-        if picked is not None:
-            coders = [a.coder.username for a in picked.assignments.all()]
-            initial.update(zip(["coder_1", "coder_2"], coders, strict=False))
+        coders = Assignment.objects.filter(case__review=review, case__number=chosen)
+        coders = coders.order_by("assigned_at", "pk").values_list("coder__username", flat=True)
+        initial.update(zip(["coder_1", "coder_2"], coders, strict=False))
     return render(
         request,
         "coding/progress.html",
@@ -64,6 +69,7 @@ def progress(request, slug: str):
             "roles": review_roles(request.user, review),
             "coders": coder_progress(review=review),
             "cases": cases,
+            "page": page,
             "state": state,
             "filters": filters,
             "assign_form": _assign_form(review, initial=initial),
