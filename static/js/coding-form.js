@@ -37,9 +37,18 @@
     stateEl.textContent = text;
   }
 
-  function timeNow() {
-    var d = new Date();
+  function clock(d) {
     return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+  function timeNow() { return clock(new Date()); }
+
+  // The server wrote the last save time in its own time zone; show the coder's.
+  if (stateEl.dataset.savedAt) {
+    var savedAt = new Date(stateEl.dataset.savedAt);
+    if (!isNaN(savedAt)) {
+      var sameDay = savedAt.toDateString() === new Date().toDateString();
+      stateEl.textContent = "Saved " + (sameDay ? "" : savedAt.toLocaleDateString() + " ") + clock(savedAt);
+    }
   }
 
   // The form's fields as {name: value or [values]}, without the CSRF token and version.
