@@ -33,6 +33,7 @@ from coding.models import (
     Case,
     CodedValue,
     Coding,
+    CodingStatus,
     ConsensusMethod,
     ConsensusRevision,
     ConsensusValue,
@@ -589,7 +590,11 @@ def adjudication_queue(
     "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
     3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
     """
-    base = Disagreement.objects.filter(case__review=review, status=status)
+    # A case whose coding a lead reopened waits until it is submitted again.
+    base = Disagreement.objects.filter(
+        case__review=review, status=status,
+        coding_a__status=CodingStatus.SUBMITTED, coding_b__status=CodingStatus.SUBMITTED,
+    )
     pair_q = Q()
     names = [n for n in pair.split(",") if n][:2]
     if len(names) == 2:

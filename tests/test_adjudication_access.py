@@ -338,3 +338,21 @@ def test_nav_links_follow_roles(client, case, adjudicator, lead, coder_a):
 
     assert f'href="{reliability}"' in as_lead and f'href="{queue}"' in as_lead
     assert f'href="{queue}"' in as_adjudicator and f'href="{reliability}"' not in as_adjudicator
+
+
+def test_queue_leaves_out_cases_whose_coding_was_reopened(client, case, adjudicator, lead):
+    from coding.services import coding_reopen
+
+    coding = case.codings.get(coder__username="bob")
+    coding_reopen(coding=coding, user=lead, reason="Bob misread the case")
+    _as(client, adjudicator)
+
+    queue = client.get(reverse("coding:adjudication_queue", args=["demo"])).context
+    page = client.get(reverse("coding:adjudication_case", args=["demo", case.number]))
+    post = client.post(_decide_url(case), _decision())
+
+    assert queue["cases"] == [] and queue["total"] == 0
+    assert "not ready for adjudication" in page.content.decode()
+    assert "the state health agency" not in page.content.decode()
+    assert post.status_code == 302
+    assert not ConsensusValue.objects.filter(attribute__key="level").exists()
