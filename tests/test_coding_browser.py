@@ -133,3 +133,25 @@ def test_second_tab_gets_a_conflict_and_keeps_its_text(demo, live_server, page):
     )
     coding = Coding.objects.get(case__number="3", case__review=demo, coder__username="coder_b")
     assert coding.values.get(attribute__key="main_topic").text == "Written in the first tab"
+
+
+def test_keyboard_only_coding_and_ctrl_s(demo, live_server, page):
+    _sign_in(page, live_server, "coder_a")
+    page.goto(f"{live_server.url}/reviews/coproduction/cases/4/code/")
+    page.locator("#id_main_topic").focus()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Tab")  # evidence quote
+    page.keyboard.type("a quote")
+    page.locator("#id_level_0").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")  # radios: arrows move the choice
+    page.locator("#id_citizen_roles_1").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-state")).to_contain_text("Saved")
+    coding = Coding.objects.get(case__number="4", case__review=demo, coder__username="coder_a")
+    values = {v.attribute.key: v for v in coding.values.select_related("attribute")}
+    assert values["main_topic"].text == "Typed without a mouse"
+    assert values["main_topic"].evidence == "a quote"
+    assert [o.key for o in values["level"].options.all()] == ["state"]
+    assert [o.key for o in values["citizen_roles"].options.all()] == ["co_deliverer"]
