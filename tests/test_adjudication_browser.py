@@ -148,12 +148,33 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     expect(page.locator("#attr-level details.history")).to_contain_text("1 step")
     page.screenshot(path=str(shots / "adjudication-complete-1280.png"), full_page=True)
 
+    # A decision is reopened and changed; the history keeps every step.
+    item = page.locator("#attr-service_setting")
+    item.locator("details.reopen summary").click()
+    item.get_by_label("Reason for reopening").fill("The 2012 report lists two services.")
+    item.get_by_role("button", name="Reopen").click()
+    expect(page.get_by_text("1 open disagreement,", exact=False)).to_be_visible()
+    item = page.locator("#attr-service_setting")
+    item.get_by_label("Aisha’s value", exact=False).check()
+    item.get_by_label("Rationale").fill("Only the meals service was coproduced.")
+    item.get_by_role("button", name="Save decision").click()
+    expect(page.get_by_text("Consensus complete.")).to_be_visible()
+    history = page.locator("#attr-service_setting details.history")
+    history.locator("summary").click()
+    steps = history.locator("li")
+    expect(steps).to_have_count(3)
+    expect(steps.nth(0)).to_contain_text("after: Multi-service")
+    expect(steps.nth(1)).to_contain_text("reopened the decision")
+    expect(steps.nth(1)).to_contain_text("The 2012 report lists two services.")
+    expect(steps.nth(2)).to_contain_text("Before: Multi-service → after: Single-service")
+    expect(steps.nth(2)).to_contain_text("Only the meals service was coproduced.")
+
     assert _raw(case) == raw_before
     assert not Disagreement.objects.filter(case=case, status=DisagreementStatus.OPEN).exists()
     adjudicated = ConsensusValue.objects.filter(case=case, method=ConsensusMethod.ADJUDICATED)
     assert {c.attribute.key: c.decided_by.username for c in adjudicated} == {
         key: "adjudicator" for key in open_keys}
-    assert all(c.revisions.count() == 1 for c in adjudicated)
+    assert sorted(c.revisions.count() for c in adjudicated) == [1, 1, 2]
 
     # The lead's reliability page for the same data.
     page.context.clear_cookies()
