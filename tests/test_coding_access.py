@@ -150,6 +150,7 @@ def test_coder_b_asks_for_coder_as_coding_by_url_before_and_after_both_submit(cl
 
 def _without_tokens(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'nonce="[^"]+"', "", html)
     return re.sub(r'"csrfToken":\s*"[^"]+"', "", html)
 
 
