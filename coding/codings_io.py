@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -115,7 +113,6 @@ def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int]
     cases = set(review.cases.values_list("number", flat=True))
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     option_keys = {key: [o.key for o in a.options.all()] for key, a in attributes.items()}
-    check_username = UnicodeUsernameValidator()
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
@@ -125,6 +122,8 @@ def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int]
     seen: dict[tuple[str, str, str], int] = {}
     with handle:
         reader = csv.DictReader(handle)
+        if reader.fieldnames:
+            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise ImportFailed(
@@ -141,15 +140,13 @@ def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int]
                 key = (row["attribute"] or "").strip()
                 if number not in cases:
                     raise ImportFailed(path, where, f"unknown case number {number!r}")
-                try:
-                    check_username(username)
-                    if not username or len(username) > 150:
-                        raise ValidationError("bad")
-                except ValidationError:
+                # Legacy data may name coders "Coder 1": any printable name is kept as the
+                # username, so the coders in reports are the names in the file.
+                if not username or len(username) > 150 or not username.isprintable():
                     raise ImportFailed(
-                        path, where, f"{username!r} is not a valid username (letters, digits "
-                        "and @.+-_ only, at most 150 characters)"
-                    ) from None
+                        path, where, f"coder {username!r} must be a name of 1 to 150 printable "
+                        "characters"
+                    )
                 if key not in attributes:
                     raise ImportFailed(
                         path, where, f"unknown attribute key {key!r} in the current codebook"

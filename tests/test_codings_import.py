@@ -163,7 +163,8 @@ def test_a_corrected_file_updates_the_codings_it_names(tmp_path, cases, coder_a)
                                 "in row 2"),
         ("1,bob,budget,lots", "row 3: 'budget' needs a number, got 'lots'"),
         ("1,bob,agreement,maybe", "row 3: 'agreement' needs yes/no"),
-        ("1,bob smith,level,local", "row 3: 'bob smith' is not a valid username"),
+        ("1,,level,local", "row 3: coder '' must be a name of 1 to 150 printable characters"),
+        (f"1,{'b' * 151},level,local", "must be a name of 1 to 150 printable characters"),
         ("1,bob,level,local,extra", "row 3: more fields than the header has columns"),
     ],
 )
@@ -261,3 +262,11 @@ def test_export_consensus_has_one_row_per_case_and_settled_values_only(
     assert rows[1]["level"] == "national" and rows[1]["roles"] == ""
     assert set(rows[2].values()) == {"3", ""}
     assert Disagreement.objects.get(pk=roles.pk).status == DisagreementStatus.RESOLVED
+
+
+def test_coder_names_that_are_not_usernames_are_kept(tmp_path, cases):
+    _import(_write(tmp_path, HEADER + "1,Coder 1,level,local\n1,Coder 2,level,state\n"))
+
+    assert set(Coding.objects.values_list("coder__username", flat=True)) == {"Coder 1", "Coder 2"}
+    assert Disagreement.objects.get().coding_a.coder.username == "Coder 1"
+
