@@ -302,7 +302,8 @@ def coding_save_draft(
                 SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
             )
         existing = {
-            v.attribute_id: v for v in CodedValue.objects.filter(coding=coding)
+            v.attribute_id: v
+            for v in CodedValue.objects.filter(coding=coding).prefetch_related("options")
         }
         changed_keys = []
         for key, (fields, evidence, note) in cleaned.items():
@@ -313,13 +314,23 @@ def coding_save_draft(
                     stored.delete()
                     changed_keys.append(key)
                 continue
+            row = {
+                "text": fields.get("text", ""),
+                "number": fields.get("number"),
+                "boolean": fields.get("boolean"),
+                "evidence": evidence,
+                "note": note,
+            }
+            chosen = {o.pk for o in fields.get("options", [])}
+            # Autosave sends the whole form; rows that did not change are not rewritten.
+            if stored is not None and chosen == {o.pk for o in stored.options.all()} and all(
+                getattr(stored, name) == value for name, value in row.items()
+            ):
+                continue
             if stored is None:
                 stored = CodedValue(coding=coding, attribute=attribute)
-            stored.text = fields.get("text", "")
-            stored.number = fields.get("number")
-            stored.boolean = fields.get("boolean")
-            stored.evidence = evidence
-            stored.note = note
+            for name, value in row.items():
+                setattr(stored, name, value)
             stored.save()
             if attribute.is_choice:
                 stored.options.set(fields["options"])

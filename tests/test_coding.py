@@ -86,6 +86,15 @@ def test_two_saves_with_the_same_version_second_is_refused_and_first_kept(case, 
     assert coding.values.get().text == "second save, tab one"
 
 
+def test_autosave_of_the_whole_form_records_only_what_changed(case, coder_a):
+    coding = _draft(case, coder_a)
+    changed = {**EVERY_KIND, "topic": {"value": "Community care, revised"}}
+    coding = coding_save_draft(coding=coding, values=changed, expected_version=1, user=coder_a)
+    last = AuditEvent.objects.filter(action="coding.save_draft").order_by("-id").first()
+    assert coding.version == 2 and last.data["attributes"] == ["topic"]
+    assert _stored(coding)["topic"][1] == "Community care, revised"
+
+
 def test_bad_value_is_refused_naming_the_attribute_and_writes_nothing(case, coder_a):
     coding = _draft(case, coder_a)
     with pytest.raises(ValidationError, match="Level: 'regional' is not one of its options"):
