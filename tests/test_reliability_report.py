@@ -273,3 +273,29 @@ def test_reliability_command_rejects_an_unknown_review(db):
 
     with pytest.raises(CommandError, match="No review"):
         call_command("reliability", review="nope", format="json", stdout=io.StringIO())
+
+
+def test_degenerate_data_gives_nulls_not_errors(db, tmp_path):
+    rows_in = (
+        # category: everyone agrees, one category only -> alpha undefined, agreement 1.
+        [(u, c, "category", "c2") for u in (1, 2, 3) for c in ("x", "y")]
+        # present: everyone agrees in two categories -> alpha 1.
+        + [(1, "x", "present", "yes"), (1, "y", "present", "yes"),
+           (2, "x", "present", "no"), (2, "y", "present", "no")]
+        # size: a single unit coded twice, differently: everything is defined and at chance.
+        + [(1, "x", "size", "3"), (1, "y", "size", "4")]
+    )
+    _load(tmp_path, "degenerate", rows_in)
+
+    rows = _json("degenerate")
+
+    category = _row(rows, "category")
+    assert category["percent_agreement"] == 1.0 and category["units"] == 3
+    assert category["krippendorff_alpha"] is None and category["cohen_kappa"] is None
+    assert category["alpha_ci_low"] is None and category["gwet_ac1"] is None
+    present = _row(rows, "present")
+    assert present["krippendorff_alpha"] == 1.0 and present["cohen_kappa"] == 1.0
+    size = _row(rows, "size")
+    assert size["units"] == 1 and size["percent_agreement"] == 0.0
+    assert (size["cohen_kappa"], size["krippendorff_alpha"], size["gwet_ac1"]) == (0.0, 0.0, -1.0)
+    assert "NaN" not in json.dumps(rows)
