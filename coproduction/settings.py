@@ -172,6 +172,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "coding.api.errors.api_exception_handler",
+    # JSON only: people read the API at /api/docs/ (Swagger UI, CSP-clean); DRF's browsable
+    # renderer has inline styles and scripts that the Content-Security-Policy blocks.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Anonymous clients are throttled per IP; signed-in clients per user. The client IP is
     # REMOTE_ADDR, or behind our own proxy the address it appended to X-Forwarded-For.
     "NUM_PROXIES": 1 if envbool("BEHIND_PROXY", "0") else 0,

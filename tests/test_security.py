@@ -44,11 +44,30 @@ def test_every_response_carries_the_security_headers(client, db, url):
     assert directives["frame-ancestors"] == "'none'"
     assert directives["base-uri"] == "'self'"
     assert directives["form-action"] == "'self'"
-    assert "unsafe" not in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    # The only inline styles allowed are the empty one and Plotly's maplibre sheet, by hash.
+    assert directives["style-src-attr"] == (
+        "'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    )
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_allowed_style_hash_is_the_hash_of_nothing():
+    import base64
+    import hashlib
+
+    from coding.middleware import EMPTY_HASH
+
+    assert EMPTY_HASH == f"'sha256-{base64.b64encode(hashlib.sha256(b'').digest()).decode()}'"
+
+
+def test_api_answers_json_only(client, db):
+    response = client.get("/api/reviews/", HTTP_ACCEPT="text/html,*/*;q=0.8")  # a browser
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
 
 
 def test_api_docs_page_has_no_inline_script_or_style(client, db):
@@ -173,3 +192,74 @@ def test_collectstatic_builds_compressed_hashed_files_in_production_mode(tmp_pat
 def test_api_token_link_is_in_the_signed_in_header(client, coder_a):
     client.force_login(coder_a)
     assert reverse("coding:tokens") in client.get("/").content.decode()
+
+
+CSP_PROBE = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def _open(page, url):
+    """Open url; returns a function giving the CSP violations seen so far (console
+    messages and securitypolicyviolation events)."""
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
+            else None)
+    response = page.goto(url)
+    assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    return lambda: messages + page.evaluate("window.__cspViolations")
+
+
+def _consensus_for_some_cases(review):
+    """Consensus values on every choice attribute of ten cases, so that every kind of chart
+    (bars, map, heat map, Sankey) is drawn."""
+    from coding.models import AttributeKind
+    from tests.factories import consensus_for
+
+    attributes = review.current_codebook().attributes.prefetch_related("options")
+    for index, case in enumerate(review.cases.order_by("sort_key")[:10]):
+        values = {}
+        for attribute in attributes:
+            keys = [option.key for option in attribute.options.all()]
+            if attribute.kind == AttributeKind.SINGLE:
+                values[attribute.key] = keys[index % len(keys)]
+            elif attribute.kind == AttributeKind.MULTI:
+                values[attribute.key] = keys[index % len(keys):][:2]
+            elif attribute.kind == AttributeKind.BOOLEAN:
+                values[attribute.key] = index % 2 == 0
+        consensus_for(case=case, values=values)
+
+
+@pytest.mark.browser
+def test_dashboard_charts_render_with_no_csp_violations(page, live_server, coproduction):
+    _consensus_for_some_cases(coproduction)
+    page.add_init_script(CSP_PROBE)
+    violations = _open(page, f"{live_server.url}/reviews/coproduction/dashboard/")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() >= 10
+    assert page.locator(".js-plotly-plot .sankey").count() == 1
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
+    assert page.locator(".js-plotly-plot .choroplethlayer, .js-plotly-plot .geo").count() >= 1
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # hover styles
+    page.wait_for_timeout(300)
+    assert violations() == []
+
+
+@pytest.mark.browser
+def test_api_docs_render_from_our_static_files_with_no_csp_violations(page, live_server, db):
+    page.add_init_script(CSP_PROBE)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    violations = _open(page, f"{live_server.url}/api/docs/")
+    page.get_by_text("Coproduction case coding API").first.wait_for()
+    page.locator(".opblock").first.click()  # expand an operation
+    page.get_by_role("button", name="Try it out").first.wait_for()
+    assert violations() == []
+    assert all(url.startswith(live_server.url) or url.startswith("data:") for url in requested)
