@@ -72,6 +72,8 @@ AREAS = ["Health care", "Public safety", "General public services", "Social care
          "Public health", "High technology", "Childcare", "Budgeting", "Employment",
          "Elder care", "Culture", "Environment", "Public housing", "Tourism",
          "Child and family care", "Immigrant service"]
+WHO = ["community", "residents", "patients", "parents"]
+WITH = ["council", "clinic", "school", "police"]
 BATCH = 5000
 
 
@@ -89,7 +91,6 @@ def build(n_cases: int, seed: int = 2022) -> dict:
         Coding,
         ConsensusValue,
         Membership,
-        Review,
         ServiceArea,
     )
     from coding.regions import region_for_country
@@ -128,8 +129,7 @@ def build(n_cases: int, seed: int = 2022) -> dict:
             country = rng.choice(COUNTRIES)
             cases.append(Case(
                 review=review, number=str(i), sort_key=i,
-                title=f"Synthetic case {i}: {rng.choice(['community', 'residents', 'patients', 'parents'])} "
-                      f"and {rng.choice(['council', 'clinic', 'school', 'police'])} together",
+                title=f"Synthetic case {i}: {rng.choice(WHO)} and {rng.choice(WITH)} together",
                 country=country, region=region_for_country(country),
                 year=None if rng.random() < 0.04 else rng.randint(1990, 2020),
                 summary="Synthetic summary. " * 5, source="Synthetic source",
@@ -212,14 +212,18 @@ def build(n_cases: int, seed: int = 2022) -> dict:
 # --- measuring ------------------------------------------------------------------
 
 
-def timed(fn, repeat: int) -> list[float]:
-    fn()  # warm up (template loading, first connection)
+def timed(fn, repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock ms of `repeat` calls after two warm-up calls (template loading, first
+    connection); the Django process's CPU ms of each call go to `cpu` if given."""
+    fn()
     fn()
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - start) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - start_cpu) * 1000)
     return times
 
 
@@ -253,10 +257,12 @@ def measure(review, repeat: int) -> list[dict]:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         queries = [q["sql"] for q in captured.captured_queries]
-        times = timed(lambda url=url: client.get(url), repeat)
+        cpu: list[float] = []
+        times = timed(lambda url=url: client.get(url), repeat, cpu)
         median, p95 = summary(times)
         row = {"page": name, "url": url, "median": median, "p95": p95,
-               "queries": len(queries), "bytes": len(response.content)}
+               "cpu": statistics.median(cpu), "queries": len(queries),
+               "bytes": len(response.content)}
         if name.startswith("dashboard"):
             def bare(queries=queries):
                 with connection.cursor() as cursor:
@@ -310,11 +316,14 @@ def main() -> None:
     finally:
         if not args.keep:
             cleanup()
-    print(f"\n{args.repeat} timed requests per page (after 2 warm-up requests); "
-          "server time in ms, Django test Client")
-    print(f"{'page':<24}{'median':>9}{'p95':>9}{'queries':>9}")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{args.repeat} timed requests per page (after 2 warm-up requests); server time "
+          f"in ms through Django's test Client; {os.cpu_count()} CPUs, load average {load}")
+    print("cpu = CPU time of the Django process alone (Python; with SQLite also the queries)")
+    print(f"{'page':<24}{'median':>9}{'p95':>9}{'cpu':>9}{'queries':>9}")
     for row in results:
-        print(f"{row['page']:<24}{row['median']:>9.1f}{row['p95']:>9.1f}{row['queries']:>9}")
+        print(f"{row['page']:<24}{row['median']:>9.1f}{row['p95']:>9.1f}{row['cpu']:>9.1f}"
+              f"{row['queries']:>9}")
     for row in results:
         if "ratio" in row:
             print(f"{row['page']}: its {row['queries']} queries run bare take "

@@ -107,9 +107,14 @@ def review_codebook(review: Review) -> CodebookInfo:
 # --- gallery and case page --------------------------------------------------
 
 
+CARD_ATTRIBUTES = 4
+
+
 def card_attributes(codebook: CodebookInfo) -> list[AttributeInfo]:
-    """The attributes shown as labels on gallery cards: the required choice attributes."""
-    return [a for a in codebook.choice_attributes() if a.required]
+    """The attributes shown as labels on gallery cards: the first few required choice
+    attributes of the codebook (for the bundled review: level, service setting, type of
+    coproduction, role of citizens). The case page shows everything."""
+    return [a for a in codebook.choice_attributes() if a.required][:CARD_ATTRIBUTES]
 
 
 def gallery_page(
