@@ -245,6 +245,10 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
     """
     result = Detection(case=case)
     with transaction.atomic():
+        # Two coders submitting at the same moment: each submit runs this in its own
+        # transaction. Locking the case makes the second wait for the first to commit,
+        # so that it then sees both codings submitted and the comparison is not missed.
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
         coding_a, coding_b = assigned_codings(case)
         if not both_submitted(coding_a, coding_b):
             result.reason = "both assigned coders have not submitted yet"

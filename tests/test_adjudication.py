@@ -398,3 +398,59 @@ def test_submitting_both_codings_detects_disagreements(case, coder_a, coder_b):
     assert set(ConsensusValue.objects.values_list("attribute__key", flat=True)) == {
         "roles", "budget"
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coders_submitting_at_the_same_moment_still_get_compared(monkeypatch):
+    """Both submits update their own coding, then compare: without a lock each would see
+    the other's coding as a draft (not committed yet) and no comparison would run."""
+    import threading
+
+    from django.db import connection, connections
+
+    import coding.adjudication as adjudication
+    from coding.services import coding_save_draft, coding_start, coding_submit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions (PostgreSQL)")
+    review = factories.ReviewFactory(slug="race")
+    factories.codebook_for(review)
+    case = factories.CaseFactory(review=review)
+    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
+    codings = []
+    for coder, level in zip(coders, ("local", "state"), strict=True):
+        factories.MembershipFactory(review=review, user=coder, role=Role.CODER)
+        factories.AssignmentFactory(case=case, coder=coder)
+        coding = coding_start(case=case, user=coder)
+        codings.append(coding_save_draft(
+            coding=coding, values={"level": {"value": level}, "roles": {"value": ["deliverer"]}},
+            expected_version=coding.version, user=coder))
+    real_detect = adjudication.disagreements_detect
+    barrier = threading.Barrier(2, timeout=20)
+
+    def detect_together(**kwargs):
+        barrier.wait()  # both codings are updated, neither transaction has committed
+        return real_detect(**kwargs)
+
+    monkeypatch.setattr(adjudication, "disagreements_detect", detect_together)
+    errors = []
+
+    def submit(coding, coder):
+        try:
+            coding_submit(coding=coding, expected_version=coding.version, user=coder)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=pair)
+               for pair in zip(codings, coders, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert list(Disagreement.objects.filter(case=case).values_list(
+        "attribute__key", flat=True)) == ["level"]
+    assert ConsensusValue.objects.filter(case=case, attribute__key="roles").exists()
