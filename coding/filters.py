@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
 from coding.regions import Region
@@ -23,8 +23,9 @@ from coding.selectors import AttributeInfo, CodebookInfo, OptionThrough, review_
 SORTS = {
     "number": ("sort_key", "number"),
     "-number": ("-sort_key", "-number"),
-    "year": ("year", "sort_key", "number"),
-    "-year": ("-year", "sort_key", "number"),
+    # Unknown years last in both directions, on SQLite and PostgreSQL alike.
+    "year": (F("year").asc(nulls_last=True), "sort_key", "number"),
+    "-year": (F("year").desc(nulls_last=True), "sort_key", "number"),
     "country": ("country", "sort_key", "number"),
     "title": ("title", "sort_key"),
 }
