@@ -356,3 +356,14 @@ def test_queue_leaves_out_cases_whose_coding_was_reopened(client, case, adjudica
     assert "the state health agency" not in page.content.decode()
     assert post.status_code == 302
     assert not ConsensusValue.objects.filter(attribute__key="level").exists()
+
+
+def test_pages_work_before_anything_is_coded(client, review, lead, adjudicator):
+    reliability = _as(client, lead).get(reverse("coding:reliability", args=["demo"]))
+    queue = _as(client, adjudicator).get(reverse("coding:adjudication_queue", args=["demo"]))
+
+    assert reliability.status_code == 200
+    assert "No two coders have coded the same case yet." in reliability.content.decode()
+    assert all(r["units"] == 0 for r in reliability.context["rows"])
+    assert queue.status_code == 200
+    assert "No open disagreements." in queue.content.decode()
