@@ -15,6 +15,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
 from coding.regions import Region
@@ -76,7 +77,9 @@ class CaseFilter(django_filters.FilterSet):
                  review: Review | None = None, codebook: CodebookInfo | None = None):
         if review is None:
             slug = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("slug")
-            review = Review.objects.get(slug=slug)
+            if slug is None:
+                raise TypeError("CaseFilter needs review= or a URL with a <slug> argument")
+            review = get_object_or_404(Review, slug=slug)
         if queryset is None:
             queryset = Case.objects.filter(review=review)
         if data is not None and not data.get("sort"):

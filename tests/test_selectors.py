@@ -269,3 +269,14 @@ def test_whole_review_shortcut_counts_the_same_and_only_this_review(review, code
     assert selectors.cooccurrence(None, level, roles) == selectors.cooccurrence(
         cases, level, roles)
     assert selectors.option_counts(None, codebook)[("level", "local")] == 2
+
+
+def test_filterset_finds_the_review_from_the_url_like_an_api_view(rf, review, coded):
+    """DRF's DjangoFilterBackend passes only data, queryset and request."""
+    from django.urls import resolve
+
+    request = rf.get("/reviews/demo/", {"country": "UK"})
+    request.resolver_match = resolve("/reviews/demo/")
+    case_filter = CaseFilter(request.GET, Case.objects.filter(review=review), request=request)
+    assert case_filter.qs.count() == 2
+    assert "roles" in case_filter.filters
