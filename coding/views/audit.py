@@ -1,5 +1,7 @@
 """The review's audit log, for its leads."""
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -8,6 +10,11 @@ from coding.access import get_review_for_member, review_roles
 from coding.models import AuditEvent, Role
 
 PAGE_SIZE = 50
+
+
+def _plain(value) -> str:
+    """An event's detail as people read it: text as is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @login_required
@@ -24,6 +31,8 @@ def audit_log(request, slug):
     if action:
         events = events.filter(action=action)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.details = [(key, _plain(value)) for key, value in event.data.items()]
     return render(
         request,
         "coding/audit.html",
