@@ -91,6 +91,8 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     assert open_keys == {"service_setting", "citizen_roles", "formal_agreement"}
     raw_before = _raw(case)
 
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + reverse("login") + "?next="
               + reverse("coding:adjudication_queue", args=[review.slug]))
@@ -189,3 +191,4 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     page.reload()
     expect(page.locator("#alpha-chart .main-svg").first).to_be_attached()
     page.screenshot(path=str(shots / "reliability-390.png"), full_page=True)
+    assert console_errors == []  # no Content-Security-Policy violation, no script error
