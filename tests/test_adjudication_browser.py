@@ -191,4 +191,7 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     page.reload()
     expect(page.locator("#alpha-chart .main-svg").first).to_be_attached()
     page.screenshot(path=str(shots / "reliability-390.png"), full_page=True)
-    assert console_errors == []  # no Content-Security-Policy violation, no script error
+    # No Content-Security-Policy violation or script error; the one 400 is the decision
+    # refused for its missing rationale above.
+    assert [e for e in console_errors if "status of 400" not in e] == []
+    assert len(console_errors) <= 1
