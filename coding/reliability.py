@@ -303,6 +303,19 @@ class _Prepared:
         self.counts = (self.data.T[..., None] == self.domain[None, None, :]).sum(axis=1)
 
     @property
+    def delta2(self) -> np.ndarray | None:
+        """The squared-distance matrix the package uses, where it does not depend on the data."""
+        k = len(self.domain)
+        if self.level == "nominal":
+            return 1.0 - np.eye(k)
+        if callable(self.level):
+            codes = np.arange(k, dtype=float)
+            return self.level(codes[:, None], codes[None, :], None, None, None)
+        if self.level == "interval":
+            return (self.domain[:, None] - self.domain[None, :]) ** 2
+        return None
+
+    @property
     def defined(self) -> bool:
         return len(self.units) > 0 and len(self.categories) >= 2
 
@@ -339,6 +352,30 @@ def krippendorff_alpha(
     return _Prepared(table, level, distance).alpha()
 
 
+def _bootstrap_alphas(counts: np.ndarray, delta2: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Alpha of every resample at once, from per-unit coincidence contributions.
+
+    alpha = 1 - (n - 1) * sum(o_ck d2_ck) / sum(n_c n_k d2_ck) (Krippendorff 2011), with the
+    coincidences o and marginals n_c summed over the resampled units. Equal to calling the
+    package per resample (tested), about a hundred times faster.
+    """
+    n_units = counts.shape[0]
+    m = counts.sum(axis=1)
+    coincidences = (counts[:, :, None] * counts[:, None, :] - counts[:, :, None] * np.eye(
+        counts.shape[1]
+    )[None]) / (m - 1)[:, None, None]
+    observed = (coincidences * delta2[None]).sum(axis=(1, 2))
+    n_boot = draws.shape[0]
+    offsets = draws + (np.arange(n_boot) * n_units)[:, None]
+    weights = np.bincount(offsets.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units)
+    marginals = weights @ counts
+    n = marginals.sum(axis=1)
+    expected = np.einsum("bc,bk,ck->b", marginals, marginals, delta2)
+    with np.errstate(all="ignore"):
+        alphas = 1.0 - (n - 1.0) * (weights @ observed) / expected
+    return alphas[(expected > 0) & np.isfinite(alphas)]
+
+
 def krippendorff_alpha_ci(
     table: Table,
     *,
@@ -362,8 +399,12 @@ def krippendorff_alpha_ci(
     n_units = counts.shape[0]
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, n_units, size=(n_boot, n_units))
-    alphas = [prepared.alpha_from_counts(counts[idx]) for idx in draws]
-    finite = np.array([a for a in alphas if a is not None])
+    if prepared.delta2 is not None:
+        finite = _bootstrap_alphas(counts, prepared.delta2, draws)
+    else:
+        # Ordinal distances depend on each resample's marginals: ask the package each time.
+        alphas = [prepared.alpha_from_counts(counts[idx]) for idx in draws]
+        finite = np.array([a for a in alphas if a is not None])
     if finite.size == 0:
         return None, None
     tail = (1.0 - confidence) / 2.0 * 100.0

@@ -487,3 +487,25 @@ def test_package_direct_call_agrees():
     ]
     direct = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     assert krippendorff_alpha(WORKED) == pytest.approx(direct)
+
+
+def test_vectorised_bootstrap_equals_the_package_per_resample():
+    import numpy as np
+
+    from coding.reliability import _bootstrap_alphas, _Prepared, masi_distance
+
+    rng = np.random.default_rng(7)
+    letters = ["a", "b", "c"]
+    table = {
+        unit: {
+            coder: frozenset(o for o in letters if rng.random() < 0.5)
+            for coder in range(3) if rng.random() < 0.85
+        }
+        for unit in range(40)
+    }
+    for distance in (None, masi_distance):
+        prepared = _Prepared(table, "nominal", distance)
+        draws = rng.integers(0, prepared.counts.shape[0], size=(50, prepared.counts.shape[0]))
+        fast = _bootstrap_alphas(prepared.counts, prepared.delta2, draws)
+        slow = [prepared.alpha_from_counts(prepared.counts[idx]) for idx in draws]
+        assert np.allclose(fast, [a for a in slow if a is not None])
