@@ -357,6 +357,17 @@ def coding_missing_required(*, coding: Coding) -> list[Attribute]:
     return [a for a in coding.codebook.attributes.filter(required=True) if a.pk not in answered]
 
 
+def _record_unticked_multi_choices(coding: Coding) -> None:
+    """A submitted coding with no box ticked for a multiple-choice attribute means "none of
+    these", not "not coded": store it as an empty choice so that reliability and export agree
+    with adjudication (an imported empty value means the same)."""
+    coded = CodedValue.objects.filter(coding=coding).values_list("attribute_id", flat=True)
+    unticked = coding.codebook.attributes.filter(kind=AttributeKind.MULTI).exclude(pk__in=coded)
+    CodedValue.objects.bulk_create(
+        CodedValue(coding=coding, attribute=attribute) for attribute in unticked
+    )
+
+
 def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
     """Submit the coding: checks required attributes, then makes it read-only for the coder."""
     if coding.coder_id != user.pk:
@@ -386,6 +397,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
                 code="missing",
                 params={"missing": [a.key for a in missing]},
             )
+        _record_unticked_multi_choices(coding)
         coding.refresh_from_db()
         audit_record(
             actor=user,

@@ -312,3 +312,19 @@ def test_queue_and_form_query_counts_do_not_grow_with_cases(client, review, code
     many = (_count(django_assert_max_num_queries, client, queue),
             _count(django_assert_max_num_queries, client, form))
     assert few == many
+
+
+def test_submit_records_an_unticked_optional_multi_choice_as_none_chosen(case, coder_a):
+    codebook = case.review.current_codebook()
+    tools = factories.AttributeFactory(
+        section=codebook.sections.first(), key="tools", label="Tools", kind="multi", order=9
+    )
+    factories.OptionFactory(attribute=tools, key="survey")
+    coding = _draft(case, coder_a)
+    assert "tools" not in _stored(coding)
+
+    coding_submit(coding=coding, expected_version=1, user=coder_a)
+
+    stored = _stored(coding)
+    assert stored["tools"] == ([], "", None, None, "", "")
+    assert stored["roles"][0] == ["assessor", "commissioner"]
