@@ -319,3 +319,10 @@ def test_admin_lists_cases_for_staff(admin_client, coproduction):
 def test_shipped_csv_has_56_rows():
     with TABLE_1.open() as handle:
         assert len(list(csv.DictReader(handle))) == 56
+
+
+def test_home_links_an_adjudicator_to_the_adjudication_queue(client, review, adjudicator):
+    client.force_login(adjudicator)
+    page = client.get("/").content.decode()
+    assert f'href="/reviews/{review.slug}/adjudication/"' in page
+    assert "Your role: Adjudicator" in page
