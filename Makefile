@@ -27,6 +27,9 @@ run: setup
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+loadtest: install
+	bench/loadtest.sh
+
 lint: install
 	$(VENV)/bin/ruff check .
 

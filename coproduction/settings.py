@@ -5,6 +5,7 @@ so a new user needs nothing but Python. Production sets DEBUG=0, SECRET_KEY,
 ALLOWED_HOSTS and DATABASE_URL (see README, "Production").
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -192,7 +193,12 @@ REST_FRAMEWORK = {
 # workers must share it, so production defaults to a file cache on the host;
 # development uses memory. CACHE_DIR overrides the directory.
 _cache_dir = os.environ.get(
-    "CACHE_DIR", "" if DEBUG else str(Path(tempfile.gettempdir()) / "coproduction-cache")
+    "CACHE_DIR",
+    "" if DEBUG else str(
+        # one directory per installation, so that two sites on a host never share counters
+        Path(tempfile.gettempdir())
+        / f"coproduction-cache-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]}"
+    ),
 )
 CACHES = {
     "default": (
