@@ -257,3 +257,39 @@ def test_an_adjudicator_who_coded_a_case_does_not_see_its_disagreements(
     lead_cases = {row["case"] for row in
                   api("lead").get("/api/reviews/demo/disagreements/").json()["results"]}
     assert lead_cases == {"1", "5"}
+
+
+def test_disagreement_endpoints_access(api, world):
+    _code_and_submit(api("coder_a"), "1", ALICE_CODING)
+    _code_and_submit(api("coder_b"), "1", BOB_CODING)
+    row = api("lead").get("/api/reviews/demo/disagreements/").json()["results"][0]
+    base = f"/api/reviews/demo/disagreements/{row['id']}/"
+    _expect(api, "get", base, _matrix(404, 404, 403, 403, 200, 200))
+    # A stale version: whoever gets past the permissions meets the conflict, nothing changes.
+    stale = {"choice": "a", "rationale": "r", "version": 99}
+    _expect(api, "post", base + "resolve/", _matrix(404, 404, 403, 403, 409, 403), stale)
+    _expect(api, "post", base + "reopen/", _matrix(404, 404, 403, 403, 400, 400),
+            {"reason": "r", "version": 99})
+    Review.objects.filter(pk=world.pk).update(is_published=True)
+    _expect(api, "get", base, _matrix(401, 403, 403, 403, 200, 200))
+
+
+@pytest.mark.parametrize("cases", [3, 12])
+def test_disagreement_and_coding_lists_cost_fixed_queries(
+    api, world, cases, coder_a, coder_b, django_assert_max_num_queries
+):
+    for number in range(3, cases + 1):
+        case = factories.CaseFactory(review=world, number=str(number))
+        Assignment.objects.create(case=case, coder=coder_a)
+        Assignment.objects.create(case=case, coder=coder_b)
+    for number in range(1, cases + 1):
+        _code_and_submit(api("coder_a"), str(number), ALICE_CODING)
+        _code_and_submit(api("coder_b"), str(number), BOB_CODING)
+    ada, alice = api("adjudicator"), api("coder_a")
+    with django_assert_max_num_queries(10):
+        rows = ada.get("/api/reviews/demo/disagreements/").json()
+    assert rows["count"] == 2 * cases
+    with django_assert_max_num_queries(8):
+        assert alice.get("/api/reviews/demo/codings/").json()["count"] == cases
+    with django_assert_max_num_queries(8):
+        assert alice.get("/api/reviews/demo/consensus/").json()["count"] == 2 * cases
