@@ -303,4 +303,6 @@ def test_anonymous_clients_are_throttled(coproduction, monkeypatch):
     client = APIClient()
     codes = [client.get("/api/reviews/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
-    assert "throttled" in client.get("/api/reviews/").json()["detail"].lower()
+    refused = client.get("/api/reviews/")
+    assert "throttled" in refused.json()["detail"].lower()
+    assert int(refused.headers["Retry-After"]) > 0
