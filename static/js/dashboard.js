@@ -60,7 +60,8 @@
     var p = chart.plot;
     var trace = {
       type: "bar", x: p.labels, y: p.values, customdata: p.urls, marker: { color: BAR },
-      hovertemplate: "%{x}: %{y} cases<extra></extra>", text: p.values, textposition: "auto"
+      hovertemplate: "%{x}: %{y} cases<extra></extra>", text: p.values,
+      textposition: "outside", cliponaxis: false
     };
     var layout = baseLayout(chart, {
       height: 300,
@@ -94,14 +95,17 @@
 
   function map(element, chart) {
     var p = chart.plot;
+    var small = narrow(element);
     var trace = {
       type: "choropleth", locationmode: "ISO-3", locations: p.locations, z: p.values,
       text: p.labels, customdata: p.urls, colorscale: SCALE, marker: { line: { color: "#ffffff", width: 0.5 } },
       hovertemplate: "%{text}: %{z} cases<extra></extra>",
-      colorbar: { title: { text: "Cases" }, thickness: 12, len: 0.8 }
+      // On a phone the colour scale goes under the map, which then gets the full width.
+      colorbar: small ? { title: { text: "Cases", side: "top" }, orientation: "h", thickness: 10, len: 0.9, y: -0.02, yanchor: "top" }
+                      : { title: { text: "Cases" }, thickness: 12, len: 0.8 }
     };
     var layout = baseLayout(chart, {
-      height: narrow(element) ? 260 : 380,
+      height: small ? 290 : 380,
       geo: {
         projection: { type: "natural earth" }, showframe: false, showcoastlines: false,
         showcountries: true, countrycolor: "#c9d1de", showland: true, landcolor: "#f5f7fa",
