@@ -17,6 +17,32 @@ def _membership_audit(request, membership, action: str, changed=()) -> None:
     )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Codings, assignments, consensus values and their history change only through the services
+    (coding.services, coding.adjudication), which check versions and record every change in
+    the audit log; the admin shows them but does not edit them behind the log's back."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = models.Membership
     extra = 1
@@ -134,21 +160,23 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
+    # Assign on the review's Progress page (coding.services): it keeps submitted codings
+    # assigned and audits every change.
     list_display = ["case", "coder", "assigned_by", "assigned_at"]
     list_filter = ["case__review", "coder"]
     search_fields = ["case__number", "case__title", "coder__username"]
     autocomplete_fields = ["case", "coder"]
 
 
-class CodedValueInline(admin.StackedInline):
+class CodedValueInline(ReadOnlyInline, admin.StackedInline):
     model = models.CodedValue
     extra = 0
     filter_horizontal = ["options"]
 
 
 @admin.register(models.Coding)
-class CodingAdmin(admin.ModelAdmin):
+class CodingAdmin(ReadOnlyAdmin):
     list_display = ["case", "coder", "status", "version", "updated_at", "submitted_at"]
     list_filter = ["status", "case__review", "coder"]
     search_fields = ["case__number", "case__title", "coder__username"]
@@ -157,7 +185,7 @@ class CodingAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.CodedValue)
-class CodedValueAdmin(admin.ModelAdmin):
+class CodedValueAdmin(ReadOnlyAdmin):
     list_display = ["attribute", "coding", "text", "number", "boolean"]
     list_filter = ["attribute__codebook__review", "attribute"]
     search_fields = ["coding__case__title", "evidence", "note", "text"]
@@ -172,7 +200,7 @@ class ConsensusRevisionInline(admin.TabularInline):
 
 
 @admin.register(models.ConsensusValue)
-class ConsensusValueAdmin(admin.ModelAdmin):
+class ConsensusValueAdmin(ReadOnlyAdmin):
     list_display = ["case", "attribute", "method", "decided_by", "decided_at"]
     list_filter = ["method", "case__review", "attribute"]
     search_fields = ["case__number", "case__title", "rationale", "evidence"]
@@ -181,14 +209,14 @@ class ConsensusValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Disagreement)
-class DisagreementAdmin(admin.ModelAdmin):
+class DisagreementAdmin(ReadOnlyAdmin):
     list_display = ["case", "attribute", "status", "detected_at", "resolved_at"]
     list_filter = ["status", "case__review", "attribute"]
     search_fields = ["case__number", "case__title"]
 
 
 @admin.register(models.ConsensusRevision)
-class ConsensusRevisionAdmin(admin.ModelAdmin):
+class ConsensusRevisionAdmin(ReadOnlyAdmin):
     list_display = ["consensus", "method", "changed_by", "changed_at"]
     list_filter = ["method", "consensus__case__review"]
     search_fields = ["rationale", "consensus__case__title"]

@@ -160,3 +160,22 @@ def test_audit_link_is_shown_to_leads_only(client, review, lead, coder_a):
     url = reverse("coding:audit_log", args=[review.slug])
     client.force_login(lead)
     assert f'href="{url}"' in client.get(url).content.decode()
+
+
+def test_admin_shows_codings_and_consensus_but_cannot_change_them_unaudited(
+    client, admin_user, review, coder_a
+):
+    case = factories.CaseFactory(review=review, number="1")
+    coding = factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    consensus = factories.consensus_for(case=case, values={"level": "local"})[0]
+    client.force_login(admin_user)
+    for name, obj in [("coding", coding), ("consensusvalue", consensus)]:
+        assert client.get(reverse(f"admin:coding_{name}_change", args=[obj.pk])).status_code == 200
+        assert client.get(reverse(f"admin:coding_{name}_add")).status_code == 403
+        response = client.post(reverse(f"admin:coding_{name}_delete", args=[obj.pk]),
+                               {"post": "yes"})
+        assert response.status_code == 403
+    assert client.post(reverse("admin:coding_assignment_add"),
+                       {"case": case.pk, "coder": coder_a.pk}).status_code == 403
+    coding.refresh_from_db()
+    consensus.refresh_from_db()
