@@ -59,7 +59,14 @@ def scratch_database(keep_existing: bool) -> tuple[str, callable]:
     if not keep_existing and SQLITE.exists():
         SQLITE.unlink()
     os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE}"
-    return f"SQLite, {SQLITE.relative_to(ROOT)}", lambda: None
+
+    def remove() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        SQLITE.unlink(missing_ok=True)
+
+    return f"SQLite, {SQLITE.relative_to(ROOT)}", remove
 
 
 # --- synthetic data -----------------------------------------------------------
