@@ -254,15 +254,18 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
         options[consensus_id].append(label)
     kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
     consensus: dict[int, dict] = defaultdict(dict)
-    for row in ConsensusValue.objects.filter(case_id__in=ids).values(
-        "id", "case_id", "attribute_id", "text", "number", "boolean", "evidence"
+    for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (
+        ConsensusValue.objects.filter(case_id__in=ids).order_by()
+        .values_list("id", "case_id", "attribute_id", "text", "number", "boolean", "evidence")
+        .iterator(chunk_size=5000)
     ):
-        attribute = kinds.get(row["attribute_id"])
+        attribute = kinds.get(attribute_id)
         if attribute is None:
             continue
-        consensus[row["case_id"]][attribute.key] = {
-            "value": display_value(attribute.kind, row, options.get(row["id"], [])),
-            "evidence": row["evidence"],
+        row = {"text": text, "number": number, "boolean": boolean}
+        consensus[case_id][attribute.key] = {
+            "value": display_value(attribute.kind, row, options.get(consensus_id, [])),
+            "evidence": evidence,
         }
     return [
         {
