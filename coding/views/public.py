@@ -95,7 +95,8 @@ def dashboard(request, slug):
     for group in groups:
         for chart in group.charts:
             chart.csv = _chart_csv_url(review, chart.id, filters)
-            chart.table = list(zip(chart.rows, chart.urls, strict=True))
+            chart.table = [(row[:-1], row[-1], url)
+                           for row, url in zip(chart.rows, chart.urls, strict=True)]
     roles = review_roles(request.user, review)
     return render(request, "coding/dashboard.html", {
         "review": review, "roles": roles, "filter": case_filter, "filters": filters,
