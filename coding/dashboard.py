@@ -39,13 +39,19 @@ class Chart:
     plot: dict = field(default_factory=dict)
     empty: str = ""  # why there is nothing to draw, if so
     note: str = ""
+    csv: str = ""  # URL of the CSV download, set by the view
 
-    def payload(self, csv_url: str) -> dict:
+    def payload(self) -> dict:
         """What dashboard.js needs to draw the chart."""
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "x_title": self.x_title,
-            "y_title": self.y_title, "plot": self.plot, "empty": self.empty, "csv": csv_url,
+            "y_title": self.y_title, "plot": self.plot, "empty": self.empty, "csv": self.csv,
         }
+
+    @property
+    def table(self) -> list[tuple[list, int, str | None]]:
+        """Rows for the HTML table: (leading cells, count, URL of those cases)."""
+        return [(row[:-1], row[-1], url) for row, url in zip(self.rows, self.urls, strict=True)]
 
 
 @dataclass

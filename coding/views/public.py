@@ -88,19 +88,14 @@ def _chart_csv_url(review, chart_id, filters):
 def dashboard(request, slug):
     review, case_filter, filters, board = _dashboard(request, slug)
     groups = board.groups()
-    payload = [
-        chart.payload(_chart_csv_url(review, chart.id, filters))
-        for group in groups for chart in group.charts
-    ]
-    for group in groups:
-        for chart in group.charts:
-            chart.csv = _chart_csv_url(review, chart.id, filters)
-            chart.table = [(row[:-1], row[-1], url)
-                           for row, url in zip(chart.rows, chart.urls, strict=True)]
+    charts = [chart for group in groups for chart in group.charts]
+    for chart in charts:
+        chart.csv = _chart_csv_url(review, chart.id, filters)
     roles = review_roles(request.user, review)
     return render(request, "coding/dashboard.html", {
         "review": review, "roles": roles, "filter": case_filter, "filters": filters,
-        "filter_query": _query(filters), "groups": groups, "charts": payload,
+        "filter_query": _query(filters), "groups": groups,
+        "charts": [chart.payload() for chart in charts],
         "total": case_filter.qs.count(), "is_lead": Role.LEAD in roles,
     })
 
