@@ -117,25 +117,23 @@ def binarize(table: Table, option: Hashable) -> dict[Hashable, dict[Hashable, bo
 
 
 def percent_agreement(table: Table) -> float | None:
-    """Observed pairwise agreement, Krippendorff-weighted.
+    """Observed agreement as Gwet (2014) and irrCAC define it.
 
-    For every unit with ``m_u >= 2`` values the share of agreeing ordered coder
-    pairs, ``sum_k n_uk (n_uk - 1) / (m_u (m_u - 1))``, is averaged over units
-    with weight ``m_u`` (the number of pairable values), exactly like
-    Krippendorff's observed agreement ``1 - D_o`` for nominal data.  With two
-    coders this is simply the share of co-coded units on which both agree.
-    ``None`` when no unit has two values.
+    For every unit with ``r_u >= 2`` values, the share of agreeing ordered coder pairs
+    ``sum_k r_uk (r_uk - 1) / (r_u (r_u - 1))``, averaged over those units. With two
+    coders this is the share of co-coded units on which both agree. (Krippendorff's
+    ``1 - D_o`` weights units by their number of values instead; for two coders
+    without missing values the two are equal.) ``None`` when no unit has two values.
     """
-    num = 0.0
-    den = 0
-    for values in _pairable_units(table):
-        m = len(values)
-        agreeing_pairs = sum(n * (n - 1) for n in Counter(values).values())
-        num += agreeing_pairs / (m - 1)
-        den += m
-    if den == 0:
+    units = _pairable_units(table)
+    if not units:
         return None
-    return num / den
+    return sum(_agreeing_share(values) for values in units) / len(units)
+
+
+def _agreeing_share(values: list[Any]) -> float:
+    r = len(values)
+    return sum(c * (c - 1) for c in Counter(values).values()) / (r * (r - 1))
 
 
 def confusion_matrix(
@@ -185,40 +183,33 @@ def gwet_ac1(
     *,
     n_categories: int | None = None,
 ) -> float | None:
-    """Gwet's AC1.
+    """Gwet's AC1, with the multi-rater formulas of Gwet (2014) as irrCAC's ``gwet.ac1.raw``.
 
-    With ``coder_a`` and ``coder_b``: the two-rater AC1 over units both coded,
-    ``pe = 1/(q-1) * sum_k pi_k (1 - pi_k)`` with ``pi_k`` the mean of the two
-    raters' marginal proportions.  Without them: Gwet's (2008) multi-rater
-    form over units with at least two ratings: ``pa`` is the mean per-unit share
-    of agreeing rater pairs and ``pi_k = mean_u(r_uk / r_u)`` (for two raters
-    this equals the two-rater formula).  Units with a single rating are left
-    out of ``pi_k`` as well (irrCAC would include them).
+    ``pa`` is :func:`percent_agreement` (units with at least two ratings);
+    ``pi_k = mean_u(r_uk / r_u)`` over every unit with at least one rating, so a unit
+    rated once still informs chance agreement; ``pe = sum_k pi_k (1 - pi_k) / (q - 1)``.
+    With ``coder_a`` and ``coder_b`` the table is first narrowed to those two coders
+    (the two-rater AC1; equal to Gwet 2008's formula when neither has missing values).
 
-    ``q`` is the number of distinct categories observed in the units used,
-    unless ``n_categories`` (the size of the category scale, must be >= the
-    observed number) is given.  ``None`` when no unit is usable or ``q < 2``.
+    ``q`` is the number of distinct categories in the data used, unless ``n_categories``
+    (the size of the category scale, at least the observed number) is given. ``None``
+    when no unit has two ratings or ``q < 2``.
     """
     if (coder_a is None) != (coder_b is None):
         raise ValueError("give both coder_a and coder_b, or neither")
     if coder_a is not None:
-        units = [list(pair) for pair in _both_coded(table, coder_a, coder_b)]
-    else:
-        units = _pairable_units(table)
-    n = len(units)
-    if n == 0:
+        table = {
+            unit: {c: v for c, v in codes.items() if c in (coder_a, coder_b)}
+            for unit, codes in table.items()
+        }
+    pa = percent_agreement(table)
+    rated = [list(codes.values()) for codes in table.values() if codes]
+    if pa is None:
         return None
-
-    pa = 0.0
     pi: Counter = Counter()
-    for values in units:
-        r = len(values)
-        counts = Counter(values)
-        pa += sum(c * (c - 1) for c in counts.values()) / (r * (r - 1))
-        for k, c in counts.items():
-            pi[k] += c / r
-    pa /= n
-
+    for values in rated:
+        for k, c in Counter(values).items():
+            pi[k] += c / len(values)
     q = len(pi)
     if n_categories is not None:
         if n_categories < q:
@@ -226,6 +217,7 @@ def gwet_ac1(
         q = n_categories
     if q < 2:
         return None
+    n = len(rated)
     pe = sum((s / n) * (1.0 - s / n) for s in pi.values()) / (q - 1)
     return (pa - pe) / (1.0 - pe)
 

@@ -114,9 +114,15 @@ def test_worked_example_other_levels_match_published_values():
 def test_worked_example_counts_and_agreement():
     # Unit 12 has a single value, so 11 units are pairable.
     assert units_compared(WORKED) == 11
-    # Krippendorff-weighted observed agreement, by hand:
-    # sum_u sum_k n_uk(n_uk-1)/(m_u-1) = 3+2+4+4+4+0+4+2+4+3+2 = 32 over n = 40 values.
-    assert percent_agreement(WORKED) == pytest.approx(32 / 40)
+    # Gwet's observed agreement: per-unit agreeing-pair shares over the 11 pairable units,
+    # 1 + 1/2 + 1 + 1 + 1 + 0 + 1 + 1/2 + 1 + 1 + 1 = 9. irrCAC publishes pa = 0.8181818
+    # for this very data set (its cac.raw4raters).
+    assert percent_agreement(WORKED) == pytest.approx(9 / 11)
+
+
+def test_worked_example_gwet_ac1_matches_irrcac():
+    # irrCAC: gwet.ac1.raw(cac.raw4raters) -> pa 0.8181818, pe 0.1903212, AC1 0.77544.
+    assert round(gwet_ac1(WORKED), 4) == 0.7754
 
 
 def test_binary_example_alpha():
@@ -182,16 +188,17 @@ def test_gwet_ac1_multi_rater_by_hand():
         1: {"a": "x", "b": "x", "c": "x"},
         2: {"a": "x", "b": "x", "c": "y"},
         3: {"a": "y", "b": "y"},
-        4: {"a": "z"},  # single rating: ignored
+        4: {"a": "z"},  # single rating: not in pa, but in the pi_k (as irrCAC)
     }
     pa = (1 + 2 / 6 + 1) / 3
-    pi_x = (1 + 2 / 3 + 0) / 3
-    pi_y = (0 + 1 / 3 + 1) / 3
-    pe = pi_x * (1 - pi_x) + pi_y * (1 - pi_y)  # q = 2 observed, q - 1 = 1
+    pi_x = (1 + 2 / 3 + 0 + 0) / 4
+    pi_y = (0 + 1 / 3 + 1 + 0) / 4
+    pi_z = (0 + 0 + 0 + 1) / 4
+    pe = (pi_x * (1 - pi_x) + pi_y * (1 - pi_y) + pi_z * (1 - pi_z)) / 2  # q = 3 observed
     assert gwet_ac1(table) == pytest.approx((pa - pe) / (1 - pe))
-    # With a three-point scale declared, q = 3.
-    pe3 = (pi_x * (1 - pi_x) + pi_y * (1 - pi_y)) / 2
-    assert gwet_ac1(table, n_categories=3) == pytest.approx((pa - pe3) / (1 - pe3))
+    # With a four-point scale declared, q = 4.
+    pe4 = (pi_x * (1 - pi_x) + pi_y * (1 - pi_y) + pi_z * (1 - pi_z)) / 3
+    assert gwet_ac1(table, n_categories=4) == pytest.approx((pa - pe4) / (1 - pe4))
 
 
 def test_gwet_ac1_argument_errors():
@@ -416,11 +423,9 @@ def test_attribute_statistics_multi():
     # Partial overlaps count as partial agreement under MASI.
     assert stats["masi_alpha"] > stats["krippendorff_alpha"]
     assert stats["alpha_ci_low"] <= stats["krippendorff_alpha"] <= stats["alpha_ci_high"]
-    # Units 1, 5, 6 agree fully (weights 3, 2, 3); unit 2 has 2 of 6 ordered pairs
-    # agreeing (weight 3); unit 3: the two empty sets agree (2 of 6); unit 4: none.
-    assert stats["percent_agreement"] == pytest.approx(
-        (3 + 2 + 3 + 1 + 1) / (3 + 3 + 3 + 3 + 2 + 3)
-    )
+    # Units 1, 5, 6 agree fully; unit 2 has 2 of 6 ordered pairs agreeing;
+    # unit 3: the two empty sets agree (2 of 6); unit 4: none.
+    assert stats["percent_agreement"] == pytest.approx((3 + 2 / 6 + 2 / 6) / 6)
     assert "masi_alpha" not in attribute_statistics(MULTI, kind="single", n_boot=10)
 
 
@@ -440,8 +445,8 @@ def test_binarize_and_per_option_statistics_consistent():
         # Agreeing on the whole set implies agreeing on each option.
         assert stats["percent_agreement"] >= whole_set["percent_agreement"]
 
-    # Option "b": unit 4 is the only disagreement (ann vs bob, cy): 1 agreeing pair of 6.
-    assert per_option["b"]["percent_agreement"] == pytest.approx((3 + 3 + 3 + 1 + 2 + 3) / 17)
+    # Option "b": unit 4 is the only disagreement (ann vs bob, cy): 2 agreeing ordered pairs of 6.
+    assert per_option["b"]["percent_agreement"] == pytest.approx((5 + 2 / 6) / 6)
     assert per_option["b"]["krippendorff_alpha"] == pytest.approx(
         naive_alpha(binarize(MULTI, "b"), nominal)
     )
