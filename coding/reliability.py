@@ -228,9 +228,10 @@ def gwet_ac1(
 def masi_distance(a: frozenset, b: frozenset) -> float:
     """MASI distance (Passonneau 2006), as ``nltk.metrics.distance.masi_distance``.
 
-    ``1 - |a & b| / |a | b| * m`` with ``m`` = 1 (equal), 0.67 (one is a subset
-    of the other), 0.33 (they intersect), 0 (disjoint).  Two empty sets: 0
-    (NLTK would divide by zero).
+    ``1 - |a & b| / |a | b| * m`` with ``m`` = 1 (equal), 2/3 (one is a subset
+    of the other), 1/3 (they intersect), 0 (disjoint), as in NLTK 3.9+ and the paper
+    (NLTK before 3.9 rounded to 0.67 and 0.33).  Two empty sets: 0 (NLTK would divide
+    by zero).
     """
     a, b = frozenset(a), frozenset(b)
     len_union = len(a | b)
@@ -240,9 +241,9 @@ def masi_distance(a: frozenset, b: frozenset) -> float:
     if len(a) == len(b) == len_intersection:
         m = 1.0
     elif len_intersection == min(len(a), len(b)):
-        m = 0.67
+        m = 2 / 3
     elif len_intersection > 0:
-        m = 0.33
+        m = 1 / 3
     else:
         m = 0.0
     return 1.0 - len_intersection / len_union * m

@@ -227,11 +227,13 @@ def test_kappa_only_over_units_both_coded():
 
 
 def test_masi_distance_values():
-    assert masi_distance(frozenset("ab"), frozenset("abc")) == pytest.approx(1 - (2 / 3) * 0.67)
-    assert masi_distance(frozenset("ab"), frozenset("abc")) == pytest.approx(0.5533333)
+    # nltk 3.10: masi_distance({"a","b"}, {"a","b","c"}) == 0.5555555555555556
+    assert masi_distance(frozenset("ab"), frozenset("abc")) == pytest.approx(1 - (2 / 3) * (2 / 3))
+    assert masi_distance(frozenset("ab"), frozenset("abc")) == pytest.approx(0.5555556)
     # NLTK docstring example.
-    assert masi_distance(frozenset({1, 2}), frozenset({1, 2, 3, 4})) == pytest.approx(0.665)
-    assert masi_distance(frozenset("ab"), frozenset("bc")) == pytest.approx(1 - (1 / 3) * 0.33)
+    # NLTK's docstring example.
+    assert masi_distance(frozenset({1, 2}), frozenset({1, 2, 3, 4})) == pytest.approx(0.6666667)
+    assert masi_distance(frozenset("ab"), frozenset("bc")) == pytest.approx(1 - (1 / 3) * (1 / 3))
     assert masi_distance(frozenset("ab"), frozenset("cd")) == 1.0
     assert masi_distance(frozenset("ab"), frozenset("ba")) == 0.0
     assert masi_distance(frozenset(), frozenset()) == 0.0
@@ -514,3 +516,18 @@ def test_vectorised_bootstrap_equals_the_package_per_resample():
         fast = _bootstrap_alphas(prepared.counts, prepared.delta2, draws)
         slow = [prepared.alpha_from_counts(prepared.counts[idx]) for idx in draws]
         assert np.allclose(fast, [a for a in slow if a is not None])
+
+
+def test_masi_alpha_matches_nltk_annotation_task():
+    # Reference: nltk 3.10 AnnotationTask(data, distance=masi_distance).alpha() on this
+    # table (3 coders, missing values) printed 0.3523153942428031.
+    table = {
+        1: {"a": "xy", "b": "x", "c": "xy"},
+        2: {"a": "z", "b": "z"},
+        3: {"a": "xyz", "b": "yz", "c": "y"},
+        4: {"a": "x", "b": "y", "c": "x"},
+        5: {"a": "yz", "c": "yz"},
+        6: {"a": "x", "b": "xz", "c": "z"},
+    }
+    sets = {u: {c: frozenset(v) for c, v in codes.items()} for u, codes in table.items()}
+    assert krippendorff_alpha(sets, distance=masi_distance) == pytest.approx(0.3523153942428031)
