@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from coding.models import (
+    ATTRIBUTE_KEY_VALIDATOR,
     CHOICE_KINDS,
+    OPTION_KEY_VALIDATOR,
     Attribute,
     AttributeKind,
     Case,
@@ -48,7 +51,9 @@ def _parse_codebook(path: Path) -> dict:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
-        raise ImportFailed(path, where, f"not valid YAML ({getattr(error, 'problem', error)})")
+        raise ImportFailed(
+            path, where, f"not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
     if not isinstance(data, dict):
         raise ImportFailed(path, "file", "expected a mapping with 'title' and 'sections'")
     title = data.get("title")
@@ -84,8 +89,10 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
     if not isinstance(attribute, dict):
         raise ImportFailed(path, where, "expected a mapping with key, label and kind")
     key = str(attribute.get("key") or "").strip()
-    if not key or slugify(key).replace("-", "_") != key.replace("-", "_"):
-        raise ImportFailed(path, where, f"'key' must be a non-empty slug, got {key!r}")
+    if not _valid(ATTRIBUTE_KEY_VALIDATOR, key):
+        raise ImportFailed(
+            path, where, f"'key' must be letters, digits, '-' or '_', got {key!r}"
+        )
     where = f"{where} ({key})"
     if key in keys:
         raise ImportFailed(path, where, f"attribute key {key!r} is used twice")
@@ -113,10 +120,12 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
         o_where = f"{where}, option {o_index}"
         if not isinstance(option, dict):
             raise ImportFailed(path, o_where, "expected {key, label}")
-        o_key = str(option.get("key") or "").strip()
-        o_label = str(option.get("label") or "").strip()
+        o_key = str(option.get("key") if option.get("key") is not None else "").strip()
+        o_label = str(option.get("label") if option.get("label") is not None else "").strip()
         if not o_key or not o_label:
             raise ImportFailed(path, o_where, "an option needs a 'key' and a 'label'")
+        if not _valid(OPTION_KEY_VALIDATOR, o_key) or len(o_key) > 80:
+            raise ImportFailed(path, o_where, f"option key {o_key!r} may not contain ';'")
         if o_key in option_keys:
             raise ImportFailed(path, o_where, f"option key {o_key!r} is used twice")
         option_keys.add(o_key)
@@ -129,6 +138,14 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
         "required": required,
         "options": clean_options,
     }
+
+
+def _valid(validator, value: str) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def codebook_as_dict(codebook: Codebook) -> dict:
@@ -231,7 +248,7 @@ def _parse_cases(path: Path) -> list[dict]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
-        raise ImportFailed(path, "file", error.strerror or str(error))
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
     with handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
@@ -247,7 +264,9 @@ def _parse_cases(path: Path) -> list[dict]:
                 # Row numbers are file line numbers: the header is row 1.
                 rows.append(_parse_case_row(path, reader.line_num, row, seen))
         except csv.Error as error:
-            raise ImportFailed(path, f"row {reader.line_num}", f"unreadable CSV ({error})")
+            raise ImportFailed(
+                path, f"row {reader.line_num}", f"unreadable CSV ({error})"
+            ) from None
     if not rows:
         raise ImportFailed(path, "file", "no cases found below the header")
     return rows
@@ -264,15 +283,21 @@ def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
     number = values["number"]
     if len(number) > 20:
         raise ImportFailed(path, where, "'number' is longer than 20 characters")
+    if "/" in number or "?" in number or "#" in number:
+        raise ImportFailed(path, where, f"'number' {number!r} may not contain '/', '?' or '#'")
     if number in seen:
-        raise ImportFailed(path, where, f"case number {number!r} already appears in row {seen[number]}")
+        raise ImportFailed(
+            path, where, f"case number {number!r} already appears in row {seen[number]}"
+        )
     seen[number] = line
     year = None
     if values["year"] and values["year"].lower() != "unknown":
         try:
             year = int(values["year"])
         except ValueError:
-            raise ImportFailed(path, where, f"'year' must be a whole number or empty, got {values['year']!r}")
+            raise ImportFailed(
+                path, where, f"'year' must be a whole number or empty, got {values['year']!r}"
+            ) from None
         if not 1800 <= year <= 2100:
             raise ImportFailed(path, where, f"'year' {year} is outside 1800-2100")
     areas = [area.strip() for area in values["service_area"].split(";") if area.strip()]
@@ -287,7 +312,9 @@ def cases_import(*, path: Path | str, review_slug: str, create_review: bool = Fa
     rows = _parse_cases(path)
     with transaction.atomic():
         if create_review:
-            review, _ = Review.objects.get_or_create(slug=review_slug, defaults={"title": review_slug})
+            review, _ = Review.objects.get_or_create(
+                slug=review_slug, defaults={"title": review_slug}
+            )
         else:
             review = Review.objects.filter(slug=review_slug).first()
             if review is None:

@@ -8,6 +8,7 @@ raw codings.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -122,6 +123,13 @@ class AttributeKind(models.TextChoices):
 
 CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
 
+ATTRIBUTE_KEY_VALIDATOR = RegexValidator(
+    r"^[-A-Za-z0-9_]+\Z", "Use only letters, digits, '-' and '_'."
+)
+OPTION_KEY_VALIDATOR = RegexValidator(
+    r"^[^;\s](?:[^;]*[^;\s])?\Z", "No ';' and no spaces at either end."
+)
+
 
 class AttributeQuerySet(models.QuerySet):
     def choices(self):
@@ -133,7 +141,11 @@ class Attribute(models.Model):
     # attribute keys can be unique per codebook version in the database.
     codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="attributes")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="attributes")
-    key = models.SlugField(max_length=80)
+    key = models.CharField(
+        max_length=80,
+        validators=[ATTRIBUTE_KEY_VALIDATOR],
+        help_text="Letters, digits, '-' and '_' (it appears in URLs and CSV headers).",
+    )
     label = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=AttributeKind.choices)
@@ -161,7 +173,8 @@ class Attribute(models.Model):
 
 class Option(models.Model):
     attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
-    key = models.SlugField(max_length=80)
+    # Any text but ';', which separates several options in CSV files.
+    key = models.CharField(max_length=80, validators=[OPTION_KEY_VALIDATOR])
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
 
@@ -193,7 +206,9 @@ class CaseQuerySet(models.QuerySet):
 
 class Case(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="cases")
-    number = models.CharField(max_length=20, help_text='As printed in the review, e.g. "1" or "K01".')
+    number = models.CharField(
+        max_length=20, help_text='As printed in the review, e.g. "1" or "K01".'
+    )
     # Numeric part of `number`, kept for natural ordering (2 before 10).
     sort_key = models.PositiveIntegerField(default=0, editable=False)
     title = models.CharField(max_length=500)
@@ -219,7 +234,10 @@ class Case(models.Model):
                 name="case_year_plausible",
             ),
         ]
-        indexes = [models.Index(fields=["review", "country"]), models.Index(fields=["review", "year"])]
+        indexes = [
+            models.Index(fields=["review", "country"]),
+            models.Index(fields=["review", "year"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"

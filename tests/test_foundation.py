@@ -34,7 +34,8 @@ def test_bundled_review_matches_table_1_row_for_row(coproduction):
         assert (case.number, case.title, case.country) == (number, title, country)
         assert case.year == (None if year == "Unknown" else int(year))
         areas = sorted(a.name for a in case.service_areas.all())
-        expected = ["Public health", "Public safety"] if area == "Public safety and health" else [area]
+        two = area == "Public safety and health"
+        expected = ["Public health", "Public safety"] if two else [area]
         assert areas == expected
 
 
@@ -286,7 +287,8 @@ def test_database_url_selects_postgres():
 
 
 def test_sign_in_and_out(client, coder_a):
-    response = client.post("/accounts/login/", {"username": "alice", "password": factories.PASSWORD})
+    credentials = {"username": "alice", "password": factories.PASSWORD}
+    response = client.post("/accounts/login/", credentials)
     assert response.status_code == 302
     page = client.get("/")
     assert b"Sign out" in page.content and b"Demo review" in page.content
@@ -326,3 +328,44 @@ def test_home_links_an_adjudicator_to_the_adjudication_queue(client, review, adj
     page = client.get("/").content.decode()
     assert f'href="/reviews/{review.slug}/adjudication/"' in page
     assert "Your role: Adjudicator" in page
+
+
+def test_codebook_keys_need_not_be_lowercase_slugs(db, tmp_path):
+    # Other teams' codebooks use keys such as "Q1_Level" and option keys such as "1" or
+    # "Co-Deliverer"; only ';' (the CSV separator) is refused in an option key.
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump({"title": "Other", "sections": [{"title": "S", "attributes": [
+        {"key": "Q1_Level", "label": "Level", "kind": "single",
+         "options": [{"key": "1", "label": "One"}, {"key": "Co-Deliverer", "label": "CD"},
+                     {"key": "a b", "label": "Spaced"}]},
+    ]}]}))
+    result = codebook_import(path=path, review_slug="other")
+    attribute = result.codebook.attributes.get()
+    assert attribute.key == "Q1_Level"
+    assert list(attribute.options.values_list("key", flat=True)) == ["1", "Co-Deliverer", "a b"]
+
+
+@pytest.mark.parametrize(
+    "attribute_key, option_key, reason",
+    [
+        ("level one", "1", "'key' must be letters, digits, '-' or '_'"),
+        ("level", "a;b", "may not contain ';'"),
+    ],
+)
+def test_codebook_refuses_keys_that_break_urls_or_csv(db, tmp_path, attribute_key, option_key,
+                                                       reason):
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump({"title": "Bad", "sections": [{"title": "S", "attributes": [
+        {"key": attribute_key, "label": "L", "kind": "single",
+         "options": [{"key": option_key, "label": "O"}]},
+    ]}]}))
+    with pytest.raises(ImportFailed, match=reason):
+        codebook_import(path=path, review_slug="bad")
+    assert not Review.objects.exists()
+
+
+def test_case_number_with_a_slash_is_refused(db, tmp_path):
+    codebook_import(path=CODEBOOK, review_slug="csv")
+    path = _write_cases(tmp_path / "cases.csv", ["1/2,Slashed,UK,2001,Health care,,\n"])
+    with pytest.raises(ImportFailed, match="may not contain '/'"):
+        cases_import(path=path, review_slug="csv")

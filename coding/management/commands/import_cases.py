@@ -20,7 +20,7 @@ class Command(BaseCommand):
         try:
             result = cases_import(path=path, review_slug=review, create_review=create_review)
         except ImportFailed as error:
-            raise CommandError(f"Nothing imported. {error}")
+            raise CommandError(f"Nothing imported. {error}") from None
         self.stdout.write(
             f"Cases for {result.review.slug}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged."

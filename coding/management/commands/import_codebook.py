@@ -14,7 +14,7 @@ class Command(BaseCommand):
         try:
             result = codebook_import(path=path, review_slug=review)
         except ImportFailed as error:
-            raise CommandError(f"Nothing imported. {error}")
+            raise CommandError(f"Nothing imported. {error}") from None
         attributes = result.codebook.attributes.count()
         self.stdout.write(
             f"Codebook {result.outcome}: {result.review.slug} v{result.codebook.version}, "

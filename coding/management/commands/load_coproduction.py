@@ -15,7 +15,7 @@ DESCRIPTION = (
 
 
 class Command(BaseCommand):
-    help = "Load the bundled coproduction review (codebook and 56 cases) and publish it. Idempotent."
+    help = "Load the bundled coproduction review (codebook, 56 cases) and publish it. Idempotent."
 
     def handle(self, *args, **options):
         fixtures = settings.BASE_DIR / "fixtures"
