@@ -277,7 +277,8 @@ def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
     if None in row:
         raise ImportFailed(path, where, "more fields than the header has columns")
     values = {key: (row.get(key) or "").strip() for key in CASE_COLUMNS}
-    for column in ("number", "title", "country"):
+    # Country and service area may be unknown, like the year; a case needs a number and a title.
+    for column in ("number", "title"):
         if not values[column]:
             raise ImportFailed(path, where, f"'{column}' is empty")
     number = values["number"]
@@ -301,8 +302,6 @@ def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
         if not 1800 <= year <= 2100:
             raise ImportFailed(path, where, f"'year' {year} is outside 1800-2100")
     areas = [area.strip() for area in values["service_area"].split(";") if area.strip()]
-    if not areas:
-        raise ImportFailed(path, where, "'service_area' is empty (separate several with ';')")
     return {**values, "year": year, "service_area": areas}
 
 

@@ -176,7 +176,7 @@ def test_cases_csv_with_bad_row_in_middle_imports_nothing(db, tmp_path):
     [
         (",No number,UK,2001,Health care,,\n", "'number' is empty"),
         ("2,,UK,2001,Health care,,\n", "'title' is empty"),
-        ("2,No area,UK,2001,,,\n", "'service_area' is empty"),
+        ("2,Long number,UK,2001,Health care,,\n".replace("2", "9" * 21, 1), "longer than 20"),
         ("1,Duplicate,UK,2001,Health care,,\n", "already appears in row 2"),
         ("2,Too old,UK,1066,Health care,,\n", "outside 1800-2100"),
     ],
@@ -369,3 +369,11 @@ def test_case_number_with_a_slash_is_refused(db, tmp_path):
     path = _write_cases(tmp_path / "cases.csv", ["1/2,Slashed,UK,2001,Health care,,\n"])
     with pytest.raises(ImportFailed, match="may not contain '/'"):
         cases_import(path=path, review_slug="csv")
+
+
+def test_cases_with_unknown_country_and_area_import(db, tmp_path):
+    codebook_import(path=CODEBOOK, review_slug="csv")
+    path = _write_cases(tmp_path / "cases.csv", ["U1,Unit one,,,,,\n"])
+    assert cases_import(path=path, review_slug="csv").created == 1
+    case = Case.objects.get(number="U1")
+    assert (case.country, case.region, case.year, case.service_areas.count()) == ("", "", None, 0)
