@@ -212,6 +212,8 @@ class Dashboard:
             labels = [label for _, label in attribute.options]
             values = [self.options.get((attribute.key, key), 0) for key in keys]
         urls = [self.link(**{attribute.key: key}) for key in keys]
+        if not coded["cases"]:  # nothing coded: no zeros in the CSV either
+            labels, values, urls = [], [], []
         multiple = attribute.kind == AttributeKind.MULTI
         return self._hbar(
             id=attribute.key, title=attribute.label, y_title=attribute.label,
@@ -227,7 +229,9 @@ class Dashboard:
         urls = [[self.link(**{first.key: y, second.key: x}) for x, _ in second.options]
                 for y, _ in first.options]
         rows, flat_urls = [], []
-        for i, (_y, y_label) in enumerate(first.options):
+        if not counts:  # nothing coded with both: no table of zeros
+            z, urls = [], []
+        for i, (_y, y_label) in enumerate(first.options if counts else []):
             for j, (_x, x_label) in enumerate(second.options):
                 rows.append([y_label, x_label, z[i][j]])
                 flat_urls.append(urls[i][j])

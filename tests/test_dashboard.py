@@ -70,6 +70,11 @@ def test_coded_dimensions_without_consensus_say_so_instead_of_drawing(client, co
                      "coproduction_type-citizen_roles", "process"):
         assert data[chart_id]["empty"].startswith("No consensus values yet"), chart_id
     assert not data["year"]["empty"] and not data["country"]["empty"]
+    # Their CSV downloads hold no invented zeros, only the header.
+    assert chart_csv(client, "level") == [["Level", "Cases"]]
+    assert chart_csv(client, "coproduction_type-citizen_roles") == [
+        ["Type of coproduction", "Role of citizens", "Cases"]]
+    assert chart_csv(client, "process")[1:] == []
     assert response.content.decode().count('class="chart-empty"') == 13
 
 
