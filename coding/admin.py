@@ -4,6 +4,9 @@ from coding import models
 from coding.audit import audit_record
 from coding.ratelimit import RateLimitedAdminAuthenticationForm
 
+# List filters offer only the reviews, coders and attributes the viewer can see.
+ONLY_USED = admin.RelatedOnlyFieldListFilter
+
 # The admin's sign-in page counts failed attempts like ours (coding/ratelimit.py).
 admin.site.login_form = RateLimitedAdminAuthenticationForm
 
@@ -17,7 +20,111 @@ def _membership_audit(request, membership, action: str, changed=()) -> None:
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+# The path from each model to its review: staff who lead a review administer that review's
+# data and nothing else; superusers see everything.
+REVIEW_PATH = {
+    models.Review: "pk",
+    models.Membership: "review",
+    models.Codebook: "review",
+    models.Section: "codebook__review",
+    models.Attribute: "codebook__review",
+    models.Option: "attribute__codebook__review",
+    models.Case: "review",
+    models.Assignment: "case__review",
+    models.Coding: "case__review",
+    models.CodedValue: "coding__case__review",
+    models.ConsensusValue: "case__review",
+    models.Disagreement: "case__review",
+    models.ConsensusRevision: "consensus__case__review",
+    models.AuditEvent: "review",
+}
+
+
+def led_reviews(user):
+    return models.Review.objects.filter(
+        memberships__user=user, memberships__role=models.Role.LEAD
+    ).distinct()
+
+
+def scoped(queryset, user):
+    """The rows of `queryset` that belong to reviews `user` leads (all rows for superusers)."""
+    if user.is_superuser:
+        return queryset
+    rows = queryset.filter(**{f"{REVIEW_PATH[queryset.model]}__in": led_reviews(user)})
+    if queryset.model is models.Coding:
+        # Blind coding: leads see a coding only once it is submitted.
+        rows = rows.filter(status=models.CodingStatus.SUBMITTED)
+    if queryset.model is models.CodedValue:
+        rows = rows.filter(coding__status=models.CodingStatus.SUBMITTED)
+    return rows
+
+
+class ReviewScopedAdmin(admin.ModelAdmin):
+    """Staff review leads use the admin for their own reviews without model permissions."""
+
+    def _is_lead(self, request) -> bool:
+        return (
+            request.user.is_active and request.user.is_staff and led_reviews(request.user).exists()
+        )
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or self._is_lead(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_lead(request)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser or self._is_lead(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_lead(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_lead(request)
+
+    def get_autocomplete_fields(self, request):
+        # Autocompletion asks the related admin (e.g. users) for permission that leads lack.
+        return super().get_autocomplete_fields(request) if request.user.is_superuser else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model in REVIEW_PATH:
+            kwargs["queryset"] = scoped(db_field.related_model.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model in REVIEW_PATH:
+            kwargs["queryset"] = scoped(db_field.related_model.objects.all(), request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedInline:
+    """Inlines follow their parent admin's scoping and permissions."""
+
+    def get_autocomplete_fields(self, request):
+        return super().get_autocomplete_fields(request) if request.user.is_superuser else ()
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_superuser or (
+            request.user.is_staff and led_reviews(request.user).exists()
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class ReadOnlyAdmin(ReviewScopedAdmin):
     """Codings, assignments, consensus values and their history change only through the services
     (coding.services, coding.adjudication), which check versions and record every change in
     the audit log; the admin shows them but does not edit them behind the log's back."""
@@ -32,7 +139,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline:
+class ReadOnlyInline(ScopedInline):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -43,19 +150,26 @@ class ReadOnlyInline:
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInline, admin.TabularInline):
     model = models.Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(models.Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReviewScopedAdmin):
     list_display = ["title", "slug", "is_published", "created_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
+
+    # A lead manages the reviews they lead; creating or deleting reviews is for superusers.
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not models.Membership:
@@ -79,9 +193,9 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReviewScopedAdmin):
     list_display = ["user", "role", "review", "created_at"]
-    list_filter = ["role", "review"]
+    list_filter = ["role", ("review", ONLY_USED)]
     search_fields = ["user__username", "user__first_name", "user__last_name", "review__title"]
     autocomplete_fields = ["user"]
 
@@ -102,58 +216,68 @@ class MembershipAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(ScopedInline, admin.TabularInline):
     model = models.Section
     extra = 0
 
 
 @admin.register(models.Codebook)
-class CodebookAdmin(admin.ModelAdmin):
+class CodebookAdmin(ReviewScopedAdmin):
     list_display = ["title", "review", "version", "created_at"]
-    list_filter = ["review"]
+    list_filter = [("review", ONLY_USED)]
     search_fields = ["title", "review__title"]
     inlines = [SectionInline]
 
 
 @admin.register(models.Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ReviewScopedAdmin):
     list_display = ["title", "codebook", "order"]
-    list_filter = ["codebook__review", "codebook"]
+    list_filter = [("codebook__review", ONLY_USED), ("codebook", ONLY_USED)]
     search_fields = ["title"]
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(ScopedInline, admin.TabularInline):
     model = models.Option
     extra = 1
 
 
 @admin.register(models.Attribute)
-class AttributeAdmin(admin.ModelAdmin):
+class AttributeAdmin(ReviewScopedAdmin):
     list_display = ["label", "key", "kind", "required", "section", "order", "codebook"]
-    list_filter = ["kind", "required", "codebook__review", "codebook"]
+    list_filter = ["kind", "required", ("codebook__review", ONLY_USED), ("codebook", ONLY_USED)]
     search_fields = ["key", "label", "help_text"]
     list_select_related = ["section", "codebook"]
     inlines = [OptionInline]
 
 
 @admin.register(models.Option)
-class OptionAdmin(admin.ModelAdmin):
+class OptionAdmin(ReviewScopedAdmin):
     list_display = ["label", "key", "attribute", "order"]
-    list_filter = ["attribute__codebook__review", "attribute"]
+    list_filter = [("attribute__codebook__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["key", "label"]
 
 
 @admin.register(models.ServiceArea)
-class ServiceAreaAdmin(admin.ModelAdmin):
+class ServiceAreaAdmin(ReviewScopedAdmin):
+    # Shared by every review: leads may look and add, only superusers change or delete.
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_queryset(self, request):
+        return admin.ModelAdmin.get_queryset(self, request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(models.Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReviewScopedAdmin):
     list_display = ["number", "title", "country", "region", "year", "review"]
-    list_filter = ["review", "region", "country", "service_areas", "year"]
+    list_filter = [("review", ONLY_USED), "region", "country", "service_areas", "year"]
     search_fields = ["number", "title", "country", "summary", "source"]
     filter_horizontal = ["service_areas"]
     readonly_fields = ["region", "created_at", "updated_at"]
@@ -164,7 +288,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
     # Assign on the review's Progress page (coding.services): it keeps submitted codings
     # assigned and audits every change.
     list_display = ["case", "coder", "assigned_by", "assigned_at"]
-    list_filter = ["case__review", "coder"]
+    list_filter = [("case__review", ONLY_USED), ("coder", ONLY_USED)]
     search_fields = ["case__number", "case__title", "coder__username"]
     autocomplete_fields = ["case", "coder"]
 
@@ -178,7 +302,7 @@ class CodedValueInline(ReadOnlyInline, admin.StackedInline):
 @admin.register(models.Coding)
 class CodingAdmin(ReadOnlyAdmin):
     list_display = ["case", "coder", "status", "version", "updated_at", "submitted_at"]
-    list_filter = ["status", "case__review", "coder"]
+    list_filter = ["status", ("case__review", ONLY_USED), ("coder", ONLY_USED)]
     search_fields = ["case__number", "case__title", "coder__username"]
     readonly_fields = ["created_at", "updated_at", "submitted_at", "version"]
     inlines = [CodedValueInline]
@@ -187,12 +311,12 @@ class CodingAdmin(ReadOnlyAdmin):
 @admin.register(models.CodedValue)
 class CodedValueAdmin(ReadOnlyAdmin):
     list_display = ["attribute", "coding", "text", "number", "boolean"]
-    list_filter = ["attribute__codebook__review", "attribute"]
+    list_filter = [("attribute__codebook__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["coding__case__title", "evidence", "note", "text"]
     filter_horizontal = ["options"]
 
 
-class ConsensusRevisionInline(admin.TabularInline):
+class ConsensusRevisionInline(ReadOnlyInline, admin.TabularInline):
     model = models.ConsensusRevision
     extra = 0
     readonly_fields = ["changed_by", "changed_at", "method", "before", "after", "rationale"]
@@ -202,7 +326,7 @@ class ConsensusRevisionInline(admin.TabularInline):
 @admin.register(models.ConsensusValue)
 class ConsensusValueAdmin(ReadOnlyAdmin):
     list_display = ["case", "attribute", "method", "decided_by", "decided_at"]
-    list_filter = ["method", "case__review", "attribute"]
+    list_filter = ["method", ("case__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["case__number", "case__title", "rationale", "evidence"]
     filter_horizontal = ["options"]
     inlines = [ConsensusRevisionInline]
@@ -211,26 +335,30 @@ class ConsensusValueAdmin(ReadOnlyAdmin):
 @admin.register(models.Disagreement)
 class DisagreementAdmin(ReadOnlyAdmin):
     list_display = ["case", "attribute", "status", "detected_at", "resolved_at"]
-    list_filter = ["status", "case__review", "attribute"]
+    list_filter = ["status", ("case__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["case__number", "case__title"]
 
 
 @admin.register(models.ConsensusRevision)
 class ConsensusRevisionAdmin(ReadOnlyAdmin):
     list_display = ["consensus", "method", "changed_by", "changed_at"]
-    list_filter = ["method", "consensus__case__review"]
+    list_filter = ["method", ("consensus__case__review", ONLY_USED)]
     search_fields = ["rationale", "consensus__case__title"]
 
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReviewScopedAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "review"]
-    list_filter = ["action", "object_type", "review"]
+    list_filter = ["action", "object_type", ("review", ONLY_USED)]
     search_fields = ["actor__username", "object_id", "action"]
     readonly_fields = [f.name for f in models.AuditEvent._meta.fields]
 
+    # Append-only, for everyone.
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

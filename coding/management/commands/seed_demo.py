@@ -43,9 +43,6 @@ class Command(BaseCommand):
                 for role in roles:
                     Membership.objects.get_or_create(review=target, user=user, role=role)
             lead = User.objects.get(username="lead")
-            if not lead.is_superuser:
-                lead.is_superuser = True
-                lead.save(update_fields=["is_superuser"])
             # Both demo coders code the first DEMO_CASES cases, so a new user finds work in
             # "My cases". cases_assign leaves cases that have coders alone: idempotent.
             coders = list(
