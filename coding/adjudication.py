@@ -41,6 +41,7 @@ from coding.models import (
     DisagreementStatus,
     Option,
 )
+from coding.values import BadValue, bad_value_message, value_parse
 
 CONFLICT_MESSAGE = (
     "Someone else changed this decision after you opened the page, so your decision was not "
@@ -51,10 +52,6 @@ OWN_CASE_MESSAGE = (
     "case they coded."
 )
 
-BOOLEAN_WORDS = {
-    "yes": True, "true": True, "1": True, "y": True,
-    "no": False, "false": False, "0": False, "n": False,
-}
 
 
 # --- values -----------------------------------------------------------------------
@@ -112,39 +109,20 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
     number: a number or numeric string; boolean: a bool or yes/no/true/false/1/0.
     """
     label = attribute.label
-    keys = {o.key for o in attribute.options.all()}
-    kind = attribute.kind
-    if kind == AttributeKind.SINGLE:
-        if not raw:
-            raise ValidationError(f"{label}: choose one option.")
-        if raw not in keys:
-            raise ValidationError(f"{label}: {raw!r} is not one of its options.")
-        return raw
-    if kind == AttributeKind.MULTI:
-        chosen = [raw] if isinstance(raw, str) else list(raw or [])
-        unknown = [k for k in chosen if k not in keys]
-        if unknown:
-            listed = ", ".join(map(repr, unknown))
-            raise ValidationError(f"{label}: {listed} not among its options.")
-        return frozenset(chosen)
-    if kind == AttributeKind.NUMBER:
-        if raw in (None, ""):
-            raise ValidationError(f"{label}: enter a number.")
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{label}: enter a number, not {raw!r}.") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValidationError(f"{label}: enter a finite number.")
-        return number
-    if kind == AttributeKind.BOOLEAN:
-        if isinstance(raw, bool):
-            return raw
-        word = str(raw or "").strip().lower()
-        if word not in BOOLEAN_WORDS:
-            raise ValidationError(f"{label}: answer yes or no.")
-        return BOOLEAN_WORDS[word]
-    raise ValidationError(f"{label}: text attributes are not adjudicated.")
+    if attribute.kind == AttributeKind.TEXT:
+        raise ValidationError(f"{label}: text attributes are not adjudicated.")
+    try:
+        value = value_parse(attribute, raw, {o.key for o in attribute.options.all()})
+    except BadValue as error:
+        raise ValidationError(bad_value_message(attribute, error)) from None
+    if value is None:
+        needed = {
+            AttributeKind.SINGLE: "choose one option",
+            AttributeKind.NUMBER: "enter a number",
+            AttributeKind.BOOLEAN: "answer yes or no",
+        }
+        raise ValidationError(f"{label}: {needed[attribute.kind]}.")
+    return value
 
 
 def _write_value(consensus: ConsensusValue, attribute: Attribute, value: Any) -> list[Option]:

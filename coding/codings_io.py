@@ -13,7 +13,6 @@ the text. A missing row means "not coded".
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from coding.adjudication import BOOLEAN_WORDS, disagreements_detect, stored_value
+from coding.adjudication import disagreements_detect, stored_value
 from coding.audit import audit_record
 from coding.importers import ImportFailed
 from coding.models import (
@@ -40,6 +39,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.values import BadValue, value_parse
 
 COLUMNS = ["case", "coder", "attribute", "value"]
 
@@ -64,47 +64,36 @@ class CodingsResult:
 def _parse_value(attribute: Attribute, raw: str, option_keys: list[str]) -> Any:
     """The comparable value of one cell, or None for "not coded". Raises ValueError."""
     kind = attribute.kind
-    raw = raw.strip()
+    keys = [k.strip() for k in raw.split(";") if k.strip()]
     if kind == AttributeKind.MULTI:
-        keys = list(dict.fromkeys(k.strip() for k in raw.split(";") if k.strip()))
-        unknown = [k for k in keys if k not in option_keys]
-        if unknown:
-            raise ValueError(
-                f"unknown option {', '.join(map(repr, unknown))} for attribute "
-                f"{attribute.key!r} (options: {', '.join(option_keys)})"
-            )
-        return frozenset(keys)
-    if not raw:
-        return None
-    if kind == AttributeKind.SINGLE:
-        keys = [k.strip() for k in raw.split(";") if k.strip()]
+        cell: Any = list(dict.fromkeys(keys))
+    elif kind == AttributeKind.SINGLE:
         if len(keys) > 1:
             raise ValueError(
                 f"{attribute.key!r} is a single-choice attribute but the value has "
                 f"{len(keys)} keys ({raw!r})"
             )
-        if keys[0] not in option_keys:
-            raise ValueError(
-                f"unknown option {keys[0]!r} for attribute {attribute.key!r} "
-                f"(options: {', '.join(option_keys)})"
-            )
-        return keys[0]
-    if kind == AttributeKind.NUMBER:
-        try:
-            number = float(raw)
-        except ValueError:
-            raise ValueError(f"{attribute.key!r} needs a number, got {raw!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(f"{attribute.key!r} needs a finite number, got {raw!r}")
-        return number
-    if kind == AttributeKind.BOOLEAN:
-        word = raw.lower()
-        if word not in BOOLEAN_WORDS or word in ("y", "n"):
-            raise ValueError(
-                f"{attribute.key!r} needs yes/no (or true/false, 1/0), got {raw!r}"
-            )
-        return BOOLEAN_WORDS[word]
-    return raw
+        cell = keys[0] if keys else ""
+    else:
+        cell = raw.strip()
+    try:
+        return value_parse(attribute, cell, option_keys)
+    except BadValue as error:
+        raise ValueError(_cell_message(attribute, error, option_keys)) from None
+
+
+def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str]) -> str:
+    key = attribute.key
+    if error.problem == "unknown_option":
+        return (
+            f"unknown option {', '.join(map(repr, error.unknown))} for attribute {key!r} "
+            f"(options: {', '.join(option_keys)})"
+        )
+    if error.problem == "not_a_number":
+        return f"{key!r} needs a number, got {error.raw!r}"
+    if error.problem == "not_finite":
+        return f"{key!r} needs a finite number, got {error.raw!r}"
+    return f"{key!r} needs yes/no (or true/false, 1/0), got {error.raw!r}"
 
 
 def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int], int]:

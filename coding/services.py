@@ -27,6 +27,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.values import BadValue, bad_value_message, value_parse
 
 # Each case is coded by two people; the blind-coding rule ("until both assigned
 # coders have submitted") presumes it.
@@ -218,36 +219,20 @@ def coding_start(*, case: Case, user) -> Coding:
 
 def _clean_value(attribute: Attribute, raw: Any, options: dict[str, Any]) -> dict:
     """Normalise one attribute's raw value to model fields; raise with the attribute's label."""
-    label = attribute.label
+    try:
+        value = value_parse(attribute, raw, options)
+    except BadValue as error:
+        raise ValidationError(bad_value_message(attribute, error)) from None
     kind = attribute.kind
     if kind == AttributeKind.SINGLE:
-        key = raw or ""
-        if key and key not in options:
-            raise ValidationError(f"{label}: {key!r} is not one of its options.")
-        return {"options": [options[key]] if key else []}
+        return {"options": [options[value]] if value else []}
     if kind == AttributeKind.MULTI:
-        keys = [raw] if isinstance(raw, str) else list(raw or [])
-        unknown = [k for k in keys if k not in options]
-        if unknown:
-            listed = ", ".join(map(repr, unknown))
-            raise ValidationError(f"{label}: {listed} not among its options.")
-        return {"options": [options[k] for k in dict.fromkeys(keys)]}
+        return {"options": [options[key] for key in sorted(value)]}
     if kind == AttributeKind.NUMBER:
-        if raw in (None, ""):
-            return {"number": None}
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{label}: enter a number, not {raw!r}.") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValidationError(f"{label}: enter a finite number.")
-        return {"number": number}
+        return {"number": value}
     if kind == AttributeKind.BOOLEAN:
-        answers = {"yes": True, "no": False, "": None, None: None, True: True, False: False}
-        if raw not in answers:
-            raise ValidationError(f"{label}: answer yes or no, not {raw!r}.")
-        return {"boolean": answers[raw]}
-    return {"text": (raw or "").strip()}
+        return {"boolean": value}
+    return {"text": value or ""}
 
 
 def _is_empty(fields: dict, evidence: str, note: str) -> bool:
