@@ -59,35 +59,39 @@ def scoped(queryset, user):
     return rows
 
 
-class ReviewScopedAdmin(admin.ModelAdmin):
-    """Staff review leads use the admin for their own reviews without model permissions."""
+def may_administer(user) -> bool:
+    """Superusers, and active staff who lead at least one review."""
+    return user.is_superuser or (user.is_active and user.is_staff and led_reviews(user).exists())
 
-    def _is_lead(self, request) -> bool:
-        return (
-            request.user.is_active and request.user.is_staff and led_reviews(request.user).exists()
-        )
 
-    def get_queryset(self, request):
-        return scoped(super().get_queryset(request), request.user)
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser or self._is_lead(request)
+class LeadPermissions:
+    """Staff review leads use the admin without model permissions (rows are scoped below)."""
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or self._is_lead(request)
+        return may_administer(request.user)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser or self._is_lead(request)
+        return may_administer(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser or self._is_lead(request)
+        return may_administer(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser or self._is_lead(request)
+        return may_administer(request.user)
 
     def get_autocomplete_fields(self, request):
         # Autocompletion asks the related admin (e.g. users) for permission that leads lack.
         return super().get_autocomplete_fields(request) if request.user.is_superuser else ()
+
+
+class ReviewScopedAdmin(LeadPermissions, admin.ModelAdmin):
+    """Each lead sees and edits the rows of the reviews they lead."""
+
+    def has_module_permission(self, request):
+        return may_administer(request.user)
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model in REVIEW_PATH:
@@ -100,54 +104,29 @@ class ReviewScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedInline:
-    """Inlines follow their parent admin's scoping and permissions."""
+class ScopedInline(LeadPermissions):
+    """Inlines show the rows of a parent the admin has already scoped."""
 
-    def get_autocomplete_fields(self, request):
-        return super().get_autocomplete_fields(request) if request.user.is_superuser else ()
 
-    def _allowed(self, request) -> bool:
-        return request.user.is_superuser or (
-            request.user.is_staff and led_reviews(request.user).exists()
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._allowed(request)
+class ReadOnly:
+    def has_add_permission(self, request, *args):
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
+        return False
 
 
-class ReadOnlyAdmin(ReviewScopedAdmin):
+class ReadOnlyAdmin(ReadOnly, ReviewScopedAdmin):
     """Codings, assignments, consensus values and their history change only through the services
     (coding.services, coding.adjudication), which check versions and record every change in
     the audit log; the admin shows them but does not edit them behind the log's back."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ScopedInline):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnly, ScopedInline):
+    pass
 
 
 class MembershipInline(ScopedInline, admin.TabularInline):
