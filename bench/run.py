@@ -90,7 +90,6 @@ def build(n_cases: int, seed: int = 2022) -> dict:
     from django.utils import timezone
     from django.utils.text import slugify
 
-    from coding.importers import codebook_import
     from coding.models import (
         Assignment,
         Case,
@@ -101,6 +100,7 @@ def build(n_cases: int, seed: int = 2022) -> dict:
         ServiceArea,
     )
     from coding.regions import region_for_country
+    from coding.reviews.importers import codebook_import
 
     rng = random.Random(seed)
     now = timezone.now()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from coding import models
-from coding.audit import audit_record
+from coding.audit.services import audit_record
 from coding.ratelimit import RateLimitedAdminAuthenticationForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.

@@ -7,8 +7,8 @@ app_name = "coding"
 urlpatterns: list = []
 
 # Issue 6: API tokens (account settings) and the review's audit log.
-from coding.views import account as account_views  # noqa: E402
-from coding.views import audit as audit_views  # noqa: E402
+from coding.web import account as account_views  # noqa: E402
+from coding.web import audit as audit_views  # noqa: E402
 
 urlpatterns += [
     path("account/tokens/", account_views.tokens, name="tokens"),
@@ -18,7 +18,7 @@ urlpatterns += [
 ]
 
 # Issue 5: the public gallery, case pages, dashboard and reader exports.
-from coding.views import public as public_views  # noqa: E402
+from coding.web import public as public_views  # noqa: E402
 
 urlpatterns += [
     path("reviews/<slug:slug>/", public_views.gallery, name="gallery"),
@@ -33,8 +33,8 @@ urlpatterns += [
 ]
 
 # Issue 3: assignments, the coder queue, the coding form (autosave, submit), progress.
-from coding.views import coding as coding_views  # noqa: E402
-from coding.views import lead as lead_views  # noqa: E402
+from coding.web import coding as coding_views  # noqa: E402
+from coding.web import lead as lead_views  # noqa: E402
 
 urlpatterns += [
     path("reviews/<slug:slug>/my-cases/", coding_views.queue, name="queue"),
@@ -58,8 +58,8 @@ urlpatterns += [
 ]
 
 # Issue 4: adjudication and inter-coder reliability.
-from coding.views import adjudication as adjudication_views  # noqa: E402
-from coding.views import reliability as reliability_views  # noqa: E402
+from coding.web import adjudication as adjudication_views  # noqa: E402
+from coding.web import reliability as reliability_views  # noqa: E402
 
 urlpatterns += [
     path("reviews/<slug:slug>/adjudication/", adjudication_views.queue,

@@ -1,11 +1,12 @@
-"""Reading one attribute's raw value, the same way for the coding form and API, adjudication
-and the codings CSV import. Each caller says in its own words what was wrong."""
+"""One value type for every attribute kind: parse a raw value, store it, compare two values,
+and show it to people (page, CSV, JSON, audit log). The coding form and API, the importers,
+adjudication, the exports and reliability all go through here."""
 
 import math
 from collections.abc import Collection
 from typing import Any
 
-from coding.models import Attribute, AttributeKind
+from coding.models import Attribute, AttributeKind, ConsensusValue, Option
 
 BOOLEAN_WORDS = {
     "yes": True, "true": True, "1": True, "y": True,
@@ -72,3 +73,109 @@ def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     if error.problem == "not_finite":
         return f"{label}: enter a finite number."
     return f"{label}: answer yes or no, not {error.raw!r}."
+
+
+def stored_value(attribute: Attribute, stored) -> Any:
+    """The comparable value of a CodedValue or ConsensusValue (options prefetched).
+
+    single: option key or None; multi: frozenset of option keys (None when nothing is
+    stored); number: float or None; boolean: bool or None; text: str or None.
+    """
+    if stored is None:
+        return None
+    kind = attribute.kind
+    if kind == AttributeKind.SINGLE:
+        keys = [o.key for o in stored.options.all()]
+        return keys[0] if keys else None
+    if kind == AttributeKind.MULTI:
+        return frozenset(o.key for o in stored.options.all())
+    if kind == AttributeKind.NUMBER:
+        return stored.number
+    if kind == AttributeKind.BOOLEAN:
+        return stored.boolean
+    return stored.text or None
+
+
+def values_equal(attribute: Attribute, a: Any, b: Any) -> bool:
+    if attribute.kind == AttributeKind.MULTI:
+        # A multiple-choice attribute with nothing ticked is saved as no value at all.
+        return (a or frozenset()) == (b or frozenset())
+    return a == b
+
+
+def value_is_blank(attribute: Attribute, value: Any) -> bool:
+    return value is None or (attribute.kind == AttributeKind.MULTI and not value)
+
+
+def value_json(value: Any) -> Any:
+    """A comparable value as JSON (sorted list for sets)."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value
+
+
+def differing_options(a: Any, b: Any) -> tuple[list[str], list[str]]:
+    """For multiple choice: (chosen only by A, chosen only by B), option keys sorted."""
+    a, b = a or frozenset(), b or frozenset()
+    return sorted(a - b), sorted(b - a)
+
+
+def value_store_consensus(
+    consensus: ConsensusValue, attribute: Attribute, value: Any
+) -> list[Option]:
+    """Put `value` into the consensus row's fields; returns the options to set after save."""
+    consensus.text = ""
+    consensus.number = value if attribute.kind == AttributeKind.NUMBER else None
+    consensus.boolean = value if attribute.kind == AttributeKind.BOOLEAN else None
+    if not attribute.is_choice or value is None:
+        return []
+    wanted = {value} if attribute.kind == AttributeKind.SINGLE else set(value)
+    return [o for o in attribute.options.all() if o.key in wanted]
+
+
+def value_snapshot(
+    attribute: Attribute, consensus: ConsensusValue | None, value: Any = None
+) -> dict | None:
+    """JSON for a revision's before/after: the value, evidence, method."""
+    if consensus is None:
+        return None
+    return {
+        "value": value_json(value),
+        "evidence": consensus.evidence,
+        "method": consensus.method,
+    }
+
+
+def value_display(attribute: Attribute, value: Any) -> str | list[str] | None:
+    """A comparable value for people: option labels, a number, Yes/No; None if not coded."""
+    if value is None:
+        return None
+    if attribute.is_choice:
+        labels = {o.key: o.label for o in attribute.options.all()}
+        if attribute.kind == AttributeKind.SINGLE:
+            return labels.get(value, value)
+        order = {o.key: i for i, o in enumerate(attribute.options.all())}
+        return [labels.get(k, k) for k in sorted(value, key=lambda k: (order.get(k, 0), k))]
+    if attribute.kind == AttributeKind.NUMBER:
+        return f"{value:g}"
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return "Yes" if value else "No"
+    return value
+
+
+def value_from_snapshot(attribute: Attribute, snapshot: dict | None) -> str | list[str] | None:
+    """The value of a revision's before/after snapshot, for people."""
+    if not snapshot:
+        return None
+    value = snapshot.get("value")
+    if attribute.kind == AttributeKind.MULTI:
+        return value_display(attribute, frozenset(value or []))
+    return value_display(attribute, value)
+
+
+def value_text(value) -> str:
+    if value is None:
+        return "no value"
+    if isinstance(value, list):
+        return "; ".join(value) if value else "none chosen"
+    return str(value)

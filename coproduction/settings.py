@@ -221,7 +221,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DisagreementStatusEnum": "coding.models.DisagreementStatus.choices",
-        "CodingStateEnum": "coding.progress.QueueState.choices",
+        "CodingStateEnum": "coding.codings.selectors.QueueState.choices",
     },
 }
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from coding.views.account import LoginView
-from coding.views.home import home
+from coding.web.account import LoginView
+from coding.web.home import home
 
 urlpatterns = [
     path("", home, name="home"),

@@ -3,10 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from coding.adjudication import (
+from coding.adjudication.services import (
     OWN_CASE_MESSAGE,
     consensus_version,
-    differing_options,
     disagreement_reopen,
     disagreement_resolve,
     disagreements_detect,
@@ -22,6 +21,7 @@ from coding.models import (
     DisagreementStatus,
     Role,
 )
+from coding.values import differing_options
 from tests import factories
 
 # Alice and Bob agree on level and the formal agreement, differ on roles, budget;
@@ -382,7 +382,7 @@ def test_redetection_after_a_reopened_coding_keeps_adjudicated_decisions(
 
 
 def test_submitting_both_codings_detects_disagreements(case, coder_a, coder_b):
-    from coding.services import coding_save_draft, coding_start, coding_submit
+    from coding.codings.services import coding_save_draft, coding_start, coding_submit
 
     for coder, values in ((coder_a, {"level": "local", "roles": ["deliverer"], "budget": 1}),
                           (coder_b, {"level": "state", "roles": ["deliverer"], "budget": 1})):
@@ -408,8 +408,8 @@ def test_two_coders_submitting_at_the_same_moment_still_get_compared(monkeypatch
 
     from django.db import connection, connections
 
-    import coding.adjudication as adjudication
-    from coding.services import coding_save_draft, coding_start, coding_submit
+    import coding.adjudication.services as adjudication
+    from coding.codings.services import coding_save_draft, coding_start, coding_submit
 
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent transactions (PostgreSQL)")

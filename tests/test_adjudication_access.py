@@ -7,7 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from coding.adjudication import disagreements_detect
+from coding.adjudication.services import disagreements_detect
 from coding.models import (
     CodedValue,
     ConsensusRevision,
@@ -341,7 +341,7 @@ def test_nav_links_follow_roles(client, case, adjudicator, lead, coder_a):
 
 
 def test_queue_leaves_out_cases_whose_coding_was_reopened(client, case, adjudicator, lead):
-    from coding.services import coding_reopen
+    from coding.codings.services import coding_reopen
 
     coding = case.codings.get(coder__username="bob")
     coding_reopen(coding=coding, user=lead, reason="Bob misread the case")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.models import (
     Assignment,
     CodedValue,
@@ -21,7 +22,6 @@ from coding.models import (
     DisagreementStatus,
     Role,
 )
-from coding.services import coding_save_draft, coding_start, coding_submit
 from tests import factories
 from tests.conftest import PASSWORD
 

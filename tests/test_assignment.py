@@ -8,16 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
+from coding.assignments.selectors import CaseState, case_progress, coder_progress
+from coding.assignments.services import assignment_replace, assignment_set, cases_assign
+from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.models import Assignment, AuditEvent, Case, Coding, Disagreement, Role
-from coding.progress import CaseState, case_progress, coder_progress
-from coding.services import (
-    assignment_replace,
-    assignment_set,
-    cases_assign,
-    coding_save_draft,
-    coding_start,
-    coding_submit,
-)
 from tests import factories
 from tests.conftest import PASSWORD, _member
 
@@ -252,7 +246,7 @@ def test_seed_demo_assigns_demo_coders_to_first_12_cases_idempotently(coproducti
 
 def test_progress_pages_through_cases_and_prefills_reassignment(client, review, coder_a, coder_b,
                                                                 lead, monkeypatch):
-    from coding.views import lead as lead_views
+    from coding.web import lead as lead_views
 
     monkeypatch.setattr(lead_views, "CASES_PER_PAGE", 2)
     cases = _cases(review, 3)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coding.audit import audit_record
+from coding.audit.services import audit_record
 from coding.models import AuditEvent, Membership, Role
 from tests import factories
 

@@ -6,16 +6,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from coding.models import AuditEvent, Coding, CodingStatus
-from coding.progress import next_case
-from coding.services import (
+from coding.assignments.services import cases_assign
+from coding.codings.selectors import next_case
+from coding.codings.services import (
     CodingConflict,
-    cases_assign,
     coding_reopen,
     coding_save_draft,
     coding_start,
     coding_submit,
 )
+from coding.models import AuditEvent, Coding, CodingStatus
 from tests import factories
 from tests.conftest import PASSWORD
 

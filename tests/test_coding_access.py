@@ -9,8 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from coding.assignments.services import assignment_set
+from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.models import Coding, Role
-from coding.services import assignment_set, coding_save_draft, coding_start, coding_submit
 from tests import factories
 from tests.conftest import PASSWORD, _member
 

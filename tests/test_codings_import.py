@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from coding.adjudication import disagreement_resolve
+from coding.adjudication.services import disagreement_resolve
 from coding.models import (
     Assignment,
     AuditEvent,
@@ -20,7 +20,7 @@ from coding.models import (
     Membership,
     Role,
 )
-from coding.reliability_report import reliability_data, reliability_rows
+from coding.reliability.selectors import reliability_data, reliability_rows
 from tests import factories
 
 HEADER = "case,coder,attribute,value\n"

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
-from coding.importers import ImportFailed, cases_import, codebook_as_dict, codebook_import
 from coding.models import Attribute, Case, Codebook, Coding, Review
+from coding.reviews.importers import ImportFailed, cases_import, codebook_as_dict, codebook_import
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

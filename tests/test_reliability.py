@@ -9,8 +9,8 @@ import krippendorff
 import numpy as np
 import pytest
 
-from coding import reliability as rel
-from coding.reliability import (
+from coding.reliability import statistics as rel
+from coding.reliability.statistics import (
     attribute_statistics,
     binarize,
     cohen_kappa,
@@ -499,7 +499,7 @@ def test_package_direct_call_agrees():
 def test_vectorised_bootstrap_equals_the_package_per_resample():
     import numpy as np
 
-    from coding.reliability import _bootstrap_alphas, _Prepared, masi_distance
+    from coding.reliability.statistics import _bootstrap_alphas, _Prepared, masi_distance
 
     rng = np.random.default_rng(7)
     letters = ["a", "b", "c"]

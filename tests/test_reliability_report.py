@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from coding.models import Review
-from coding.reliability_report import (
+from coding.reliability.selectors import (
     confusion,
     pair_rows,
     reliability_data,
@@ -158,7 +158,7 @@ def test_all_coders_count_and_multi_option_rows_match_binarized_tables(db, tmp_p
     roles = _row(rows, "roles")
     assert roles["coders"] == 3 and roles["units"] == 4 and roles["cohen_kappa"] is None
     # Option b: unit1 (T,T,F) unit2 (F,F,F) unit3 (F,T,F) unit4 (F,F,F).
-    from coding.reliability import krippendorff_alpha
+    from coding.reliability.statistics import krippendorff_alpha
     expected = krippendorff_alpha({1: {"x": True, "y": True, "z": False},
                                    2: {"x": False, "y": False, "z": False},
                                    3: {"x": False, "y": True, "z": False},

@@ -8,8 +8,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.models import Assignment, Membership, Role
-from coding.services import coding_save_draft, coding_start, coding_submit
 from coproduction.wsgi import application
 from tests import factories
 

@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coding import selectors
-from coding.dashboard import Dashboard
-from coding.filters import CaseFilter
 from coding.models import Case
+from coding.public import selectors
+from coding.public.dashboard import Dashboard
+from coding.public.filters import CaseFilter
+from coding.reviews.selectors import review_codebook
 from tests import factories
 
 
@@ -47,7 +48,7 @@ def filtered(review, **params):
 
 
 def test_review_codebook_lists_sections_attributes_and_options(review):
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     assert [title for title, _ in codebook.sections] == ["Characteristics", "Process"]
     assert list(codebook.by_key) == ["level", "topic", "budget", "roles", "agreement"]
     assert codebook.by_key["roles"].options == [
@@ -63,7 +64,7 @@ def test_consensus_made_under_an_older_codebook_version_still_counts(review, cod
     section = factories.SectionFactory(codebook=newer, title="Characteristics")
     level = factories.AttributeFactory(section=section, key="level", label="Level of govt")
     factories.OptionFactory(attribute=level, key="local", label="Local")
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     assert list(codebook.by_key) == ["level"]
     assert codebook.by_key["level"].label == "Level of govt"
     assert old_level.pk in codebook.by_key["level"].ids
@@ -93,11 +94,11 @@ def test_service_area_counts_count_a_case_in_each_of_its_areas(review, coded):
 
 def test_option_counts_and_coverage_come_from_consensus_values(review, coded):
     cases = Case.objects.filter(review=review)
-    assert selectors.option_counts(cases, selectors.review_codebook(review)) == {
+    assert selectors.option_counts(cases, review_codebook(review)) == {
         ("level", "local"): 2, ("level", "national"): 1, ("roles", "deliverer"): 2,
         ("roles", "assessor"): 1, ("roles", "commissioner"): 1,
     }
-    coverage = selectors.attribute_coverage(cases, selectors.review_codebook(review))
+    coverage = selectors.attribute_coverage(cases, review_codebook(review))
     assert coverage["level"]["cases"] == 3
     assert coverage["agreement"] == {"cases": 2, "yes": 1, "no": 1}
     assert coverage["topic"]["cases"] == 1
@@ -106,7 +107,7 @@ def test_option_counts_and_coverage_come_from_consensus_values(review, coded):
 def test_aggregates_follow_the_filters(review, coded):
     cases = filtered(review, country="UK").qs
     assert selectors.case_counts(cases, "country") == [("UK", 2)]
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     assert selectors.option_counts(cases, codebook) == {
         ("level", "local"): 1, ("roles", "deliverer"): 1}
     assert selectors.service_area_counts(filtered(review, service_area="public-safety").qs) == [
@@ -116,7 +117,7 @@ def test_aggregates_follow_the_filters(review, coded):
 
 
 def test_cooccurrence_counts_cases_with_both_options(review, coded):
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     counts = selectors.cooccurrence(
         Case.objects.filter(review=review), codebook.by_key["level"], codebook.by_key["roles"]
     )
@@ -126,7 +127,7 @@ def test_cooccurrence_counts_cases_with_both_options(review, coded):
 
 def test_case_consensus_groups_values_by_section_with_evidence(review, coded):
     sections = selectors.case_consensus(
-        case=coded["one"], codebook=selectors.review_codebook(review)
+        case=coded["one"], codebook=review_codebook(review)
     )
     assert [s["section"] for s in sections] == ["Characteristics", "Process"]
     first = {v["key"]: v for v in sections[0]["values"]}
@@ -138,11 +139,11 @@ def test_case_consensus_groups_values_by_section_with_evidence(review, coded):
     assert second["roles"]["value"] == ["Co-deliverer"]
     assert second["agreement"]["value"] == "Yes"
     assert selectors.case_consensus(
-        case=coded["four"], codebook=selectors.review_codebook(review)) == []
+        case=coded["four"], codebook=review_codebook(review)) == []
 
 
 def test_gallery_page_cards_carry_key_consensus_labels(review, coded):
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     page, cards = selectors.gallery_page(
         review=review, cases=filtered(review).qs, codebook=codebook, page_number=1
     )
@@ -156,7 +157,7 @@ def test_gallery_page_cards_carry_key_consensus_labels(review, coded):
 
 
 def test_gallery_page_query_count_does_not_grow_with_the_page(review, coded):
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     for n in range(20, 40):
         case = factories.CaseFactory(review=review, number=str(n))
         factories.consensus_for(case=case, values={"level": "state", "roles": ["assessor"]})
@@ -172,7 +173,7 @@ def test_gallery_page_query_count_does_not_grow_with_the_page(review, coded):
 
 def test_export_rows_hold_consensus_values_only(review, coded):
     rows = selectors.export_rows(cases=filtered(review, country="UK").qs,
-                                 codebook=selectors.review_codebook(review))
+                                 codebook=review_codebook(review))
     assert [r["number"] for r in rows] == ["1", "10"]
     assert rows[0]["consensus"]["roles"] == {"value": ["Co-deliverer"],
                                              "evidence": "Volunteers delivered meals."}
@@ -240,7 +241,7 @@ def test_active_filters_are_the_valid_ones(review, coded):
 def test_dashboard_point_urls_open_the_same_cases(client, review, coded):
     review.is_published = True
     review.save()
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     board = Dashboard(review=review, cases=filtered(review).qs, codebook=codebook, filters={})
     roles = board.by_attribute(codebook.by_key["roles"])
     assert roles.rows == [["Co-commissioner", 1], ["Co-deliverer", 2], ["Co-assessor", 1]]
@@ -260,7 +261,7 @@ def test_whole_review_shortcut_counts_the_same_and_only_this_review(review, code
     stranger = factories.CaseFactory(review=other)
     factories.consensus_for(case=stranger, values={"level": "local", "roles": ["deliverer"],
                                                    "agreement": True})
-    codebook = selectors.review_codebook(review)
+    codebook = review_codebook(review)
     cases = Case.objects.filter(review=review)
     assert selectors.option_counts(None, codebook) == selectors.option_counts(cases, codebook)
     assert selectors.attribute_coverage(None, codebook) == selectors.attribute_coverage(

@@ -9,8 +9,8 @@ member), exactly like the pages, so these classes only decide between 200 and
 
 from rest_framework import permissions
 
-from coding.access import review_roles
 from coding.models import Role
+from coding.reviews.policies import review_roles
 
 
 def _roles(request, view) -> set[str]:

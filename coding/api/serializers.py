@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding import models
-from coding.adjudication import stored_value, value_json
-from coding.progress import QueueState
+from coding.codings.selectors import QueueState
+from coding.values import stored_value, value_json
 
 ANY_VALUE = {
     "oneOf": [

@@ -24,15 +24,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coding import models, progress, services
-from coding.access import get_public_review, review_roles
-from coding.adjudication import (
-    differing_options,
-    disagreement_reopen,
-    disagreement_resolve,
-    stored_value,
-    value_json,
-)
+from coding import models
+from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.api import serializers as s
 from coding.api.permissions import (
     IsPublishedReadOnly,
@@ -41,11 +34,16 @@ from coding.api.permissions import (
     IsReviewLead,
     IsReviewMember,
 )
-from coding.dashboard import Dashboard
-from coding.filters import CaseFilter
+from coding.assignments.services import cases_assign
+from coding.codings.selectors import QueueState, coder_queue
+from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 from coding.models import AttributeKind, CodingStatus, DisagreementStatus
-from coding.reliability_report import reliability_report
-from coding.selectors import review_codebook
+from coding.public.dashboard import Dashboard
+from coding.public.filters import CaseFilter
+from coding.reliability.selectors import reliability_report
+from coding.reviews.policies import get_public_review, review_roles
+from coding.reviews.selectors import review_codebook
+from coding.values import differing_options, stored_value, value_json
 
 SLUG = OpenApiParameter(
     "slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH,
@@ -94,7 +92,7 @@ def service_errors():
         params = getattr(error, "params", None)
         if isinstance(params, dict) and "missing" in params:
             body["missing"] = params["missing"]
-        if code == "conflict" or isinstance(error, services.CodingConflict):
+        if code == "conflict" or isinstance(error, CodingConflict):
             raise Conflict(body) from None
         if code == "own_case":
             raise exceptions.PermissionDenied(body) from None
@@ -372,7 +370,7 @@ class CoderMixin(ReviewMixin):
     get=extend_schema(
         summary="Your assigned cases and your codings' states", tags=["codings"],
         parameters=[SLUG, OpenApiParameter(
-            "state", str, enum=progress.QueueState.values,
+            "state", str, enum=QueueState.values,
             description="Only cases where your coding is in this state.")],
         responses={200: s.QueueItemSerializer(many=True), **READ_ERRORS},
         description="Coders only. Shows your own codings only, never another coder's.",
@@ -389,12 +387,12 @@ class CodingList(CoderMixin, generics.ListAPIView):
             .values("version")[:1], output_field=IntegerField(),
         )
         state = self.request.query_params.get("state")
-        if state and state not in progress.QueueState.values:
+        if state and state not in QueueState.values:
             raise exceptions.ValidationError(
-                {"state": [f"Choose one of {', '.join(progress.QueueState.values)}."]}
+                {"state": [f"Choose one of {', '.join(QueueState.values)}."]}
             )
         return (
-            progress.coder_queue(review=self.get_review(), user=self.request.user, state=state)
+            coder_queue(review=self.get_review(), user=self.request.user, state=state)
             .select_related("case__review")
             .annotate(coding_version=Coalesce(own_version, Value(0)))
         )
@@ -439,8 +437,8 @@ class CodingDetail(CoderMixin, APIView):
                 )
             values[item["attribute"]] = item
         with service_errors():
-            coding = services.coding_start(case=case, user=request.user)
-            services.coding_save_draft(
+            coding = coding_start(case=case, user=request.user)
+            coding_save_draft(
                 coding=coding, values=values, user=request.user,
                 expected_version=payload.validated_data.get("version") or 0,
             )
@@ -466,7 +464,7 @@ class CodingSubmit(CoderMixin, APIView):
         if coding is None:
             raise Refused({"detail": "Nothing to submit: save a draft of this coding first."})
         with service_errors():
-            services.coding_submit(coding=coding, user=request.user,
+            coding_submit(coding=coding, user=request.user,
                                    expected_version=payload.validated_data["version"])
         return self.coding_response(case, self.own_coding(case))
 
@@ -517,7 +515,7 @@ class AssignmentList(ReviewMixin, generics.ListAPIView):
             if missing:
                 raise Refused({"detail": f"No such case in this review: {', '.join(missing)}."})
         with service_errors():
-            created = services.cases_assign(
+            created = cases_assign(
                 review=review, coders=[users[name] for name in names], assigned_by=request.user,
                 per_case=payload.validated_data["per_case"], cases=cases,
             )

@@ -1,4 +1,4 @@
-from coding.codings_io import consensus_export
+from coding.codings.transfer import consensus_export
 from coding.management.commands._export import ExportCommand
 
 

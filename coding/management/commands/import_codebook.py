@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.importers import ImportFailed, codebook_import
+from coding.reviews.importers import ImportFailed, codebook_import
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.codings_io import codings_import
-from coding.importers import ImportFailed
+from coding.codings.transfer import codings_import
+from coding.reviews.importers import ImportFailed
 
 
 class Command(BaseCommand):

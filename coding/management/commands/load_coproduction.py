@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from coding.importers import cases_import, codebook_import
+from coding.reviews.importers import cases_import, codebook_import
 
 SLUG = "coproduction"
 DESCRIPTION = (

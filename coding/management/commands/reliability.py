@@ -3,13 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Review
-from coding.reliability_report import (
-    FIELDS,
-    N_BOOT,
-    SEED,
-    reliability_data,
-    reliability_rows,
-)
+from coding.reliability.selectors import FIELDS, N_BOOT, SEED, reliability_data, reliability_rows
 
 
 def _cell(value) -> str:

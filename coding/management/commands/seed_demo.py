@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from coding.assignments.services import cases_assign
 from coding.models import Membership, Review, Role
-from coding.services import cases_assign
 
 # Demo accounts exist only on development machines (DEBUG on); the password is
 # printed so a new user can sign in straight away.

@@ -12,16 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.access import get_review_for_member, is_adjudicator, is_lead, review_roles
-from coding.adjudication import (
-    OWN_CASE_MESSAGE,
-    adjudication_queue,
-    case_adjudication,
-    case_coder_ids,
-    disagreement_reopen,
-    disagreement_resolve,
-)
+from coding.adjudication.selectors import adjudication_queue, case_adjudication, case_coder_ids
+from coding.adjudication.services import OWN_CASE_MESSAGE, disagreement_reopen, disagreement_resolve
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
+from coding.reviews.policies import get_review_for_member, is_adjudicator, is_lead, review_roles
 
 VIEWERS = (Role.ADJUDICATOR, Role.LEAD)
 NOT_READY = (

@@ -3,9 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coding.access import is_lead
-from coding.audit import audit_record
+from coding.audit.services import audit_record
 from coding.models import Review
+from coding.reviews.policies import is_lead
 
 
 @transaction.atomic

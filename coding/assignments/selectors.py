@@ -1,4 +1,4 @@
-"""Reads about coding progress: a coder's queue, and per-coder and per-case progress for leads.
+"""Reads about coding progress for leads: per coder and per case, counted in the database.
 
 Counts are aggregated in the database (subqueries), so each page costs a fixed number of
 queries however many cases the review has. Nothing here returns another coder's values;
@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from coding.access import review_roles
+from coding.codings.selectors import NOT_STARTED, own_coding_field
 from coding.models import (
     Assignment,
     Case,
@@ -35,14 +35,6 @@ from coding.models import (
     Review,
     Role,
 )
-
-NOT_STARTED = "not_started"
-
-
-class QueueState(TextChoices):
-    NOT_STARTED = NOT_STARTED, "Not started"
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
 
 
 class CaseState(TextChoices):
@@ -60,66 +52,6 @@ def _count(queryset: QuerySet, group: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _own_coding(field: str) -> Subquery:
-    """A field of the assigned coder's own coding of the assignment's case."""
-    return Subquery(
-        Coding.objects.filter(case=OuterRef("case"), coder=OuterRef("coder")).values(field)[:1]
-    )
-
-
-# --- coder queue ------------------------------------------------------------------
-
-
-def coder_queue(*, review: Review, user, state: str | None = None) -> QuerySet[Assignment]:
-    """The user's assignments in the review, in case order, each annotated with the
-    state of *their own* coding (`coding_state`: not_started, draft or submitted) and
-    `coding_updated_at`. `state` filters by that state."""
-    rows = (
-        Assignment.objects.filter(coder=user, case__review=review)
-        .select_related("case")
-        .annotate(
-            coding_state=Coalesce(_own_coding("status"), Value(NOT_STARTED)),
-            coding_updated_at=_own_coding("updated_at"),
-        )
-        .order_by("case__sort_key", "case__number")
-    )
-    if state in QueueState.values:
-        rows = rows.filter(coding_state=state)
-    return rows
-
-
-def coder_queue_counts(*, review: Review, user) -> dict[str, int]:
-    """{"total": 40, "not_started": 20, "draft": 8, "submitted": 12} for the user's queue."""
-    counts = Coding.objects.filter(
-        coder=user, case__review=review, case__assignments__coder=user
-    ).aggregate(
-        draft=Count("pk", filter=Q(status=CodingStatus.DRAFT)),
-        submitted=Count("pk", filter=Q(status=CodingStatus.SUBMITTED)),
-    )
-    counts["total"] = Assignment.objects.filter(coder=user, case__review=review).count()
-    counts["not_started"] = counts["total"] - counts["submitted"] - counts["draft"]
-    return counts
-
-
-def next_case(*, review: Review, user, after: Case | None = None) -> Case | None:
-    """The next case the user has to code: the first assigned, unsubmitted case after
-    `after` in case order, wrapping round to the start; None when all are submitted."""
-    todo = (
-        Case.objects.filter(review=review, assignments__coder=user)
-        .exclude(codings__coder=user, codings__status=CodingStatus.SUBMITTED)
-        .order_by("sort_key", "number")
-    )
-    if after is not None:
-        todo = todo.exclude(pk=after.pk)
-        later = todo.filter(
-            Q(sort_key__gt=after.sort_key) | Q(sort_key=after.sort_key, number__gt=after.number)
-        ).first()
-        if later is not None:
-            return later
-    return todo.first()
-
-
-# --- lead progress -------------------------------------------------------------------
 
 
 def review_coders(*, review: Review) -> QuerySet:
@@ -205,8 +137,8 @@ def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]
     assignments = (
         Assignment.objects.select_related("coder")
         .annotate(
-            coding_state=Coalesce(_own_coding("status"), Value(NOT_STARTED)),
-            coding_id=_own_coding("pk"),
+            coding_state=Coalesce(own_coding_field("status"), Value(NOT_STARTED)),
+            coding_id=own_coding_field("pk"),
         )
         .order_by("assigned_at", "pk")
     )
@@ -224,22 +156,3 @@ def case_state_counts(*, review: Review) -> dict[str, int]:
     return counts
 
 
-def coding_visible(*, user, coding: Coding) -> bool:
-    """Whether `user` may see `coding`'s values (the blind-coding rule).
-
-    Its coder always may. Anyone assigned to the same case (whatever other roles they
-    hold) only once every assigned coder has submitted. Leads and adjudicators once it
-    is submitted. Nobody else.
-    """
-    if not user.is_authenticated:
-        return False
-    if coding.coder_id == user.pk:
-        return True
-    assigned = set(Assignment.objects.filter(case=coding.case_id).values_list("coder", flat=True))
-    if user.pk in assigned:
-        submitted = Coding.objects.filter(
-            case=coding.case_id, coder__in=assigned, status=CodingStatus.SUBMITTED
-        ).count()
-        return len(assigned) >= 2 and submitted == len(assigned) and coding.is_submitted
-    roles = review_roles(user, coding.case.review)
-    return bool(roles & {Role.LEAD, Role.ADJUDICATOR}) and coding.is_submitted

@@ -8,17 +8,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.access import get_review_for_member, review_roles
-from coding.forms import AssignCaseForm
-from coding.models import Assignment, Case, Coding, Role
-from coding.progress import (
+from coding.assignments.selectors import (
     CaseState,
     case_progress,
     case_state_counts,
     coder_progress,
     review_coders,
 )
-from coding.services import assignment_set, cases_assign, coding_reopen
+from coding.assignments.services import assignment_set, cases_assign
+from coding.codings.services import coding_reopen
+from coding.models import Assignment, Case, Coding, Role
+from coding.reviews.policies import get_review_for_member, review_roles
+from coding.web.forms import AssignCaseForm
 
 CASES_PER_PAGE = 100
 

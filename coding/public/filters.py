@@ -18,8 +18,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
+from coding.public.selectors import OptionThrough
 from coding.regions import Region
-from coding.selectors import AttributeInfo, CodebookInfo, OptionThrough, review_codebook
+from coding.reviews.selectors import AttributeInfo, CodebookInfo, review_codebook
 
 SORTS = {
     "number": ("sort_key", "number"),

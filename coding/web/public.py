@@ -17,12 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from coding.access import get_public_review, get_review_for_member, review_roles
-from coding.dashboard import Dashboard
-from coding.filters import CaseFilter
 from coding.models import Case, Role
-from coding.publishing import review_set_published
-from coding.selectors import case_consensus, export_rows, gallery_page, review_codebook
+from coding.public.dashboard import Dashboard
+from coding.public.filters import CaseFilter
+from coding.public.selectors import case_consensus, export_rows, gallery_page
+from coding.reviews.policies import get_public_review, get_review_for_member, review_roles
+from coding.reviews.selectors import review_codebook
+from coding.reviews.services import review_set_published
 
 
 def _filtered(request, slug):

@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from coding import selectors
 from coding.models import AttributeKind, Case, Review
-from coding.selectors import AttributeInfo, CodebookInfo
+from coding.public import selectors
+from coding.reviews.selectors import AttributeInfo, CodebookInfo
 
 # The paper's Table 3 (type of coproduction x role of citizens) and Figure 2 (the process
 # from type through factors and values to outcomes). Drawn when the codebook has these keys.

@@ -5,16 +5,15 @@ django.core.exceptions.ValidationError with a message a person can act on.
 Views call these and nothing else to change codings or assignments.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from coding.access import is_lead
-from coding.audit import audit_record
+from coding.audit.services import audit_record
 from coding.models import (
     Assignment,
     Attribute,
@@ -23,15 +22,9 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
-    Membership,
-    Review,
-    Role,
 )
+from coding.reviews.policies import is_lead
 from coding.values import BadValue, bad_value_message, value_parse
-
-# Each case is coded by two people; the blind-coding rule ("until both assigned
-# coders have submitted") presumes it.
-CODERS_PER_CASE = 2
 
 CONFLICT_MESSAGE = (
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
@@ -45,157 +38,6 @@ SUBMITTED_MESSAGE = (
 class CodingConflict(ValidationError):
     """A save based on a version that is no longer current, or on a submitted coding."""
 
-
-def _display(user) -> str:
-    return user.get_full_name() or user.username
-
-
-# --- assignment --------------------------------------------------------------
-
-
-def _coder_ids(review: Review) -> set[int]:
-    return set(
-        Membership.objects.filter(review=review, role=Role.CODER).values_list("user_id", flat=True)
-    )
-
-
-def _check_coders(review: Review, coders: Iterable) -> None:
-    allowed = _coder_ids(review)
-    outside = [_display(c) for c in coders if c.pk not in allowed]
-    if outside:
-        raise ValidationError(
-            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not a coder in this "
-            "review. Add the coder role first."
-        )
-
-
-def _audit_assignment(*, actor, action: str, assignment: Assignment, review: Review) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=assignment,
-        review=review,
-        data={"case": assignment.case.number, "coder": assignment.coder.username},
-    )
-
-
-def cases_assign(
-    *,
-    review: Review,
-    coders: Sequence,
-    per_case: int = CODERS_PER_CASE,
-    assigned_by,
-    cases: Iterable[Case] | None = None,
-) -> list[Assignment]:
-    """Give every case of the review (or of `cases`) `per_case` coders, balancing load.
-
-    Cases that already have enough coders are left alone, so calling it again changes
-    nothing. Each open slot goes to the coder with the fewest cases in this review so
-    far (ties: the order of `coders`). Returns the assignments created.
-    """
-    coders = list(dict.fromkeys(coders))
-    if not 1 <= per_case <= CODERS_PER_CASE:
-        raise ValidationError(f"Each case needs 1 or {CODERS_PER_CASE} coders, not {per_case}.")
-    if len(coders) < per_case:
-        raise ValidationError(
-            f"Assigning {per_case} coders per case needs at least {per_case} coders; "
-            f"{'only ' if coders else ''}{len(coders)} {'is' if len(coders) == 1 else 'are'} "
-            "available. Add coders to the review first."
-        )
-    _check_coders(review, coders)
-    with transaction.atomic():
-        targets = Case.objects.filter(review=review)
-        if cases is not None:
-            targets = targets.filter(pk__in=[c.pk for c in cases])
-        targets = targets.annotate(n=Count("assignments")).filter(n__lt=per_case)
-        targets = list(targets.order_by("sort_key", "number"))
-        already: dict[int, set[int]] = {}
-        for case_id, coder_id in Assignment.objects.filter(case__in=targets).values_list(
-            "case_id", "coder_id"
-        ):
-            already.setdefault(case_id, set()).add(coder_id)
-        load = dict(
-            Assignment.objects.filter(case__review=review, coder__in=coders)
-            .values("coder")
-            .annotate(n=Count("pk"))
-            .values_list("coder", "n")
-        )
-        rank = {coder.pk: i for i, coder in enumerate(coders)}
-        new: list[Assignment] = []
-        for case in targets:
-            taken = already.get(case.pk, set())
-            free = [c for c in coders if c.pk not in taken]
-            free.sort(key=lambda c: (load.get(c.pk, 0), rank[c.pk]))
-            for coder in free[: per_case - len(taken)]:
-                new.append(Assignment(case=case, coder=coder, assigned_by=assigned_by))
-                load[coder.pk] = load.get(coder.pk, 0) + 1
-        created = Assignment.objects.bulk_create(new)
-        for assignment in created:
-            _audit_assignment(
-                actor=assigned_by, action="assignment.create", assignment=assignment, review=review
-            )
-    return created
-
-
-def _refuse_if_submitted(case: Case, coder) -> None:
-    if Coding.objects.filter(case=case, coder=coder, status=CodingStatus.SUBMITTED).exists():
-        raise ValidationError(
-            f"{_display(coder)} has already submitted a coding of case {case.number}, so they "
-            "stay assigned. To replace them anyway, reopen their coding first (their draft is "
-            "kept)."
-        )
-
-
-def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignment]:
-    """Make `coders` (at most two, distinct) the case's assigned coders.
-
-    Removing a coder who has submitted is refused. A removed coder's draft stays in the
-    database (invisible while they are not assigned) and comes back if they are
-    reassigned.
-    """
-    coders = list(coders)
-    if len({c.pk for c in coders}) != len(coders):
-        raise ValidationError("Choose two different coders.")
-    if len(coders) > CODERS_PER_CASE:
-        raise ValidationError(f"A case has at most {CODERS_PER_CASE} coders.")
-    review = case.review
-    _check_coders(review, coders)
-    with transaction.atomic():
-        current = list(Assignment.objects.select_related("coder").filter(case=case))
-        wanted = {c.pk for c in coders}
-        removed = [a for a in current if a.coder_id not in wanted]
-        for assignment in removed:
-            _refuse_if_submitted(case, assignment.coder)
-        for assignment in removed:
-            _audit_assignment(
-                actor=assigned_by, action="assignment.delete", assignment=assignment, review=review
-            )
-            assignment.delete()
-        held = {a.coder_id for a in current}
-        created = []
-        for coder in coders:
-            if coder.pk not in held:
-                assignment = Assignment.objects.create(
-                    case=case, coder=coder, assigned_by=assigned_by
-                )
-                _audit_assignment(
-                    actor=assigned_by, action="assignment.create", assignment=assignment,
-                    review=review,
-                )
-                created.append(assignment)
-    return list(Assignment.objects.filter(case=case).select_related("coder"))
-
-
-def assignment_replace(*, case: Case, old_coder, new_coder, assigned_by) -> Assignment:
-    """Reassign the case from `old_coder` to `new_coder` (refused once `old_coder` submitted)."""
-    current = list(Assignment.objects.filter(case=case).select_related("coder"))
-    if not any(a.coder_id == old_coder.pk for a in current):
-        raise ValidationError(f"{_display(old_coder)} is not assigned to case {case.number}.")
-    if any(a.coder_id == new_coder.pk for a in current):
-        raise ValidationError(f"{_display(new_coder)} is already assigned to case {case.number}.")
-    coders = [new_coder if a.coder_id == old_coder.pk else a.coder for a in current]
-    assignment_set(case=case, coders=coders, assigned_by=assigned_by)
-    return Assignment.objects.get(case=case, coder=new_coder)
 
 
 # --- coding --------------------------------------------------------------------
@@ -395,7 +237,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
         # inside the transaction, so a failure leaves the coding unsubmitted.
         # Once both assigned coders have submitted, compare their codings (issue 4);
         # before that it does nothing.
-        from coding.adjudication import disagreements_detect
+        from coding.adjudication.services import disagreements_detect
 
         disagreements_detect(case=coding.case, actor=user)
     return coding

@@ -14,17 +14,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.access import get_review_for_member, is_assigned, is_lead, review_roles
-from coding.forms import CodingForm, display_value, evidence_name, initial_from_values, note_name
+from coding.codings.policies import coding_visible
+from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
+from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 from coding.models import Case, CodedValue, Coding, Role
-from coding.progress import (
-    QueueState,
-    coder_queue,
-    coder_queue_counts,
-    coding_visible,
-    next_case,
+from coding.reviews.policies import get_review_for_member, is_assigned, is_lead, review_roles
+from coding.web.forms import (
+    CodingForm,
+    display_value,
+    evidence_name,
+    initial_from_values,
+    note_name,
 )
-from coding.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 
 
 def _assigned_case(request, slug: str, number: str):

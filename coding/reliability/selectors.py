@@ -28,7 +28,7 @@ from coding.models import (
     CodingStatus,
     Review,
 )
-from coding.reliability import (
+from coding.reliability.statistics import (
     attribute_statistics,
     binarize,
     confusion_matrix,

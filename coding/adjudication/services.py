@@ -20,28 +20,39 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from coding.access import is_adjudicator, is_lead
-from coding.audit import audit_record
+from coding.adjudication.selectors import (
+    assigned_codings,
+    both_submitted,
+    case_coder_ids,
+    values_by_attribute_key,
+)
+from coding.audit.services import audit_record
 from coding.models import (
-    Assignment,
     Attribute,
     AttributeKind,
-    AuditEvent,
     Case,
     CodedValue,
-    Coding,
-    CodingStatus,
     ConsensusMethod,
     ConsensusRevision,
     ConsensusValue,
     Disagreement,
     DisagreementStatus,
-    Option,
 )
-from coding.values import BadValue, bad_value_message, value_parse
+from coding.reviews.policies import is_adjudicator, is_lead
+from coding.values import (
+    BadValue,
+    bad_value_message,
+    differing_options,
+    stored_value,
+    value_is_blank,
+    value_json,
+    value_parse,
+    value_snapshot,
+    value_store_consensus,
+    values_equal,
+)
 
 CONFLICT_MESSAGE = (
     "Someone else changed this decision after you opened the page, so your decision was not "
@@ -54,52 +65,9 @@ OWN_CASE_MESSAGE = (
 
 
 
-# --- values -----------------------------------------------------------------------
 
 
-def stored_value(attribute: Attribute, stored) -> Any:
-    """The comparable value of a CodedValue or ConsensusValue (options prefetched).
-
-    single: option key or None; multi: frozenset of option keys (None when nothing is
-    stored); number: float or None; boolean: bool or None; text: str or None.
-    """
-    if stored is None:
-        return None
-    kind = attribute.kind
-    if kind == AttributeKind.SINGLE:
-        keys = [o.key for o in stored.options.all()]
-        return keys[0] if keys else None
-    if kind == AttributeKind.MULTI:
-        return frozenset(o.key for o in stored.options.all())
-    if kind == AttributeKind.NUMBER:
-        return stored.number
-    if kind == AttributeKind.BOOLEAN:
-        return stored.boolean
-    return stored.text or None
-
-
-def _same(attribute: Attribute, a: Any, b: Any) -> bool:
-    if attribute.kind == AttributeKind.MULTI:
-        # A multiple-choice attribute with nothing ticked is saved as no value at all.
-        return (a or frozenset()) == (b or frozenset())
-    return a == b
-
-
-def _is_blank(attribute: Attribute, value: Any) -> bool:
-    return value is None or (attribute.kind == AttributeKind.MULTI and not value)
-
-
-def value_json(value: Any) -> Any:
-    """A comparable value as JSON (sorted list for sets)."""
-    if isinstance(value, frozenset):
-        return sorted(value)
-    return value
-
-
-def differing_options(a: Any, b: Any) -> tuple[list[str], list[str]]:
-    """For multiple choice: (chosen only by A, chosen only by B), option keys sorted."""
-    a, b = a or frozenset(), b or frozenset()
-    return sorted(a - b), sorted(b - a)
+# --- values ------------------------------------------------------------------------
 
 
 def parse_value(attribute: Attribute, raw: Any) -> Any:
@@ -125,74 +93,10 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
     return value
 
 
-def _write_value(consensus: ConsensusValue, attribute: Attribute, value: Any) -> list[Option]:
-    """Put `value` into the consensus row's fields; returns the options to set after save."""
-    consensus.text = ""
-    consensus.number = value if attribute.kind == AttributeKind.NUMBER else None
-    consensus.boolean = value if attribute.kind == AttributeKind.BOOLEAN else None
-    if not attribute.is_choice or value is None:
-        return []
-    wanted = {value} if attribute.kind == AttributeKind.SINGLE else set(value)
-    return [o for o in attribute.options.all() if o.key in wanted]
-
-
-def _snapshot(attribute: Attribute, consensus: ConsensusValue | None, value: Any = None) -> dict:
-    """JSON for a revision's before/after: the value, evidence, method."""
-    if consensus is None:
-        return None
-    return {
-        "value": value_json(value),
-        "evidence": consensus.evidence,
-        "method": consensus.method,
-    }
-
-
 def _joined_evidence(*quotes: str) -> str:
     distinct = list(dict.fromkeys(q.strip() for q in quotes if q and q.strip()))
     return "\n\n".join(distinct)
 
-
-# --- who codes, who decides ------------------------------------------------------
-
-
-def case_coder_ids(case: Case) -> set[int]:
-    """Everyone who is assigned to the case or has a coding of it."""
-    assigned = Assignment.objects.filter(case=case).values_list("coder_id", flat=True)
-    coded = Coding.objects.filter(case=case).values_list("coder_id", flat=True)
-    return set(assigned) | set(coded)
-
-
-def assigned_codings(case: Case) -> tuple[Coding | None, Coding | None]:
-    """The codings of the case's two assigned coders (A = assigned first), with values,
-    value options and coder loaded; None where a coder has no coding yet."""
-    coder_ids = list(
-        Assignment.objects.filter(case=case)
-        .order_by("assigned_at", "id")
-        .values_list("coder_id", flat=True)[:2]
-    )
-    codings = {
-        c.coder_id: c
-        for c in Coding.objects.filter(case=case, coder_id__in=coder_ids)
-        .select_related("coder", "codebook")
-        .prefetch_related(
-            Prefetch(
-                "values",
-                queryset=CodedValue.objects.select_related("attribute").prefetch_related(
-                    "options"
-                ),
-            )
-        )
-    }
-    found = [codings.get(pk) for pk in coder_ids] + [None, None]
-    return found[0], found[1]
-
-
-def both_submitted(coding_a: Coding | None, coding_b: Coding | None) -> bool:
-    return bool(coding_a and coding_b and coding_a.is_submitted and coding_b.is_submitted)
-
-
-def _values_by_attribute_key(coding: Coding) -> dict[str, CodedValue]:
-    return {v.attribute.key: v for v in coding.values.all()}
 
 
 # --- detection ----------------------------------------------------------------------
@@ -237,8 +141,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                 "options"
             )
         )
-        values_a = _values_by_attribute_key(coding_a)
-        values_b = _values_by_attribute_key(coding_b)
+        values_a = values_by_attribute_key(coding_a)
+        values_b = values_by_attribute_key(coding_b)
         consensus = {
             c.attribute_id: c
             for c in ConsensusValue.objects.filter(case=case).prefetch_related("options")
@@ -253,7 +157,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             b = stored_value(attribute, stored_b)
             current = consensus.get(attribute.pk)
             disagreement = disagreements.get(attribute.pk)
-            differ = not _same(attribute, a, b)
+            differ = not values_equal(attribute, a, b)
 
             if current is not None and current.method == ConsensusMethod.ADJUDICATED:
                 if disagreement is not None and (
@@ -306,7 +210,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             # Nothing to agree on: neither gave a value. (Both ticking no option of a
             # multiple-choice attribute they both answered is agreement on "none".)
             nothing_stored = stored_a is None and stored_b is None
-            if _is_blank(attribute, a) and _is_blank(attribute, b) and (
+            if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
                 attribute.kind != AttributeKind.MULTI or nothing_stored
             ):
                 if current is not None:
@@ -319,7 +223,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             evidence = _joined_evidence(
                 getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
             )
-            if current is not None and _same(
+            if current is not None and values_equal(
                 attribute, stored_value(attribute, current), value
             ) and current.evidence == evidence:
                 continue
@@ -329,9 +233,9 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
 
 
 def _save_agreed(case, attribute, current, value, evidence, now, actor) -> ConsensusValue:
-    before = _snapshot(attribute, current, stored_value(attribute, current))
+    before = value_snapshot(attribute, current, stored_value(attribute, current))
     consensus = current or ConsensusValue(case=case, attribute=attribute)
-    options = _write_value(consensus, attribute, value)
+    options = value_store_consensus(consensus, attribute, value)
     consensus.method = ConsensusMethod.AGREED
     consensus.evidence = evidence
     consensus.decided_by = None
@@ -341,7 +245,7 @@ def _save_agreed(case, attribute, current, value, evidence, now, actor) -> Conse
     consensus.save()
     if attribute.is_choice:
         consensus.options.set(options)
-    after = _snapshot(attribute, consensus, value)
+    after = value_snapshot(attribute, consensus, value)
     ConsensusRevision.objects.create(
         consensus=consensus, changed_by=None, method=ConsensusMethod.AGREED,
         before=before, after=after, rationale="Both coders chose this value.",
@@ -359,7 +263,7 @@ def _withdraw_agreed(consensus: ConsensusValue, attribute: Attribute, *, actor, 
         actor=actor, action="consensus.withdraw", obj=consensus, review=case.review,
         data={
             "case": case.number, "attribute": attribute.key,
-            "before": _snapshot(attribute, consensus, stored_value(attribute, consensus)),
+            "before": value_snapshot(attribute, consensus, stored_value(attribute, consensus)),
             "reason": "the coders no longer agree",
         },
     )
@@ -450,9 +354,9 @@ def disagreement_resolve(
             if attribute.kind == AttributeKind.MULTI:
                 new_value = new_value or frozenset()
             new_evidence = stored.evidence if stored else ""
-        before = _snapshot(attribute, current, stored_value(attribute, current))
+        before = value_snapshot(attribute, current, stored_value(attribute, current))
         consensus = current or ConsensusValue(case=case, attribute=attribute)
-        options = _write_value(consensus, attribute, new_value)
+        options = value_store_consensus(consensus, attribute, new_value)
         consensus.method = ConsensusMethod.ADJUDICATED
         consensus.evidence = new_evidence
         consensus.note = ""
@@ -468,7 +372,7 @@ def disagreement_resolve(
             raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
         if attribute.is_choice:
             consensus.options.set(options)
-        after = {**_snapshot(attribute, consensus, new_value), "choice": choice}
+        after = {**value_snapshot(attribute, consensus, new_value), "choice": choice}
         ConsensusRevision.objects.create(
             consensus=consensus, changed_by=user, method=ConsensusMethod.ADJUDICATED,
             before=before, after=after, rationale=rationale,
@@ -524,225 +428,3 @@ def disagreement_reopen(
     return disagreement
 
 
-# --- selectors for the adjudication pages ------------------------------------------
-
-
-def display_value(attribute: Attribute, value: Any) -> str | list[str] | None:
-    """A comparable value for people: option labels, a number, Yes/No; None if not coded."""
-    if value is None:
-        return None
-    if attribute.is_choice:
-        labels = {o.key: o.label for o in attribute.options.all()}
-        if attribute.kind == AttributeKind.SINGLE:
-            return labels.get(value, value)
-        order = {o.key: i for i, o in enumerate(attribute.options.all())}
-        return [labels.get(k, k) for k in sorted(value, key=lambda k: (order.get(k, 0), k))]
-    if attribute.kind == AttributeKind.NUMBER:
-        return f"{value:g}"
-    if attribute.kind == AttributeKind.BOOLEAN:
-        return "Yes" if value else "No"
-    return value
-
-
-def json_display(attribute: Attribute, snapshot: dict | None) -> str | list[str] | None:
-    """The value of a revision's before/after snapshot, for people."""
-    if not snapshot:
-        return None
-    value = snapshot.get("value")
-    if attribute.kind == AttributeKind.MULTI:
-        return display_value(attribute, frozenset(value or []))
-    return display_value(attribute, value)
-
-
-def _history_text(value) -> str:
-    if value is None:
-        return "no value"
-    if isinstance(value, list):
-        return "; ".join(value) if value else "none chosen"
-    return str(value)
-
-
-def adjudication_queue(
-    *, review, user, attribute: str = "", pair: str = "", status: str = DisagreementStatus.OPEN
-) -> dict[str, Any]:
-    """Cases with disagreements in `status`, filtered by attribute key and coder pair
-    ("alice,bob", either order), with facet counts; a fixed number of queries.
-
-    Example: {"cases": [{"number": "7", "title": ..., "coder_a": "alice", "coder_b": "bob",
-    "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
-    3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
-    """
-    # A case whose coding a lead reopened waits until it is submitted again.
-    base = Disagreement.objects.filter(
-        case__review=review, status=status,
-        coding_a__status=CodingStatus.SUBMITTED, coding_b__status=CodingStatus.SUBMITTED,
-    )
-    pair_q = Q()
-    names = [n for n in pair.split(",") if n][:2]
-    if len(names) == 2:
-        first, second = names
-        pair_q = Q(coding_a__coder__username=first, coding_b__coder__username=second) | Q(
-            coding_a__coder__username=second, coding_b__coder__username=first
-        )
-    attribute_q = Q(attribute__key=attribute) if attribute else Q()
-
-    attributes = list(
-        base.filter(pair_q)
-        .values("attribute__key", "attribute__label")
-        .annotate(n=Count("pk"))
-        .order_by("attribute__section__order", "attribute__order", "attribute__key")
-    )
-    # Several codebook versions may share a key; one facet per key.
-    facets: dict[str, list] = {}
-    for row in attributes:
-        facet = facets.setdefault(row["attribute__key"], [row["attribute__label"], 0])
-        facet[1] += row["n"]
-    pairs: dict[str, int] = {}
-    for row in (
-        base.filter(attribute_q)
-        .values("coding_a__coder__username", "coding_b__coder__username")
-        .annotate(n=Count("pk"))
-    ):
-        key = ",".join(sorted([row["coding_a__coder__username"],
-                               row["coding_b__coder__username"]]))
-        pairs[key] = pairs.get(key, 0) + row["n"]
-
-    chosen = base.filter(pair_q, attribute_q)
-    cases = list(
-        chosen.values(
-            "case_id", "case__number", "case__title", "case__sort_key",
-            "coding_a__coder__username", "coding_b__coder__username",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("case__sort_key", "case__number")
-    )
-    labels: dict[int, list[str]] = {}
-    for case_id, label in chosen.order_by(
-        "attribute__section__order", "attribute__order"
-    ).values_list("case_id", "attribute__label"):
-        labels.setdefault(case_id, []).append(label)
-    case_ids = [c["case_id"] for c in cases]
-    mine = {"case_id__in": case_ids, "coder": user}
-    own = set(Assignment.objects.filter(**mine).values_list("case_id", flat=True)) | set(
-        Coding.objects.filter(**mine).values_list("case_id", flat=True)
-    )
-    rows = [
-        {
-            "number": c["case__number"], "title": c["case__title"],
-            "coder_a": c["coding_a__coder__username"], "coder_b": c["coding_b__coder__username"],
-            "n": c["n"], "attributes": labels.get(c["case_id"], []),
-            "own": c["case_id"] in own,
-        }
-        for c in cases
-    ]
-    return {
-        "cases": rows,
-        "attributes": [(key, label, n) for key, (label, n) in facets.items()],
-        "pairs": [(key, key.replace(",", " and "), n) for key, n in sorted(pairs.items())],
-        "total": sum(r["n"] for r in rows),
-    }
-
-
-@dataclass
-class AttributeRow:
-    """One attribute on the adjudication page."""
-
-    attribute: Attribute
-    a: Any = None  # display values
-    b: Any = None
-    stored_a: CodedValue | None = None
-    stored_b: CodedValue | None = None
-    state: str = "blank"  # agreed, open, resolved, text, blank, pending
-    consensus: ConsensusValue | None = None
-    consensus_display: Any = None
-    disagreement: Disagreement | None = None
-    only_a: list[str] = field(default_factory=list)
-    only_b: list[str] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)
-    form: Any = None
-    reopen_form: Any = None
-
-    @property
-    def version(self) -> int:
-        return self.consensus.version if self.consensus else 0
-
-
-def case_adjudication(*, case: Case) -> dict[str, Any]:
-    """Everything the adjudication page shows for one case, in a fixed number of queries.
-
-    Codings are only returned once both assigned coders have submitted (blind coding).
-    """
-    coding_a, coding_b = assigned_codings(case)
-    if not both_submitted(coding_a, coding_b):
-        return {"ready": False, "coding_a": None, "coding_b": None, "sections": [],
-                "open": 0, "resolved": 0, "agreed": 0}
-    attributes = list(
-        coding_a.codebook.attributes.select_related("section").prefetch_related("options")
-    )
-    values_a = _values_by_attribute_key(coding_a)
-    values_b = _values_by_attribute_key(coding_b)
-    consensus = {
-        c.attribute_id: c
-        for c in ConsensusValue.objects.filter(case=case)
-        .select_related("decided_by")
-        .prefetch_related("options")
-    }
-    revisions: dict[int, list] = {}
-    for revision in ConsensusRevision.objects.filter(consensus__case=case).select_related(
-        "changed_by"
-    ).order_by("changed_at", "id"):
-        revisions.setdefault(revision.consensus_id, []).append(revision)
-    disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
-    reopenings: dict[str, list] = {}
-    for event in AuditEvent.objects.filter(
-        review=case.review, action="disagreement.reopen",
-        object_id__in=[str(d.pk) for d in disagreements.values()],
-    ).select_related("actor").order_by("created_at", "id"):
-        reopenings.setdefault(event.object_id, []).append(event)
-
-    sections: dict[int, dict] = {}
-    counts = {"open": 0, "resolved": 0, "agreed": 0}
-    for attribute in attributes:
-        stored_a, stored_b = values_a.get(attribute.key), values_b.get(attribute.key)
-        a, b = stored_value(attribute, stored_a), stored_value(attribute, stored_b)
-        row = AttributeRow(
-            attribute=attribute, a=display_value(attribute, a), b=display_value(attribute, b),
-            stored_a=stored_a, stored_b=stored_b,
-            consensus=consensus.get(attribute.pk), disagreement=disagreements.get(attribute.pk),
-        )
-        if attribute.kind == AttributeKind.MULTI:
-            only_a, only_b = differing_options(a, b)
-            row.only_a = display_value(attribute, frozenset(only_a)) or []
-            row.only_b = display_value(attribute, frozenset(only_b)) or []
-        if row.consensus is not None:
-            value = stored_value(attribute, row.consensus)
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
-            row.consensus_display = _history_text(display_value(attribute, value))
-            row.history = [
-                {"when": r.changed_at, "who": r.changed_by, "kind": r.method,
-                 "before": _history_text(json_display(attribute, r.before)),
-                 "after": _history_text(json_display(attribute, r.after)),
-                 "why": r.rationale}
-                for r in revisions.get(row.consensus.pk, [])
-            ]
-        if row.disagreement is not None:
-            row.state = row.disagreement.status
-            row.history += [
-                {"when": e.created_at, "who": e.actor, "kind": "reopen",
-                 "why": e.data.get("reason", "")}
-                for e in reopenings.get(str(row.disagreement.pk), [])
-            ]
-            row.history.sort(key=lambda step: step["when"])
-        elif attribute.kind == AttributeKind.TEXT:
-            row.state = "text"
-        elif row.consensus is not None:
-            row.state = "agreed" if row.consensus.method == ConsensusMethod.AGREED else "resolved"
-        if row.state in counts:
-            counts[row.state] += 1
-        section = sections.setdefault(
-            attribute.section_id, {"section": attribute.section, "rows": []}
-        )
-        section["rows"].append(row)
-    return {"ready": True, "coding_a": coding_a, "coding_b": coding_b,
-            "sections": list(sections.values()), **counts}

@@ -21,9 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from coding.adjudication import disagreements_detect, stored_value
-from coding.audit import audit_record
-from coding.importers import ImportFailed
+from coding.adjudication.services import disagreements_detect
+from coding.audit.services import audit_record
 from coding.models import (
     Assignment,
     Attribute,
@@ -39,7 +38,8 @@ from coding.models import (
     Review,
     Role,
 )
-from coding.values import BadValue, value_parse
+from coding.reviews.importers import ImportFailed
+from coding.values import BadValue, stored_value, value_parse
 
 COLUMNS = ["case", "coder", "attribute", "value"]
 

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from coding.access import get_review_for_member, review_roles
 from coding.models import AuditEvent, Role
+from coding.reviews.policies import get_review_for_member, review_roles
 
 PAGE_SIZE = 50
 

@@ -6,15 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from coding.access import get_review_for_member, review_roles
 from coding.models import AttributeKind, Role
-from coding.reliability_report import (
+from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
     confusion,
     reliability_data,
     reliability_report,
 )
+from coding.reviews.policies import get_review_for_member, review_roles
 
 # Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
 GOOD, TENTATIVE = 0.800, 0.667

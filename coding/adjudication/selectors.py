@@ -1,0 +1,260 @@
+"""Reads for the adjudication pages and API: the queue and one case's codings side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+
+from coding.models import (
+    Assignment,
+    Attribute,
+    AttributeKind,
+    AuditEvent,
+    Case,
+    CodedValue,
+    Coding,
+    CodingStatus,
+    ConsensusMethod,
+    ConsensusRevision,
+    ConsensusValue,
+    Disagreement,
+    DisagreementStatus,
+)
+from coding.values import (
+    differing_options,
+    stored_value,
+    value_display,
+    value_from_snapshot,
+    value_text,
+)
+
+# --- who codes, who decides ------------------------------------------------------
+
+
+def case_coder_ids(case: Case) -> set[int]:
+    """Everyone who is assigned to the case or has a coding of it."""
+    assigned = Assignment.objects.filter(case=case).values_list("coder_id", flat=True)
+    coded = Coding.objects.filter(case=case).values_list("coder_id", flat=True)
+    return set(assigned) | set(coded)
+
+
+def assigned_codings(case: Case) -> tuple[Coding | None, Coding | None]:
+    """The codings of the case's two assigned coders (A = assigned first), with values,
+    value options and coder loaded; None where a coder has no coding yet."""
+    coder_ids = list(
+        Assignment.objects.filter(case=case)
+        .order_by("assigned_at", "id")
+        .values_list("coder_id", flat=True)[:2]
+    )
+    codings = {
+        c.coder_id: c
+        for c in Coding.objects.filter(case=case, coder_id__in=coder_ids)
+        .select_related("coder", "codebook")
+        .prefetch_related(
+            Prefetch(
+                "values",
+                queryset=CodedValue.objects.select_related("attribute").prefetch_related(
+                    "options"
+                ),
+            )
+        )
+    }
+    found = [codings.get(pk) for pk in coder_ids] + [None, None]
+    return found[0], found[1]
+
+
+def both_submitted(coding_a: Coding | None, coding_b: Coding | None) -> bool:
+    return bool(coding_a and coding_b and coding_a.is_submitted and coding_b.is_submitted)
+
+
+def values_by_attribute_key(coding: Coding) -> dict[str, CodedValue]:
+    return {v.attribute.key: v for v in coding.values.all()}
+
+
+
+def adjudication_queue(
+    *, review, user, attribute: str = "", pair: str = "", status: str = DisagreementStatus.OPEN
+) -> dict[str, Any]:
+    """Cases with disagreements in `status`, filtered by attribute key and coder pair
+    ("alice,bob", either order), with facet counts; a fixed number of queries.
+
+    Example: {"cases": [{"number": "7", "title": ..., "coder_a": "alice", "coder_b": "bob",
+    "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
+    3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
+    """
+    # A case whose coding a lead reopened waits until it is submitted again.
+    base = Disagreement.objects.filter(
+        case__review=review, status=status,
+        coding_a__status=CodingStatus.SUBMITTED, coding_b__status=CodingStatus.SUBMITTED,
+    )
+    pair_q = Q()
+    names = [n for n in pair.split(",") if n][:2]
+    if len(names) == 2:
+        first, second = names
+        pair_q = Q(coding_a__coder__username=first, coding_b__coder__username=second) | Q(
+            coding_a__coder__username=second, coding_b__coder__username=first
+        )
+    attribute_q = Q(attribute__key=attribute) if attribute else Q()
+
+    attributes = list(
+        base.filter(pair_q)
+        .values("attribute__key", "attribute__label")
+        .annotate(n=Count("pk"))
+        .order_by("attribute__section__order", "attribute__order", "attribute__key")
+    )
+    # Several codebook versions may share a key; one facet per key.
+    facets: dict[str, list] = {}
+    for row in attributes:
+        facet = facets.setdefault(row["attribute__key"], [row["attribute__label"], 0])
+        facet[1] += row["n"]
+    pairs: dict[str, int] = {}
+    for row in (
+        base.filter(attribute_q)
+        .values("coding_a__coder__username", "coding_b__coder__username")
+        .annotate(n=Count("pk"))
+    ):
+        key = ",".join(sorted([row["coding_a__coder__username"],
+                               row["coding_b__coder__username"]]))
+        pairs[key] = pairs.get(key, 0) + row["n"]
+
+    chosen = base.filter(pair_q, attribute_q)
+    cases = list(
+        chosen.values(
+            "case_id", "case__number", "case__title", "case__sort_key",
+            "coding_a__coder__username", "coding_b__coder__username",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("case__sort_key", "case__number")
+    )
+    labels: dict[int, list[str]] = {}
+    for case_id, label in chosen.order_by(
+        "attribute__section__order", "attribute__order"
+    ).values_list("case_id", "attribute__label"):
+        labels.setdefault(case_id, []).append(label)
+    case_ids = [c["case_id"] for c in cases]
+    mine = {"case_id__in": case_ids, "coder": user}
+    own = set(Assignment.objects.filter(**mine).values_list("case_id", flat=True)) | set(
+        Coding.objects.filter(**mine).values_list("case_id", flat=True)
+    )
+    rows = [
+        {
+            "number": c["case__number"], "title": c["case__title"],
+            "coder_a": c["coding_a__coder__username"], "coder_b": c["coding_b__coder__username"],
+            "n": c["n"], "attributes": labels.get(c["case_id"], []),
+            "own": c["case_id"] in own,
+        }
+        for c in cases
+    ]
+    return {
+        "cases": rows,
+        "attributes": [(key, label, n) for key, (label, n) in facets.items()],
+        "pairs": [(key, key.replace(",", " and "), n) for key, n in sorted(pairs.items())],
+        "total": sum(r["n"] for r in rows),
+    }
+
+
+@dataclass
+class AttributeRow:
+    """One attribute on the adjudication page."""
+
+    attribute: Attribute
+    a: Any = None  # display values
+    b: Any = None
+    stored_a: CodedValue | None = None
+    stored_b: CodedValue | None = None
+    state: str = "blank"  # agreed, open, resolved, text, blank, pending
+    consensus: ConsensusValue | None = None
+    consensus_display: Any = None
+    disagreement: Disagreement | None = None
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
+    form: Any = None
+    reopen_form: Any = None
+
+    @property
+    def version(self) -> int:
+        return self.consensus.version if self.consensus else 0
+
+
+def case_adjudication(*, case: Case) -> dict[str, Any]:
+    """Everything the adjudication page shows for one case, in a fixed number of queries.
+
+    Codings are only returned once both assigned coders have submitted (blind coding).
+    """
+    coding_a, coding_b = assigned_codings(case)
+    if not both_submitted(coding_a, coding_b):
+        return {"ready": False, "coding_a": None, "coding_b": None, "sections": [],
+                "open": 0, "resolved": 0, "agreed": 0}
+    attributes = list(
+        coding_a.codebook.attributes.select_related("section").prefetch_related("options")
+    )
+    values_a = values_by_attribute_key(coding_a)
+    values_b = values_by_attribute_key(coding_b)
+    consensus = {
+        c.attribute_id: c
+        for c in ConsensusValue.objects.filter(case=case)
+        .select_related("decided_by")
+        .prefetch_related("options")
+    }
+    revisions: dict[int, list] = {}
+    for revision in ConsensusRevision.objects.filter(consensus__case=case).select_related(
+        "changed_by"
+    ).order_by("changed_at", "id"):
+        revisions.setdefault(revision.consensus_id, []).append(revision)
+    disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
+    reopenings: dict[str, list] = {}
+    for event in AuditEvent.objects.filter(
+        review=case.review, action="disagreement.reopen",
+        object_id__in=[str(d.pk) for d in disagreements.values()],
+    ).select_related("actor").order_by("created_at", "id"):
+        reopenings.setdefault(event.object_id, []).append(event)
+
+    sections: dict[int, dict] = {}
+    counts = {"open": 0, "resolved": 0, "agreed": 0}
+    for attribute in attributes:
+        stored_a, stored_b = values_a.get(attribute.key), values_b.get(attribute.key)
+        a, b = stored_value(attribute, stored_a), stored_value(attribute, stored_b)
+        row = AttributeRow(
+            attribute=attribute, a=value_display(attribute, a), b=value_display(attribute, b),
+            stored_a=stored_a, stored_b=stored_b,
+            consensus=consensus.get(attribute.pk), disagreement=disagreements.get(attribute.pk),
+        )
+        if attribute.kind == AttributeKind.MULTI:
+            only_a, only_b = differing_options(a, b)
+            row.only_a = value_display(attribute, frozenset(only_a)) or []
+            row.only_b = value_display(attribute, frozenset(only_b)) or []
+        if row.consensus is not None:
+            value = stored_value(attribute, row.consensus)
+            if attribute.kind == AttributeKind.MULTI:
+                value = value or frozenset()
+            row.consensus_display = value_text(value_display(attribute, value))
+            row.history = [
+                {"when": r.changed_at, "who": r.changed_by, "kind": r.method,
+                 "before": value_text(value_from_snapshot(attribute, r.before)),
+                 "after": value_text(value_from_snapshot(attribute, r.after)),
+                 "why": r.rationale}
+                for r in revisions.get(row.consensus.pk, [])
+            ]
+        if row.disagreement is not None:
+            row.state = row.disagreement.status
+            row.history += [
+                {"when": e.created_at, "who": e.actor, "kind": "reopen",
+                 "why": e.data.get("reason", "")}
+                for e in reopenings.get(str(row.disagreement.pk), [])
+            ]
+            row.history.sort(key=lambda step: step["when"])
+        elif attribute.kind == AttributeKind.TEXT:
+            row.state = "text"
+        elif row.consensus is not None:
+            row.state = "agreed" if row.consensus.method == ConsensusMethod.AGREED else "resolved"
+        if row.state in counts:
+            counts[row.state] += 1
+        section = sections.setdefault(
+            attribute.section_id, {"section": attribute.section, "rows": []}
+        )
+        section["rows"].append(row)
+    return {"ready": True, "coding_a": coding_a, "coding_b": coding_b,
+            "sections": list(sections.values()), **counts}
