@@ -1,8 +1,11 @@
 from django.contrib import admin
 
 from coding import models
+from coding.audit.policies import audit_events_visible_to
 from coding.audit.services import audit_record
+from coding.codings.policies import codings_visible_to
 from coding.ratelimit import RateLimitedAdminAuthenticationForm
+from coding.reviews.policies import may_administer, reviews_led_by
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
 ONLY_USED = admin.RelatedOnlyFieldListFilter
@@ -40,28 +43,26 @@ REVIEW_PATH = {
 }
 
 
-def led_reviews(user):
-    return models.Review.objects.filter(
-        memberships__user=user, memberships__role=models.Role.LEAD
-    ).distinct()
+# Rows the blind-coding rule governs are filtered by the policies of their domain, for
+# superusers too: someone who codes a case sees nothing of its other coding here either.
+POLICY = {
+    models.Coding: lambda user, rows: codings_visible_to(user, rows),
+    models.CodedValue: lambda user, rows: rows.filter(
+        coding__in=codings_visible_to(user, models.Coding.objects.all())
+    ),
+    models.AuditEvent: lambda user, rows: audit_events_visible_to(user, rows),
+}
 
 
 def scoped(queryset, user):
-    """The rows of `queryset` that belong to reviews `user` leads (all rows for superusers)."""
-    if user.is_superuser:
-        return queryset
-    rows = queryset.filter(**{f"{REVIEW_PATH[queryset.model]}__in": led_reviews(user)})
-    if queryset.model is models.Coding:
-        # Blind coding: leads see a coding only once it is submitted.
-        rows = rows.filter(status=models.CodingStatus.SUBMITTED)
-    if queryset.model is models.CodedValue:
-        rows = rows.filter(coding__status=models.CodingStatus.SUBMITTED)
+    """The rows of `queryset` that `user` may administer: those of the reviews they lead
+    (every review for superusers), as the domain policies allow."""
+    rows = queryset
+    if not user.is_superuser:
+        rows = rows.filter(**{f"{REVIEW_PATH[queryset.model]}__in": reviews_led_by(user)})
+    if queryset.model in POLICY:
+        rows = POLICY[queryset.model](user, rows)
     return rows
-
-
-def may_administer(user) -> bool:
-    """Superusers, and active staff who lead at least one review."""
-    return user.is_superuser or (user.is_active and user.is_staff and led_reviews(user).exists())
 
 
 class LeadPermissions:

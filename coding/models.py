@@ -203,6 +203,9 @@ class CaseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(review__is_published=True)
 
+    def consensus_complete(self):
+        return self.filter(consensus_complete=True)
+
 
 class Case(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="cases")
@@ -220,6 +223,12 @@ class Case(models.Model):
     service_areas = models.ManyToManyField(ServiceArea, related_name="cases")
     summary = models.TextField(blank=True)
     source = models.TextField(blank=True, help_text="Reference or URL.")
+    # Kept by coding.adjudication.services.case_consensus_refresh from the rule in
+    # coding.public.policies.consensus_is_public, so reader pages filter on one column.
+    consensus_complete = models.BooleanField(
+        default=False, editable=False,
+        help_text="Both codings submitted and no disagreement open: readers see its consensus.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

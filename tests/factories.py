@@ -218,10 +218,11 @@ class ConsensusValueFactory(factory.django.DjangoModelFactory):
 
 def consensus_for(*, case: models.Case, values: dict, evidence: dict | None = None,
                   method: str = models.ConsensusMethod.AGREED, decided_by=None,
-                  rationale: str = "") -> list[models.ConsensusValue]:
+                  rationale: str = "", complete: bool = True) -> list[models.ConsensusValue]:
     """Consensus values of `case` under its review's current codebook, by attribute key: an
     option key (single), a list of option keys (multi), a number, a bool or text. `evidence`
-    maps attribute keys to quotes."""
+    maps attribute keys to quotes. The case's consensus counts as complete (as if both coders
+    had submitted and nothing were open) unless `complete=False`."""
     codebook = case.review.current_codebook()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     evidence = evidence or {}
@@ -244,4 +245,6 @@ def consensus_for(*, case: models.Case, values: dict, evidence: dict | None = No
             case=case, attribute=attribute, options=chosen, method=method,
             decided_by=decided_by, rationale=rationale, **fields,
         ))
+    models.Case.objects.filter(pk=case.pk).update(consensus_complete=complete)
+    case.consensus_complete = complete
     return made

@@ -1,10 +1,10 @@
-"""Disagreement detection and adjudication services (coding/adjudication.py)."""
+"""Disagreement detection and adjudication services (coding/adjudication/)."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from coding.adjudication.policies import OWN_CASE_MESSAGE
 from coding.adjudication.services import (
-    OWN_CASE_MESSAGE,
     consensus_version,
     disagreement_reopen,
     disagreement_resolve,

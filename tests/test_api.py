@@ -216,15 +216,15 @@ BOB_CODING = [
 ]
 
 
-def test_after_both_submit_consensus_and_disagreements_appear(api, world):
+def test_after_both_submit_disagreements_appear_and_consensus_once_decided(api, world):
     _code_and_submit(api("coder_a"), "1", ALICE_CODING)
     _code_and_submit(api("coder_b"), "1", BOB_CODING)
 
-    consensus = api("coder_b").get("/api/reviews/demo/consensus/?case=1").json()
-    assert {v["attribute"]: v["value"] for v in consensus["results"]} == {
-        "level": "local", "agreement": True,
-    }
-    assert api("coder_b").get("/api/reviews/demo/cases/?level=local").json()["count"] == 1
+    # Two disagreements are open: the case's consensus is not complete, so none of it shows.
+    assert api("coder_b").get("/api/reviews/demo/consensus/?case=1").json()["results"] == []
+    assert api("coder_b").get("/api/reviews/demo/cases/?level=local").json()["count"] == 0
+    case = api("coder_b").get("/api/reviews/demo/cases/1/").json()
+    assert case["consensus_complete"] is False and case["consensus"] == []
 
     rows = api("adjudicator").get("/api/reviews/demo/disagreements/").json()["results"]
     by_key = {row["attribute"]: row for row in rows}
@@ -236,8 +236,19 @@ def test_after_both_submit_consensus_and_disagreements_appear(api, world):
     # Coders still cannot read the disagreements (and so the other's values) through the API.
     assert api("coder_b").get("/api/reviews/demo/disagreements/").status_code == 403
 
+    for row in rows:
+        decided = api("adjudicator").post(
+            f"/api/reviews/demo/disagreements/{row['id']}/resolve/",
+            {"choice": "a", "rationale": "A quotes the report.", "version": 0}, format="json")
+        assert decided.status_code == 200, decided.json()
+    consensus = api("coder_b").get("/api/reviews/demo/consensus/?case=1").json()
+    assert {v["attribute"]: v["value"] for v in consensus["results"]} == {
+        "level": "local", "agreement": True, "roles": ["deliverer"], "budget": 1200,
+    }
+    assert api("coder_b").get("/api/reviews/demo/cases/?level=local").json()["count"] == 1
 
-def test_an_adjudicator_who_coded_a_case_does_not_see_its_disagreements(
+
+def test_an_adjudicator_who_coded_a_case_sees_its_disagreements_but_may_not_decide(
     api, world, adjudicator, coder_a, coder_b
 ):
     from coding.models import Membership, Role
@@ -251,9 +262,13 @@ def test_an_adjudicator_who_coded_a_case_does_not_see_its_disagreements(
     _code_and_submit(api("coder_a"), "1", ALICE_CODING)
     _code_and_submit(api("coder_b"), "1", BOB_CODING)
 
-    cases = {row["case"] for row in
-             api("adjudicator").get("/api/reviews/demo/disagreements/").json()["results"]}
-    assert cases == {"1"}
+    rows = api("adjudicator").get("/api/reviews/demo/disagreements/").json()["results"]
+    assert {(row["case"], row["may_decide"]) for row in rows} == {("1", True), ("5", False)}
+    own = next(row for row in rows if row["case"] == "5")
+    refused = api("adjudicator").post(
+        f"/api/reviews/demo/disagreements/{own['id']}/resolve/",
+        {"choice": "a", "rationale": "r", "version": 0}, format="json")
+    assert refused.status_code == 403
     lead_cases = {row["case"] for row in
                   api("lead").get("/api/reviews/demo/disagreements/").json()["results"]}
     assert lead_cases == {"1", "5"}
@@ -292,4 +307,5 @@ def test_disagreement_and_coding_lists_cost_fixed_queries(
     with django_assert_max_num_queries(8):
         assert alice.get("/api/reviews/demo/codings/").json()["count"] == cases
     with django_assert_max_num_queries(8):
-        assert alice.get("/api/reviews/demo/consensus/").json()["count"] == 2 * cases
+        # Every case has open disagreements, so no case's consensus is complete yet.
+        assert alice.get("/api/reviews/demo/consensus/").json()["count"] == 0

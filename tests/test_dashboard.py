@@ -165,6 +165,6 @@ def test_dashboard_query_count_is_the_same_for_5_and_50_cases(
         })
     # review, codebook (2), filter choices (2), year, region, country, service areas,
     # option counts, coverage, heat map, three Sankey steps, total count
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = dashboard(client)
     assert charts(response)["level"]["plot"]["values"][-1] == n

@@ -102,7 +102,7 @@ def test_case_page_shows_consensus_by_section_with_evidence_and_source(client, c
 
 def test_case_page_of_an_uncoded_case_says_so(client, coproduction):
     response = client.get(reverse("coding:case_detail", args=["coproduction", "3"]))
-    assert b"No consensus values yet" in response.content
+    assert b"Coding in progress" in response.content
     assert b"Caring for the needy for better outcomes" in response.content
 
 

@@ -208,7 +208,7 @@ def test_filters_are_built_from_any_codebook(db):
     colour = factories.AttributeFactory(section=section, key="colour", kind="multi")
     red = factories.OptionFactory(attribute=colour, key="red")
     factories.OptionFactory(attribute=colour, key="blue")
-    case = factories.CaseFactory(review=other)
+    case = factories.CaseFactory(review=other, consensus_complete=True)
     factories.ConsensusValueFactory(case=case, attribute=colour, options=[red])
     factories.CaseFactory(review=other)
     case_filter = filtered(other, colour="red")

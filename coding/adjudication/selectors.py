@@ -7,6 +7,11 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
+from coding.adjudication.policies import (
+    cases_coded_by,
+    cases_user_may_decide,
+    disagreements_visible_to,
+)
 from coding.models import (
     Assignment,
     Attribute,
@@ -27,17 +32,11 @@ from coding.values import (
     stored_value,
     value_display,
     value_from_snapshot,
+    value_json,
     value_text,
 )
 
 # --- who codes, who decides ------------------------------------------------------
-
-
-def case_coder_ids(case: Case) -> set[int]:
-    """Everyone who is assigned to the case or has a coding of it."""
-    assigned = Assignment.objects.filter(case=case).values_list("coder_id", flat=True)
-    coded = Coding.objects.filter(case=case).values_list("coder_id", flat=True)
-    return set(assigned) | set(coded)
 
 
 def assigned_codings(case: Case) -> tuple[Coding | None, Coding | None]:
@@ -84,11 +83,7 @@ def adjudication_queue(
     "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
     3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
     """
-    # A case whose coding a lead reopened waits until it is submitted again.
-    base = Disagreement.objects.filter(
-        case__review=review, status=status,
-        coding_a__status=CodingStatus.SUBMITTED, coding_b__status=CodingStatus.SUBMITTED,
-    )
+    base = disagreements_visible_to(user, review, Disagreement.objects.filter(status=status))
     pair_q = Q()
     names = [n for n in pair.split(",") if n][:2]
     if len(names) == 2:
@@ -133,11 +128,7 @@ def adjudication_queue(
         "attribute__section__order", "attribute__order"
     ).values_list("case_id", "attribute__label"):
         labels.setdefault(case_id, []).append(label)
-    case_ids = [c["case_id"] for c in cases]
-    mine = {"case_id__in": case_ids, "coder": user}
-    own = set(Assignment.objects.filter(**mine).values_list("case_id", flat=True)) | set(
-        Coding.objects.filter(**mine).values_list("case_id", flat=True)
-    )
+    own = cases_coded_by(user, [c["case_id"] for c in cases])
     rows = [
         {
             "number": c["case__number"], "title": c["case__title"],
@@ -258,3 +249,65 @@ def case_adjudication(*, case: Case) -> dict[str, Any]:
         section["rows"].append(row)
     return {"ready": True, "coding_a": coding_a, "coding_b": coding_b,
             "sections": list(sections.values()), **counts}
+
+
+# --- the API's view of disagreements -------------------------------------------------
+
+
+def _side(coding: Coding, stored, attribute) -> dict:
+    # Only ready disagreements reach here (policies.disagreements_visible_to): both codings
+    # are submitted and the caller is not blind on the case.
+    visible = coding.status == CodingStatus.SUBMITTED
+    return {
+        "coder": coding.coder.username,
+        "submitted": visible,
+        "value": value_json(stored_value(attribute, stored)) if visible else None,
+        "evidence": stored.evidence if visible and stored else "",
+        "note": stored.note if visible and stored else "",
+    }
+
+
+def disagreement_rows(disagreements: list[Disagreement], *, user) -> list[dict]:
+    """Both sides and the current consensus of each disagreement, and whether `user` may
+    decide it, in a few queries per case."""
+    case_ids = {d.case_id for d in disagreements}
+    decidable = (
+        cases_user_may_decide(user, disagreements[0].case.review, case_ids) if case_ids else set()
+    )
+    coded = {
+        (v.coding_id, v.attribute_id): v
+        for v in CodedValue.objects.filter(
+            coding_id__in={i for d in disagreements for i in (d.coding_a_id, d.coding_b_id)},
+            attribute_id__in={d.attribute_id for d in disagreements},
+        ).prefetch_related("options")
+    }
+    consensus = {
+        (c.case_id, c.attribute_id): c
+        for c in ConsensusValue.objects.filter(
+            case_id__in={d.case_id for d in disagreements},
+            attribute_id__in={d.attribute_id for d in disagreements},
+        ).prefetch_related("options")
+    }
+    rows = []
+    for d in disagreements:
+        attribute = d.attribute
+        a = _side(d.coding_a, coded.get((d.coding_a_id, d.attribute_id)), attribute)
+        b = _side(d.coding_b, coded.get((d.coding_b_id, d.attribute_id)), attribute)
+        only_a = only_b = None
+        if attribute.kind == AttributeKind.MULTI and a["submitted"] and b["submitted"]:
+            only_a, only_b = differing_options(frozenset(a["value"] or ()),
+                                               frozenset(b["value"] or ()))
+        current = consensus.get((d.case_id, d.attribute_id))
+        rows.append({
+            "id": d.pk, "case": d.case.number, "attribute": attribute.key,
+            "kind": attribute.kind, "status": d.status, "detected_at": d.detected_at,
+            "resolved_at": d.resolved_at, "a": a, "b": b, "only_a": only_a, "only_b": only_b,
+            "consensus": None if current is None else {
+                "value": value_json(stored_value(attribute, current)),
+                "method": current.method, "rationale": current.rationale,
+                "version": current.version,
+            },
+            "consensus_version": current.version if current else 0,
+            "may_decide": d.case_id in decidable,
+        })
+    return rows

@@ -22,10 +22,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from coding.adjudication.policies import (
+    NOT_READY_MESSAGE,
+    decide_refusal,
+    disagreement_ready,
+    reopen_refusal,
+)
 from coding.adjudication.selectors import (
     assigned_codings,
     both_submitted,
-    case_coder_ids,
     values_by_attribute_key,
 )
 from coding.audit.services import audit_record
@@ -40,7 +45,7 @@ from coding.models import (
     Disagreement,
     DisagreementStatus,
 )
-from coding.reviews.policies import is_adjudicator, is_lead
+from coding.public.policies import consensus_is_public
 from coding.values import (
     BadValue,
     bad_value_message,
@@ -57,10 +62,6 @@ from coding.values import (
 CONFLICT_MESSAGE = (
     "Someone else changed this decision after you opened the page, so your decision was not "
     "saved. Reload the page to see the current decision; your rationale is kept below."
-)
-OWN_CASE_MESSAGE = (
-    "You coded this case, so you cannot adjudicate it: an adjudicator does not adjudicate a "
-    "case they coded."
 )
 
 
@@ -99,6 +100,18 @@ def _joined_evidence(*quotes: str) -> str:
 
 
 
+# --- the case's consensus state ------------------------------------------------------
+
+
+def case_consensus_refresh(*, case: Case) -> bool:
+    """Store whether readers may see the case's consensus (coding.public.policies); every
+    service that submits, reopens, decides or reassigns calls it in its transaction."""
+    public = consensus_is_public(case)
+    Case.objects.filter(pk=case.pk).update(consensus_complete=public)
+    case.consensus_complete = public
+    return public
+
+
 # --- detection ----------------------------------------------------------------------
 
 
@@ -134,6 +147,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
         coding_a, coding_b = assigned_codings(case)
         if not both_submitted(coding_a, coding_b):
             result.reason = "both assigned coders have not submitted yet"
+            case_consensus_refresh(case=case)
             return result
         result.ran = True
         attributes = list(
@@ -229,6 +243,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                 continue
             _save_agreed(case, attribute, current, value, evidence, now, actor)
             result.agreed.append(attribute.key)
+    case_consensus_refresh(case=case)
     return result
 
 
@@ -273,11 +288,15 @@ def _withdraw_agreed(consensus: ConsensusValue, attribute: Attribute, *, actor, 
 # --- adjudication -------------------------------------------------------------------
 
 
-def _check_adjudicator(user, case: Case) -> None:
-    if not is_adjudicator(user, case.review):
-        raise ValidationError("Only an adjudicator of this review can decide disagreements.")
-    if user.pk in case_coder_ids(case):
-        raise ValidationError(OWN_CASE_MESSAGE, code="own_case")
+def _refuse(refusal: tuple[str, str] | None) -> None:
+    if refusal is not None:
+        code, message = refusal
+        raise ValidationError(message, code=code)
+
+
+def _refuse_unless_ready(disagreement: Disagreement) -> None:
+    if not disagreement_ready(disagreement):
+        raise ValidationError(NOT_READY_MESSAGE, code="not_ready")
 
 
 def _locked(disagreement: Disagreement) -> Disagreement:
@@ -326,9 +345,10 @@ def disagreement_resolve(
     if not rationale:
         raise ValidationError("Give a rationale: why is this the right value?", code="rationale")
     case = disagreement.case
-    _check_adjudicator(user, case)
+    _refuse(decide_refusal(user, case))
     with transaction.atomic():
         disagreement = _locked(disagreement)
+        _refuse_unless_ready(disagreement)
         attribute = (
             Attribute.objects.prefetch_related("options").get(pk=disagreement.attribute_id)
         )
@@ -388,6 +408,7 @@ def disagreement_resolve(
                 "version": consensus.version,
             },
         )
+        case_consensus_refresh(case=case)
     return consensus
 
 
@@ -402,14 +423,12 @@ def disagreement_reopen(
     reason = (reason or "").strip()
     case = disagreement.case
     review = case.review
-    if not (is_adjudicator(user, review) or is_lead(user, review)):
-        raise ValidationError("Only an adjudicator or a review lead can reopen a decision.")
-    if user.pk in case_coder_ids(case):
-        raise ValidationError(OWN_CASE_MESSAGE, code="own_case")
+    _refuse(reopen_refusal(user, case))
     if not reason:
         raise ValidationError("Say why the decision is reopened.", code="rationale")
     with transaction.atomic():
         disagreement = _locked(disagreement)
+        _refuse_unless_ready(disagreement)
         if disagreement.status != DisagreementStatus.RESOLVED:
             raise ValidationError("This disagreement is open already.")
         current = _current_consensus(disagreement)
@@ -425,6 +444,7 @@ def disagreement_reopen(
                 "consensus_version": current.version if current else 0,
             },
         )
+        case_consensus_refresh(case=case)
     return disagreement
 
 

@@ -87,7 +87,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = models.Case
         fields = [
             "number", "title", "country", "region", "year", "service_areas", "summary",
-            "source", "url",
+            "source", "consensus_complete", "url",
         ]
 
     def get_url(self, case) -> str:
@@ -119,7 +119,8 @@ class ConsensusValueSerializer(ValueSerializer):
 
 class CaseDetailSerializer(CaseSerializer):
     consensus = serializers.SerializerMethodField(
-        help_text="The consensus values settled so far (agreed or adjudicated)."
+        help_text="The consensus values (agreed or adjudicated), once the case's consensus is "
+        "complete (`consensus_complete`); empty while coding is in progress."
     )
 
     class Meta(CaseSerializer.Meta):
@@ -249,6 +250,9 @@ class DisagreementSerializer(serializers.Serializer):
     consensus = ConsensusStateSerializer(allow_null=True)
     consensus_version = serializers.IntegerField(
         help_text="Send it back when resolving or reopening (0: no decision yet)."
+    )
+    may_decide = serializers.BooleanField(
+        help_text="Whether you may decide it: adjudicators who did not code the case."
     )
 
 

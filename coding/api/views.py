@@ -25,6 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding import models
+from coding.adjudication.policies import disagreements_visible_to
+from coding.adjudication.selectors import disagreement_rows
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.api import serializers as s
 from coding.api.permissions import (
@@ -37,13 +39,13 @@ from coding.api.permissions import (
 from coding.assignments.services import cases_assign
 from coding.codings.selectors import QueueState, coder_queue
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
-from coding.models import AttributeKind, CodingStatus, DisagreementStatus
+from coding.models import DisagreementStatus
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
+from coding.public.policies import public_consensus_values
 from coding.reliability.selectors import reliability_report
 from coding.reviews.policies import get_public_review, review_roles
 from coding.reviews.selectors import review_codebook
-from coding.values import differing_options, stored_value, value_json
 
 SLUG = OpenApiParameter(
     "slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH,
@@ -94,7 +96,7 @@ def service_errors():
             body["missing"] = params["missing"]
         if code == "conflict" or isinstance(error, CodingConflict):
             raise Conflict(body) from None
-        if code == "own_case":
+        if code in ("own_case", "role"):
             raise exceptions.PermissionDenied(body) from None
         raise Refused(body) from None
 
@@ -128,10 +130,10 @@ class ReviewMixin:
 
 
 def _values(model) -> Prefetch:
-    return Prefetch(
-        "values" if model is models.CodedValue else "consensus_values",
-        queryset=model.objects.select_related("attribute").prefetch_related("options"),
-    )
+    rows = model.objects.select_related("attribute").prefetch_related("options")
+    if model is models.ConsensusValue:
+        return Prefetch("consensus_values", queryset=public_consensus_values(rows))
+    return Prefetch("values", queryset=rows)
 
 
 # --------------------------------------------------------------------------- reviews
@@ -274,14 +276,16 @@ class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
 )
 class ConsensusList(ReviewMixin, generics.ListAPIView):
     """Settled values (agreed by both coders or adjudicated) of a published review, or of
-    a review you are a member of. Values exist only once both coders have submitted."""
+    a review you are a member of, of cases whose consensus is complete: both coders have
+    submitted and no disagreement is open (coding.public.policies)."""
 
     serializer_class = s.ConsensusValueSerializer
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
 
     def get_queryset(self):
         values = (
-            models.ConsensusValue.objects.filter(case__review=self.get_review())
+            public_consensus_values(models.ConsensusValue.objects.filter(
+                case__review=self.get_review()))
             .select_related("attribute", "case")
             .prefetch_related("options")
             .order_by("case__sort_key", "case__number", "attribute__section__order",
@@ -530,70 +534,16 @@ class AdjudicatorMixin(ReviewMixin):
     permission_classes = [IsReviewAdjudicator | IsReviewLead]
 
     def disagreements(self):
-        """The review's disagreements, except on cases the caller is assigned to or coded:
-        they may not decide those, and leaving them out keeps a coder-adjudicator blind."""
-        user = self.request.user
+        """The disagreements the caller may see (coding.adjudication.policies)."""
+        visible = disagreements_visible_to(
+            self.request.user, self.get_review(), models.Disagreement.objects.all()
+        )
         return (
-            models.Disagreement.objects.filter(case__review=self.get_review())
-            .exclude(case__assignments__coder=user)
-            .exclude(case__codings__coder=user)
-            .select_related("case", "attribute", "coding_a__coder", "coding_b__coder")
+            visible.select_related("case__review", "attribute", "coding_a__coder",
+                                   "coding_b__coder")
             .order_by("case__sort_key", "case__number", "attribute__section__order",
                       "attribute__order", "id")
         )
-
-
-def _side(coding: models.Coding, stored, attribute) -> dict:
-    # Leads and adjudicators see a coding once it is submitted (progress.coding_visible);
-    # these are never the caller's own cases (AdjudicatorMixin.disagreements).
-    visible = coding.status == CodingStatus.SUBMITTED
-    return {
-        "coder": coding.coder.username,
-        "submitted": visible,
-        "value": value_json(stored_value(attribute, stored)) if visible else None,
-        "evidence": stored.evidence if visible and stored else "",
-        "note": stored.note if visible and stored else "",
-    }
-
-
-def _disagreement_rows(disagreements: list[models.Disagreement]) -> list[dict]:
-    """Both sides and the current consensus of each disagreement, in three queries."""
-    coded = {
-        (v.coding_id, v.attribute_id): v
-        for v in models.CodedValue.objects.filter(
-            coding_id__in={i for d in disagreements for i in (d.coding_a_id, d.coding_b_id)},
-            attribute_id__in={d.attribute_id for d in disagreements},
-        ).prefetch_related("options")
-    }
-    consensus = {
-        (c.case_id, c.attribute_id): c
-        for c in models.ConsensusValue.objects.filter(
-            case_id__in={d.case_id for d in disagreements},
-            attribute_id__in={d.attribute_id for d in disagreements},
-        ).prefetch_related("options")
-    }
-    rows = []
-    for d in disagreements:
-        attribute = d.attribute
-        a = _side(d.coding_a, coded.get((d.coding_a_id, d.attribute_id)), attribute)
-        b = _side(d.coding_b, coded.get((d.coding_b_id, d.attribute_id)), attribute)
-        only_a = only_b = None
-        if attribute.kind == AttributeKind.MULTI and a["submitted"] and b["submitted"]:
-            only_a, only_b = differing_options(frozenset(a["value"] or ()),
-                                               frozenset(b["value"] or ()))
-        current = consensus.get((d.case_id, d.attribute_id))
-        rows.append({
-            "id": d.pk, "case": d.case.number, "attribute": attribute.key,
-            "kind": attribute.kind, "status": d.status, "detected_at": d.detected_at,
-            "resolved_at": d.resolved_at, "a": a, "b": b, "only_a": only_a, "only_b": only_b,
-            "consensus": None if current is None else {
-                "value": value_json(stored_value(attribute, current)),
-                "method": current.method, "rationale": current.rationale,
-                "version": current.version,
-            },
-            "consensus_version": current.version if current else 0,
-        })
-    return rows
 
 
 @extend_schema_view(
@@ -631,9 +581,8 @@ class DisagreementList(AdjudicatorMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(
-            s.DisagreementSerializer(_disagreement_rows(list(page)), many=True).data
-        )
+        rows = disagreement_rows(list(page), user=request.user)
+        return self.get_paginated_response(s.DisagreementSerializer(rows, many=True).data)
 
 
 class DisagreementActionMixin(AdjudicatorMixin):
@@ -642,7 +591,8 @@ class DisagreementActionMixin(AdjudicatorMixin):
 
     def respond(self, disagreement) -> Response:
         fresh = self.disagreements().get(pk=disagreement.pk)
-        return Response(s.DisagreementSerializer(_disagreement_rows([fresh])[0]).data)
+        row = disagreement_rows([fresh], user=self.request.user)[0]
+        return Response(s.DisagreementSerializer(row).data)
 
 
 DISAGREEMENT_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH,

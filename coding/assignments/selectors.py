@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case as CaseWhen
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -23,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from coding.codings.policies import blind_cases
 from coding.codings.selectors import NOT_STARTED, own_coding_field
 from coding.models import (
     Assignment,
@@ -44,6 +46,11 @@ class CaseState(TextChoices):
     BOTH_SUBMITTED = "both_submitted", "Both submitted"
     DISAGREEMENTS_OPEN = "disagreements_open", "Disagreements open"
     CONSENSUS_COMPLETE = "consensus_complete", "Consensus complete"
+    # The viewer codes the case and it is not complete: its state would tell them about the
+    # other coding (coding.codings.policies).
+    HIDDEN = "hidden", "Hidden (you code it)"
+
+HIDDEN = CaseState.HIDDEN.value
 
 
 def _count(queryset: QuerySet, group: str) -> Coalesce:
@@ -76,13 +83,18 @@ class CoderProgress:
         return self.assigned - self.draft - self.submitted
 
 
-def coder_progress(*, review: Review) -> list[CoderProgress]:
-    """Per coder (coder role or assigned in the review): cases assigned, in draft, submitted."""
+def _blind(viewer, case_ref: str) -> Exists:
+    return Exists(blind_cases(viewer).filter(pk=OuterRef(case_ref)))
+
+
+def coder_progress(*, review: Review, viewer) -> list[CoderProgress]:
+    """Per coder (coder role or assigned in the review): cases assigned, in draft, submitted.
+    Other coders' codings of cases `viewer` is blind on are not counted (as if not started)."""
     assigned = Assignment.objects.filter(coder=OuterRef("pk"), case__review=review)
     # Only codings of cases the coder is (still) assigned to count.
     codings = Coding.objects.filter(
         coder=OuterRef("pk"), case__review=review, case__assignments__coder=OuterRef("pk")
-    )
+    ).exclude(~Q(coder=viewer.pk) & Q(case__in=blind_cases(viewer)))
     users = (
         get_user_model()
         .objects.filter(
@@ -100,11 +112,13 @@ def coder_progress(*, review: Review) -> list[CoderProgress]:
     return [CoderProgress(u, u.n_assigned, u.n_draft, u.n_submitted) for u in users]
 
 
-def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]:
-    """The review's cases annotated with `n_assigned`, `n_draft`, `n_submitted` (codings of
-    assigned coders), `n_open` (open disagreements), `n_consensus` and `state` (a
-    CaseState value), with `assignments` prefetched, each annotated with the
-    `coding_state` and `coding_id` of that coder's own coding. `state` filters."""
+def case_progress(*, review: Review, viewer, state: str | None = None) -> QuerySet[Case]:
+    """The review's cases as `viewer` may see them, annotated with `n_assigned`, `n_draft`,
+    `n_submitted` (codings of assigned coders), `n_open` (open disagreements),
+    `n_consensus` and `state` (a CaseState value; HIDDEN on a case the viewer is blind on),
+    with `assignments` prefetched, each annotated with the `coding_state` and `coding_id`
+    of that coder's own coding ("hidden" and None for the other coder of a hidden case).
+    `state` filters."""
     of_assigned = Coding.objects.filter(
         case=OuterRef("pk"), coder__assignments__case=OuterRef("pk")
     )
@@ -121,7 +135,9 @@ def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]
         n_consensus=_count(ConsensusValue.objects.filter(case=OuterRef("pk")), "case"),
     )
     cases = cases.annotate(
+        hidden=_blind(viewer, "pk"),
         state=CaseWhen(
+            When(hidden=True, then=Value(CaseState.HIDDEN)),
             When(n_open__gt=0, then=Value(CaseState.DISAGREEMENTS_OPEN)),
             When(n_submitted__gte=2, n_consensus__gt=0, then=Value(CaseState.CONSENSUS_COMPLETE)),
             When(n_submitted__gte=2, then=Value(CaseState.BOTH_SUBMITTED)),
@@ -134,11 +150,15 @@ def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]
         cases = cases.filter(state=state)
     elif state == "needs_coders":
         cases = cases.filter(n_assigned__lt=2)
+    others_hidden = Q(_blind(viewer, "case")) & ~Q(coder=viewer.pk)
     assignments = (
         Assignment.objects.select_related("coder")
         .annotate(
-            coding_state=Coalesce(own_coding_field("status"), Value(NOT_STARTED)),
-            coding_id=own_coding_field("pk"),
+            coding_state=CaseWhen(
+                When(others_hidden, then=Value(HIDDEN)),
+                default=Coalesce(own_coding_field("status"), Value(NOT_STARTED)),
+            ),
+            coding_id=CaseWhen(When(others_hidden, then=None), default=own_coding_field("pk")),
         )
         .order_by("assigned_at", "pk")
     )
@@ -147,9 +167,10 @@ def case_progress(*, review: Review, state: str | None = None) -> QuerySet[Case]
     )
 
 
-def case_state_counts(*, review: Review) -> dict[str, int]:
-    """How many cases are in each CaseState, plus "needs_coders" (fewer than two coders)."""
-    cases = case_progress(review=review).prefetch_related(None)
+def case_state_counts(*, review: Review, viewer) -> dict[str, int]:
+    """How many cases are in each CaseState as `viewer` sees them, plus "needs_coders"
+    (fewer than two coders)."""
+    cases = case_progress(review=review, viewer=viewer).prefetch_related(None)
     counts = {state: 0 for state in CaseState.values}
     counts.update(dict(cases.order_by().values_list("state").annotate(n=Count("pk"))))
     counts["needs_coders"] = cases.filter(n_assigned__lt=2).count()

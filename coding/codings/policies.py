@@ -1,30 +1,101 @@
-"""Who may see a coding (the blind-coding rule)."""
+"""Who may see a coding: the blind-coding rule, for one coding and for querysets.
 
-from coding.models import (
-    Assignment,
-    Coding,
-    CodingStatus,
-    Role,
-)
+A person is *blind on a case* while they are one of its coders (assigned to it, or holding
+a coding of it) and its coding is not complete (fewer than two assigned coders, or an
+assigned coder who has not submitted). Whatever other roles they hold (lead, adjudicator,
+superuser), a person blind on a case learns nothing about anyone else's coding of it: not
+its values, not its state, not that it exists. Every page, API view, admin class, audit
+log, filter and count asks the functions here.
+"""
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from coding.models import Assignment, Case, Coding, CodingStatus, Role
 from coding.reviews.policies import review_roles
 
+# Each case is coded by two people; "complete" presumes it.
+CODERS_PER_CASE = 2
 
-def coding_visible(*, user, coding: Coding) -> bool:
-    """Whether `user` may see `coding`'s values (the blind-coding rule).
 
-    Its coder always may. Anyone assigned to the same case (whatever other roles they
-    hold) only once every assigned coder has submitted. Leads and adjudicators once it
-    is submitted. Nobody else.
+def _submitted_by_assigned(case_ref: str) -> Coalesce:
+    submitted = (
+        Coding.objects.filter(
+            case=OuterRef(case_ref), status=CodingStatus.SUBMITTED,
+            coder__assignments__case=OuterRef(case_ref),
+        )
+        .order_by().values("case").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(submitted, output_field=IntegerField()), 0)
+
+
+def _assigned(case_ref: str) -> Coalesce:
+    assigned = (
+        Assignment.objects.filter(case=OuterRef(case_ref))
+        .order_by().values("case").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(assigned, output_field=IntegerField()), 0)
+
+
+def cases_with_complete_coding(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases whose assigned coders (at least two) have all submitted."""
+    return cases.alias(
+        _n_assigned=_assigned("pk"), _n_submitted=_submitted_by_assigned("pk")
+    ).filter(_n_assigned__gte=CODERS_PER_CASE, _n_submitted=F("_n_assigned"))
+
+
+def coding_complete(case: Case) -> bool:
+    """Whether every assigned coder (at least two) of `case` has submitted."""
+    return cases_with_complete_coding(Case.objects.filter(pk=case.pk)).exists()
+
+
+def blind_cases(user) -> QuerySet[Case]:
+    """The cases `user` is blind on (see the module docstring)."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    theirs = Case.objects.filter(
+        Q(Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)))
+        | Q(Exists(Coding.objects.filter(case=OuterRef("pk"), coder=user)))
+    )
+    return theirs.exclude(pk__in=cases_with_complete_coding(Case.objects.all()).values("pk"))
+
+
+def is_blind_on(user, case: Case) -> bool:
+    return blind_cases(user).filter(pk=case.pk).exists()
+
+
+def codings_visible_to(user, codings: QuerySet[Coding]) -> QuerySet[Coding]:
+    """The codings of `codings` whose values `user` may see.
+
+    Their own, always. Someone else's only once it is submitted, only in reviews where the
+    user leads, adjudicates or codes that case, and never on a case the user is blind on.
+    Superusers count as leads of every review.
     """
+    if not user.is_authenticated:
+        return codings.none()
+    others = codings.filter(status=CodingStatus.SUBMITTED).exclude(
+        case__in=blind_cases(user)
+    )
+    if not user.is_superuser:
+        others = others.filter(
+            Q(case__review__memberships__user=user,
+              case__review__memberships__role__in=[Role.LEAD, Role.ADJUDICATOR])
+            | Q(case__assignments__coder=user)
+        )
+    return codings.filter(Q(coder=user) | Q(pk__in=others.values("pk")))
+
+
+def coding_visible_to(user, coding: Coding) -> bool:
+    """Whether `user` may see `coding`'s values (the yes/no form of codings_visible_to)."""
     if not user.is_authenticated:
         return False
     if coding.coder_id == user.pk:
         return True
-    assigned = set(Assignment.objects.filter(case=coding.case_id).values_list("coder", flat=True))
-    if user.pk in assigned:
-        submitted = Coding.objects.filter(
-            case=coding.case_id, coder__in=assigned, status=CodingStatus.SUBMITTED
-        ).count()
-        return len(assigned) >= 2 and submitted == len(assigned) and coding.is_submitted
-    roles = review_roles(user, coding.case.review)
-    return bool(roles & {Role.LEAD, Role.ADJUDICATOR}) and coding.is_submitted
+    if not coding.is_submitted:
+        return False
+    if not user.is_superuser:
+        roles = review_roles(user, coding.case.review)
+        assigned = Assignment.objects.filter(case=coding.case_id, coder=user).exists()
+        if not (roles & {Role.LEAD, Role.ADJUDICATOR} or assigned):
+            return False
+    return not is_blind_on(user, coding.case)

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from coding.models import AttributeKind, Case, Review
 from coding.public import selectors
+from coding.public.policies import cases_with_public_consensus
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 
 # The paper's Table 3 (type of coproduction x role of citizens) and Figure 2 (the process
@@ -75,6 +76,15 @@ class Dashboard:
         """The cases for aggregates over consensus values: None (the whole review, which
         the selectors count without joining the cases) when no filter is on."""
         return self.cases if self.filters else None
+
+    @cached_property
+    def total(self) -> int:
+        return self.cases.count()
+
+    @cached_property
+    def complete(self) -> int:
+        """Cases whose consensus is complete: the only ones coded charts count."""
+        return cases_with_public_consensus(self.cases).count()
 
     @cached_property
     def options(self) -> dict[tuple[str, str], int]:
@@ -219,8 +229,9 @@ class Dashboard:
             id=attribute.key, title=attribute.label, y_title=attribute.label,
             columns=[attribute.label, "Cases"], labels=labels, values=values, urls=urls,
             empty="" if coded["cases"] else self._no_consensus(attribute.label),
-            note=(f"{coded['cases']} case{'s' if coded['cases'] != 1 else ''} with a consensus "
-                  "value" + ("; a case may count in several bars." if multiple else ".")),
+            note=(f"{coded['cases']} of {self.complete} case{'s' if self.complete != 1 else ''} "
+                  "with complete consensus have a value"
+                  + ("; a case may count in several bars." if multiple else ".")),
         )
 
     def heatmap(self, first: AttributeInfo, second: AttributeInfo) -> Chart:

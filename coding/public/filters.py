@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
+from coding.public.policies import public_consensus_q
 from coding.public.selectors import OptionThrough
 from coding.regions import Region
 from coding.reviews.selectors import AttributeInfo, CodebookInfo, review_codebook
@@ -118,7 +119,8 @@ class CaseFilter(django_filters.FilterSet):
             def by_options(queryset, name, value, attribute=attribute):
                 ids = [i for key in value for i in attribute.option_ids.get(key, [])]
                 return queryset.filter(Exists(OptionThrough.objects.filter(
-                    consensusvalue__case_id=OuterRef("pk"), option_id__in=ids
+                    public_consensus_q("consensusvalue__case"),
+                    consensusvalue__case_id=OuterRef("pk"), option_id__in=ids,
                 )))
 
             return django_filters.MultipleChoiceFilter(
@@ -128,7 +130,7 @@ class CaseFilter(django_filters.FilterSet):
         if attribute.kind == AttributeKind.BOOLEAN:
             def by_boolean(queryset, name, value, attribute=attribute):
                 return queryset.filter(Exists(ConsensusValue.objects.filter(
-                    case_id=OuterRef("pk"), attribute_id__in=attribute.ids,
+                    public_consensus_q(), case_id=OuterRef("pk"), attribute_id__in=attribute.ids,
                     boolean=(value == "yes"),
                 )))
 

@@ -1,5 +1,8 @@
 """Public reads and dashboard aggregates. Each returns plain data, counted in SQL.
 
+Every read of consensus values here goes through coding.public.policies: a case's values
+show only once its consensus is complete, whoever asks.
+
 `cases` arguments are Case querysets of one review, usually `CaseFilter(...).qs`: every
 aggregate follows the gallery's filters. Nothing here reads raw codings, coder names or who
 decided a consensus value: readers see consensus values only.
@@ -22,6 +25,7 @@ from coding.models import (
     Review,
     ServiceArea,
 )
+from coding.public.policies import cases_with_public_consensus, public_consensus_q
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 
 OptionThrough = ConsensusValue.options.through
@@ -50,7 +54,8 @@ def gallery_page(
     "url": "/reviews/coproduction/cases/3/", "service_areas": ["Health care"],
     "labels": [("Level", "Local"), ("Role of citizens", "Co-deliverer")]}."""
     paginator = Paginator(
-        cases.only("id", "number", "title", "country", "year", "review_id"), per_page
+        cases.only("id", "number", "title", "country", "year", "review_id", "consensus_complete"),
+        per_page,
     )
     page = paginator.get_page(page_number)
     rows = list(page.object_list)
@@ -73,6 +78,7 @@ def gallery_page(
             "url": reverse("coding:case_detail", args=[review.slug, case.number]),
             "service_areas": areas[case.pk],
             "labels": labels.get(case.pk, []),
+            "consensus_complete": case.consensus_complete,
         }
         for case in rows
     ]
@@ -91,6 +97,7 @@ def consensus_option_labels(
     order = {a.key: n for n, a in enumerate(attributes)}
     rows = (
         OptionThrough.objects.filter(
+            public_consensus_q("consensusvalue__case"),
             consensusvalue__case_id__in=case_ids,
             consensusvalue__attribute_id__in=attribute_ids,
         )
@@ -110,12 +117,14 @@ def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
     "label": "Role of citizens", "kind": "multi", "value": ["Co-deliverer"],
     "evidence": "Residents ran the service.", "method": "adjudicated"}]}]."""
     values = list(
-        ConsensusValue.objects.filter(case=case)
+        ConsensusValue.objects.filter(public_consensus_q(), case=case)
         .values("id", "attribute__key", "text", "number", "boolean", "evidence", "method")
     )
     options: dict[int, list[str]] = defaultdict(list)
     for consensus_id, label in (
-        OptionThrough.objects.filter(consensusvalue__case=case)
+        OptionThrough.objects.filter(
+            public_consensus_q("consensusvalue__case"), consensusvalue__case=case
+        )
         .order_by("option__order", "option_id")
         .values_list("consensusvalue_id", "option__label")
     ):
@@ -159,7 +168,8 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
     "year": 1999, "service_areas": ["Health care"], "source": "...",
     "consensus": {"level": {"value": ["Local"], "evidence": "..."}}}."""
     case_rows = list(
-        cases.values("id", "number", "title", "country", "region", "year", "summary", "source")
+        cases.values("id", "number", "title", "country", "region", "year", "summary", "source",
+                     "consensus_complete")
     )
     ids = cases.order_by().values("pk")
     areas: dict[int, list[str]] = defaultdict(list)
@@ -171,7 +181,9 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
         areas[case_id].append(name)
     options: dict[int, list[str]] = defaultdict(list)
     for consensus_id, label in (
-        OptionThrough.objects.filter(consensusvalue__case_id__in=ids)
+        OptionThrough.objects.filter(
+            public_consensus_q("consensusvalue__case"), consensusvalue__case_id__in=ids
+        )
         .order_by("option__order", "option_id")
         .values_list("consensusvalue_id", "option__label")
     ):
@@ -179,7 +191,7 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
     kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
     consensus: dict[int, dict] = defaultdict(dict)
     for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (
-        ConsensusValue.objects.filter(case_id__in=ids).order_by()
+        ConsensusValue.objects.filter(public_consensus_q(), case_id__in=ids).order_by()
         .values_list("id", "case_id", "attribute_id", "text", "number", "boolean", "evidence")
         .iterator(chunk_size=5000)
     ):
@@ -269,7 +281,8 @@ def option_counts(
             consensusvalue__case_id__in=_plain(cases).values("pk")
         )
     rows = (
-        rows.values_list("option_id")
+        rows.filter(public_consensus_q("consensusvalue__case"))
+        .values_list("option_id")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -294,7 +307,8 @@ def attribute_coverage(
     else:
         rows = ConsensusValue.objects.filter(case_id__in=_plain(cases).values("pk"))
     rows = (
-        rows.values_list("attribute_id", "boolean")
+        rows.filter(public_consensus_q())
+        .values_list("attribute_id", "boolean")
         .annotate(n=Count("id"))
         .order_by()  # also drops Meta.ordering's joins
     )
@@ -322,7 +336,7 @@ def cooccurrence(
         pk__in=_plain(cases).values("pk")
     )
     rows = (
-        rows.annotate(
+        cases_with_public_consensus(rows).annotate(
             first_value=FilteredRelation(
                 "consensus_values", condition=Q(consensus_values__attribute_id__in=first.ids)
             ),

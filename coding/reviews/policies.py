@@ -1,5 +1,7 @@
-"""Who may do what in a review. Every view and API endpoint asks these helpers."""
+"""Who holds which role in a review, and who may see a review at all. Every page, API view
+and admin class finds its review through these."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -36,6 +38,18 @@ def is_assigned(user, case) -> bool:
     return user.is_authenticated and Assignment.objects.filter(case=case, coder=user).exists()
 
 
+def reviews_led_by(user) -> QuerySet[Review]:
+    return Review.objects.filter(memberships__user=user, memberships__role=Role.LEAD).distinct()
+
+
+def may_administer(user) -> bool:
+    """Who may use the admin: superusers, and active staff who lead at least one review
+    (the admin then shows them those reviews' rows only)."""
+    return user.is_superuser or (
+        user.is_active and user.is_staff and reviews_led_by(user).exists()
+    )
+
+
 def get_review_for_member(user, slug: str, *roles: str) -> Review:
     """The review if the user holds one of `roles` in it (any role when none given), else 404.
 
@@ -44,7 +58,7 @@ def get_review_for_member(user, slug: str, *roles: str) -> Review:
     review = get_object_or_404(Review, slug=slug)
     held = review_roles(user, review)
     if not held or (roles and not held.intersection(roles)):
-        raise Http404("No such review")
+        raise Http404("Not found")
     return review
 
 
@@ -52,5 +66,5 @@ def get_public_review(user, slug: str) -> Review:
     """A review the public may see (published), or any review its members may see."""
     review = get_object_or_404(Review, slug=slug)
     if not review.is_published and not is_member(user, review):
-        raise Http404("No such review")
+        raise Http404("Not found")
     return review

@@ -12,16 +12,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.adjudication.selectors import adjudication_queue, case_adjudication, case_coder_ids
-from coding.adjudication.services import OWN_CASE_MESSAGE, disagreement_reopen, disagreement_resolve
-from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
-from coding.reviews.policies import get_review_for_member, is_adjudicator, is_lead, review_roles
-
-VIEWERS = (Role.ADJUDICATOR, Role.LEAD)
-NOT_READY = (
-    "Nothing was saved: a coding of this case has been reopened. Decide once both assigned "
-    "coders have submitted again."
+from coding.adjudication.policies import (
+    NOT_READY_MESSAGE,
+    VIEWER_ROLES,
+    case_coder_ids,
+    decide_refusal,
+    reopen_refusal,
 )
+from coding.adjudication.selectors import adjudication_queue, case_adjudication
+from coding.adjudication.services import disagreement_reopen, disagreement_resolve
+from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
+from coding.reviews.policies import get_review_for_member, review_roles
 
 
 def _shown(value) -> str:
@@ -87,7 +88,7 @@ class ReopenForm(forms.Form):
 
 @login_required
 def queue(request, slug: str):
-    review = get_review_for_member(request.user, slug, *VIEWERS)
+    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
     status = request.GET.get("status", DisagreementStatus.OPEN)
     if status not in DisagreementStatus.values:
         status = DisagreementStatus.OPEN
@@ -99,17 +100,9 @@ def queue(request, slug: str):
     return render(request, "coding/adjudication_queue.html", {
         "review": review,
         "roles": review_roles(request.user, review),
-        "can_decide": is_adjudicator(request.user, review),
+        "can_decide": Role.ADJUDICATOR in review_roles(request.user, review),
         "status": status, "attribute": attribute, "pair": pair, **data,
     })
-
-
-def _can_decide(user, review, case, coders: set[int] | None = None) -> tuple[bool, str]:
-    if not is_adjudicator(user, review):
-        return False, "You can read this page; only an adjudicator decides disagreements."
-    if user.pk in (coders if coders is not None else case_coder_ids(case)):
-        return False, OWN_CASE_MESSAGE
-    return True, ""
 
 
 def _names(data) -> tuple[str, str]:
@@ -117,18 +110,13 @@ def _names(data) -> tuple[str, str]:
                  for c in (data["coding_a"], data["coding_b"]))
 
 
-def _can_reopen(user, review, case, coders: set[int] | None = None) -> bool:
-    return (is_adjudicator(user, review) or is_lead(user, review)) and (
-        user.pk not in (coders if coders is not None else case_coder_ids(case))
-    )
-
-
 def _page(request, review, case, *, bound=None, status=200):
     """Render the case page; `bound` = (attribute key, "resolve"|"reopen", bound form)."""
     data = case_adjudication(case=case)
     coders = case_coder_ids(case)
-    can_decide, why_not = _can_decide(request.user, review, case, coders)
-    can_reopen = _can_reopen(request.user, review, case, coders)
+    refusal = decide_refusal(request.user, case, coders)
+    can_decide, why_not = refusal is None, refusal[1] if refusal else ""
+    can_reopen = reopen_refusal(request.user, case, coders) is None
     names = _names(data) if data["ready"] else ("Coder A", "Coder B")
     for section in data["sections"]:
         for row in section["rows"]:
@@ -162,7 +150,7 @@ def _case(review, number: str) -> Case:
 
 @login_required
 def case_page(request, slug: str, number: str):
-    review = get_review_for_member(request.user, slug, *VIEWERS)
+    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
     return _page(request, review, _case(review, number))
 
 
@@ -196,16 +184,15 @@ def _disagreement(case, key) -> Disagreement:
 @login_required
 @require_POST
 def resolve(request, slug: str, number: str, key: str):
-    review = get_review_for_member(request.user, slug, *VIEWERS)
+    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
     case = _case(review, number)
-    can_decide, why_not = _can_decide(request.user, review, case)
-    if not can_decide:
-        raise PermissionDenied(why_not)
+    if refusal := decide_refusal(request.user, case):
+        raise PermissionDenied(refusal[1])
     disagreement = _disagreement(case, key)
     try:
         row, data = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY)
+        messages.error(request, NOT_READY_MESSAGE)
         return redirect(_back(review, case))
     names = _names(data)
     form = ResolveForm(request.POST, row=row, names=names)
@@ -230,15 +217,15 @@ def resolve(request, slug: str, number: str, key: str):
 @login_required
 @require_POST
 def reopen(request, slug: str, number: str, key: str):
-    review = get_review_for_member(request.user, slug, *VIEWERS)
+    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
     case = _case(review, number)
-    if not _can_reopen(request.user, review, case):
-        raise PermissionDenied(OWN_CASE_MESSAGE)
+    if refusal := reopen_refusal(request.user, case):
+        raise PermissionDenied(refusal[1])
     disagreement = _disagreement(case, key)
     try:
         row, _ = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY)
+        messages.error(request, NOT_READY_MESSAGE)
         return redirect(_back(review, case))
     form = ReopenForm(request.POST, row=row)
     if form.is_valid():

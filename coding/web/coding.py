@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.codings.policies import coding_visible
+from coding.codings.policies import coding_visible_to
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 from coding.models import Case, CodedValue, Coding, Role
@@ -250,7 +250,7 @@ def coding_detail(request, slug: str, pk: int):
         pk=pk,
         case__review=review,
     )
-    if not coding_visible(user=request.user, coding=coding):
+    if not coding_visible_to(request.user, coding):
         raise Http404("No such coding")
     if coding.coder_id == request.user.pk:
         return redirect("coding:coding_form", slug=review.slug, number=coding.case.number)

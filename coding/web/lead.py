@@ -37,23 +37,20 @@ def _assign_form(review, data=None, initial=None) -> AssignCaseForm:
 def progress(request, slug: str):
     review = get_review_for_member(request.user, slug, Role.LEAD)
     state = request.GET.get("state", "")
-    counts = case_state_counts(review=review)
+    counts = case_state_counts(review=review, viewer=request.user)
     if state not in counts:
         state = ""
-    page = Paginator(case_progress(review=review, state=state or None), CASES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    cases = case_progress(review=review, viewer=request.user, state=state or None)
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     cases = list(page.object_list)
     labels = dict(CaseState.choices)
     for case in cases:
         case.state_label = labels[case.state]
-        # Blind rule: a lead who codes a case learns nothing about the other coder
-        # before both have submitted.
-        case.hidden = case.n_submitted < 2 and any(
-            a.coder_id == request.user.pk for a in case.assignments.all()
-        )
     filters = [("", "All cases", sum(counts[s] for s in CaseState.values))]
-    filters += [(s.value, s.label, counts[s.value]) for s in CaseState]
+    filters += [
+        (s.value, s.label, counts[s.value])
+        for s in CaseState if s != CaseState.HIDDEN or counts[s.value]
+    ]
     filters.append(("needs_coders", "Needs coders", counts["needs_coders"]))
     initial = {}
     chosen = request.GET.get("case")
@@ -68,7 +65,7 @@ def progress(request, slug: str):
         {
             "review": review,
             "roles": review_roles(request.user, review),
-            "coders": coder_progress(review=review),
+            "coders": coder_progress(review=review, viewer=request.user),
             "cases": cases,
             "page": page,
             "state": state,

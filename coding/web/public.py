@@ -97,7 +97,7 @@ def dashboard(request, slug):
         "review": review, "roles": roles, "filter": case_filter, "filters": filters,
         "filter_query": _query(filters), "groups": groups,
         "charts": [chart.payload() for chart in charts],
-        "total": case_filter.qs.count(), "is_lead": Role.LEAD in roles,
+        "total": board.total, "complete": board.complete, "is_lead": Role.LEAD in roles,
     })
 
 

@@ -1,0 +1,36 @@
+"""Which audit events a person may see.
+
+A review's leads read its audit log (superusers read every log): who saved, submitted,
+reopened or decided what and when, never a draft's values. Events about someone else's
+coding of a case the reader is blind on (coding.codings.policies) are left out, so a lead
+who also codes a case learns nothing from the log about the other coding of it until both
+have submitted.
+"""
+
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+
+from coding.codings.policies import blind_cases
+from coding.models import AuditEvent, Coding, Review, Role
+from coding.reviews.policies import review_roles
+
+CODING_TYPE = Coding._meta.label_lower
+
+
+def may_read_audit_log(user, review: Review) -> bool:
+    return user.is_superuser or Role.LEAD in review_roles(user, review)
+
+
+def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The events of `events` that `user` may see (their reviews' logs, minus events about
+    other people's codings of the cases they are blind on)."""
+    if not user.is_authenticated:
+        return events.none()
+    if not user.is_superuser:
+        events = events.filter(review__memberships__user=user, review__memberships__role=Role.LEAD)
+    hidden = (
+        Coding.objects.filter(case__in=blind_cases(user)).exclude(coder=user)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return events.exclude(object_type=CODING_TYPE, object_id__in=hidden)

@@ -1,0 +1,464 @@
+"""Parity: the same actor asking the same question through every surface (pages, REST API,
+Django admin) gets the same answer.
+
+QUESTIONS holds each rule (actor -> answer). SURFACES says, per question, whom each surface
+serves: EVERYONE, Only(actors, why), or NoSurface(why). PARITY is the table they make
+(question x surface x actor -> expected). An actor a surface does not serve must get nothing
+from it (the question's `nothing`), so a leak there still fails.
+"Case X" is the case the actor codes with Bob (Alice: 1, Leo: 2, Adam: 3), else case 1.
+"""
+
+import csv
+import difflib
+import io
+import json
+import re
+from collections import namedtuple
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from coding import models
+
+# The workflow's services, in one block.
+from coding.adjudication.services import disagreement_resolve
+from coding.assignments.services import assignment_set
+from coding.codings.services import coding_reopen, coding_save_draft, coding_start, coding_submit
+from coding.reviews.services import review_set_published
+from tests import factories
+
+ACTORS = ["anonymous", "outsider", "coder_a", "coder_b", "lead", "lead_coder",
+          "adjudicator", "adjudicator_coder"]
+CODES_WITH_BOB = {"coder_a": "1", "lead_coder": "2", "adjudicator_coder": "3"}  # actor -> case
+CASE_OF = {**CODES_WITH_BOB, "coder_b": "1"}
+TITLES = {"1": "Aardvark lanes", "2": "Bison meals", "3": "Cheetah clinics"}
+V, H = "visible", "hidden"
+SHOWN, NONE = "shown", "none"
+
+
+def bob_evidence(number: str) -> str:
+    return f"bob-evidence-case-{number}"
+
+
+@dataclass(frozen=True)
+class Question:
+    probe: str  # PROBES[(probe, surface)] answers it
+    stage: str  # how far the workflow has gone (STAGES)
+    rule: dict  # actor -> the answer the rule gives
+    nothing: object  # what an actor the surface does not serve must get
+    case: str | None = None  # a fixed case, else the actor's case X
+
+
+Only = namedtuple("Only", "actors why")  # the surface serves these actors (why not others)
+NoSurface = namedtuple("NoSurface", "why")  # the surface cannot be asked this question
+EVERYONE = Only(frozenset(ACTORS), "")
+
+
+def answers(default, **exceptions) -> dict:
+    return {actor: exceptions.get(actor, default) for actor in ACTORS}
+
+
+LISTED = {"lead": (("1", "2", "3"), 3), "lead_coder": (("1", "3"), 2)}  # (cases, count shown)
+QUESTIONS = {
+    # 1. May the actor see Bob's coding (values, evidence) of case X?
+    "b_coding:b_draft": Question("b_coding", "b_draft", answers(H, coder_b=V), H),
+    "b_coding:b_submitted": Question(
+        "b_coding", "b_submitted", answers(H, coder_b=V, lead=V, adjudicator=V), H),
+    "b_coding:both_submitted": Question(
+        "b_coding", "both_submitted", answers(V, anonymous=H, outsider=H), H),
+    # 2. Does the audit log show an event about Bob's draft of case X?
+    "audit:b_draft": Question("audit", "b_draft", answers(H, lead=V), H),
+    # 3. Which cases does the progress page list in a state, with which count (Leo codes 2)?
+    "progress:in_progress": Question("progress:in_progress", "b_draft", LISTED, None),
+    "progress:one_submitted": Question("progress:one_submitted", "b_submitted", LISTED, None),
+    # 4. Is case X listed as ready to adjudicate; is a decision on it accepted?
+    "listed_ready:both_submitted": Question(
+        "listed_ready", "both_submitted", {"lead": True, "adjudicator": True}, False),
+    "listed_ready:reopened": Question(
+        "listed_ready", "reopened", {"lead": False, "adjudicator": False}, False),
+    "decide:both_submitted": Question(
+        "decide", "both_submitted", answers(False, adjudicator=True), False),
+    "decide:reopened": Question("decide", "reopened", answers(False), False),
+    # 5. Do readers see consensus values of a case (1: a disagreement open; 3: complete)?
+    "public:partial": Question("public", "published", {"anonymous": NONE}, NONE, case="1"),
+    "public:complete": Question("public", "published", {"anonymous": SHOWN}, NONE, case="3"),
+}
+
+STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
+                   "the admin serves staff leads only; others get its sign-in page")
+NO_QUEUE_IN_ADMIN = NoSurface("the admin shows disagreements read-only: no queue, no decisions")
+NO_PROGRESS = {
+    "api": NoSurface("assignments/ says who codes what, with no state; codings/ is your queue"),
+    "admin": NoSurface("no case-state filter; its Coding list is asked under b_coding"),
+}
+SURFACES = {
+    "b_coding:b_draft": {"page": EVERYONE, "api": EVERYONE, "admin": STAFF_LEADS},
+    "b_coding:b_submitted": {
+        "page": EVERYONE, "admin": STAFF_LEADS,
+        "api": Only(frozenset({"coder_b"}), "codings/ shows your own coding only; others' "
+                    "values come in disagreements/, which exist once both have submitted"),
+    },
+    "b_coding:both_submitted": {
+        "page": EVERYONE, "admin": STAFF_LEADS,
+        "api": Only(frozenset({"coder_b", "lead", "adjudicator", "lead_coder",
+                               "adjudicator_coder"}),
+                    "a plain coder gets only their own coding: disagreements/ is for leads and "
+                    "adjudicators, the API has no view of the partner's coding"),
+    },
+    "audit:b_draft": {"page": EVERYONE, "admin": EVERYONE,
+                      "api": NoSurface("the API has no audit log")},
+    "progress:in_progress": {"page": EVERYONE, **NO_PROGRESS},
+    "progress:one_submitted": {"page": EVERYONE, **NO_PROGRESS},
+    "listed_ready:both_submitted": {"page": EVERYONE, "api": EVERYONE,
+                                    "admin": NO_QUEUE_IN_ADMIN},
+    "decide:both_submitted": {"page": EVERYONE, "api": EVERYONE, "admin": NO_QUEUE_IN_ADMIN},
+    "public:partial": {"page": EVERYONE, "api": EVERYONE,
+                       "admin": NoSurface("readers have no admin")},
+}
+SURFACES["listed_ready:reopened"] = SURFACES["listed_ready:both_submitted"]
+SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
+SURFACES["public:complete"] = SURFACES["public:partial"]
+
+PARITY = [
+    pytest.param(name, surface, actor, answer if actor in served.actors else question.nothing,
+                 id=f"{name}-{surface}-{actor}")
+    for name, question in QUESTIONS.items()
+    for surface, served in SURFACES[name].items() if not isinstance(served, NoSurface)
+    for actor, answer in question.rule.items()
+]
+
+
+def _member(review, username, *roles, staff=False):
+    user = factories.UserFactory(username=username, is_staff=staff)
+    for role in roles:
+        factories.MembershipFactory(review=review, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def users(review, coder_a, coder_b, adjudicator, lead, outsider):
+    lead.is_staff = True
+    lead.save()
+    Role = models.Role
+    return {
+        "anonymous": None, "outsider": outsider, "coder_a": coder_a, "coder_b": coder_b,
+        "lead": lead, "adjudicator": adjudicator,
+        "lead_coder": _member(review, "leo", Role.LEAD, Role.CODER, staff=True),
+        "adjudicator_coder": _member(review, "adam", Role.ADJUDICATOR, Role.CODER),
+    }
+
+
+@pytest.fixture
+def world(review, users):
+    """Cases 1, 2 and 3, each coded by Bob with Alice, Leo and Adam (assigned first)."""
+    cases = {}
+    for actor, number in CODES_WITH_BOB.items():
+        cases[number] = factories.CaseFactory(review=review, number=number, title=TITLES[number])
+        assignment_set(case=cases[number], coders=[users[actor], users["coder_b"]],
+                       assigned_by=users["lead"])
+    return {"review": review, "users": users, "cases": cases}
+
+
+@pytest.fixture
+def as_actor(users):
+    """as_actor("lead") -> a client signed in as Lena (pages, admin); api=True: by token."""
+
+    def make(actor: str, api: bool = False):
+        user, client = users[actor], APIClient() if api else Client()
+        if user is not None and api:
+            key = Token.objects.get_or_create(user=user)[0].key
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        elif user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def _code(case, user, values=None, submit=False):
+    coding = coding_start(case=case, user=user)
+    if values:
+        coding = coding_save_draft(coding=coding, values=values, expected_version=coding.version,
+                                   user=user)
+    if submit:
+        coding_submit(coding=coding, expected_version=coding.version, user=user)
+
+
+def bob_drafts(w, number):
+    _code(w["cases"][number], w["users"]["coder_b"], {
+        "level": {"value": "state", "evidence": bob_evidence(number)},
+        "roles": {"value": ["deliverer"]}})
+
+
+def bob_submits(w, number):
+    _code(w["cases"][number], w["users"]["coder_b"], submit=True)
+
+
+def partner_submits(w, number):
+    """Agrees with Bob on roles, not on level."""
+    partner = w["users"][next(a for a, n in CODES_WITH_BOB.items() if n == number)]
+    _code(w["cases"][number], partner, {"level": {"value": "local", "evidence": "partner quote"},
+                                        "roles": {"value": ["deliverer"]}}, submit=True)
+
+
+def lead_reopens_bob(w, number):
+    coding_reopen(coding=_bob_coding(w, number), user=w["users"]["lead"], reason="Recheck.")
+
+
+STEPS = [bob_drafts, bob_submits, partner_submits, lead_reopens_bob]
+STAGES = {"b_draft": 1, "b_submitted": 2, "both_submitted": 3, "reopened": 4, "published": 3}
+
+
+def stage(w, name):
+    """Take cases 1, 2 and 3 through the workflow's first STAGES[name] steps; "published"
+    then settles case 3's disagreement and publishes the review."""
+    for step in STEPS[:STAGES[name]]:
+        for number in w["cases"]:
+            step(w, number)
+    if name == "published":
+        disagreement = models.Disagreement.objects.get(case=w["cases"]["3"],
+                                                       attribute__key="level")
+        disagreement_resolve(disagreement=disagreement, user=w["users"]["adjudicator"],
+                             choice="a", rationale="The quote is clear.", expected_version=0)
+        review_set_published(review=w["review"], actor=w["users"]["lead"], published=True)
+
+
+def _bob_coding(w, number) -> models.Coding:
+    return models.Coding.objects.get(case=w["cases"][number], coder=w["users"]["coder_b"])
+
+
+def _agree(hits: dict, shown, nothing):
+    """One answer for a surface: the same from all its URLs, else which URL says what."""
+    found = {shown if hit else nothing for hit in hits.values()}
+    return found.pop() if len(found) == 1 else hits
+
+
+def b_coding_page(w, actor, number, as_actor):
+    page = as_actor(actor).get(f"/reviews/demo/codings/{_bob_coding(w, number).pk}/", follow=True)
+    return V if page.status_code == 200 and bob_evidence(number) in page.text else H
+
+
+def b_coding_api(w, actor, number, as_actor):
+    """Bob reads his own coding through codings/; leads and adjudicators via disagreements/."""
+    ids = models.Disagreement.objects.filter(case=w["cases"][number]).values_list("pk", flat=True)
+    urls = [f"codings/{number}/", f"disagreements/?case={number}"]
+    urls += [f"disagreements/{pk}/" for pk in ids]
+    api = as_actor(actor, api=True)
+    hits = [bob_evidence(number) in api.get(f"/api/reviews/demo/{url}").text for url in urls]
+    return V if any(hits) else H
+
+
+def b_coding_admin(w, actor, number, as_actor):
+    client, coding = as_actor(actor), _bob_coding(w, number)
+    change = client.get(f"/admin/coding/coding/{coding.pk}/change/", follow=True)
+    values = client.get("/admin/coding/codedvalue/").text
+    return _agree({
+        "coding change page": bob_evidence(number) in change.text,
+        "codedvalue list": any(f"/admin/coding/codedvalue/{pk}/change/" in values
+                               for pk in coding.values.values_list("pk", flat=True)),
+    }, V, H)
+
+
+def audit_page(w, actor, number, as_actor):
+    pk = _bob_coding(w, number).pk
+    pages = [as_actor(actor).get(f"/reviews/demo/audit/{query}").text
+             for query in ("", "?action=coding.save_draft")]
+    return V if any(f"coding.coding #{pk}<" in page for page in pages) else H
+
+
+def audit_admin(w, actor, number, as_actor):
+    events = models.AuditEvent.objects.filter(object_type="coding.coding",
+                                              object_id=str(_bob_coding(w, number).pk))
+    pages = [as_actor(actor).get(f"/admin/coding/auditevent/{query}").text
+             for query in ("", "?action__exact=coding.save_draft")]
+    links = [f"/admin/coding/auditevent/{e.pk}/change/" for e in events]
+    return V if any(link in page for page in pages for link in links) else H
+
+
+def progress_page(state):
+    def probe(w, actor, number, as_actor):
+        page = as_actor(actor).get(f"/reviews/demo/progress/?state={state}")
+        if page.status_code != 200:
+            return None
+        listed = tuple(re.findall(r'<tr id="case-([^"]+)">', page.text))
+        count = re.search(rf'href="\?state={state}"[^>]*>[^<]*<span class="count">(\d+)<',
+                          page.text)
+        return listed, int(count.group(1))
+    return probe
+
+
+def listed_ready_page(w, actor, number, as_actor):
+    queue = as_actor(actor).get("/reviews/demo/adjudication/").text
+    return f'/adjudication/{number}/">Case {number}<' in queue
+
+
+def listed_ready_api(w, actor, number, as_actor):
+    response = as_actor(actor, api=True).get("/api/reviews/demo/disagreements/?status=open")
+    rows = response.json()["results"] if response.status_code == 200 else []
+    # A row of a reopened coding says so (submitted: false): listed, but not as ready.
+    return any(r["case"] == number and r["a"]["submitted"] and r["b"]["submitted"] for r in rows)
+
+
+def _decisions(case) -> tuple:
+    """What a decision changes: consensus values, disagreements' states, revisions."""
+    return (list(models.ConsensusValue.objects.filter(case=case)
+                 .values_list("attribute__key", "method", "version")),
+            list(models.Disagreement.objects.filter(case=case).values_list("pk", "status")),
+            models.ConsensusRevision.objects.filter(consensus__case=case).count())
+
+
+def decide_page(w, actor, number, as_actor):
+    case, data = w["cases"][number], {"level-choice": "a", "level-expected_version": 0,
+                                      "level-rationale": "The quote is clear."}
+    before = _decisions(case)
+    as_actor(actor).post(f"/reviews/demo/adjudication/{number}/level/decide/", data)
+    return _decisions(case) != before
+
+
+def decide_api(w, actor, number, as_actor):
+    case = w["cases"][number]
+    pk = models.Disagreement.objects.get(case=case, attribute__key="level").pk
+    before = _decisions(case)
+    status = as_actor(actor, api=True).post(
+        f"/api/reviews/demo/disagreements/{pk}/resolve/",
+        {"choice": "a", "rationale": "The quote is clear.", "version": 0}, format="json",
+    ).status_code
+    if _decisions(case) != before:
+        return True
+    return False if status >= 400 else f"answered {status} and changed nothing"
+
+
+def _card(gallery: str, number: str) -> str:
+    cards = gallery.split('<li class="card case-card">')[1:]
+    return next((c for c in cards if f'"case-number">{number}.</span>' in c), "")
+
+
+def public_page(w, actor, number, as_actor):
+    client, word = as_actor(actor), TITLES[number].split()[0]
+    rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").text))
+    row = next(r for r in rows if r["number"] == number)
+    cases = json.loads(client.get("/reviews/demo/export.json").content)["cases"]
+    chart = client.get(f"/reviews/demo/dashboard/data/roles.csv?q={word}").text
+    return _agree({
+        "gallery card": '<li class="tag"' in _card(client.get("/reviews/demo/").text, number),
+        "gallery filter": bool(_card(client.get("/reviews/demo/?roles=deliverer").text, number)),
+        "case page": 'class="consensus-value"' in client.get(f"/reviews/demo/cases/{number}/").text,
+        "export.csv": any(row[key] for key in ("level", "roles", "budget", "agreement")),
+        "export.json": bool(next(c for c in cases if c["number"] == number)["consensus"]),
+        "dashboard csv": any(int(line[-1]) for line in list(csv.reader(io.StringIO(chart)))[1:]),
+    }, SHOWN, NONE)
+
+
+def public_api(w, actor, number, as_actor):
+    api, word, base = as_actor(actor, api=True), TITLES[number].split()[0], "/api/reviews/demo/"
+    charts = api.get(base + f"dashboard/?q={word}").json()["charts"]
+    return _agree({
+        "consensus?case": bool(api.get(base + f"consensus/?case={number}").json()["results"]),
+        "consensus": any(v["case"] == number
+                         for v in api.get(base + "consensus/").json()["results"]),
+        "cases/X": bool(api.get(base + f"cases/{number}/").json()["consensus"]),
+        "cases?filter": any(c["number"] == number for c in
+                            api.get(base + "cases/?roles=deliverer").json()["results"]),
+        "dashboard": any(int(row[-1]) for c in charts if c["id"] in ("level", "roles")
+                         for row in c["rows"]),
+    }, SHOWN, NONE)
+
+
+# Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
+PROBES = {
+    ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
+    ("b_coding", "admin"): b_coding_admin,
+    ("audit", "page"): audit_page, ("audit", "admin"): audit_admin,
+    ("progress:in_progress", "page"): progress_page("in_progress"),
+    ("progress:one_submitted", "page"): progress_page("one_submitted"),
+    ("listed_ready", "page"): listed_ready_page, ("listed_ready", "api"): listed_ready_api,
+    ("decide", "page"): decide_page, ("decide", "api"): decide_api,
+    ("public", "page"): public_page, ("public", "api"): public_api,
+}
+
+
+@pytest.mark.parametrize("question, surface, actor, expected", PARITY)
+def test_same_answer_on_every_surface(world, as_actor, question, surface, actor, expected):
+    q = QUESTIONS[question]
+    stage(world, q.stage)
+    number = q.case or CASE_OF.get(actor, "1")
+    assert PROBES[(q.probe, surface)](world, actor, number, as_actor) == expected
+
+
+def test_readers_case_page_says_coding_in_progress_until_its_consensus_is_complete(
+    world, client
+):
+    stage(world, "published")
+    assert "coding in progress" in client.get("/reviews/demo/cases/1/").text.lower()
+    assert "coding in progress" not in client.get("/reviews/demo/cases/3/").text.lower()
+
+
+def _normalised(response) -> str:
+    text = f"{response.status_code}\n{response.content.decode()}"
+    text = re.sub(r'(csrfmiddlewaretoken" value=")[^"]*', r"\1", text)
+    return re.sub(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?", "<t>", text)
+
+
+STATES = ["", "not_started", "in_progress", "one_submitted", "both_submitted",
+          "disagreements_open", "consensus_complete", "needs_coders"]
+LEAD_CODER_URLS = (
+    [f"/reviews/demo/progress/?state={s}" for s in STATES]
+    + [f"/reviews/demo/audit/?action={a}" for a in ("", "coding.save_draft", "coding.submit")]
+    + [f"/admin/coding/{m}/" for m in ("coding", "codedvalue", "auditevent", "disagreement")]
+    + ["/reviews/demo/my-cases/", "/reviews/demo/adjudication/"]
+    + [f"/api/reviews/demo/{p}/" for p in ("codings", "assignments", "disagreements",
+                                           "consensus", "cases", "dashboard")]
+)
+CODER_URLS = (
+    [f"/reviews/demo/my-cases/?state={s}" for s in ("", "not_started", "draft", "submitted")]
+    + ["/reviews/demo/cases/{n}/code/", "/reviews/demo/cases/{n}/", "/reviews/demo/"]
+    + [f"/api/reviews/demo/{p}/" for p in ("codings", "codings/{n}", "consensus", "dashboard")]
+)
+INVARIANCE = [
+    pytest.param(viewer, url, id=f"{viewer}-{url}")
+    for viewer, urls in [
+        ("lead_coder", LEAD_CODER_URLS), ("coder_a", CODER_URLS),
+        ("adjudicator_coder", [*CODER_URLS, "/reviews/demo/adjudication/",
+                               "/api/reviews/demo/disagreements/"]),
+    ]
+    for url in urls
+]
+
+
+@pytest.mark.parametrize("viewer, url", INVARIANCE)
+def test_nothing_a_coder_sees_changes_when_the_other_coder_acts(world, as_actor, viewer, url):
+    """Before the viewer submits, no page, API list or admin list they can fetch changes
+    when Bob saves a draft of their shared case, nor when he submits it."""
+    number = CASE_OF[viewer]
+    url = url.format(n=number)
+    client = as_actor(viewer, api=url.startswith("/api/"))
+    first = client.get(url)
+    assert first.status_code == 200, f"{viewer} cannot fetch {url}: nothing to compare"
+    before = _normalised(first)
+    for step in (bob_drafts, bob_submits):
+        step(world, number)
+        after = _normalised(client.get(url))
+        if after != before:
+            diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                             lineterm="", n=0))[2:14]
+            pytest.fail(f"{url} changed after {step.__name__}:\n" + "\n".join(diff))
+
+
+def test_every_question_has_a_row_for_each_surface():
+    """A new question or surface needs its probe, or a NoSurface saying why not."""
+    for name, question in QUESTIONS.items():
+        assert set(SURFACES.get(name, {})) == {"page", "api", "admin"}, name
+        assert set(question.rule) <= set(ACTORS), name
+        for surface, served in SURFACES[name].items():
+            if isinstance(served, NoSurface):
+                assert served.why, f"{name}/{surface}: say why there is no such surface"
+                continue
+            assert (question.probe, surface) in PROBES, f"{name}/{surface}: no probe"
+            unserved = set(question.rule) - served.actors
+            assert served.why or not unserved, f"{name}/{surface}: say why {unserved} unserved"
+    used = {(QUESTIONS[n].probe, s) for n, by_surface in SURFACES.items()
+            for s, served in by_surface.items() if not isinstance(served, NoSurface)}
+    assert set(PROBES) == used, f"probes without a question: {set(PROBES) - used}"
