@@ -6,7 +6,14 @@ import math
 from collections.abc import Collection
 from typing import Any
 
-from coding.models import Attribute, AttributeKind, ConsensusValue, Option
+from coding.models import (
+    CHOICE_KINDS,
+    Attribute,
+    AttributeKind,
+    ConsensusValue,
+    Option,
+    ValueFields,
+)
 
 BOOLEAN_WORDS = {
     "yes": True, "true": True, "1": True, "y": True,
@@ -120,13 +127,12 @@ def differing_options(a: Any, b: Any) -> tuple[list[str], list[str]]:
     return sorted(a - b), sorted(b - a)
 
 
-def value_store_consensus(
-    consensus: ConsensusValue, attribute: Attribute, value: Any
-) -> list[Option]:
-    """Put `value` into the consensus row's fields; returns the options to set after save."""
-    consensus.text = ""
-    consensus.number = value if attribute.kind == AttributeKind.NUMBER else None
-    consensus.boolean = value if attribute.kind == AttributeKind.BOOLEAN else None
+def value_store(row: ValueFields, attribute: Attribute, value: Any) -> list[Option]:
+    """Put a comparable value into a CodedValue's or ConsensusValue's fields (text, number,
+    boolean); returns the options to set on it after it is saved (choice kinds)."""
+    row.text = (value or "") if attribute.kind == AttributeKind.TEXT else ""
+    row.number = value if attribute.kind == AttributeKind.NUMBER else None
+    row.boolean = value if attribute.kind == AttributeKind.BOOLEAN else None
     if not attribute.is_choice or value is None:
         return []
     wanted = {value} if attribute.kind == AttributeKind.SINGLE else set(value)
@@ -173,9 +179,44 @@ def value_from_snapshot(attribute: Attribute, snapshot: dict | None) -> str | li
     return value_display(attribute, value)
 
 
-def value_text(value) -> str:
+def value_text(value, *, empty: str = "no value", none_chosen: str = "none chosen") -> str:
+    """A displayed value (value_display, value_for_readers) as one line of text: `empty`
+    when not coded, options joined by "; ", `none_chosen` for an empty multiple choice."""
     if value is None:
-        return "no value"
+        return empty
     if isinstance(value, list):
-        return "; ".join(value) if value else "none chosen"
+        return "; ".join(value) if value else none_chosen
+    return str(value)
+
+
+def stored_text(attribute: Attribute, stored) -> str:
+    """A CodedValue or ConsensusValue as text for read-only pages ("" when not coded)."""
+    return value_text(value_display(attribute, stored_value(attribute, stored)), empty="")
+
+
+def value_for_readers(kind: str, row: dict, option_labels: list[str]):
+    """A consensus value for reader pages, JSON and CSV, from a values() row and its option
+    labels (no model instances, for exports of thousands of cases): a list of option labels,
+    the text, an int or float, or "Yes"/"No"."""
+    if kind in CHOICE_KINDS:
+        return option_labels
+    if kind == AttributeKind.NUMBER:
+        number = row["number"]
+        return None if number is None else (int(number) if number == int(number) else number)
+    if kind == AttributeKind.BOOLEAN:
+        return None if row["boolean"] is None else ("Yes" if row["boolean"] else "No")
+    return row["text"]
+
+
+def value_csv(attribute: Attribute, value: Any, option_order: dict[str, int]) -> str:
+    """A comparable value in the codings CSV format (import_codings reads it back): option
+    keys joined by ";" in codebook order, numbers without a needless ".0", yes/no."""
+    if value is None:
+        return ""
+    if attribute.kind == AttributeKind.MULTI:
+        return ";".join(sorted(value, key=lambda k: (option_order.get(k, 0), k)))
+    if attribute.kind == AttributeKind.NUMBER:
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if attribute.kind == AttributeKind.BOOLEAN:
+        return "yes" if value else "no"
     return str(value)

@@ -1,10 +1,12 @@
 """Coding a case: drafts, the version check, submit, reopen, the queue and the form."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from coding.assignments.services import cases_assign
 from coding.codings.selectors import next_case
@@ -86,13 +88,52 @@ def test_two_saves_with_the_same_version_second_is_refused_and_first_kept(case, 
     assert coding.values.get().text == "second save, tab one"
 
 
+def _pause_after_last_save(minutes: int) -> None:
+    event = AuditEvent.objects.filter(action="coding.save_draft").order_by("-id").first()
+    earlier = timezone.now() - timedelta(minutes=minutes)
+    event.data = {**event.data, "last_saved_at": earlier.isoformat()}
+    event.save(update_fields=["data"])
+
+
 def test_autosave_of_the_whole_form_records_only_what_changed(case, coder_a):
     coding = _draft(case, coder_a)
+    _pause_after_last_save(45)  # a new working session: a new event
     changed = {**EVERY_KIND, "topic": {"value": "Community care, revised"}}
     coding = coding_save_draft(coding=coding, values=changed, expected_version=1, user=coder_a)
     last = AuditEvent.objects.filter(action="coding.save_draft").order_by("-id").first()
     assert coding.version == 2 and last.data["attributes"] == ["topic"]
     assert _stored(coding)["topic"][1] == "Community care, revised"
+
+
+def test_consecutive_autosaves_of_one_coding_fold_into_one_event(case, coder_a):
+    coding = _draft(case, coder_a, {"topic": {"value": "a"}})
+    for version, text in ((1, "ab"), (2, "abc")):
+        coding = coding_save_draft(coding=coding, values={"budget": {"value": len(text)}},
+                                   expected_version=version, user=coder_a)
+    events = list(AuditEvent.objects.filter(action="coding.save_draft"))
+    assert len(events) == 1
+    assert events[0].data["saves"] == 3 and events[0].data["version"] == 3
+    assert events[0].data["attributes"] == ["budget", "topic"]
+
+
+def test_autosaves_start_a_new_event_after_a_pause_or_another_event(case, coder_a, lead):
+    coding = _draft(case, coder_a, {"topic": {"value": "a"}})
+    _pause_after_last_save(31)
+    coding = coding_save_draft(coding=coding, values={"topic": {"value": "b"}},
+                               expected_version=1, user=coder_a)
+    assert AuditEvent.objects.filter(action="coding.save_draft").count() == 2
+    for key, value in EVERY_KIND.items():
+        coding = coding_save_draft(coding=coding, values={key: value},
+                                   expected_version=coding.version, user=coder_a)
+    coding = coding_submit(coding=coding, expected_version=coding.version, user=coder_a)
+    coding = coding_reopen(coding=coding, user=lead, reason="check the budget")
+    coding_save_draft(coding=coding, values={"budget": {"value": 7}},
+                      expected_version=coding.version, user=coder_a)
+    actions = list(AuditEvent.objects.filter(object_type="coding.coding", object_id=str(coding.pk))
+                   .order_by("id")
+                   .values_list("action", flat=True))
+    assert actions == ["coding.save_draft", "coding.save_draft", "coding.submit",
+                       "coding.reopen", "coding.save_draft"]
 
 
 def test_bad_value_is_refused_naming_the_attribute_and_writes_nothing(case, coder_a):

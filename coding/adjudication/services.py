@@ -55,7 +55,7 @@ from coding.values import (
     value_json,
     value_parse,
     value_snapshot,
-    value_store_consensus,
+    value_store,
     values_equal,
 )
 
@@ -250,7 +250,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
 def _save_agreed(case, attribute, current, value, evidence, now, actor) -> ConsensusValue:
     before = value_snapshot(attribute, current, stored_value(attribute, current))
     consensus = current or ConsensusValue(case=case, attribute=attribute)
-    options = value_store_consensus(consensus, attribute, value)
+    options = value_store(consensus, attribute, value)
     consensus.method = ConsensusMethod.AGREED
     consensus.evidence = evidence
     consensus.decided_by = None
@@ -376,7 +376,7 @@ def disagreement_resolve(
             new_evidence = stored.evidence if stored else ""
         before = value_snapshot(attribute, current, stored_value(attribute, current))
         consensus = current or ConsensusValue(case=case, attribute=attribute)
-        options = value_store_consensus(consensus, attribute, new_value)
+        options = value_store(consensus, attribute, new_value)
         consensus.method = ConsensusMethod.ADJUDICATED
         consensus.evidence = new_evidence
         consensus.note = ""

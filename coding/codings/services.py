@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from coding.audit.services import audit_record
+from coding.audit.services import audit_record, audit_record_draft_save
 from coding.models import (
     Assignment,
     Attribute,
@@ -24,7 +24,7 @@ from coding.models import (
     CodingStatus,
 )
 from coding.reviews.policies import is_lead
-from coding.values import BadValue, bad_value_message, value_parse
+from coding.values import BadValue, bad_value_message, value_parse, value_store
 
 CONFLICT_MESSAGE = (
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
@@ -65,16 +65,10 @@ def _clean_value(attribute: Attribute, raw: Any, options: dict[str, Any]) -> dic
         value = value_parse(attribute, raw, options)
     except BadValue as error:
         raise ValidationError(bad_value_message(attribute, error)) from None
-    kind = attribute.kind
-    if kind == AttributeKind.SINGLE:
-        return {"options": [options[value]] if value else []}
-    if kind == AttributeKind.MULTI:
-        return {"options": [options[key] for key in sorted(value)]}
-    if kind == AttributeKind.NUMBER:
-        return {"number": value}
-    if kind == AttributeKind.BOOLEAN:
-        return {"boolean": value}
-    return {"text": value or ""}
+    scratch = CodedValue(attribute=attribute)
+    chosen = value_store(scratch, attribute, value)
+    return {"text": scratch.text, "number": scratch.number, "boolean": scratch.boolean,
+            "options": chosen}
 
 
 def _is_empty(fields: dict, evidence: str, note: str) -> bool:
@@ -163,13 +157,7 @@ def coding_save_draft(
                 stored.options.set(fields["options"])
             changed_keys.append(key)
         coding.refresh_from_db()
-        audit_record(
-            actor=user,
-            action="coding.save_draft",
-            obj=coding,
-            review=coding.case.review,
-            data={"version": coding.version, "attributes": changed_keys},
-        )
+        audit_record_draft_save(actor=user, coding=coding, attributes=changed_keys)
     return coding
 
 

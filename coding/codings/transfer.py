@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding.adjudication.services import disagreements_detect
+from coding.assignments.services import CODERS_PER_CASE, assignment_set
 from coding.audit.services import audit_record
 from coding.models import (
     Assignment,
@@ -39,7 +40,7 @@ from coding.models import (
     Role,
 )
 from coding.reviews.importers import ImportFailed
-from coding.values import BadValue, stored_value, value_parse
+from coding.values import BadValue, stored_value, value_csv, value_parse, value_store
 
 COLUMNS = ["case", "coder", "attribute", "value"]
 
@@ -183,18 +184,7 @@ def _new_values(coding: Coding, values: dict[str, Any], attributes: dict[str, At
     for key, value in values.items():
         attribute = attributes[key]
         coded = CodedValue(coding=coding, attribute=attribute)
-        options = []
-        if attribute.kind == AttributeKind.SINGLE:
-            options = [o for o in attribute.options.all() if o.key == value]
-        elif attribute.kind == AttributeKind.MULTI:
-            options = [o for o in attribute.options.all() if o.key in value]
-        elif attribute.kind == AttributeKind.NUMBER:
-            coded.number = value
-        elif attribute.kind == AttributeKind.BOOLEAN:
-            coded.boolean = value
-        else:
-            coded.text = value
-        made.append((coded, options))
+        made.append((coded, value_store(coded, attribute, value)))
     return made
 
 
@@ -298,21 +288,21 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
             )
 
         touched = {number for number, _ in parsed}
-        assigned: dict[str, list[int]] = {}
-        for number, coder_id in Assignment.objects.filter(
+        assigned: dict[str, list] = {}
+        for assignment in Assignment.objects.filter(
             case__in=[cases[n] for n in touched]
-        ).order_by("assigned_at", "id").values_list("case__number", "coder_id"):
-            assigned.setdefault(number, []).append(coder_id)
+        ).select_related("case", "coder").order_by("assigned_at", "id"):
+            assigned.setdefault(assignment.case.number, []).append(assignment.coder)
+        wanted = {number: list(coders) for number, coders in assigned.items()}
         for number, username in parsed:
-            taken = assigned.setdefault(number, [])
-            user = users[username]
-            if len(taken) < 2 and user.pk not in taken:
-                assignment = Assignment.objects.create(case=cases[number], coder=user)
-                audit_record(actor=actor, action="assignment.create", obj=assignment,
-                             review=review, data={"case": number, "coder": username,
-                                                  "source": "import_codings"})
-                taken.append(user.pk)
-                result.assignments += 1
+            coders = wanted.setdefault(number, [])
+            if len(coders) < CODERS_PER_CASE and users[username] not in coders:
+                coders.append(users[username])
+        for number, coders in wanted.items():
+            before = len(assigned.get(number, []))
+            if len(coders) > before:
+                assignment_set(case=cases[number], coders=coders, assigned_by=actor)
+                result.assignments += len(coders) - before
         for number in sorted(touched, key=lambda n: (cases[n].sort_key, n)):
             detection = disagreements_detect(case=cases[number], actor=actor)
             result.compared_cases += detection.ran
@@ -323,18 +313,6 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
 
 
 # --- export -----------------------------------------------------------------------
-
-
-def format_value(attribute: Attribute, value: Any, option_order: dict[str, int]) -> str:
-    if value is None:
-        return ""
-    if attribute.kind == AttributeKind.MULTI:
-        return ";".join(sorted(value, key=lambda k: (option_order.get(k, 0), k)))
-    if attribute.kind == AttributeKind.NUMBER:
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    if attribute.kind == AttributeKind.BOOLEAN:
-        return "yes" if value else "no"
-    return str(value)
 
 
 def _option_orders(attributes) -> dict[int, dict[str, int]]:
@@ -367,7 +345,7 @@ def codings_export(*, review: Review, out: IO[str]) -> int:
             orders.update(_option_orders([attribute]))
         writer.writerow([
             coded.coding.case.number, coded.coding.coder.username, attribute.key,
-            format_value(attribute, value, orders[attribute.pk]),
+            value_csv(attribute, value, orders[attribute.pk]),
         ])
         written += 1
     return written
@@ -397,7 +375,7 @@ def consensus_export(*, review: Review, out: IO[str]) -> int:
         value = stored_value(attribute, consensus)
         if attribute.kind == AttributeKind.MULTI:
             value = value or frozenset()
-        cells.setdefault(consensus.case_id, {})[attribute.pk] = format_value(
+        cells.setdefault(consensus.case_id, {})[attribute.pk] = value_csv(
             attribute, value, orders[attribute.pk]
         )
     writer = csv.writer(out, lineterminator="\n")

@@ -18,8 +18,6 @@ from django.urls import reverse
 
 from coding.countries import iso3_for_country
 from coding.models import (
-    CHOICE_KINDS,
-    AttributeKind,
     Case,
     ConsensusValue,
     Review,
@@ -27,6 +25,7 @@ from coding.models import (
 )
 from coding.public.policies import cases_with_public_consensus, public_consensus_q
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
+from coding.values import value_for_readers
 
 OptionThrough = ConsensusValue.options.through
 
@@ -141,25 +140,13 @@ def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
                 "key": attribute.key,
                 "label": attribute.label,
                 "kind": attribute.kind,
-                "value": display_value(attribute.kind, row, options.get(row["id"], [])),
+                "value": value_for_readers(attribute.kind, row, options.get(row["id"], [])),
                 "evidence": row["evidence"],
                 "method": row["method"],
             })
         if shown:
             grouped.append({"section": section, "values": shown})
     return grouped
-
-
-def display_value(kind: str, row: dict, option_labels: list[str]):
-    """What a consensus value says: a list of option labels, a text, a number or Yes/No."""
-    if kind in CHOICE_KINDS:
-        return option_labels
-    if kind == AttributeKind.NUMBER:
-        number = row["number"]
-        return None if number is None else (int(number) if number == int(number) else number)
-    if kind == AttributeKind.BOOLEAN:
-        return None if row["boolean"] is None else ("Yes" if row["boolean"] else "No")
-    return row["text"]
 
 
 def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
@@ -200,7 +187,7 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
             continue
         row = {"text": text, "number": number, "boolean": boolean}
         consensus[case_id][attribute.key] = {
-            "value": display_value(attribute.kind, row, options.get(consensus_id, [])),
+            "value": value_for_readers(attribute.kind, row, options.get(consensus_id, [])),
             "evidence": evidence,
         }
     return [

@@ -23,14 +23,7 @@ from coding.adjudication.selectors import adjudication_queue, case_adjudication
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
 from coding.reviews.policies import get_review_for_member, review_roles
-
-
-def _shown(value) -> str:
-    if value is None:
-        return "not coded"
-    if isinstance(value, list):
-        return "; ".join(value) if value else "none chosen"
-    return str(value)
+from coding.values import value_text
 
 
 class ResolveForm(forms.Form):
@@ -47,8 +40,8 @@ class ResolveForm(forms.Form):
         attribute = row.attribute
         self.attribute = attribute
         self.fields["choice"].choices = [
-            ("a", f"{names[0]}’s value: {_shown(row.a)}"),
-            ("b", f"{names[1]}’s value: {_shown(row.b)}"),
+            ("a", f"{names[0]}’s value: {value_text(row.a, empty='not coded')}"),
+            ("b", f"{names[1]}’s value: {value_text(row.b, empty='not coded')}"),
             ("other", "Another value:"),
         ]
         options = [(o.key, o.label) for o in attribute.options.all()]

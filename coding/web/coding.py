@@ -19,9 +19,9 @@ from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 from coding.models import Case, CodedValue, Coding, Role
 from coding.reviews.policies import get_review_for_member, is_assigned, is_lead, review_roles
+from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
-    display_value,
     evidence_name,
     initial_from_values,
     note_name,
@@ -52,7 +52,7 @@ def _sections(attributes, form, values) -> list[dict]:
         value = stored.get(attribute.pk)
         item = {
             "attribute": attribute,
-            "value": display_value(attribute, value),
+            "value": stored_text(attribute, value),
             "evidence_text": value.evidence if value else "",
             "note_text": value.note if value else "",
         }

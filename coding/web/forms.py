@@ -99,19 +99,6 @@ def initial_from_values(values: list[CodedValue]) -> dict:
     return initial
 
 
-def display_value(attribute: Attribute, value: CodedValue | None) -> str:
-    """A stored value as text for read-only pages ("" when not coded)."""
-    if value is None:
-        return ""
-    if attribute.is_choice:
-        return ", ".join(o.label for o in value.options.all())
-    if attribute.kind == AttributeKind.NUMBER:
-        return "" if value.number is None else f"{value.number:g}"
-    if attribute.kind == AttributeKind.BOOLEAN:
-        return {True: "Yes", False: "No"}.get(value.boolean, "")
-    return value.text
-
-
 class ModelChoiceByKey(forms.ModelChoiceField):
     def __init__(self, *args, label_from=None, **kwargs):
         self._label_from = label_from

@@ -24,6 +24,7 @@ from coding.public.selectors import case_consensus, export_rows, gallery_page
 from coding.reviews.policies import get_public_review, get_review_for_member, review_roles
 from coding.reviews.selectors import review_codebook
 from coding.reviews.services import review_set_published
+from coding.values import value_text
 
 
 def _filtered(request, slug):
@@ -136,14 +137,6 @@ def _case_url_maker(request, review):
     return lambda number: f"{head}/{quote(number, safe='')}/{tail}"
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(value)
-    return str(value)
-
-
 @require_GET
 def export_csv(request, slug):
     review, codebook, rows = _export(request, slug)
@@ -155,12 +148,14 @@ def export_csv(request, slug):
     case_url = _case_url_maker(request, review)
     table = []
     for row in rows:
-        line = [row["number"], row["title"], row["country"], row["region"], _cell(row["year"]),
+        line = [row["number"], row["title"], row["country"], row["region"],
+                value_text(row["year"], empty=""),
                 "; ".join(row["service_areas"]), row["summary"], row["source"],
                 case_url(row["number"])]
         for attribute in attributes:
             value = row["consensus"].get(attribute.key)
-            line += [_cell(value["value"]), value["evidence"]] if value else ["", ""]
+            shown = value_text(value["value"], empty="", none_chosen="") if value else ""
+            line += [shown, value["evidence"] if value else ""]
         table.append(line)
     return _csv_response(f"{review.slug}-cases.csv", columns, table)
 
