@@ -1,76 +1,65 @@
+"""Page URLs, grouped by the domain that owns them (coding/README.md). Every review page lives
+under /reviews/<slug>/; the API's paths are in coding/api/urls.py."""
+
 from django.urls import path
+
+from coding.web import account, adjudication, audit, coding, lead, public, reliability
 
 app_name = "coding"
 
-# Each feature adds its own block of paths below; all review pages live under
-# /reviews/<slug>/.
-urlpatterns: list = []
+review = "reviews/<slug:slug>/"
 
-# Issue 6: API tokens (account settings) and the review's audit log.
-from coding.web import account as account_views  # noqa: E402
-from coding.web import audit as audit_views  # noqa: E402
-
-urlpatterns += [
-    path("account/tokens/", account_views.tokens, name="tokens"),
-    path("account/tokens/create/", account_views.token_create, name="token_create"),
-    path("account/tokens/revoke/", account_views.token_revoke, name="token_revoke"),
-    path("reviews/<slug:slug>/audit/", audit_views.audit_log, name="audit_log"),
+# Accounts: API tokens in the account settings.
+urlpatterns = [
+    path("account/tokens/", account.tokens, name="tokens"),
+    path("account/tokens/create/", account.token_create, name="token_create"),
+    path("account/tokens/revoke/", account.token_revoke, name="token_revoke"),
 ]
 
-# Issue 5: the public gallery, case pages, dashboard and reader exports.
-from coding.web import public as public_views  # noqa: E402
-
+# Reviews and their public face: gallery, case pages, dashboard, exports, publishing.
 urlpatterns += [
-    path("reviews/<slug:slug>/", public_views.gallery, name="gallery"),
-    path("reviews/<slug:slug>/export.csv", public_views.export_csv, name="export_csv"),
-    path("reviews/<slug:slug>/export.json", public_views.export_json, name="export_json"),
-    path("reviews/<slug:slug>/publish/", public_views.review_publish, name="review_publish"),
-    path("reviews/<slug:slug>/cases/<str:number>/", public_views.case_detail,
-         name="case_detail"),
-    path("reviews/<slug:slug>/dashboard/", public_views.dashboard, name="dashboard"),
-    path("reviews/<slug:slug>/dashboard/data/<slug:chart>.csv", public_views.dashboard_csv,
+    path(review, public.gallery, name="gallery"),
+    path(review + "publish/", public.review_publish, name="review_publish"),
+    path(review + "cases/<str:number>/", public.case_detail, name="case_detail"),
+    path(review + "dashboard/", public.dashboard, name="dashboard"),
+    path(review + "dashboard/data/<slug:chart>.csv", public.dashboard_csv,
          name="dashboard_csv"),
+    path(review + "export.csv", public.export_csv, name="export_csv"),
+    path(review + "export.json", public.export_json, name="export_json"),
 ]
 
-# Issue 3: assignments, the coder queue, the coding form (autosave, submit), progress.
-from coding.web import coding as coding_views  # noqa: E402
-from coding.web import lead as lead_views  # noqa: E402
-
+# Codings: the coder's queue, the coding form (autosave, submit), one coding read-only.
 urlpatterns += [
-    path("reviews/<slug:slug>/my-cases/", coding_views.queue, name="queue"),
-    path(
-        "reviews/<slug:slug>/cases/<str:number>/code/", coding_views.coding_form,
-        name="coding_form",
-    ),
-    path(
-        "reviews/<slug:slug>/cases/<str:number>/code/save/", coding_views.coding_save,
-        name="coding_save",
-    ),
-    path(
-        "reviews/<slug:slug>/cases/<str:number>/code/submit/", coding_views.coding_submit_view,
-        name="coding_submit",
-    ),
-    path("reviews/<slug:slug>/codings/<int:pk>/", coding_views.coding_detail, name="coding_detail"),
-    path("reviews/<slug:slug>/codings/<int:pk>/reopen/", lead_views.reopen, name="coding_reopen"),
-    path("reviews/<slug:slug>/progress/", lead_views.progress, name="progress"),
-    path("reviews/<slug:slug>/progress/assign/", lead_views.assign_auto, name="assign_auto"),
-    path("reviews/<slug:slug>/progress/assign-case/", lead_views.assign_case, name="assign_case"),
+    path(review + "my-cases/", coding.queue, name="queue"),
+    path(review + "cases/<str:number>/code/", coding.coding_form, name="coding_form"),
+    path(review + "cases/<str:number>/code/save/", coding.coding_save, name="coding_save"),
+    path(review + "cases/<str:number>/code/submit/", coding.coding_submit_view,
+         name="coding_submit"),
+    path(review + "codings/<int:pk>/", coding.coding_detail, name="coding_detail"),
+    path(review + "codings/<int:pk>/reopen/", lead.reopen, name="coding_reopen"),
 ]
 
-# Issue 4: adjudication and inter-coder reliability.
-from coding.web import adjudication as adjudication_views  # noqa: E402
-from coding.web import reliability as reliability_views  # noqa: E402
-
+# Assignments: the lead's progress page, automatic and hand assignment.
 urlpatterns += [
-    path("reviews/<slug:slug>/adjudication/", adjudication_views.queue,
-         name="adjudication_queue"),
-    path("reviews/<slug:slug>/adjudication/<str:number>/", adjudication_views.case_page,
+    path(review + "progress/", lead.progress, name="progress"),
+    path(review + "progress/assign/", lead.assign_auto, name="assign_auto"),
+    path(review + "progress/assign-case/", lead.assign_case, name="assign_case"),
+]
+
+# Adjudication: the queue, one case's page, decisions and reopening them.
+urlpatterns += [
+    path(review + "adjudication/", adjudication.queue, name="adjudication_queue"),
+    path(review + "adjudication/<str:number>/", adjudication.case_page,
          name="adjudication_case"),
-    path("reviews/<slug:slug>/adjudication/<str:number>/<slug:key>/decide/",
-         adjudication_views.resolve, name="disagreement_resolve"),
-    path("reviews/<slug:slug>/adjudication/<str:number>/<slug:key>/reopen/",
-         adjudication_views.reopen, name="disagreement_reopen"),
-    path("reviews/<slug:slug>/reliability/", reliability_views.reliability, name="reliability"),
-    path("reviews/<slug:slug>/reliability.csv", reliability_views.reliability_csv,
-         name="reliability_csv"),
+    path(review + "adjudication/<str:number>/<slug:key>/decide/", adjudication.resolve,
+         name="disagreement_resolve"),
+    path(review + "adjudication/<str:number>/<slug:key>/reopen/", adjudication.reopen,
+         name="disagreement_reopen"),
+]
+
+# Reliability and the audit log, for leads.
+urlpatterns += [
+    path(review + "reliability/", reliability.reliability, name="reliability"),
+    path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
+    path(review + "audit/", audit.audit_log, name="audit_log"),
 ]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
+from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record
 from coding.models import (
     Assignment,
@@ -159,6 +160,8 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
                     review=review,
                 )
                 created.append(assignment)
+        # New coders make a complete case incomplete again.
+        case_consensus_refresh(case=case)
     return list(Assignment.objects.filter(case=case).select_related("coder"))
 
 

@@ -99,3 +99,19 @@ def coding_visible_to(user, coding: Coding) -> bool:
         if not (roles & {Role.LEAD, Role.ADJUDICATOR} or assigned):
             return False
     return not is_blind_on(user, coding.case)
+
+
+def cases_to_code(user, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases of `cases` that `user` may code: those assigned to them."""
+    if not user.is_authenticated:
+        return cases.none()
+    return cases.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)))
+
+
+def may_code(user, case: Case) -> bool:
+    return cases_to_code(user, Case.objects.filter(pk=case.pk)).exists()
+
+
+def may_reopen_coding(user, coding: Coding) -> bool:
+    """Leads of the review reopen a submitted coding (it becomes a draft again)."""
+    return coding.is_submitted and Role.LEAD in review_roles(user, coding.case.review)

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
+from coding.codings.policies import may_code, may_reopen_coding
 from coding.models import (
-    Assignment,
     Attribute,
     AttributeKind,
     Case,
@@ -23,7 +24,6 @@ from coding.models import (
     Coding,
     CodingStatus,
 )
-from coding.reviews.policies import is_lead
 from coding.values import BadValue, bad_value_message, value_parse, value_store
 
 CONFLICT_MESSAGE = (
@@ -48,7 +48,7 @@ def coding_start(*, case: Case, user) -> Coding:
 
     Only an assigned coder may code a case.
     """
-    if not Assignment.objects.filter(case=case, coder=user).exists():
+    if not may_code(user, case):
         raise ValidationError(f"You are not assigned to case {case.number}.")
     codebook = case.review.current_codebook()
     if codebook is None:
@@ -234,7 +234,9 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
 def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
     """Set a submitted coding back to draft (review leads only), audit-logged."""
     review = coding.case.review
-    if not is_lead(user, review):
+    if not may_reopen_coding(user, coding):
+        if not coding.is_submitted:
+            raise ValidationError("This coding is a draft already; there is nothing to reopen.")
         raise ValidationError("Only a review lead can reopen a coding.")
     with transaction.atomic():
         changed = Coding.objects.filter(pk=coding.pk, status=CodingStatus.SUBMITTED).update(
@@ -253,5 +255,8 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
             review=review,
             data={"version": coding.version, "coder": coding.coder.username, "reason": reason},
         )
+        # A reopened coding takes the case's consensus out of public view (and puts its
+        # disagreements on hold) until the coder submits again.
+        case_consensus_refresh(case=coding.case)
     return coding
 

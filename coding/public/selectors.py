@@ -110,6 +110,19 @@ def consensus_option_labels(
     return {case_id: [(a, o) for *_, a, o in sorted(items)] for case_id, items in found.items()}
 
 
+def _public_option_labels(**cases) -> dict[int, list[str]]:
+    """Consensus value id -> its chosen option labels in codebook order, for the cases picked
+    by `cases` (a filter on OptionThrough) whose consensus is public; one query."""
+    options: dict[int, list[str]] = defaultdict(list)
+    for consensus_id, label in (
+        OptionThrough.objects.filter(public_consensus_q("consensusvalue__case"), **cases)
+        .order_by("option__order", "option_id")
+        .values_list("consensusvalue_id", "option__label")
+    ):
+        options[consensus_id].append(label)
+    return options
+
+
 def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
     """A case's consensus values grouped by codebook section, in two queries. Example:
     [{"section": "Coproduction type and role of citizens", "values": [{"key": "citizen_roles",
@@ -119,15 +132,7 @@ def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
         ConsensusValue.objects.filter(public_consensus_q(), case=case)
         .values("id", "attribute__key", "text", "number", "boolean", "evidence", "method")
     )
-    options: dict[int, list[str]] = defaultdict(list)
-    for consensus_id, label in (
-        OptionThrough.objects.filter(
-            public_consensus_q("consensusvalue__case"), consensusvalue__case=case
-        )
-        .order_by("option__order", "option_id")
-        .values_list("consensusvalue_id", "option__label")
-    ):
-        options[consensus_id].append(label)
+    options = _public_option_labels(consensusvalue__case=case)
     by_key = {row["attribute__key"]: row for row in values}
     grouped = []
     for section, attributes in codebook.sections:
@@ -166,15 +171,7 @@ def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
         .values_list("case_id", "servicearea__name")
     ):
         areas[case_id].append(name)
-    options: dict[int, list[str]] = defaultdict(list)
-    for consensus_id, label in (
-        OptionThrough.objects.filter(
-            public_consensus_q("consensusvalue__case"), consensusvalue__case_id__in=ids
-        )
-        .order_by("option__order", "option_id")
-        .values_list("consensusvalue_id", "option__label")
-    ):
-        options[consensus_id].append(label)
+    options = _public_option_labels(consensusvalue__case_id__in=ids)
     kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
     consensus: dict[int, dict] = defaultdict(dict)
     for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (

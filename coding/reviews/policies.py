@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from coding.models import Assignment, Membership, Review, Role
+from coding.models import Membership, Review, Role
 
 
 def review_roles(user, review: Review) -> set[str]:
@@ -34,8 +34,9 @@ def is_member(user, review: Review) -> bool:
     return bool(review_roles(user, review))
 
 
-def is_assigned(user, case) -> bool:
-    return user.is_authenticated and Assignment.objects.filter(case=case, coder=user).exists()
+def may_publish(user, review: Review) -> bool:
+    """Leads publish or withdraw their review."""
+    return is_lead(user, review)
 
 
 def reviews_led_by(user) -> QuerySet[Review]:

@@ -5,14 +5,14 @@ from django.db import transaction
 
 from coding.audit.services import audit_record
 from coding.models import Review
-from coding.reviews.policies import is_lead
+from coding.reviews.policies import may_publish
 
 
 @transaction.atomic
 def review_set_published(*, review: Review, actor, published: bool) -> bool:
     """Publish (`published=True`) or withdraw a review. Only its leads may. Returns whether
     anything changed; a change is recorded in the audit log."""
-    if not is_lead(actor, review):
+    if not may_publish(actor, review):
         raise ValidationError("Only a lead of this review can publish or withdraw it.")
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_published == published:

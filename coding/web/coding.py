@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coding.codings.policies import coding_visible_to
+from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
 from coding.models import Case, CodedValue, Coding, Role
-from coding.reviews.policies import get_review_for_member, is_assigned, is_lead, review_roles
+from coding.reviews.policies import get_review_for_member, review_roles
 from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
@@ -30,11 +30,8 @@ from coding.web.forms import (
 
 def _assigned_case(request, slug: str, number: str):
     review = get_review_for_member(request.user, slug)
-    case = get_object_or_404(
-        Case.objects.prefetch_related("service_areas"), review=review, number=number
-    )
-    if not is_assigned(request.user, case):
-        raise Http404("No such case in your queue")
+    cases = cases_to_code(request.user, Case.objects.filter(review=review))
+    case = get_object_or_404(cases.prefetch_related("service_areas"), number=number)
     return review, case
 
 
@@ -264,7 +261,7 @@ def coding_detail(request, slug: str, pk: int):
             "coding": coding,
             "case": coding.case,
             "sections": _sections(attributes, None, _values(coding)),
-            "can_reopen": coding.is_submitted and is_lead(request.user, review),
+            "can_reopen": may_reopen_coding(request.user, coding),
             "reopen_url": reverse("coding:coding_reopen", args=[review.slug, coding.pk]),
         },
     )

@@ -21,7 +21,12 @@ from coding.models import Case, Role
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
 from coding.public.selectors import case_consensus, export_rows, gallery_page
-from coding.reviews.policies import get_public_review, get_review_for_member, review_roles
+from coding.reviews.policies import (
+    get_public_review,
+    get_review_for_member,
+    may_publish,
+    review_roles,
+)
 from coding.reviews.selectors import review_codebook
 from coding.reviews.services import review_set_published
 from coding.values import value_text
@@ -56,7 +61,7 @@ def gallery(request, slug):
     return render(request, "coding/gallery.html", {
         "review": review, "roles": roles, "filter": case_filter, "page": page, "cards": cards,
         "filters": filters, "filter_query": _query(filters),
-        "page_query": _query(filters, sort=sort), "is_lead": Role.LEAD in roles,
+        "page_query": _query(filters, sort=sort), "may_publish": may_publish(request.user, review),
     })
 
 
@@ -98,7 +103,8 @@ def dashboard(request, slug):
         "review": review, "roles": roles, "filter": case_filter, "filters": filters,
         "filter_query": _query(filters), "groups": groups,
         "charts": [chart.payload() for chart in charts],
-        "total": board.total, "complete": board.complete, "is_lead": Role.LEAD in roles,
+        "total": board.total, "complete": board.complete,
+        "may_publish": may_publish(request.user, review),
     })
 
 

@@ -1,0 +1,32 @@
+"""The REST API's views, one module per domain; each is a thin adapter over the domain's
+services, selectors and policies (coding/README.md)."""
+
+from coding.api.views.adjudication import (
+    AdjudicatorMixin,  # noqa: F401
+    DisagreementActionMixin,  # noqa: F401
+    DisagreementDetail,  # noqa: F401
+    DisagreementList,  # noqa: F401
+    DisagreementReopen,  # noqa: F401
+    DisagreementResolve,  # noqa: F401
+)
+from coding.api.views.assignments import AssignmentList  # noqa: F401
+from coding.api.views.cases import (
+    CaseDetail,  # noqa: F401
+    CaseFilterBackend,  # noqa: F401
+    CaseList,  # noqa: F401
+    CaseQuerysetMixin,  # noqa: F401
+    ConsensusList,  # noqa: F401
+    DashboardView,  # noqa: F401
+)
+from coding.api.views.codings import (
+    CoderMixin,  # noqa: F401
+    CodingDetail,  # noqa: F401
+    CodingList,  # noqa: F401
+    CodingSubmit,  # noqa: F401
+)
+from coding.api.views.reliability import ReliabilityView  # noqa: F401
+from coding.api.views.reviews import (
+    CodebookDetail,  # noqa: F401
+    ReviewDetail,  # noqa: F401
+    ReviewList,  # noqa: F401
+)

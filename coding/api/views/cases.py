@@ -1,0 +1,149 @@
+"""API views of the public data: cases, consensus values and the dashboard's aggregates."""
+
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics
+from rest_framework.response import Response
+
+from coding import models
+from coding.api import serializers as s
+from coding.api.permissions import (
+    IsPublishedReadOnly,
+    IsReviewMember,
+)
+from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, _values
+from coding.public.dashboard import Dashboard
+from coding.public.filters import CaseFilter
+from coding.public.policies import public_consensus_values
+from coding.reviews.selectors import review_codebook
+
+
+class CaseFilterBackend(DjangoFilterBackend):
+    """The gallery's CaseFilter, given the view's review (and its codebook)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["review"] = view.get_review()
+        kwargs["codebook"] = view.codebook()
+        return kwargs
+
+
+FILTER_HELP = (
+    "The gallery's filters, search and sort (coding.filters.CaseFilter). Besides the "
+    "parameters listed, every choice or yes/no attribute of the review's codebook is a filter "
+    "named by its key and matching consensus values, e.g. `?level=local&citizen_roles="
+    "co_deliverer` (several values of one attribute: any of them; several attributes: all). "
+    "An unknown value is refused with 400 and the filter's name."
+)
+
+
+class CaseQuerysetMixin(ReviewMixin):
+    permission_classes = [IsPublishedReadOnly | IsReviewMember]
+
+    def codebook(self):
+        if not hasattr(self, "_codebook"):
+            self._codebook = review_codebook(self.get_review())
+        return self._codebook
+
+    def get_queryset(self):
+        return (
+            models.Case.objects.filter(review=self.get_review())
+            .select_related("review")
+            .prefetch_related("service_areas")
+        )
+
+
+@extend_schema_view(get=extend_schema(summary="The review's cases", tags=["cases"],
+                                      description=FILTER_HELP, parameters=[SLUG],
+                                      responses={200: s.CaseSerializer(many=True),
+                                                 400: ERRORS[400], **READ_ERRORS}))
+class CaseList(CaseQuerysetMixin, generics.ListAPIView):
+    serializer_class = s.CaseSerializer
+    filter_backends = [CaseFilterBackend]
+    filterset_class = CaseFilter
+
+
+@extend_schema_view(
+    get=extend_schema(summary="One case with its consensus values", tags=["cases"],
+                      parameters=[SLUG, NUMBER],
+                      responses={200: s.CaseDetailSerializer, **READ_ERRORS})
+)
+class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
+    serializer_class = s.CaseDetailSerializer
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(_values(models.ConsensusValue))
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Consensus values", tags=["consensus"], parameters=[
+        SLUG,
+        OpenApiParameter("case", str, description="Only this case (its number)."),
+        OpenApiParameter("attribute", str, description="Only this attribute (its key)."),
+    ], responses={200: s.ConsensusValueSerializer(many=True), **READ_ERRORS})
+)
+class ConsensusList(ReviewMixin, generics.ListAPIView):
+    """Settled values (agreed by both coders or adjudicated) of a published review, or of
+    a review you are a member of, of cases whose consensus is complete: both coders have
+    submitted and no disagreement is open (coding.public.policies)."""
+
+    serializer_class = s.ConsensusValueSerializer
+    permission_classes = [IsPublishedReadOnly | IsReviewMember]
+
+    def get_queryset(self):
+        values = (
+            public_consensus_values(models.ConsensusValue.objects.filter(
+                case__review=self.get_review()))
+            .select_related("attribute", "case")
+            .prefetch_related("options")
+            .order_by("case__sort_key", "case__number", "attribute__section__order",
+                      "attribute__order", "id")
+        )
+        if case := self.request.query_params.get("case"):
+            values = values.filter(case__number=case)
+        if attribute := self.request.query_params.get("attribute"):
+            values = values.filter(attribute__key=attribute)
+        return values
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The dashboard's aggregates", tags=["consensus"], description=(
+            "Every chart of the dashboard page, with the same numbers (its CSV rows), for the "
+            "cases matching the gallery's filters. " + FILTER_HELP
+        ), parameters=[SLUG], responses={200: s.DashboardSerializer, 400: ERRORS[400],
+                                         **READ_ERRORS},
+    )
+)
+class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
+    serializer_class = s.DashboardSerializer
+    filter_backends = [CaseFilterBackend]
+    filterset_class = CaseFilter
+    pagination_class = None
+
+    def get(self, request, *args, **kwargs):
+        review = self.get_review()
+        case_filter = CaseFilter(
+            request.query_params, queryset=models.Case.objects.filter(review=review),
+            review=review, codebook=self.codebook(),
+        )
+        if not case_filter.is_valid():
+            raise exceptions.ValidationError(case_filter.errors)
+        board = Dashboard(review=review, cases=case_filter.qs, codebook=self.codebook(),
+                          filters=case_filter.active_filters())
+        charts = []
+        for group in board.groups():
+            for chart in group.charts:
+                chart.group = group.title
+                charts.append(chart)
+        data = {"cases": case_filter.qs.count(), "filters": case_filter.active_filters(),
+                "charts": charts}
+        return Response(s.DashboardSerializer(data).data)
+
+
