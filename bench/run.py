@@ -204,6 +204,11 @@ def build(n_cases: int, seed: int = 2022) -> dict:
             for value, chosen in zip(consensus, consensus_options, strict=True)
             for option in chosen
         ], batch_size=BATCH)
+        # Both coders submitted and nothing is open on the settled cases: their consensus is
+        # complete, which is what readers see (coding.public.policies).
+        Case.objects.filter(
+            pk__in=ConsensusValue.objects.filter(case__review=review).values("case_id")
+        ).update(consensus_complete=True)
     from django.db import connection
 
     with connection.cursor() as cursor:

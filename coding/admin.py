@@ -5,7 +5,7 @@ from coding.audit.policies import audit_events_visible_to
 from coding.audit.services import audit_record
 from coding.codings.policies import codings_visible_to
 from coding.ratelimit import RateLimitedAdminAuthenticationForm
-from coding.reviews.policies import may_administer, reviews_led_by
+from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
 ONLY_USED = admin.RelatedOnlyFieldListFilter
@@ -57,9 +57,10 @@ POLICY = {
 def scoped(queryset, user):
     """The rows of `queryset` that `user` may administer: those of the reviews they lead
     (every review for superusers), as the domain policies allow."""
+    reviews = admin_reviews(user)
     rows = queryset
-    if not user.is_superuser:
-        rows = rows.filter(**{f"{REVIEW_PATH[queryset.model]}__in": reviews_led_by(user)})
+    if reviews is not None:
+        rows = rows.filter(**{f"{REVIEW_PATH[queryset.model]}__in": reviews})
     if queryset.model in POLICY:
         rows = POLICY[queryset.model](user, rows)
     return rows
@@ -82,7 +83,9 @@ class LeadPermissions:
 
     def get_autocomplete_fields(self, request):
         # Autocompletion asks the related admin (e.g. users) for permission that leads lack.
-        return super().get_autocomplete_fields(request) if request.user.is_superuser else ()
+        if may_create_or_delete_reviews(request.user):
+            return super().get_autocomplete_fields(request)
+        return ()
 
 
 class ReviewScopedAdmin(LeadPermissions, admin.ModelAdmin):
@@ -146,10 +149,10 @@ class ReviewAdmin(ReviewScopedAdmin):
 
     # A lead manages the reviews they lead; creating or deleting reviews is for superusers.
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser
+        return may_create_or_delete_reviews(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_create_or_delete_reviews(request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not models.Membership:
@@ -248,10 +251,10 @@ class ServiceAreaAdmin(ReviewScopedAdmin):
         return admin.ModelAdmin.get_queryset(self, request)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_create_or_delete_reviews(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_create_or_delete_reviews(request.user)
 
 
 @admin.register(models.Case)

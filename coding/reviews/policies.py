@@ -51,6 +51,18 @@ def may_administer(user) -> bool:
     )
 
 
+def may_create_or_delete_reviews(user) -> bool:
+    """Creating and deleting reviews, and editing lists shared by every review (service
+    areas), is for the server's superusers; leads manage the reviews they lead."""
+    return user.is_superuser
+
+
+def admin_reviews(user) -> QuerySet[Review] | None:
+    """The reviews whose rows `user` administers: those they lead, or None for superusers,
+    who administer everything (rows of no review, such as sign-in events, too)."""
+    return None if user.is_superuser else reviews_led_by(user)
+
+
 def get_review_for_member(user, slug: str, *roles: str) -> Review:
     """The review if the user holds one of `roles` in it (any role when none given), else 404.
 
