@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 
 from coding.assignments.services import cases_assign
@@ -163,7 +164,7 @@ def test_next_case_skips_submitted_and_wraps(cases, coder_a):
 
 
 def _login(client, username):
-    assert client.login(username=username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
 
 
 def _urls(case):
