@@ -4,14 +4,14 @@ from coding import models
 from coding.audit.policies import audit_events_visible_to
 from coding.audit.services import audit_record
 from coding.codings.policies import codings_visible_to
-from coding.ratelimit import RateLimitedAdminAuthenticationForm
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
+from coding.web.signin import AdminSignInForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
 ONLY_USED = admin.RelatedOnlyFieldListFilter
 
-# The admin's sign-in page counts failed attempts like ours (coding/ratelimit.py).
-admin.site.login_form = RateLimitedAdminAuthenticationForm
+# The admin's sign-in page is locked out like ours (django-axes; coding/web/signin.py).
+admin.site.login_form = AdminSignInForm
 
 
 def _membership_audit(request, membership, action: str, changed=()) -> None:

@@ -8,9 +8,11 @@ ALLOWED_HOSTS and DATABASE_URL (see README, "Production").
 import hashlib
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
+import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,26 +31,15 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 def database_from_url(url: str) -> dict:
-    """Turn DATABASE_URL into a DATABASES entry: sqlite:///path or postgres://user:pw@host:port/name."""
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = unquote(parsed.path)
-        # sqlite:///relative.db has path "/relative.db"; sqlite:////abs/path.db has "//abs/path.db"
-        name = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name or BASE_DIR / "db.sqlite3"}
-    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
-        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")),
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
-            "OPTIONS": options,
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
+    """DATABASE_URL as a DATABASES entry (dj-database-url): sqlite:///path or
+    postgresql://user:pw@host:port/name?option=value."""
+    try:
+        db = dj_database_url.parse(url)
+    except ValueError as error:  # an unknown scheme or a malformed URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not usable: {error}") from None
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+    return db
 
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -76,11 +67,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "coding",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "coding.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 sign-in page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coproduction.urls"
@@ -121,6 +117,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes refuses sign-ins of a locked-out username+address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -189,9 +190,13 @@ REST_FRAMEWORK = {
     },
 }
 
-# The cache holds login-failure counters and API throttle counts. Several gunicorn
-# workers must share it, so production defaults to a file cache on the host;
-# development uses memory. CACHE_DIR overrides the directory.
+# The cache holds API throttle counts and cached figures (the reliability report), and with
+# REDIS_URL the login-failure counters too. Several gunicorn workers must share it:
+# - REDIS_URL (redis://host:6379/0): Django's Redis cache, shared by every app server;
+#   use it as soon as there is more than one server behind the proxy.
+# - otherwise, with DEBUG off, a file cache on the host (CACHE_DIR overrides the directory),
+#   shared by the workers of one server; in development, memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 _cache_dir = os.environ.get(
     "CACHE_DIR",
     "" if DEBUG else str(
@@ -200,17 +205,71 @@ _cache_dir = os.environ.get(
         / f"coproduction-cache-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]}"
     ),
 )
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache_dir}
-        if _cache_dir
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
-# Login rate limiting (coding/ratelimit.py): this many failed sign-ins for one
-# username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
+if REDIS_URL:
+    _cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # one prefix per installation, so that two sites sharing a Redis never share counters
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "coproduction"),
+        # A Redis that stops answering must not hang a request: fail within seconds.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+elif _cache_dir:
+    _cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+              "LOCATION": _cache_dir}
+else:
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {"default": _cache}
+
+# Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
+# one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the
+# admin's sign-in counts too. The counts live in Redis when there is one (atomic INCR,
+# shared by every app server), otherwise in the database (a row locked per update; shared by
+# every server on that database). A refused attempt during a lockout starts it again.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "coding.web.signin.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "coding.web.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "coding.web.signin.lockout_response"
+# Successful sign-ins are not logged to the database, and the admin shows no axes tables.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): every script and stylesheet comes from our own static
+# files; no inline script, no eval. Plotly's charts and Swagger UI work under it (checked in
+# Chromium by tests/test_security.py): they change styles through the CSSOM (element.style,
+# insertRule), which a CSP does not restrict. Plotly (static/vendor/plotly.min.js) appends
+# *empty* <style> elements and fills them through the CSSOM, sets empty style="" attributes
+# on some SVG rects, and at load injects maplibre's fixed stylesheet. Allowing exactly those
+# contents by hash keeps every other inline style (and every inline script) blocked.
+CSP_EMPTY_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"  # sha256 of ""
+CSP_PLOTLY_MAPLIBRE_CSS_HASH = "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, CSP_EMPTY_HASH, CSP_PLOTLY_MAPLIBRE_CSS_HASH],
+        "style-src-attr": [UNSAFE_HASHES, CSP_EMPTY_HASH],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Coproduction case coding API",
     "DESCRIPTION": "Reviews, codebooks, cases, codings, adjudication, consensus and reliability.",

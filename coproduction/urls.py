@@ -6,7 +6,7 @@ from coding.web.home import home
 
 urlpatterns = [
     path("", home, name="home"),
-    # Our sign-in page counts failed attempts (coding/ratelimit.py); it shadows auth.urls' one.
+    # Our sign-in page says why it is locked (coding/web/signin.py); it shadows auth.urls' one.
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("coding.api.urls")),

@@ -103,9 +103,10 @@ def outsider(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_api_throttle(monkeypatch):
-    """Each test starts with an empty cache (login-failure counters, API throttle counts)
-    and with the API throttle raised out of reach, so that a fast test suite never hits
-    it; tests of throttling lower it themselves."""
+    """Each test starts with an empty cache (API throttle counts, cached reports; the
+    sign-in lockout counts are in the test database) and with the API throttle raised out
+    of reach, so that a fast test suite never hits it; tests of throttling lower it
+    themselves."""
     from django.core.cache import cache
     from rest_framework.throttling import SimpleRateThrottle
 

@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 
 from coding.adjudication.services import disagreements_detect
@@ -52,7 +53,7 @@ def actors(client, coder_a, coder_b, adjudicator, lead, outsider):
 def _as(client, user):
     client.logout()
     if user is not None:
-        assert client.login(username=user.username, password=PASSWORD)
+        assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

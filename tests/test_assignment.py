@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 
 from coding.assignments.selectors import CaseState, case_progress, coder_progress
@@ -124,7 +125,7 @@ def test_assignment_set_refuses_the_same_coder_twice(review, coder_a, lead):
 
 def test_lead_assigns_automatically_from_progress_page(client, review, coder_a, coder_b, lead):
     _cases(review, 3)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     response = client.post(reverse("coding:assign_auto", args=[review.slug]), follow=True)
     assert "Assigned 6 coder places across 3 cases." in response.content.decode()
     assert Assignment.objects.count() == 6
@@ -137,7 +138,7 @@ def test_lead_reassigns_by_hand_and_is_refused_for_submitted(client, review, cod
     case = _cases(review, 1)[0]
     assignment_set(case=case, coders=[coder_a, coder_b], assigned_by=lead)
     _submit(case, coder_a, FULL)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     url = reverse("coding:assign_case", args=[review.slug])
     response = client.post(url, {"case": case.number, "coder_1": "carol", "coder_2": "bob"},
                            follow=True)
@@ -191,7 +192,7 @@ def test_progress_page_shows_states_but_not_draft_values(client, review, coder_a
     coding_save_draft(coding=coding, values={"topic": {"value": "SECRET-DRAFT-TEXT",
                                                        "evidence": "SECRET-QUOTE"}},
                       expected_version=0, user=coder_a)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     page = client.get(reverse("coding:progress", args=[review.slug])).content.decode()
     assert "draft" in page
     assert "SECRET-DRAFT-TEXT" not in page and "SECRET-QUOTE" not in page
@@ -203,7 +204,7 @@ def test_lead_who_codes_a_case_does_not_see_the_other_coders_state(client, revie
     factories.MembershipFactory(review=review, user=lead, role=Role.CODER)
     assignment_set(case=case, coders=[coder_a, lead], assigned_by=lead)
     _submit(case, coder_a, FULL)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     page = client.get(reverse("coding:progress", args=[review.slug])).content.decode()
     row = page[page.index(f'id="case-{case.number}"'):]
     row = row[: row.index("</tr>")]
@@ -223,7 +224,7 @@ def test_progress_query_count_does_not_grow_with_cases(client, review, coder_a, 
     cases = _cases(review, 5)
     cases_assign(review=review, coders=[coder_a, coder_b], assigned_by=lead)
     _submit(cases[0], coder_a, FULL)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     few = _progress_queries(django_assert_max_num_queries, client, review, 5)
     more = _cases(review, 45)
     cases_assign(review=review, coders=[coder_a, coder_b], assigned_by=lead)
@@ -251,7 +252,7 @@ def test_progress_pages_through_cases_and_prefills_reassignment(client, review, 
     monkeypatch.setattr(lead_views, "CASES_PER_PAGE", 2)
     cases = _cases(review, 3)
     cases_assign(review=review, coders=[coder_a, coder_b], assigned_by=lead)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     url = reverse("coding:progress", args=[review.slug])
     second = client.get(url, {"page": 2}).content.decode()
     assert f'id="case-{cases[2].number}"' in second and f'id="case-{cases[0].number}"' not in second

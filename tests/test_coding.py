@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,7 +205,7 @@ def test_next_case_skips_submitted_and_wraps(cases, coder_a):
 
 
 def _login(client, username):
-    assert client.login(username=username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
 
 
 def _urls(case):

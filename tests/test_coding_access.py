@@ -7,6 +7,7 @@ Alice and Carol only. Ada adjudicates, Lena leads, Charlie is outside the review
 import re
 
 import pytest
+from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 
 from coding.assignments.services import assignment_set
@@ -46,7 +47,7 @@ def _code(case, user, values, submit=True) -> Coding:
 def _status(client, actor, method, url, data=None):
     client.logout()
     if actor != "anonymous":
-        assert client.login(username=actor, password=PASSWORD)
+        assert client.login(request=HttpRequest(), username=actor, password=PASSWORD)
     response = getattr(client, method)(url, data or {})
     return response.status_code
 
@@ -145,7 +146,7 @@ def test_coder_b_asks_for_coder_as_coding_by_url_before_and_after_both_submit(cl
     assert _matrix(client, "get", url) == {
         "anonymous": 302, "charlie": 404, "alice": 302, "bob": 200, "ada": 200, "lena": 200,
     }
-    client.login(username="bob", password=PASSWORD)
+    client.login(request=HttpRequest(), username="bob", password=PASSWORD)
     assert SECRET in client.get(url).content.decode()
 
 
@@ -159,7 +160,7 @@ def test_bob_sees_nothing_of_alices_coding_until_he_submits(client, world):
     slug, shared = world["review"].slug, world["shared"]
     pages = [reverse("coding:queue", args=[slug]),
              reverse("coding:coding_form", args=[slug, shared.number])]
-    client.login(username="bob", password=PASSWORD)
+    client.login(request=HttpRequest(), username="bob", password=PASSWORD)
     before = [_without_tokens(client.get(p).content.decode()) for p in pages]
     _code(shared, world["alice"], ALICE_VALUES)
     after = [_without_tokens(client.get(p).content.decode()) for p in pages]
@@ -171,7 +172,7 @@ def test_bob_sees_nothing_of_alices_coding_until_he_submits(client, world):
 def test_lead_and_adjudicator_see_submitted_values_not_drafts(client, world):
     slug = world["review"].slug
     draft = _code(world["shared"], world["alice"], ALICE_VALUES, submit=False)
-    client.login(username="lena", password=PASSWORD)
+    client.login(request=HttpRequest(), username="lena", password=PASSWORD)
     progress = client.get(reverse("coding:progress", args=[slug])).content.decode()
     assert SECRET not in progress
     assert reverse("coding:coding_detail", args=[slug, draft.pk]) not in progress
@@ -181,6 +182,6 @@ def test_lead_and_adjudicator_see_submitted_values_not_drafts(client, world):
     assert detail in progress
     page = client.get(detail).content.decode()
     assert SECRET in page and "Reopen for the coder" in page
-    client.login(username="ada", password=PASSWORD)
+    client.login(request=HttpRequest(), username="ada", password=PASSWORD)
     page = client.get(detail).content.decode()
     assert SECRET in page and "Reopen for the coder" not in page

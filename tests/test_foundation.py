@@ -279,7 +279,7 @@ def test_database_url_selects_postgres():
 
     db = database_from_url("postgresql://me:s%40cret@db.example.org:5433/reviews?sslmode=require")
     assert db["ENGINE"] == "django.db.backends.postgresql"
-    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], str(db["PORT"])) == (
         "reviews", "me", "s@cret", "db.example.org", "5433"
     )
     assert db["OPTIONS"] == {"sslmode": "require"}

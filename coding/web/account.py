@@ -7,19 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from coding.ratelimit import RateLimitedAuthenticationForm
+from coding.web.signin import SignInForm
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in page with failed attempts counted and locked out (coding/ratelimit.py)."""
+    """Django's sign-in page; django-axes counts failures and locks out (coding/web/signin.py)."""
 
-    authentication_form = RateLimitedAuthenticationForm
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.locked:
-            response.status_code = 429
-        return response
+    authentication_form = SignInForm
 
 
 @login_required
