@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 
 from coding.codings.policies import blind_cases
 from coding.models import Assignment, Case, Coding, CodingStatus, Disagreement, Review, Role
-from coding.reviews.policies import review_roles
+from coding.reviews.policies import PAGE_ROLES, review_roles
 
-VIEWER_ROLES = (Role.ADJUDICATOR, Role.LEAD)
+VIEWER_ROLES = PAGE_ROLES["adjudication"]
 
 NOT_READY_MESSAGE = (
     "Nothing was saved: a coding of this case has been reopened. Decide once both assigned "

@@ -63,6 +63,32 @@ def admin_reviews(user) -> QuerySet[Review] | None:
     return None if user.is_superuser else reviews_led_by(user)
 
 
+# The member pages of a review and the roles that open each. Views find their review with
+# get_review_for_page and templates link to pages_open_to, so both follow this table.
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "queue": (Role.CODER,),
+    "progress": (Role.LEAD,),
+    "audit_log": (Role.LEAD,),
+    "adjudication": (Role.ADJUDICATOR, Role.LEAD),
+    "reliability": (Role.LEAD,),
+}
+
+
+def pages_for_roles(held: set[str]) -> set[str]:
+    """Which of PAGE_ROLES' pages the holder of roles `held` may open."""
+    return {page for page, roles in PAGE_ROLES.items() if held.intersection(roles)}
+
+
+def pages_open_to(user, review: Review) -> set[str]:
+    """Which of PAGE_ROLES' pages `user` may open in `review`, e.g. {"queue", "progress"}."""
+    return pages_for_roles(review_roles(user, review))
+
+
+def get_review_for_page(user, slug: str, page: str) -> Review:
+    """The review if `user` may open its `page` (a key of PAGE_ROLES), else 404."""
+    return get_review_for_member(user, slug, *PAGE_ROLES[page])
+
+
 def get_review_for_member(user, slug: str, *roles: str) -> Review:
     """The review if the user holds one of `roles` in it (any role when none given), else 404.
 

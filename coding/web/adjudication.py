@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
-    VIEWER_ROLES,
     case_coder_ids,
     decide_refusal,
     reopen_refusal,
@@ -22,7 +21,7 @@ from coding.adjudication.policies import (
 from coding.adjudication.selectors import adjudication_queue, case_adjudication
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
-from coding.reviews.policies import get_review_for_member, review_roles
+from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 
 
@@ -81,7 +80,7 @@ class ReopenForm(forms.Form):
 
 @login_required
 def queue(request, slug: str):
-    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
+    review = get_review_for_page(request.user, slug, "adjudication")
     status = request.GET.get("status", DisagreementStatus.OPEN)
     if status not in DisagreementStatus.values:
         status = DisagreementStatus.OPEN
@@ -143,7 +142,7 @@ def _case(review, number: str) -> Case:
 
 @login_required
 def case_page(request, slug: str, number: str):
-    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
+    review = get_review_for_page(request.user, slug, "adjudication")
     return _page(request, review, _case(review, number))
 
 
@@ -177,7 +176,7 @@ def _disagreement(case, key) -> Disagreement:
 @login_required
 @require_POST
 def resolve(request, slug: str, number: str, key: str):
-    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
+    review = get_review_for_page(request.user, slug, "adjudication")
     case = _case(review, number)
     if refusal := decide_refusal(request.user, case):
         raise PermissionDenied(refusal[1])
@@ -210,7 +209,7 @@ def resolve(request, slug: str, number: str, key: str):
 @login_required
 @require_POST
 def reopen(request, slug: str, number: str, key: str):
-    review = get_review_for_member(request.user, slug, *VIEWER_ROLES)
+    review = get_review_for_page(request.user, slug, "adjudication")
     case = _case(review, number)
     if refusal := reopen_refusal(request.user, case):
         raise PermissionDenied(refusal[1])

@@ -4,13 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from coding.audit.selectors import audit_log as audit_log_page
-from coding.models import Role
-from coding.reviews.policies import get_review_for_member, review_roles
+from coding.reviews.policies import get_review_for_page, review_roles
 
 
 @login_required
 def audit_log(request, slug):
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "audit_log")
     data = audit_log_page(
         review=review, user=request.user, action=request.GET.get("action", ""),
         page_number=request.GET.get("page"),

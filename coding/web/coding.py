@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
-from coding.models import Case, CodedValue, Coding, Role
-from coding.reviews.policies import get_review_for_member, review_roles
+from coding.models import Case, CodedValue, Coding
+from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
@@ -106,7 +106,7 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
 
 @login_required
 def queue(request, slug: str):
-    review = get_review_for_member(request.user, slug, Role.CODER)
+    review = get_review_for_page(request.user, slug, "queue")
     state = request.GET.get("state", "")
     if state not in QueueState.values:
         state = ""

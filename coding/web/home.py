@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from coding.models import Membership, Review
+from coding.reviews.policies import pages_for_roles
 
 
 def home(request):
@@ -13,6 +14,8 @@ def home(request):
             )
             entry["roles"].add(membership.role)
             entry["labels"].append(membership.get_role_display())
+    for entry in entries.values():
+        entry["pages"] = pages_for_roles(entry["roles"])
     return render(
         request,
         "coding/home.html",

@@ -17,8 +17,8 @@ from coding.assignments.selectors import (
 )
 from coding.assignments.services import assignment_set, cases_assign
 from coding.codings.services import coding_reopen
-from coding.models import Assignment, Case, Coding, Role
-from coding.reviews.policies import get_review_for_member, review_roles
+from coding.models import Assignment, Case, Coding
+from coding.reviews.policies import get_review_for_page, review_roles
 from coding.web.forms import AssignCaseForm
 
 CASES_PER_PAGE = 100
@@ -35,7 +35,7 @@ def _assign_form(review, data=None, initial=None) -> AssignCaseForm:
 
 @login_required
 def progress(request, slug: str):
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "progress")
     state = request.GET.get("state", "")
     counts = case_state_counts(review=review, viewer=request.user)
     if state not in counts:
@@ -84,7 +84,7 @@ def _progress_url(review, anchor: str = "") -> str:
 @require_POST
 def assign_auto(request, slug: str):
     """Give every case with fewer than two coders its coders, balancing load."""
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "progress")
     try:
         created = cases_assign(
             review=review, coders=list(review_coders(review=review)), assigned_by=request.user
@@ -108,7 +108,7 @@ def assign_auto(request, slug: str):
 @require_POST
 def assign_case(request, slug: str):
     """Hand-assign or reassign one case."""
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "progress")
     form = _assign_form(review, data=request.POST)
     if not form.is_valid():
         errors = [e for errors in form.errors.values() for e in errors]
@@ -128,7 +128,7 @@ def assign_case(request, slug: str):
 @login_required
 @require_POST
 def reopen(request, slug: str, pk: int):
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "progress")
     coding = get_object_or_404(Coding, pk=pk, case__review=review)
     try:
         coding_reopen(coding=coding, user=request.user, reason=request.POST.get("reason", ""))

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from coding.models import AttributeKind, Role
+from coding.models import AttributeKind
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
@@ -14,7 +14,7 @@ from coding.reliability.selectors import (
     reliability_data,
     reliability_report,
 )
-from coding.reviews.policies import get_review_for_member, review_roles
+from coding.reviews.policies import get_review_for_page, review_roles
 
 # Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
 GOOD, TENTATIVE = 0.800, 0.667
@@ -38,7 +38,7 @@ def _label(value, attribute) -> str:
 
 @login_required
 def reliability(request, slug: str):
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "reliability")
     data = reliability_data(review=review)
     report = reliability_report(review=review, data=data)
     attributes = {a.key: a for a in data.attributes}
@@ -106,7 +106,7 @@ def reliability(request, slug: str):
 
 @login_required
 def reliability_csv(request, slug: str):
-    review = get_review_for_member(request.user, slug, Role.LEAD)
+    review = get_review_for_page(request.user, slug, "reliability")
     report = reliability_report(review=review)
     by_pair = request.GET.get("table") == "pairs"
     fields = PAIR_FIELDS if by_pair else FIELDS
