@@ -74,3 +74,18 @@ urlpatterns += [
     path("reviews/<slug:slug>/reliability.csv", reliability_views.reliability_csv,
          name="reliability_csv"),
 ]
+
+# Issue 14: members and invitations (leads manage them; the invitee accepts by link).
+from coding.web import members as members_views  # noqa: E402
+
+urlpatterns += [
+    path("reviews/<slug:slug>/members/", members_views.members, name="members"),
+    path("reviews/<slug:slug>/members/add/", members_views.member_add, name="member_add"),
+    path("reviews/<slug:slug>/members/roles/", members_views.member_roles, name="member_roles"),
+    path("reviews/<slug:slug>/members/remove/", members_views.member_remove_view,
+         name="member_remove"),
+    path("reviews/<slug:slug>/members/invitations/<int:pk>/revoke/",
+         members_views.invitation_revoke_view, name="invitation_revoke"),
+    path("invitations/<str:token>/", members_views.invitation_accept_view,
+         name="invitation_accept"),
+]

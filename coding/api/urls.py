@@ -32,3 +32,14 @@ urlpatterns = [
          name="disagreement-reopen"),
     path(review + "reliability/", views.ReliabilityView.as_view(), name="reliability"),
 ]
+
+# Issue 14: members and invitations.
+from coding.api import members as member_views  # noqa: E402
+
+urlpatterns += [
+    path(review + "members/", member_views.MemberList.as_view(), name="member-list"),
+    path(review + "members/invitations/", member_views.InvitationList.as_view(),
+         name="invitation-list"),
+    path(review + "members/invitations/<int:id>/", member_views.InvitationDetail.as_view(),
+         name="invitation-detail"),
+]
