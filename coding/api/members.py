@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from coding.api.permissions import IsReviewLead
 from coding.api.views import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
+from coding.members.policies import memberships_manageable_by
 from coding.members.selectors import pending_invitations, review_members
 from coding.members.services import (
     invitation_revoke,
@@ -21,7 +22,7 @@ from coding.members.services import (
     member_remove,
     member_set_roles,
 )
-from coding.models import Role
+from coding.models import Invitation, Role
 
 ROLES = serializers.ListField(
     child=serializers.ChoiceField(choices=Role.choices), min_length=1,
@@ -123,6 +124,7 @@ def _member_user(review, username: str):
 )
 class MemberList(ReviewMixin, APIView):
     permission_classes = [IsReviewLead]
+    pagination_class = None  # a review's team is small: one list
     serializer_class = MemberSerializer
 
     def get(self, request, slug):
@@ -175,6 +177,7 @@ class MemberList(ReviewMixin, APIView):
 )
 class InvitationList(ReviewMixin, APIView):
     permission_classes = [IsReviewLead]
+    pagination_class = None
     serializer_class = InvitationSerializer
 
     def get(self, request, slug):
@@ -194,7 +197,8 @@ class InvitationDetail(ReviewMixin, APIView):
 
     def delete(self, request, slug, id):
         review = self.get_review()
-        invitation = get_object_or_404(review.invitations.pending(), pk=id)
+        invitations = memberships_manageable_by(request.user, Invitation.objects.pending())
+        invitation = get_object_or_404(invitations, review=review, pk=id)
         with service_errors():
             invitation_revoke(invitation=invitation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

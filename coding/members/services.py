@@ -231,7 +231,13 @@ def invitation_send(
     invitation.sent_at = now
     invitation.expires_at = expires
     invitation.nonce = secrets.token_hex(16)
-    invitation.save()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:  # another lead invited the same address a moment ago
+        raise ValidationError(
+            f"{email} was invited a moment ago; see Invitations waiting.", code="duplicate"
+        ) from None
     audit_record(
         actor=actor, action=action, obj=invitation, review=review,
         data={"email": email, "roles": roles, "expires_at": expires.isoformat(timespec="seconds")},

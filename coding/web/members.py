@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from coding.members.policies import get_review_for_member_manager
+from coding.members.policies import get_review_for_member_manager, memberships_manageable_by
 from coding.members.selectors import invitation_from_token, pending_invitations, review_members
 from coding.members.services import (
     invitation_accept,
@@ -21,7 +21,7 @@ from coding.members.services import (
     member_remove,
     member_set_roles,
 )
-from coding.models import Role
+from coding.models import Invitation, Role
 from coding.reviews.policies import review_roles
 
 ROLE_CHOICES = Role.choices
@@ -181,7 +181,8 @@ def member_remove_view(request, slug: str):
 @require_POST
 def invitation_revoke_view(request, slug: str, pk: int):
     review = get_review_for_member_manager(request.user, slug)
-    invitation = get_object_or_404(review.invitations.pending(), pk=pk)
+    invitations = memberships_manageable_by(request.user, Invitation.objects.pending())
+    invitation = get_object_or_404(invitations, review=review, pk=pk)
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(
         request, f"Invitation to {invitation.email} withdrawn; its link no longer works."
