@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from coding import models
 from coding.audit.policies import audit_events_visible_to
-from coding.audit.services import audit_record
 from coding.codings.policies import codings_visible_to
+from coding.members.services import membership_delete, membership_save
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
 from coding.web.signin import AdminSignInForm
 
@@ -12,15 +12,6 @@ ONLY_USED = admin.RelatedOnlyFieldListFilter
 
 # The admin's sign-in page is locked out like ours (django-axes; coding/web/signin.py).
 admin.site.login_form = AdminSignInForm
-
-
-def _membership_audit(request, membership, action: str, changed=()) -> None:
-    data = {"user": membership.user.username, "role": membership.role}
-    if changed:
-        data["changed"] = sorted(changed)
-    audit_record(
-        actor=request.user, action=action, obj=membership, review=membership.review, data=data
-    )
 
 
 # The path from each model to its review: staff who lead a review administer that review's
@@ -157,21 +148,16 @@ class ReviewAdmin(ReviewScopedAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not models.Membership:
             return super().save_formset(request, form, formset, change)
-        # Saved by hand (not formset.save()) so that every membership change is audited.
+        # Saved through the member services (not formset.save()), the one writer of
+        # memberships, which audits every change.
         instances = formset.save(commit=False)
         for membership in formset.deleted_objects:
-            _membership_audit(request, membership, "membership.delete")
-            membership.delete()
+            membership_delete(membership=membership, actor=request.user)
         changed = {obj.pk: fields for obj, fields in formset.changed_objects}
         for membership in instances:
-            is_new = membership.pk is None
-            membership.save()
-            if is_new:
-                _membership_audit(request, membership, "membership.create")
-            else:
-                _membership_audit(
-                    request, membership, "membership.change", changed.get(membership.pk, ())
-                )
+            membership_save(
+                membership=membership, actor=request.user, changed=changed.get(membership.pk, ())
+            )
         formset.save_m2m()
 
 
@@ -182,21 +168,18 @@ class MembershipAdmin(ReviewScopedAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "review__title"]
     autocomplete_fields = ["user"]
 
+    # Every write goes through the member services (coding/members/services.py), which audit.
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            _membership_audit(request, obj, "membership.change", form.changed_data)
-        else:
-            _membership_audit(request, obj, "membership.create")
+        membership_save(
+            membership=obj, actor=request.user, changed=form.changed_data if change else ()
+        )
 
     def delete_model(self, request, obj):
-        _membership_audit(request, obj, "membership.delete")
-        super().delete_model(request, obj)
+        membership_delete(membership=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("user", "review"):
-            _membership_audit(request, membership, "membership.delete")
-        super().delete_queryset(request, queryset)
+            membership_delete(membership=membership, actor=request.user)
 
 
 class SectionInline(ScopedInline, admin.TabularInline):

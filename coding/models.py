@@ -486,3 +486,48 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither accepted nor revoked (an expired invitation is still pending: it can be
+        sent again)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to join a review with some roles. The link in the mail is
+    signed (coding.members.services) and works once, until `expires_at`."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Stored in lower case.")
+    roles = models.JSONField(default=list, help_text='Role names, e.g. ["coder"].')
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Part of the signed link; replaced when the invitation is sent again, so that only
+    # the newest link works.
+    nonce = models.CharField(max_length=32)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review", "-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.review}"

@@ -3,7 +3,7 @@ under /reviews/<slug>/; the API's paths are in coding/api/urls.py."""
 
 from django.urls import path
 
-from coding.web import account, adjudication, audit, coding, lead, public, reliability
+from coding.web import account, adjudication, audit, coding, lead, members, public, reliability
 
 app_name = "coding"
 
@@ -62,4 +62,15 @@ urlpatterns += [
     path(review + "reliability/", reliability.reliability, name="reliability"),
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
     path(review + "audit/", audit.audit_log, name="audit_log"),
+]
+
+# Members: leads add, invite, change and remove members; the invitee accepts by link.
+urlpatterns += [
+    path(review + "members/", members.members, name="members"),
+    path(review + "members/add/", members.member_add, name="member_add"),
+    path(review + "members/roles/", members.member_roles, name="member_roles"),
+    path(review + "members/remove/", members.member_remove_view, name="member_remove"),
+    path(review + "members/invitations/<int:pk>/revoke/", members.invitation_revoke_view,
+         name="invitation_revoke"),
+    path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
 ]

@@ -270,6 +270,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# E-mail (invitations, password reset): printed to the console in development, SMTP in
+# production unless EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Case coding <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Invitation links (coding/members) work once, for this many days.
+INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", "7")
+# Password-reset requests: per client address and per e-mail address, this many an hour.
+PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", "5")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Coproduction case coding API",
     "DESCRIPTION": "Reviews, codebooks, cases, codings, adjudication, consensus and reliability.",

@@ -185,6 +185,7 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     page.fill("#id_username", "lead")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    # Parsing plotly.min.js (4.8 MB) takes more than the default 5 s on a loaded machine.
     expect(page.locator("#alpha-chart .main-svg").first).to_be_attached(timeout=20_000)
     page.screenshot(path=str(shots / "reliability-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 800})

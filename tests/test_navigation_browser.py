@@ -30,10 +30,10 @@ def test_lead_header_fits_and_account_menu_opens_by_keyboard(live_server, page, 
         assert height < 60, f"the header wraps onto a second line ({height} px)"
     sign_out = page.get_by_role("button", name="Sign out")
     expect(sign_out).to_be_hidden()
-    page.locator(".account-menu summary").focus()
+    page.locator(".nav-account summary").focus()
     page.keyboard.press("Enter")
     expect(sign_out).to_be_visible()
-    box = page.locator(".account-menu ul").bounding_box()
+    box = page.locator(".nav-account .nav-menu").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the menu leaves the screen"
     sign_out.click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()

@@ -31,4 +31,9 @@ urlpatterns = [
     path(review + "disagreements/<int:pk>/reopen/", views.DisagreementReopen.as_view(),
          name="disagreement-reopen"),
     path(review + "reliability/", views.ReliabilityView.as_view(), name="reliability"),
+    path(review + "members/", views.MemberList.as_view(), name="member-list"),
+    path(review + "members/invitations/", views.InvitationList.as_view(),
+         name="invitation-list"),
+    path(review + "members/invitations/<int:id>/", views.InvitationDetail.as_view(),
+         name="invitation-detail"),
 ]

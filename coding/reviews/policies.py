@@ -71,6 +71,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "audit_log": (Role.LEAD,),
     "adjudication": (Role.ADJUDICATOR, Role.LEAD),
     "reliability": (Role.LEAD,),
+    "members": (Role.LEAD,),
 }
 
 

@@ -24,6 +24,11 @@ from coding.api.views.codings import (
     CodingList,  # noqa: F401
     CodingSubmit,  # noqa: F401
 )
+from coding.api.views.members import (
+    InvitationDetail,  # noqa: F401
+    InvitationList,  # noqa: F401
+    MemberList,  # noqa: F401
+)
 from coding.api.views.reliability import ReliabilityView  # noqa: F401
 from coding.api.views.reviews import (
     CodebookDetail,  # noqa: F401

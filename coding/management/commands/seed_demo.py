@@ -36,6 +36,10 @@ class Command(BaseCommand):
                 user, created = User.objects.get_or_create(
                     username=username, defaults={"first_name": first, "last_name": last}
                 )
+                if not user.email:
+                    # So that "Forgot your password?" mails (printed by runserver) work.
+                    user.email = f"{username}@example.org"
+                    user.save(update_fields=["email"])
                 if created:
                     user.set_password(DEMO_PASSWORD)
                     user.is_staff = Role.LEAD in roles
@@ -52,7 +56,11 @@ class Command(BaseCommand):
             created = cases_assign(review=target, coders=coders, assigned_by=lead, cases=first)
         self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
         for username, _, _, roles in DEMO_USERS:
-            self.stdout.write(f"  {username:<12} {', '.join(r.label for r in roles)}")
+            self.stdout.write(
+                f"  {username:<12} {username + '@example.org':<26} "
+                f"{', '.join(r.label for r in roles)}"
+            )
+        self.stdout.write("Mails (invitations, password reset) are printed by the server here.")
         if created:
             self.stdout.write(
                 f"Assigned coder_a and coder_b to the first {DEMO_CASES} cases "

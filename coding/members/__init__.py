@@ -1,0 +1,1 @@
+"""A review's members: roles, adding people, invitations by e-mail."""
