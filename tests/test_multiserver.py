@@ -45,7 +45,7 @@ def _missing_service() -> str | None:
     return None
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def services():
     missing = _missing_service()
     if missing and os.environ.get("REQUIRE_MULTISERVER") == "1":
@@ -88,9 +88,10 @@ def _database_url() -> str:
             f":{db['PORT'] or 5432}/{db['NAME']}")
 
 
-@pytest.fixture
-def two_servers(services, transactional_db, static_root):
-    """Yields (url_a, url_b, prefix): two gunicorns sharing the test database and Redis."""
+@pytest.fixture(scope="module")
+def servers(services, django_db_setup, static_root):
+    """(url_a, url_b, prefix): two gunicorns sharing the test database and Redis, started
+    once for this module (each start costs seconds)."""
     prefix = f"test-multiserver-{secrets.token_hex(4)}"
     env = _env(
         STATIC_ROOT=str(static_root), DATABASE_URL=_database_url(), REDIS_URL=REDIS_URL,
@@ -122,6 +123,12 @@ def two_servers(services, transactional_db, static_root):
         _redis().delete(*_redis().keys(f"{prefix}:*") or ["none"])
 
 
+@pytest.fixture
+def two_servers(servers, transactional_db):
+    """The servers, with this test's rows committed where they can read them."""
+    return servers
+
+
 def _redis():
     import redis
 
@@ -129,16 +136,17 @@ def _redis():
 
 
 def _wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
+    # Generous: on a busy machine four workers importing Django took over 30 s.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}/api/", timeout=2)
+            urllib.request.urlopen(f"{url}/accounts/login/", timeout=2)  # not throttled
             return
         except urllib.error.HTTPError:
             return  # it answers
         except OSError:
             time.sleep(0.2)
-    pytest.fail(f"{url} did not start within 30 s")
+    pytest.fail(f"{url} did not start within 90 s")
 
 
 class Browser:
