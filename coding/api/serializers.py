@@ -60,7 +60,7 @@ class AttributeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Attribute
-        fields = ["key", "label", "kind", "required", "help_text", "order", "options"]
+        fields = ["key", "label", "kind", "required", "level", "help_text", "order", "options"]
 
 
 class SectionSerializer(serializers.ModelSerializer):

@@ -13,28 +13,16 @@ and Conger's kappa with missing values) and Krippendorff (2011) for alpha; see t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from coding.reliability.encoding import Coded
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 MIN_UNITS_FOR_INTERVAL = 10
 _DENSE_LIMIT = 50_000  # cells of a patterns x categories matrix kept dense
 _CHUNK = 100  # resamples per block where a block needs patterns x resamples memory
-
-
-@dataclass
-class Coded:
-    """Units x coders category indices (-1 = missing) and the category scale.
-
-    ``values`` are the categories' numbers for interval/ratio (None otherwise); the scale's
-    order is the ordinal order. ``q`` is the number of categories on the scale.
-    """
-
-    codes: np.ndarray
-    q: int
-    values: np.ndarray | None = None
 
 
 def _ordinal_weights(q: int) -> np.ndarray:
@@ -113,6 +101,7 @@ class _Patterns:
         codes = coded.codes
         rated = (codes >= 0).sum(axis=1) >= 1
         codes = codes[rated]
+        codes = codes[:, (codes >= 0).any(axis=0)]  # coders who coded none of these units
         self.units_rated = int(codes.shape[0])
         self.codes, self.freq, self.unit_pattern = _unique_rows(codes, coded.q)
         self.freq = self.freq.astype(float)
@@ -435,41 +424,3 @@ def _paradox(stats: dict) -> str | None:
 _NAMES = {"krippendorff_alpha": "alpha", "cohen_kappa": "Cohen's kappa",
           "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "AC1"}
 
-
-def encode(
-    table, *, categories: list | None = None, numeric: bool = False
-) -> tuple[Coded, list]:
-    """A reliability table ``{unit: {coder: value}}`` as :class:`Coded`.
-
-    ``categories`` is the scale in order (e.g. a single-choice attribute's options); values
-    not on it are added after it in sorted order. ``numeric`` sorts the scale by value and
-    keeps the values (for interval and ratio). Returns ``(coded, scale)``.
-    """
-    coders: dict = {}
-    for codes in table.values():
-        for coder in codes:
-            coders.setdefault(coder, len(coders))
-    observed = {v for codes in table.values() for v in codes.values()}
-    scale = list(categories or [])
-    extra = observed.difference(scale)
-    if extra:
-        scale += sorted(extra, key=_sort_key)
-    if numeric:
-        scale = sorted(scale, key=float)
-    index = {v: i for i, v in enumerate(scale)}
-    codes = np.full((len(table), max(len(coders), 1)), -1, dtype=np.int64)
-    for u, row in enumerate(table.values()):
-        for coder, value in row.items():
-            codes[u, coders[coder]] = index[value]
-    values = np.array([float(v) for v in scale]) if numeric else None
-    return Coded(codes=codes, q=len(scale), values=values), scale
-
-
-def _sort_key(value) -> tuple:
-    if isinstance(value, (frozenset, set)):
-        return (1, len(value), sorted(_sort_key(v) for v in value))
-    if isinstance(value, (bool, int, float)):
-        return (0, 0, value)
-    if isinstance(value, str):
-        return (0, 1, value)
-    return (2, type(value).__name__, repr(value))

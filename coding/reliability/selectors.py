@@ -28,22 +28,32 @@ from coding.models import (
     CodingStatus,
     Review,
 )
-from coding.reliability.statistics import (
-    attribute_statistics,
-    binarize,
-    confusion_matrix,
-    option_statistics,
+from coding.reliability.alpha import krippendorff_alpha, masi_distance
+from coding.reliability.coefficients import row_statistics
+from coding.reliability.encoding import (
+    Coded,
+    encode,
+    encode_sets,
+    option_coded,
+    sets_coded,
 )
+from coding.reliability.statistics import binarize, confusion_matrix
 
 N_BOOT = 1000
 SEED = 0
 
-# The keys of every row, in output order; "masi_alpha" only on multiple-choice
-# attribute rows.
+# The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
+# rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
+# yes/no attributes). Intervals are null below MIN_UNITS_FOR_INTERVAL cases.
 FIELDS = [
-    "attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
+    "attribute", "option", "level", "units", "coders", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1", "masi_alpha",
+    "fleiss_kappa", "conger_kappa", "gwet_ac2", "pabak", "prevalence_index", "bias_index",
+    "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low", "fleiss_kappa_ci_high",
+    "ac1_ci_low", "ac1_ci_high", "resamples", "alpha_dropped", "cohen_kappa_dropped",
+    "fleiss_kappa_dropped", "ac1_dropped", "warnings",
 ]
+BINARY_FIELDS = ("pabak", "prevalence_index", "bias_index")
 PAIR_FIELDS = [
     "coder_a", "coder_b", "attribute", "units", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "gwet_ac1",
@@ -113,13 +123,39 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     return ReliabilityData(codebook, attributes, tables)
 
 
-def _row(attribute: str, option: str | None, stats: dict[str, Any], multi: bool) -> dict:
-    row = {"attribute": attribute, "option": option}
-    for key in FIELDS[2:]:
+def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,
+         multi: bool = False, binary: bool = False) -> dict:
+    row: dict[str, Any] = {"attribute": attribute, "option": option, "level": level}
+    for key in FIELDS[3:]:
         if key == "masi_alpha" and not multi:
+            continue
+        if key in BINARY_FIELDS and not binary:
             continue
         row[key] = stats.get(key)
     return row
+
+
+def _coded(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, list | None]:
+    """The attribute's table as arrays; for multiple choice the option bit masks too."""
+    table = data.tables[attribute.key]
+    coders = data.coders
+    if attribute.kind == AttributeKind.MULTI:
+        masks, _ = encode_sets(table, [o.key for o in attribute.options.all()], coders=coders)
+        return sets_coded(masks), masks
+    if attribute.kind == AttributeKind.SINGLE:
+        coded, _ = encode(table, categories=[o.key for o in attribute.options.all()],
+                          coders=coders)
+    elif attribute.kind == AttributeKind.BOOLEAN:
+        coded, _ = encode(table, categories=[False, True], coders=coders)
+    else:
+        coded, _ = encode(table, numeric=True, coders=coders)
+    return coded, None
+
+
+def _level(attribute: Attribute) -> str:
+    if attribute.kind == AttributeKind.MULTI:
+        return "nominal"  # sets of options: one category each (and MASI alongside)
+    return attribute.level or "nominal"
 
 
 def reliability_rows(
@@ -127,41 +163,53 @@ def reliability_rows(
 ) -> list[dict[str, Any]]:
     """One row per attribute and, for multiple choice, one per option (chosen or not).
 
-    Keys as FIELDS; undefined figures are None; "masi_alpha" only on multiple-choice
-    attribute rows. The bootstrap interval uses `n_boot` resamples with a fixed seed,
-    so the same data always gives the same figures.
+    Keys as FIELDS (see there for the keys only some rows have); undefined figures are None.
+    Alpha uses the attribute's level of measurement; AC1's chance agreement is over the
+    codebook's categories (a single-choice attribute's options, yes/no for options and yes/no
+    attributes). The bootstrap draws `n_boot` resamples of cases with a fixed seed, the same
+    resamples for every coefficient of a row, so the same data always give the same figures.
     """
     rows = []
     for attribute in data.attributes:
-        table = data.tables[attribute.key]
+        coded, masks = _coded(data, attribute)
+        level = _level(attribute)
         multi = attribute.kind == AttributeKind.MULTI
-        stats = attribute_statistics(table, kind=attribute.kind, n_boot=n_boot, seed=seed)
-        rows.append(_row(attribute.key, None, stats, multi))
+        binary = attribute.kind == AttributeKind.BOOLEAN
+        stats = row_statistics(coded, level=level, binary=binary, n_boot=n_boot, seed=seed)
         if multi:
-            keys = [o.key for o in attribute.options.all()]
-            per_option = option_statistics(table, keys, n_boot=n_boot, seed=seed)
-            rows.extend(_row(attribute.key, key, per_option[key], False) for key in keys)
+            stats["masi_alpha"] = krippendorff_alpha(
+                data.tables[attribute.key], distance=masi_distance
+            )
+        rows.append(_row(attribute.key, None, level, stats, multi=multi, binary=binary))
+        if multi:
+            for j, option in enumerate(attribute.options.all()):
+                option_stats = row_statistics(
+                    option_coded(masks, j), binary=True, n_boot=n_boot, seed=seed
+                )
+                rows.append(_row(attribute.key, option.key, "nominal", option_stats,
+                                 binary=True))
     return rows
 
 
 def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     """Per coder pair and attribute: units both coded, agreement, kappa, alpha, AC1.
 
-    Only pairs that share at least one coded unit; no bootstrap here.
+    Only pairs that share at least one coded unit; alpha at the attribute's level; no
+    bootstrap here.
     """
+    coders = data.coders
+    coded = {a.key: _coded(data, a)[0] for a in data.attributes}
     rows = []
-    for coder_a, coder_b in combinations(data.coders, 2):
+    for i, j in combinations(range(len(coders)), 2):
         for attribute in data.attributes:
-            pair = {
-                unit: {c: codes[c] for c in (coder_a, coder_b)}
-                for unit, codes in data.tables[attribute.key].items()
-                if coder_a in codes and coder_b in codes
-            }
-            if not pair:
+            full = coded[attribute.key]
+            both = (full.codes[:, i] >= 0) & (full.codes[:, j] >= 0)
+            if not both.any():
                 continue
-            stats = attribute_statistics(pair, kind=attribute.kind, n_boot=0)
+            pair = Coded(codes=full.codes[both][:, [i, j]], q=full.q, values=full.values)
+            stats = row_statistics(pair, level=_level(attribute), n_boot=0)
             rows.append(
-                {"coder_a": coder_a, "coder_b": coder_b, "attribute": attribute.key}
+                {"coder_a": coders[i], "coder_b": coders[j], "attribute": attribute.key}
                 | {key: stats[key] for key in PAIR_FIELDS[3:]}
             )
     return rows

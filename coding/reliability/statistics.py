@@ -23,7 +23,8 @@ from coding.reliability.alpha import (
     krippendorff_alpha_ci,
     masi_distance,
 )
-from coding.reliability.coefficients import encode, row_statistics
+from coding.reliability.coefficients import row_statistics
+from coding.reliability.encoding import encode
 from coding.reliability.tables import (
     KINDS,
     LEVELS,
