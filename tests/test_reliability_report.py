@@ -125,9 +125,9 @@ def test_reliability_json_has_exactly_the_documented_keys(db, tmp_path):
     rows = _json("keys")
 
     # The keys of before, in their order, then the new ones beside them.
-    base = ["attribute", "option", "level", "units", "coders", "percent_agreement",
-            "cohen_kappa", "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1"]
-    new = ["fleiss_kappa", "conger_kappa", "gwet_ac2"]
+    base = ["attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
+            "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1"]
+    new = ["level", "fleiss_kappa", "conger_kappa", "gwet_ac2"]
     binary = ["pabak", "prevalence_index", "bias_index"]
     intervals = ["cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low",
                  "fleiss_kappa_ci_high", "ac1_ci_low", "ac1_ci_high", "resamples",

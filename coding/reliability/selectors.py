@@ -46,9 +46,10 @@ SEED = 0
 # rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
 # yes/no attributes). Intervals are null below MIN_UNITS_FOR_INTERVAL cases.
 FIELDS = [
-    "attribute", "option", "level", "units", "coders", "percent_agreement", "cohen_kappa",
+    "attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1", "masi_alpha",
-    "fleiss_kappa", "conger_kappa", "gwet_ac2", "pabak", "prevalence_index", "bias_index",
+    # New keys after the ones of before, so CSV columns keep their places.
+    "level", "fleiss_kappa", "conger_kappa", "gwet_ac2", "pabak", "prevalence_index", "bias_index",
     "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low", "fleiss_kappa_ci_high",
     "ac1_ci_low", "ac1_ci_high", "resamples", "alpha_dropped", "cohen_kappa_dropped",
     "fleiss_kappa_dropped", "ac1_dropped", "warnings",
@@ -125,8 +126,9 @@ def reliability_data(*, review: Review) -> ReliabilityData:
 
 def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,
          multi: bool = False, binary: bool = False) -> dict:
-    row: dict[str, Any] = {"attribute": attribute, "option": option, "level": level}
-    for key in FIELDS[3:]:
+    row: dict[str, Any] = {"attribute": attribute, "option": option}
+    stats = {**stats, "level": level}
+    for key in FIELDS[2:]:
         if key == "masi_alpha" and not multi:
             continue
         if key in BINARY_FIELDS and not binary:
