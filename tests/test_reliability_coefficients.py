@@ -200,3 +200,25 @@ def test_same_seed_same_intervals_and_every_coefficient_on_the_same_resamples():
     assert first["alpha_ci_low"] != other["alpha_ci_low"]
     for key in ("alpha", "cohen_kappa", "fleiss_kappa", "ac1"):
         assert first[f"{key}_ci_low"] < first[f"{key}_ci_high"]
+
+
+def test_masi_alpha_from_bit_masks_equals_the_package():
+    from coding.reliability.alpha import masi_distance
+    from coding.reliability.coefficients import alpha_with_distance
+    from coding.reliability.encoding import encode_sets, masi_matrix, sets_coded
+
+    rng = np.random.default_rng(11)
+    options = list("abcde")
+    table = {}
+    for u in range(60):
+        row = {}
+        for coder in ("x", "y", "z"):
+            if rng.random() < 0.9:
+                row[coder] = frozenset(o for o in options if rng.random() < 0.35)
+        table[u] = row
+    masks, _ = encode_sets(table, options, coders=["x", "y", "z"])
+    coded, distinct = sets_coded(masks)
+    assert alpha_with_distance(coded, masi_matrix(distinct)) == pytest.approx(
+        krippendorff_alpha(table, distance=masi_distance), abs=1e-12)
+    assert alpha_with_distance(coded, 1.0 - np.eye(coded.q)) == pytest.approx(
+        krippendorff_alpha(table), abs=1e-12)

@@ -424,3 +424,23 @@ def _paradox(stats: dict) -> str | None:
 _NAMES = {"krippendorff_alpha": "alpha", "cohen_kappa": "Cohen's kappa",
           "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "AC1"}
 
+
+
+def alpha_with_distance(coded: Coded, delta: np.ndarray) -> float | None:
+    """Krippendorff's alpha with any distance given as a categories x categories matrix
+    (e.g. MASI between sets of options); point estimate only."""
+    pat = _Patterns(coded)
+    if not len(pat.codes):
+        return None
+    counts = pat.freq[None, :]
+    r = pat.r
+    with np.errstate(all="ignore"):
+        obs_p = pat.pair_sums(lambda a, b: delta[a, b]) / np.where(r > 1, r - 1, 1)
+    observed = counts @ (obs_p * pat.pairable)
+    pair_entry = pat.pairable[pat.p_idx] > 0
+    m = _Sub(pat, pair_entry).aggregate(_Resamples(counts))
+    n = counts @ (pat.pairable * r)
+    expected = np.einsum("bc,ck,bk->b", m, delta, m)
+    with np.errstate(all="ignore"):
+        alpha = float((1.0 - (n - 1.0) * observed / expected)[0])
+    return alpha if expected[0] > 1e-12 and np.isfinite(alpha) else None

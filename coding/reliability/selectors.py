@@ -12,7 +12,8 @@ have no categories and are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 
@@ -28,12 +29,12 @@ from coding.models import (
     CodingStatus,
     Review,
 )
-from coding.reliability.alpha import krippendorff_alpha, masi_distance
-from coding.reliability.coefficients import row_statistics
+from coding.reliability.coefficients import alpha_with_distance, row_statistics
 from coding.reliability.encoding import (
     Coded,
     encode,
     encode_sets,
+    masi_matrix,
     option_coded,
     sets_coded,
 )
@@ -69,8 +70,10 @@ class ReliabilityData:
     codebook: Codebook | None
     attributes: list[Attribute]
     tables: dict[str, Table]
+    # Arrays made from the tables, per attribute key (see _coded); filled on first use.
+    encoded: dict[str, tuple] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def coders(self) -> list[str]:
         names = {c for table in self.tables.values() for codes in table.values() for c in codes}
         return sorted(names)
@@ -137,13 +140,21 @@ def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], 
     return row
 
 
-def _coded(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, list | None]:
-    """The attribute's table as arrays; for multiple choice the option bit masks too."""
+def _coded(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
+    """The attribute's table as arrays (kept on `data`); for multiple choice also the option
+    bit masks and the distinct sets."""
+    if attribute.key not in data.encoded:
+        data.encoded[attribute.key] = _encode(data, attribute)
+    return data.encoded[attribute.key]
+
+
+def _encode(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
     table = data.tables[attribute.key]
     coders = data.coders
     if attribute.kind == AttributeKind.MULTI:
         masks, _ = encode_sets(table, [o.key for o in attribute.options.all()], coders=coders)
-        return sets_coded(masks), masks
+        coded, distinct = sets_coded(masks)
+        return coded, (masks, distinct)
     if attribute.kind == AttributeKind.SINGLE:
         coded, _ = encode(table, categories=[o.key for o in attribute.options.all()],
                           coders=coders)
@@ -173,15 +184,14 @@ def reliability_rows(
     """
     rows = []
     for attribute in data.attributes:
-        coded, masks = _coded(data, attribute)
+        coded, extra = _coded(data, attribute)
         level = _level(attribute)
         multi = attribute.kind == AttributeKind.MULTI
         binary = attribute.kind == AttributeKind.BOOLEAN
         stats = row_statistics(coded, level=level, binary=binary, n_boot=n_boot, seed=seed)
         if multi:
-            stats["masi_alpha"] = krippendorff_alpha(
-                data.tables[attribute.key], distance=masi_distance
-            )
+            masks, distinct = extra
+            stats["masi_alpha"] = alpha_with_distance(coded, masi_matrix(distinct))
         rows.append(_row(attribute.key, None, level, stats, multi=multi, binary=binary))
         if multi:
             for j, option in enumerate(attribute.options.all()):
