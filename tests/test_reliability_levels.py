@@ -175,3 +175,16 @@ def test_page_and_api_show_the_new_figures_and_warnings(client, review, coder_a,
     header = csv_text.splitlines()[0].split(",")
     assert header[:4] == ["attribute", "option", "units", "coders"]
     assert "fleiss_kappa" in header and "warnings" in header
+
+
+def test_changing_a_level_refreshes_the_cached_report(review, coder_a, coder_b):
+    from coding.reliability.selectors import reliability_report
+
+    _coded_review(review, coder_a, coder_b)
+    before = next(r for r in reliability_report(review=review, n_boot=0)["rows"]
+                  if r["attribute"] == "budget")
+    Attribute.objects.filter(codebook__review=review, key="budget").update(level="nominal")
+    after = next(r for r in reliability_report(review=review, n_boot=0)["rows"]
+                 if r["attribute"] == "budget")
+    assert (before["level"], after["level"]) == ("interval", "nominal")
+    assert after["krippendorff_alpha"] < before["krippendorff_alpha"]

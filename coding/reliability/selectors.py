@@ -12,6 +12,7 @@ have no categories and are left out.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -42,6 +43,7 @@ from coding.reliability.statistics import binarize, confusion_matrix
 
 N_BOOT = 1000
 SEED = 0
+REPORT_VERSION = 2
 
 # The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
 # rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
@@ -235,7 +237,11 @@ def _fingerprint(review: Review, codebook: Codebook | None) -> str:
         n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
     )
     last = agg["last"].isoformat() if agg["last"] else ""
-    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
+    # Levels of measurement change the figures too (e.g. edited in the admin).
+    levels = ",".join(f"{k}={v}" for k, v in codebook.attributes.order_by("pk").values_list(
+        "key", "level"))
+    digest = hashlib.sha1(levels.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}:{digest}"
 
 
 def reliability_report(
@@ -247,7 +253,9 @@ def reliability_report(
     one computation per state of the codings. Pass `data` if already read.
     """
     codebook = data.codebook if data is not None else review.current_codebook()
-    key = f"reliability:{review.pk}:{_fingerprint(review, codebook)}:{n_boot}:{seed}"
+    # REPORT_VERSION: a report cached by an older version of this code lacks newer keys.
+    fingerprint = _fingerprint(review, codebook)
+    key = f"reliability:{REPORT_VERSION}:{review.pk}:{fingerprint}:{n_boot}:{seed}"
     report = cache.get(key)
     if report is None:
         data = data if data is not None else reliability_data(review=review)
