@@ -40,8 +40,11 @@ sections:
 )
 
 
-def tables_for(attributes, n_cases: int, seed: int) -> dict:
+def tables_for(attributes, n_cases: int, seed: int, coders: int = 2) -> dict:
+    """Two coders per case, drawn from `coders` coders (as bench/run.py assigns them)."""
     rng = random.Random(seed)
+    names = [f"coder_{i}" for i in range(coders)]
+    pairs = [rng.sample(names, 2) for _ in range(n_cases)]
 
     def draw(attribute):
         if attribute.kind == "single":
@@ -60,12 +63,13 @@ def tables_for(attributes, n_cases: int, seed: int) -> dict:
         for case in range(1, n_cases + 1):
             first = draw(attribute)
             second = first if rng.random() < 0.8 else draw(attribute)
-            table[str(case)] = {"coder_a": first, "coder_b": second}
+            a, b = pairs[case - 1]
+            table[str(case)] = {a: first, b: second}
         tables[attribute.key] = table
     return tables
 
 
-def measure(codebook_path: Path, n_cases: int, repeat: int) -> dict:
+def measure(codebook_path: Path, n_cases: int, repeat: int, coders: int = 2) -> dict:
     from coding.models import AttributeKind
     from coding.reliability.selectors import ReliabilityData, pair_rows, reliability_rows
     from coding.reviews.importers import codebook_import
@@ -74,7 +78,7 @@ def measure(codebook_path: Path, n_cases: int, repeat: int) -> dict:
     attributes = list(
         book.codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
     )
-    tables = tables_for(attributes, n_cases, 7)
+    tables = tables_for(attributes, n_cases, 7, coders)
     # Warm-up (imports, first allocations); then every run starts from the plain tables, as
     # a request does (encoding into arrays included).
     rows = reliability_rows(data=ReliabilityData(book.codebook, attributes, tables))
@@ -96,6 +100,8 @@ def main() -> None:
     parser.add_argument("--wide-cases", type=int, nargs="*", default=[3000],
                         help="cases for the 8-option multiple-choice codebook")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs (median reported)")
+    parser.add_argument("--coders", type=int, default=2,
+                        help="coders in the review (each case gets two of them)")
     args = parser.parse_args()
 
     SQLITE.unlink(missing_ok=True)
@@ -113,11 +119,12 @@ def main() -> None:
         runs = [(ROOT / "fixtures" / "coproduction_codebook.yaml", n) for n in args.cases]
         runs += [(wide, n) for n in args.wide_cases]
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"reliability_rows + pair_rows, 2 coders, 1,000 resamples; median of "
+        print(f"reliability_rows + pair_rows, {args.coders} coders (2 per case), 1,000 "
+              f"resamples; median of "
               f"{args.repeat} runs; {os.cpu_count()} CPUs, load average {load}")
         print(f"{'codebook':<28}{'cases':>8}{'rows':>6}{'wall s':>9}{'cpu s':>9}")
         for path, n in runs:
-            result = measure(path, n, args.repeat)
+            result = measure(path, n, args.repeat, args.coders)
             name = "bundled (coproduction)" if path.stem.startswith("coproduction") else (
                 "three 8-option multi")
             print(f"{name:<28}{n:>8}{result['rows']:>6}{result['wall']:>9.2f}"

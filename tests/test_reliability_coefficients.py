@@ -222,3 +222,24 @@ def test_masi_alpha_from_bit_masks_equals_the_package():
         krippendorff_alpha(table, distance=masi_distance), abs=1e-12)
     assert alpha_with_distance(coded, 1.0 - np.eye(coded.q)) == pytest.approx(
         krippendorff_alpha(table), abs=1e-12)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_pair_figures_from_the_table_equal_the_engine(level):
+    from coding.reliability.coefficients import pair_figures, pair_tables
+
+    rng = np.random.default_rng(21)
+    codes = np.full((80, 3), -1)
+    for u in range(80):
+        cols = rng.choice(3, size=2, replace=False)
+        codes[u, cols] = rng.integers(0, 4, size=2)
+    codes[:50, 2] = np.where(codes[:50, 2] >= 0, codes[:50, 2], -1)
+    coded = Coded(codes, 4, np.array([1.0, 2.0, 4.0, 7.0]))
+    for (i, j), table in pair_tables(coded).items():
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        engine = row_statistics(Coded(codes[both][:, [i, j]], 4, coded.values), level=level,
+                                n_boot=0)
+        figures = pair_figures(table, level=level, values=coded.values)
+        for key in ("units", "percent_agreement", "cohen_kappa", "krippendorff_alpha",
+                    "gwet_ac1"):
+            assert figures[key] == pytest.approx(engine[key], abs=1e-12), (key, i, j)

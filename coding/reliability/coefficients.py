@@ -186,8 +186,18 @@ def _chance_corrected(pa, pe):
     return np.where(np.isfinite(out) & (pe < 1.0 - 1e-12), out, np.nan)
 
 
-def _coefficients(pat: _Patterns, counts: np.ndarray, level: str, binary: bool) -> dict:
-    """Every coefficient for each row of `counts` (resamples x patterns)."""
+def _anonymous(coded: Coded) -> Coded:
+    """Each case's values sorted into the first columns: coder identity dropped."""
+    codes = -np.sort(-coded.codes, axis=1)  # descending: missing (-1) last
+    codes = codes[:, (codes >= 0).any(axis=0)]
+    return Coded(codes=codes, q=coded.q, values=coded.values)
+
+
+def _coefficients(
+    pat: _Patterns, counts: np.ndarray, level: str, binary: bool, identity: bool = True
+) -> dict:
+    """Every coefficient for each row of `counts` (resamples x patterns). Without
+    `identity` (columns are not coders) Conger's kappa is left out (NaN)."""
     res = _Resamples(counts)
     q = pat.q
     r = pat.r
@@ -223,7 +233,7 @@ def _coefficients(pat: _Patterns, counts: np.ndarray, level: str, binary: bool) 
         out["gwet_ac2"] = _chance_corrected(pa_w, pe_w)
 
     # Conger's kappa (Conger 1980, as irrCAC): per-coder category shares.
-    coders = pat.coders_present
+    coders = pat.coders_present if identity else []
     shares = []
     for g in coders:
         mask = pat.g_idx == g
@@ -384,8 +394,13 @@ def row_statistics(
         stats["warnings"] = warnings
         return stats
     rng = np.random.default_rng(seed)
+    if pat.n_coders > 2:
+        # The intervals' coefficients (alpha, Fleiss' kappa, AC1) do not depend on who gave
+        # which value, so cases with the same values are one pattern whoever coded them:
+        # far fewer patterns to resample when many coders share the cases.
+        pat = _Patterns(_anonymous(coded))
     draws = _resample_counts(pat, n_boot, rng)
-    boot = _coefficients(pat, draws, level, binary)
+    boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2)
     tail = (1.0 - confidence) / 2.0 * 100.0
     stats["resamples"] = n_boot
     for key, short in INTERVAL_KEYS.items():
@@ -444,3 +459,47 @@ def alpha_with_distance(coded: Coded, delta: np.ndarray) -> float | None:
     with np.errstate(all="ignore"):
         alpha = float((1.0 - (n - 1.0) * observed / expected)[0])
     return alpha if expected[0] > 1e-12 and np.isfinite(alpha) else None
+
+
+def pair_tables(coded: Coded) -> dict[tuple[int, int], np.ndarray]:
+    """Per pair of coder columns (i < j) that share a case: the q x q table of their values
+    over the cases both coded (rows coder i)."""
+    q = coded.q
+    present = coded.codes >= 0
+    tables = {}
+    for i in range(coded.codes.shape[1]):
+        for j in range(i + 1, coded.codes.shape[1]):
+            both = present[:, i] & present[:, j]
+            if both.any():
+                cells = coded.codes[both, i] * q + coded.codes[both, j]
+                tables[(i, j)] = np.bincount(cells, minlength=q * q).reshape(q, q).astype(float)
+    return tables
+
+
+def pair_figures(table: np.ndarray, *, level: str, values: np.ndarray | None) -> dict:
+    """Two coders' agreement, Cohen's kappa, alpha (at `level`) and AC1 from their q x q
+    table; the same figures as row_statistics on those cases, without resampling."""
+    q, n = table.shape[0], table.sum()
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    pa = np.trace(table) / n
+    out = {"units": int(n), "percent_agreement": float(pa)}
+    kappa = _chance_corrected(np.array([pa]), np.array([(rows * cols).sum() / n ** 2]))[0]
+    pi = (rows + cols) / (2 * n)
+    ac1 = (_chance_corrected(np.array([pa]), np.array([(pi * (1 - pi)).sum() / (q - 1)]))[0]
+           if q >= 2 else np.nan)
+    coincidences = table + table.T
+    marg = coincidences.sum(axis=1)
+    idx = np.arange(q)
+    if level == "ordinal":
+        cs = np.cumsum(marg)
+        lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+        delta = (cs[hi] - cs[lo] + marg[lo] - (marg[:, None] + marg[None, :]) / 2.0) ** 2
+    else:
+        delta = _alpha_delta(level, values, idx[:, None], idx[None, :])
+    expected = marg @ delta @ marg
+    with np.errstate(all="ignore"):
+        alpha = 1.0 - (2 * n - 1.0) * (coincidences * delta).sum() / expected
+    out["cohen_kappa"] = float(kappa) if np.isfinite(kappa) else None
+    out["krippendorff_alpha"] = float(alpha) if expected > 1e-12 and np.isfinite(alpha) else None
+    out["gwet_ac1"] = float(ac1) if np.isfinite(ac1) else None
+    return out

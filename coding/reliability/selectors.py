@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
 from typing import Any
 
 from django.core.cache import cache
@@ -30,7 +29,12 @@ from coding.models import (
     CodingStatus,
     Review,
 )
-from coding.reliability.coefficients import alpha_with_distance, row_statistics
+from coding.reliability.coefficients import (
+    alpha_with_distance,
+    pair_figures,
+    pair_tables,
+    row_statistics,
+)
 from coding.reliability.encoding import (
     Coded,
     encode,
@@ -212,20 +216,18 @@ def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     bootstrap here.
     """
     coders = data.coders
-    coded = {a.key: _coded(data, a)[0] for a in data.attributes}
+    by_pair: dict[tuple[int, int], list] = {}
+    for attribute in data.attributes:
+        coded = _coded(data, attribute)[0]
+        level = _level(attribute)
+        for pair, table in pair_tables(coded).items():
+            figures = pair_figures(table, level=level, values=coded.values)
+            by_pair.setdefault(pair, []).append((attribute.key, figures))
     rows = []
-    for i, j in combinations(range(len(coders)), 2):
-        for attribute in data.attributes:
-            full = coded[attribute.key]
-            both = (full.codes[:, i] >= 0) & (full.codes[:, j] >= 0)
-            if not both.any():
-                continue
-            pair = Coded(codes=full.codes[both][:, [i, j]], q=full.q, values=full.values)
-            stats = row_statistics(pair, level=_level(attribute), n_boot=0)
-            rows.append(
-                {"coder_a": coders[i], "coder_b": coders[j], "attribute": attribute.key}
-                | {key: stats[key] for key in PAIR_FIELDS[3:]}
-            )
+    for (i, j) in sorted(by_pair):
+        for key, figures in by_pair[(i, j)]:
+            rows.append({"coder_a": coders[i], "coder_b": coders[j], "attribute": key}
+                        | {field: figures[field] for field in PAIR_FIELDS[3:]})
     return rows
 
 
