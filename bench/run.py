@@ -288,6 +288,19 @@ def measure(review, repeat: int) -> list[dict]:
     return results
 
 
+def measure_reliability(review) -> dict:
+    """One uncached reliability report: reading the codings, then every figure."""
+    from coding.reliability.selectors import pair_rows, reliability_data, reliability_rows
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    data = reliability_data(review=review)
+    read = time.perf_counter() - start
+    rows = reliability_rows(data=data)
+    pairs = pair_rows(data=data)
+    return {"read": read, "compute": time.perf_counter() - start - read,
+            "cpu": time.process_time() - start_cpu, "rows": len(rows), "pairs": len(pairs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=10000, help="cases in the review")
@@ -325,6 +338,7 @@ def main() -> None:
         # Time pages as production runs them: no template debug, no query log.
         settings.DEBUG = False
         results = measure(review, args.repeat)
+        reliability = measure_reliability(review)
     finally:
         if not args.keep:
             cleanup()
@@ -336,6 +350,9 @@ def main() -> None:
     for row in results:
         print(f"{row['page']:<24}{row['median']:>9.1f}{row['p95']:>9.1f}{row['cpu']:>9.1f}"
               f"{row['queries']:>9}")
+    print(f"reliability report from the database (read {reliability['read']:.2f} s, compute "
+          f"{reliability['compute']:.2f} s, CPU {reliability['cpu']:.2f} s; "
+          f"{reliability['rows']} rows, {reliability['pairs']} pair rows)")
     for row in results:
         if "ratio" in row:
             print(f"{row['page']}: its {row['queries']} queries run bare take "

@@ -123,6 +123,25 @@ class AttributeKind(models.TextChoices):
 
 CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
 
+
+class MeasurementLevel(models.TextChoices):
+    """Krippendorff's levels of measurement: which distance reliability uses."""
+
+    NOMINAL = "nominal", "Nominal"
+    ORDINAL = "ordinal", "Ordinal (the options' order is the scale)"
+    INTERVAL = "interval", "Interval"
+    RATIO = "ratio", "Ratio"
+
+
+# The levels each kind allows; the first is the default. Text has no level (no categories).
+LEVELS_BY_KIND = {
+    AttributeKind.SINGLE: ("nominal", "ordinal"),
+    AttributeKind.MULTI: ("nominal",),
+    AttributeKind.BOOLEAN: ("nominal",),
+    AttributeKind.NUMBER: ("interval", "ratio", "ordinal", "nominal"),
+    AttributeKind.TEXT: ("",),
+}
+
 ATTRIBUTE_KEY_VALIDATOR = RegexValidator(
     r"^[-A-Za-z0-9_]+\Z", "Use only letters, digits, '-' and '_'."
 )
@@ -150,6 +169,10 @@ class Attribute(models.Model):
     help_text = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=AttributeKind.choices)
     required = models.BooleanField(default=False)
+    level = models.CharField(
+        max_length=10, choices=MeasurementLevel.choices, blank=True, default="nominal",
+        help_text="Level of measurement for reliability (empty for text).",
+    )
     order = models.PositiveIntegerField(default=0)
 
     objects = AttributeQuerySet.as_manager()

@@ -62,6 +62,7 @@ class AttributeFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"attr_{n}")
     label = factory.LazyAttribute(lambda a: a.key.replace("_", " ").capitalize())
     kind = models.AttributeKind.SINGLE
+    level = factory.LazyAttribute(lambda a: models.LEVELS_BY_KIND[a.kind][0])
     order = factory.Sequence(int)
 
 

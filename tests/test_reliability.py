@@ -9,7 +9,7 @@ import krippendorff
 import numpy as np
 import pytest
 
-from coding.reliability import statistics as rel
+from coding.reliability import alpha as rel
 from coding.reliability.statistics import (
     attribute_statistics,
     binarize,
@@ -406,17 +406,22 @@ def test_bootstrap_is_fast_for_56_units_5_coders():
 
 def test_attribute_statistics_multi():
     stats = attribute_statistics(MULTI, kind="multi", n_boot=300)
-    assert set(stats) == {
+    assert {
         "units",
         "coders",
         "percent_agreement",
         "cohen_kappa",
+        "fleiss_kappa",
+        "conger_kappa",
         "krippendorff_alpha",
         "alpha_ci_low",
         "alpha_ci_high",
         "gwet_ac1",
+        "gwet_ac2",
         "masi_alpha",
-    }
+        "warnings",
+    } <= set(stats)
+    assert "pabak" not in stats  # only on yes/no rows
     assert stats["units"] == 6
     assert stats["coders"] == 3
     assert stats["cohen_kappa"] is None  # three coders
@@ -424,7 +429,9 @@ def test_attribute_statistics_multi():
     assert stats["masi_alpha"] == pytest.approx(naive_alpha(MULTI, masi_distance))
     # Partial overlaps count as partial agreement under MASI.
     assert stats["masi_alpha"] > stats["krippendorff_alpha"]
-    assert stats["alpha_ci_low"] <= stats["krippendorff_alpha"] <= stats["alpha_ci_high"]
+    # Six units coded twice or more: below the minimum of 10, no interval but a warning.
+    assert stats["alpha_ci_low"] is None and stats["alpha_ci_high"] is None
+    assert any("no interval below 10" in w for w in stats["warnings"])
     # Units 1, 5, 6 agree fully; unit 2 has 2 of 6 ordered pairs agreeing;
     # unit 3: the two empty sets agree (2 of 6); unit 4: none.
     assert stats["percent_agreement"] == pytest.approx((3 + 2 / 6 + 2 / 6) / 6)
@@ -478,9 +485,13 @@ def test_attribute_statistics_rejects_unknown_kind():
         attribute_statistics(WORKED, kind="text")
 
 
-def test_number_kind_is_nominal():
+def test_number_kind_defaults_to_interval_and_takes_other_levels():
     stats = attribute_statistics(WORKED, kind="number", n_boot=50)
-    assert stats["krippendorff_alpha"] == pytest.approx(0.743421052631579)
+    assert round(stats["krippendorff_alpha"], 3) == 0.849
+    nominal_stats = attribute_statistics(WORKED, kind="number", level="nominal", n_boot=0)
+    assert nominal_stats["krippendorff_alpha"] == pytest.approx(0.743421052631579)
+    ratio_stats = attribute_statistics(WORKED, kind="number", level="ratio", n_boot=0)
+    assert round(ratio_stats["krippendorff_alpha"], 3) == 0.797
 
 
 def test_package_direct_call_agrees():
@@ -499,7 +510,7 @@ def test_package_direct_call_agrees():
 def test_vectorised_bootstrap_equals_the_package_per_resample():
     import numpy as np
 
-    from coding.reliability.statistics import _bootstrap_alphas, _Prepared, masi_distance
+    from coding.reliability.alpha import _bootstrap_alphas, _Prepared, masi_distance
 
     rng = np.random.default_rng(7)
     letters = ["a", "b", "c"]

@@ -124,14 +124,25 @@ def test_reliability_json_has_exactly_the_documented_keys(db, tmp_path):
 
     rows = _json("keys")
 
+    # The keys of before, in their order, then the new ones beside them.
     base = ["attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
             "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1"]
+    new = ["level", "fleiss_kappa", "conger_kappa", "gwet_ac2"]
+    binary = ["pabak", "prevalence_index", "bias_index"]
+    intervals = ["cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low",
+                 "fleiss_kappa_ci_high", "ac1_ci_low", "ac1_ci_high", "resamples",
+                 "alpha_dropped", "cohen_kappa_dropped", "fleiss_kappa_dropped", "ac1_dropped",
+                 "warnings"]
     assert [(r["attribute"], r["option"]) for r in rows] == [
         ("category", None), ("present", None), ("roles", None), ("roles", "a"), ("roles", "b"),
         ("roles", "c"), ("roles", "never"), ("size", None),
     ]  # text attributes have no categories and are left out
-    assert list(_row(rows, "roles")) == base + ["masi_alpha"]
-    assert all(list(r) == base for r in rows if (r["attribute"], r["option"]) != ("roles", None))
+    assert list(_row(rows, "roles")) == base + ["masi_alpha"] + new + intervals
+    assert list(_row(rows, "present")) == base + new + binary + intervals
+    assert list(_row(rows, "roles", "a")) == base + new + binary + intervals
+    assert list(_row(rows, "category")) == base + new + intervals
+    assert _row(rows, "size")["level"] == "interval" and _row(rows, "category")["level"] == (
+        "nominal")
     roles = _row(rows, "roles")
     assert roles["units"] == 3 and roles["masi_alpha"] is not None
     # Undefined figures are null, never an error: one coded unit, nothing coded, an option
@@ -262,7 +273,7 @@ def test_reliability_table_format_prints_rounded_figures(db, tmp_path):
     call_command("reliability", review="tbl", format="table", bootstrap=100, stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0].split()[:4] == ["attribute", "option", "units", "coders"]
+    assert lines[0].split()[:5] == ["attribute", "option", "level", "units", "coders"]
     category = next(line for line in lines if line.startswith("category"))
     assert "0.743" in category.split()
     assert "-" in category.split()  # kappa undefined for four coders
@@ -292,7 +303,10 @@ def test_degenerate_data_gives_nulls_not_errors(db, tmp_path):
     category = _row(rows, "category")
     assert category["percent_agreement"] == 1.0 and category["units"] == 3
     assert category["krippendorff_alpha"] is None and category["cohen_kappa"] is None
-    assert category["alpha_ci_low"] is None and category["gwet_ac1"] is None
+    assert category["alpha_ci_low"] is None
+    # AC1's chance agreement is over the codebook's five options, not the one used: all
+    # agree, so AC1 is 1 (Gwet 2014), where chance over observed categories was undefined.
+    assert category["gwet_ac1"] == 1.0
     present = _row(rows, "present")
     assert present["krippendorff_alpha"] == 1.0 and present["cohen_kappa"] == 1.0
     size = _row(rows, "size")

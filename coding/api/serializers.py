@@ -60,7 +60,7 @@ class AttributeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Attribute
-        fields = ["key", "label", "kind", "required", "help_text", "order", "options"]
+        fields = ["key", "label", "kind", "required", "level", "help_text", "order", "options"]
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -278,6 +278,10 @@ class ReopenInputSerializer(serializers.Serializer):
 class ReliabilityRowSerializer(serializers.Serializer):
     attribute = serializers.CharField()
     option = serializers.CharField(allow_null=True)
+    level = serializers.ChoiceField(
+        choices=["nominal", "ordinal", "interval", "ratio"],
+        help_text="Level of measurement alpha (and AC2) used.",
+    )
     units = serializers.IntegerField()
     coders = serializers.IntegerField()
     percent_agreement = serializers.FloatField(allow_null=True)
@@ -290,6 +294,36 @@ class ReliabilityRowSerializer(serializers.Serializer):
         allow_null=True, required=False,
         help_text="Multiple-choice attributes, attribute-level rows only.",
     )
+    fleiss_kappa = serializers.FloatField(allow_null=True)
+    conger_kappa = serializers.FloatField(allow_null=True)
+    gwet_ac2 = serializers.FloatField(
+        allow_null=True, help_text="Ordinal, interval and ratio attributes; null if nominal."
+    )
+    pabak = serializers.FloatField(
+        allow_null=True, required=False, help_text="Yes/no rows (options, yes/no attributes)."
+    )
+    prevalence_index = serializers.FloatField(
+        allow_null=True, required=False, help_text="Yes/no rows with two coders."
+    )
+    bias_index = serializers.FloatField(
+        allow_null=True, required=False, help_text="Yes/no rows with two coders."
+    )
+    cohen_kappa_ci_low = serializers.FloatField(allow_null=True)
+    cohen_kappa_ci_high = serializers.FloatField(allow_null=True)
+    fleiss_kappa_ci_low = serializers.FloatField(allow_null=True)
+    fleiss_kappa_ci_high = serializers.FloatField(allow_null=True)
+    ac1_ci_low = serializers.FloatField(allow_null=True)
+    ac1_ci_high = serializers.FloatField(allow_null=True)
+    resamples = serializers.IntegerField(
+        help_text="Bootstrap resamples drawn (0: none, e.g. fewer than 10 cases)."
+    )
+    alpha_dropped = serializers.IntegerField(
+        allow_null=True, help_text="Resamples where alpha was undefined, left out."
+    )
+    cohen_kappa_dropped = serializers.IntegerField(allow_null=True)
+    fleiss_kappa_dropped = serializers.IntegerField(allow_null=True)
+    ac1_dropped = serializers.IntegerField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 class ReliabilityPairSerializer(serializers.Serializer):

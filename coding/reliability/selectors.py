@@ -12,8 +12,9 @@ have no categories and are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import combinations
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
@@ -28,22 +29,39 @@ from coding.models import (
     CodingStatus,
     Review,
 )
-from coding.reliability.statistics import (
-    attribute_statistics,
-    binarize,
-    confusion_matrix,
-    option_statistics,
+from coding.reliability.coefficients import (
+    alpha_with_distance,
+    pair_figures,
+    pair_tables,
+    row_statistics,
 )
+from coding.reliability.encoding import (
+    Coded,
+    encode,
+    encode_sets,
+    masi_matrix,
+    option_coded,
+    sets_coded,
+)
+from coding.reliability.statistics import binarize, confusion_matrix
 
 N_BOOT = 1000
 SEED = 0
+REPORT_VERSION = 2
 
-# The keys of every row, in output order; "masi_alpha" only on multiple-choice
-# attribute rows.
+# The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
+# rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
+# yes/no attributes). Intervals are null below MIN_UNITS_FOR_INTERVAL cases.
 FIELDS = [
     "attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1", "masi_alpha",
+    # New keys after the ones of before, so CSV columns keep their places.
+    "level", "fleiss_kappa", "conger_kappa", "gwet_ac2", "pabak", "prevalence_index", "bias_index",
+    "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low", "fleiss_kappa_ci_high",
+    "ac1_ci_low", "ac1_ci_high", "resamples", "alpha_dropped", "cohen_kappa_dropped",
+    "fleiss_kappa_dropped", "ac1_dropped", "warnings",
 ]
+BINARY_FIELDS = ("pabak", "prevalence_index", "bias_index")
 PAIR_FIELDS = [
     "coder_a", "coder_b", "attribute", "units", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "gwet_ac1",
@@ -58,8 +76,10 @@ class ReliabilityData:
     codebook: Codebook | None
     attributes: list[Attribute]
     tables: dict[str, Table]
+    # Arrays made from the tables, per attribute key (see _coded); filled on first use.
+    encoded: dict[str, tuple] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def coders(self) -> list[str]:
         names = {c for table in self.tables.values() for codes in table.values() for c in codes}
         return sorted(names)
@@ -113,13 +133,48 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     return ReliabilityData(codebook, attributes, tables)
 
 
-def _row(attribute: str, option: str | None, stats: dict[str, Any], multi: bool) -> dict:
-    row = {"attribute": attribute, "option": option}
+def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,
+         multi: bool = False, binary: bool = False) -> dict:
+    row: dict[str, Any] = {"attribute": attribute, "option": option}
+    stats = {**stats, "level": level}
     for key in FIELDS[2:]:
         if key == "masi_alpha" and not multi:
             continue
+        if key in BINARY_FIELDS and not binary:
+            continue
         row[key] = stats.get(key)
     return row
+
+
+def _coded(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
+    """The attribute's table as arrays (kept on `data`); for multiple choice also the option
+    bit masks and the distinct sets."""
+    if attribute.key not in data.encoded:
+        data.encoded[attribute.key] = _encode(data, attribute)
+    return data.encoded[attribute.key]
+
+
+def _encode(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
+    table = data.tables[attribute.key]
+    coders = data.coders
+    if attribute.kind == AttributeKind.MULTI:
+        masks, _ = encode_sets(table, [o.key for o in attribute.options.all()], coders=coders)
+        coded, distinct = sets_coded(masks)
+        return coded, (masks, distinct)
+    if attribute.kind == AttributeKind.SINGLE:
+        coded, _ = encode(table, categories=[o.key for o in attribute.options.all()],
+                          coders=coders)
+    elif attribute.kind == AttributeKind.BOOLEAN:
+        coded, _ = encode(table, categories=[False, True], coders=coders)
+    else:
+        coded, _ = encode(table, numeric=True, coders=coders)
+    return coded, None
+
+
+def _level(attribute: Attribute) -> str:
+    if attribute.kind == AttributeKind.MULTI:
+        return "nominal"  # sets of options: one category each (and MASI alongside)
+    return attribute.level or "nominal"
 
 
 def reliability_rows(
@@ -127,43 +182,52 @@ def reliability_rows(
 ) -> list[dict[str, Any]]:
     """One row per attribute and, for multiple choice, one per option (chosen or not).
 
-    Keys as FIELDS; undefined figures are None; "masi_alpha" only on multiple-choice
-    attribute rows. The bootstrap interval uses `n_boot` resamples with a fixed seed,
-    so the same data always gives the same figures.
+    Keys as FIELDS (see there for the keys only some rows have); undefined figures are None.
+    Alpha uses the attribute's level of measurement; AC1's chance agreement is over the
+    codebook's categories (a single-choice attribute's options, yes/no for options and yes/no
+    attributes). The bootstrap draws `n_boot` resamples of cases with a fixed seed, the same
+    resamples for every coefficient of a row, so the same data always give the same figures.
     """
     rows = []
     for attribute in data.attributes:
-        table = data.tables[attribute.key]
+        coded, extra = _coded(data, attribute)
+        level = _level(attribute)
         multi = attribute.kind == AttributeKind.MULTI
-        stats = attribute_statistics(table, kind=attribute.kind, n_boot=n_boot, seed=seed)
-        rows.append(_row(attribute.key, None, stats, multi))
+        binary = attribute.kind == AttributeKind.BOOLEAN
+        stats = row_statistics(coded, level=level, binary=binary, n_boot=n_boot, seed=seed)
         if multi:
-            keys = [o.key for o in attribute.options.all()]
-            per_option = option_statistics(table, keys, n_boot=n_boot, seed=seed)
-            rows.extend(_row(attribute.key, key, per_option[key], False) for key in keys)
+            masks, distinct = extra
+            stats["masi_alpha"] = alpha_with_distance(coded, masi_matrix(distinct))
+        rows.append(_row(attribute.key, None, level, stats, multi=multi, binary=binary))
+        if multi:
+            for j, option in enumerate(attribute.options.all()):
+                option_stats = row_statistics(
+                    option_coded(masks, j), binary=True, n_boot=n_boot, seed=seed
+                )
+                rows.append(_row(attribute.key, option.key, "nominal", option_stats,
+                                 binary=True))
     return rows
 
 
 def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     """Per coder pair and attribute: units both coded, agreement, kappa, alpha, AC1.
 
-    Only pairs that share at least one coded unit; no bootstrap here.
+    Only pairs that share at least one coded unit; alpha at the attribute's level; no
+    bootstrap here.
     """
+    coders = data.coders
+    by_pair: dict[tuple[int, int], list] = {}
+    for attribute in data.attributes:
+        coded = _coded(data, attribute)[0]
+        level = _level(attribute)
+        for pair, table in pair_tables(coded).items():
+            figures = pair_figures(table, level=level, values=coded.values)
+            by_pair.setdefault(pair, []).append((attribute.key, figures))
     rows = []
-    for coder_a, coder_b in combinations(data.coders, 2):
-        for attribute in data.attributes:
-            pair = {
-                unit: {c: codes[c] for c in (coder_a, coder_b)}
-                for unit, codes in data.tables[attribute.key].items()
-                if coder_a in codes and coder_b in codes
-            }
-            if not pair:
-                continue
-            stats = attribute_statistics(pair, kind=attribute.kind, n_boot=0)
-            rows.append(
-                {"coder_a": coder_a, "coder_b": coder_b, "attribute": attribute.key}
-                | {key: stats[key] for key in PAIR_FIELDS[3:]}
-            )
+    for (i, j) in sorted(by_pair):
+        for key, figures in by_pair[(i, j)]:
+            rows.append({"coder_a": coders[i], "coder_b": coders[j], "attribute": key}
+                        | {field: figures[field] for field in PAIR_FIELDS[3:]})
     return rows
 
 
@@ -175,7 +239,11 @@ def _fingerprint(review: Review, codebook: Codebook | None) -> str:
         n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
     )
     last = agg["last"].isoformat() if agg["last"] else ""
-    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
+    # Levels of measurement change the figures too (e.g. edited in the admin).
+    levels = ",".join(f"{k}={v}" for k, v in codebook.attributes.order_by("pk").values_list(
+        "key", "level"))
+    digest = hashlib.sha1(levels.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}:{digest}"
 
 
 def reliability_report(
@@ -187,7 +255,9 @@ def reliability_report(
     one computation per state of the codings. Pass `data` if already read.
     """
     codebook = data.codebook if data is not None else review.current_codebook()
-    key = f"reliability:{review.pk}:{_fingerprint(review, codebook)}:{n_boot}:{seed}"
+    # REPORT_VERSION: a report cached by an older version of this code lacks newer keys.
+    fingerprint = _fingerprint(review, codebook)
+    key = f"reliability:{REPORT_VERSION}:{review.pk}:{fingerprint}:{n_boot}:{seed}"
     report = cache.get(key)
     if report is None:
         data = data if data is not None else reliability_data(review=review)

@@ -14,17 +14,37 @@ only one of two coders given, ...) raise ``ValueError``.  Nothing is rounded.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from typing import Any
 
-import krippendorff
-import numpy as np
+from coding.reliability.alpha import (
+    krippendorff_alpha,
+    krippendorff_alpha_ci,
+    masi_distance,
+)
+from coding.reliability.coefficients import row_statistics
+from coding.reliability.encoding import encode
+from coding.reliability.tables import (
+    KINDS,
+    LEVELS,
+    Table,
+    binarize,
+    both_coded,
+    pairable_units,
+    sorted_values,
+    units_compared,
+)
 
 __all__ = [
+    "LEVELS",
     "attribute_statistics",
     "binarize",
+    "binary_indices",
+    "conger_kappa",
+    "default_level",
+    "fleiss_kappa",
+    "gwet_ac2",
     "cohen_kappa",
     "confusion_matrix",
     "gwet_ac1",
@@ -35,82 +55,6 @@ __all__ = [
     "percent_agreement",
     "units_compared",
 ]
-
-Table = Mapping[Hashable, Mapping[Hashable, Hashable]]
-Distance = Callable[[Any, Any], float]
-
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
-KINDS = ("single", "multi", "number", "boolean")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _sort_key(value: Any) -> tuple:
-    """Deterministic total order for mixed category values (labels, codes)."""
-    if isinstance(value, (frozenset, set)):
-        return (1, len(value), sorted(_sort_key(v) for v in value))
-    if isinstance(value, (bool, int, float)):
-        return (0, 0, value)
-    if isinstance(value, str):
-        return (0, 1, value)
-    return (2, type(value).__name__, repr(value))
-
-
-def _sorted_values(values: Iterable[Any]) -> list[Any]:
-    return sorted(set(values), key=_sort_key)
-
-
-def _pairable_units(table: Table) -> list[list[Any]]:
-    """Values of every unit that has at least two (pairable) values."""
-    return [list(codes.values()) for codes in table.values() if len(codes) >= 2]
-
-
-def _coders(table: Table) -> list[Hashable]:
-    seen: dict[Hashable, None] = {}
-    for codes in table.values():
-        for coder in codes:
-            seen.setdefault(coder, None)
-    return list(seen)
-
-
-def _both_coded(table: Table, coder_a: Hashable, coder_b: Hashable) -> list[tuple[Any, Any]]:
-    return [
-        (codes[coder_a], codes[coder_b])
-        for codes in table.values()
-        if coder_a in codes and coder_b in codes
-    ]
-
-
-def _finite_or_none(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-# --------------------------------------------------------------------------- simple counts
-
-
-def units_compared(table: Table) -> int:
-    """Number of units with at least two values (units that enter agreement)."""
-    return len(_pairable_units(table))
-
-
-def binarize(table: Table, option: Hashable) -> dict[Hashable, dict[Hashable, bool]]:
-    """Per-option table: ``option in value`` for every coded value.
-
-    Set-like values (frozenset/set/list/tuple) are tested for membership, any
-    other value for equality with ``option``.  Missing values stay missing.
-    """
-    out: dict[Hashable, dict[Hashable, bool]] = {}
-    for unit, codes in table.items():
-        row: dict[Hashable, bool] = {}
-        for coder, value in codes.items():
-            if isinstance(value, (frozenset, set, list, tuple)):
-                row[coder] = option in value
-            else:
-                row[coder] = value == option
-        out[unit] = row
-    return out
 
 
 # --------------------------------------------------------------------------- agreement
@@ -125,7 +69,7 @@ def percent_agreement(table: Table) -> float | None:
     ``1 - D_o`` weights units by their number of values instead; for two coders
     without missing values the two are equal.) ``None`` when no unit has two values.
     """
-    units = _pairable_units(table)
+    units = pairable_units(table)
     if not units:
         return None
     return sum(_agreeing_share(values) for values in units) / len(units)
@@ -147,8 +91,8 @@ def confusion_matrix(
     deterministic order (numbers, then strings, then sets by size).
     ``([], [])`` when the coders share no unit.
     """
-    pairs = _both_coded(table, coder_a, coder_b)
-    labels = _sorted_values([v for pair in pairs for v in pair])
+    pairs = both_coded(table, coder_a, coder_b)
+    labels = sorted_values([v for pair in pairs for v in pair])
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
     for a, b in pairs:
@@ -163,7 +107,7 @@ def cohen_kappa(table: Table, coder_a: Hashable, coder_b: Hashable) -> float | N
     coders used one and the same category throughout; observed agreement is
     then 1 too and kappa is 0/0).
     """
-    pairs = _both_coded(table, coder_a, coder_b)
+    pairs = both_coded(table, coder_a, coder_b)
     n = len(pairs)
     if n == 0:
         return None
@@ -222,218 +166,88 @@ def gwet_ac1(
     return (pa - pe) / (1.0 - pe)
 
 
-# --------------------------------------------------------------------------- Krippendorff's alpha
+# --------------------------------------------------------------------------- the engine's figures
 
 
-def masi_distance(a: frozenset, b: frozenset) -> float:
-    """MASI distance (Passonneau 2006), as ``nltk.metrics.distance.masi_distance``.
+def default_level(kind: str) -> str:
+    """Level of measurement when the codebook names none: interval for numbers."""
+    return "interval" if kind == "number" else "nominal"
 
-    ``1 - |a & b| / |a | b| * m`` with ``m`` = 1 (equal), 2/3 (one is a subset
-    of the other), 1/3 (they intersect), 0 (disjoint), as in NLTK 3.9+ and the paper
-    (NLTK before 3.9 rounded to 0.67 and 0.33).  Two empty sets: 0 (NLTK would divide
-    by zero).
+
+def _engine(table: Table, *, level: str = "nominal", categories=None, binary=False, **kwargs):
+    numeric = level in ("interval", "ratio") or (
+        level == "ordinal" and categories is None
+    )
+    coded, _ = encode(table, categories=categories, numeric=numeric)
+    return row_statistics(coded, level=level, binary=binary, **kwargs)
+
+
+def fleiss_kappa(table: Table) -> float | None:
+    """Fleiss' kappa (Fleiss 1971), any number of coders; with missing values as irrCAC's
+    ``fleiss.kappa.raw`` (Gwet 2014): percent agreement over units with two or more values,
+    chance agreement from the category shares of every rated unit."""
+    return _engine(table, n_boot=0)["fleiss_kappa"]
+
+
+def conger_kappa(table: Table) -> float | None:
+    """Conger's kappa (Conger 1980), the multi-coder generalisation of Cohen's kappa, as
+    irrCAC's ``conger.kappa.raw``; equal to Cohen's kappa for two coders without missing
+    values."""
+    return _engine(table, n_boot=0)["conger_kappa"]
+
+
+def gwet_ac2(table: Table, *, level: str, categories=None) -> float | None:
+    """Gwet's AC2 with irrCAC's ordinal weights (``level="ordinal"``; ``categories`` in
+    scale order, else numeric order), quadratic weights ("interval") or ratio weights
+    ("ratio") over the category scale."""
+    if level == "nominal":
+        raise ValueError("AC2 needs an ordinal, interval or ratio level (AC1 is nominal)")
+    return _engine(table, level=level, categories=categories, n_boot=0)["gwet_ac2"]
+
+
+def binary_indices(table: Table) -> dict[str, float | None]:
+    """PABAK, prevalence index and bias index (Byrt, Bishop & Carlin 1993) of a yes/no table.
+
+    PABAK = 2 p_o - 1 (any number of coders, p_o = percent agreement). With two coders and
+    a = both yes, d = both no, b and c the two disagreements over n units both coded:
+    prevalence index (a - d) / n, bias index |b - c| / n (None with other numbers of coders).
     """
-    a, b = frozenset(a), frozenset(b)
-    len_union = len(a | b)
-    if len_union == 0:
-        return 0.0
-    len_intersection = len(a & b)
-    if len(a) == len(b) == len_intersection:
-        m = 1.0
-    elif len_intersection == min(len(a), len(b)):
-        m = 2 / 3
-    elif len_intersection > 0:
-        m = 1 / 3
-    else:
-        m = 0.0
-    return 1.0 - len_intersection / len_union * m
-
-
-class _Prepared:
-    """Reliability data encoded for the ``krippendorff`` package."""
-
-    def __init__(self, table: Table, level: str, distance: Distance | None) -> None:
-        if distance is None and level not in LEVELS:
-            raise ValueError(f"level must be one of {LEVELS} or a distance given, not {level!r}")
-        self.units = [codes for codes in table.values() if len(codes) >= 2]
-        self.coders = _coders({i: c for i, c in enumerate(self.units)})
-        self.categories = _sorted_values(v for codes in self.units for v in codes.values())
-        code_of = {v: i for i, v in enumerate(self.categories)}
-
-        if distance is not None:
-            # Integer codes; the metric looks distances up in a precomputed matrix.
-            self.domain = np.arange(len(self.categories), dtype=float)
-            dmat = np.array(
-                [[float(distance(x, y)) for y in self.categories] for x in self.categories]
-            ).reshape(len(self.categories), len(self.categories))
-
-            def metric(v1, v2, i1, i2, n_v, dtype=np.float64):  # noqa: ARG001
-                return dmat[v1.astype(int), v2.astype(int)].astype(dtype)
-
-            self.level: Any = metric
-            encode = code_of.__getitem__
-        elif level == "nominal":
-            self.domain = np.arange(len(self.categories), dtype=float)
-            self.level = "nominal"
-            encode = code_of.__getitem__
-        else:
-            # Ordinal/interval/ratio distances need the numbers themselves.
-            bad = [v for v in self.categories if not isinstance(v, (bool, int, float))]
-            if bad:
-                raise ValueError(f"level {level!r} needs numeric values, got {bad[0]!r}")
-            self.domain = np.array(self.categories, dtype=float)
-            self.level = level
-
-            def encode(v):
-                return float(v)
-
-        self.data = np.full((len(self.coders), len(self.units)), np.nan)
-        row = {c: i for i, c in enumerate(self.coders)}
-        for j, codes in enumerate(self.units):
-            for coder, value in codes.items():
-                self.data[row[coder], j] = encode(value)
-        # Per-unit value counts (units x values) for fast bootstrap resampling.
-        self.counts = (self.data.T[..., None] == self.domain[None, None, :]).sum(axis=1)
-
-    @property
-    def delta2(self) -> np.ndarray | None:
-        """The squared-distance matrix the package uses, where it does not depend on the data."""
-        k = len(self.domain)
-        if self.level == "nominal":
-            return 1.0 - np.eye(k)
-        if callable(self.level):
-            codes = np.arange(k, dtype=float)
-            return self.level(codes[:, None], codes[None, :], None, None, None)
-        if self.level == "interval":
-            return (self.domain[:, None] - self.domain[None, :]) ** 2
-        return None
-
-    @property
-    def defined(self) -> bool:
-        return len(self.units) > 0 and len(self.categories) >= 2
-
-    def alpha(self) -> float | None:
-        if not self.defined:
-            return None
-        return _safe_alpha(reliability_data=self.data, level_of_measurement=self.level)
-
-    def alpha_from_counts(self, counts: np.ndarray) -> float | None:
-        return _safe_alpha(
-            value_counts=counts, value_domain=self.domain, level_of_measurement=self.level
-        )
-
-
-def _safe_alpha(**kwargs: Any) -> float | None:
-    try:
-        with np.errstate(all="ignore"):
-            result = krippendorff.alpha(**kwargs)
-    except (ValueError, ZeroDivisionError, FloatingPointError):
-        return None
-    return _finite_or_none(result)
-
-
-def krippendorff_alpha(
-    table: Table, level: str = "nominal", distance: Distance | None = None
-) -> float | None:
-    """Krippendorff's alpha via the ``krippendorff`` package.
-
-    ``level`` is "nominal" (any hashable values), or "ordinal"/"interval"/"ratio"
-    (numeric values).  ``distance(x, y) -> float`` over the original values
-    (e.g. :func:`masi_distance` for frozensets) overrides ``level``.  ``None``
-    when undefined: no unit with two values, or fewer than two distinct values.
-    """
-    return _Prepared(table, level, distance).alpha()
-
-
-def _bootstrap_alphas(counts: np.ndarray, delta2: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Alpha of every resample at once, from per-unit coincidence contributions.
-
-    alpha = 1 - (n - 1) * sum(o_ck d2_ck) / sum(n_c n_k d2_ck) (Krippendorff 2011), with the
-    coincidences o and marginals n_c summed over the resampled units. Equal to calling the
-    package per resample (tested), about a hundred times faster.
-    """
-    n_units = counts.shape[0]
-    m = counts.sum(axis=1)
-    coincidences = (counts[:, :, None] * counts[:, None, :] - counts[:, :, None] * np.eye(
-        counts.shape[1]
-    )[None]) / (m - 1)[:, None, None]
-    observed = (coincidences * delta2[None]).sum(axis=(1, 2))
-    n_boot = draws.shape[0]
-    offsets = draws + (np.arange(n_boot) * n_units)[:, None]
-    weights = np.bincount(offsets.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units)
-    marginals = weights @ counts
-    n = marginals.sum(axis=1)
-    expected = np.einsum("bc,bk,ck->b", marginals, marginals, delta2)
-    with np.errstate(all="ignore"):
-        alphas = 1.0 - (n - 1.0) * (weights @ observed) / expected
-    return alphas[(expected > 0) & np.isfinite(alphas)]
-
-
-def krippendorff_alpha_ci(
-    table: Table,
-    *,
-    level: str = "nominal",
-    distance: Distance | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap CI for alpha, resampling units with replacement.
-
-    Only pairable units (>= 2 values) are resampled; each resample's alpha is
-    computed by the ``krippendorff`` package.  Resamples where alpha is
-    undefined (e.g. only one value drawn) are discarded.  Deterministic for a
-    given ``seed``.  ``(None, None)`` when alpha itself is undefined.
-    """
-    prepared = _Prepared(table, level, distance)
-    if prepared.alpha() is None or n_boot < 1:
-        return None, None
-    counts = prepared.counts
-    n_units = counts.shape[0]
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n_units, size=(n_boot, n_units))
-    if prepared.delta2 is not None:
-        finite = _bootstrap_alphas(counts, prepared.delta2, draws)
-    else:
-        # Ordinal distances depend on each resample's marginals: ask the package each time.
-        alphas = [prepared.alpha_from_counts(counts[idx]) for idx in draws]
-        finite = np.array([a for a in alphas if a is not None])
-    if finite.size == 0:
-        return None, None
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(finite, [tail, 100.0 - tail])
-    return float(low), float(high)
-
-
-# --------------------------------------------------------------------------- convenience
+    observed = {v for codes in table.values() for v in codes.values()}
+    categories = [False, True] if observed <= {False, True} else None
+    stats = _engine(table, categories=categories, binary=True, n_boot=0)
+    return {key: stats[key] for key in ("pabak", "prevalence_index", "bias_index")}
 
 
 def attribute_statistics(
-    table: Table, *, kind: str, n_boot: int = 1000, seed: int = 0
+    table: Table,
+    *,
+    kind: str,
+    level: str | None = None,
+    categories: list | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """All reliability figures for one attribute.
+    """All reliability figures for one attribute (see coefficients.row_statistics).
 
-    ``kind`` is "single", "multi", "number" or "boolean".  Every kind is
-    treated as nominal (numbers too: agreement means identical values); for
-    "multi" each distinct set is one category, and ``masi_alpha`` additionally
-    gives alpha with :func:`masi_distance`.  ``cohen_kappa`` is only filled
-    when the table has exactly two coders; ``gwet_ac1`` is the multi-rater form
-    (identical to the two-rater form for two coders).
+    ``kind`` is "single", "multi", "number" or "boolean"; ``level`` defaults by kind
+    (:func:`default_level`); ``categories`` is the codebook's scale (a single-choice
+    attribute's options in order), over which AC1's chance agreement is computed and whose
+    order is the ordinal scale. Yes/no attributes use the scale (no, yes) and add PABAK and
+    the prevalence and bias indices. For "multi" each distinct set is one category (the
+    scale is the sets observed), and ``masi_alpha`` gives alpha with :func:`masi_distance`.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    coders = _coders(table)
-    low, high = krippendorff_alpha_ci(table, n_boot=n_boot, seed=seed)
-    stats: dict[str, Any] = {
-        "units": units_compared(table),
-        "coders": len(coders),
-        "percent_agreement": percent_agreement(table),
-        "cohen_kappa": cohen_kappa(table, *coders) if len(coders) == 2 else None,
-        "krippendorff_alpha": krippendorff_alpha(table),
-        "alpha_ci_low": low,
-        "alpha_ci_high": high,
-        "gwet_ac1": gwet_ac1(table),
-    }
+    level = level or default_level(kind)
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    binary = kind == "boolean"
+    observed = {v for codes in table.values() for v in codes.values()}
+    if binary and observed <= {False, True}:
+        categories = [False, True]  # "yes" is the second category: PI counts both-yes first
+    stats = _engine(
+        table, level=level, categories=categories, binary=binary, n_boot=n_boot, seed=seed
+    )
     if kind == "multi":
         stats["masi_alpha"] = krippendorff_alpha(table, distance=masi_distance)
     return stats
@@ -447,7 +261,7 @@ def option_statistics(
     ``options`` defaults to every option chosen anywhere in the (set-valued) table.
     """
     if options is None:
-        options = _sorted_values(
+        options = sorted_values(
             o for codes in table.values() for value in codes.values() for o in value
         )
     return {

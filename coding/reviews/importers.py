@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from coding.models import (
     ATTRIBUTE_KEY_VALIDATOR,
     CHOICE_KINDS,
+    LEVELS_BY_KIND,
     OPTION_KEY_VALIDATOR,
     Attribute,
     AttributeKind,
@@ -108,6 +109,7 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
     required = attribute.get("required", False)
     if not isinstance(required, bool):
         raise ImportFailed(path, where, "'required' must be true or false")
+    level = _parse_level(path, where, kind, attribute.get("level"))
     options = attribute.get("options") or []
     if kind in CHOICE_KINDS:
         if not isinstance(options, list) or not options:
@@ -136,8 +138,25 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
         "kind": kind,
         "help": str(attribute.get("help") or "").strip(),
         "required": required,
+        "level": level,
         "options": clean_options,
     }
+
+
+def _parse_level(path: Path, where: str, kind: str, level) -> str:
+    """The attribute's level of measurement; the kind's default when not given."""
+    allowed = LEVELS_BY_KIND[kind]
+    if level is None or level == "":
+        return allowed[0]
+    if kind == AttributeKind.TEXT:
+        raise ImportFailed(path, where, "a text attribute has no 'level' (no categories to "
+                           "compare)")
+    if level not in allowed:
+        raise ImportFailed(
+            path, where, f"'level' {level!r} does not fit a {kind} attribute (allowed: "
+            f"{', '.join(allowed)})"
+        )
+    return level
 
 
 def _valid(validator, value: str) -> bool:
@@ -157,6 +176,7 @@ def codebook_as_dict(codebook: Codebook) -> dict:
             item = {"key": attribute.key, "label": attribute.label, "kind": attribute.kind}
             item["help"] = attribute.help_text
             item["required"] = attribute.required
+            item["level"] = attribute.level
             item["options"] = [{"key": o.key, "label": o.label} for o in attribute.options.all()]
             attributes.append(item)
         sections.append({"title": section.title, "attributes": attributes})
@@ -183,6 +203,7 @@ def _fill_codebook(codebook: Codebook, parsed: dict) -> None:
                 kind=data["kind"],
                 help_text=data["help"],
                 required=data["required"],
+                level=data["level"],
                 order=a_order,
             )
             Option.objects.bulk_create(

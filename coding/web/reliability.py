@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from coding.models import AttributeKind
+from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
@@ -45,15 +46,16 @@ def reliability(request, slug: str):
     option_labels = {
         (a.key, o.key): o.label for a in data.attributes for o in a.options.all()
     }
-    rows = [
-        {
-            **row,
-            "label": option_labels.get((row["attribute"], row["option"]))
-            if row["option"] else attributes[row["attribute"]].label,
-            "band": _band(row["krippendorff_alpha"]),
-        }
-        for row in report["rows"]
-    ]
+    rows, notes = [], []
+    for row in report["rows"]:
+        label = (option_labels.get((row["attribute"], row["option"])) if row["option"]
+                 else attributes[row["attribute"]].label)
+        numbers = []
+        for text in row["warnings"]:
+            notes.append({"number": len(notes) + 1, "label": label, "text": text})
+            numbers.append(len(notes))
+        rows.append({**row, "label": label, "band": _band(row["krippendorff_alpha"]),
+                     "notes": numbers})
     chart = [
         {"key": r["attribute"], "label": r["label"], "alpha": r["krippendorff_alpha"],
          "low": r["alpha_ci_low"], "high": r["alpha_ci_high"], "units": r["units"]}
@@ -87,6 +89,8 @@ def reliability(request, slug: str):
         "review": review,
         "roles": review_roles(request.user, review),
         "rows": rows,
+        "notes": notes,
+        "min_units": MIN_UNITS_FOR_INTERVAL,
         "chart": chart,
         "pairs": pairs,
         "coders": report["coders"],
@@ -116,5 +120,6 @@ def reliability_csv(request, slug: str):
     writer = csv.DictWriter(response, fieldnames=fields, restval="", lineterminator="\n")
     writer.writeheader()
     for row in report["pairs"] if by_pair else report["rows"]:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: ("" if v is None else " | ".join(v) if isinstance(v, list) else v)
+                         for k, v in row.items()})
     return response

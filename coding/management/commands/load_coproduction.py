@@ -10,7 +10,9 @@ DESCRIPTION = (
     "a systematic review. Social Work and Social Welfare 4(1): 185-196. "
     "https://doi.org/10.25082/SWSW.2022.01.003 — 56 worldwide cases of coproduction in public "
     "services, coded for type of coproduction, role of citizens, influential factors, values "
-    "created and outcomes."
+    "created and outcomes. The paper's published results: 10 national, 3 state and 43 local "
+    "cases; 54 of the 56 cases in a single-service setting; a formal agreement in 25 of 52 "
+    "cases."
 )
 
 

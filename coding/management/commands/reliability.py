@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Review
-from coding.reliability.selectors import FIELDS, N_BOOT, SEED, reliability_data, reliability_rows
+from coding.reliability.selectors import N_BOOT, SEED, reliability_data, reliability_rows
 
 
 def _cell(value) -> str:
@@ -12,6 +12,35 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+def _interval(row: dict, prefix: str) -> str:
+    low, high = row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high")
+    return "-" if low is None else f"{low:.3f}..{high:.3f}"
+
+
+# The table format's columns: (header, how to get the cell); --format json has every key.
+COLUMNS = [
+    ("attribute", lambda r: r["attribute"]),
+    ("option", lambda r: r["option"] or ""),
+    ("level", lambda r: r["level"]),
+    ("units", lambda r: _cell(r["units"])),
+    ("coders", lambda r: _cell(r["coders"])),
+    ("agreement", lambda r: _cell(r["percent_agreement"])),
+    ("cohen_kappa", lambda r: _cell(r["cohen_kappa"])),
+    ("kappa_ci", lambda r: _interval(r, "cohen_kappa")),
+    ("fleiss_kappa", lambda r: _cell(r["fleiss_kappa"])),
+    ("conger_kappa", lambda r: _cell(r["conger_kappa"])),
+    ("alpha", lambda r: _cell(r["krippendorff_alpha"])),
+    ("alpha_ci", lambda r: _interval(r, "alpha")),
+    ("ac1", lambda r: _cell(r["gwet_ac1"])),
+    ("ac1_ci", lambda r: _interval(r, "ac1")),
+    ("ac2", lambda r: _cell(r["gwet_ac2"])),
+    ("masi_alpha", lambda r: _cell(r["masi_alpha"]) if "masi_alpha" in r else ""),
+    ("pabak", lambda r: _cell(r["pabak"]) if "pabak" in r else ""),
+    ("prevalence", lambda r: _cell(r["prevalence_index"]) if "pabak" in r else ""),
+    ("bias", lambda r: _cell(r["bias_index"]) if "pabak" in r else ""),
+]
 
 
 class Command(BaseCommand):
@@ -25,7 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "table"], default="table")
         parser.add_argument(
             "--bootstrap", type=int, default=N_BOOT,
-            help=f"Resamples for alpha's 95%% interval (default {N_BOOT}; 0 = none).",
+            help=f"Resamples for the 95%% intervals of alpha, kappa and AC1 (default {N_BOOT}; "
+            "0 = none).",
         )
         parser.add_argument("--seed", type=int, default=SEED, help="Bootstrap seed.")
 
@@ -39,15 +69,19 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        header = ["attribute", "option", *FIELDS[2:]]
-        table = [header] + [
-            [_cell(row.get(key)) if key in row else "" for key in header] for row in rows
-        ]
+        header = [name for name, _ in COLUMNS]
+        table = [header] + [[cell(row) for _, cell in COLUMNS] for row in rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(header))]
         for n, line in enumerate(table):
             self.stdout.write("  ".join(
-                cell.ljust(width) if i < 2 else cell.rjust(width)
+                cell.ljust(width) if i < 3 else cell.rjust(width)
                 for i, (cell, width) in enumerate(zip(line, widths, strict=True))
             ).rstrip())
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
+        notes = [(row, w) for row in rows for w in row["warnings"]]
+        if notes:
+            self.stdout.write("\nWarnings:")
+            for row, warning in notes:
+                where = row["attribute"] + (f" / {row['option']}" if row["option"] else "")
+                self.stdout.write(f"  {where}: {warning}")

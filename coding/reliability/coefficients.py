@@ -1,0 +1,505 @@
+"""Every reliability coefficient of one attribute (or option) row, vectorised with numpy.
+
+The data are a units x coders matrix of category indices (-1 = not coded). Units with the
+same row ("patterns") are counted once, so every coefficient is a function of the pattern
+counts; the point estimate uses the observed counts, and the bootstrap draws the counts of
+`n_boot` resamples at once: resampling units with replacement gives pattern counts that are
+multinomial over the observed patterns (the same distribution, without materialising the
+draws). Every coefficient of one row is computed on the same resamples.
+
+Formulas follow Gwet (2014) as irrCAC implements them (percent agreement, AC1/AC2, Fleiss'
+and Conger's kappa with missing values) and Krippendorff (2011) for alpha; see the README.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coding.reliability.encoding import Coded
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+MIN_UNITS_FOR_INTERVAL = 10
+_DENSE_LIMIT = 50_000  # cells of a patterns x categories matrix kept dense
+_CHUNK = 100  # resamples per block where a block needs patterns x resamples memory
+
+
+def _ordinal_weights(q: int) -> np.ndarray:
+    idx = np.arange(q)
+    n = np.abs(idx[:, None] - idx[None, :]) + 1
+    w = n * (n - 1) / 2.0
+    return 1.0 - w / w.max() if w.max() > 0 else np.ones((q, q))
+
+
+def _distance_weights(values: np.ndarray, level: str) -> np.ndarray:
+    """irrCAC's quadratic (interval) or ratio weights over the categories' values."""
+    v = values.astype(float)
+    if level == "interval":
+        d = (v[:, None] - v[None, :]) ** 2
+    else:
+        with np.errstate(all="ignore"):
+            d = ((v[:, None] - v[None, :]) / (v[:, None] + v[None, :])) ** 2
+        d = np.nan_to_num(d)
+    top = d.max()
+    return 1.0 - d / top if top > 0 else np.ones_like(d)
+
+
+def _alpha_delta(level: str, values: np.ndarray | None, a: np.ndarray, b: np.ndarray):
+    """Data-independent squared distance of category indices a and b (nominal/interval/ratio)."""
+    if level == "nominal":
+        return (a != b).astype(float)
+    x, y = values[a].astype(float), values[b].astype(float)
+    if level == "interval":
+        return (x - y) ** 2
+    with np.errstate(all="ignore"):
+        d = ((x - y) / (x + y)) ** 2
+    return np.nan_to_num(d)
+
+
+def _unique_rows(codes: np.ndarray, q: int):
+    """Distinct rows, their counts and each unit's row index; rows as one integer key when
+    they fit in 63 bits (much faster than np.unique(axis=0))."""
+    if codes.shape[0] == 0:
+        return codes, np.zeros(0), np.zeros(0, dtype=np.int64)
+    base = q + 1
+    if codes.shape[1] * np.log2(base) < 62:
+        key = np.zeros(codes.shape[0], dtype=np.int64)
+        for g in range(codes.shape[1]):
+            key = key * base + (codes[:, g] + 1)
+        _, first, inverse, counts = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        return codes[first], counts, inverse.ravel()
+    rows, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    return rows, counts, inverse.ravel()
+
+
+def _resample_counts(pat: _Patterns, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Pattern counts of `n_boot` resamples of the rated units, drawn with replacement.
+
+    Few patterns (relative to units): multinomial draws of the pattern counts; otherwise
+    draw the units themselves. Both give the distribution of resampling units with
+    replacement; the first costs one binomial per pattern and resample, the second one draw
+    per unit and resample.
+    """
+    n, n_pat = pat.units_rated, len(pat.freq)
+    probs = pat.freq / pat.freq.sum()
+    if n_pat <= 64 or n_pat * 8 <= n:
+        return rng.multinomial(n, probs, size=n_boot).astype(float)
+    out = np.zeros((n_boot, n_pat))
+    for start in range(0, n_boot, _CHUNK):
+        b = min(_CHUNK, n_boot - start)
+        units = rng.integers(0, n, size=(b, n), dtype=np.int32)
+        idx = (pat.unit_pattern[units] + (np.arange(b) * n_pat)[:, None]).ravel()
+        out[start:start + b] = np.bincount(idx, minlength=b * n_pat).reshape(b, n_pat)
+    return out
+
+
+class _Patterns:
+    def __init__(self, coded: Coded) -> None:
+        codes = coded.codes
+        rated = (codes >= 0).sum(axis=1) >= 1
+        codes = codes[rated]
+        codes = codes[:, (codes >= 0).any(axis=0)]  # coders who coded none of these units
+        self.units_rated = int(codes.shape[0])
+        self.codes, self.freq, self.unit_pattern = _unique_rows(codes, coded.q)
+        self.freq = self.freq.astype(float)
+        self.q = coded.q
+        self.values = coded.values
+        self.n_coders = codes.shape[1]
+        present = self.codes >= 0
+        self.r = present.sum(axis=1).astype(float)
+        self.pairable = (self.r >= 2).astype(float)
+        self.units = int((self.freq * self.pairable).sum())
+        # Sparse (pattern, category, coder) entries of every rating.
+        p_idx, g_idx = np.nonzero(present)
+        self.p_idx, self.g_idx = p_idx, g_idx
+        self.c_idx = self.codes[p_idx, g_idx]
+        self.coders_present = [g for g in range(self.n_coders) if present[:, g].any()]
+
+    def pair_sums(self, weight) -> np.ndarray:
+        """Per pattern: sum over ordered pairs of different coders of weight(c_i, c_j)."""
+        total = np.zeros(len(self.codes))
+        for g in range(self.n_coders):
+            for h in range(g + 1, self.n_coders):
+                a, b = self.codes[:, g], self.codes[:, h]
+                both = (a >= 0) & (b >= 0)
+                if both.any():
+                    total[both] += 2.0 * weight(a[both], b[both])
+        return total
+
+    def aggregate(self, res: _Resamples, rows: np.ndarray, vals) -> np.ndarray:
+        """resamples x categories: sum over rating entries i of counts[:, rows[i]] * vals[i],
+        in the column of the entry's category."""
+        return _aggregate(res, rows, self.c_idx, vals, len(self.codes), self.q)
+
+
+def _aggregate(res: _Resamples, rows, cols, vals, n_pat: int, q: int) -> np.ndarray:
+    counts = res.m
+    vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
+    if n_pat * q <= _DENSE_LIMIT:
+        dense = np.zeros((n_pat, q))
+        np.add.at(dense, (rows, cols), vals)
+        return counts @ dense
+    # Sparse: gather the entries' pattern counts, sum them per category (sorted runs).
+    out = np.zeros((counts.shape[0], q))
+    if rows.size == 0:
+        return out
+    order = np.argsort(cols, kind="stable")
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
+    counts_t = res.t
+    for start in range(0, counts.shape[0], _CHUNK):
+        block = counts_t[:, start:start + _CHUNK]
+        out[start:start + block.shape[1], cols[starts]] = np.add.reduceat(
+            block[rows] * vals[:, None], starts, axis=0
+        ).T
+    return out
+
+
+class _Resamples:
+    """Pattern counts of the resamples (resamples x patterns) and, built once when needed,
+    their transpose in C order (the sparse aggregation gathers its rows)."""
+
+    def __init__(self, counts: np.ndarray) -> None:
+        self.m = counts
+        self._t: np.ndarray | None = None
+
+    @property
+    def t(self) -> np.ndarray:
+        if self._t is None:
+            self._t = np.ascontiguousarray(self.m.T)
+        return self._t
+
+
+def _ratio(num, den):
+    with np.errstate(all="ignore"):
+        out = num / den
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _chance_corrected(pa, pe):
+    with np.errstate(all="ignore"):
+        out = (pa - pe) / (1.0 - pe)
+    # pe == 1: undefined (0/0); a numerically-1 pe gives huge values: treat alike.
+    return np.where(np.isfinite(out) & (pe < 1.0 - 1e-12), out, np.nan)
+
+
+def _anonymous(coded: Coded) -> Coded:
+    """Each case's values sorted into the first columns: coder identity dropped."""
+    codes = -np.sort(-coded.codes, axis=1)  # descending: missing (-1) last
+    codes = codes[:, (codes >= 0).any(axis=0)]
+    return Coded(codes=codes, q=coded.q, values=coded.values)
+
+
+def _coefficients(
+    pat: _Patterns, counts: np.ndarray, level: str, binary: bool, identity: bool = True
+) -> dict:
+    """Every coefficient for each row of `counts` (resamples x patterns). Without
+    `identity` (columns are not coders) Conger's kappa is left out (NaN)."""
+    res = _Resamples(counts)
+    q = pat.q
+    r = pat.r
+    pairable = pat.pairable
+    n_pair = counts @ pairable
+    ratings_r = r[pat.p_idx]
+    out: dict[str, np.ndarray] = {}
+
+    # Percent agreement (Gwet 2014): agreeing ordered pairs / r(r-1), mean over pairable units.
+    with np.errstate(all="ignore"):
+        agree = np.where(pairable > 0, pat.pair_sums(lambda a, b: (a == b).astype(float))
+                         / (r * (r - 1)), 0.0)
+    pa = _ratio(counts @ agree, n_pair)
+    out["percent_agreement"] = pa
+
+    # Classification probabilities pi_k = mean over rated units of r_uk / r_u.
+    pi = _ratio(pat.aggregate(res, pat.p_idx, 1.0 / ratings_r), (counts.sum(axis=1))[:, None])
+    pi_var = (pi * (1.0 - pi)).sum(axis=1)
+    out["gwet_ac1"] = (
+        _chance_corrected(pa, pi_var / (q - 1)) if q >= 2 else np.full(len(pa), np.nan)
+    )
+    out["fleiss_kappa"] = _chance_corrected(pa, (pi ** 2).sum(axis=1))
+    out["gwet_ac2"] = np.full(len(pa), np.nan)
+    if level != "nominal" and q >= 2:
+        weights = (
+            _ordinal_weights(q) if level == "ordinal" else _distance_weights(pat.values, level)
+        )
+        with np.errstate(all="ignore"):
+            agree_w = np.where(pairable > 0, pat.pair_sums(lambda a, b: weights[a, b])
+                               / (r * (r - 1)), 0.0)
+        pa_w = _ratio(counts @ agree_w, n_pair)
+        pe_w = weights.sum() / (q * (q - 1)) * pi_var
+        out["gwet_ac2"] = _chance_corrected(pa_w, pe_w)
+
+    # Conger's kappa (Conger 1980, as irrCAC): per-coder category shares.
+    coders = pat.coders_present if identity else []
+    shares = []
+    for g in coders:
+        mask = pat.g_idx == g
+        sub = _Sub(pat, mask)
+        n_gk = sub.aggregate(res)
+        shares.append(_ratio(n_gk, n_gk.sum(axis=1)[:, None]))
+    if len(coders) >= 2:
+        p = np.stack(shares, axis=1)  # resamples x coders x categories
+        n_r = np.sum(~np.isnan(p[:, :, 0]), axis=1).astype(float)
+        with np.errstate(all="ignore"):
+            p_mean = np.nanmean(p, axis=1)
+            s2 = (np.nansum(p ** 2, axis=1) - n_r[:, None] * p_mean ** 2) / (n_r - 1)[:, None]
+            pe_c = (p_mean ** 2 - s2 / n_r[:, None]).sum(axis=1)
+        out["conger_kappa"] = _chance_corrected(pa, pe_c)
+    else:
+        out["conger_kappa"] = np.full(len(pa), np.nan)
+
+    # Cohen's kappa: exactly two coders, over the units both coded.
+    out["cohen_kappa"] = np.full(len(pa), np.nan)
+    if pat.n_coders == 2:
+        both = (pat.codes[:, 0] >= 0) & (pat.codes[:, 1] >= 0)
+        n_both = counts @ both.astype(float)
+        p_o = _ratio(counts @ (both & (pat.codes[:, 0] == pat.codes[:, 1])).astype(float), n_both)
+        m = [
+            _Sub(pat, (pat.g_idx == g) & both[pat.p_idx]).aggregate(res) for g in (0, 1)
+        ]
+        p_e = _ratio((m[0] * m[1]).sum(axis=1), n_both ** 2)
+        out["cohen_kappa"] = _chance_corrected(p_o, p_e)
+        if binary:
+            # Byrt, Bishop & Carlin (1993): category index 1 = chosen / yes.
+            a_ = counts @ (both & (pat.codes[:, 0] == 1) & (pat.codes[:, 1] == 1)).astype(float)
+            d_ = counts @ (both & (pat.codes[:, 0] == 0) & (pat.codes[:, 1] == 0)).astype(float)
+            b_ = counts @ (both & (pat.codes[:, 0] == 1) & (pat.codes[:, 1] == 0)).astype(float)
+            c_ = counts @ (both & (pat.codes[:, 0] == 0) & (pat.codes[:, 1] == 1)).astype(float)
+            out["prevalence_index"] = _ratio(a_ - d_, n_both)
+            out["bias_index"] = _ratio(np.abs(b_ - c_), n_both)
+    if binary:
+        out["pabak"] = 2.0 * pa - 1.0
+        out.setdefault("prevalence_index", np.full(len(pa), np.nan))
+        out.setdefault("bias_index", np.full(len(pa), np.nan))
+
+    out["krippendorff_alpha"] = _alpha(pat, res, level)
+    return out
+
+
+class _Sub:
+    """A subset of the rating entries (e.g. one coder's), aggregated per category."""
+
+    def __init__(self, pat: _Patterns, mask: np.ndarray) -> None:
+        self.pat, self.rows, self.cols = pat, pat.p_idx[mask], pat.c_idx[mask]
+
+    def aggregate(self, res: _Resamples) -> np.ndarray:
+        return _aggregate(res, self.rows, self.cols, 1.0, len(self.pat.codes), self.pat.q)
+
+
+def _alpha(pat: _Patterns, res: _Resamples, level: str) -> np.ndarray:
+    """Krippendorff's alpha = 1 - (n - 1) * sum(o_ck d_ck) / sum(n_c n_k d_ck)."""
+    counts = res.m
+    r = pat.r
+    pair_entry = pat.pairable[pat.p_idx] > 0
+    rows, cols = pat.p_idx[pair_entry], pat.c_idx[pair_entry]
+    n_b = counts @ (pat.pairable * r)
+    if level == "ordinal":
+        q = pat.q
+        n_pk = np.zeros((len(pat.codes), q))
+        np.add.at(n_pk, (rows, cols), 1.0)
+        with np.errstate(all="ignore"):
+            o_p = (n_pk[:, :, None] * n_pk[:, None, :]
+                   - n_pk[:, :, None] * np.eye(q)[None]) / np.where(r > 1, r - 1, 1)[:, None, None]
+        o_p *= pat.pairable[:, None, None]
+        marg = counts @ n_pk  # resamples x q
+        # Krippendorff's ordinal metric: (sum_{g=c..k} n_g - (n_c + n_k) / 2)^2, c <= k.
+        cs = np.cumsum(marg, axis=1)
+        lo = np.minimum.outer(np.arange(q), np.arange(q))
+        hi = np.maximum.outer(np.arange(q), np.arange(q))
+        between = cs[:, hi] - cs[:, lo] + marg[:, lo]
+        delta = (between - (marg[:, :, None] + marg[:, None, :]) / 2.0) ** 2
+        observed = ((counts @ o_p.reshape(len(pat.codes), q * q)).reshape(-1, q, q)
+                    * delta).sum(axis=(1, 2))
+        expected = np.einsum("bc,bk,bck->b", marg, marg, delta, optimize=True)
+    else:
+        with np.errstate(all="ignore"):
+            obs_p = pat.pair_sums(lambda a, b: _alpha_delta(level, pat.values, a, b)) / np.where(
+                r > 1, r - 1, 1)
+        obs_p *= pat.pairable
+        observed = counts @ obs_p
+        if level == "interval":
+            v = pat.values.astype(float)[cols]
+            x1 = np.zeros(len(pat.codes))
+            x2 = np.zeros(len(pat.codes))
+            np.add.at(x1, rows, v)
+            np.add.at(x2, rows, v ** 2)
+            s1, s2 = counts @ x1, counts @ x2
+            expected = 2.0 * n_b * s2 - 2.0 * s1 ** 2
+        else:
+            m = _Sub(pat, pair_entry).aggregate(res)
+            if level == "nominal":
+                expected = n_b ** 2 - (m ** 2).sum(axis=1)
+            else:
+                idx = np.arange(pat.q)
+                delta = _alpha_delta("ratio", pat.values, idx[:, None], idx[None, :])
+                expected = np.einsum("bc,ck,bk->b", m, delta, m, optimize=True)
+    with np.errstate(all="ignore"):
+        alpha = 1.0 - (n_b - 1.0) * observed / expected
+    return np.where((expected > 1e-12) & np.isfinite(alpha), alpha, np.nan)
+
+
+# Coefficients that get a bootstrap interval, and the prefix of their interval keys.
+INTERVAL_KEYS = {
+    "krippendorff_alpha": "alpha", "cohen_kappa": "cohen_kappa", "fleiss_kappa": "fleiss_kappa",
+    "gwet_ac1": "ac1",
+}
+
+
+def row_statistics(
+    coded: Coded,
+    *,
+    level: str = "nominal",
+    binary: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    min_units: int = MIN_UNITS_FOR_INTERVAL,
+) -> dict[str, Any]:
+    """All figures of one row: point estimates (None where undefined), percentile bootstrap
+    intervals for alpha, Cohen's kappa and AC1, the number of resamples dropped as undefined
+    for each, and warnings (plain sentences)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if level in ("interval", "ratio") and coded.values is None:
+        raise ValueError(f"level {level!r} needs numeric category values")
+    pat = _Patterns(coded)
+    warnings: list[str] = []
+    stats: dict[str, Any] = {"units": pat.units, "coders": len(pat.coders_present)}
+    point = _coefficients(pat, pat.freq[None, :], level, binary) if len(pat.codes) else None
+    keys = ["percent_agreement", "cohen_kappa", "fleiss_kappa", "conger_kappa",
+            "krippendorff_alpha", "gwet_ac1", "gwet_ac2"]
+    if binary:
+        keys += ["pabak", "prevalence_index", "bias_index"]
+    for key in keys:
+        value = None if point is None else float(point[key][0])
+        stats[key] = value if value is not None and np.isfinite(value) else None
+    for short in INTERVAL_KEYS.values():
+        stats[f"{short}_ci_low"] = stats[f"{short}_ci_high"] = None
+        stats[f"{short}_dropped"] = None
+    if binary and (note := _paradox(stats)):
+        warnings.append(note)
+    stats["resamples"] = 0
+    if n_boot < 1 or point is None:
+        stats["warnings"] = warnings
+        return stats
+    if pat.units < min_units:
+        if any(stats[k] is not None for k in INTERVAL_KEYS):
+            warnings.append(
+                f"Only {pat.units} case{'s' if pat.units != 1 else ''} coded twice or more: "
+                f"no interval below {min_units}; the figures are shown but are imprecise."
+            )
+        stats["warnings"] = warnings
+        return stats
+    rng = np.random.default_rng(seed)
+    if pat.n_coders > 2:
+        # The intervals' coefficients (alpha, Fleiss' kappa, AC1) do not depend on who gave
+        # which value, so cases with the same values are one pattern whoever coded them:
+        # far fewer patterns to resample when many coders share the cases.
+        pat = _Patterns(_anonymous(coded))
+    draws = _resample_counts(pat, n_boot, rng)
+    boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    stats["resamples"] = n_boot
+    for key, short in INTERVAL_KEYS.items():
+        if stats[key] is None:
+            continue
+        values = boot[key]
+        finite = values[np.isfinite(values)]
+        dropped = int(n_boot - finite.size)
+        stats[f"{short}_dropped"] = dropped
+        if finite.size:
+            low, high = np.percentile(finite, [tail, 100.0 - tail])
+            stats[f"{short}_ci_low"], stats[f"{short}_ci_high"] = float(low), float(high)
+        if dropped:
+            warnings.append(
+                f"{dropped} of {n_boot} resamples gave no {_NAMES[key]} (undefined) and were "
+                "dropped from its interval."
+            )
+    stats["warnings"] = warnings
+    return stats
+
+
+def _paradox(stats: dict) -> str | None:
+    """The kappa paradox on a binary row: high agreement, low kappa, skewed prevalence."""
+    pa, kappa, pi = stats.get("percent_agreement"), stats.get("cohen_kappa"), stats.get(
+        "prevalence_index")
+    if pa is None or kappa is None or pi is None:
+        return None
+    if pa >= 0.8 and pa - kappa >= 0.2 and abs(pi) >= 0.5:
+        return (
+            f"Agreement {pa:.2f} but kappa {kappa:.2f}: one answer is much more common than the "
+            f"other (prevalence index {pi:+.2f}), which lowers kappa; see PABAK and AC1."
+        )
+    return None
+
+
+_NAMES = {"krippendorff_alpha": "alpha", "cohen_kappa": "Cohen's kappa",
+          "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "AC1"}
+
+
+
+def alpha_with_distance(coded: Coded, delta: np.ndarray) -> float | None:
+    """Krippendorff's alpha with any distance given as a categories x categories matrix
+    (e.g. MASI between sets of options); point estimate only."""
+    pat = _Patterns(coded)
+    if not len(pat.codes):
+        return None
+    counts = pat.freq[None, :]
+    r = pat.r
+    with np.errstate(all="ignore"):
+        obs_p = pat.pair_sums(lambda a, b: delta[a, b]) / np.where(r > 1, r - 1, 1)
+    observed = counts @ (obs_p * pat.pairable)
+    pair_entry = pat.pairable[pat.p_idx] > 0
+    m = _Sub(pat, pair_entry).aggregate(_Resamples(counts))
+    n = counts @ (pat.pairable * r)
+    expected = np.einsum("bc,ck,bk->b", m, delta, m)
+    with np.errstate(all="ignore"):
+        alpha = float((1.0 - (n - 1.0) * observed / expected)[0])
+    return alpha if expected[0] > 1e-12 and np.isfinite(alpha) else None
+
+
+def pair_tables(coded: Coded) -> dict[tuple[int, int], np.ndarray]:
+    """Per pair of coder columns (i < j) that share a case: the q x q table of their values
+    over the cases both coded (rows coder i)."""
+    q = coded.q
+    present = coded.codes >= 0
+    tables = {}
+    for i in range(coded.codes.shape[1]):
+        for j in range(i + 1, coded.codes.shape[1]):
+            both = present[:, i] & present[:, j]
+            if both.any():
+                cells = coded.codes[both, i] * q + coded.codes[both, j]
+                tables[(i, j)] = np.bincount(cells, minlength=q * q).reshape(q, q).astype(float)
+    return tables
+
+
+def pair_figures(table: np.ndarray, *, level: str, values: np.ndarray | None) -> dict:
+    """Two coders' agreement, Cohen's kappa, alpha (at `level`) and AC1 from their q x q
+    table; the same figures as row_statistics on those cases, without resampling."""
+    q, n = table.shape[0], table.sum()
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    pa = np.trace(table) / n
+    out = {"units": int(n), "percent_agreement": float(pa)}
+    kappa = _chance_corrected(np.array([pa]), np.array([(rows * cols).sum() / n ** 2]))[0]
+    pi = (rows + cols) / (2 * n)
+    ac1 = (_chance_corrected(np.array([pa]), np.array([(pi * (1 - pi)).sum() / (q - 1)]))[0]
+           if q >= 2 else np.nan)
+    coincidences = table + table.T
+    marg = coincidences.sum(axis=1)
+    idx = np.arange(q)
+    if level == "ordinal":
+        cs = np.cumsum(marg)
+        lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+        delta = (cs[hi] - cs[lo] + marg[lo] - (marg[:, None] + marg[None, :]) / 2.0) ** 2
+    else:
+        delta = _alpha_delta(level, values, idx[:, None], idx[None, :])
+    expected = marg @ delta @ marg
+    with np.errstate(all="ignore"):
+        alpha = 1.0 - (2 * n - 1.0) * (coincidences * delta).sum() / expected
+    out["cohen_kappa"] = float(kappa) if np.isfinite(kappa) else None
+    out["krippendorff_alpha"] = float(alpha) if expected > 1e-12 and np.isfinite(alpha) else None
+    out["gwet_ac1"] = float(ac1) if np.isfinite(ac1) else None
+    return out

@@ -1,0 +1,245 @@
+"""Published figures for the coefficients added to the reliability report, and the
+bootstrap's honesty about undefined resamples and small samples (no database)."""
+
+import numpy as np
+import pytest
+
+from coding.reliability.coefficients import row_statistics
+from coding.reliability.encoding import Coded, encode
+from coding.reliability.statistics import (
+    attribute_statistics,
+    binary_indices,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    gwet_ac2,
+    krippendorff_alpha,
+)
+
+
+def table_from_rows(rows, missing="*"):
+    table = {}
+    for coder, line in rows.items():
+        for unit, value in enumerate(line.split(), start=1):
+            table.setdefault(unit, {})
+            if value != missing:
+                table[unit][coder] = int(value)
+    return table
+
+
+# Krippendorff (2011), section C; the same data are irrCAC's cac.raw4raters, except that
+# irrCAC gives unit 12's single rating to its third rater (here coder B).
+WORKED = table_from_rows({
+    "A": "1 2 3 3 2 1 4 1 2 * * *",
+    "B": "1 2 3 3 2 2 4 1 2 5 * 3",
+    "C": "* 3 3 3 2 3 4 2 2 5 1 *",
+    "D": "1 2 3 3 2 4 4 1 2 5 1 *",
+})
+IRRCAC_4RATERS = {**WORKED, 12: {"C": 3}}
+
+
+def counts_table(counts):
+    """Subjects x categories counts (every subject rated by the same number of raters) ->
+    a table where rater i of a subject is just the i-th rating."""
+    table = {}
+    for unit, row in enumerate(counts):
+        ratings = [k for k, n in enumerate(row, start=1) for _ in range(n)]
+        table[unit] = dict(enumerate(ratings))
+    return table
+
+
+# Fleiss' kappa example (Wikipedia "Fleiss' kappa"; statsmodels' fleiss_kappa test data):
+# 10 subjects, 14 raters, 5 categories; P-bar 0.378, P_e 0.213, kappa 0.210.
+FLEISS = counts_table([
+    [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+])
+
+
+def test_krippendorff_published_levels_through_the_engine():
+    for level, published in [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849),
+                             ("ratio", 0.797)]:
+        stats = attribute_statistics(WORKED, kind="number", level=level, n_boot=0)
+        assert round(stats["krippendorff_alpha"], 3) == published
+        # The engine equals the krippendorff package to rounding error.
+        assert stats["krippendorff_alpha"] == pytest.approx(
+            krippendorff_alpha(WORKED, level=level), abs=1e-12)
+
+
+def test_fleiss_kappa_reproduces_the_published_example():
+    assert round(fleiss_kappa(FLEISS), 3) == 0.210
+    assert round(fleiss_kappa(FLEISS), 4) == 0.2099  # statsmodels' documented value
+
+
+def test_irrcac_raw4raters_fleiss_conger_ac1_ac2():
+    # irrCAC's documented results for cac.raw4raters (its unit tests, 3 decimals).
+    assert round(fleiss_kappa(IRRCAC_4RATERS), 3) == 0.761
+    assert round(conger_kappa(IRRCAC_4RATERS), 3) == 0.763
+    assert round(gwet_ac1(IRRCAC_4RATERS), 3) == 0.775
+    assert round(gwet_ac2(IRRCAC_4RATERS, level="ordinal"), 3) == 0.899
+    assert round(gwet_ac2(IRRCAC_4RATERS, level="interval"), 3) == 0.914  # quadratic weights
+    assert round(gwet_ac2(IRRCAC_4RATERS, level="ratio"), 3) == 0.857
+
+
+def test_conger_equals_cohen_for_two_coders_without_missing_values():
+    rng = np.random.default_rng(4)
+    table = {u: {"a": int(rng.integers(3)), "b": int(rng.integers(3))} for u in range(40)}
+    assert conger_kappa(table) == pytest.approx(cohen_kappa(table, "a", "b"))
+
+
+def test_ac1_counts_chance_over_the_codebook_categories():
+    # Two coders, 10 cases, options x / y / z of which z is never used: 8 agree.
+    pairs = [("x", "x")] * 5 + [("y", "y")] * 3 + [("x", "y"), ("y", "x")]
+    table = {u: {"a": a, "b": b} for u, (a, b) in enumerate(pairs)}
+    # pi_x = 12/20 = 0.6, pi_y = 0.4, pi_z = 0. Over the two categories used:
+    # pe = 0.6 * 0.4 + 0.4 * 0.6 = 0.48, AC1 = (0.8 - 0.48) / 0.52 = 0.615.
+    assert gwet_ac1(table) == pytest.approx(0.32 / 0.52)
+    # Over the scale's three: pe = 0.48 / 2 = 0.24, AC1 = (0.8 - 0.24) / 0.76 = 0.737.
+    stats = attribute_statistics(table, kind="single", categories=["x", "y", "z"], n_boot=0)
+    assert stats["gwet_ac1"] == pytest.approx(0.56 / 0.76)
+    assert stats["gwet_ac1"] == pytest.approx(gwet_ac1(table, n_categories=3))
+
+
+def test_an_option_nobody_chose_has_ac1_one():
+    table = {u: {"a": False, "b": False} for u in range(12)}
+    stats = attribute_statistics(table, kind="boolean", n_boot=100)
+    assert stats["gwet_ac1"] == 1.0
+    assert stats["krippendorff_alpha"] is None and stats["cohen_kappa"] is None
+    assert stats["pabak"] == 1.0 and stats["prevalence_index"] == -1.0
+
+
+def test_pabak_prevalence_and_bias_on_a_textbook_two_by_two_table():
+    # The kappa paradox table: both yes 80, yes/no 10, no/yes 5, both no 5 (n = 100).
+    # p_o = 0.85; p_e = 0.90 * 0.85 + 0.10 * 0.15 = 0.78, kappa = 0.07 / 0.22 = 0.318;
+    # PABAK = 2 * 0.85 - 1 = 0.70; prevalence (80 - 5) / 100 = 0.75; bias |10 - 5| / 100.
+    cells = [(True, True, 80), (True, False, 10), (False, True, 5), (False, False, 5)]
+    table, unit = {}, 0
+    for a, b, n in cells:
+        for _ in range(n):
+            table[unit] = {"A": a, "B": b}
+            unit += 1
+    indices = binary_indices(table)
+    assert indices["pabak"] == pytest.approx(0.70)
+    assert indices["prevalence_index"] == pytest.approx(0.75)
+    assert indices["bias_index"] == pytest.approx(0.05)
+    stats = attribute_statistics(table, kind="boolean", n_boot=200)
+    assert round(stats["cohen_kappa"], 3) == 0.318
+    assert any("prevalence index +0.75" in w for w in stats["warnings"])
+
+
+def test_three_coders_get_fleiss_and_conger_but_no_cohen_or_prevalence():
+    table = {u: {"a": u % 2 == 0, "b": u % 2 == 0, "c": u % 3 == 0} for u in range(30)}
+    stats = attribute_statistics(table, kind="boolean", n_boot=100)
+    assert stats["cohen_kappa"] is None and stats["prevalence_index"] is None
+    assert stats["fleiss_kappa"] is not None and stats["conger_kappa"] is not None
+    assert stats["pabak"] == pytest.approx(2 * stats["percent_agreement"] - 1)
+    assert stats["fleiss_kappa_ci_low"] <= stats["fleiss_kappa"] <= stats["fleiss_kappa_ci_high"]
+
+
+def test_bootstrap_reports_dropped_resamples():
+    # 12 cases all agreeing but one: many resamples draw agreeing cases only, in one
+    # category, where alpha and kappa are undefined; they are counted, not hidden.
+    table = {u: {"a": 1, "b": 1} for u in range(11)}
+    table[11] = {"a": 1, "b": 2}
+    stats = row_statistics(encode(table)[0], n_boot=1000, seed=0)
+    assert stats["resamples"] == 1000
+    assert 0 < stats["alpha_dropped"] < 1000
+    assert stats["alpha_dropped"] == stats["cohen_kappa_dropped"]
+    assert any(f"{stats['alpha_dropped']} of 1000 resamples" in w for w in stats["warnings"])
+
+
+def test_fewer_than_ten_cases_show_figures_without_intervals():
+    table = {u: {"a": u % 3, "b": (u + (u == 2)) % 3} for u in range(5)}
+    stats = row_statistics(encode(table)[0], n_boot=1000)
+    assert stats["krippendorff_alpha"] is not None and stats["gwet_ac1"] is not None
+    assert stats["alpha_ci_low"] is None and stats["ac1_ci_low"] is None
+    assert stats["resamples"] == 0
+    assert stats["warnings"] == [
+        "Only 5 cases coded twice or more: no interval below 10; the figures are shown but "
+        "are imprecise."
+    ]
+
+
+def test_bootstrap_equals_an_independent_resampling_of_the_same_counts():
+    # The engine draws pattern counts; expanding each resample into its cases and computing
+    # alpha from scratch (the krippendorff package) gives the same percentiles.
+    rng = np.random.default_rng(9)
+    table = {u: {"a": int(rng.integers(3)), "b": int(rng.integers(3))} for u in range(25)}
+    for u in range(15):
+        table[u]["b"] = table[u]["a"]
+    coded, _ = encode(table)
+    stats = row_statistics(coded, n_boot=200, seed=3)
+
+    from coding.reliability import coefficients as engine
+    patterns = engine._Patterns(coded)
+    counts = engine._resample_counts(patterns, 200, np.random.default_rng(3))
+    alphas = []
+    for draw in counts:
+        sample, unit = {}, 0
+        for p, n in enumerate(draw):
+            for _ in range(int(n)):
+                sample[unit] = {g: int(v) for g, v in enumerate(patterns.codes[p]) if v >= 0}
+                unit += 1
+        value = krippendorff_alpha(sample)
+        if value is not None:
+            alphas.append(value)
+    low, high = np.percentile(alphas, [2.5, 97.5])
+    assert stats["alpha_ci_low"] == pytest.approx(low)
+    assert stats["alpha_ci_high"] == pytest.approx(high)
+
+
+def test_same_seed_same_intervals_and_every_coefficient_on_the_same_resamples():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 3, size=(200, 2))
+    codes[:120, 1] = codes[:120, 0]
+    first = row_statistics(Coded(codes, 3), n_boot=300, seed=5)
+    again = row_statistics(Coded(codes, 3), n_boot=300, seed=5)
+    other = row_statistics(Coded(codes, 3), n_boot=300, seed=6)
+    assert first == again
+    assert first["alpha_ci_low"] != other["alpha_ci_low"]
+    for key in ("alpha", "cohen_kappa", "fleiss_kappa", "ac1"):
+        assert first[f"{key}_ci_low"] < first[f"{key}_ci_high"]
+
+
+def test_masi_alpha_from_bit_masks_equals_the_package():
+    from coding.reliability.alpha import masi_distance
+    from coding.reliability.coefficients import alpha_with_distance
+    from coding.reliability.encoding import encode_sets, masi_matrix, sets_coded
+
+    rng = np.random.default_rng(11)
+    options = list("abcde")
+    table = {}
+    for u in range(60):
+        row = {}
+        for coder in ("x", "y", "z"):
+            if rng.random() < 0.9:
+                row[coder] = frozenset(o for o in options if rng.random() < 0.35)
+        table[u] = row
+    masks, _ = encode_sets(table, options, coders=["x", "y", "z"])
+    coded, distinct = sets_coded(masks)
+    assert alpha_with_distance(coded, masi_matrix(distinct)) == pytest.approx(
+        krippendorff_alpha(table, distance=masi_distance), abs=1e-12)
+    assert alpha_with_distance(coded, 1.0 - np.eye(coded.q)) == pytest.approx(
+        krippendorff_alpha(table), abs=1e-12)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_pair_figures_from_the_table_equal_the_engine(level):
+    from coding.reliability.coefficients import pair_figures, pair_tables
+
+    rng = np.random.default_rng(21)
+    codes = np.full((80, 3), -1)
+    for u in range(80):
+        cols = rng.choice(3, size=2, replace=False)
+        codes[u, cols] = rng.integers(0, 4, size=2)
+    codes[:50, 2] = np.where(codes[:50, 2] >= 0, codes[:50, 2], -1)
+    coded = Coded(codes, 4, np.array([1.0, 2.0, 4.0, 7.0]))
+    for (i, j), table in pair_tables(coded).items():
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        engine = row_statistics(Coded(codes[both][:, [i, j]], 4, coded.values), level=level,
+                                n_boot=0)
+        figures = pair_figures(table, level=level, values=coded.values)
+        for key in ("units", "percent_agreement", "cohen_kappa", "krippendorff_alpha",
+                    "gwet_ac1"):
+            assert figures[key] == pytest.approx(engine[key], abs=1e-12), (key, i, j)
