@@ -12,7 +12,6 @@ the text. A missing row means "not coded".
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from coding.adjudication.services import disagreements_detect
 from coding.audit.services import audit_record
+from coding.fileio import ImportFailed, csv_rows, csv_writer
 from coding.models import (
     Assignment,
     Attribute,
@@ -38,7 +38,6 @@ from coding.models import (
     Review,
     Role,
 )
-from coding.reviews.importers import ImportFailed
 from coding.values import BadValue, stored_value, value_parse
 
 COLUMNS = ["case", "coder", "attribute", "value"]
@@ -96,67 +95,49 @@ def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str])
     return f"{key!r} needs yes/no (or true/false, 1/0), got {error.raw!r}"
 
 
-def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int], int]:
+def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[tuple, int], int]:
     """{(case number, username): {attribute key: value}} in file order, the first row
     of each (case, coder), and the number of rows."""
     cases = set(review.cases.values_list("number", flat=True))
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     option_keys = {key: [o.key for o in a.options.all()] for key, a in attributes.items()}
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise ImportFailed(path, "file", error.strerror or str(error)) from None
     codings: dict[tuple[str, str], dict[str, Any]] = {}
     first_row: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    with handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames:
-            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
+    for line, row in csv_rows(path, columns=COLUMNS, lower=True):
+        where = f"row {line}"
+        number = row["case"].strip()
+        username = row["coder"].strip()
+        key = row["attribute"].strip()
+        if number not in cases:
+            raise ImportFailed(path, where, f"unknown case number {number!r}")
+        # Legacy data may name coders "Coder 1": any printable name is kept as the
+        # username, so the coders in reports are the names in the file.
+        if not username or len(username) > 150 or not username.isprintable():
             raise ImportFailed(
-                path, "header", f"missing column(s) {', '.join(missing)}; expected "
-                f"{','.join(COLUMNS)}"
+                path, where, f"coder {username!r} must be a name of 1 to 150 printable "
+                "characters"
             )
+        if key not in attributes:
+            raise ImportFailed(
+                path, where, f"unknown attribute key {key!r} in the current codebook"
+            )
+        if (number, username, key) in seen:
+            raise ImportFailed(
+                path, where, f"case {number}, coder {username}, attribute {key} "
+                f"already appears in row {seen[number, username, key]}"
+            )
+        seen[number, username, key] = line
         try:
-            for row in reader:
-                where = f"row {reader.line_num}"
-                if None in row:
-                    raise ImportFailed(path, where, "more fields than the header has columns")
-                number = (row["case"] or "").strip()
-                username = (row["coder"] or "").strip()
-                key = (row["attribute"] or "").strip()
-                if number not in cases:
-                    raise ImportFailed(path, where, f"unknown case number {number!r}")
-                # Legacy data may name coders "Coder 1": any printable name is kept as the
-                # username, so the coders in reports are the names in the file.
-                if not username or len(username) > 150 or not username.isprintable():
-                    raise ImportFailed(
-                        path, where, f"coder {username!r} must be a name of 1 to 150 printable "
-                        "characters"
-                    )
-                if key not in attributes:
-                    raise ImportFailed(
-                        path, where, f"unknown attribute key {key!r} in the current codebook"
-                    )
-                if (number, username, key) in seen:
-                    raise ImportFailed(
-                        path, where, f"case {number}, coder {username}, attribute {key} "
-                        f"already appears in row {seen[number, username, key]}"
-                    )
-                seen[number, username, key] = reader.line_num
-                try:
-                    value = _parse_value(attributes[key], row["value"] or "", option_keys[key])
-                except ValueError as error:
-                    raise ImportFailed(path, where, str(error)) from None
-                first_row.setdefault((number, username), reader.line_num)
-                values = codings.setdefault((number, username), {})
-                if value is not None:
-                    values[key] = value
-        except csv.Error as error:
-            where = f"row {reader.line_num}"
-            raise ImportFailed(path, where, f"unreadable CSV ({error})") from None
+            value = _parse_value(attributes[key], row["value"], option_keys[key])
+        except ValueError as error:
+            raise ImportFailed(path, where, str(error)) from None
+        first_row.setdefault((number, username), line)
+        values = codings.setdefault((number, username), {})
+        if value is not None:
+            values[key] = value
+        if line % 10000 == 0:
+            progress("reading", line - 1, 0)
     if not seen:
         raise ImportFailed(path, "file", "no codings found below the header")
     return codings, first_row, len(seen)
@@ -198,7 +179,13 @@ def _new_values(coding: Coding, values: dict[str, Any], attributes: dict[str, At
     return made
 
 
-def codings_import(*, path: Path | str, review_slug: str, actor=None) -> CodingsResult:
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def codings_import(
+    *, path: Path | str, review_slug: str, actor=None, progress=None
+) -> CodingsResult:
     """Load submitted codings from long CSV into a review's current codebook.
 
     Unknown usernames become coder accounts without a usable password; every coder in
@@ -217,7 +204,8 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
     codebook = review.current_codebook()
     if codebook is None:
         raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
-    parsed, first_row, n_rows = _parse(path, review, codebook)
+    progress = progress or _no_progress
+    parsed, first_row, n_rows = _parse(path, review, codebook, progress)
     result = CodingsResult(review=review, rows=n_rows)
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
@@ -343,7 +331,7 @@ def _option_orders(attributes) -> dict[int, dict[str, int]]:
 
 def codings_export(*, review: Review, out: IO[str]) -> int:
     """Write every submitted coding as long CSV; returns the number of value rows."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     values = (
         CodedValue.objects.filter(
@@ -400,7 +388,7 @@ def consensus_export(*, review: Review, out: IO[str]) -> int:
         cells.setdefault(consensus.case_id, {})[attribute.pk] = format_value(
             attribute, value, orders[attribute.pk]
         )
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["case", *[a.key for a in attributes]])
     count = 0
     for case in Case.objects.filter(review=review).only("pk", "number"):
