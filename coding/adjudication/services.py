@@ -46,6 +46,7 @@ from coding.values import (
     bad_value_message,
     differing_options,
     stored_value,
+    text_check,
     value_is_blank,
     value_json,
     value_parse,
@@ -325,6 +326,8 @@ def disagreement_resolve(
         raise ValidationError("Choose coder A's value, coder B's value or another value.")
     if not rationale:
         raise ValidationError("Give a rationale: why is this the right value?", code="rationale")
+    text_check(rationale, label="Rationale", limit="rationale")
+    text_check((evidence or "").strip(), label="Evidence quote", limit="evidence")
     case = disagreement.case
     _check_adjudicator(user, case)
     with transaction.atomic():
@@ -408,6 +411,7 @@ def disagreement_reopen(
         raise ValidationError(OWN_CASE_MESSAGE, code="own_case")
     if not reason:
         raise ValidationError("Say why the decision is reopened.", code="rationale")
+    text_check(reason, label="Reason", limit="rationale")
     with transaction.atomic():
         disagreement = _locked(disagreement)
         if disagreement.status != DisagreementStatus.RESOLVED:

@@ -83,6 +83,9 @@ def _parse_value(attribute: Attribute, raw: str, option_keys: list[str]) -> Any:
 
 def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str]) -> str:
     key = attribute.key
+    if error.problem == "bad_text":
+        return f"the value of {key!r} is {error.detail}" if error.detail.startswith(
+            "too long") else f"the value of {key!r} {error.detail}"
     if error.problem == "unknown_option":
         return (
             f"unknown option {', '.join(map(repr, error.unknown))} for attribute {key!r} "

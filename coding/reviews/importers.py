@@ -30,6 +30,7 @@ from coding.models import (
     ServiceArea,
 )
 from coding.regions import region_for_country
+from coding.values import text_problem
 
 __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_import"]
 
@@ -83,7 +84,32 @@ def _parse_codebook(path: Path) -> dict:
             where = f"section {s_index} ({s_title}), attribute {a_index}"
             clean_attributes.append(_parse_attribute(path, where, attribute, keys))
         clean_sections.append({"title": s_title, "attributes": clean_attributes})
-    return {"title": title.strip(), "sections": clean_sections}
+    parsed = {"title": title.strip(), "sections": clean_sections}
+    _check_codebook_texts(path, parsed)
+    return parsed
+
+
+def _check_text(path: Path, where: str, name: str, text: str, limit: int | None) -> None:
+    problem = text_problem(text)
+    if problem is None and limit is not None and len(text) > limit:
+        problem = f"too long ({len(text):,} characters; at most {limit:,})"
+    if problem:
+        raise ImportFailed(path, where, f"{name!r} {problem}")
+
+
+def _check_codebook_texts(path: Path, parsed: dict) -> None:
+    """Control characters and the database's column sizes, checked before any write."""
+    _check_text(path, "codebook", "title", parsed["title"], 300)
+    for s_index, section in enumerate(parsed["sections"], start=1):
+        where = f"section {s_index}"
+        _check_text(path, where, "title", section["title"], 200)
+        for a_index, attribute in enumerate(section["attributes"], start=1):
+            a_where = f"{where} ({section['title']}), attribute {a_index} ({attribute['key']})"
+            _check_text(path, a_where, "key", attribute["key"], 80)
+            _check_text(path, a_where, "label", attribute["label"], 200)
+            _check_text(path, a_where, "help", attribute["help"], None)
+            for o_index, option in enumerate(attribute["options"], start=1):
+                _check_text(path, f"{a_where}, option {o_index}", "label", option["label"], 200)
 
 
 def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
@@ -258,9 +284,21 @@ def _parse_cases(path: Path, progress) -> list[dict]:
     return rows
 
 
+# The maximum length of each case column (settings.INPUT_MAX_LENGTHS), None: checked
+# below or only for control characters.
+CASE_LIMITS = {
+    "number": None, "title": "case_title", "country": "case_country", "year": None,
+    "service_area": None, "summary": "case_summary", "source": "case_source",
+}
+
+
 def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
     where = f"row {line}"
     values = {key: (row.get(key) or "").strip() for key in CASE_COLUMNS}
+    for column, limit in CASE_LIMITS.items():
+        problem = text_problem(values[column], limit=limit)
+        if problem:
+            raise ImportFailed(path, where, f"{column!r} {problem}")
     # Country and service area may be unknown, like the year; a case needs a number and a title.
     for column in ("number", "title"):
         if not values[column]:
@@ -286,6 +324,10 @@ def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
         if not 1800 <= year <= 2100:
             raise ImportFailed(path, where, f"'year' {year} is outside 1800-2100")
     areas = [area.strip() for area in values["service_area"].split(";") if area.strip()]
+    for area in areas:
+        if len(area) > 100:
+            raise ImportFailed(path, where, f"service area {area[:40]!r}... is longer than 100 "
+                               "characters")
     return {**values, "year": year, "service_area": areas}
 
 

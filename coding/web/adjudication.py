@@ -16,6 +16,7 @@ from coding.adjudication.selectors import adjudication_queue, case_adjudication,
 from coding.adjudication.services import OWN_CASE_MESSAGE, disagreement_reopen, disagreement_resolve
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
 from coding.reviews.policies import get_review_for_member, is_adjudicator, is_lead, review_roles
+from coding.web.forms import text_field
 
 VIEWERS = (Role.ADJUDICATOR, Role.LEAD)
 NOT_READY = (
@@ -36,9 +37,7 @@ class ResolveForm(forms.Form):
     """One disagreement's decision; the "other value" field follows the attribute kind."""
 
     choice = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Rationale (required)", max_length=5000
-    )
+    rationale = text_field("rationale", rows=3, label="Rationale (required)")
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, names, **kwargs):
@@ -77,7 +76,7 @@ class ResolveForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label="Reason for reopening (required)", max_length=2000)
+    reason = text_field("rationale", label="Reason for reopening (required)")
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, **kwargs):
