@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -408,13 +408,21 @@ def cases_import(
             else:
                 result.unchanged += 1
         total = len(new_cases) + len(changed_cases)
+        fields = ["review", "number", "sort_key", "title", "country", "region", "year",
+                  "summary", "source", "created_at", "updated_at"]
         done = 0
         for start in range(0, len(new_cases), BATCH):
             batch = new_cases[start:start + BATCH]
-            Case.objects.bulk_create(batch)
+            for case in batch:
+                case.created_at = case.updated_at = now
+            bulk_insert(Case, fields, batch)
             done += len(batch)
             progress("writing", done, total)
         result.created = len(new_cases)
+        if new_cases:
+            ids = dict(review.cases.values_list("number", "pk"))
+            for case in new_cases:
+                case.pk = ids[case.number]
         for start in range(0, len(changed_cases), BATCH):
             batch = changed_cases[start:start + BATCH]
             Case.objects.bulk_update(batch, [*sorted(changed_fields), "updated_at"])
@@ -423,13 +431,10 @@ def cases_import(
         if area_changes:
             Through.objects.filter(case_id__in=list(area_changes)).delete()
         links = [
-            Through(case_id=case.pk, servicearea_id=area)
+            (case.pk, area)
             for case, wanted in zip(new_cases, new_areas, strict=True) for area in wanted
-        ] + [
-            Through(case_id=case_id, servicearea_id=area)
-            for case_id, wanted in area_changes.items() for area in wanted
-        ]
-        Through.objects.bulk_create(links, batch_size=5000)
+        ] + [(case_id, area) for case_id, wanted in area_changes.items() for area in wanted]
+        bulk_insert_values(Through, ["case", "servicearea"], links)
         result.service_areas = sorted(areas)
     return result
 
@@ -451,6 +456,34 @@ def cases_export(*, review: Review, out: IO[str]) -> int:
         ])
         count += 1
     return count
+
+
+def bulk_insert(model, fields: list[str], objects) -> None:
+    """INSERT unsaved `objects` (their `fields`) in one statement per batch: at 100,000 rows
+    several times faster than bulk_create, which builds every row's SQL in Python."""
+    meta = model._meta
+    getters = [meta.get_field(name) for name in fields]
+    connection = connections[router.db_for_write(model)]
+    rows = [
+        tuple(field.get_db_prep_save(getattr(obj, field.attname), connection)
+              for field in getters)
+        for obj in objects
+    ]
+    bulk_insert_values(model, fields, rows, prepared=True)
+
+
+def bulk_insert_values(model, fields: list[str], rows, prepared: bool = False) -> None:
+    """INSERT rows of plain values (foreign keys as ids) into `model`'s table."""
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    rows = list(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
 
 
 def _unique_area_slug(name: str) -> str:
