@@ -20,8 +20,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from coding.adjudication.services import disagreements_detect
-from coding.audit.services import audit_record
+from coding.adjudication.bulk import disagreements_detect_many
+from coding.audit.services import audit_record, audit_record_many
+from coding.dbbulk import insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer
 from coding.models import (
     Assignment,
@@ -161,25 +162,20 @@ def _stored_values(coding: Coding) -> dict[str, Any]:
     return out
 
 
-def _new_values(coding: Coding, values: dict[str, Any], attributes: dict[str, Attribute]):
-    """Unsaved CodedValues and the options each should get."""
-    made = []
-    for key, value in values.items():
-        attribute = attributes[key]
-        coded = CodedValue(coding=coding, attribute=attribute)
-        options = []
-        if attribute.kind == AttributeKind.SINGLE:
-            options = [o for o in attribute.options.all() if o.key == value]
-        elif attribute.kind == AttributeKind.MULTI:
-            options = [o for o in attribute.options.all() if o.key in value]
-        elif attribute.kind == AttributeKind.NUMBER:
-            coded.number = value
-        elif attribute.kind == AttributeKind.BOOLEAN:
-            coded.boolean = value
-        else:
-            coded.text = value
-        made.append((coded, options))
-    return made
+def _value_row(coding: Coding, attribute: Attribute, value: Any):
+    """(coding id, attribute id, text, number, boolean, evidence, note) and the options."""
+    text, number, boolean, options = "", None, None, []
+    if attribute.kind == AttributeKind.SINGLE:
+        options = [o for o in attribute.options.all() if o.key == value]
+    elif attribute.kind == AttributeKind.MULTI:
+        options = [o for o in attribute.options.all() if o.key in value]
+    elif attribute.kind == AttributeKind.NUMBER:
+        number = value
+    elif attribute.kind == AttributeKind.BOOLEAN:
+        boolean = value
+    else:
+        text = value
+    return (coding.pk, attribute.pk, text, number, boolean, "", ""), options
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -271,22 +267,42 @@ def codings_import(
             coding.save(update_fields=["version", "updated_at"])
             to_fill.append((coding, values))
             result.updated += 1
-        Coding.objects.bulk_create([c for c, _ in to_fill if c.pk is None])
-        made = [item for coding, values in to_fill
-                for item in _new_values(coding, values, attributes)]
-        CodedValue.objects.bulk_create([coded for coded, _ in made])
-        Through = CodedValue.options.through
-        Through.objects.bulk_create(
-            Through(codedvalue_id=coded.pk, option_id=option.pk)
-            for coded, options in made for option in options
+        new_codings = [c for c, _ in to_fill if c.pk is None]
+        for coding in new_codings:
+            coding.created_at = coding.updated_at = now
+        insert_objects(Coding, ["case", "coder", "codebook", "status", "version", "created_at",
+                                "updated_at", "submitted_at"], new_codings)
+        coding_ids = dict(
+            ((case_id, coder_id), pk) for pk, case_id, coder_id in
+            Coding.objects.filter(case__review=review).values_list("pk", "case_id", "coder_id")
         )
+        for coding in new_codings:
+            coding.pk = coding_ids[coding.case_id, coding.coder_id]
+        progress("writing", 0, 1)
+        rows, chosen = [], []
         for coding, values in to_fill:
-            audit_record(
-                actor=actor, action="coding.import", obj=coding, review=review,
-                data={"case": coding.case.number, "coder": coding.coder.username,
-                      "version": coding.version, "attributes": sorted(values),
-                      "source": path.name},
-            )
+            for key, value in values.items():
+                row, options = _value_row(coding, attributes[key], value)
+                rows.append(row)
+                chosen.extend((coding.pk, row[1], option.pk) for option in options)
+        insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
+                                 "note"], rows)
+        value_ids = dict(
+            ((coding_id, attribute_id), pk) for pk, coding_id, attribute_id in
+            CodedValue.objects.filter(coding__case__review=review)
+            .values_list("pk", "coding_id", "attribute_id").iterator(chunk_size=5000)
+        ) if chosen else {}
+        insert_rows(CodedValue.options.through, ["codedvalue", "option"], (
+            (value_ids[coding_id, attribute_id], option_id)
+            for coding_id, attribute_id, option_id in chosen
+        ))
+        audit_record_many(actor=actor, action="coding.import", model=Coding, events=[
+            (coding.pk, review.pk, {"case": coding.case.number, "coder": coding.coder.username,
+                                    "version": coding.version, "attributes": sorted(values),
+                                    "source": path.name})
+            for coding, values in to_fill
+        ])
+        progress("comparing", 0, 1)
 
         touched = {number for number, _ in parsed}
         assigned: dict[str, list[int]] = {}
@@ -294,19 +310,34 @@ def codings_import(
             case__in=[cases[n] for n in touched]
         ).order_by("assigned_at", "id").values_list("case__number", "coder_id"):
             assigned.setdefault(number, []).append(coder_id)
+        new_assignments = []
         for number, username in parsed:
             taken = assigned.setdefault(number, [])
             user = users[username]
             if len(taken) < 2 and user.pk not in taken:
-                assignment = Assignment.objects.create(case=cases[number], coder=user)
-                audit_record(actor=actor, action="assignment.create", obj=assignment,
-                             review=review, data={"case": number, "coder": username,
-                                                  "source": "import_codings"})
+                new_assignments.append(Assignment(case=cases[number], coder=user))
                 taken.append(user.pk)
-                result.assignments += 1
-        for number in sorted(touched, key=lambda n: (cases[n].sort_key, n)):
-            detection = disagreements_detect(case=cases[number], actor=actor)
-            result.compared_cases += detection.ran
+        for assignment in new_assignments:
+            assignment.assigned_at = now
+        insert_objects(Assignment, ["case", "coder", "assigned_at"], new_assignments)
+        assignment_ids = dict(
+            ((case_id, coder_id), pk) for pk, case_id, coder_id in
+            Assignment.objects.filter(case__review=review).values_list("pk", "case_id",
+                                                                       "coder_id")
+        )
+        audit_record_many(actor=actor, action="assignment.create", model=Assignment, events=[
+            (assignment_ids[a.case_id, a.coder_id], review.pk,
+             {"case": a.case.number, "coder": a.coder.username, "source": "import_codings"})
+            for a in new_assignments
+        ])
+        result.assignments = len(new_assignments)
+        # Detection changes nothing for a case whose codings and coders did not change.
+        changed = {coding.case.number for coding, _ in to_fill}
+        changed |= {a.case.number for a in new_assignments}
+        result.compared_cases = disagreements_detect_many(
+            cases=[cases[n] for n in sorted(changed, key=lambda n: (cases[n].sort_key, n))],
+            actor=actor,
+        )
         result.open_disagreements = Disagreement.objects.filter(
             case__review=review, status=DisagreementStatus.OPEN
         ).count()
