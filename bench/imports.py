@@ -17,6 +17,7 @@ import argparse
 import csv
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -129,6 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     description, cleanup = scratch_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    # As in production: DEBUG off (no query log), so a throwaway secret key.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()

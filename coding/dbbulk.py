@@ -6,6 +6,28 @@ back by a unique key when they need them."""
 from django.db import connections, router
 
 BATCH = 5000
+# Values of these fields go to the database driver as they are (ints, floats, text, bools,
+# None); others (dates, JSON) are prepared by the field.
+PLAIN = {
+    "AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField",
+    "FloatField", "CharField", "TextField", "ForeignKey", "BooleanField", "SlugField",
+}
+
+
+def _preparer(field, connection):
+    if field.get_internal_type() in PLAIN:
+        return None
+    if field.get_internal_type() == "DateTimeField":
+        seen = {}  # an import stamps every row with one moment: prepare it once
+
+        def prepare(value):
+            if value not in seen:
+                seen[value] = field.get_db_prep_save(value, connection)
+            return seen[value]
+
+        return prepare
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def insert_rows(model, fields: list[str], rows) -> int:
@@ -19,14 +41,17 @@ def insert_rows(model, fields: list[str], rows) -> int:
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    preparers = [_preparer(field, connection) for field in columns]
+    if not any(preparers):
+        preparers = None
     count = 0
     batch = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append(tuple(
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(columns, row, strict=True)
-            ))
+            if preparers:
+                row = tuple(value if prepare is None else prepare(value)
+                            for prepare, value in zip(preparers, row, strict=True))
+            batch.append(row)
             if len(batch) == BATCH:
                 cursor.executemany(sql, batch)
                 count += len(batch)

@@ -162,13 +162,13 @@ def _stored_values(coding: Coding) -> dict[str, Any]:
     return out
 
 
-def _value_row(coding: Coding, attribute: Attribute, value: Any):
-    """(coding id, attribute id, text, number, boolean, evidence, note) and the options."""
+def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dict[str, int]):
+    """(coding id, attribute id, text, number, boolean, evidence, note) and the option ids."""
     text, number, boolean, options = "", None, None, []
     if attribute.kind == AttributeKind.SINGLE:
-        options = [o for o in attribute.options.all() if o.key == value]
+        options = [option_ids[value]]
     elif attribute.kind == AttributeKind.MULTI:
-        options = [o for o in attribute.options.all() if o.key in value]
+        options = [option_ids[key] for key in option_ids if key in value]
     elif attribute.kind == AttributeKind.NUMBER:
         number = value
     elif attribute.kind == AttributeKind.BOOLEAN:
@@ -280,11 +280,12 @@ def codings_import(
             coding.pk = coding_ids[coding.case_id, coding.coder_id]
         progress("writing", 0, 1)
         rows, chosen = [], []
+        option_ids = {key: {o.key: o.pk for o in a.options.all()} for key, a in attributes.items()}
         for coding, values in to_fill:
             for key, value in values.items():
-                row, options = _value_row(coding, attributes[key], value)
+                row, options = _value_row(coding, attributes[key], value, option_ids[key])
                 rows.append(row)
-                chosen.extend((coding.pk, row[1], option.pk) for option in options)
+                chosen.extend((coding.pk, row[1], option) for option in options)
         insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
                                  "note"], rows)
         value_ids = dict(
