@@ -150,15 +150,45 @@ def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[t
 # --- import -----------------------------------------------------------------------
 
 
-def _stored_values(coding: Coding) -> dict[str, Any]:
-    """A coding's values (prefetched) in the importer's shape: blank values left out."""
-    out = {}
-    for coded in coding.values.all():
-        value = stored_value(coded.attribute, coded)
-        if coded.attribute.kind == AttributeKind.MULTI:
-            value = value or frozenset()
+def _stored_by_coding(review: Review, coding_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each coding's values in the importer's shape (as stored_value; blank values left
+    out), read with two queries for the whole review."""
+    if not coding_ids:
+        return {}
+    attributes = {
+        a.pk: a for a in Attribute.objects.filter(codebook__review=review)
+    }
+    options: dict[int, list[str]] = {}
+    through = CodedValue.options.through
+    for value_id, key in through.objects.filter(
+        codedvalue__coding__case__review=review
+    ).order_by("option__attribute", "option__order", "option__id").values_list(
+        "codedvalue_id", "option__key"
+    ).iterator(chunk_size=5000):
+        options.setdefault(value_id, []).append(key)
+    out: dict[int, dict[str, Any]] = {}
+    for pk, coding_id, attribute_id, text, number, boolean in CodedValue.objects.filter(
+        coding__case__review=review
+    ).values_list("pk", "coding_id", "attribute_id", "text", "number", "boolean").iterator(
+        chunk_size=5000
+    ):
+        if coding_id not in coding_ids:
+            continue
+        attribute = attributes[attribute_id]
+        kind = attribute.kind
+        keys = options.get(pk, [])
+        if kind == AttributeKind.SINGLE:
+            value = keys[0] if keys else None
+        elif kind == AttributeKind.MULTI:
+            value = frozenset(keys)
+        elif kind == AttributeKind.NUMBER:
+            value = number
+        elif kind == AttributeKind.BOOLEAN:
+            value = boolean
+        else:
+            value = text or None
         if value is not None:
-            out[coded.attribute.key] = value
+            out.setdefault(coding_id, {})[attribute.key] = value
     return out
 
 
@@ -229,13 +259,21 @@ def codings_import(
                                                   "source": "import_codings"})
                 result.new_memberships.append(username)
 
-        cases = {c.number: c for c in review.cases.filter(number__in={n for n, _ in parsed})}
-        existing = {
-            (c.case.number, c.coder.username): c
-            for c in Coding.objects.filter(case__in=cases.values(), coder__in=users.values())
-            .select_related("case", "coder")
-            .prefetch_related("values__attribute", "values__options")
-        }
+        in_file = {n for n, _ in parsed}
+        cases = {c.number: c for c in review.cases.all() if c.number in in_file}
+        wanted_cases = {c.pk for c in cases.values()}
+        wanted_coders = {u.pk for u in users.values()}
+        numbers = {c.pk: n for n, c in cases.items()}
+        names = {u.pk: name for name, u in users.items()}
+        existing = {}
+        for coding in Coding.objects.filter(case__review=review).only(
+            "id", "case_id", "coder_id", "codebook_id", "status", "version"
+        ):
+            if coding.case_id in wanted_cases and coding.coder_id in wanted_coders:
+                coding.case, coding.coder = cases[numbers[coding.case_id]], users[
+                    names[coding.coder_id]]
+                existing[numbers[coding.case_id], names[coding.coder_id]] = coding
+        stored = _stored_by_coding(review, {c.pk for c in existing.values()})
         now = timezone.now()
         to_fill: list[tuple[Coding, dict]] = []
         for (number, username), values in parsed.items():
@@ -259,7 +297,7 @@ def codings_import(
                     path, where, f"{username}'s coding of case {number} was made under an "
                     f"older codebook version; importing would replace it"
                 )
-            if _stored_values(coding) == values:
+            if stored.get(coding.pk, {}) == values:
                 result.unchanged += 1
                 continue
             coding.values.all().delete()
