@@ -142,6 +142,7 @@ def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[t
             values[key] = value
         if line % 10000 == 0:
             progress("reading", line - 1, 0)
+    progress("reading", len(seen), len(seen))
     if not seen:
         raise ImportFailed(path, "file", "no codings found below the header")
     return codings, first_row, len(seen)
@@ -316,7 +317,7 @@ def codings_import(
         )
         for coding in new_codings:
             coding.pk = coding_ids[coding.case_id, coding.coder_id]
-        progress("writing", 0, 1)
+        progress("writing", 0, n_rows)
         rows, chosen = [], []
         option_ids = {key: {o.key: o.pk for o in a.options.all()} for key, a in attributes.items()}
         for coding, values in to_fill:
@@ -326,6 +327,7 @@ def codings_import(
                 chosen.extend((coding.pk, row[1], option) for option in options)
         insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
                                  "note"], rows)
+        progress("writing", n_rows, n_rows)
         value_ids = dict(
             ((coding_id, attribute_id), pk) for pk, coding_id, attribute_id in
             CodedValue.objects.filter(coding__case__review=review)
@@ -341,7 +343,7 @@ def codings_import(
                                     "source": path.name})
             for coding, values in to_fill
         ])
-        progress("comparing", 0, 1)
+        progress("comparing", 0, 0)
 
         touched = {number for number, _ in parsed}
         assigned: dict[str, list[int]] = {}

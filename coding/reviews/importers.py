@@ -280,6 +280,7 @@ def _parse_cases(path: Path, progress) -> list[dict]:
         rows.append(_parse_case_row(path, line, row, seen))
         if line % 5000 == 0:
             progress("reading", line - 1, 0)
+    progress("reading", len(rows), len(rows))
     if not rows:
         raise ImportFailed(path, "file", "no cases found below the header")
     return rows

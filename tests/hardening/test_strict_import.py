@@ -189,3 +189,22 @@ def test_yaml_not_in_utf8_is_refused(db, tmp_path):
     message = _refused("import_codebook", path, review="small")
 
     assert ": line 10 (byte " in message and "save the file as UTF-8" in message
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_commands_draw_a_progress_bar_on_a_terminal(review, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(HEADER + "".join(f"{n},Case {n},UK,2001,,,\n" for n in range(1, 51)))
+    terminal, piped = _Terminal(), io.StringIO()
+
+    call_command("import_cases", str(path), review="demo", stdout=io.StringIO(),
+                 stderr=terminal)
+    call_command("import_cases", str(path), review="demo", stdout=io.StringIO(), stderr=piped)
+
+    assert "Checking rows: 100%" in terminal.getvalue() and "50/50" in terminal.getvalue()
+    assert "Writing: 100%" in terminal.getvalue()
+    assert piped.getvalue() == ""
