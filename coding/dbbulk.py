@@ -1,11 +1,10 @@
-"""Plain INSERTs of many rows for large imports: one statement per batch of rows, each value
+"""Plain INSERTs of many rows for large imports: one statement per 1,000 rows, each value
 prepared by its model field, no model instances. At 100,000 rows several times faster than
 bulk_create, which builds every row's SQL and objects in Python. Callers read the new ids
 back by a unique key when they need them."""
 
 from django.db import connections, router
 
-BATCH = 5000
 # Values of these fields go to the database driver as they are (ints, floats, text, bools,
 # None); others (dates, JSON) are prepared by the field.
 PLAIN = {
@@ -37,27 +36,41 @@ def insert_rows(model, fields: list[str], rows) -> int:
     connection = connections[router.db_for_write(model)]
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    sql = (
+    head = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+        "VALUES "
     )
+    one = f"({', '.join(['%s'] * len(columns))})"
+    # PostgreSQL: many rows per statement (a statement per row costs a round trip each),
+    # within its limit on parameters. SQLite runs in this process: executemany is fastest.
+    in_process = connection.vendor == "sqlite"
+    limit = connection.features.max_query_params or 65535
+    per_statement = 5000 if in_process else max(1, min(1000, limit // len(columns)))
     preparers = [_preparer(field, connection) for field in columns]
     if not any(preparers):
         preparers = None
     count = 0
-    batch = []
+    batch: list = []
+
+    def flush(cursor) -> None:
+        if in_process:
+            cursor.executemany(head + one, batch)
+        else:
+            params = [value for row in batch for value in row]
+            cursor.execute(head + ", ".join([one] * len(batch)), params)
+
     with connection.cursor() as cursor:
         for row in rows:
             if preparers:
                 row = tuple(value if prepare is None else prepare(value)
                             for prepare, value in zip(preparers, row, strict=True))
             batch.append(row)
-            if len(batch) == BATCH:
-                cursor.executemany(sql, batch)
+            if len(batch) == per_statement:
+                flush(cursor)
                 count += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            flush(cursor)
             count += len(batch)
     return count
 

@@ -59,7 +59,7 @@ def csv_cell(value: Any) -> Any:
 
 def csv_uncell(text: str) -> str:
     """The original text of a cell written by csv_cell (or typed with a leading "'")."""
-    return text[1:] if _ESCAPED.match(text) else text
+    return text[1:] if text[:1] == "'" and _ESCAPED.match(text) else text
 
 
 class SafeCsvWriter:
@@ -191,7 +191,9 @@ def _suggest(unknown: list[str], known: list[str]) -> str:
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=1)
         if close:
-            return f" (did you mean {close[0]!r} for {name!r}?)"
+            return f" (did you mean {close[0]!r}" + (
+                f" for {name!r}?)" if len(unknown) > 1 else "?)"
+            )
     return ""
 
 

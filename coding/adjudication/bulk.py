@@ -4,13 +4,14 @@ services.disagreements_detect writes case by case, written in a few bulk stateme
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
 
 from coding.adjudication.services import _joined_evidence, disagreements_detect
 from coding.audit.services import audit_record_many
-from coding.dbbulk import insert_objects, insert_rows
+from coding.dbbulk import insert_rows
 from coding.models import (
     Assignment,
     Attribute,
@@ -171,16 +172,16 @@ def _detect_fresh(cases: list[Case], actor) -> int:
             value = a if a is not None else b
             if attribute.kind == AttributeKind.MULTI:
                 value = value or frozenset()
-            consensus = ConsensusValue(case_id=case_id, attribute=attribute)
-            options = value_store_consensus(consensus, attribute, value)
-            consensus.method = ConsensusMethod.AGREED
-            consensus.evidence = _joined_evidence(
-                getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
+            # The fields of a new ConsensusValue, as _save_agreed sets them (no model
+            # instance: at 100,000 values their construction alone takes many seconds).
+            consensus = SimpleNamespace(
+                pk=None, case_id=case_id, attribute=attribute, attribute_id=attribute.pk,
+                note="", method=ConsensusMethod.AGREED, decided_by_id=None, decided_at=now,
+                rationale="", version=1, evidence=_joined_evidence(
+                    getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
+                ),
             )
-            consensus.decided_by = None
-            consensus.decided_at = now
-            consensus.rationale = ""
-            consensus.version = 1
+            options = value_store_consensus(consensus, attribute, value)
             consensus_rows.append((consensus, options))
             consensus_values.append(value)
     ids, reviews = {case.pk for case in cases}, {case.review_id for case in cases}
@@ -191,7 +192,9 @@ def _detect_fresh(cases: list[Case], actor) -> int:
         (disagreement_ids[row[0], row[1]], by_id[row[0]].review_id, data)
         for row, data in zip(disagreements, opened_data, strict=True)
     ])
-    insert_objects(ConsensusValue, CONSENSUS_FIELDS, [c for c, _ in consensus_rows])
+    insert_rows(ConsensusValue, CONSENSUS_FIELDS, [
+        tuple(getattr(c, name) for name in CONSENSUS_ATTRS) for c, _ in consensus_rows
+    ])
     consensus_ids = _ids(ConsensusValue, ids, reviews)
     for consensus, _ in consensus_rows:
         consensus.pk = consensus_ids[consensus.case_id, consensus.attribute_id]
@@ -218,6 +221,8 @@ def _detect_fresh(cases: list[Case], actor) -> int:
 
 CONSENSUS_FIELDS = ["case", "attribute", "text", "number", "boolean", "evidence", "note",
                     "method", "decided_by", "decided_at", "rationale", "version"]
+CONSENSUS_ATTRS = ["case_id", "attribute_id", "text", "number", "boolean", "evidence", "note",
+                   "method", "decided_by_id", "decided_at", "rationale", "version"]
 
 
 def _ids(model, case_ids: set[int], reviews: set[int]) -> dict[tuple[int, int], int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
@@ -280,9 +281,12 @@ def codings_import(
         for (number, username), values in parsed.items():
             coding = existing.get((number, username))
             if coding is None:
-                coding = Coding(
-                    case=cases[number], coder=users[username], codebook=codebook,
-                    status=CodingStatus.SUBMITTED, submitted_at=now, version=1,
+                # A new coding's fields (no model instance: see coding.dbbulk).
+                case, coder = cases[number], users[username]
+                coding = SimpleNamespace(
+                    pk=None, case=case, case_id=case.pk, coder=coder, coder_id=coder.pk,
+                    codebook_id=codebook.pk, status=CodingStatus.SUBMITTED, version=1,
+                    created_at=now, updated_at=now, submitted_at=now,
                 )
                 to_fill.append((coding, values))
                 result.created += 1
@@ -307,8 +311,6 @@ def codings_import(
             to_fill.append((coding, values))
             result.updated += 1
         new_codings = [c for c, _ in to_fill if c.pk is None]
-        for coding in new_codings:
-            coding.created_at = coding.updated_at = now
         insert_objects(Coding, ["case", "coder", "codebook", "status", "version", "created_at",
                                 "updated_at", "submitted_at"], new_codings)
         coding_ids = dict(
