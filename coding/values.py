@@ -3,8 +3,13 @@ and show it to people (page, CSV, JSON, audit log). The coding form and API, the
 adjudication, the exports and reliability all go through here."""
 
 import math
+import re
 from collections.abc import Collection
 from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 
 from coding.models import (
     CHOICE_KINDS,
@@ -21,12 +26,69 @@ BOOLEAN_WORDS = {
 }
 
 
+# --- text limits: one check for every text people send (forms, API, importers) ----------
+
+# Control characters (C0, DEL, C1). Text may hold tab, line feed and carriage return;
+# addresses and query parameters may not (see text_problem's `multiline`).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def max_length(kind: str) -> int:
+    """The documented maximum length (characters) of a kind of text: "text" (a text value),
+    "evidence", "note", "rationale", "case_title", "case_country", "case_summary",
+    "case_source" (settings.INPUT_MAX_LENGTHS)."""
+    return settings.INPUT_MAX_LENGTHS[kind]
+
+
+def text_problem(text: str, *, limit: str | None = None, multiline: bool = True) -> str | None:
+    """What is wrong with `text` (None if nothing): a control character, or more characters
+    than max_length(limit). The wording is shared by the page, the API and the importers."""
+    found = (_CONTROL if multiline else _CONTROL_ANY).search(text)
+    if found:
+        return (f"contains a control character (U+{ord(found.group()):04X} at character "
+                f"{found.start() + 1}); remove it")
+    if limit is not None and len(text) > max_length(limit):
+        return f"too long ({len(text):,} characters; at most {max_length(limit):,})"
+    return None
+
+
+def text_check(text: str, *, label: str, limit: str | None = None) -> str:
+    """`text` if it has no problem; else ValidationError("<label>: <problem>.")."""
+    problem = text_problem(text, limit=limit)
+    if problem:
+        raise ValidationError(f"{label}: {problem}.", code="bad_text")
+    return text
+
+
+@deconstructible
+class TextValidator:
+    """The same check as a form or serializer field validator (the field's label is added
+    by the form)."""
+
+    def __init__(self, limit: str | None = None):
+        self.limit = limit
+
+    def __call__(self, value) -> None:
+        problem = text_problem(str(value), limit=self.limit)
+        if problem:
+            raise ValidationError(f"{problem}.", code="bad_text")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TextValidator) and other.limit == self.limit
+
+
+# --- values --------------------------------------------------------------------------------
+
+
 class BadValue(ValueError):
     """What is wrong with a raw value: `problem` is "unknown_option", "not_a_number",
-    "not_finite" or "not_yes_no"; `unknown` lists the unknown option keys."""
+    "not_finite", "not_yes_no" or "bad_text" (then `detail` says what); `unknown` lists the
+    unknown option keys."""
 
-    def __init__(self, problem: str, raw: Any = None, unknown: list[str] | None = None):
-        self.problem, self.raw, self.unknown = problem, raw, unknown or []
+    def __init__(self, problem: str, raw: Any = None, unknown: list[str] | None = None,
+                 detail: str = ""):
+        self.problem, self.raw, self.unknown, self.detail = problem, raw, unknown or [], detail
         super().__init__(problem)
 
 
@@ -65,12 +127,18 @@ def value_parse(attribute: Attribute, raw: Any, option_keys: Collection[str]) ->
         if word not in BOOLEAN_WORDS:
             raise BadValue("not_yes_no", raw)
         return BOOLEAN_WORDS[word]
-    return str(raw).strip() or None
+    text = str(raw).strip()
+    problem = text_problem(text, limit="text")
+    if problem:
+        raise BadValue("bad_text", raw, detail=problem)
+    return text or None
 
 
 def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     """The message people see in the coding form, the API and adjudication."""
     label = attribute.label
+    if error.problem == "bad_text":
+        return f"{label}: {error.detail}."
     if error.problem == "unknown_option":
         if attribute.kind == AttributeKind.SINGLE:
             return f"{label}: {error.raw!r} is not one of its options."

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coding.input_limits.refuse_control_characters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -174,6 +175,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "coding.api.errors.api_exception_handler",
+    # JSON bodies with a control character in any string are refused (400) by name.
+    "DEFAULT_PARSER_CLASSES": [
+        "coding.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # JSON only: people read the API at /api/docs/ (Swagger UI, CSP-clean); DRF's browsable
     # renderer has inline styles and scripts that the Content-Security-Policy blocks.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -311,4 +318,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Input limits (coding/values.py: text_problem): the most characters a person may enter in
+# each kind of text, the same in the coding page, the API and the importers. Longer text
+# is refused with a message naming the field. Control characters are refused everywhere
+# (coding/input_limits.py for addresses, query parameters and form fields).
+INPUT_MAX_LENGTHS = {
+    "text": envint("MAX_TEXT_VALUE_LENGTH", "10000"),  # a text attribute's value
+    "evidence": envint("MAX_EVIDENCE_LENGTH", "5000"),  # an evidence quote
+    "note": envint("MAX_NOTE_LENGTH", "5000"),  # a coder's note
+    "rationale": envint("MAX_RATIONALE_LENGTH", "5000"),  # an adjudicator's rationale
+    "case_title": 500,  # the database column's size
+    "case_country": 100,  # the database column's size
+    "case_summary": envint("MAX_CASE_SUMMARY_LENGTH", "20000"),
+    "case_source": envint("MAX_CASE_SOURCE_LENGTH", "2000"),
 }

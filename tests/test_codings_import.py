@@ -184,7 +184,7 @@ def test_a_bad_row_imports_nothing_and_names_file_row_and_reason(
 
 
 def test_a_file_without_the_header_is_refused(tmp_path, cases):
-    with pytest.raises(CommandError, match="header: missing column"):
+    with pytest.raises(CommandError, match="row 1: missing column"):
         _import(_write(tmp_path, "case,coder,value\n1,alice,local\n"))
 
 

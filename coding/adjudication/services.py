@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coding.adjudication.policies import (
@@ -45,12 +46,13 @@ from coding.models import (
     Disagreement,
     DisagreementStatus,
 )
-from coding.public.policies import consensus_is_public
+from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
 from coding.values import (
     BadValue,
     bad_value_message,
     differing_options,
     stored_value,
+    text_check,
     value_is_blank,
     value_json,
     value_parse,
@@ -110,6 +112,13 @@ def case_consensus_refresh(*, case: Case) -> bool:
     Case.objects.filter(pk=case.pk).update(consensus_complete=public)
     case.consensus_complete = public
     return public
+
+
+def cases_consensus_refresh(*, cases: QuerySet[Case]) -> None:
+    """case_consensus_refresh for many cases at once (large imports), in two statements."""
+    public = cases_with_public_consensus_rule(cases).values("pk")
+    cases.filter(pk__in=public).update(consensus_complete=True)
+    cases.exclude(pk__in=public).update(consensus_complete=False)
 
 
 # --- detection ----------------------------------------------------------------------
@@ -344,6 +353,8 @@ def disagreement_resolve(
         raise ValidationError("Choose coder A's value, coder B's value or another value.")
     if not rationale:
         raise ValidationError("Give a rationale: why is this the right value?", code="rationale")
+    text_check(rationale, label="Rationale", limit="rationale")
+    text_check((evidence or "").strip(), label="Evidence quote", limit="evidence")
     case = disagreement.case
     _refuse(decide_refusal(user, case))
     with transaction.atomic():
@@ -426,6 +437,7 @@ def disagreement_reopen(
     _refuse(reopen_refusal(user, case))
     if not reason:
         raise ValidationError("Say why the decision is reopened.", code="rationale")
+    text_check(reason, label="Reason", limit="rationale")
     with transaction.atomic():
         disagreement = _locked(disagreement)
         _refuse_unless_ready(disagreement)

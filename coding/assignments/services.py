@@ -5,9 +5,11 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
-from coding.adjudication.services import case_consensus_refresh
-from coding.audit.services import audit_record
+from coding.adjudication.services import case_consensus_refresh, cases_consensus_refresh
+from coding.audit.services import audit_record, audit_record_many
+from coding.dbbulk import insert_objects
 from coding.models import (
     Assignment,
     Case,
@@ -176,3 +178,55 @@ def assignment_replace(*, case: Case, old_coder, new_coder, assigned_by) -> Assi
     assignment_set(case=case, coders=coders, assigned_by=assigned_by)
     return Assignment.objects.get(case=case, coder=new_coder)
 
+
+
+def assignments_add(
+    *, review: Review, assignments: Sequence[Assignment], assigned_by, source: str = ""
+) -> int:
+    """Create many unsaved `assignments` of the review's cases at once (large imports), with
+    the rules of assignment_set: coders hold the coder role, at most CODERS_PER_CASE coders
+    a case, no coder twice. One audit event each, as assignment_set writes them."""
+    if not assignments:
+        return 0
+    _check_coders(review, {a.coder for a in assignments})
+    counts = dict(
+        Assignment.objects.filter(case__in={a.case_id for a in assignments})
+        .values("case").annotate(n=Count("pk")).values_list("case", "n")
+    )
+    pairs = set(
+        Assignment.objects.filter(case__in={a.case_id for a in assignments})
+        .values_list("case_id", "coder_id")
+    )
+    for assignment in assignments:
+        pair = (assignment.case_id, assignment.coder_id)
+        if pair in pairs:
+            raise ValidationError(
+                f"{_display(assignment.coder)} is already assigned to case "
+                f"{assignment.case.number}."
+            )
+        pairs.add(pair)
+        counts[assignment.case_id] = counts.get(assignment.case_id, 0) + 1
+        if counts[assignment.case_id] > CODERS_PER_CASE:
+            raise ValidationError(f"A case has at most {CODERS_PER_CASE} coders "
+                                  f"(case {assignment.case.number}).")
+    now = timezone.now()
+    with transaction.atomic():
+        for assignment in assignments:
+            assignment.assigned_at, assignment.assigned_by = now, assigned_by
+        insert_objects(Assignment, ["case", "coder", "assigned_by", "assigned_at"], assignments)
+        ids = dict(
+            ((case_id, coder_id), pk) for pk, case_id, coder_id in
+            Assignment.objects.filter(case__in={a.case_id for a in assignments})
+            .values_list("pk", "case_id", "coder_id")
+        )
+        extra = {"source": source} if source else {}
+        audit_record_many(
+            actor=assigned_by, action="assignment.create", model=Assignment, events=[
+            (ids[a.case_id, a.coder_id], review.pk,
+             {"case": a.case.number, "coder": a.coder.username, **extra})
+            for a in assignments
+        ])
+        cases_consensus_refresh(
+            cases=Case.objects.filter(pk__in={a.case_id for a in assignments})
+        )
+    return len(assignments)

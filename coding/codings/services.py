@@ -24,7 +24,7 @@ from coding.models import (
     Coding,
     CodingStatus,
 )
-from coding.values import BadValue, bad_value_message, value_parse, value_store
+from coding.values import BadValue, bad_value_message, text_check, value_parse, value_store
 
 CONFLICT_MESSAGE = (
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
@@ -106,8 +106,10 @@ def coding_save_draft(
         attribute = attributes[key]
         options = {o.key: o for o in attribute.options.all()}
         fields = _clean_value(attribute, entry.get("value"), options)
-        evidence = (entry.get("evidence") or "").strip()
-        note = (entry.get("note") or "").strip()
+        evidence = text_check((entry.get("evidence") or "").strip(), limit="evidence",
+                              label=f"{attribute.label} (evidence quote)")
+        note = text_check((entry.get("note") or "").strip(), limit="note",
+                          label=f"{attribute.label} (note)")
         cleaned[key] = (fields, evidence, note)
 
     with transaction.atomic():

@@ -12,18 +12,20 @@ the text. A missing row means "not coded".
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from coding.adjudication.services import disagreements_detect
-from coding.assignments.services import CODERS_PER_CASE, assignment_set
-from coding.audit.services import audit_record
+from coding.adjudication.bulk import disagreements_detect_many
+from coding.assignments.services import CODERS_PER_CASE, assignments_add
+from coding.audit.services import audit_record, audit_record_many
+from coding.dbbulk import insert_objects, insert_rows
+from coding.fileio import ImportFailed, csv_rows, csv_writer
 from coding.models import (
     Assignment,
     Attribute,
@@ -39,7 +41,6 @@ from coding.models import (
     Review,
     Role,
 )
-from coding.reviews.importers import ImportFailed
 from coding.values import BadValue, stored_value, value_csv, value_parse, value_store
 
 COLUMNS = ["case", "coder", "attribute", "value"]
@@ -85,6 +86,9 @@ def _parse_value(attribute: Attribute, raw: str, option_keys: list[str]) -> Any:
 
 def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str]) -> str:
     key = attribute.key
+    if error.problem == "bad_text":
+        return f"the value of {key!r} is {error.detail}" if error.detail.startswith(
+            "too long") else f"the value of {key!r} {error.detail}"
     if error.problem == "unknown_option":
         return (
             f"unknown option {', '.join(map(repr, error.unknown))} for attribute {key!r} "
@@ -97,67 +101,50 @@ def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str])
     return f"{key!r} needs yes/no (or true/false, 1/0), got {error.raw!r}"
 
 
-def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int], int]:
+def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[tuple, int], int]:
     """{(case number, username): {attribute key: value}} in file order, the first row
     of each (case, coder), and the number of rows."""
     cases = set(review.cases.values_list("number", flat=True))
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     option_keys = {key: [o.key for o in a.options.all()] for key, a in attributes.items()}
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise ImportFailed(path, "file", error.strerror or str(error)) from None
     codings: dict[tuple[str, str], dict[str, Any]] = {}
     first_row: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    with handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames:
-            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
+    for line, row in csv_rows(path, columns=COLUMNS, lower=True):
+        where = f"row {line}"
+        number = row["case"].strip()
+        username = row["coder"].strip()
+        key = row["attribute"].strip()
+        if number not in cases:
+            raise ImportFailed(path, where, f"unknown case number {number!r}")
+        # Legacy data may name coders "Coder 1": any printable name is kept as the
+        # username, so the coders in reports are the names in the file.
+        if not username or len(username) > 150 or not username.isprintable():
             raise ImportFailed(
-                path, "header", f"missing column(s) {', '.join(missing)}; expected "
-                f"{','.join(COLUMNS)}"
+                path, where, f"coder {username!r} must be a name of 1 to 150 printable "
+                "characters"
             )
+        if key not in attributes:
+            raise ImportFailed(
+                path, where, f"unknown attribute key {key!r} in the current codebook"
+            )
+        if (number, username, key) in seen:
+            raise ImportFailed(
+                path, where, f"case {number}, coder {username}, attribute {key} "
+                f"already appears in row {seen[number, username, key]}"
+            )
+        seen[number, username, key] = line
         try:
-            for row in reader:
-                where = f"row {reader.line_num}"
-                if None in row:
-                    raise ImportFailed(path, where, "more fields than the header has columns")
-                number = (row["case"] or "").strip()
-                username = (row["coder"] or "").strip()
-                key = (row["attribute"] or "").strip()
-                if number not in cases:
-                    raise ImportFailed(path, where, f"unknown case number {number!r}")
-                # Legacy data may name coders "Coder 1": any printable name is kept as the
-                # username, so the coders in reports are the names in the file.
-                if not username or len(username) > 150 or not username.isprintable():
-                    raise ImportFailed(
-                        path, where, f"coder {username!r} must be a name of 1 to 150 printable "
-                        "characters"
-                    )
-                if key not in attributes:
-                    raise ImportFailed(
-                        path, where, f"unknown attribute key {key!r} in the current codebook"
-                    )
-                if (number, username, key) in seen:
-                    raise ImportFailed(
-                        path, where, f"case {number}, coder {username}, attribute {key} "
-                        f"already appears in row {seen[number, username, key]}"
-                    )
-                seen[number, username, key] = reader.line_num
-                try:
-                    value = _parse_value(attributes[key], row["value"] or "", option_keys[key])
-                except ValueError as error:
-                    raise ImportFailed(path, where, str(error)) from None
-                first_row.setdefault((number, username), reader.line_num)
-                values = codings.setdefault((number, username), {})
-                if value is not None:
-                    values[key] = value
-        except csv.Error as error:
-            where = f"row {reader.line_num}"
-            raise ImportFailed(path, where, f"unreadable CSV ({error})") from None
+            value = _parse_value(attributes[key], row["value"], option_keys[key])
+        except ValueError as error:
+            raise ImportFailed(path, where, str(error)) from None
+        first_row.setdefault((number, username), line)
+        values = codings.setdefault((number, username), {})
+        if value is not None:
+            values[key] = value
+        if line % 10000 == 0:
+            progress("reading", line - 1, 0)
+    progress("reading", len(seen), len(seen))
     if not seen:
         raise ImportFailed(path, "file", "no codings found below the header")
     return codings, first_row, len(seen)
@@ -166,29 +153,63 @@ def _parse(path: Path, review: Review, codebook) -> tuple[dict, dict[tuple, int]
 # --- import -----------------------------------------------------------------------
 
 
-def _stored_values(coding: Coding) -> dict[str, Any]:
-    """A coding's values (prefetched) in the importer's shape: blank values left out."""
-    out = {}
-    for coded in coding.values.all():
-        value = stored_value(coded.attribute, coded)
-        if coded.attribute.kind == AttributeKind.MULTI:
-            value = value or frozenset()
+def _stored_by_coding(review: Review, coding_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each coding's values in the importer's shape (as stored_value; blank values left
+    out), read with two queries for the whole review."""
+    if not coding_ids:
+        return {}
+    attributes = {
+        a.pk: a for a in Attribute.objects.filter(codebook__review=review)
+    }
+    options: dict[int, list[str]] = {}
+    through = CodedValue.options.through
+    for value_id, key in through.objects.filter(
+        codedvalue__coding__case__review=review
+    ).order_by("option__attribute", "option__order", "option__id").values_list(
+        "codedvalue_id", "option__key"
+    ).iterator(chunk_size=5000):
+        options.setdefault(value_id, []).append(key)
+    out: dict[int, dict[str, Any]] = {}
+    for pk, coding_id, attribute_id, text, number, boolean in CodedValue.objects.filter(
+        coding__case__review=review
+    ).values_list("pk", "coding_id", "attribute_id", "text", "number", "boolean").iterator(
+        chunk_size=5000
+    ):
+        if coding_id not in coding_ids:
+            continue
+        attribute = attributes[attribute_id]
+        kind = attribute.kind
+        keys = options.get(pk, [])
+        if kind == AttributeKind.SINGLE:
+            value = keys[0] if keys else None
+        elif kind == AttributeKind.MULTI:
+            value = frozenset(keys)
+        elif kind == AttributeKind.NUMBER:
+            value = number
+        elif kind == AttributeKind.BOOLEAN:
+            value = boolean
+        else:
+            value = text or None
         if value is not None:
-            out[coded.attribute.key] = value
+            out.setdefault(coding_id, {})[attribute.key] = value
     return out
 
 
-def _new_values(coding: Coding, values: dict[str, Any], attributes: dict[str, Attribute]):
-    """Unsaved CodedValues and the options each should get."""
-    made = []
-    for key, value in values.items():
-        attribute = attributes[key]
-        coded = CodedValue(coding=coding, attribute=attribute)
-        made.append((coded, value_store(coded, attribute, value)))
-    return made
+def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dict[str, int]):
+    """(coding id, attribute id, text, number, boolean, evidence, note) and the option ids,
+    as coding.values.value_store writes them."""
+    row = CodedValue(attribute=attribute)
+    options = [option_ids[option.key] for option in value_store(row, attribute, value)]
+    return (coding.pk, attribute.pk, row.text, row.number, row.boolean, "", ""), options
 
 
-def codings_import(*, path: Path | str, review_slug: str, actor=None) -> CodingsResult:
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def codings_import(
+    *, path: Path | str, review_slug: str, actor=None, progress=None
+) -> CodingsResult:
     """Load submitted codings from long CSV into a review's current codebook.
 
     Unknown usernames become coder accounts without a usable password; every coder in
@@ -207,7 +228,8 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
     codebook = review.current_codebook()
     if codebook is None:
         raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
-    parsed, first_row, n_rows = _parse(path, review, codebook)
+    progress = progress or _no_progress
+    parsed, first_row, n_rows = _parse(path, review, codebook, progress)
     result = CodingsResult(review=review, rows=n_rows)
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
@@ -232,21 +254,32 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
                                                   "source": "import_codings"})
                 result.new_memberships.append(username)
 
-        cases = {c.number: c for c in review.cases.filter(number__in={n for n, _ in parsed})}
-        existing = {
-            (c.case.number, c.coder.username): c
-            for c in Coding.objects.filter(case__in=cases.values(), coder__in=users.values())
-            .select_related("case", "coder")
-            .prefetch_related("values__attribute", "values__options")
-        }
+        in_file = {n for n, _ in parsed}
+        cases = {c.number: c for c in review.cases.all() if c.number in in_file}
+        wanted_cases = {c.pk for c in cases.values()}
+        wanted_coders = {u.pk for u in users.values()}
+        numbers = {c.pk: n for n, c in cases.items()}
+        names = {u.pk: name for name, u in users.items()}
+        existing = {}
+        for coding in Coding.objects.filter(case__review=review).only(
+            "id", "case_id", "coder_id", "codebook_id", "status", "version"
+        ):
+            if coding.case_id in wanted_cases and coding.coder_id in wanted_coders:
+                coding.case, coding.coder = cases[numbers[coding.case_id]], users[
+                    names[coding.coder_id]]
+                existing[numbers[coding.case_id], names[coding.coder_id]] = coding
+        stored = _stored_by_coding(review, {c.pk for c in existing.values()})
         now = timezone.now()
         to_fill: list[tuple[Coding, dict]] = []
         for (number, username), values in parsed.items():
             coding = existing.get((number, username))
             if coding is None:
-                coding = Coding(
-                    case=cases[number], coder=users[username], codebook=codebook,
-                    status=CodingStatus.SUBMITTED, submitted_at=now, version=1,
+                # A new coding's fields (no model instance: see coding.dbbulk).
+                case, coder = cases[number], users[username]
+                coding = SimpleNamespace(
+                    pk=None, case=case, case_id=case.pk, coder=coder, coder_id=coder.pk,
+                    codebook_id=codebook.pk, status=CodingStatus.SUBMITTED, version=1,
+                    created_at=now, updated_at=now, submitted_at=now,
                 )
                 to_fill.append((coding, values))
                 result.created += 1
@@ -262,7 +295,7 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
                     path, where, f"{username}'s coding of case {number} was made under an "
                     f"older codebook version; importing would replace it"
                 )
-            if _stored_values(coding) == values:
+            if stored.get(coding.pk, {}) == values:
                 result.unchanged += 1
                 continue
             coding.values.all().delete()
@@ -270,42 +303,66 @@ def codings_import(*, path: Path | str, review_slug: str, actor=None) -> Codings
             coding.save(update_fields=["version", "updated_at"])
             to_fill.append((coding, values))
             result.updated += 1
-        Coding.objects.bulk_create([c for c, _ in to_fill if c.pk is None])
-        made = [item for coding, values in to_fill
-                for item in _new_values(coding, values, attributes)]
-        CodedValue.objects.bulk_create([coded for coded, _ in made])
-        Through = CodedValue.options.through
-        Through.objects.bulk_create(
-            Through(codedvalue_id=coded.pk, option_id=option.pk)
-            for coded, options in made for option in options
+        new_codings = [c for c, _ in to_fill if c.pk is None]
+        insert_objects(Coding, ["case", "coder", "codebook", "status", "version", "created_at",
+                                "updated_at", "submitted_at"], new_codings)
+        coding_ids = dict(
+            ((case_id, coder_id), pk) for pk, case_id, coder_id in
+            Coding.objects.filter(case__review=review).values_list("pk", "case_id", "coder_id")
         )
+        for coding in new_codings:
+            coding.pk = coding_ids[coding.case_id, coding.coder_id]
+        progress("writing", 0, n_rows)
+        rows, chosen = [], []
+        option_ids = {key: {o.key: o.pk for o in a.options.all()} for key, a in attributes.items()}
         for coding, values in to_fill:
-            audit_record(
-                actor=actor, action="coding.import", obj=coding, review=review,
-                data={"case": coding.case.number, "coder": coding.coder.username,
-                      "version": coding.version, "attributes": sorted(values),
-                      "source": path.name},
-            )
+            for key, value in values.items():
+                row, options = _value_row(coding, attributes[key], value, option_ids[key])
+                rows.append(row)
+                chosen.extend((coding.pk, row[1], option) for option in options)
+        insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
+                                 "note"], rows)
+        progress("writing", n_rows, n_rows)
+        value_ids = dict(
+            ((coding_id, attribute_id), pk) for pk, coding_id, attribute_id in
+            CodedValue.objects.filter(coding__case__review=review)
+            .values_list("pk", "coding_id", "attribute_id").iterator(chunk_size=5000)
+        ) if chosen else {}
+        insert_rows(CodedValue.options.through, ["codedvalue", "option"], (
+            (value_ids[coding_id, attribute_id], option_id)
+            for coding_id, attribute_id, option_id in chosen
+        ))
+        audit_record_many(actor=actor, action="coding.import", model=Coding, events=[
+            (coding.pk, review.pk, {"case": coding.case.number, "coder": coding.coder.username,
+                                    "version": coding.version, "attributes": sorted(values),
+                                    "source": path.name})
+            for coding, values in to_fill
+        ])
+        progress("comparing", 0, 0)
 
         touched = {number for number, _ in parsed}
         assigned: dict[str, list] = {}
-        for assignment in Assignment.objects.filter(
+        for number, coder_id in Assignment.objects.filter(
             case__in=[cases[n] for n in touched]
-        ).select_related("case", "coder").order_by("assigned_at", "id"):
-            assigned.setdefault(assignment.case.number, []).append(assignment.coder)
-        wanted = {number: list(coders) for number, coders in assigned.items()}
+        ).order_by("assigned_at", "id").values_list("case__number", "coder_id"):
+            assigned.setdefault(number, []).append(coder_id)
+        new_assignments = []
         for number, username in parsed:
-            coders = wanted.setdefault(number, [])
-            if len(coders) < CODERS_PER_CASE and users[username] not in coders:
-                coders.append(users[username])
-        for number, coders in wanted.items():
-            before = len(assigned.get(number, []))
-            if len(coders) > before:
-                assignment_set(case=cases[number], coders=coders, assigned_by=actor)
-                result.assignments += len(coders) - before
-        for number in sorted(touched, key=lambda n: (cases[n].sort_key, n)):
-            detection = disagreements_detect(case=cases[number], actor=actor)
-            result.compared_cases += detection.ran
+            taken = assigned.setdefault(number, [])
+            user = users[username]
+            if len(taken) < CODERS_PER_CASE and user.pk not in taken:
+                new_assignments.append(Assignment(case=cases[number], coder=user))
+                taken.append(user.pk)
+        assignments_add(review=review, assignments=new_assignments, assigned_by=actor,
+                        source="import_codings")
+        result.assignments = len(new_assignments)
+        # Detection changes nothing for a case whose codings and coders did not change.
+        changed = {coding.case.number for coding, _ in to_fill}
+        changed |= {a.case.number for a in new_assignments}
+        result.compared_cases = disagreements_detect_many(
+            cases=[cases[n] for n in sorted(changed, key=lambda n: (cases[n].sort_key, n))],
+            actor=actor,
+        )
         result.open_disagreements = Disagreement.objects.filter(
             case__review=review, status=DisagreementStatus.OPEN
         ).count()
@@ -321,7 +378,7 @@ def _option_orders(attributes) -> dict[int, dict[str, int]]:
 
 def codings_export(*, review: Review, out: IO[str]) -> int:
     """Write every submitted coding as long CSV; returns the number of value rows."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     values = (
         CodedValue.objects.filter(
@@ -378,7 +435,7 @@ def consensus_export(*, review: Review, out: IO[str]) -> int:
         cells.setdefault(consensus.case_id, {})[attribute.pk] = value_csv(
             attribute, value, orders[attribute.pk]
         )
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["case", *[a.key for a in attributes]])
     count = 0
     for case in Case.objects.filter(review=review).only("pk", "number"):

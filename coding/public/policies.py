@@ -6,17 +6,22 @@ lead reopening a coding takes the case out again. Until then the case is listed 
 in progress" with no values, and charts count only cases with complete consensus.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from coding.codings.policies import coding_complete
-from coding.models import Case, ConsensusValue, DisagreementStatus
+from coding.codings.policies import cases_with_complete_coding
+from coding.models import Case, ConsensusValue, Disagreement, DisagreementStatus
+
+
+def cases_with_public_consensus_rule(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The rule, computed from the database: the cases of `cases` whose coding is complete
+    and which have no open disagreement. Case.consensus_complete stores its answer."""
+    open_ = Disagreement.objects.filter(case=OuterRef("pk"), status=DisagreementStatus.OPEN)
+    return cases_with_complete_coding(cases).exclude(Exists(open_))
 
 
 def consensus_is_public(case: Case) -> bool:
-    """The rule, computed from the database (Case.consensus_complete stores its answer)."""
-    return coding_complete(case) and not case.disagreements.filter(
-        status=DisagreementStatus.OPEN
-    ).exists()
+    """The rule for one case (the yes/no form of cases_with_public_consensus_rule)."""
+    return cases_with_public_consensus_rule(Case.objects.filter(pk=case.pk)).exists()
 
 
 def cases_with_public_consensus(cases: QuerySet[Case]) -> QuerySet[Case]:

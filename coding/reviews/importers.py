@@ -5,15 +5,18 @@ so a file with a bad row writes nothing; the error names the file, the row
 and the reason.
 """
 
-import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from coding.dbbulk import insert_objects, insert_rows
+from coding.fileio import ImportFailed, csv_rows, csv_writer, yaml_check_keys, yaml_read
 from coding.models import (
     ATTRIBUTE_KEY_VALIDATOR,
     CHOICE_KINDS,
@@ -29,12 +32,9 @@ from coding.models import (
     ServiceArea,
 )
 from coding.regions import region_for_country
+from coding.values import text_problem
 
-
-class ImportFailed(Exception):
-    def __init__(self, path: Path | str, where: str, reason: str):
-        self.path, self.where, self.reason = str(path), where, reason
-        super().__init__(f"{path}: {where}: {reason}")
+__all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_import"]
 
 
 # --- codebook ---------------------------------------------------------------
@@ -46,17 +46,18 @@ class CodebookResult:
     outcome: str  # "created", "updated", "new version", "unchanged"
 
 
+# The keys a codebook file may use (codebook_as_dict writes the same).
+CODEBOOK_KEYS = ["title", "sections"]
+SECTION_KEYS = ["title", "attributes"]
+ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "options"]
+OPTION_KEYS = ["key", "label"]
+
+
 def _parse_codebook(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        raise ImportFailed(
-            path, where, f"not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+    data = yaml_read(path)
     if not isinstance(data, dict):
         raise ImportFailed(path, "file", "expected a mapping with 'title' and 'sections'")
+    yaml_check_keys(path, data, CODEBOOK_KEYS, "the codebook")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ImportFailed(path, "title", "missing or empty")
@@ -69,6 +70,8 @@ def _parse_codebook(path: Path) -> dict:
     clean_sections = []
     for s_index, section in enumerate(sections, start=1):
         where = f"section {s_index}"
+        if isinstance(section, dict):
+            yaml_check_keys(path, section, SECTION_KEYS, where)
         if not isinstance(section, dict) or not str(section.get("title") or "").strip():
             raise ImportFailed(path, where, "each section needs a 'title'")
         s_title = str(section["title"]).strip()
@@ -83,13 +86,39 @@ def _parse_codebook(path: Path) -> dict:
             where = f"section {s_index} ({s_title}), attribute {a_index}"
             clean_attributes.append(_parse_attribute(path, where, attribute, keys))
         clean_sections.append({"title": s_title, "attributes": clean_attributes})
-    return {"title": title.strip(), "sections": clean_sections}
+    parsed = {"title": title.strip(), "sections": clean_sections}
+    _check_codebook_texts(path, parsed)
+    return parsed
+
+
+def _check_text(path: Path, where: str, name: str, text: str, limit: int | None) -> None:
+    problem = text_problem(text)
+    if problem is None and limit is not None and len(text) > limit:
+        problem = f"too long ({len(text):,} characters; at most {limit:,})"
+    if problem:
+        raise ImportFailed(path, where, f"{name!r} {problem}")
+
+
+def _check_codebook_texts(path: Path, parsed: dict) -> None:
+    """Control characters and the database's column sizes, checked before any write."""
+    _check_text(path, "codebook", "title", parsed["title"], 300)
+    for s_index, section in enumerate(parsed["sections"], start=1):
+        where = f"section {s_index}"
+        _check_text(path, where, "title", section["title"], 200)
+        for a_index, attribute in enumerate(section["attributes"], start=1):
+            a_where = f"{where} ({section['title']}), attribute {a_index} ({attribute['key']})"
+            _check_text(path, a_where, "key", attribute["key"], 80)
+            _check_text(path, a_where, "label", attribute["label"], 200)
+            _check_text(path, a_where, "help", attribute["help"], None)
+            for o_index, option in enumerate(attribute["options"], start=1):
+                _check_text(path, f"{a_where}, option {o_index}", "label", option["label"], 200)
 
 
 def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
     if not isinstance(attribute, dict):
         raise ImportFailed(path, where, "expected a mapping with key, label and kind")
     key = str(attribute.get("key") or "").strip()
+    yaml_check_keys(path, attribute, ATTRIBUTE_KEYS, where + (f" ({key})" if key else ""))
     if not _valid(ATTRIBUTE_KEY_VALIDATOR, key):
         raise ImportFailed(
             path, where, f"'key' must be letters, digits, '-' or '_', got {key!r}"
@@ -122,6 +151,7 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
         o_where = f"{where}, option {o_index}"
         if not isinstance(option, dict):
             raise ImportFailed(path, o_where, "expected {key, label}")
+        yaml_check_keys(path, option, OPTION_KEYS, o_where)
         o_key = str(option.get("key") if option.get("key") is not None else "").strip()
         o_label = str(option.get("label") if option.get("label") is not None else "").strip()
         if not o_key or not o_label:
@@ -265,39 +295,33 @@ def natural_sort_key(number: str) -> int:
     return int(digits[:9]) if digits else 0
 
 
-def _parse_cases(path: Path) -> list[dict]:
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise ImportFailed(path, "file", error.strerror or str(error)) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [column for column in CASE_COLUMNS if column not in header]
-        if missing:
-            raise ImportFailed(
-                path, "header", f"missing column(s) {', '.join(missing)}; expected "
-                f"{','.join(CASE_COLUMNS)}"
-            )
-        rows, seen = [], {}
-        try:
-            for row in reader:
-                # Row numbers are file line numbers: the header is row 1.
-                rows.append(_parse_case_row(path, reader.line_num, row, seen))
-        except csv.Error as error:
-            raise ImportFailed(
-                path, f"row {reader.line_num}", f"unreadable CSV ({error})"
-            ) from None
+def _parse_cases(path: Path, progress) -> list[dict]:
+    rows, seen = [], {}
+    for line, row in csv_rows(path, columns=CASE_COLUMNS):
+        rows.append(_parse_case_row(path, line, row, seen))
+        if line % 5000 == 0:
+            progress("reading", line - 1, 0)
+    progress("reading", len(rows), len(rows))
     if not rows:
         raise ImportFailed(path, "file", "no cases found below the header")
     return rows
 
 
+# The maximum length of each case column (settings.INPUT_MAX_LENGTHS), None: checked
+# below or only for control characters.
+CASE_LIMITS = {
+    "number": None, "title": "case_title", "country": "case_country", "year": None,
+    "service_area": None, "summary": "case_summary", "source": "case_source",
+}
+
+
 def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
     where = f"row {line}"
-    if None in row:
-        raise ImportFailed(path, where, "more fields than the header has columns")
     values = {key: (row.get(key) or "").strip() for key in CASE_COLUMNS}
+    for column, limit in CASE_LIMITS.items():
+        problem = text_problem(values[column], limit=limit)
+        if problem:
+            raise ImportFailed(path, where, f"{column!r} {problem}")
     # Country and service area may be unknown, like the year; a case needs a number and a title.
     for column in ("number", "title"):
         if not values[column]:
@@ -323,13 +347,34 @@ def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
         if not 1800 <= year <= 2100:
             raise ImportFailed(path, where, f"'year' {year} is outside 1800-2100")
     areas = [area.strip() for area in values["service_area"].split(";") if area.strip()]
+    for area in areas:
+        if len(area) > 100:
+            raise ImportFailed(path, where, f"service area {area[:40]!r}... is longer than 100 "
+                               "characters")
     return {**values, "year": year, "service_area": areas}
 
 
-def cases_import(*, path: Path | str, review_slug: str, create_review: bool = False) -> CasesResult:
-    """Create or update a review's cases from CSV, matching existing cases by number."""
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+BATCH = 2000
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def cases_import(
+    *, path: Path | str, review_slug: str, create_review: bool = False,
+    progress: Progress | None = None,
+) -> CasesResult:
+    """Create or update a review's cases from CSV, matching existing cases by number.
+
+    All rows are checked first; then new cases are inserted and changed ones updated in
+    batches inside one transaction. `progress(stage, done, total)` is told how far along
+    it is (the import commands draw a progress bar with it).
+    """
     path = Path(path)
-    rows = _parse_cases(path)
+    progress = progress or _no_progress
+    rows = _parse_cases(path, progress)
     with transaction.atomic():
         if create_review:
             review, _ = Review.objects.get_or_create(
@@ -346,7 +391,16 @@ def cases_import(*, path: Path | str, review_slug: str, create_review: bool = Fa
             areas[name], _ = ServiceArea.objects.get_or_create(
                 name=name, defaults={"slug": _unique_area_slug(name)}
             )
-        existing = {case.number: case for case in review.cases.prefetch_related("service_areas")}
+        existing = {case.number: case for case in review.cases.all()}
+        Through = Case.service_areas.through
+        current_areas: dict[int, set[int]] = {}
+        for case_id, area_id in Through.objects.filter(case__review=review).values_list(
+            "case_id", "servicearea_id"
+        ):
+            current_areas.setdefault(case_id, set()).add(area_id)
+        now = timezone.now()
+        new_cases, new_areas, changed_cases, changed_fields = [], [], [], set()
+        area_changes: dict[int, set[int]] = {}
         for row in rows:
             fields = {
                 "title": row["title"],
@@ -360,24 +414,71 @@ def cases_import(*, path: Path | str, review_slug: str, create_review: bool = Fa
             wanted_areas = {areas[name].pk for name in row["service_area"]}
             case = existing.get(row["number"])
             if case is None:
-                case = Case.objects.create(review=review, number=row["number"], **fields)
-                case.service_areas.set(wanted_areas)
-                result.created += 1
+                new_cases.append(Case(review=review, number=row["number"], **fields))
+                new_areas.append(wanted_areas)
                 continue
             changed = [name for name, value in fields.items() if getattr(case, name) != value]
+            for name in changed:
+                setattr(case, name, fields[name])
             if changed:
-                for name in changed:
-                    setattr(case, name, fields[name])
-                case.save(update_fields=[*changed, "updated_at"])
-            if {area.pk for area in case.service_areas.all()} != wanted_areas:
-                case.service_areas.set(wanted_areas)
-                changed.append("service_areas")
-            if changed:
+                case.updated_at = now
+                changed_cases.append(case)
+                changed_fields.update(changed)
+            if current_areas.get(case.pk, set()) != wanted_areas:
+                area_changes[case.pk] = wanted_areas
+            if changed or case.pk in area_changes:
                 result.updated += 1
             else:
                 result.unchanged += 1
+        total = len(new_cases) + len(changed_cases)
+        fields = ["review", "number", "sort_key", "title", "country", "region", "year",
+                  "summary", "source", "created_at", "updated_at"]
+        done = 0
+        for start in range(0, len(new_cases), BATCH):
+            batch = new_cases[start:start + BATCH]
+            for case in batch:
+                case.created_at = case.updated_at = now
+            insert_objects(Case, fields, batch)
+            done += len(batch)
+            progress("writing", done, total)
+        result.created = len(new_cases)
+        if new_cases:
+            ids = dict(review.cases.values_list("number", "pk"))
+            for case in new_cases:
+                case.pk = ids[case.number]
+        for start in range(0, len(changed_cases), BATCH):
+            batch = changed_cases[start:start + BATCH]
+            Case.objects.bulk_update(batch, [*sorted(changed_fields), "updated_at"])
+            done += len(batch)
+            progress("writing", done, total)
+        if area_changes:
+            Through.objects.filter(case_id__in=list(area_changes)).delete()
+        links = [
+            (case.pk, area)
+            for case, wanted in zip(new_cases, new_areas, strict=True) for area in wanted
+        ] + [(case_id, area) for case_id, wanted in area_changes.items() for area in wanted]
+        insert_rows(Through, ["case", "servicearea"], links)
         result.service_areas = sorted(areas)
     return result
+
+
+def cases_export(*, review: Review, out: IO[str]) -> int:
+    """The review's cases in the shape `import_cases` reads; returns the row count."""
+    writer = csv_writer(out, lineterminator="\n")
+    writer.writerow(CASE_COLUMNS)
+    areas: dict[int, list[str]] = {}
+    for case_id, name in Case.service_areas.through.objects.filter(
+        case__review=review
+    ).order_by("servicearea__name").values_list("case_id", "servicearea__name"):
+        areas.setdefault(case_id, []).append(name)
+    count = 0
+    for case in review.cases.order_by("sort_key", "number").iterator(chunk_size=5000):
+        writer.writerow([
+            case.number, case.title, case.country, case.year, ";".join(areas.get(case.pk, [])),
+            case.summary, case.source,
+        ])
+        count += 1
+    return count
 
 
 def _unique_area_slug(name: str) -> str:

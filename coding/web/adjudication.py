@@ -23,15 +23,14 @@ from coding.adjudication.services import disagreement_reopen, disagreement_resol
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
+from coding.web.forms import text_field
 
 
 class ResolveForm(forms.Form):
     """One disagreement's decision; the "other value" field follows the attribute kind."""
 
     choice = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Rationale (required)", max_length=5000
-    )
+    rationale = text_field("rationale", rows=3, label="Rationale (required)")
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, names, **kwargs):
@@ -70,7 +69,7 @@ class ResolveForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label="Reason for reopening (required)", max_length=2000)
+    reason = text_field("rationale", label="Reason for reopening (required)")
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, **kwargs):

@@ -3,6 +3,7 @@
 from django import forms
 
 from coding.models import Attribute, AttributeKind, CodedValue
+from coding.values import TextValidator, max_length
 
 BOOLEAN_CHOICES = [("yes", "Yes"), ("no", "No")]
 
@@ -20,7 +21,20 @@ def _value_field(attribute: Attribute) -> forms.Field:
         return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
     if attribute.kind == AttributeKind.BOOLEAN:
         return forms.ChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
-    return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+    return text_field("text", rows=2, **common)
+
+
+def text_field(limit: str, *, rows: int = 0, css: str = "", **common) -> forms.CharField:
+    """A textarea (one-line input if rows=0) with the documented maximum length
+    (coding.values.text_problem): the browser stops typing there, and the message for
+    longer text is the API's."""
+    attrs = {"maxlength": max_length(limit)}
+    if css:
+        attrs["class"] = css
+    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs)
+    field = forms.CharField(widget=widget, **common)
+    field.validators = [TextValidator(limit)]
+    return field
 
 
 def evidence_name(key: str) -> str:
@@ -42,13 +56,11 @@ class CodingForm(forms.Form):
         self.attributes = attributes
         for attribute in attributes:
             self.fields[attribute.key] = _value_field(attribute)
-            self.fields[evidence_name(attribute.key)] = forms.CharField(
-                required=False,
-                label="Evidence quote",
-                widget=forms.Textarea(attrs={"rows": 2, "class": "evidence"}),
+            self.fields[evidence_name(attribute.key)] = text_field(
+                "evidence", rows=2, css="evidence", required=False, label="Evidence quote"
             )
-            self.fields[note_name(attribute.key)] = forms.CharField(
-                required=False, label="Note", widget=forms.Textarea(attrs={"rows": 1})
+            self.fields[note_name(attribute.key)] = text_field(
+                "note", rows=1, required=False, label="Note"
             )
 
     def values(self) -> dict[str, dict]:

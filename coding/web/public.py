@@ -5,7 +5,6 @@ Anyone may read a published review; a review's members may also read it unpublis
 coder or who decided.
 """
 
-import csv
 import json
 from urllib.parse import quote, urlencode
 
@@ -17,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
@@ -111,7 +111,7 @@ def dashboard(request, slug):
 def _csv_response(filename: str, columns: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(columns)
     writer.writerows(rows)
     return response

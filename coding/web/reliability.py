@@ -1,11 +1,11 @@
 """The reliability page for review leads: table, chart, confusion matrix, CSV."""
 
-import csv
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from coding.fileio import csv_writer
 from coding.models import AttributeKind
 from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
 from coding.reliability.selectors import (
@@ -117,9 +117,11 @@ def reliability_csv(request, slug: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{review.slug}-reliability{'-pairs' if by_pair else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.DictWriter(response, fieldnames=fields, restval="", lineterminator="\n")
-    writer.writeheader()
+    writer = csv_writer(response, lineterminator="\n")
+    writer.writerow(fields)
     for row in report["pairs"] if by_pair else report["rows"]:
-        writer.writerow({k: ("" if v is None else " | ".join(v) if isinstance(v, list) else v)
-                         for k, v in row.items()})
+        writer.writerow([
+            " | ".join(value) if isinstance(value, list) else value
+            for value in (row.get(name) for name in fields)
+        ])
     return response

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from coding.management.commands._progress import TerminalProgress
 from coding.reviews.importers import ImportFailed, cases_import
 
 
@@ -17,10 +18,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, review, create_review, **options):
+        progress = TerminalProgress(self)
         try:
-            result = cases_import(path=path, review_slug=review, create_review=create_review)
+            result = cases_import(path=path, review_slug=review, create_review=create_review,
+                                  progress=progress)
         except ImportFailed as error:
             raise CommandError(f"Nothing imported. {error}") from None
+        finally:
+            progress.close()
         self.stdout.write(
             f"Cases for {result.review.slug}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged."

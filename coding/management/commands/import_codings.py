@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.codings.transfer import codings_import
+from coding.management.commands._progress import TerminalProgress
 from coding.reviews.importers import ImportFailed
 
 
@@ -15,10 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--review", required=True, help="Slug of the review.")
 
     def handle(self, *args, path, review, **options):
+        progress = TerminalProgress(self)
         try:
-            result = codings_import(path=path, review_slug=review)
+            result = codings_import(path=path, review_slug=review, progress=progress)
         except ImportFailed as error:
             raise CommandError(f"Nothing imported. {error}") from None
+        finally:
+            progress.close()
         self.stdout.write(
             f"Codings for {result.review.slug} ({result.rows} rows): {result.created} created, "
             f"{result.updated} updated, {result.unchanged} unchanged."

@@ -1,0 +1,301 @@
+"""The files people exchange with the app: CSV out (formula-safe) and in (UTF-8 only, strict
+header), and strict YAML in. Every importer and every CSV the app writes goes through here.
+
+CSV out: a text cell beginning with "=", "+", "-", "@", tab or carriage return is written with
+a leading "'" (OWASP's advice against formula injection), so a spreadsheet shows it as text;
+numbers stay numbers. CSV in: such an escaped cell is read back to the original, so an
+export imports again unchanged.
+
+Every message about a file names it and a place in it: "row N" is the row a spreadsheet
+shows (the header is row 1, a quoted cell with line breaks is one row); "line N" is a
+line of a YAML file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import re
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+
+class ImportFailed(Exception):
+    """A file that cannot be imported: `path`, where in it (`where`) and why (`reason`)."""
+
+    def __init__(self, path: Path | str, where: str, reason: str):
+        self.path, self.where, self.reason = str(path), where, reason
+        super().__init__(f"{path}: {where}: {reason}")
+
+
+# --- CSV out ----------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# An escaped cell: one or more "'" before a formula character. A text that itself begins
+# with quotes before such a character gets one more quote, so reading back is exact.
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+_NEEDS_ESCAPE = re.compile(r"'*[=+\-@\t\r]")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: None -> "", numbers as they are, text formula-escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if _NEEDS_ESCAPE.match(text) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_uncell(text: str) -> str:
+    """The original text of a cell written by csv_cell (or typed with a leading "'")."""
+    return text[1:] if text[:1] == "'" and _ESCAPED.match(text) else text
+
+
+class SafeCsvWriter:
+    """csv.writer whose rows go through csv_cell."""
+
+    def __init__(self, out: IO[str], **options):
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([csv_cell(value) for value in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: IO[str], **options) -> SafeCsvWriter:
+    return SafeCsvWriter(out, **options)
+
+
+# --- reading: UTF-8 only ----------------------------------------------------------
+
+SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8') and import it again"
+
+
+def read_utf8(path: Path, *, unit: str = "row") -> str:
+    """The file's text (a UTF-8 byte order mark dropped); anything not UTF-8 is refused
+    naming the row (or line) and byte where decoding failed."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        position = start + error.start
+        prefix = data[start:position].decode("utf-8")
+        if unit == "row":
+            place = f"row {_csv_row_at_end(prefix)}"
+        else:
+            place = f"line {prefix.count(chr(10)) + 1}"
+        bad = data[position:position + 1].hex()
+        raise ImportFailed(
+            path, f"{place} (byte {position + 1})",
+            f"not UTF-8 text (byte 0x{bad}); {SAVE_AS_UTF8}",
+        ) from None
+
+
+def _csv_row_at_end(text: str) -> int:
+    """The spreadsheet row in which `text` (the start of a CSV file) ends."""
+    rows = 0
+    try:
+        rows = sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        pass
+    return rows + 1 if not text or text.endswith(("\n", "\r")) else max(rows, 1)
+
+
+# --- CSV in -----------------------------------------------------------------------
+
+
+def csv_rows(
+    path: Path | str, *, columns: Collection[str], optional: Collection[str] = (),
+    lower: bool = False,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {column: cell}) for each non-empty row of a UTF-8 CSV file.
+
+    The header must hold each of `columns` exactly once and nothing outside `columns` and
+    `optional`; names are stripped (and lower-cased with `lower`). Cells are
+    formula-unescaped, otherwise as in the file; a row with more cells than the header
+    is refused. Raises ImportFailed.
+    """
+    path = Path(path)
+    text = read_utf8(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportFailed(path, "row 1", f"the file is empty; expected the header "
+                               f"{','.join(columns)}")
+        names = [csv_uncell(name).strip() for name in header]
+        if lower:
+            names = [name.lower() for name in names]
+        _check_header(path, names, list(columns), list(optional))
+        width = len(names)
+        for cells in reader:
+            row += 1
+            if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+                continue
+            if len(cells) > width:
+                raise ImportFailed(path, f"row {row}", "more fields than the header has columns")
+            values = {name: csv_uncell(cell) for name, cell in zip(names, cells, strict=False)}
+            for name in names[len(cells):]:
+                values[name] = ""
+            yield row, values
+    except csv.Error as error:
+        # csv counts physical lines; the row being read is the one after the last good one.
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise ImportFailed(path, f"row {row + 1}", f"unreadable CSV ({reason})") from None
+
+
+def _check_header(path: Path, names: list[str], columns: list[str], optional: list[str]):
+    expected = f"expected the columns {','.join(columns)}"
+    if optional:
+        expected += f" (and optionally {','.join(optional)})"
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise ImportFailed(
+                path, "row 1", f"column {name!r} appears twice (columns {seen[name]} and "
+                f"{position}); {expected}"
+            )
+        seen[name] = position
+    unknown = [name for name in names if name not in columns and name not in optional]
+    if unknown:
+        shown = ", ".join(repr(name) if name else "an unnamed column" for name in unknown)
+        hint = _suggest(unknown, [*columns, *optional])
+        raise ImportFailed(path, "row 1", f"unknown column(s) {shown}{hint}; {expected}")
+    missing = [column for column in columns if column not in seen]
+    if missing:
+        raise ImportFailed(path, "row 1", f"missing column(s) {', '.join(missing)}; {expected}")
+
+
+def _suggest(unknown: list[str], known: list[str]) -> str:
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        if close:
+            return f" (did you mean {close[0]!r}" + (
+                f" for {name!r}?)" if len(unknown) > 1 else "?)"
+            )
+    return ""
+
+
+# --- YAML in ----------------------------------------------------------------------
+
+YAML_MAX_DEPTH = 20
+
+
+class YamlMap(dict):
+    """A YAML mapping that remembers its line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _TooDeep(yaml.YAMLError):
+    def __init__(self, mark):
+        self.problem_mark = mark
+        super().__init__(f"nested more than {YAML_MAX_DEPTH} levels deep")
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, mark, first_line: int):
+        self.problem_mark, self.key, self.first_line = mark, key, first_line
+        super().__init__(f"key {key!r} appears twice (first on line {first_line})")
+
+
+class StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses duplicate keys and deep nesting (which would exhaust
+    Python's recursion limit) and records line numbers on mappings."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        if self._depth > YAML_MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_map(self, node):
+        data = YamlMap()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be plain text", key_node.start_mark
+                )
+            if key in data:
+                raise _DuplicateKey(key, key_node.start_mark, data.key_lines[key])
+            data.key_lines[key] = key_node.start_mark.line + 1
+            data[key] = self.construct_object(value_node, deep=True)
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yaml_map)
+
+
+def yaml_read(path: Path | str) -> Any:
+    """The YAML file's data (mappings as YamlMap); raises ImportFailed naming the line."""
+    path = Path(path)
+    text = read_utf8(path, unit="line")
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _DuplicateKey as error:
+        line = error.problem_mark.line + 1
+        raise ImportFailed(
+            path, f"line {line}", f"key {error.key!r} appears twice in one mapping (first on "
+            f"line {error.first_line}); keep one"
+        ) from None
+    except _TooDeep as error:
+        raise ImportFailed(
+            path, f"line {error.problem_mark.line + 1}",
+            f"nested more than {YAML_MAX_DEPTH} levels deep; a codebook needs at most 7",
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise ImportFailed(
+            path, where, f"not valid YAML ({getattr(error, 'problem', None) or error})"
+        ) from None
+
+
+def yaml_check_keys(path: Path, data: YamlMap, known: list[str], what: str) -> None:
+    """Refuse a key of `data` outside `known`, naming its line and the nearest known key."""
+    for key in data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        line = data.line_of(key) if isinstance(data, YamlMap) else 0
+        raise ImportFailed(
+            path, f"line {line}" if line else what,
+            f"unknown key {key!r} in {what}; {hint}known keys: {', '.join(known)}",
+        )
