@@ -49,7 +49,7 @@ class CodebookResult:
 # The keys a codebook file may use (codebook_as_dict writes the same).
 CODEBOOK_KEYS = ["title", "sections"]
 SECTION_KEYS = ["title", "attributes"]
-ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "options"]
+ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "level", "options"]
 OPTION_KEYS = ["key", "label"]
 
 
@@ -432,7 +432,7 @@ def cases_import(
                 result.unchanged += 1
         total = len(new_cases) + len(changed_cases)
         fields = ["review", "number", "sort_key", "title", "country", "region", "year",
-                  "summary", "source", "created_at", "updated_at"]
+                  "summary", "source", "consensus_complete", "created_at", "updated_at"]
         done = 0
         for start in range(0, len(new_cases), BATCH):
             batch = new_cases[start:start + BATCH]
