@@ -74,3 +74,15 @@ urlpatterns += [
     path("reviews/<slug:slug>/reliability.csv", reliability_views.reliability_csv,
          name="reliability_csv"),
 ]
+
+# Issue 11: documents of a case (upload, list, access-checked download).
+from coding.web import documents as document_views  # noqa: E402
+
+urlpatterns += [
+    path("reviews/<slug:slug>/cases/<str:number>/documents/",
+         document_views.case_documents_page, name="case_documents"),
+    path("reviews/<slug:slug>/cases/<str:number>/documents/<int:pk>/file/",
+         document_views.document_file, name="document_file"),
+    path("reviews/<slug:slug>/cases/<str:number>/documents/<int:pk>/delete/",
+         document_views.document_delete_view, name="document_delete"),
+]

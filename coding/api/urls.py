@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from coding.api import views
+from coding.api import documents, views
 
 app_name = "api"
 
@@ -31,4 +31,11 @@ urlpatterns = [
     path(review + "disagreements/<int:pk>/reopen/", views.DisagreementReopen.as_view(),
          name="disagreement-reopen"),
     path(review + "reliability/", views.ReliabilityView.as_view(), name="reliability"),
+    # Issue 11: documents of a case.
+    path(review + "cases/<str:number>/documents/", documents.DocumentList.as_view(),
+         name="document-list"),
+    path(review + "cases/<str:number>/documents/<int:pk>/", documents.DocumentDetail.as_view(),
+         name="document-detail"),
+    path(review + "cases/<str:number>/documents/<int:pk>/file/",
+         documents.DocumentFile.as_view(), name="document-file"),
 ]

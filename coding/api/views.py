@@ -37,6 +37,7 @@ from coding.api.permissions import (
 from coding.assignments.services import cases_assign
 from coding.codings.selectors import QueueState, coder_queue
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
+from coding.documents.policies import documents_visible_to
 from coding.models import AttributeKind, CodingStatus, DisagreementStatus
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
@@ -262,7 +263,11 @@ class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
     lookup_field = "number"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(_values(models.ConsensusValue))
+        documents = documents_visible_to(self.request.user, models.Document.objects.all())
+        return super().get_queryset().prefetch_related(
+            _values(models.ConsensusValue),
+            Prefetch("documents", queryset=documents.order_by("uploaded_at", "id")),
+        )
 
 
 @extend_schema_view(

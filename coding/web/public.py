@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from coding.documents.selectors import case_documents
 from coding.models import Case, Role
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
@@ -67,6 +68,7 @@ def case_detail(request, slug, number):
     codebook = review_codebook(review)
     return render(request, "coding/case_detail.html", {
         "review": review, "roles": review_roles(request.user, review), "case": case,
+        "documents": case_documents(user=request.user, case=case),
         "service_areas": list(case.service_areas.order_by("name").values_list("name", flat=True)),
         "sections": case_consensus(case=case, codebook=codebook),
         "stable_url": request.build_absolute_uri(case.get_absolute_url()),
