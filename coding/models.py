@@ -526,11 +526,15 @@ class Document(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField(
+        blank=True, editable=False,
+        help_text="Extracted at upload, for search. PDF pages are separated by form feeds.",
+    )
 
     objects = DocumentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["case", "uploaded_at", "id"]
+        ordering = ["case_id", "uploaded_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "sha256"], name="document_unique_content"),
             models.CheckConstraint(

@@ -150,6 +150,9 @@ STORAGES = {
 # served only through an access-checked view, never from a public URL: MEDIA_URL is not routed.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", "50") * 1024 * 1024
+# PostgreSQL's text search configuration for documents (stemming); the GIN index of
+# migration 0004 is built for "english", so change both together.
+DOCUMENT_SEARCH_CONFIG = "english"
 if os.environ.get("DOCUMENTS_S3_BUCKET"):
     STORAGES["documents"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -33,7 +33,7 @@ class DocumentUploadSerializer(serializers.Serializer):
         help_text="PDF, HTML, plain text or Markdown (UTF-8); the type is read from the "
         "content, HTML is sanitised, PDFs with JavaScript are refused."
     )
-    title = serializers.CharField(required=False, allow_blank=True, default="",
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=300,
                                   help_text="Empty: the file's name.")
     public = serializers.BooleanField(required=False, default=False,
                                       help_text="Readers of the published review may download it.")

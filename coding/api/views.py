@@ -318,7 +318,7 @@ class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
         review = self.get_review()
         case_filter = CaseFilter(
             request.query_params, queryset=models.Case.objects.filter(review=review),
-            review=review, codebook=self.codebook(),
+            review=review, codebook=self.codebook(), request=request,
         )
         if not case_filter.is_valid():
             raise exceptions.ValidationError(case_filter.errors)

@@ -1,5 +1,10 @@
-"""Reads of documents: a case's list for a viewer, and one document for a viewer (or 404)."""
+"""Reads of documents: a case's list for a viewer, one document for a viewer (or 404), and
+the search in documents' text."""
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections
+from django.db.models import QuerySet
 from django.http import Http404
 
 from coding.documents.policies import document_visible_to, documents_visible_to
@@ -19,3 +24,20 @@ def document_for_viewer(*, user, case: Case, pk: int) -> Document:
     if document is None or not document_visible_to(user, document):
         raise Http404("No such document")
     return document
+
+
+def documents_matching(queryset: QuerySet[Document], query: str) -> QuerySet[Document]:
+    """Documents whose text holds every word of `query`. PostgreSQL: full-text search
+    (stemmed with DOCUMENT_SEARCH_CONFIG, so "libraries" finds "library"; the migration adds
+    a GIN index for it). Other databases: each word as a case-insensitive substring."""
+    words = query.split()
+    if not words:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        config = settings.DOCUMENT_SEARCH_CONFIG
+        return queryset.annotate(
+            text_search=SearchVector("text", config=config)
+        ).filter(text_search=SearchQuery(query, config=config, search_type="plain"))
+    for word in words:
+        queryset = queryset.filter(text__icontains=word)
+    return queryset

@@ -15,6 +15,7 @@ from coding.audit.services import audit_record
 from coding.documents.files import CheckedFile, inspect_file, read_limited
 from coding.documents.policies import documents_manageable_by
 from coding.documents.storage import documents_storage
+from coding.documents.text import extract_text
 from coding.models import Case, Document, Review
 from coding.reviews.importers import ImportFailed
 
@@ -104,6 +105,7 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
         try:
             with open(row.path, "rb") as handle:
                 row.checked = inspect_file(row.path.name, read_limited(row.path.name, handle))
+            row.title = _clean_title(row.title, row.checked.filename)
         except ValidationError as error:
             raise ImportFailed(row.path, row.where, " ".join(error.messages)) from None
         except OSError as error:
@@ -113,7 +115,6 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
             raise ImportFailed(row.path, row.where,
                                f"same content as {seen[key]} for case {row.case.number}")
         seen[key] = row.path.name
-        row.title = _clean_title(row.title, row.checked.filename)
     result = ImportResult(review=review)
     with _delete_stored_on_error() as stored, transaction.atomic():
         for row in rows:
@@ -196,7 +197,7 @@ def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
 def _clean_title(title: str, filename: str) -> str:
     title = " ".join(str(title or "").split()) or Path(filename).stem
     if len(title) > TITLE_MAX:
-        raise ValidationError(f"The title is longer than {TITLE_MAX} characters.")
+        raise ValidationError(f"the title is longer than {TITLE_MAX} characters")
     return title
 
 
@@ -225,6 +226,8 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         case=case, title=title, filename=checked.filename, content_type=checked.content_type,
         size=len(checked.data), sha256=sha256, is_public=is_public,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        # At upload for now; a background task once the project has one (issue 11, item 4).
+        text=extract_text(checked.content_type, checked.data),
     )
     document.file.save(checked.filename, ContentFile(checked.data), save=False)
     stored.append(document.file.name)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coding.documents.files import max_bytes
 from coding.documents.http import document_response
@@ -81,7 +81,7 @@ def document_delete_view(request, slug, number, pk):
     return redirect("coding:case_documents", review.slug, number)
 
 
-@require_GET
+@require_safe
 def document_file(request, slug, number, pk):
     review = get_public_review(request.user, slug)
     document = document_for_viewer(user=request.user, case=_case(review, number), pk=pk)

@@ -32,7 +32,7 @@ def _filtered(request, slug):
     codebook = review_codebook(review)
     case_filter = CaseFilter(
         request.GET, queryset=Case.objects.filter(review=review), review=review,
-        codebook=codebook,
+        codebook=codebook, request=request,
     )
     case_filter.form.is_valid()  # errors are shown, invalid values ignored
     return review, codebook, case_filter

@@ -100,6 +100,8 @@ def test_failure_while_storing_removes_the_files_already_stored(
     ("case,file\n1,../outside.pdf\n", "row 2: file '../outside.pdf' is outside the manifest"),
     ("case,file,public\n1,a.pdf,maybe\n", "row 2: 'public' must be true or false"),
     ("case,file\n1,a.pdf\n1,a.pdf\n", "same content as a.pdf for case 1"),
+    ("case,file,title\n1,a.pdf," + "t" * 301 + "\n",
+     "row 2: the title is longer than 300 characters"),
 ])
 def test_bad_manifest_rows_are_named(tmp_path, cases, media_root, manifest, reason):
     folder = tmp_path / "docs"
