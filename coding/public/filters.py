@@ -152,8 +152,10 @@ class CaseFilter(django_filters.FilterSet):
                 | Q(country__icontains=word)
             )
         user = getattr(self.request, "user", None) or AnonymousUser()
-        documents = documents_visible_to(user, Document.objects.filter(case=OuterRef("pk")))
-        return queryset.filter(in_case | Exists(documents_matching(documents, value)))
+        documents = documents_visible_to(user, Document.objects.filter(case__review=self.review))
+        # One uncorrelated subquery, so PostgreSQL searches its text index once, not per case.
+        in_documents = documents_matching(documents, value).values("case_id")
+        return queryset.filter(in_case | Q(pk__in=in_documents))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*SORTS.get(value, SORTS["number"]))
