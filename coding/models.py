@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from coding.documents.storage import get_documents_storage
 from coding.regions import Region
 
 
@@ -554,3 +555,70 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.review}"
+
+
+# Issue 11: documents (full texts) per case. Rules live in coding/documents/.
+
+
+class DocumentType(models.TextChoices):
+    PDF = "application/pdf", "PDF"
+    HTML = "text/html", "HTML"
+    TEXT = "text/plain", "Plain text"
+    MARKDOWN = "text/markdown", "Markdown"
+
+
+def document_upload_to(document: "Document", filename: str) -> str:
+    # A random folder per file: names may repeat within a case, and a path never says more
+    # than the review and case it belongs to.
+    import uuid
+
+    return f"documents/{document.case.review_id}/{document.case_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+
+class Document(models.Model):
+    """A file (full text, appendix) of one case. Served only through an access-checked view."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=300)
+    file = models.FileField(upload_to=document_upload_to, storage=get_documents_storage,
+                            max_length=500)
+    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    content_type = models.CharField(
+        max_length=40, choices=DocumentType.choices, help_text="Decided from the content."
+    )
+    size = models.PositiveBigIntegerField(help_text="Bytes, as stored.")
+    sha256 = models.CharField(max_length=64, help_text="Of the bytes as stored.")
+    is_public = models.BooleanField(
+        default=False,
+        help_text="Readers of a published review may download it. Off by default: most full "
+        "texts are copyrighted.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField(
+        blank=True, editable=False,
+        help_text="Extracted at upload, for search. PDF pages are separated by form feeds.",
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case_id", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256"], name="document_unique_content"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=DocumentType.values),
+                name="document_content_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.filename})"

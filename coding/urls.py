@@ -3,7 +3,17 @@ under /reviews/<slug>/; the API's paths are in coding/api/urls.py."""
 
 from django.urls import path
 
-from coding.web import account, adjudication, audit, coding, lead, members, public, reliability
+from coding.web import (
+    account,
+    adjudication,
+    audit,
+    coding,
+    documents,
+    lead,
+    members,
+    public,
+    reliability,
+)
 
 app_name = "coding"
 
@@ -73,4 +83,14 @@ urlpatterns += [
     path(review + "members/invitations/<int:pk>/revoke/", members.invitation_revoke_view,
          name="invitation_revoke"),
     path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
+]
+
+# Documents: a case's full texts (upload and list for leads, access-checked download).
+urlpatterns += [
+    path(review + "cases/<str:number>/documents/", documents.case_documents_page,
+         name="case_documents"),
+    path(review + "cases/<str:number>/documents/<int:pk>/file/", documents.document_file,
+         name="document_file"),
+    path(review + "cases/<str:number>/documents/<int:pk>/delete/", documents.document_delete_view,
+         name="document_delete"),
 ]

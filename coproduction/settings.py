@@ -147,6 +147,33 @@ STORAGES = {
     },
 }
 
+# Issue 11: case documents. Files live under MEDIA_ROOT by default; with DOCUMENTS_S3_BUCKET
+# set they live in an S3-compatible object store (django-storages). Either way they are
+# served only through an access-checked view, never from a public URL: MEDIA_URL is not routed.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", "50") * 1024 * 1024
+# PostgreSQL's text search configuration for documents (stemming); the GIN index of
+# migration 0004 is built for "english", so change both together.
+DOCUMENT_SEARCH_CONFIG = "english"
+if os.environ.get("DOCUMENTS_S3_BUCKET"):
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DOCUMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DOCUMENTS_S3_REGION") or None,
+            # Empty: boto3's own chain (AWS_ACCESS_KEY_ID, instance role, ...).
+            "access_key": os.environ.get("DOCUMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DOCUMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("DOCUMENTS_S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 # Production hardening: on when DEBUG is off, each switch overridable.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "0" if DEBUG else "1")

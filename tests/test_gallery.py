@@ -166,8 +166,8 @@ def test_case_page_query_count_is_the_same_for_5_and_50_cases(
     review.is_published = True
     review.save()
     _cases(review, n)
-    # review, case, codebook (2), service areas, consensus values, their options
-    with django_assert_num_queries(7):
+    # review, case, codebook (2), service areas, consensus values, their options, documents
+    with django_assert_num_queries(8):
         response = client.get(reverse("coding:case_detail", args=["demo", "101"]))
     assert response.status_code == 200
 

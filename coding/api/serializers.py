@@ -117,14 +117,43 @@ class ConsensusValueSerializer(ValueSerializer):
     version = serializers.IntegerField()
 
 
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document of a case (issue 11): its metadata and where to download it."""
+
+    public = serializers.BooleanField(source="is_public")
+    url = serializers.SerializerMethodField(help_text="This document's metadata in the API.")
+    download_url = serializers.SerializerMethodField(
+        help_text="The file itself, streamed after the same access check (token or session)."
+    )
+
+    class Meta:
+        model = models.Document
+        fields = ["id", "title", "filename", "content_type", "size", "sha256", "public",
+                  "uploaded_at", "url", "download_url"]
+
+    def _url(self, name: str, document) -> str:
+        return self.context["request"].build_absolute_uri(reverse(
+            name, args=[document.case.review.slug, document.case.number, document.pk]
+        ))
+
+    def get_url(self, document) -> str:
+        return self._url("api:document-detail", document)
+
+    def get_download_url(self, document) -> str:
+        return self._url("api:document-file", document)
+
+
 class CaseDetailSerializer(CaseSerializer):
     consensus = serializers.SerializerMethodField(
         help_text="The consensus values (agreed or adjudicated), once the case's consensus is "
         "complete (`consensus_complete`); empty while coding is in progress."
     )
+    documents = DocumentSerializer(
+        many=True, read_only=True, help_text="The case's documents you may download."
+    )
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "consensus"]
+        fields = [*CaseSerializer.Meta.fields, "consensus", "documents"]
 
     @extend_schema_field(ValueSerializer(many=True))
     def get_consensus(self, case):

@@ -36,4 +36,10 @@ urlpatterns = [
          name="invitation-list"),
     path(review + "members/invitations/<int:id>/", views.InvitationDetail.as_view(),
          name="invitation-detail"),
+    path(review + "cases/<str:number>/documents/", views.DocumentList.as_view(),
+         name="document-list"),
+    path(review + "cases/<str:number>/documents/<int:pk>/", views.DocumentDetail.as_view(),
+         name="document-detail"),
+    path(review + "cases/<str:number>/documents/<int:pk>/file/",
+         views.DocumentFile.as_view(), name="document-file"),
 ]

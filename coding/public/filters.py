@@ -14,10 +14,13 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from coding.models import AttributeKind, Case, ConsensusValue, Review, ServiceArea
+from coding.documents.policies import documents_visible_to
+from coding.documents.selectors import documents_matching
+from coding.models import AttributeKind, Case, ConsensusValue, Document, Review, ServiceArea
 from coding.public.policies import public_consensus_q
 from coding.public.selectors import OptionThrough
 from coding.regions import Region
@@ -50,7 +53,9 @@ class CaseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(
         method="filter_search", label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, summary, country"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Title, summary, country, documents"}
+        ),
     )
     service_area = django_filters.ChoiceFilter(
         field_name="service_areas__slug", label="Service area", empty_label="Any service area"
@@ -140,12 +145,19 @@ class CaseFilter(django_filters.FilterSet):
         return None
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word in the case's title, summary or country, or every word in the text of
+        one of its documents that the viewer may see (issue 11)."""
+        in_case = Q()
         for word in value.split():
-            queryset = queryset.filter(
+            in_case &= (
                 Q(title__icontains=word) | Q(summary__icontains=word)
                 | Q(country__icontains=word)
             )
-        return queryset
+        user = getattr(self.request, "user", None) or AnonymousUser()
+        documents = documents_visible_to(user, Document.objects.filter(case__review=self.review))
+        # One uncorrelated subquery, so PostgreSQL searches its text index once, not per case.
+        in_documents = documents_matching(documents, value).values("case_id")
+        return queryset.filter(in_case | Q(pk__in=in_documents))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*SORTS.get(value, SORTS["number"]))

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.dashboard import Dashboard
@@ -37,7 +38,7 @@ def _filtered(request, slug):
     codebook = review_codebook(review)
     case_filter = CaseFilter(
         request.GET, queryset=Case.objects.filter(review=review), review=review,
-        codebook=codebook,
+        codebook=codebook, request=request,
     )
     case_filter.form.is_valid()  # errors are shown, invalid values ignored
     return review, codebook, case_filter
@@ -73,6 +74,7 @@ def case_detail(request, slug, number):
     codebook = review_codebook(review)
     return render(request, "coding/case_detail.html", {
         "review": review, "roles": review_roles(request.user, review), "case": case,
+        "documents": case_documents(user=request.user, case=case),
         "service_areas": list(case.service_areas.order_by("name").values_list("name", flat=True)),
         "sections": case_consensus(case=case, codebook=codebook),
         "stable_url": request.build_absolute_uri(case.get_absolute_url()),

@@ -24,6 +24,12 @@ from coding.api.views.codings import (
     CodingList,  # noqa: F401
     CodingSubmit,  # noqa: F401
 )
+from coding.api.views.documents import (
+    DocumentDetail,  # noqa: F401
+    DocumentFile,  # noqa: F401
+    DocumentList,  # noqa: F401
+    DocumentUploadSerializer,  # noqa: F401
+)
 from coding.api.views.members import (
     InvitationDetail,  # noqa: F401
     InvitationList,  # noqa: F401

@@ -1,6 +1,7 @@
 """API views of the public data: cases, consensus values and the dashboard's aggregates."""
 
 
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -17,6 +18,7 @@ from coding.api.permissions import (
     IsReviewMember,
 )
 from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, _values
+from coding.documents.policies import documents_visible_to
 from coding.public.dashboard import Dashboard
 from coding.public.filters import CaseFilter
 from coding.public.policies import public_consensus_values
@@ -78,7 +80,11 @@ class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
     lookup_field = "number"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(_values(models.ConsensusValue))
+        documents = documents_visible_to(self.request.user, models.Document.objects.all())
+        return super().get_queryset().prefetch_related(
+            _values(models.ConsensusValue),
+            Prefetch("documents", queryset=documents.order_by("uploaded_at", "id")),
+        )
 
 
 @extend_schema_view(
@@ -131,7 +137,7 @@ class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
         review = self.get_review()
         case_filter = CaseFilter(
             request.query_params, queryset=models.Case.objects.filter(review=review),
-            review=review, codebook=self.codebook(),
+            review=review, codebook=self.codebook(), request=request,
         )
         if not case_filter.is_valid():
             raise exceptions.ValidationError(case_filter.errors)

@@ -1,0 +1,1 @@
+"""Documents of a case (full texts): upload, storage, safe-file checks and access."""

@@ -1,0 +1,217 @@
+"""Safe files: the type decided from the content, HTML sanitised, PDFs without scripts.
+
+`inspect_file(name, data)` answers the cleaned bytes to store and their type, or raises
+ValidationError saying what is wrong with the file. It writes nothing.
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from coding.models import DocumentType
+
+EXTENSIONS = {
+    DocumentType.PDF: (".pdf",),
+    DocumentType.HTML: (".html", ".htm"),
+    DocumentType.TEXT: (".txt", ".text"),
+    DocumentType.MARKDOWN: (".md", ".markdown"),
+}
+KNOWN = {ext: kind for kind, exts in EXTENSIONS.items() for ext in exts}
+
+# Well-known starts of files we never accept, to say what a refused file really is.
+SIGNATURES = [
+    (b"MZ", "a Windows executable"),
+    (b"\x7fELF", "a Linux executable"),
+    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
+    (b"\xfe\xed\xfa\xce", "a macOS executable"),
+    (b"\xca\xfe\xba\xbe", "a macOS executable or Java class"),
+    (b"#!", "a script"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel/EPUB file)"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+]
+
+# WHATWG MIME sniffing: text starting with one of these (after white space) is HTML.
+HTML_STARTS = re.compile(
+    rb"\s*<(!doctype html|html|head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p"
+    rb"|!--)[\s>]",
+    re.IGNORECASE,
+)
+PDF_SCRIPT_NAMES = {"/JS", "/JavaScript"}
+# Raw bytes as a second look: an uncompressed name anywhere in the file.
+PDF_SCRIPT_BYTES = re.compile(rb"/(JavaScript|JS)(?![A-Za-z0-9])")
+
+
+@dataclass
+class CheckedFile:
+    filename: str
+    content_type: str
+    data: bytes
+    notes: list[str] = field(default_factory=list)
+
+
+def max_bytes() -> int:
+    return settings.DOCUMENT_MAX_BYTES
+
+
+def too_large_message(name: str, size: int) -> str:
+    return (
+        f"{name} is {filesizeformat(size)}; documents may be at most "
+        f"{filesizeformat(max_bytes())}."
+    )
+
+
+def read_limited(name: str, fileobj) -> bytes:
+    """The file's bytes, refusing one over the size limit without reading it all."""
+    size = getattr(fileobj, "size", None)
+    if size is not None and size > max_bytes():
+        raise ValidationError(too_large_message(name, size), code="too_large")
+    if hasattr(fileobj, "seek"):
+        fileobj.seek(0)
+    data = fileobj.read(max_bytes() + 1)
+    if len(data) > max_bytes():
+        raise ValidationError(too_large_message(name, len(data)), code="too_large")
+    return data
+
+
+def inspect_file(name: str, data: bytes) -> CheckedFile:
+    """Decide the type from the content, refuse what we do not accept, clean HTML."""
+    name = _safe_name(name)
+    if len(data) > max_bytes():
+        raise ValidationError(too_large_message(name, len(data)), code="too_large")
+    if not data:
+        raise ValidationError(f"{name} is empty.", code="empty")
+    claimed = KNOWN.get(PurePath(name).suffix.lower())
+    if b"%PDF-" in data[:1024]:
+        if claimed and claimed != DocumentType.PDF:
+            raise ValidationError(
+                f"{name} is named as {claimed.label} but its content is a PDF; rename it "
+                "to .pdf.", code="type_mismatch",
+            )
+        _check_pdf(name, data)
+        return CheckedFile(_with_extension(name, DocumentType.PDF), DocumentType.PDF, data)
+    text = _as_text(name, data, claimed)
+    if claimed == DocumentType.PDF:
+        raise ValidationError(
+            f"{name} is not a PDF: its content is text. Upload the real PDF, or name the "
+            "file .txt, .html or .md.", code="type_mismatch",
+        )
+    if claimed == DocumentType.HTML or HTML_STARTS.match(data):
+        cleaned = nh3.clean(text)
+        notes = []
+        if _removed_active_content(text, cleaned):
+            notes.append(
+                f"{name}: scripts, styles and event handlers were removed from the HTML."
+            )
+        return CheckedFile(
+            _with_extension(name, DocumentType.HTML), DocumentType.HTML,
+            cleaned.encode("utf-8"), notes,
+        )
+    kind = DocumentType.MARKDOWN if claimed == DocumentType.MARKDOWN else DocumentType.TEXT
+    return CheckedFile(_with_extension(name, kind), kind, text.encode("utf-8"))
+
+
+def _safe_name(name: str) -> str:
+    # Only the last part of a path, without control characters or quotes.
+    base = PurePath(str(name).replace("\\", "/")).name
+    base = re.sub(r'[\x00-\x1f\x7f"/]', "", base).strip() or "document"
+    return base[-200:]
+
+
+def _with_extension(name: str, kind: DocumentType) -> str:
+    if PurePath(name).suffix.lower() in EXTENSIONS[kind]:
+        return name
+    return name + EXTENSIONS[kind][0]
+
+
+def _as_text(name: str, data: bytes, claimed) -> str:
+    for signature, what in SIGNATURES:
+        if data.startswith(signature) and signature != b"#!":
+            raise ValidationError(_refusal(name, claimed, what), code="unsupported")
+    if b"\x00" in data:
+        raise ValidationError(_refusal(name, claimed, "binary data"), code="unsupported")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            _refusal(name, claimed, f"not UTF-8 text (byte {error.start + 1})"),
+            code="unsupported",
+        ) from None
+    if data.startswith(b"#!"):
+        raise ValidationError(_refusal(name, claimed, "a script"), code="unsupported")
+    return text
+
+
+def _refusal(name: str, claimed, what: str) -> str:
+    if claimed == DocumentType.PDF:
+        return f"{name} is not a PDF: its content is {what}."
+    return (
+        f"{name} cannot be uploaded: its content is {what}. Documents may be PDF, HTML, "
+        "plain text or Markdown (UTF-8)."
+    )
+
+
+def _removed_active_content(original: str, cleaned: str) -> bool:
+    pattern = re.compile(r"<\s*(script|style)\b|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+    return bool(pattern.search(original)) and not pattern.search(cleaned)
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValidationError(
+                f"{name} is an encrypted PDF; upload it without a password.", code="encrypted"
+            )
+        scripted = _pdf_has_script(reader.trailer)
+    except ValidationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as error:
+        raise ValidationError(
+            f"{name} is not a readable PDF ({error.__class__.__name__}: {error}).",
+            code="broken_pdf",
+        ) from None
+    if scripted or PDF_SCRIPT_BYTES.search(data):
+        raise ValidationError(
+            f"{name} contains JavaScript; PDFs with scripts are refused. Print it to a new "
+            "PDF without scripts (or remove them) and upload that.", code="pdf_script",
+        )
+
+
+def _pdf_has_script(root) -> bool:
+    """Walk every object reachable from the trailer for a /JS or /JavaScript name or action."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in PDF_SCRIPT_NAMES:
+                    return True
+                if key == "/S" and isinstance(value, NameObject) and value in PDF_SCRIPT_NAMES:
+                    return True
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return False

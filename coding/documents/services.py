@@ -1,0 +1,245 @@
+"""Writes of documents: a lead's upload, the bulk import from a folder, deletion."""
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from coding.audit.services import audit_record
+from coding.documents.files import CheckedFile, inspect_file, read_limited
+from coding.documents.policies import documents_manageable_by
+from coding.documents.storage import documents_storage
+from coding.documents.text import extract_text
+from coding.models import Case, Document, Review
+from coding.reviews.importers import ImportFailed
+
+TITLE_MAX = Document._meta.get_field("title").max_length
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = ["case", "file", "title", "public"]
+TRUE = {"1", "true", "yes", "y"}
+FALSE = {"", "0", "false", "no", "n"}
+
+
+def document_upload(
+    *, case: Case, file, actor, title: str = "", is_public: bool = False
+) -> Document:
+    """Check and store one file on a case. Only the review's leads may.
+
+    `file` is any Django File (an upload, a ContentFile with a name). Refused files raise
+    ValidationError with the reason, and nothing is stored. The returned document's `notes`
+    say what was changed on the way in (e.g. scripts removed from HTML).
+    """
+    if not documents_manageable_by(actor, case.review):
+        raise ValidationError("Only a lead of this review can upload documents.")
+    name = getattr(file, "name", "") or "document"
+    checked = inspect_file(name, read_limited(name, file))
+    title = _clean_title(title, checked.filename)
+    with _delete_stored_on_error() as stored:
+        document = _store(case=case, checked=checked, title=title, is_public=is_public,
+                          actor=actor, stored=stored)
+    document.notes = checked.notes
+    return document
+
+
+def document_delete(*, document: Document, actor) -> None:
+    """Remove a document and its file. Only the review's leads may."""
+    review = document.case.review
+    if not documents_manageable_by(actor, review):
+        raise ValidationError("Only a lead of this review can delete documents.")
+    name = document.file.name
+    with transaction.atomic():
+        audit_record(actor=actor, action="document.delete", obj=document, review=review,
+                     data={"case": document.case.number, "filename": document.filename,
+                           "sha256": document.sha256})
+        document.delete()
+        # The file goes only once the row is gone for good.
+        transaction.on_commit(lambda: documents_storage.delete(name))
+
+
+# --- bulk import ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    where: str
+    path: Path
+    case: Case
+    title: str
+    is_public: bool
+    checked: CheckedFile | None = None
+
+
+@dataclass
+class ImportResult:
+    review: Review
+    documents: list[Document] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def documents_import(*, path: Path | str, review_slug: str, actor=None) -> ImportResult:
+    """Import documents from a folder of files named by case number (`12.pdf`,
+    `12-appendix.pdf`) or from a manifest CSV (case,file,title,public), given as the file
+    or found as manifest.csv in the folder. All or nothing: every file is checked before
+    any is stored; ImportFailed names the bad file and why."""
+    path = Path(path)
+    review = Review.objects.filter(slug=review_slug).first()
+    if review is None:
+        raise ImportFailed(path, "review", f"no review with slug {review_slug!r}")
+    cases = {case.number: case for case in Case.objects.filter(review=review)}
+    if path.is_dir() and (path / MANIFEST_NAME).is_file():
+        path = path / MANIFEST_NAME
+    if path.is_file() and path.suffix.lower() == ".csv":
+        rows = _manifest_rows(path, cases)
+    elif path.is_dir():
+        rows = _folder_rows(path, cases)
+    else:
+        raise ImportFailed(path, "path", "neither a folder nor a manifest CSV file")
+    seen: dict[tuple[int, str], str] = {}
+    for row in rows:
+        try:
+            with open(row.path, "rb") as handle:
+                row.checked = inspect_file(row.path.name, read_limited(row.path.name, handle))
+            row.title = _clean_title(row.title, row.checked.filename)
+        except ValidationError as error:
+            raise ImportFailed(row.path, row.where, " ".join(error.messages)) from None
+        except OSError as error:
+            raise ImportFailed(row.path, row.where, f"cannot be read ({error.strerror})") from None
+        key = (row.case.pk, hashlib.sha256(row.checked.data).hexdigest())
+        if key in seen:
+            raise ImportFailed(row.path, row.where,
+                               f"same content as {seen[key]} for case {row.case.number}")
+        seen[key] = row.path.name
+    result = ImportResult(review=review)
+    with _delete_stored_on_error() as stored, transaction.atomic():
+        for row in rows:
+            try:
+                result.documents.append(_store(
+                    case=row.case, checked=row.checked, title=row.title,
+                    is_public=row.is_public, actor=actor, stored=stored,
+                ))
+            except ValidationError as error:
+                raise ImportFailed(row.path, row.where, " ".join(error.messages)) from None
+            result.notes.extend(row.checked.notes)
+    return result
+
+
+def _folder_rows(folder: Path, cases: dict[str, Case]) -> list[ImportRow]:
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise ImportFailed(folder, "folder", "has no files")
+    # Longest numbers first, so that "12-appendix" is case 12 even when case "12-a" exists
+    # only if its name says so.
+    numbers = sorted(cases, key=len, reverse=True)
+    rows = []
+    for file in files:
+        stem = file.stem
+        number = next(
+            (n for n in numbers if stem == n or stem.startswith(n + "-")), None
+        )
+        if number is None:
+            raise ImportFailed(
+                file, "file name", "does not start with a case number of this review "
+                f"(name files like 12.pdf or 12-appendix.pdf); no case {stem.split('-')[0]!r}",
+            )
+        rest = stem[len(number):].lstrip("-").replace("-", " ").replace("_", " ").strip()
+        title = rest[:1].upper() + rest[1:] if rest else "Full text"
+        rows.append(ImportRow(where="file name", path=file, case=cases[number], title=title,
+                              is_public=False))
+    return rows
+
+
+def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
+    try:
+        with open(manifest, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            missing = [c for c in ("case", "file") if c not in header]
+            if missing:
+                raise ImportFailed(manifest, "header", f"missing column(s) {', '.join(missing)}; "
+                                   f"expected {','.join(MANIFEST_COLUMNS)}")
+            raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+    except UnicodeDecodeError:
+        raise ImportFailed(manifest, "file", "not UTF-8 text") from None
+    except csv.Error as error:
+        raise ImportFailed(manifest, "file", f"not valid CSV ({error})") from None
+    if not raw_rows:
+        raise ImportFailed(manifest, "file", "has no rows")
+    rows = []
+    for line, raw in enumerate(raw_rows, start=2):
+        where = f"row {line}"
+        number, name = raw.get("case", ""), raw.get("file", "")
+        if number not in cases:
+            raise ImportFailed(manifest, where, f"no case {number!r} in this review")
+        if not name:
+            raise ImportFailed(manifest, where, "'file' is empty")
+        file = (manifest.parent / name).resolve()
+        if manifest.parent.resolve() not in file.parents:
+            raise ImportFailed(manifest, where, f"file {name!r} is outside the manifest's folder")
+        if not file.is_file():
+            raise ImportFailed(manifest, where, f"file {name!r} not found")
+        public = raw.get("public", "").lower()
+        if public not in TRUE | FALSE:
+            raise ImportFailed(manifest, where, f"'public' must be true or false, got {public!r}")
+        rows.append(ImportRow(where=f"{manifest.name} {where}", path=file, case=cases[number],
+                              title=raw.get("title", ""), is_public=public in TRUE))
+    return rows
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _clean_title(title: str, filename: str) -> str:
+    title = " ".join(str(title or "").split()) or Path(filename).stem
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"the title is longer than {TITLE_MAX} characters")
+    return title
+
+
+@contextmanager
+def _delete_stored_on_error() -> Iterator[list[str]]:
+    """Collect the names of files stored inside the block; on any error delete them, so a
+    refused upload or a failed import leaves no file behind."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            documents_storage.delete(name)
+        raise
+
+
+def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
+           stored: list[str]) -> Document:
+    sha256 = hashlib.sha256(checked.data).hexdigest()
+    existing = Document.objects.filter(case=case, sha256=sha256).first()
+    if existing is not None:
+        raise ValidationError(
+            f"{checked.filename} is already on case {case.number} as “{existing.title}”."
+        )
+    document = Document(
+        case=case, title=title, filename=checked.filename, content_type=checked.content_type,
+        size=len(checked.data), sha256=sha256, is_public=is_public,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        # At upload for now; a background task once the project has one (issue 11, item 4).
+        text=extract_text(checked.content_type, checked.data),
+    )
+    document.file.save(checked.filename, ContentFile(checked.data), save=False)
+    stored.append(document.file.name)
+    try:
+        with transaction.atomic():
+            document.save()
+            audit_record(
+                actor=actor, action="document.upload", obj=document, review=case.review,
+                data={"case": case.number, "filename": document.filename,
+                      "content_type": document.content_type, "size": document.size,
+                      "sha256": sha256, "public": is_public},
+            )
+    except IntegrityError:  # the same file uploaded twice at once
+        raise ValidationError(f"{checked.filename} is already on case {case.number}.") from None
+    return document
