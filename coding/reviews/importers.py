@@ -28,6 +28,7 @@ from coding.models import (
     ServiceArea,
 )
 from coding.regions import region_for_country
+from coding.reviews.services import review_data_changed
 
 
 class ImportFailed(Exception):
@@ -222,6 +223,7 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
             codebook = current
             outcome = "updated"
         _fill_codebook(codebook, parsed)
+        review_data_changed(review=review)
     return CodebookResult(review, codebook, outcome)
 
 
@@ -356,6 +358,8 @@ def cases_import(*, path: Path | str, review_slug: str, create_review: bool = Fa
             else:
                 result.unchanged += 1
         result.service_areas = sorted(areas)
+        if result.created or result.updated:
+            review_data_changed(review=review)
     return result
 
 
