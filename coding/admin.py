@@ -5,6 +5,7 @@ from coding.audit.policies import audit_events_visible_to
 from coding.codings.policies import codings_visible_to
 from coding.members.services import membership_delete, membership_save
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
+from coding.reviews.services import review_data_changed
 from coding.web.signin import AdminSignInForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
@@ -79,8 +80,41 @@ class LeadPermissions:
         return ()
 
 
+def _review_ids(model, pks) -> set[int]:
+    """The reviews whose readers see rows `pks` of `model` (a service area: every review with
+    a case in it)."""
+    if model is models.ServiceArea:
+        rows = models.Case.service_areas.through.objects.filter(servicearea_id__in=pks)
+        return set(rows.values_list("case__review_id", flat=True).distinct())
+    if model not in REVIEW_PATH:
+        return set()
+    return set(model.objects.filter(pk__in=pks).values_list(REVIEW_PATH[model], flat=True))
+
+
+def _data_changed(review_ids) -> None:
+    """An edit in the admin changes what readers see: bump each review's data version."""
+    for review_id in review_ids:
+        if review_id is not None:
+            review_data_changed(review=review_id)
+
+
 class ReviewScopedAdmin(LeadPermissions, admin.ModelAdmin):
-    """Each lead sees and edits the rows of the reviews they lead."""
+    """Each lead sees and edits the rows of the reviews they lead. Every save or delete
+    bumps the data version of the reviews concerned (cached reader data follows it)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # after save_model
+        _data_changed(_review_ids(type(form.instance), [form.instance.pk]))
+
+    def delete_model(self, request, obj):
+        reviews = _review_ids(type(obj), [obj.pk])
+        super().delete_model(request, obj)
+        _data_changed(reviews)
+
+    def delete_queryset(self, request, queryset):
+        reviews = _review_ids(queryset.model, list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        _data_changed(reviews)
 
     def has_module_permission(self, request):
         return may_administer(request.user)

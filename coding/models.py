@@ -33,6 +33,12 @@ class Review(models.Model):
         default=False, help_text="Published reviews show their consensus data to the public."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped (coding.reviews.services.review_data_changed) in the transaction of every change
+    # a reader can see; cached reader data is keyed by it (coding.public.cache).
+    data_version = models.PositiveBigIntegerField(
+        default=1, editable=False,
+        help_text="Changes whenever anything readers see changes; keys the cached dashboard.",
+    )
 
     objects = ReviewQuerySet.as_manager()
 
@@ -41,6 +47,17 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, **kwargs):
+        # data_version is written only by review_data_changed's atomic UPDATE: saving an
+        # instance read before a bump must not set the version back (a cached entry of the
+        # older version would then be served again).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "data_version"
+            ]
+        super().save(**kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("coding:gallery", args=[self.slug])

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from coding import models
+from coding.reviews.services import review_data_changed
 
 PASSWORD = "correct-horse-battery"
 
@@ -248,4 +249,5 @@ def consensus_for(*, case: models.Case, values: dict, evidence: dict | None = No
         ))
     models.Case.objects.filter(pk=case.pk).update(consensus_complete=complete)
     case.consensus_complete = complete
+    review_data_changed(review=case.review_id)  # as the services do
     return made

@@ -47,6 +47,7 @@ from coding.models import (
     DisagreementStatus,
 )
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
+from coding.reviews.services import review_data_changed
 from coding.values import (
     BadValue,
     bad_value_message,
@@ -107,10 +108,17 @@ def _joined_evidence(*quotes: str) -> str:
 
 def case_consensus_refresh(*, case: Case) -> bool:
     """Store whether readers may see the case's consensus (coding.public.policies); every
-    service that submits, reopens, decides or reassigns calls it in its transaction."""
+    service that submits, reopens, decides or reassigns calls it in its transaction. Bumps
+    the review's data version when readers' view of the case changes."""
     public = consensus_is_public(case)
-    Case.objects.filter(pk=case.pk).update(consensus_complete=public)
+    changed = Case.objects.filter(pk=case.pk).exclude(consensus_complete=public).update(
+        consensus_complete=public
+    )
     case.consensus_complete = public
+    # Readers see a case's consensus only while it is public: a change of the flag, or any
+    # change to a public case's consensus, changes what they see.
+    if changed or public:
+        review_data_changed(review=case.review_id)
     return public
 
 
@@ -252,7 +260,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                 continue
             _save_agreed(case, attribute, current, value, evidence, now, actor)
             result.agreed.append(attribute.key)
-    case_consensus_refresh(case=case)
+        case_consensus_refresh(case=case)
     return result
 
 

@@ -46,10 +46,27 @@ SORT_CHOICES = [
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
+def filter_choices(review: Review) -> dict:
+    """The choices of the case-field selects that depend on the review's cases, in two
+    queries. Example: {"countries": ["Brazil", "UK"], "service_areas": [("health", "Health")]}."""
+    countries = list(
+        Case.objects.filter(review=review).order_by("country")
+        .values_list("country", flat=True).distinct()
+    )
+    # EXISTS stops at the first case per area; DISTINCT over a join read every case.
+    areas = list(
+        ServiceArea.objects.filter(Exists(Case.service_areas.through.objects.filter(
+            servicearea_id=OuterRef("pk"), case__review_id=review.pk
+        ))).order_by("name").values_list("slug", "name")
+    )
+    return {"countries": countries, "service_areas": areas}
+
+
 class CaseFilter(django_filters.FilterSet):
     """Filters a review's cases. Use: CaseFilter(request.GET, queryset=review.cases.all(),
-    review=review). `codebook` (from selectors.review_codebook) may be passed to save two
-    queries; without `review`, the review is the one named by the URL's `slug`."""
+    review=review). `codebook` (from selectors.review_codebook) and `choices` (from
+    filter_choices) may be passed to save four queries (coding.public.cache keeps both per
+    data version); without `review`, the review is the one named by the URL's `slug`."""
 
     q = django_filters.CharFilter(
         method="filter_search", label="Search",
@@ -81,7 +98,8 @@ class CaseFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None,
-                 review: Review | None = None, codebook: CodebookInfo | None = None):
+                 review: Review | None = None, codebook: CodebookInfo | None = None,
+                 choices: dict | None = None):
         if review is None:
             slug = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("slug")
             if slug is None:
@@ -96,16 +114,10 @@ class CaseFilter(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.review = review
         self.codebook = codebook if codebook is not None else review_codebook(review)
-        self.filters["country"].extra["choices"] = [
-            (c, c) for c in Case.objects.filter(review=review).order_by("country")
-            .values_list("country", flat=True).distinct()
-        ]
-        # EXISTS stops at the first case per area; DISTINCT over a join read every case.
-        self.filters["service_area"].extra["choices"] = list(
-            ServiceArea.objects.filter(Exists(Case.service_areas.through.objects.filter(
-                servicearea_id=OuterRef("pk"), case__review_id=review.pk
-            ))).order_by("name").values_list("slug", "name")
-        )
+        if choices is None:
+            choices = filter_choices(review)
+        self.filters["country"].extra["choices"] = [(c, c) for c in choices["countries"]]
+        self.filters["service_area"].extra["choices"] = list(choices["service_areas"])
         self.attribute_filters: list[str] = []
         for attribute in self.codebook.by_key.values():
             if attribute.key in self.filters:

@@ -32,6 +32,7 @@ from coding.models import (
     ServiceArea,
 )
 from coding.regions import region_for_country
+from coding.reviews.services import review_data_changed
 from coding.values import text_problem
 
 __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_import"]
@@ -273,6 +274,7 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
             codebook = current
             outcome = "updated"
         _fill_codebook(codebook, parsed)
+        review_data_changed(review=review)
     return CodebookResult(review, codebook, outcome)
 
 
@@ -459,6 +461,8 @@ def cases_import(
         ] + [(case_id, area) for case_id, wanted in area_changes.items() for area in wanted]
         insert_rows(Through, ["case", "servicearea"], links)
         result.service_areas = sorted(areas)
+        if result.created or result.updated:
+            review_data_changed(review=review)
     return result
 
 

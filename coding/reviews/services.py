@@ -1,11 +1,27 @@
-"""Publishing a review: a lead opens its consensus data to the public, or withdraws it."""
+"""Publishing a review: a lead opens its consensus data to the public, or withdraws it; and
+the review's data version, bumped by every service that changes what readers see."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from coding.audit.services import audit_record
 from coding.models import Review
 from coding.reviews.policies import may_publish
+
+
+def review_data_changed(*, review: Review | int) -> None:
+    """Bump the review's data version: call it inside the transaction of every change a reader
+    can see (cases, codebook, public consensus, publishing). One atomic UPDATE, so concurrent
+    changes each count and every app server reads the same version once the change commits.
+    Cached reader data is keyed by the version (coding.public.cache), so it is never stale: a
+    reader reads the version first and the data after, so data cached under a version is at
+    least as new as that version."""
+    review_id = review.pk if isinstance(review, Review) else review
+    Review.objects.filter(pk=review_id).update(data_version=F("data_version") + 1)
+    if isinstance(review, Review):
+        # Deferred: read again on access, and left out of a later save() of this instance.
+        review.__dict__.pop("data_version", None)
 
 
 @transaction.atomic
@@ -19,6 +35,7 @@ def review_set_published(*, review: Review, actor, published: bool) -> bool:
         return False
     review.is_published = published
     review.save(update_fields=["is_published"])
+    review_data_changed(review=review)
     audit_record(
         actor=actor, action="review.publish" if published else "review.withdraw", obj=review,
         review=review, data={"is_published": published},

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
 from coding.models import Case, Role
-from coding.public.dashboard import Dashboard
-from coding.public.filters import CaseFilter
+from coding.public.cache import case_filter_for, codebook_for, dashboard_data
 from coding.public.selectors import case_consensus, export_rows, gallery_page
 from coding.reviews.policies import (
     get_public_review,
@@ -28,20 +27,17 @@ from coding.reviews.policies import (
     may_publish,
     review_roles,
 )
-from coding.reviews.selectors import review_codebook
 from coding.reviews.services import review_set_published
 from coding.values import value_text
 
 
 def _filtered(request, slug):
     review = get_public_review(request.user, slug)
-    codebook = review_codebook(review)
-    case_filter = CaseFilter(
-        request.GET, queryset=Case.objects.filter(review=review), review=review,
-        codebook=codebook, request=request,
-    )
+    # The codebook and the filters' choices come from the cache, once per data version.
+    case_filter = case_filter_for(review, request.GET, Case.objects.filter(review=review),
+                                  request=request)
     case_filter.form.is_valid()  # errors are shown, invalid values ignored
-    return review, codebook, case_filter
+    return review, case_filter.codebook, case_filter
 
 
 def _query(params: dict[str, list[str]], **extra) -> str:
@@ -71,7 +67,7 @@ def case_detail(request, slug, number):
     review = get_public_review(request.user, slug)
     case = get_object_or_404(Case, review=review, number=number)
     case.review = review  # for get_absolute_url, without a query
-    codebook = review_codebook(review)
+    codebook = codebook_for(review)
     return render(request, "coding/case_detail.html", {
         "review": review, "roles": review_roles(request.user, review), "case": case,
         "documents": case_documents(user=request.user, case=case),
@@ -82,10 +78,12 @@ def case_detail(request, slug, number):
 
 
 def _dashboard(request, slug) -> tuple:
-    review, codebook, case_filter = _filtered(request, slug)
+    """The review, its filter and the charts' data: computed once per data version and
+    filters, then read from the cache (coding.public.cache)."""
+    review, _codebook, case_filter = _filtered(request, slug)
     filters = case_filter.active_filters()
-    board = Dashboard(review=review, cases=case_filter.qs, codebook=codebook, filters=filters)
-    return review, case_filter, filters, board
+    data = dashboard_data(review=review, case_filter=case_filter)
+    return review, case_filter, filters, data
 
 
 def _chart_csv_url(review, chart_id, filters):
@@ -95,9 +93,9 @@ def _chart_csv_url(review, chart_id, filters):
 
 @require_GET
 def dashboard(request, slug):
-    review, case_filter, filters, board = _dashboard(request, slug)
-    groups = board.groups()
-    charts = [chart for group in groups for chart in group.charts]
+    review, case_filter, filters, data = _dashboard(request, slug)
+    groups = data.groups
+    charts = data.charts
     for chart in charts:
         chart.csv = _chart_csv_url(review, chart.id, filters)
     roles = review_roles(request.user, review)
@@ -105,7 +103,7 @@ def dashboard(request, slug):
         "review": review, "roles": roles, "filter": case_filter, "filters": filters,
         "filter_query": _query(filters), "groups": groups,
         "charts": [chart.payload() for chart in charts],
-        "total": board.total, "complete": board.complete,
+        "total": data.total, "complete": data.complete,
         "may_publish": may_publish(request.user, review),
     })
 
@@ -121,12 +119,11 @@ def _csv_response(filename: str, columns: list[str], rows) -> HttpResponse:
 
 @require_GET
 def dashboard_csv(request, slug, chart):
-    review, _case_filter, _filters, board = _dashboard(request, slug)
-    builder = board.builders().get(chart)
-    if builder is None:
+    review, _case_filter, _filters, data = _dashboard(request, slug)
+    found = data.chart(chart)  # the dashboard's cached data: nothing computed again
+    if found is None:
         raise Http404("No such chart")
-    data = builder()
-    return _csv_response(f"{review.slug}-{data.id}.csv", data.columns, data.rows)
+    return _csv_response(f"{review.slug}-{found.id}.csv", found.columns, found.rows)
 
 
 def _export(request, slug):

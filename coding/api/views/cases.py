@@ -19,7 +19,7 @@ from coding.api.permissions import (
 )
 from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, _values
 from coding.documents.policies import documents_visible_to
-from coding.public.dashboard import Dashboard
+from coding.public.cache import case_filter_for, dashboard_data
 from coding.public.filters import CaseFilter
 from coding.public.policies import public_consensus_values
 from coding.reviews.selectors import review_codebook
@@ -135,20 +135,19 @@ class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
 
     def get(self, request, *args, **kwargs):
         review = self.get_review()
-        case_filter = CaseFilter(
-            request.query_params, queryset=models.Case.objects.filter(review=review),
-            review=review, codebook=self.codebook(), request=request,
-        )
+        case_filter = case_filter_for(review, request.query_params,
+                                      models.Case.objects.filter(review=review),
+                                      request=request)
         if not case_filter.is_valid():
             raise exceptions.ValidationError(case_filter.errors)
-        board = Dashboard(review=review, cases=case_filter.qs, codebook=self.codebook(),
-                          filters=case_filter.active_filters())
+        # The page's cached data (coding.public.cache): computed once per data version.
+        board = dashboard_data(review=review, case_filter=case_filter)
         charts = []
-        for group in board.groups():
+        for group in board.groups:
             for chart in group.charts:
                 chart.group = group.title
                 charts.append(chart)
-        data = {"cases": case_filter.qs.count(), "filters": case_filter.active_filters(),
+        data = {"cases": board.total, "filters": case_filter.active_filters(),
                 "charts": charts}
         return Response(s.DashboardSerializer(data).data)
 
