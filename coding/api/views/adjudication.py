@@ -51,7 +51,8 @@ class AdjudicatorMixin(ReviewMixin):
         ],
         responses={200: s.DisagreementSerializer(many=True), **READ_ERRORS},
         description="Adjudicators and leads. Disagreements exist only once both assigned "
-        "coders have submitted; cases you are assigned to or coded are left out.",
+        "coders have submitted (a reopened coding puts them on hold); on cases you coded "
+        "`may_decide` is false.",
     )
 )
 class DisagreementList(AdjudicatorMixin, generics.ListAPIView):
