@@ -22,7 +22,7 @@ from coding.members.services import (
     member_set_roles,
 )
 from coding.models import Invitation, Role
-from coding.reviews.policies import review_roles
+from coding.reviews.policies import pages_for_roles, review_roles
 
 ROLE_CHOICES = Role.choices
 
@@ -192,12 +192,11 @@ def invitation_revoke_view(request, slug: str, pk: int):
 
 def review_landing_url(review, roles) -> str:
     """Where a new member starts: their cases, the progress page, or the adjudication queue."""
-    if Role.CODER in roles:
-        return reverse("coding:queue", args=[review.slug])
-    if Role.LEAD in roles:
-        return reverse("coding:progress", args=[review.slug])
-    if Role.ADJUDICATOR in roles:
-        return reverse("coding:adjudication_queue", args=[review.slug])
+    pages = pages_for_roles(set(roles))  # the pages the roles open (reviews.policies)
+    for page, url_name in (("queue", "coding:queue"), ("progress", "coding:progress"),
+                           ("adjudication", "coding:adjudication_queue")):
+        if page in pages:
+            return reverse(url_name, args=[review.slug])
     return reverse("coding:gallery", args=[review.slug])
 
 
