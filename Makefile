@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install setup lint bench loadtest clean
+.PHONY: run test install setup lint bench loadtest clean practice-files
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_coproduction
+	$(PY) manage.py load_practice
 	$(PY) manage.py seed_demo
 
 run: setup
@@ -29,6 +30,10 @@ test: install
 
 loadtest: install
 	bench/loadtest.sh
+
+# Rewrite the practice review's fictional reports (fixtures/practice/) after editing them.
+practice-files: install
+	$(PY) scripts/make_practice_review.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""Reads about a review's content: its codebook as plain data."""
+"""Reads about a review's content: its codebook as plain data; the practice review."""
 
 from __future__ import annotations
 
@@ -85,3 +85,14 @@ def review_codebook(review: Review) -> CodebookInfo:
         info.option_ids.setdefault(key, []).append(option_id)
     return CodebookInfo(sections=list(sections.items()), by_key=by_key)
 
+
+
+# --- the practice review ----------------------------------------------------
+
+# Fictional case reports with their full texts (load_practice), for new coders to start with.
+PRACTICE_SLUG = "practice"
+
+
+def practice_review() -> Review | None:
+    """The practice review, when it is loaded and published."""
+    return Review.objects.published().filter(slug=PRACTICE_SLUG).first()

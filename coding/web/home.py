@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.shortcuts import render
 
 from coding.models import Membership, Review
 from coding.reviews.policies import pages_for_roles
+from coding.reviews.selectors import practice_review
 
 
 def home(request):
@@ -16,8 +18,16 @@ def home(request):
             entry["labels"].append(membership.get_role_display())
     for entry in entries.values():
         entry["pages"] = pages_for_roles(entry["roles"])
+    practice = practice_review()
     return render(
         request,
         "coding/home.html",
-        {"published": Review.objects.published(), "my_reviews": list(entries.values())},
+        {
+            "published": Review.objects.published(),
+            "my_reviews": list(entries.values()),
+            "practice": practice,
+            "practice_pages": entries.get(practice.pk, {}).get("pages", set()) if practice else (),
+            # Demo accounts exist only where seed_demo ran, which it does only with DEBUG on.
+            "demo": settings.DEBUG,
+        },
     )

@@ -10,6 +10,7 @@ from coding.models import Membership, Review, Role
 # printed so a new user can sign in straight away.
 DEMO_PASSWORD = "coproduce-demo"
 DEMO_CASES = 12
+DEFAULT_REVIEWS = ["coproduction", "practice"]
 DEMO_USERS = [
     ("lead", "Lena", "Lead", [Role.LEAD]),
     ("coder_a", "Aisha", "Coder", [Role.CODER]),
@@ -19,17 +20,51 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (lead, two coders, an adjudicator) in a review. DEBUG only."
+    help = (
+        "Create demo accounts (lead, two coders, an adjudicator) in the bundled and the "
+        "practice review, or in the reviews given with --review. DEBUG only."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--review", default="coproduction")
+        parser.add_argument(
+            "--review", action="append", dest="reviews", metavar="SLUG",
+            help="A review to add the demo accounts to (repeatable). Default: coproduction "
+            "and practice, those that exist.",
+        )
 
-    def handle(self, *args, review, **options):
+    def handle(self, *args, reviews, **options):
         if not settings.DEBUG:
             raise CommandError("Demo accounts are only created when DEBUG is on.")
-        target = Review.objects.filter(slug=review).first()
-        if target is None:
-            raise CommandError(f"No review {review!r}; run load_coproduction first.")
+        if reviews:
+            targets = []
+            for slug in reviews:
+                target = Review.objects.filter(slug=slug).first()
+                if target is None:
+                    raise CommandError(f"No review {slug!r}.")
+                targets.append(target)
+        else:
+            targets = list(Review.objects.filter(slug__in=DEFAULT_REVIEWS).order_by("slug"))
+            if not targets:
+                raise CommandError("No review to add demo accounts to; run load_coproduction "
+                                   "or load_practice first.")
+        created = []
+        for target in targets:
+            created += self._seed(target)
+        self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}) in "
+                          f"{', '.join(t.slug for t in targets)}:")
+        for username, _, _, roles in DEMO_USERS:
+            self.stdout.write(
+                f"  {username:<12} {username + '@example.org':<26} "
+                f"{', '.join(r.label for r in roles)}"
+            )
+        self.stdout.write("Mails (invitations, password reset) are printed by the server here.")
+        if created:
+            self.stdout.write(
+                f"Assigned coder_a and coder_b to the first {DEMO_CASES} cases of each review "
+                f"({len(created)} assignments)."
+            )
+
+    def _seed(self, target: Review) -> list:
         User = get_user_model()
         with transaction.atomic():
             for username, first, last, roles in DEMO_USERS:
@@ -54,15 +89,4 @@ class Command(BaseCommand):
             )
             first = target.cases.order_by("sort_key", "number")[:DEMO_CASES]
             created = cases_assign(review=target, coders=coders, assigned_by=lead, cases=first)
-        self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
-        for username, _, _, roles in DEMO_USERS:
-            self.stdout.write(
-                f"  {username:<12} {username + '@example.org':<26} "
-                f"{', '.join(r.label for r in roles)}"
-            )
-        self.stdout.write("Mails (invitations, password reset) are printed by the server here.")
-        if created:
-            self.stdout.write(
-                f"Assigned coder_a and coder_b to the first {DEMO_CASES} cases "
-                f"({len(created)} assignments)."
-            )
+        return created
