@@ -17,21 +17,31 @@ BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blo
           "pre", "section", "article", "table", "ul", "ol", "dt", "dd", "hr"}
 
 
+# Not part of the text a reader sees on the page (the <title> shows only in a tab).
+HIDDEN = {"title", "script", "style", "template"}
+
+
 class _TextOf(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag, attrs):
+        if tag in HIDDEN:
+            self.hidden += 1
         if tag in BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        if tag in HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
         if tag in BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def _tidy(text: str) -> str:

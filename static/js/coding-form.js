@@ -252,9 +252,19 @@
   function selectedCaseText() {
     var sel = window.getSelection();
     if (!sel || sel.isCollapsed || !sel.rangeCount || !caseText) return "";
-    var range = sel.getRangeAt(0);
-    if (!caseText.contains(range.commonAncestorContainer)) return "";
-    return sel.toString().replace(/\s+/g, " ").trim();
+    var range = sel.getRangeAt(0).cloneRange();
+    if (!range.intersectsNode(caseText)) return "";
+    // A triple click selects up to the start of whatever follows the paragraph (past the
+    // end of a PDF's last page, that is outside the case panel): keep the part inside.
+    var inside = document.createRange();
+    inside.selectNodeContents(caseText);
+    if (range.compareBoundaryPoints(Range.START_TO_START, inside) < 0) {
+      range.setStart(inside.startContainer, inside.startOffset);
+    }
+    if (range.compareBoundaryPoints(Range.END_TO_END, inside) > 0) {
+      range.setEnd(inside.endContainer, inside.endOffset);
+    }
+    return range.toString().replace(/\s+/g, " ").trim();
   }
   document.addEventListener("selectionchange", function () {
     var text = selectedCaseText();
