@@ -121,7 +121,7 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     item.get_by_label("Ben’s value", exact=False).check()
     item.get_by_label("Rationale").fill("The scheme is run by social services.")
     item.get_by_role("button", name="Save decision").click()
-    expect(page.get_by_text("Decision saved for")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Decision saved for")
 
     item = page.locator("#attr-citizen_roles")
     item.get_by_label("Another value").first.check()
@@ -130,7 +130,7 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     boxes.nth(1).check()
     item.get_by_label("Rationale").fill("The annex names volunteers as designers too.")
     item.get_by_role("button", name="Save decision").click()
-    expect(page.get_by_text("Decision saved for")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Decision saved for")
 
     item = page.locator("#attr-formal_agreement")
     item.get_by_label("Aisha’s value", exact=False).check()

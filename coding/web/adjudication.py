@@ -20,6 +20,7 @@ from coding.adjudication.policies import (
 )
 from coding.adjudication.selectors import adjudication_queue, case_adjudication
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
+from coding.documents.selectors import case_documents
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
@@ -129,6 +130,7 @@ def _page(request, review, case, *, bound=None, status=200):
         "can_decide": can_decide,
         "why_not": why_not,
         "complete": data["ready"] and data["open"] == 0,
+        "documents": case_documents(user=request.user, case=case),
         **data,
     }, status=status)
 

@@ -156,3 +156,120 @@ for (const button of document.querySelectorAll("[data-show-pane]")) {
     if (button.dataset.showPane === "document") loadPdfs(viewer?.querySelector("[data-document]:not([hidden])"));
   });
 }
+
+// --- evidence highlights ------------------------------------------------------------------
+// Other scripts ask for highlights with an event, so they need not know how documents are
+// drawn: document.dispatchEvent(new CustomEvent("documents:highlight",
+//   {detail: {quotes: [{text, className}], scroll: true}})).
+// A quote is found by its characters, ignoring white space and case (a PDF's line breaks and a
+// pasted quote's spacing differ); each occurrence's text is wrapped in <mark>.
+
+let wanted = { quotes: [], scroll: false };
+
+function clearHighlights(root) {
+  for (const mark of root.querySelectorAll("mark[data-evidence-mark]")) {
+    const parent = mark.parentNode;
+    parent.replaceChild(document.createTextNode(mark.textContent), mark);
+    parent.normalize();
+  }
+}
+
+function characters(root) {
+  // Every non-space character under root with its text node and offset.
+  const chars = [];
+  const nodes = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest(".document-meta, [data-pdf-status]")) continue;
+    const text = node.data;
+    for (let i = 0; i < text.length; i += 1) {
+      if (!/\s/.test(text[i])) {
+        chars.push(text[i].toLowerCase());
+        nodes.push([node, i]);
+      }
+    }
+  }
+  return { text: chars.join(""), at: nodes };
+}
+
+function wrap(range, className) {
+  const marks = [];
+  const walker = document.createTreeWalker(range.commonAncestorContainer.nodeType === 3
+    ? range.commonAncestorContainer.parentNode : range.commonAncestorContainer,
+  NodeFilter.SHOW_TEXT);
+  const inRange = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (range.intersectsNode(node)) inRange.push(node);
+  }
+  for (let node of inRange) {
+    const start = node === range.startContainer ? range.startOffset : 0;
+    const end = node === range.endContainer ? range.endOffset : node.data.length;
+    if (end <= start) continue;
+    if (start > 0) node = node.splitText(start);
+    if (end - start < node.data.length) node.splitText(end - start);
+    const mark = document.createElement("mark");
+    mark.className = className;
+    mark.dataset.evidenceMark = "";
+    node.parentNode.replaceChild(mark, node);
+    mark.appendChild(node);
+    marks.push(mark);
+  }
+  return marks;
+}
+
+function highlightIn(section, quotes) {
+  clearHighlights(section);
+  const found = [];
+  for (const quote of quotes) {
+    const needle = quote.text.replace(/\s+/g, "").toLowerCase();
+    if (needle.length < 3) continue;
+    // Recomputed per quote: wrapping splits text nodes.
+    const index = characters(section);
+    let from = 0;
+    for (let at = index.text.indexOf(needle, from); at !== -1; at = index.text.indexOf(needle, from)) {
+      const [startNode, startOffset] = index.at[at];
+      const [endNode, endOffset] = index.at[at + needle.length - 1];
+      const range = document.createRange();
+      range.setStart(startNode, startOffset);
+      range.setEnd(endNode, endOffset + 1);
+      found.push(...wrap(range, quote.className));
+      from = at + needle.length;
+      break; // the first occurrence; a quote is rarely repeated word for word
+    }
+  }
+  return found;
+}
+
+function applyHighlights() {
+  if (!viewer) return;
+  const sections = [...viewer.querySelectorAll("[data-document]")];
+  let first = null;
+  for (const section of sections) {
+    const marks = highlightIn(section, wanted.quotes);
+    if (marks.length && !first) first = { section, mark: marks[0] };
+  }
+  if (first && wanted.scroll) {
+    const tab = viewer.querySelector(`[role="tab"][aria-controls="${first.section.id}"]`);
+    if (tab && first.section.hidden) showDocument(tab);
+    first.mark.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+}
+
+document.addEventListener("documents:highlight", (event) => {
+  wanted = { quotes: event.detail.quotes || [], scroll: Boolean(event.detail.scroll) };
+  applyHighlights();
+});
+// A PDF's text arrives after the request: mark it once it is there.
+document.addEventListener("pdf:rendered", () => applyHighlights());
+// Scripts that ran before this module ask again now that someone listens.
+document.dispatchEvent(new CustomEvent("documents:ready"));
+
+// On the coding page: the evidence of the attribute being edited.
+for (const box of document.querySelectorAll("textarea.evidence")) {
+  box.addEventListener("focus", () => {
+    const quotes = box.value.split("\n").filter((line) => line.trim())
+      .map((text) => ({ text, className: "hl-own" }));
+    document.dispatchEvent(new CustomEvent("documents:highlight",
+      { detail: { quotes, scroll: true } }));
+  });
+}

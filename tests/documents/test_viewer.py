@@ -90,3 +90,74 @@ def test_coder_selects_a_sentence_in_the_pdf_as_evidence(page, live_server, code
     expect(page.locator(".textLayer span", has_text="Residents ran the library")).to_be_visible(
         timeout=30_000)
     expect(page.locator(".coding-main")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_adjudicator_sees_both_coders_evidence_and_decides_without_a_reload(
+    page, live_server, coproduction, tmp_path
+):
+    from coding.codings.services import coding_save_draft, coding_start, coding_submit
+    from coding.models import Assignment, ConsensusValue, Role
+    from tests import factories
+
+    review = coproduction
+    users = {}
+    for name, role in (("coder_a", Role.CODER), ("coder_b", Role.CODER),
+                       ("adjudicator", Role.ADJUDICATOR), ("lead", Role.LEAD)):
+        users[name] = factories.UserFactory(username=name)
+        factories.MembershipFactory(review=review, user=users[name], role=role)
+    case = review.cases.get(number="3")
+    document_upload(
+        case=case, actor=users["lead"], title="Full text",
+        file=ContentFile(minimal_pdf([
+            "The council ran the scheme with volunteers.",
+            "Residents designed the menu and rated the meals.",
+        ]), name="3.pdf"),
+    )
+    for name in ("coder_a", "coder_b"):
+        Assignment.objects.create(case=case, coder=users[name])
+    common = {"main_topic": {"value": "Meals"}, "level": {"value": "local"},
+              "service_setting": {"value": "single"}, "citizen_roles": {"value": ["co_deliverer"]},
+              "factors": {"value": ["planning"]}, "outcomes": {"value": ["citizen_engagement"]}}
+    values = {
+        "coder_a": {**common, "coproduction_type": {
+            "value": "professional", "evidence": "The council ran the scheme"}},
+        "coder_b": {**common, "coproduction_type": {
+            "value": "citizen", "evidence": "Residents designed the menu"},
+            "formal_agreement": {"value": "no"}},
+    }
+    for name, coded in values.items():
+        coding = coding_start(case=case, user=users[name])
+        coding = coding_save_draft(coding=coding, values=coded, expected_version=0,
+                                   user=users[name])
+        coding_submit(coding=coding, expected_version=coding.version, user=users[name])
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("adjudicator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("coding:adjudication_case", args=[review.slug, "3"]))
+    # The first open disagreement is current: A's evidence in blue, B's in orange.
+    expect(page.locator(".textLayer mark.hl-a")).to_have_text("The council ran the scheme",
+                                                              timeout=30_000)
+    expect(page.locator(".textLayer mark.hl-b")).to_have_text("Residents designed the menu")
+    page.screenshot(path=str(tmp_path / "adjudication-document-1280.png"))
+
+    # A decision is saved in place: the page is not loaded again.
+    page.evaluate("window.stillTheSamePage = true")
+    item = page.locator("#attr-coproduction_type")
+    item.get_by_label("value: Professional coproduction", exact=False).check()
+    item.get_by_label("Rationale").fill("The council led it.")
+    item.get_by_role("button", name="Save decision").click()
+    expect(page.locator(".messages")).to_contain_text("Decision saved for Type of coproduction")
+    expect(page.locator("#attr-coproduction_type")).to_contain_text("Decided")
+    assert page.evaluate("window.stillTheSamePage") is True
+    # The keyboard is on the next open disagreement.
+    expect(page.locator("#attr-formal_agreement")).to_be_focused()
+    assert ConsensusValue.objects.get(case=case, attribute__key="coproduction_type",
+                                      attribute__codebook=case.review.current_codebook()
+                                      ).rationale == "The council led it."
+    # K goes back to it (the only other open one), J forward again.
+    page.keyboard.press("k")
+    expect(page.locator("#attr-formal_agreement")).to_be_focused()
