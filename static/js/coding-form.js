@@ -281,6 +281,8 @@
         return;
       }
       target.value = target.value.trim() ? target.value.trim() + "\n" + text : text;
+      // So that the document viewer marks the new quote.
+      target.dispatchEvent(new Event("change", { bubbles: true }));
       hint.textContent = "Added.";
       setTimeout(function () { hint.textContent = ""; }, 2000);
       edited();

@@ -61,18 +61,29 @@ function loadPdfs(section) {
   }
 }
 
+const loaded = new WeakMap(); // container -> the pdf.js document, loaded once
+
 async function renderPdf(container) {
   const lib = await pdfjs();
-  const pdf = await lib.getDocument({
-    url: container.dataset.pdfSrc,
-    withCredentials: true,
-    standardFontDataUrl: viewer.dataset.standardFonts,
-    enableXfa: false,
-  }).promise;
+  if (!loaded.has(container)) {
+    loaded.set(container, lib.getDocument({
+      url: container.dataset.pdfSrc,
+      withCredentials: true,
+      standardFontDataUrl: viewer.dataset.standardFonts,
+      enableXfa: false,
+    }).promise);
+  }
+  const pdf = await loaded.get(container);
   const status = container.querySelector("[data-pdf-status]");
-  const width = container.clientWidth;
+  const zoom = Number(container.dataset.zoom || "1");
+  const width = container.clientWidth * zoom;
+  for (const old of container.querySelectorAll(".pdf-page")) old.remove();
+  // A newer drawing (zoom pressed again) makes this one stop.
+  const drawing = (Number(container.dataset.drawing || "0") + 1).toString();
+  container.dataset.drawing = drawing;
   for (let number = 1; number <= pdf.numPages; number += 1) {
     const page = await pdf.getPage(number);
+    if (container.dataset.drawing !== drawing) return;
     const natural = page.getViewport({ scale: 1 });
     const viewport = page.getViewport({ scale: width / natural.width });
     const pageBox = document.createElement("div");
@@ -107,6 +118,22 @@ async function renderPdf(container) {
   status.textContent = `${pdf.numPages} page${pdf.numPages === 1 ? "" : "s"}`;
   status.classList.add("visually-hidden");
   container.dispatchEvent(new CustomEvent("pdf:rendered", { bubbles: true }));
+}
+
+// Zoom: fit to the pane's width times 1, 1.25, ... 3; pages are drawn again at the new size.
+const ZOOMS = [1, 1.25, 1.5, 2, 3];
+for (const button of document.querySelectorAll("[data-pdf-zoom]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const container = button.closest("[data-document]").querySelector("[data-pdf-src]");
+    const now = ZOOMS.indexOf(Number(container.dataset.zoom || "1"));
+    const step = { in: 1, out: -1, fit: -ZOOMS.length }[button.dataset.pdfZoom];
+    const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, now + step))];
+    container.dataset.zoom = String(next);
+    const label = button.closest("[data-document]").querySelector("[data-zoom-level]");
+    if (label) label.textContent = `${Math.round(next * 100)} %`;
+    if (container.dataset.loaded) renderPdf(container);
+  });
 }
 
 // --- resizable split --------------------------------------------------------------------
@@ -264,12 +291,27 @@ document.addEventListener("pdf:rendered", () => applyHighlights());
 // Scripts that ran before this module ask again now that someone listens.
 document.dispatchEvent(new CustomEvent("documents:ready"));
 
-// On the coding page: the evidence of the attribute being edited.
-for (const box of document.querySelectorAll("textarea.evidence")) {
-  box.addEventListener("focus", () => {
-    const quotes = box.value.split("\n").filter((line) => line.trim())
-      .map((text) => ({ text, className: "hl-own" }));
-    document.dispatchEvent(new CustomEvent("documents:highlight",
-      { detail: { quotes, scroll: true } }));
-  });
+// On the coding page: all of the coder's evidence is marked; focusing an attribute's evidence
+// box scrolls to its quote (listed first, so its mark is the one scrolled to).
+function ownQuotes(first) {
+  const boxes = [...document.querySelectorAll("textarea.evidence")];
+  if (first) boxes.unshift(first);
+  return boxes.flatMap((box) => box.value.split("\n").filter((line) => line.trim()))
+    .map((text) => ({ text, className: "hl-own" }));
+}
+
+const evidenceBoxes = document.querySelectorAll("textarea.evidence");
+if (viewer && evidenceBoxes.length) {
+  for (const box of evidenceBoxes) {
+    box.addEventListener("focus", () => {
+      document.dispatchEvent(new CustomEvent("documents:highlight",
+        { detail: { quotes: ownQuotes(box), scroll: Boolean(box.value.trim()) } }));
+    });
+    box.addEventListener("change", () => {
+      document.dispatchEvent(new CustomEvent("documents:highlight",
+        { detail: { quotes: ownQuotes(), scroll: false } }));
+    });
+  }
+  wanted = { quotes: ownQuotes(), scroll: false };
+  applyHighlights();
 }

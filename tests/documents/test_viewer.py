@@ -74,6 +74,12 @@ def test_coder_selects_a_sentence_in_the_pdf_as_evidence(page, live_server, code
     button.click()
     evidence = page.locator("#" + button.get_attribute("data-target"))
     expect(evidence).to_have_value(SENTENCE)
+    # The quote is marked in the document, and still is after a reload (from the saved draft).
+    expect(page.locator(".textLayer mark.hl-own")).to_have_text(SENTENCE)
+    expect(page.locator("#save-state")).to_contain_text("Saved",
+                                                    timeout=20_000)
+    page.reload()
+    expect(page.locator(".textLayer mark.hl-own")).to_have_text(SENTENCE, timeout=30_000)
 
     # The split is a keyboard-operable separator.
     separator = page.get_by_role("separator", name="Width of the document pane")
