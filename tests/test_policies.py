@@ -146,3 +146,50 @@ def test_an_adjudicator_may_not_decide_a_case_they_coded(review, coder_a, adjudi
     other = factories.UserFactory(username="otto")
     factories.MembershipFactory(review=review, user=other, role=Role.ADJUDICATOR)
     assert decide_refusal(other, case) is None
+
+
+# --- detection's rule for one attribute (adjudication.services.values_compare) ---------------
+
+
+def _attribute(review, key):
+    return review.current_codebook().attributes.get(key=key)
+
+
+class _Stored:
+    def __init__(self, evidence=""):
+        self.evidence = evidence
+
+
+def test_values_compare_differing_values_are_a_disagreement(review):
+    from coding.adjudication.services import DIFFER, values_compare
+
+    level = _attribute(review, "level")
+    assert values_compare(level, _Stored(), _Stored(), "local", "national").outcome == DIFFER
+    assert values_compare(level, _Stored(), None, "local", None).outcome == DIFFER
+
+
+def test_values_compare_agreed_values_keep_both_coders_distinct_evidence(review):
+    from coding.adjudication.services import AGREE, values_compare
+
+    level = _attribute(review, "level")
+    same = values_compare(level, _Stored("p. 3"), _Stored(" p. 3 "), "local", "local")
+    assert (same.outcome, same.value, same.evidence) == (AGREE, "local", "p. 3")
+    both = values_compare(level, _Stored("p. 3"), _Stored("p. 4"), "local", "local")
+    assert both.evidence == "p. 3\n\np. 4"
+
+
+def test_values_compare_multiple_choice_none_chosen_by_both_is_agreement(review):
+    from coding.adjudication.services import AGREE, BLANK, values_compare
+
+    roles = _attribute(review, "roles")
+    answered = values_compare(roles, _Stored(), _Stored(), frozenset(), frozenset())
+    assert (answered.outcome, answered.value) == (AGREE, frozenset())
+    # Neither coder touched it: nothing to agree on.
+    assert values_compare(roles, None, None, None, None).outcome == BLANK
+
+
+def test_values_compare_neither_value_is_nothing_to_agree_on(review):
+    from coding.adjudication.services import BLANK, values_compare
+
+    budget = _attribute(review, "budget")
+    assert values_compare(budget, None, None, None, None).outcome == BLANK

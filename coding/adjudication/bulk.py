@@ -1,5 +1,6 @@
 """Disagreement detection for many cases at once (large imports): the rows that
-services.disagreements_detect writes case by case, written in a few bulk statements."""
+services.disagreements_detect writes case by case, written in a few bulk statements. The rule
+(what differs, what is agreed, what is nothing) is services.values_compare, shared by both."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding.adjudication.services import (
-    _joined_evidence,
+    BLANK,
+    DIFFER,
     cases_consensus_refresh,
+    detection_audit_data,
     disagreements_detect,
+    values_compare,
 )
 from coding.audit.services import audit_record_many
 from coding.dbbulk import insert_rows
@@ -31,12 +35,8 @@ from coding.models import (
     DisagreementStatus,
 )
 from coding.values import (
-    differing_options,
-    value_is_blank,
-    value_json,
     value_snapshot,
     value_store,
-    values_equal,
 )
 
 
@@ -160,32 +160,21 @@ def _detect_fresh(cases: list[Case], actor) -> int:
             stored_a, stored_b = values_a.get(attribute.key), values_b.get(attribute.key)
             a = stored_a.value(attribute) if stored_a else None
             b = stored_b.value(attribute) if stored_b else None
-            if not values_equal(attribute, a, b):
+            comparison = values_compare(attribute, stored_a, stored_b, a, b)
+            if comparison.outcome == DIFFER:
                 disagreements.append((case_id, attribute.pk, coding_a.pk, coding_b.pk,
                                       DisagreementStatus.OPEN, now))
-                opened_data.append({
-                    "case": case.number, "attribute": attribute.key,
-                    "a": value_json(a), "b": value_json(b),
-                    **(dict(zip(("only_a", "only_b"), differing_options(a, b), strict=True))
-                       if attribute.kind == AttributeKind.MULTI else {}),
-                })
+                opened_data.append(detection_audit_data(case, attribute, a, b))
                 continue
-            nothing_stored = stored_a is None and stored_b is None
-            if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
-                attribute.kind != AttributeKind.MULTI or nothing_stored
-            ):
+            if comparison.outcome == BLANK:
                 continue
-            value = a if a is not None else b
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
+            value = comparison.value
             # The fields of a new ConsensusValue, as _save_agreed sets them (no model
             # instance: at 100,000 values their construction alone takes many seconds).
             consensus = SimpleNamespace(
                 pk=None, case_id=case_id, attribute=attribute, attribute_id=attribute.pk,
                 note="", method=ConsensusMethod.AGREED, decided_by_id=None, decided_at=now,
-                rationale="", version=1, evidence=_joined_evidence(
-                    getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
-                ),
+                rationale="", version=1, evidence=comparison.evidence,
             )
             options = value_store(consensus, attribute, value)
             consensus_rows.append((consensus, options))

@@ -132,6 +132,50 @@ def cases_consensus_refresh(*, cases: QuerySet[Case]) -> None:
 # --- detection ----------------------------------------------------------------------
 
 
+DIFFER, AGREE, BLANK = "differ", "agree", "blank"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What detection makes of two coders' values of one attribute of a case."""
+
+    outcome: str  # DIFFER, AGREE, or BLANK: neither gave a value, nothing to agree on
+    value: Any = None  # the agreed value (AGREE)
+    evidence: str = ""  # both coders' evidence quotes, joined (AGREE)
+
+
+def values_compare(attribute: Attribute, stored_a, stored_b, a: Any, b: Any) -> Comparison:
+    """The detection rule for one attribute, used case by case (`disagreements_detect`) and
+    for many fresh cases at once (`bulk.disagreements_detect_many`). `stored_a`/`stored_b`
+    are the coders' stored values (anything with `.evidence`; None when not coded), `a`/`b`
+    those values (coding.values.stored_value)."""
+    if not values_equal(attribute, a, b):
+        return Comparison(DIFFER)
+    # Both ticking no option of a multiple-choice attribute they both answered is agreement
+    # on "none"; neither having answered it is nothing.
+    nothing_stored = stored_a is None and stored_b is None
+    if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
+        attribute.kind != AttributeKind.MULTI or nothing_stored
+    ):
+        return Comparison(BLANK)
+    value = a if a is not None else b
+    if attribute.kind == AttributeKind.MULTI:
+        value = value or frozenset()
+    evidence = _joined_evidence(getattr(stored_a, "evidence", ""),
+                                getattr(stored_b, "evidence", ""))
+    return Comparison(AGREE, value, evidence)
+
+
+def detection_audit_data(case: Case, attribute: Attribute, a: Any, b: Any) -> dict:
+    """What the audit log keeps of a disagreement found: both values, and for multiple
+    choice the options only one coder chose."""
+    data = {"case": case.number, "attribute": attribute.key,
+            "a": value_json(a), "b": value_json(b)}
+    if attribute.kind == AttributeKind.MULTI:
+        data["only_a"], data["only_b"] = differing_options(a, b)
+    return data
+
+
 @dataclass
 class Detection:
     """What one run of `disagreements_detect` did (attribute keys)."""
@@ -188,7 +232,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             b = stored_value(attribute, stored_b)
             current = consensus.get(attribute.pk)
             disagreement = disagreements.get(attribute.pk)
-            differ = not values_equal(attribute, a, b)
+            comparison = values_compare(attribute, stored_a, stored_b, a, b)
 
             if current is not None and current.method == ConsensusMethod.ADJUDICATED:
                 if disagreement is not None and (
@@ -199,7 +243,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                 result.kept.append(attribute.key)
                 continue
 
-            if differ:
+            if comparison.outcome == DIFFER:
                 if current is not None:
                     _withdraw_agreed(current, attribute, actor=actor, case=case)
                     result.withdrawn.append(attribute.key)
@@ -209,14 +253,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                     )
                     audit_record(
                         actor=actor, action="disagreement.detect", obj=disagreement,
-                        review=review,
-                        data={
-                            "case": case.number, "attribute": attribute.key,
-                            "a": value_json(a), "b": value_json(b),
-                            **(dict(zip(("only_a", "only_b"), differing_options(a, b),
-                                        strict=True))
-                               if attribute.kind == AttributeKind.MULTI else {}),
-                        },
+                        review=review, data=detection_audit_data(case, attribute, a, b),
                     )
                     result.opened.append(attribute.key)
                 elif (disagreement.coding_a_id, disagreement.coding_b_id, disagreement.status) != (
@@ -238,22 +275,12 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
                 )
                 disagreement.delete()
                 result.withdrawn.append(attribute.key)
-            # Nothing to agree on: neither gave a value. (Both ticking no option of a
-            # multiple-choice attribute they both answered is agreement on "none".)
-            nothing_stored = stored_a is None and stored_b is None
-            if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
-                attribute.kind != AttributeKind.MULTI or nothing_stored
-            ):
+            if comparison.outcome == BLANK:
                 if current is not None:
                     _withdraw_agreed(current, attribute, actor=actor, case=case)
                     result.withdrawn.append(attribute.key)
                 continue
-            value = a if a is not None else b
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
-            evidence = _joined_evidence(
-                getattr(stored_a, "evidence", ""), getattr(stored_b, "evidence", "")
-            )
+            value, evidence = comparison.value, comparison.evidence
             if current is not None and values_equal(
                 attribute, stored_value(attribute, current), value
             ) and current.evidence == evidence:
