@@ -204,7 +204,17 @@ def value_store(row: ValueFields, attribute: Attribute, value: Any) -> list[Opti
     if not attribute.is_choice or value is None:
         return []
     wanted = {value} if attribute.kind == AttributeKind.SINGLE else set(value)
-    return [o for o in attribute.options.all() if o.key in wanted]
+    return [o for o in _options(attribute) if o.key in wanted]
+
+
+def _options(attribute: Attribute) -> list[Option]:
+    """The attribute's options, read once per Attribute instance, like a prefetch: imports
+    store hundreds of thousands of values of a dozen attributes, and a related manager per
+    value costs seconds."""
+    cached = attribute.__dict__.get("_option_list")
+    if cached is None:
+        cached = attribute.__dict__["_option_list"] = list(attribute.options.all())
+    return cached
 
 
 def value_snapshot(
