@@ -381,6 +381,13 @@ class ValueFields(models.Model):
     number = models.FloatField(null=True, blank=True)
     boolean = models.BooleanField(null=True, blank=True)
     evidence = models.TextField(blank=True, help_text="A quote from the case text.")
+    # Where each quote of the evidence is in the case's documents: W3C Web Annotation
+    # selectors, see coding.values.anchors_check.
+    evidence_anchors = models.JSONField(
+        default=list, blank=True,
+        help_text="Per quote: document id, page, exact/prefix/suffix (TextQuoteSelector), "
+        "start/end (TextPositionSelector in the page's or document's text).",
+    )
     note = models.TextField(blank=True)
 
     class Meta:

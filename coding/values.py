@@ -2,6 +2,7 @@
 and show it to people (page, CSV, JSON, audit log). The coding form and API, the importers,
 adjudication, the exports and reliability all go through here."""
 
+import json
 import math
 import re
 from collections.abc import Collection
@@ -76,6 +77,71 @@ class TextValidator:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, TextValidator) and other.limit == self.limit
+
+
+# --- evidence anchors ------------------------------------------------------------------------
+
+ANCHOR_KEYS = ("document", "page", "exact", "prefix", "suffix", "start", "end")
+MAX_ANCHORS = 20
+CONTEXT_MAX = 200  # prefix and suffix: enough to tell repeated quotes apart
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def anchors_check(raw: Any, *, evidence: str, document_ids: Collection[int], label: str
+                  ) -> list[dict]:
+    """Where the quotes of an evidence text are in the case's documents: a list of W3C Web
+    Annotation selectors, one per quote, each {"document": id, "page": n or None (PDF page),
+    "exact", "prefix", "suffix" (TextQuoteSelector), "start", "end" (TextPositionSelector in
+    the page's text for a PDF, the document's text otherwise)}. `raw` is that list or its
+    JSON. An anchor whose quote is no longer in `evidence` is dropped (the coder edited the
+    quote away); one that points outside the case's documents is refused."""
+    if raw in (None, "", []):
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ValidationError(f"{label}: the evidence anchors are not valid JSON.") from None
+    if not isinstance(raw, list) or len(raw) > MAX_ANCHORS:
+        raise ValidationError(f"{label}: evidence anchors must be a list of at most "
+                              f"{MAX_ANCHORS}.")
+    in_evidence = _squashed(evidence)
+    anchors = []
+    for item in raw:
+        if (not isinstance(item, dict) or set(item) - set(ANCHOR_KEYS)
+                or not isinstance(item.get("exact"), str) or not item["exact"].strip()):
+            raise ValidationError(
+                f"{label}: an evidence anchor needs 'document' and 'exact' and takes only "
+                f"{', '.join(ANCHOR_KEYS)}.")
+        numbers = {name: item.get(name) for name in ("document", "page", "start", "end")}
+        if any(v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0)
+               for v in numbers.values()) or numbers["page"] == 0:
+            raise ValidationError(f"{label}: an evidence anchor's document, page, start and end "
+                                  "are whole numbers (pages from 1).")
+        if numbers["document"] not in document_ids:
+            raise ValidationError(f"{label}: an evidence anchor points to a document that is not "
+                                  "one of this case's.")
+        start, end = numbers["start"], numbers["end"]
+        if (start is None) != (end is None) or (start is not None and end < start):
+            raise ValidationError(f"{label}: an evidence anchor's end comes before its start.")
+        exact = text_check(item["exact"], limit="evidence", label=label)
+        context = {name: str(item.get(name) or "")[:CONTEXT_MAX] for name in ("prefix", "suffix")}
+        for name, text in context.items():
+            text_check(text, label=f"{label} (anchor {name})")
+        if _squashed(exact) not in in_evidence:
+            continue
+        anchors.append({"document": numbers["document"], "page": numbers["page"],
+                        "exact": exact, **context, "start": start, "end": end})
+    return anchors
+
+
+def anchors_kept(anchors: list[dict], evidence: str) -> list[dict]:
+    """Stored anchors whose quote is still in the (edited) evidence."""
+    in_evidence = _squashed(evidence)
+    return [a for a in anchors or [] if _squashed(a.get("exact", "")) in in_evidence]
 
 
 # --- values --------------------------------------------------------------------------------

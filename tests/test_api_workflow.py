@@ -51,7 +51,8 @@ def test_save_draft_returns_the_coding_with_its_new_version(case, coder_a):
     assert body["status"] == "draft" and body["version"] == 1
     values = {v["attribute"]: v for v in body["values"]}
     assert values["level"] == {"attribute": "level", "value": "local",
-                               "evidence": "quote-from-alice", "note": "note-by-alice"}
+                               "evidence": "quote-from-alice", "note": "note-by-alice",
+                               "evidence_anchors": []}
     assert values["roles"]["value"] == ["deliverer"]
     assert values["budget"]["value"] == 1200
     assert values["agreement"]["value"] is True

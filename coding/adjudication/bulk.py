@@ -43,10 +43,11 @@ from coding.values import (
 class _Stored:
     """What detection reads of one CodedValue."""
 
-    __slots__ = ("boolean", "evidence", "keys", "number")
+    __slots__ = ("boolean", "evidence", "evidence_anchors", "keys", "number")
 
-    def __init__(self, keys: list[str], number, boolean, evidence: str):
+    def __init__(self, keys: list[str], number, boolean, evidence: str, anchors: list):
         self.keys, self.number, self.boolean, self.evidence = keys, number, boolean, evidence
+        self.evidence_anchors = anchors
 
     def value(self, attribute: Attribute):
         """As coding.values.stored_value(attribute, the CodedValue)."""
@@ -123,15 +124,16 @@ def _stored_values(coding_ids: set[int], reviews: set[int], attributes: dict[int
     ).values_list("codedvalue_id", "option__key"):
         options.setdefault(value_id, []).append(key)
     stored: dict[int, dict[str, _Stored]] = {}
-    for pk, coding_id, attribute_id, number, boolean, evidence in CodedValue.objects.filter(
-        coding__case__review__in=reviews
-    ).values_list("id", "coding_id", "attribute_id", "number", "boolean", "evidence").iterator(
-        chunk_size=5000
+    for pk, coding_id, attribute_id, number, boolean, evidence, anchors in (
+        CodedValue.objects.filter(coding__case__review__in=reviews).values_list(
+            "id", "coding_id", "attribute_id", "number", "boolean", "evidence",
+            "evidence_anchors",
+        ).iterator(chunk_size=5000)
     ):
         if coding_id not in coding_ids or attribute_id not in attributes:
             continue
         stored.setdefault(coding_id, {})[attributes[attribute_id].key] = _Stored(
-            options.get(pk, []), number, boolean, evidence
+            options.get(pk, []), number, boolean, evidence, anchors
         )
     return stored
 
@@ -175,6 +177,7 @@ def _detect_fresh(cases: list[Case], actor) -> int:
                 pk=None, case_id=case_id, attribute=attribute, attribute_id=attribute.pk,
                 note="", method=ConsensusMethod.AGREED, decided_by_id=None, decided_at=now,
                 rationale="", version=1, evidence=comparison.evidence,
+                evidence_anchors=list(comparison.anchors),
             )
             options = value_store(consensus, attribute, value)
             consensus_rows.append((consensus, options))
@@ -214,10 +217,12 @@ def _detect_fresh(cases: list[Case], actor) -> int:
     return len(pairs)
 
 
-CONSENSUS_FIELDS = ["case", "attribute", "text", "number", "boolean", "evidence", "note",
-                    "method", "decided_by", "decided_at", "rationale", "version"]
-CONSENSUS_ATTRS = ["case_id", "attribute_id", "text", "number", "boolean", "evidence", "note",
-                   "method", "decided_by_id", "decided_at", "rationale", "version"]
+CONSENSUS_FIELDS = ["case", "attribute", "text", "number", "boolean", "evidence",
+                    "evidence_anchors", "note", "method", "decided_by", "decided_at",
+                    "rationale", "version"]
+CONSENSUS_ATTRS = ["case_id", "attribute_id", "text", "number", "boolean", "evidence",
+                   "evidence_anchors", "note", "method", "decided_by_id", "decided_at",
+                   "rationale", "version"]
 
 
 def _ids(model, case_ids: set[int], reviews: set[int]) -> dict[tuple[int, int], int]:

@@ -142,6 +142,7 @@ class Comparison:
     outcome: str  # DIFFER, AGREE, or BLANK: neither gave a value, nothing to agree on
     value: Any = None  # the agreed value (AGREE)
     evidence: str = ""  # both coders' evidence quotes, joined (AGREE)
+    anchors: tuple = ()  # and where those quotes are in the documents (AGREE)
 
 
 def values_compare(attribute: Attribute, stored_a, stored_b, a: Any, b: Any) -> Comparison:
@@ -163,7 +164,20 @@ def values_compare(attribute: Attribute, stored_a, stored_b, a: Any, b: Any) -> 
         value = value or frozenset()
     evidence = _joined_evidence(getattr(stored_a, "evidence", ""),
                                 getattr(stored_b, "evidence", ""))
-    return Comparison(AGREE, value, evidence)
+    anchors = _joined_anchors(getattr(stored_a, "evidence_anchors", None),
+                              getattr(stored_b, "evidence_anchors", None))
+    return Comparison(AGREE, value, evidence, anchors)
+
+
+def _joined_anchors(*lists) -> tuple:
+    """Both coders' evidence anchors, each place once."""
+    seen, joined = set(), []
+    for anchor in (a for anchors in lists for a in anchors or []):
+        key = tuple(anchor.get(name) for name in ("document", "page", "start", "end", "exact"))
+        if key not in seen:
+            seen.add(key)
+            joined.append(anchor)
+    return tuple(joined)
 
 
 def detection_audit_data(case: Case, attribute: Attribute, a: Any, b: Any) -> dict:
@@ -283,20 +297,24 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             value, evidence = comparison.value, comparison.evidence
             if current is not None and values_equal(
                 attribute, stored_value(attribute, current), value
-            ) and current.evidence == evidence:
+            ) and current.evidence == evidence and (
+                current.evidence_anchors == list(comparison.anchors)
+            ):
                 continue
-            _save_agreed(case, attribute, current, value, evidence, now, actor)
+            _save_agreed(case, attribute, current, value, comparison, now, actor)
             result.agreed.append(attribute.key)
         case_consensus_refresh(case=case)
     return result
 
 
-def _save_agreed(case, attribute, current, value, evidence, now, actor) -> ConsensusValue:
+def _save_agreed(case, attribute, current, value, comparison: Comparison, now, actor
+                 ) -> ConsensusValue:
     before = value_snapshot(attribute, current, stored_value(attribute, current))
     consensus = current or ConsensusValue(case=case, attribute=attribute)
     options = value_store(consensus, attribute, value)
     consensus.method = ConsensusMethod.AGREED
-    consensus.evidence = evidence
+    consensus.evidence = comparison.evidence
+    consensus.evidence_anchors = list(comparison.anchors)
     consensus.decided_by = None
     consensus.decided_at = now
     consensus.rationale = ""
@@ -404,6 +422,7 @@ def disagreement_resolve(
         if choice == "other":
             new_value = parse_value(attribute, value)
             new_evidence = (evidence or "").strip()
+            new_anchors = []
         else:
             coding = disagreement.coding_a if choice == "a" else disagreement.coding_b
             if not coding.is_submitted:
@@ -420,11 +439,13 @@ def disagreement_resolve(
             if attribute.kind == AttributeKind.MULTI:
                 new_value = new_value or frozenset()
             new_evidence = stored.evidence if stored else ""
+            new_anchors = stored.evidence_anchors if stored else []
         before = value_snapshot(attribute, current, stored_value(attribute, current))
         consensus = current or ConsensusValue(case=case, attribute=attribute)
         options = value_store(consensus, attribute, new_value)
         consensus.method = ConsensusMethod.ADJUDICATED
         consensus.evidence = new_evidence
+        consensus.evidence_anchors = new_anchors
         consensus.note = ""
         consensus.decided_by = user
         consensus.decided_at = timezone.now()

@@ -109,6 +109,26 @@ class ValueSerializer(serializers.Serializer):
         return value_json(stored_value(obj.attribute, obj))
 
 
+class AnchorSerializer(serializers.Serializer):
+    """Where an evidence quote is in one of the case's documents (W3C Web Annotation
+    selectors; see coding.values.anchors_check)."""
+
+    document = serializers.IntegerField(help_text="The document's id.")
+    page = serializers.IntegerField(allow_null=True, help_text="PDF page (from 1), else null.")
+    exact = serializers.CharField(help_text="TextQuoteSelector: the quote.")
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField(allow_null=True,
+                                     help_text="TextPositionSelector, in the page's text.")
+    end = serializers.IntegerField(allow_null=True)
+
+
+class CodedValueSerializer(ValueSerializer):
+    """A value of the caller's own coding, with where its evidence quotes are."""
+
+    evidence_anchors = AnchorSerializer(many=True)
+
+
 class ConsensusValueSerializer(ValueSerializer):
     case = serializers.CharField(source="case.number")
     method = serializers.ChoiceField(choices=models.ConsensusMethod.choices)
@@ -165,6 +185,12 @@ class ValueInputSerializer(serializers.Serializer):
     value = AnyValueField(required=False, allow_null=True)
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    anchors = serializers.ListField(
+        child=serializers.DictField(), required=False,
+        help_text="Where the evidence quotes are in the case's documents: a list of "
+        "{document, page, exact, prefix, suffix, start, end}. Left out: the stored anchors "
+        "of quotes still in the evidence stay.",
+    )
 
 
 class CodingDraftSerializer(serializers.Serializer):
@@ -204,7 +230,7 @@ class CodingSerializer(serializers.Serializer):
     codebook_version = serializers.IntegerField(allow_null=True)
     updated_at = serializers.DateTimeField(allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
-    values = ValueSerializer(many=True)
+    values = CodedValueSerializer(many=True)
 
 
 class QueueItemSerializer(serializers.Serializer):

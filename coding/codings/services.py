@@ -23,8 +23,17 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
+    Document,
 )
-from coding.values import BadValue, bad_value_message, text_check, value_parse, value_store
+from coding.values import (
+    BadValue,
+    anchors_check,
+    anchors_kept,
+    bad_value_message,
+    text_check,
+    value_parse,
+    value_store,
+)
 
 CONFLICT_MESSAGE = (
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
@@ -84,7 +93,9 @@ def _is_empty(fields: dict, evidence: str, note: str) -> bool:
 def coding_save_draft(
     *, coding: Coding, values: Mapping[str, Mapping[str, Any]], expected_version: int, user
 ) -> Coding:
-    """Save a draft: `values` maps attribute keys to {"value", "evidence", "note"}.
+    """Save a draft: `values` maps attribute keys to {"value", "evidence", "note"} and
+    optionally "anchors" (where the evidence quotes are in the case's documents, see
+    coding.values.anchors_check; without it the stored anchors of quotes still there stay).
 
     "value" is an option key (single), a list of option keys (multi), text, a number or
     None, or "yes"/"no"/True/False/None (boolean). Attributes not in `values` keep what
@@ -101,6 +112,10 @@ def coding_save_draft(
     unknown = [key for key in values if key not in attributes]
     if unknown:
         raise ValidationError(f"Unknown attribute(s) for this codebook: {', '.join(unknown)}.")
+    document_ids = (
+        set(Document.objects.filter(case=coding.case_id).values_list("pk", flat=True))
+        if any(entry.get("anchors") for entry in values.values()) else set()
+    )
     cleaned = {}
     for key, entry in values.items():
         attribute = attributes[key]
@@ -110,7 +125,11 @@ def coding_save_draft(
                               label=f"{attribute.label} (evidence quote)")
         note = text_check((entry.get("note") or "").strip(), limit="note",
                           label=f"{attribute.label} (note)")
-        cleaned[key] = (fields, evidence, note)
+        # Without "anchors" the stored ones stay, as far as their quotes are still there.
+        anchors = None if "anchors" not in entry else anchors_check(
+            entry["anchors"], evidence=evidence, document_ids=document_ids,
+            label=f"{attribute.label} (evidence quote)")
+        cleaned[key] = (fields, evidence, note, anchors)
 
     with transaction.atomic():
         # The compare-and-swap comes first in the transaction, so that of two saves
@@ -129,7 +148,7 @@ def coding_save_draft(
             for v in CodedValue.objects.filter(coding=coding).prefetch_related("options")
         }
         changed_keys = []
-        for key, (fields, evidence, note) in cleaned.items():
+        for key, (fields, evidence, note, anchors) in cleaned.items():
             attribute = attributes[key]
             stored = existing.get(attribute.pk)
             if _is_empty(fields, evidence, note):
@@ -137,11 +156,14 @@ def coding_save_draft(
                     stored.delete()
                     changed_keys.append(key)
                 continue
+            if anchors is None:
+                anchors = anchors_kept(stored.evidence_anchors if stored else [], evidence)
             row = {
                 "text": fields.get("text", ""),
                 "number": fields.get("number"),
                 "boolean": fields.get("boolean"),
                 "evidence": evidence,
+                "evidence_anchors": anchors,
                 "note": note,
             }
             chosen = {o.pk for o in fields.get("options", [])}

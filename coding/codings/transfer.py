@@ -203,11 +203,12 @@ class _Fields:
 
 
 def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dict[str, int]):
-    """(coding id, attribute id, text, number, boolean, evidence, note) and the option ids,
+    """(coding id, attribute id, text, number, boolean, evidence, anchors, note) and the
+    option ids,
     as coding.values.value_store writes them."""
     row = _Fields()
     options = [option_ids[option.key] for option in value_store(row, attribute, value)]
-    return (coding.pk, attribute.pk, row.text, row.number, row.boolean, "", ""), options
+    return (coding.pk, attribute.pk, row.text, row.number, row.boolean, "", [], ""), options
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -328,7 +329,7 @@ def codings_import(
                 rows.append(row)
                 chosen.extend((coding.pk, row[1], option) for option in options)
         insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
-                                 "note"], rows)
+                                 "evidence_anchors", "note"], rows)
         progress("writing", n_rows, n_rows)
         value_ids = dict(
             ((coding_id, attribute_id), pk) for pk, coding_id, attribute_id in

@@ -23,6 +23,7 @@ from coding.reviews.policies import get_review_for_member, get_review_for_page, 
 from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
+    anchors_name,
     evidence_name,
     initial_from_values,
     note_name,
@@ -58,6 +59,7 @@ def _sections(attributes, form, values) -> list[dict]:
             item["field"] = form[attribute.key]
             item["evidence"] = form[evidence_name(attribute.key)]
             item["note"] = form[note_name(attribute.key)]
+            item["anchors"] = form[anchors_name(attribute.key)]
         sections[-1]["items"].append(item)
     return sections
 

@@ -1,5 +1,7 @@
 """Forms: the coding form generated from a codebook, and the lead's hand-assignment form."""
 
+import json
+
 from django import forms
 
 from coding.models import Attribute, AttributeKind, CodedValue
@@ -45,6 +47,10 @@ def note_name(key: str) -> str:
     return f"{key}__note"
 
 
+def anchors_name(key: str) -> str:
+    return f"{key}__anchors"
+
+
 class CodingForm(forms.Form):
     """One field per attribute plus its evidence quote and note; `version` is the coding
     version the edits are based on (0 before the first save)."""
@@ -62,6 +68,11 @@ class CodingForm(forms.Form):
             self.fields[note_name(attribute.key)] = text_field(
                 "note", rows=1, required=False, label="Note"
             )
+            # Where the evidence quotes are in the documents (JSON, kept by the page's
+            # script; checked by coding.values.anchors_check).
+            self.fields[anchors_name(attribute.key)] = forms.CharField(
+                required=False, widget=forms.HiddenInput(attrs={"class": "evidence-anchors"})
+            )
 
     def values(self) -> dict[str, dict]:
         """The cleaned data in the shape coding_save_draft takes."""
@@ -73,6 +84,7 @@ class CodingForm(forms.Form):
                 "value": value,
                 "evidence": data.get(evidence_name(attribute.key), ""),
                 "note": data.get(note_name(attribute.key), ""),
+                "anchors": data.get(anchors_name(attribute.key), ""),
             }
         return values
 
@@ -108,6 +120,9 @@ def initial_from_values(values: list[CodedValue]) -> dict:
             initial[key] = value.text
         initial[evidence_name(key)] = value.evidence
         initial[note_name(key)] = value.note
+        initial[anchors_name(key)] = (
+            json.dumps(value.evidence_anchors) if value.evidence_anchors else ""
+        )
     return initial
 
 

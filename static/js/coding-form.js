@@ -64,7 +64,9 @@
         if (!(name in data)) data[name] = [];
         if (el.checked) data[name].push(el.value);
       } else if (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT") {
-        if (el.type !== "submit" && el.type !== "button" && el.type !== "hidden") data[name] = el.value;
+        // Hidden fields are the form's own bookkeeping, except where evidence quotes sit.
+        if (el.type !== "submit" && el.type !== "button" &&
+            (el.type !== "hidden" || el.classList.contains("evidence-anchors"))) data[name] = el.value;
       }
     });
     return data;
@@ -281,6 +283,16 @@
         return;
       }
       target.value = target.value.trim() ? target.value.trim() + "\n" + text : text;
+      // Where the quote is in the document, when it came from one (document-viewer.js).
+      var anchor = window.caseDocuments && window.caseDocuments.lastAnchor();
+      var anchorsField = document.getElementById(target.id.replace(/__evidence$/, "__anchors"));
+      if (anchor && anchorsField &&
+          anchor.exact.replace(/\s+/g, " ").trim() === text.replace(/\s+/g, " ").trim()) {
+        var anchors = [];
+        try { anchors = JSON.parse(anchorsField.value || "[]"); } catch (e) { anchors = []; }
+        anchors.push(anchor);
+        anchorsField.value = JSON.stringify(anchors);
+      }
       // So that the document viewer marks the new quote.
       target.dispatchEvent(new Event("change", { bubbles: true }));
       hint.textContent = "Added.";

@@ -250,8 +250,13 @@ function highlightIn(section, quotes) {
   for (const quote of quotes) {
     const needle = quote.text.replace(/\s+/g, "").toLowerCase();
     if (needle.length < 3) continue;
+    // An anchored quote is looked for in its own document and page only.
+    if (quote.document && String(quote.document) !== section.dataset.document) continue;
+    const root = quote.page
+      ? section.querySelector(`.pdf-page[data-page="${quote.page}"]`) : section;
+    if (!root) continue; // its page is not drawn (yet)
     // Recomputed per quote: wrapping splits text nodes.
-    const index = characters(section);
+    const index = characters(root);
     let from = 0;
     for (let at = index.text.indexOf(needle, from); at !== -1; at = index.text.indexOf(needle, from)) {
       const [startNode, startOffset] = index.at[at];
@@ -293,11 +298,22 @@ document.dispatchEvent(new CustomEvent("documents:ready"));
 
 // On the coding page: all of the coder's evidence is marked; focusing an attribute's evidence
 // box scrolls to its quote (listed first, so its mark is the one scrolled to).
+function anchorsOf(box) {
+  const field = document.getElementById(box.id.replace(/__evidence$/, "__anchors"));
+  try { return JSON.parse((field && field.value) || "[]"); } catch (e) { return []; }
+}
+
 function ownQuotes(first) {
   const boxes = [...document.querySelectorAll("textarea.evidence")];
   if (first) boxes.unshift(first);
-  return boxes.flatMap((box) => box.value.split("\n").filter((line) => line.trim()))
-    .map((text) => ({ text, className: "hl-own" }));
+  return boxes.flatMap((box) => {
+    const anchors = anchorsOf(box);
+    return box.value.split("\n").filter((line) => line.trim()).map((text) => {
+      const squashed = text.replace(/\s+/g, "").toLowerCase();
+      const anchor = anchors.find((a) => a.exact.replace(/\s+/g, "").toLowerCase() === squashed);
+      return { text, className: "hl-own", document: anchor?.document, page: anchor?.page };
+    });
+  });
 }
 
 const evidenceBoxes = document.querySelectorAll("textarea.evidence");
@@ -315,3 +331,55 @@ if (viewer && evidenceBoxes.length) {
   wanted = { quotes: ownQuotes(), scroll: false };
   applyHighlights();
 }
+
+// --- anchors: where a selected quote is ----------------------------------------------------
+// The last selection in a document, as W3C Web Annotation selectors (TextQuoteSelector:
+// exact, prefix, suffix; TextPositionSelector: start, end in the page's text for a PDF, the
+// document's text otherwise). The coding form asks for it when a quote is taken as evidence.
+
+let lastAnchor = null;
+
+function anchorOf(selected) {
+  const start = selected.startContainer;
+  const element = start.nodeType === Node.TEXT_NODE ? start.parentElement : start;
+  const section = element && element.closest("[data-document]");
+  if (!section) return null;
+  const page = element.closest(".pdf-page");
+  const root = page ? page.querySelector(".textLayer") : section.querySelector(".text-document");
+  if (!root || !root.contains(start)) return null;
+  // A triple click reaches past the page: keep the part inside it.
+  const range = selected.cloneRange();
+  const inside = document.createRange();
+  inside.selectNodeContents(root);
+  if (range.compareBoundaryPoints(Range.END_TO_END, inside) > 0) {
+    range.setEnd(inside.endContainer, inside.endOffset);
+  }
+  const before = document.createRange();
+  before.setStart(root, 0);
+  before.setEnd(range.startContainer, range.startOffset);
+  const text = root.textContent;
+  const from = before.toString().length;
+  const exact = range.toString();
+  const to = from + exact.length;
+  if (!exact.trim()) return null;
+  return {
+    document: Number(section.dataset.document),
+    page: page ? Number(page.dataset.page) : null,
+    exact: exact.trim(),
+    prefix: text.slice(Math.max(0, from - 32), from),
+    suffix: text.slice(to, to + 32),
+    start: from,
+    end: to,
+  };
+}
+
+document.addEventListener("selectionchange", () => {
+  const selection = window.getSelection();
+  if (!selection || selection.isCollapsed || !selection.rangeCount) return;
+  const range = selection.getRangeAt(0);
+  const caseText = document.getElementById("case-text");
+  if (!caseText || !range.intersectsNode(caseText)) return;
+  lastAnchor = anchorOf(range);
+});
+
+window.caseDocuments = { lastAnchor: () => lastAnchor };

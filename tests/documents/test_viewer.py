@@ -80,6 +80,14 @@ def test_coder_selects_a_sentence_in_the_pdf_as_evidence(page, live_server, code
                                                     timeout=20_000)
     page.reload()
     expect(page.locator(".textLayer mark.hl-own")).to_have_text(SENTENCE, timeout=30_000)
+    # Stored with where it is: the document, page 2, the quote and its offsets there.
+    from coding.models import CodedValue, Document
+
+    [anchor] = CodedValue.objects.get(
+        coding__coder__username="alice", evidence=SENTENCE).evidence_anchors
+    assert anchor["document"] == Document.objects.get().pk
+    assert (anchor["page"], anchor["exact"], anchor["start"]) == (2, SENTENCE, 0)
+    assert anchor["end"] >= len(SENTENCE)
 
     # The split is a keyboard-operable separator.
     separator = page.get_by_role("separator", name="Width of the document pane")
