@@ -173,6 +173,7 @@ def _detect_fresh(cases: list[Case], actor) -> int:
             nothing_stored = stored_a is None and stored_b is None
             if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
                 attribute.kind != AttributeKind.MULTI or nothing_stored
+                or attribute.none_option is not None
             ):
                 continue
             value = a if a is not None else b
