@@ -232,7 +232,7 @@ def test_form_is_generated_from_the_codebook(client, case, coder_a):
     assert "Level of government." in page  # help text
     for key in ["level", "topic", "budget", "roles", "agreement"]:
         assert f'name="{key}__evidence"' in page and f'name="{key}__note"' in page
-    assert page.count(">Use selected text as evidence</button>") == 5
+    assert page.count(">Use selected text as evidence<span") == 5
     assert ">Save draft</button>" in page and ">Submit</button>" in page
     assert case.title in page and case.summary in page and case.source in page
 

@@ -62,9 +62,10 @@ def _code(page, attribute, title):
     else:
         block.get_by_label(re.compile(f"^{attribute.label}")).fill(f"{key} in a few words")
     _select_case_title(page)
-    # Evidence and note are one line until opened.
-    block.locator("summary", has_text="Evidence").click()
+    # Evidence and note are one line until used; once text is selected in the case, every
+    # attribute offers it as evidence, and the evidence box opens with it.
     block.get_by_role("button", name="Use selected text as evidence").click()
+    expect(block.locator("textarea.evidence")).to_be_visible()
     expect(block.locator("textarea.evidence")).to_have_value(title)
     block.locator("summary", has_text="Note").click()
     block.get_by_label(re.compile("^Note")).fill(f"note on {key}")

@@ -277,7 +277,12 @@
   }
   document.addEventListener("selectionchange", function () {
     var text = selectedCaseText();
-    if (text) lastSelection = text;
+    if (text) {
+      lastSelection = text;
+      // Every attribute offers the selection as evidence from now on, also where its
+      // evidence box is still closed (coding.css).
+      form.classList.add("has-selection");
+    }
   });
   form.querySelectorAll(".use-selection").forEach(function (button) {
     button.hidden = false;
@@ -289,6 +294,8 @@
         hint.textContent = "Select text in the case first.";
         return;
       }
+      var details = target.closest("details");
+      if (details) details.open = true;
       target.value = target.value.trim() ? target.value.trim() + "\n" + text : text;
       hint.textContent = "Added.";
       setTimeout(function () { hint.textContent = ""; }, 2000);
