@@ -237,6 +237,21 @@ def test_form_is_generated_from_the_codebook(client, case, coder_a):
     assert case.title in page and case.summary in page and case.source in page
 
 
+def test_form_page_counts_answered_attributes_and_opens_used_evidence(client, case, coder_a):
+    _login(client, "alice")
+    form_url, save_url, _ = _urls(case)
+    page = client.get(form_url).content.decode()
+    assert "<strong>0</strong> of 5 answered" in page
+    assert "is-answered" not in page and "<details class=\"evidence-block\" open" not in page
+    # Budget 0 is an answer; an evidence quote alone is not.
+    client.post(save_url, _post_data(0, budget="0", agreement="", roles=[],
+                                     topic__evidence="a quote"))
+    page = client.get(form_url).content.decode()
+    assert "<strong>3</strong> of 5 answered" in page  # level, topic, budget
+    assert page.count("is-answered") == 3
+    assert page.count('<details class="evidence-block" open') == 2  # level and topic
+
+
 def test_every_control_has_a_visible_label(client, case, coder_a):
     _login(client, "alice")
     page = client.get(_urls(case)[0]).content.decode()
