@@ -252,7 +252,7 @@ class AttributeAdmin(ReviewScopedAdmin):
 
 @admin.register(models.Option)
 class OptionAdmin(ReviewScopedAdmin):
-    list_display = ["label", "key", "attribute", "order"]
+    list_display = ["label", "key", "attribute", "order", "is_none"]
     list_filter = [("attribute__codebook__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["key", "label"]
 

@@ -211,6 +211,19 @@ class Attribute(models.Model):
     def is_choice(self) -> bool:
         return self.kind in CHOICE_KINDS
 
+    @property
+    def none_option(self) -> "Option | None":
+        """The explicit "none of these" option of a multiple-choice attribute, if the
+        codebook declares one (uses prefetched options)."""
+        if self.kind != AttributeKind.MULTI or self.pk is None:
+            return None
+        return next((o for o in self.options.all() if o.is_none), None)
+
+    @property
+    def none_key(self) -> str | None:
+        option = self.none_option
+        return option.key if option else None
+
 
 class Option(models.Model):
     attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
@@ -218,11 +231,21 @@ class Option(models.Model):
     key = models.CharField(max_length=80, validators=[OPTION_KEY_VALIDATOR])
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
+    # The codebook's `none_option`: choosing it says the source reports none of the other
+    # options, which is a category of its own, while an untouched attribute is "not coded".
+    is_none = models.BooleanField(
+        default=False,
+        help_text="The explicit 'none of these' choice of a multiple-choice attribute; it "
+        "excludes the other options.",
+    )
 
     class Meta:
         ordering = ["attribute", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["attribute", "key"], name="option_unique_key"),
+            models.UniqueConstraint(
+                fields=["attribute"], condition=Q(is_none=True), name="option_one_none_option"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -148,9 +148,9 @@ def anchors_kept(anchors: list[dict], evidence: str) -> list[dict]:
 
 
 class BadValue(ValueError):
-    """What is wrong with a raw value: `problem` is "unknown_option", "not_a_number",
-    "not_finite", "not_yes_no" or "bad_text" (then `detail` says what); `unknown` lists the
-    unknown option keys."""
+    """What is wrong with a raw value: `problem` is "unknown_option", "none_exclusive" (the
+    none option with other options), "not_a_number", "not_finite", "not_yes_no" or
+    "bad_text" (then `detail` says what); `unknown` lists the unknown option keys."""
 
     def __init__(self, problem: str, raw: Any = None, unknown: list[str] | None = None,
                  detail: str = ""):
@@ -162,8 +162,9 @@ def value_parse(attribute: Attribute, raw: Any, option_keys: Collection[str]) ->
     """The comparable value of `raw` for `attribute`, or None when it is empty.
 
     single: an option key; multi: a frozenset of option keys (a string is one key; empty
-    means none chosen, never None); number: a finite float; boolean: a bool (also from
-    yes/no/true/false/1/0/y/n); text: the stripped text. Raises BadValue.
+    means none chosen, never None; the attribute's none option only on its own); number: a
+    finite float; boolean: a bool (also from yes/no/true/false/1/0/y/n); text: the stripped
+    text. Raises BadValue.
     """
     kind = attribute.kind
     if kind == AttributeKind.MULTI:
@@ -171,7 +172,11 @@ def value_parse(attribute: Attribute, raw: Any, option_keys: Collection[str]) ->
         unknown = [key for key in keys if not isinstance(key, str) or key not in option_keys]
         if unknown:
             raise BadValue("unknown_option", raw, unknown)
-        return frozenset(keys)
+        value = frozenset(keys)
+        none_key = attribute.none_key
+        if none_key is not None and none_key in value and len(value) > 1:
+            raise BadValue("none_exclusive", raw)
+        return value
     if raw is None or raw == "":
         return None
     if kind == AttributeKind.SINGLE:
@@ -205,6 +210,10 @@ def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     label = attribute.label
     if error.problem == "bad_text":
         return f"{label}: {error.detail}."
+    if error.problem == "none_exclusive":
+        none = attribute.none_option
+        return (f"{label}: {none.label!r} means none of the options; choose it alone or "
+                "untick it.")
     if error.problem == "unknown_option":
         if attribute.kind == AttributeKind.SINGLE:
             return f"{label}: {error.raw!r} is not one of its options."
@@ -246,6 +255,17 @@ def values_equal(attribute: Attribute, a: Any, b: Any) -> bool:
 
 def value_is_blank(attribute: Attribute, value: Any) -> bool:
     return value is None or (attribute.kind == AttributeKind.MULTI and not value)
+
+
+def value_is_coded(attribute: Attribute, value: Any) -> bool:
+    """Whether a stored comparable value is an answer. An empty multiple choice is the
+    answer "none chosen" unless the attribute has a none option: then the coder says "none"
+    by choosing it, and nothing ticked is "not coded"."""
+    if value is None:
+        return False
+    if attribute.kind == AttributeKind.MULTI and not value:
+        return attribute.none_option is None
+    return True
 
 
 def value_json(value: Any) -> Any:
@@ -335,7 +355,10 @@ def value_text(value, *, empty: str = "no value", none_chosen: str = "none chose
 
 def stored_text(attribute: Attribute, stored) -> str:
     """A CodedValue or ConsensusValue as text for read-only pages ("" when not coded)."""
-    return value_text(value_display(attribute, stored_value(attribute, stored)), empty="")
+    value = stored_value(attribute, stored)
+    if not value_is_coded(attribute, value):
+        return ""
+    return value_text(value_display(attribute, value), empty="")
 
 
 def value_for_readers(kind: str, row: dict, option_labels: list[str]):

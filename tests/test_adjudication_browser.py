@@ -196,3 +196,44 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
     # refused for its missing rationale above.
     assert [e for e in console_errors if "status of 400" not in e] == []
     assert len(console_errors) <= 1
+
+
+def test_none_option_excludes_the_other_options_in_another_value(
+    page, live_server, coproduction
+):
+    review = coproduction
+    users = {}
+    for name, role in (("coder_a", Role.CODER), ("coder_b", Role.CODER),
+                       ("adjudicator", Role.ADJUDICATOR)):
+        users[name] = factories.UserFactory(username=name)
+        factories.MembershipFactory(review=review, user=users[name], role=role)
+    case = review.cases.get(number="4")
+    for name in ("coder_a", "coder_b"):
+        Assignment.objects.create(case=case, coder=users[name])
+    _submit(case, users["coder_a"], {**CODER_A, "partnership_forms": {"value": ["nonprofits"]}})
+    _submit(case, users["coder_b"], {**CODER_A,
+                                     "partnership_forms": {"value": ["none_reported"]}})
+    assert list(Disagreement.objects.filter(case=case).values_list("attribute__key",
+                                                                   flat=True)) == [
+        "partnership_forms"]
+    page.goto(live_server.url + reverse("login") + "?next="
+              + reverse("coding:adjudication_case", args=[review.slug, "4"]))
+    page.fill("#id_username", "adjudicator")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    item = page.locator("#attr-partnership_forms")
+    other = item.locator(".other-value")
+    nonprofits = other.get_by_label("With non-profits")
+    private = other.get_by_label("With private firms")
+    none = other.get_by_label("No partnership reported")
+    nonprofits.check()
+    private.check()
+    none.check()
+    expect(nonprofits).not_to_be_checked()
+    expect(private).not_to_be_checked()
+    item.get_by_label("Rationale").fill("The report names no partner.")
+    item.get_by_role("button", name="Save decision").click()
+    expect(page.get_by_text("Decision saved for")).to_be_visible()
+    consensus = ConsensusValue.objects.get(case=case, attribute__key="partnership_forms")
+    assert [o.key for o in consensus.options.all()] == ["none_reported"]
+    assert consensus.method == ConsensusMethod.ADJUDICATED

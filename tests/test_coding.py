@@ -232,9 +232,24 @@ def test_form_is_generated_from_the_codebook(client, case, coder_a):
     assert "Level of government." in page  # help text
     for key in ["level", "topic", "budget", "roles", "agreement"]:
         assert f'name="{key}__evidence"' in page and f'name="{key}__note"' in page
-    assert page.count(">Use selected text as evidence</button>") == 5
+    assert page.count(">Use selected text as evidence<span") == 5
     assert ">Save draft</button>" in page and ">Submit</button>" in page
     assert case.title in page and case.summary in page and case.source in page
+
+
+def test_form_page_counts_answered_attributes_and_opens_used_evidence(client, case, coder_a):
+    _login(client, "alice")
+    form_url, save_url, _ = _urls(case)
+    page = client.get(form_url).content.decode()
+    assert "<strong>0</strong> of 5 answered" in page
+    assert "is-answered" not in page and "<details class=\"evidence-block\" open" not in page
+    # Budget 0 is an answer; an evidence quote alone is not.
+    client.post(save_url, _post_data(0, budget="0", agreement="", roles=[],
+                                     topic__evidence="a quote"))
+    page = client.get(form_url).content.decode()
+    assert "<strong>3</strong> of 5 answered" in page  # level, topic, budget
+    assert page.count("is-answered") == 3
+    assert page.count('<details class="evidence-block" open') == 2  # level and topic
 
 
 def test_every_control_has_a_visible_label(client, case, coder_a):

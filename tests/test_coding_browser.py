@@ -62,8 +62,12 @@ def _code(page, attribute, title):
     else:
         block.get_by_label(re.compile(f"^{attribute.label}")).fill(f"{key} in a few words")
     _select_case_title(page)
+    # Evidence and note are one line until used; once text is selected in the case, every
+    # attribute offers it as evidence, and the evidence box opens with it.
     block.get_by_role("button", name="Use selected text as evidence").click()
+    expect(block.locator("textarea.evidence")).to_be_visible()
     expect(block.locator("textarea.evidence")).to_have_value(title)
+    block.locator("summary", has_text="Note").click()
     block.get_by_label(re.compile("^Note")).fill(f"note on {key}")
 
 
@@ -140,7 +144,9 @@ def test_keyboard_only_coding_and_ctrl_s(demo, live_server, page):
     page.goto(f"{live_server.url}/reviews/coproduction/cases/4/code/")
     page.locator("#id_main_topic").focus()
     page.keyboard.type("Typed without a mouse")
-    page.keyboard.press("Tab")  # evidence quote
+    page.keyboard.press("Tab")  # the definition's "more"
+    page.keyboard.press("Tab")  # the evidence disclosure
+    page.keyboard.press("Enter")  # opens it and puts the cursor in the quote
     page.keyboard.type("a quote")
     page.locator("#id_level_0").focus()
     page.keyboard.press("Space")

@@ -67,7 +67,8 @@ def test_bundled_codebook_has_the_papers_scheme(coproduction):
     assert list(roles.options.values_list("key", flat=True)) == [
         "co_commissioner", "co_deliverer", "co_assessor"
     ]
-    assert codebook.attributes.get(key="outcomes").options.count() == 5
+    # The five outcomes, and "No outcome reported".
+    assert codebook.attributes.get(key="outcomes").options.filter(is_none=False).count() == 5
     assert all(a.help_text for a in codebook.attributes.all())
 
 
@@ -103,7 +104,8 @@ def test_changed_codebook_becomes_new_version_once_codings_exist(db, tmp_path, c
     case = factories.CaseFactory(review=first.review)
     Coding.objects.create(case=case, coder=coder_a, codebook=first.codebook)
     changed = yaml.safe_load(CODEBOOK.read_text())
-    changed["sections"][0]["attributes"][0]["label"] = "Topic of the case"
+    # An option key is what codings store (wording alone updates in place: tests/none_option).
+    changed["sections"][0]["attributes"][1]["options"][0]["key"] = "federal"
     path = tmp_path / "v2.yaml"
     path.write_text(yaml.safe_dump(changed))
 

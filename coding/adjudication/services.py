@@ -87,6 +87,11 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
         value = value_parse(attribute, raw, {o.key for o in attribute.options.all()})
     except BadValue as error:
         raise ValidationError(bad_value_message(attribute, error)) from None
+    if attribute.kind == AttributeKind.MULTI and not value and attribute.none_option:
+        # With a none option, nothing ticked is "not coded", which is no decision.
+        raise ValidationError(
+            f"{label}: choose options, or {attribute.none_option.label!r}."
+        )
     if value is None:
         needed = {
             AttributeKind.SINGLE: "choose one option",
@@ -153,10 +158,12 @@ def values_compare(attribute: Attribute, stored_a, stored_b, a: Any, b: Any) -> 
     if not values_equal(attribute, a, b):
         return Comparison(DIFFER)
     # Both ticking no option of a multiple-choice attribute they both answered is agreement
-    # on "none"; neither having answered it is nothing.
+    # on "none"; neither having answered it is nothing. With a none option, nothing ticked
+    # is "not coded" (the explicit none is a value of its own).
     nothing_stored = stored_a is None and stored_b is None
     if value_is_blank(attribute, a) and value_is_blank(attribute, b) and (
         attribute.kind != AttributeKind.MULTI or nothing_stored
+        or attribute.none_option is not None
     ):
         return Comparison(BLANK)
     value = a if a is not None else b

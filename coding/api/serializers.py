@@ -52,15 +52,29 @@ class ReviewSerializer(serializers.ModelSerializer):
 class OptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Option
-        fields = ["key", "label", "order"]
+        fields = ["key", "label", "order", "is_none"]
+
+
+class NoneOptionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
 
 
 class AttributeSerializer(serializers.ModelSerializer):
-    options = OptionSerializer(many=True, read_only=True)
+    options = OptionSerializer(
+        many=True, read_only=True,
+        help_text="Every option, the none option (if any) last with is_none true.",
+    )
+    none_option = NoneOptionSerializer(
+        read_only=True, allow_null=True,
+        help_text="Multiple choice: the explicit 'none of these' choice, which excludes the "
+        "other options (its key alone is the value); null when the codebook has none.",
+    )
 
     class Meta:
         model = models.Attribute
-        fields = ["key", "label", "kind", "required", "level", "help_text", "order", "options"]
+        fields = ["key", "label", "kind", "required", "level", "help_text", "order", "options",
+                  "none_option"]
 
 
 class SectionSerializer(serializers.ModelSerializer):

@@ -199,9 +199,12 @@ def coding_missing_required(*, coding: Coding) -> list[Attribute]:
 def _record_unticked_multi_choices(coding: Coding) -> None:
     """A submitted coding with no box ticked for a multiple-choice attribute means "none of
     these", not "not coded": store it as an empty choice so that reliability and export agree
-    with adjudication (an imported empty value means the same)."""
+    with adjudication (an imported empty value means the same). An attribute with a none
+    option is left alone: there the coder says "none" by choosing it, and nothing ticked
+    stays "not coded"."""
     coded = CodedValue.objects.filter(coding=coding).values_list("attribute_id", flat=True)
-    unticked = coding.codebook.attributes.filter(kind=AttributeKind.MULTI).exclude(pk__in=coded)
+    unticked = coding.codebook.attributes.filter(kind=AttributeKind.MULTI).exclude(
+        pk__in=coded).exclude(options__is_none=True)
     CodedValue.objects.bulk_create(
         CodedValue(coding=coding, attribute=attribute) for attribute in unticked
     )

@@ -94,6 +94,9 @@ def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str])
             f"unknown option {', '.join(map(repr, error.unknown))} for attribute {key!r} "
             f"(options: {', '.join(option_keys)})"
         )
+    if error.problem == "none_exclusive":
+        return (f"{attribute.none_key!r} (none of the options) of attribute {key!r} cannot be "
+                "combined with other options")
     if error.problem == "not_a_number":
         return f"{key!r} needs a number, got {error.raw!r}"
     if error.problem == "not_finite":

@@ -27,6 +27,7 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
+    Option,
     Review,
 )
 from coding.reliability.coefficients import (
@@ -44,6 +45,7 @@ from coding.reliability.encoding import (
     sets_coded,
 )
 from coding.reliability.statistics import binarize, confusion_matrix
+from coding.values import value_is_coded
 
 N_BOOT = 1000
 SEED = 0
@@ -89,7 +91,8 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     """Reliability tables of every non-text attribute, from submitted codings.
 
     Example: tables["level"] == {"1": {"alice": "local", "bob": "state"}, ...};
-    multiple choice gives frozensets of option keys (frozenset() = none chosen).
+    multiple choice gives frozensets of option keys (frozenset() = none chosen; with a none
+    option, the explicit none is {its key} and nothing ticked is missing).
     """
     codebook = review.current_codebook()
     if codebook is None:
@@ -123,6 +126,8 @@ def reliability_data(*, review: Review) -> ReliabilityData:
             value: Any = min(keys)  # one option; min() keeps a corrupt row deterministic
         elif kind == AttributeKind.MULTI:
             value = frozenset(chosen.get(value_id, ()))
+            if not value_is_coded(attribute, value):
+                continue  # nothing ticked where "none" is an option of its own: not coded
         elif kind == AttributeKind.NUMBER:
             value = number
         else:
@@ -242,6 +247,9 @@ def _fingerprint(review: Review, codebook: Codebook | None) -> str:
     # Levels of measurement change the figures too (e.g. edited in the admin).
     levels = ",".join(f"{k}={v}" for k, v in codebook.attributes.order_by("pk").values_list(
         "key", "level"))
+    # So does a none option added in place (an empty choice becomes "not coded").
+    levels += "|" + ",".join(Option.objects.filter(
+        attribute__codebook=codebook, is_none=True).order_by("pk").values_list("key", flat=True))
     digest = hashlib.sha1(levels.encode(), usedforsecurity=False).hexdigest()[:12]
     return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}:{digest}"
 

@@ -50,7 +50,7 @@ class CodebookResult:
 # The keys a codebook file may use (codebook_as_dict writes the same).
 CODEBOOK_KEYS = ["title", "sections"]
 SECTION_KEYS = ["title", "attributes"]
-ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "level", "options"]
+ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "level", "options", "none_option"]
 OPTION_KEYS = ["key", "label"]
 
 
@@ -113,6 +113,9 @@ def _check_codebook_texts(path: Path, parsed: dict) -> None:
             _check_text(path, a_where, "help", attribute["help"], None)
             for o_index, option in enumerate(attribute["options"], start=1):
                 _check_text(path, f"{a_where}, option {o_index}", "label", option["label"], 200)
+            if "none_option" in attribute:
+                _check_text(path, f"{a_where}, none_option", "label",
+                            attribute["none_option"]["label"], 200)
 
 
 def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
@@ -163,7 +166,7 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
             raise ImportFailed(path, o_where, f"option key {o_key!r} is used twice")
         option_keys.add(o_key)
         clean_options.append({"key": o_key, "label": o_label})
-    return {
+    clean = {
         "key": key,
         "label": label,
         "kind": kind,
@@ -172,6 +175,38 @@ def _parse_attribute(path: Path, where: str, attribute, keys: set[str]) -> dict:
         "level": level,
         "options": clean_options,
     }
+    if attribute.get("none_option") is not None:
+        clean["none_option"] = _parse_none_option(
+            path, where, kind, attribute["none_option"], option_keys
+        )
+    return clean
+
+
+DEFAULT_NONE_KEY = "none"
+
+
+def _parse_none_option(path: Path, where: str, kind: str, raw, option_keys: set[str]) -> dict:
+    """`none_option: "None of these reported"` (key "none") or `{key, label}`."""
+    where = f"{where}, none_option"
+    if kind != AttributeKind.MULTI:
+        raise ImportFailed(path, where, f"only a multi attribute can have a 'none_option' "
+                           f"(this one is {kind}; give a single-choice attribute an ordinary "
+                           "option instead)")
+    if isinstance(raw, str):
+        raw = {"key": DEFAULT_NONE_KEY, "label": raw}
+    if not isinstance(raw, dict):
+        raise ImportFailed(path, where, "expected a label or {key, label}")
+    yaml_check_keys(path, raw, OPTION_KEYS, where)
+    key = str(raw.get("key") if raw.get("key") is not None else DEFAULT_NONE_KEY).strip()
+    label = str(raw.get("label") if raw.get("label") is not None else "").strip()
+    if not key or not label:
+        raise ImportFailed(path, where, "needs a 'label' (and a 'key' if not 'none')")
+    if not _valid(OPTION_KEY_VALIDATOR, key) or len(key) > 80:
+        raise ImportFailed(path, where, f"key {key!r} may not contain ';'")
+    if key in option_keys:
+        raise ImportFailed(path, where, f"key {key!r} is also the key of an option; give the "
+                           "none option a key of its own")
+    return {"key": key, "label": label}
 
 
 def _parse_level(path: Path, where: str, kind: str, level) -> str:
@@ -208,7 +243,11 @@ def codebook_as_dict(codebook: Codebook) -> dict:
             item["help"] = attribute.help_text
             item["required"] = attribute.required
             item["level"] = attribute.level
-            item["options"] = [{"key": o.key, "label": o.label} for o in attribute.options.all()]
+            options = list(attribute.options.all())
+            item["options"] = [{"key": o.key, "label": o.label} for o in options if not o.is_none]
+            none = next((o for o in options if o.is_none), None)
+            if none is not None:
+                item["none_option"] = {"key": none.key, "label": none.label}
             attributes.append(item)
         sections.append({"title": section.title, "attributes": attributes})
     return {"title": codebook.title, "sections": sections}
@@ -241,14 +280,80 @@ def _fill_codebook(codebook: Codebook, parsed: dict) -> None:
                 Option(attribute=attribute, key=o["key"], label=o["label"], order=o_order)
                 for o_order, o in enumerate(data["options"])
             )
+            if "none_option" in data:
+                _create_none_option(attribute, data)
+
+
+def _create_none_option(attribute: Attribute, data: dict) -> None:
+    # Last, so that every list of the attribute's options ends with it.
+    Option.objects.create(
+        attribute=attribute, key=data["none_option"]["key"],
+        label=data["none_option"]["label"], order=len(data["options"]), is_none=True,
+    )
+
+
+def _shape(book: dict) -> list:
+    """What codings depend on: sections, attribute keys, kinds, rules, levels and option
+    keys in order. Titles, labels and help texts are not part of it."""
+    return [
+        [(a["key"], a["kind"], a["required"], a["level"], [o["key"] for o in a["options"]])
+         for a in section["attributes"]]
+        for section in book["sections"]
+    ]
+
+
+def _fits_in_place(current: dict, parsed: dict) -> bool:
+    """True when `parsed` differs from `current` only in wording (titles, labels, help
+    texts) and in none options added or relabelled. Adding a none option adds a choice that
+    no existing coding has made, so no coding changes meaning beyond what the README says;
+    removing one or changing its key would orphan codings that chose it."""
+    if _shape(current) != _shape(parsed):
+        return False
+    for old_section, new_section in zip(current["sections"], parsed["sections"], strict=True):
+        for old, new in zip(old_section["attributes"], new_section["attributes"], strict=True):
+            old_none = old.get("none_option", {}).get("key")
+            new_none = new.get("none_option", {}).get("key")
+            if old_none is not None and old_none != new_none:
+                return False
+    return True
+
+
+def _update_in_place(codebook: Codebook, parsed: dict) -> None:
+    """Rewrite the wording of `codebook` and add new none options (see _fits_in_place)."""
+    codebook.title = parsed["title"]
+    codebook.save(update_fields=["title"])
+    sections = list(codebook.sections.order_by("order", "pk"))
+    attributes = {
+        a.key: a for a in codebook.attributes.prefetch_related("options")
+    }
+    for section, data in zip(sections, parsed["sections"], strict=True):
+        if section.title != data["title"]:
+            section.title = data["title"]
+            section.save(update_fields=["title"])
+        for item in data["attributes"]:
+            attribute = attributes[item["key"]]
+            if (attribute.label, attribute.help_text) != (item["label"], item["help"]):
+                attribute.label, attribute.help_text = item["label"], item["help"]
+                attribute.save(update_fields=["label", "help_text"])
+            labels = {o["key"]: o["label"] for o in item["options"]}
+            if "none_option" in item:
+                labels[item["none_option"]["key"]] = item["none_option"]["label"]
+                if attribute.none_option is None:
+                    _create_none_option(attribute, item)
+            for option in attribute.options.all():
+                if option.key in labels and option.label != labels[option.key]:
+                    option.label = labels[option.key]
+                    option.save(update_fields=["label"])
 
 
 def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
     """Load a YAML codebook into a review, creating the review if needed.
 
-    An identical codebook changes nothing. A changed codebook replaces the
-    current version while nobody has coded under it, and otherwise becomes a
-    new version, so codings made under the old one keep their attributes.
+    An identical codebook changes nothing. Changed wording (titles, labels, help texts)
+    and added none options update the current version in place, codings or not. Any
+    other change replaces the current version while nobody has coded under it, and
+    otherwise becomes a new version, so codings made under the old one keep their
+    attributes.
     """
     path = Path(path)
     parsed = _parse_codebook(path)
@@ -257,11 +362,16 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
             slug=review_slug, defaults={"title": parsed["title"]}
         )
         current = review.current_codebook()
-        if current is not None and codebook_as_dict(current) == parsed:
+        current_dict = codebook_as_dict(current) if current is not None else None
+        if current is not None and current_dict == parsed:
             return CodebookResult(review, current, "unchanged")
         if current is None:
             codebook = Codebook.objects.create(review=review, version=1, title=parsed["title"])
             outcome = "created"
+        elif _fits_in_place(current_dict, parsed):
+            _update_in_place(current, parsed)
+            review_data_changed(review=review)
+            return CodebookResult(review, current, "updated")
         elif _codebook_in_use(current):
             codebook = Codebook.objects.create(
                 review=review, version=current.version + 1, title=parsed["title"]

@@ -60,8 +60,15 @@ def _sections(attributes, form, values) -> list[dict]:
             item["evidence"] = form[evidence_name(attribute.key)]
             item["note"] = form[note_name(attribute.key)]
             item["anchors"] = form[anchors_name(attribute.key)]
+            item["answered"] = item["field"].value() not in (None, "", [])
         sections[-1]["items"].append(item)
     return sections
+
+
+def _answered(sections: list[dict]) -> dict:
+    """How many attributes of the form hold a value ("9 of 12 answered")."""
+    items = [item for section in sections for item in section["items"]]
+    return {"answered": sum(bool(item.get("answered")) for item in items), "total": len(items)}
 
 
 def _attributes(codebook):
@@ -89,6 +96,7 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
         initial = initial_from_values(values)
         initial["version"] = coding.version if coding else 0
         form = CodingForm(attributes=attributes, initial=initial)
+    sections = _sections(attributes, None if read_only else form, values)
     context = {
         "review": review,
         "roles": review_roles(request.user, review),
@@ -97,7 +105,8 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
         "codebook": codebook,
         "form": None if read_only else form,
         "read_only": read_only,
-        "sections": _sections(attributes, None if read_only else form, values),
+        "sections": sections,
+        "progress": _answered(sections),
         "errors": errors,
         "conflict": conflict,
         "next_case": next_case(review=review, user=request.user, after=case),

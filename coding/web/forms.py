@@ -23,7 +23,7 @@ def _value_field(attribute: Attribute) -> forms.Field:
         return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
     if attribute.kind == AttributeKind.BOOLEAN:
         return forms.ChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
-    return text_field("text", rows=2, **common)
+    return text_field("text", rows=1, **common)
 
 
 def text_field(limit: str, *, rows: int = 0, css: str = "", **common) -> forms.CharField:
@@ -63,7 +63,7 @@ class CodingForm(forms.Form):
         for attribute in attributes:
             self.fields[attribute.key] = _value_field(attribute)
             self.fields[evidence_name(attribute.key)] = text_field(
-                "evidence", rows=2, css="evidence", required=False, label="Evidence quote"
+                "evidence", rows=1, css="evidence", required=False, label="Evidence quote"
             )
             self.fields[note_name(attribute.key)] = text_field(
                 "note", rows=1, required=False, label="Note"

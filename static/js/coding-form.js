@@ -1,6 +1,7 @@
 // The coding form: autosave with a version check, a copy of unsaved edits in
-// localStorage (so closing the tab loses nothing), and evidence quotes taken from
-// the selected case text.
+// localStorage (so closing the tab loses nothing), exclusive none options, and evidence
+// quotes taken from the selected case text. coding-attributes.js adds the per-attribute
+// state, the count of answered attributes and the attribute shortcuts.
 (function () {
   "use strict";
 
@@ -205,8 +206,26 @@
   }
 
   function isToggle(el) { return el.type === "radio" || el.type === "checkbox"; }
+
+  // An attribute's none option ("none of these reported") excludes its other options:
+  // ticking it clears them, ticking one of them clears it. The server refuses both too.
+  function keepNoneExclusive(input) {
+    if (input.type !== "checkbox" || !input.checked) return;
+    var block = input.closest("[data-none-key]");
+    if (!block) return;
+    var noneKey = block.dataset.noneKey;
+    block.querySelectorAll('input[type=checkbox][name="' + input.name + '"]').forEach(function (other) {
+      if (other === input) return;
+      if (input.value === noneKey || other.value === noneKey) other.checked = false;
+    });
+  }
+
   form.addEventListener("input", function (event) { if (!isToggle(event.target)) edited(); });
-  form.addEventListener("change", function (event) { if (isToggle(event.target)) edited(); });
+  form.addEventListener("change", function (event) {
+    if (!isToggle(event.target)) return;
+    keepNoneExclusive(event.target);
+    edited();
+  });
 
   // "Save draft" saves at once; "Submit" waits for a running save, then posts the form.
   form.addEventListener("submit", function (event) {
@@ -270,7 +289,12 @@
   }
   document.addEventListener("selectionchange", function () {
     var text = selectedCaseText();
-    if (text) lastSelection = text;
+    if (text) {
+      lastSelection = text;
+      // Every attribute offers the selection as evidence from now on, also where its
+      // evidence box is still closed (coding.css).
+      form.classList.add("has-selection");
+    }
   });
   form.querySelectorAll(".use-selection").forEach(function (button) {
     button.hidden = false;
@@ -282,6 +306,8 @@
         hint.textContent = "Select text in the case first.";
         return;
       }
+      var details = target.closest("details");
+      if (details) details.open = true;
       target.value = target.value.trim() ? target.value.trim() + "\n" + text : text;
       // Where the quote is in the document, when it came from one (document-viewer.js).
       var anchor = window.caseDocuments && window.caseDocuments.lastAnchor();

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0008_caching'),
+        ('coding', '0009_attribute_none_option'),
     ]
 
     operations = [
