@@ -370,6 +370,18 @@ class ReliabilitySerializer(serializers.Serializer):
     rows = ReliabilityRowSerializer(many=True)
     pairs = ReliabilityPairSerializer(many=True)
     coders = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(
+        choices=["up_to_date", "computing", "failed"],
+        help_text="up_to_date: the figures are of the current codings; computing: newer "
+        "figures (or, with HTTP 202, the first ones) are being computed in the background; "
+        "failed: computing the current codings' figures failed (these are older).",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When these figures were computed; null before the first."
+    )
+    duration_seconds = serializers.FloatField(
+        allow_null=True, help_text="How long computing them took."
+    )
 
 
 CELL = {"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True}

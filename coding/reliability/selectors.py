@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
 from coding.models import (
@@ -27,7 +26,9 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
+    ReliabilitySnapshot,
     Review,
+    SnapshotStatus,
 )
 from coding.reliability.coefficients import (
     alpha_with_distance,
@@ -47,7 +48,7 @@ from coding.reliability.statistics import binarize, confusion_matrix
 
 N_BOOT = 1000
 SEED = 0
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 # The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
 # rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
@@ -231,42 +232,73 @@ def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     return rows
 
 
-def _fingerprint(review: Review, codebook: Codebook | None) -> str:
-    """Changes whenever a submitted coding of the codebook is added, changed or reopened."""
+def reliability_fingerprint(*, review: Review, codebook: Codebook | None = None) -> str:
+    """The state the report depends on, as a digest: it changes whenever a submitted coding of
+    the current codebook is added, changed or reopened, and whenever the codebook's compared
+    attributes, their levels or options change (a new version, a replaced codebook, an edit in
+    the admin). Two aggregate queries, whatever the number of codings."""
+    codebook = codebook if codebook is not None else review.current_codebook()
     if codebook is None:
-        return "none"
+        return hashlib.sha256(f"{REPORT_VERSION}:none".encode()).hexdigest()
     agg = Coding.objects.filter(codebook=codebook, status=CodingStatus.SUBMITTED).aggregate(
         n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
     )
     last = agg["last"].isoformat() if agg["last"] else ""
-    # Levels of measurement change the figures too (e.g. edited in the admin).
-    levels = ",".join(f"{k}={v}" for k, v in codebook.attributes.order_by("pk").values_list(
-        "key", "level"))
-    digest = hashlib.sha1(levels.encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}:{digest}"
+    scheme = list(
+        codebook.attributes.order_by("pk").values_list(
+            "pk", "key", "kind", "level", "options__pk", "options__key", "options__order"
+        )
+    )
+    # REPORT_VERSION: a snapshot made by an older version of this code lacks newer keys.
+    state = f"{REPORT_VERSION}:{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
+    return hashlib.sha256(f"{state}:{scheme!r}".encode()).hexdigest()
 
 
 def reliability_report(
     *, review: Review, data: ReliabilityData | None = None, n_boot: int = N_BOOT, seed: int = SEED
 ) -> dict:
-    """Rows, pair rows and coders, cached until a submitted coding changes.
+    """Rows, pair rows and coders, computed now (seconds on a large codebook: pages and the
+    API read the stored snapshot instead, see coding/reliability/services.py)."""
+    data = data if data is not None else reliability_data(review=review)
+    return {
+        "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
+        "pairs": pair_rows(data=data),
+        "coders": data.coders,
+    }
 
-    The bootstrap takes seconds on a large codebook, so the page and the CSV share
-    one computation per state of the codings. Pass `data` if already read.
+
+def snapshot_report(*, data: ReliabilityData, n_boot: int = N_BOOT, seed: int = SEED) -> dict:
+    """What a snapshot stores: the report, and what the page shows beside it, so that the page
+    reads one row and matches the figures even after the codebook has changed: the compared
+    attributes with their labels and option labels, the number of text attributes, and the
+    confusion matrix of every attribute for every coder pair that shares a case.
+
+    Example: {"rows": [...], "pairs": [...], "coders": ["alice", "bob"],
+    "attributes": [{"key": "level", "label": "Level", "kind": "single",
+    "options": {"local": "Local", ...}}], "text_attributes": 1,
+    "confusion": {"level": {"alice,bob": {"labels": [...], "matrix": [[...]]}}}}
     """
-    codebook = data.codebook if data is not None else review.current_codebook()
-    # REPORT_VERSION: a report cached by an older version of this code lacks newer keys.
-    fingerprint = _fingerprint(review, codebook)
-    key = f"reliability:{REPORT_VERSION}:{review.pk}:{fingerprint}:{n_boot}:{seed}"
-    report = cache.get(key)
-    if report is None:
-        data = data if data is not None else reliability_data(review=review)
-        report = {
-            "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
-            "pairs": pair_rows(data=data),
-            "coders": data.coders,
-        }
-        cache.set(key, report, timeout=60 * 60 * 24)
+    report = {
+        "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
+        "pairs": pair_rows(data=data),
+        "coders": data.coders,
+    }
+    by_key = {a.key: a for a in data.attributes}
+    matrices: dict[str, dict[str, Any]] = {a.key: {} for a in data.attributes}
+    for pair in report["pairs"]:
+        matrices[pair["attribute"]][f"{pair['coder_a']},{pair['coder_b']}"] = confusion(
+            data=data, attribute=by_key[pair["attribute"]], coder_a=pair["coder_a"],
+            coder_b=pair["coder_b"],
+        )
+    report["attributes"] = [
+        {"key": a.key, "label": a.label, "kind": a.kind,
+         "options": {o.key: o.label for o in a.options.all()}}
+        for a in data.attributes
+    ]
+    report["text_attributes"] = (
+        data.codebook.attributes.filter(kind=AttributeKind.TEXT).count() if data.codebook else 0
+    )
+    report["confusion"] = matrices
     return report
 
 
@@ -293,3 +325,43 @@ def confusion(
         return {"options": result}
     labels, matrix = confusion_matrix(table, coder_a, coder_b)
     return {"labels": labels, "matrix": matrix}
+
+
+@dataclass
+class SnapshotState:
+    """What a reader of the figures is told: the newest computed snapshot (None before the
+    first is ready) and where the computation of the current codings stands."""
+
+    latest: ReliabilitySnapshot | None
+    current: ReliabilitySnapshot
+
+    @property
+    def status(self) -> str:
+        """"up_to_date": `latest` is of the current codings; "computing": they are being
+        computed (queued or running); "failed": their computation failed."""
+        if self.current.status == SnapshotStatus.READY:
+            return "up_to_date"
+        if self.current.status == SnapshotStatus.FAILED:
+            return "failed"
+        return "computing"
+
+    def as_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "status": self.status,
+            "snapshot": latest.pk if latest else None,
+            "computed_at": latest.finished_at.isoformat() if latest else None,
+            "duration_seconds": latest.duration if latest else None,
+        }
+
+
+def reliability_snapshot_state(*, current: ReliabilitySnapshot) -> SnapshotState:
+    """The state for `current`, the snapshot of the current codings (see
+    coding.reliability.services.reliability_snapshot_request)."""
+    if current.status == SnapshotStatus.READY:
+        return SnapshotState(current, current)
+    latest = (
+        ReliabilitySnapshot.objects.ready().filter(review_id=current.review_id)
+        .order_by("-requested_at", "-pk").first()
+    )
+    return SnapshotState(latest, current)
