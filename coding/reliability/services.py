@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,32 +29,18 @@ from coding.reliability.selectors import (
 logger = logging.getLogger(__name__)
 
 
-class _SnapshotRequest:
-    """The on-commit callback of `reliability_changed`, recognisable in the list of pending
-    callbacks so that one transaction asks once per review."""
-
-    def __init__(self, review_id: int):
-        self.reliability_review_id = review_id
-
-    def __call__(self) -> None:
-        review = Review.objects.filter(pk=self.reliability_review_id).first()
-        if review is not None:
-            reliability_snapshot_request(review=review)
+def _request_after_commit(review_id: int) -> None:
+    review = Review.objects.filter(pk=review_id).first()
+    if review is not None:
+        reliability_snapshot_request(review=review)
 
 
 def reliability_changed(*, review: Review | int) -> None:
     """Call inside the transaction of every change to submitted codings or to the codebook:
-    after it commits, a snapshot of the new state is queued (never if it rolls back)."""
+    after it commits, a snapshot of the new state is queued (never if it rolls back). Calling
+    it several times costs a lookup each after the commit, and still queues one snapshot."""
     review_id = review.pk if isinstance(review, Review) else review
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        # An import or a bulk change calls this once per coding; ask once per transaction.
-        # (run_on_commit is Django's list of pending callbacks; a rolled-back savepoint
-        # takes its own out of it.)
-        for _sids, callback, _robust in connection.run_on_commit:
-            if getattr(callback, "reliability_review_id", None) == review_id:
-                return
-    transaction.on_commit(_SnapshotRequest(review_id), robust=True)
+    transaction.on_commit(partial(_request_after_commit, review_id), robust=True)
 
 
 def _lost(snapshot: ReliabilitySnapshot) -> bool:
