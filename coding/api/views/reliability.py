@@ -2,6 +2,7 @@
 
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,12 +39,18 @@ class ReliabilityView(ReviewMixin, APIView):
         state = reliability_snapshot_state(
             current=reliability_snapshot_request(review=self.get_review())
         )
-        meta = state.as_json()
-        meta = {key: meta[key] for key in ("status", "computed_at", "duration_seconds")}
+        latest = state.latest
+        meta = {
+            "status": state.status,
+            # As every other time in the API (DRF's ISO 8601, "Z" for UTC).
+            "computed_at": DateTimeField().to_representation(latest.finished_at)
+            if latest else None,
+            "duration_seconds": latest.duration if latest else None,
+        }
         if state.latest is None:
             return Response({"rows": [], "pairs": [], "coders": [], **meta}, status=202,
                             headers={"Retry-After": "5"})
         # The report's rows as they are (the serializer documents them): "masi_alpha" only
         # on multiple-choice attribute rows, exactly as the command prints them.
-        report = state.latest.report
+        report = latest.report
         return Response({**{key: report[key] for key in ("rows", "pairs", "coders")}, **meta})
