@@ -311,3 +311,26 @@ def test_the_reliability_command_still_computes_directly(review, coder_a, coder_
 
     assert '"attribute": "level"' in out.getvalue()
     assert not ReliabilitySnapshot.objects.exists() and _queued() == []
+
+
+def test_the_snapshot_holds_every_pairs_confusion_matrix_as_asked_one_by_one(review):
+    from coding.models import Attribute as A
+    from coding.reliability.selectors import confusion, reliability_data
+
+    coders = [factories.UserFactory(username=name) for name in ("cy", "al", "bo")]
+    picks = [("local", ["deliverer"]), ("state", []), ("local", ["assessor", "deliverer"])]
+    for number in range(1, 7):
+        case = factories.CaseFactory(review=review, number=str(number))
+        for k, coder in enumerate(coders[: 2 + number % 2]):
+            level, roles = picks[(number + k) % 3]
+            factories.coding_with_values(case=case, coder=coder, values={
+                "level": level, "roles": roles, "budget": float(number + k % 2)})
+
+    snapshot = factories.reliability_computed(review)
+
+    data = reliability_data(review=review)
+    for key in ("level", "roles", "budget"):
+        attribute = A.objects.get(key=key)
+        expected = {f"{a},{b}": confusion(data=data, attribute=attribute, coder_a=a, coder_b=b)
+                    for a, b in [("al", "bo"), ("al", "cy"), ("bo", "cy")]}
+        assert snapshot.report["confusion"][key] == expected
