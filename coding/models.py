@@ -593,6 +593,12 @@ def document_upload_to(document: "Document", filename: str) -> str:
     return f"documents/{document.case.review_id}/{document.case_id}/{uuid.uuid4().hex}/{filename}"
 
 
+class TextStatus(models.TextChoices):
+    PENDING = "pending", "Text being extracted"
+    READY = "ready", "Text extracted"
+    FAILED = "failed", "Text could not be extracted"
+
+
 class DocumentQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_public=True)
@@ -623,7 +629,13 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(
         blank=True, editable=False,
-        help_text="Extracted at upload, for search. PDF pages are separated by form feeds.",
+        help_text="Extracted after upload by a background task, for search. PDF pages are "
+        "separated by form feeds.",
+    )
+    text_status = models.CharField(
+        max_length=10, choices=TextStatus.choices, default=TextStatus.READY, editable=False,
+        help_text="Whether the text has been extracted yet (search finds a document once it "
+        "has).",
     )
 
     objects = DocumentQuerySet.as_manager()

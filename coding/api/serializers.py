@@ -129,7 +129,10 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Document
         fields = ["id", "title", "filename", "content_type", "size", "sha256", "public",
-                  "uploaded_at", "url", "download_url"]
+                  "uploaded_at", "text_status", "url", "download_url"]
+        extra_kwargs = {"text_status": {"help_text": "pending: the text is being extracted "
+                                        "(search does not find the document yet); ready; "
+                                        "failed."}}
 
     def _url(self, name: str, document) -> str:
         return self.context["request"].build_absolute_uri(reverse(
