@@ -667,9 +667,6 @@ class ReliabilitySnapshotQuerySet(models.QuerySet):
     def ready(self):
         return self.filter(status=SnapshotStatus.READY)
 
-    def in_progress(self):
-        return self.filter(status__in=[SnapshotStatus.PENDING, SnapshotStatus.RUNNING])
-
 
 class ReliabilitySnapshot(models.Model):
     """A review's reliability report as computed by a background task for one state of its
