@@ -21,8 +21,12 @@ setup: install
 	$(PY) manage.py load_practice
 	$(PY) manage.py seed_demo
 
+# The background worker (reliability snapshots) runs beside the development server and stops
+# with it: Ctrl-C, or the server exiting for any reason, ends the worker by its PID.
 run: setup
-	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server)"
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the background worker)"
+	@$(PY) manage.py db_worker --no-reload --verbosity 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -4,6 +4,7 @@ from coding import models
 from coding.audit.policies import audit_events_visible_to
 from coding.codings.policies import codings_visible_to
 from coding.members.services import membership_delete, membership_save
+from coding.reliability.services import reliability_changed
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
 from coding.reviews.services import review_data_changed
 from coding.web.signin import AdminSignInForm
@@ -92,10 +93,13 @@ def _review_ids(model, pks) -> set[int]:
 
 
 def _data_changed(review_ids) -> None:
-    """An edit in the admin changes what readers see: bump each review's data version."""
+    """An edit in the admin changes what readers see: bump each review's data version. It may
+    change the reliability figures too (a level, an option, a deleted case): a snapshot of the
+    new state is queued, if the state did change."""
     for review_id in review_ids:
         if review_id is not None:
             review_data_changed(review=review_id)
+            reliability_changed(review=review_id)
 
 
 class ReviewScopedAdmin(LeadPermissions, admin.ModelAdmin):

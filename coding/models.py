@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from coding.documents.storage import get_documents_storage
 from coding.regions import Region
@@ -622,6 +623,12 @@ def document_upload_to(document: "Document", filename: str) -> str:
     return f"documents/{document.case.review_id}/{document.case_id}/{uuid.uuid4().hex}/{filename}"
 
 
+class TextStatus(models.TextChoices):
+    PENDING = "pending", "Text being extracted"
+    READY = "ready", "Text extracted"
+    FAILED = "failed", "Text could not be extracted"
+
+
 class DocumentQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_public=True)
@@ -652,7 +659,13 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(
         blank=True, editable=False,
-        help_text="Extracted at upload, for search. PDF pages are separated by form feeds.",
+        help_text="Extracted after upload by a background task, for search. PDF pages are "
+        "separated by form feeds.",
+    )
+    text_status = models.CharField(
+        max_length=10, choices=TextStatus.choices, default=TextStatus.READY, editable=False,
+        help_text="Whether the text has been extracted yet (search finds a document once it "
+        "has).",
     )
 
     objects = DocumentQuerySet.as_manager()
@@ -669,3 +682,72 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.filename})"
+
+
+class SnapshotStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Being computed"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    # The codings changed before it was computed: a newer snapshot replaces it.
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ReliabilitySnapshotQuerySet(models.QuerySet):
+    def ready(self):
+        return self.filter(status=SnapshotStatus.READY)
+
+
+class ReliabilitySnapshot(models.Model):
+    """A review's reliability report as computed by a background task for one state of its
+    submitted codings and codebook (`fingerprint`). One row per state: two requests for the
+    same state find the same row, so the report is computed once."""
+
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="reliability_snapshots"
+    )
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text="The state of the submitted codings and the codebook it was computed from "
+        "(coding.reliability.selectors.reliability_fingerprint).",
+    )
+    status = models.CharField(
+        max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.PENDING
+    )
+    report = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="rows, pairs, coders (as the API and the reliability command), and what the "
+        "page needs besides: attribute labels and the confusion matrices.",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(
+        null=True, blank=True, help_text="Seconds the computation took."
+    )
+    error = models.TextField(blank=True)
+
+    objects = ReliabilitySnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review_id", "-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "fingerprint"], name="reliability_snapshot_once_per_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SnapshotStatus.values),
+                name="reliability_snapshot_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SnapshotStatus.READY) | Q(report__isnull=False),
+                name="reliability_snapshot_ready_has_report",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["review", "status", "finished_at"],
+                         name="reliability_snapshot_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reliability of {self.review} ({self.status}, {self.requested_at:%Y-%m-%d %H:%M})"

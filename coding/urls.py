@@ -71,6 +71,8 @@ urlpatterns += [
 urlpatterns += [
     path(review + "reliability/", reliability.reliability, name="reliability"),
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
+    path(review + "reliability/status/", reliability.reliability_status,
+         name="reliability_status"),
     path(review + "audit/", audit.audit_log, name="audit_log"),
 ]
 

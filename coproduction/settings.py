@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "coding",
 ]
 
@@ -254,6 +256,22 @@ elif _cache_dir:
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 CACHES = {"default": _cache}
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks): reliability
+# snapshots run in a worker, never in a web request. The queue is a table in the app's own
+# database (django-tasks-db), so the embedded SQLite set-up needs no other service and several
+# app servers on one PostgreSQL share one queue: every server may run `manage.py db_worker`,
+# and a task is claimed by exactly one worker (SELECT ... FOR UPDATE SKIP LOCKED). See README,
+# "Background tasks", for why there is no Redis queue.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A reliability computation queued or running for longer than this is taken as lost (a
+# worker stopped mid-task, or none ran): the next look at the figures queues it again.
+RELIABILITY_TASK_TIMEOUT_MINUTES = envint("RELIABILITY_TASK_TIMEOUT_MINUTES", "15")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

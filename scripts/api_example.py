@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -114,7 +115,8 @@ def pick_case(coder_a: Api, coder_b: Api, review: str) -> str:
     return shared[0]
 
 
-def run(base_url: str, review: str, case: str | None, tokens: dict[str, str]) -> None:
+def run(base_url: str, review: str, case: str | None, tokens: dict[str, str],
+        wait: float = 60) -> None:
     coder_a = Api(base_url, tokens["coder_a"], "coder A")
     coder_b = Api(base_url, tokens["coder_b"], "coder B")
     adjudicator = Api(base_url, tokens["adjudicator"], "adjudicator")
@@ -144,8 +146,19 @@ def run(base_url: str, review: str, case: str | None, tokens: dict[str, str]) ->
     for value in consensus:
         print(f"    {value['attribute']} = {json.dumps(value['value'])} ({value['method']})")
 
+    # A background worker computes the figures after each submission; until the ones of the
+    # current codings are ready, the API says "computing" (HTTP 202 before the first).
+    deadline = time.monotonic() + wait
     report = lead.get(f"reviews/{review}/reliability/")
-    print(f"Reliability ({', '.join(report['coders'])}):")
+    while report["status"] == "computing" and time.monotonic() < deadline:
+        time.sleep(1)
+        report = lead.get(f"reviews/{review}/reliability/")
+    if report["status"] != "up_to_date":
+        print(f"Reliability: {report['status']} (is a worker running? manage.py db_worker)")
+    if report["computed_at"] is None:
+        return
+    print(f"Reliability ({', '.join(report['coders'])}), computed {report['computed_at']} "
+          f"in {report['duration_seconds']:.2f} s:")
     print(f"  {'attribute':<22} {'units':>5} {'agree':>6} {'kappa':>6} {'alpha':>6}")
 
     def fmt(x):
@@ -163,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                                                              "http://127.0.0.1:8000"))
     parser.add_argument("--review", default="coproduction", help="the review's slug")
     parser.add_argument("--case", help="the case's number (default: the first untouched one)")
+    parser.add_argument("--wait", type=float, default=60,
+                        help="seconds to wait for the reliability figures (default: 60)")
     args = parser.parse_args(argv)
     names = {"coder_a": "CODER_A_TOKEN", "coder_b": "CODER_B_TOKEN",
              "adjudicator": "ADJUDICATOR_TOKEN", "lead": "LEAD_TOKEN"}
@@ -172,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                      "`manage.py drf_create_token USERNAME`)")
     try:
         run(args.base_url, args.review, args.case,
-            {role: os.environ[env] for role, env in names.items()})
+            {role: os.environ[env] for role, env in names.items()}, args.wait)
     except (ApiError, urllib.error.URLError) as error:
         print(f"Failed: {error}", file=sys.stderr)
         return 1

@@ -251,3 +251,18 @@ def consensus_for(*, case: models.Case, values: dict, evidence: dict | None = No
     case.consensus_complete = complete
     review_data_changed(review=case.review_id)  # as the services do
     return made
+
+
+def reliability_computed(review: models.Review) -> models.ReliabilitySnapshot:
+    """The snapshot of the review's current codings, computed as the background worker does
+    (tests' transactions never commit, so nothing is queued by itself)."""
+    from coding.reliability.services import (
+        reliability_snapshot_compute,
+        reliability_snapshot_request,
+    )
+
+    snapshot = reliability_snapshot_request(review=review)
+    reliability_snapshot_compute(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
+    assert snapshot.status == models.SnapshotStatus.READY, snapshot.error
+    return snapshot

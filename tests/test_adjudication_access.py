@@ -62,6 +62,7 @@ PAGES = {
     "adjudication_case": lambda c: reverse("coding:adjudication_case", args=["demo", c.number]),
     "reliability": lambda c: reverse("coding:reliability", args=["demo"]),
     "reliability_csv": lambda c: reverse("coding:reliability_csv", args=["demo"]),
+    "reliability_status": lambda c: reverse("coding:reliability_status", args=["demo"]),
 }
 EXPECTED = {
     #                     anonymous outsider coder_a coder_b adjudicator lead
@@ -69,12 +70,14 @@ EXPECTED = {
     "adjudication_case": (302, 404, 404, 404, 200, 200),
     "reliability": (302, 404, 404, 404, 404, 200),
     "reliability_csv": (302, 404, 404, 404, 404, 200),
+    "reliability_status": (302, 404, 404, 404, 404, 200),
 }
 ORDER = ["anonymous", "outsider", "coder_a", "coder_b", "adjudicator", "lead"]
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_access_matrix(client, case, actors, page):
+    factories.reliability_computed(case.review)
     url = PAGES[page](case)
     got = tuple(_as(client, actors[name]).get(url).status_code for name in ORDER)
     assert got == EXPECTED[page]
@@ -292,6 +295,7 @@ def test_reliability_page_query_count_does_not_grow_with_cases(
 ):
     for number in range(1, n + 1):
         _coded_case(review, coder_a, coder_b, number=str(number))
+    factories.reliability_computed(review)
     _as(client, lead)
 
     with django_assert_max_num_queries(14):
@@ -307,6 +311,7 @@ def test_reliability_page_query_count_does_not_grow_with_cases(
 def test_reliability_page_shows_confusion_matrix_for_chosen_attribute(
     client, case, lead
 ):
+    factories.reliability_computed(case.review)
     response = _as(client, lead).get(reverse("coding:reliability", args=["demo"]),
                                      {"attribute": "roles", "pair": "alice,bob"})
 
@@ -319,6 +324,7 @@ def test_reliability_page_shows_confusion_matrix_for_chosen_attribute(
 
 
 def test_reliability_csv_matches_the_command(client, case, lead):
+    factories.reliability_computed(case.review)
     response = _as(client, lead).get(reverse("coding:reliability_csv", args=["demo"]))
 
     assert response["Content-Type"].startswith("text/csv")
@@ -360,6 +366,7 @@ def test_queue_leaves_out_cases_whose_coding_was_reopened(client, case, adjudica
 
 
 def test_pages_work_before_anything_is_coded(client, review, lead, adjudicator):
+    factories.reliability_computed(review)
     reliability = _as(client, lead).get(reverse("coding:reliability", args=["demo"]))
     queue = _as(client, adjudicator).get(reverse("coding:adjudication_queue", args=["demo"]))
 

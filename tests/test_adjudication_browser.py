@@ -178,7 +178,8 @@ def test_adjudicator_resolves_every_disagreement_in_chromium(
         key: "adjudicator" for key in open_keys}
     assert sorted(c.revisions.count() for c in adjudicated) == [1, 1, 2]
 
-    # The lead's reliability page for the same data.
+    # The lead's reliability page for the same data (computed as the worker would).
+    factories.reliability_computed(review)
     page.context.clear_cookies()
     page.goto(live_server.url + reverse("login") + "?next="
               + reverse("coding:reliability", args=[review.slug]))

@@ -78,6 +78,7 @@ ROLE_ENDPOINTS = [
 
 @pytest.mark.parametrize("path, unpublished, published", ROLE_ENDPOINTS)
 def test_role_endpoints_access(api, world, path, unpublished, published):
+    factories.reliability_computed(world)  # else reliability/ answers 202: not computed yet
     url = f"/api/reviews/demo/{path}"
     _expect(api, "get", url, _matrix(*unpublished))
     Review.objects.filter(pk=world.pk).update(is_published=True)

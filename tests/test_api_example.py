@@ -21,8 +21,10 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "api_example.py"
 
 
 def test_example_script_codes_adjudicates_and_reads_reliability(
-    live_server, review, coder_a, coder_b, adjudicator, lead
+    live_server, review, coder_a, coder_b, adjudicator, lead, settings
 ):
+    # The live server's submissions commit: each queues a snapshot, computed at once here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     for number in ("1", "2"):
         case = factories.CaseFactory(review=review, number=number)
         Assignment.objects.create(case=case, coder=coder_a)
@@ -43,7 +45,7 @@ def test_example_script_codes_adjudicates_and_reads_reliability(
     assert "Case 1 of 'demo'" in out
     assert "coder B: submitted" in out
     assert "open disagreement(s)" in out
-    assert "Reliability (alice, bob):" in out
+    assert "Reliability (alice, bob), computed " in out
 
     codings = Coding.objects.filter(case__number="1")
     assert sorted(c.status for c in codings) == ["submitted", "submitted"]

@@ -211,6 +211,7 @@ def test_reliability_matches_the_reliability_command(review, coder_a, coder_b, l
     out = StringIO()
     call_command("reliability", review="demo", format="json", stdout=out)
     expected = json.loads(out.getvalue())
+    factories.reliability_computed(review)
     body = _client(lead).get("/api/reviews/demo/reliability/").json()
     assert body["rows"] == expected
     assert body["coders"] == ["alice", "bob"]

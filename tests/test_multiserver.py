@@ -1,6 +1,6 @@
 """Two app servers behind one address share PostgreSQL and Redis: a sign-in lockout earned on
 one holds on the other, the API throttle counts both, and a reliability report computed by one
-is served by the other.
+server's background worker (a snapshot in the shared database) is served by the other.
 
 Two gunicorn instances (two workers each) on two loopback ports model a load-balanced
 deployment. The test needs PostgreSQL (DATABASE_URL) and a Redis (MULTISERVER_REDIS_URL,
@@ -219,11 +219,13 @@ def test_the_api_throttle_counts_requests_to_both_servers(two_servers):
 
 
 def test_a_reliability_report_computed_by_one_server_is_served_by_the_other(
-    two_servers, review, coder_a, coder_b, lead
+    two_servers, review, coder_a, coder_b, lead, static_root
 ):
     import json
 
-    from django.core.cache.backends.redis import RedisCache
+    from django_tasks_db.models import DBTaskResult
+
+    from coding.models import ReliabilitySnapshot, SnapshotStatus
 
     server_a, server_b, prefix = two_servers
     for number, (a, b) in enumerate([("local", "local"), ("state", "local")], start=1):
@@ -234,21 +236,34 @@ def test_a_reliability_report_computed_by_one_server_is_served_by_the_other(
     headers = {"Authorization": f"Token {token.key}"}
     url = "/api/reviews/demo/reliability/"
 
+    # Server A has no figures yet: it says so and queues them in the shared database.
     status, body = Browser().request(server_a + url, headers=headers)
-    assert status == 200
+    assert status == 202 and json.loads(body)["status"] == "computing"
+    assert DBTaskResult.objects.count() == 1
+    # A worker beside server A (the production settings, the shared database) computes them.
+    subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload",
+         "--no-startup-delay", "--verbosity", "0"],
+        cwd=ROOT, check=True, timeout=120,
+        env=_env(STATIC_ROOT=str(static_root), DATABASE_URL=_database_url(),
+                 REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix),
+    )
+    snapshot = ReliabilitySnapshot.objects.get()
+    assert snapshot.status == SnapshotStatus.READY
+    status, body = Browser().request(server_a + url, headers=headers)
     computed = json.loads(body)
-    assert computed["coders"] == ["alice", "bob"]
-    # Server A left the report in Redis; mark the stored copy, so that the answer of
-    # server B shows where it came from (a recomputation would not carry the mark).
-    [raw_key] = [k.decode() for k in _redis().keys(f"{prefix}:*reliability:*")]
-    key = raw_key.split(":", 2)[2]  # Django stores "<prefix>:<version>:<key>"
-    shared = RedisCache(REDIS_URL, {"KEY_PREFIX": prefix})
-    report = shared.get(key)
-    assert report["coders"] == ["alice", "bob"]
-    shared.set(key, {**report, "coders": ["alice", "bob", "stored-by-server-a"]}, timeout=60)
+    assert status == 200 and computed["coders"] == ["alice", "bob"]
+    # Mark the stored snapshot, so that the answer of server B shows where it came from (a
+    # recomputation would not carry the mark).
+    report = snapshot.report
+    ReliabilitySnapshot.objects.filter(pk=snapshot.pk).update(
+        report={**report, "coders": ["alice", "bob", "stored-by-server-a"]})
 
     status, body = Browser().request(server_b + url, headers=headers)
     assert status == 200
     served = json.loads(body)
     assert served["coders"] == ["alice", "bob", "stored-by-server-a"]
-    assert served["rows"] == computed["rows"]
+    assert served["rows"] == computed["rows"] and served["status"] == "up_to_date"
+    assert served["computed_at"] == computed["computed_at"]
+    # Nothing computed or queued again.
+    assert ReliabilitySnapshot.objects.count() == 1 and DBTaskResult.objects.count() == 1

@@ -85,6 +85,10 @@ QUESTIONS = {
     # 5. Do readers see consensus values of a case (1: a disagreement open; 3: complete)?
     "public:partial": Question("public", "published", {"anonymous": NONE}, NONE, case="1"),
     "public:complete": Question("public", "published", {"anonymous": SHOWN}, NONE, case="3"),
+    # 6. May the actor read the reliability figures, when they were computed and whether
+    #    newer ones are being computed (the latest snapshot)?
+    "reliability:both_submitted": Question(
+        "reliability", "both_submitted", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -117,6 +121,11 @@ SURFACES = {
     "decide:both_submitted": {"page": EVERYONE, "api": EVERYONE, "admin": NO_QUEUE_IN_ADMIN},
     "public:partial": {"page": EVERYONE, "api": EVERYONE,
                        "admin": NoSurface("readers have no admin")},
+}
+SURFACES["reliability:both_submitted"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("snapshots are derived figures, not records to edit: the admin does not "
+                       "list them"),
 }
 SURFACES["listed_ready:reopened"] = SURFACES["listed_ready:both_submitted"]
 SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
@@ -367,6 +376,23 @@ def public_api(w, actor, number, as_actor):
     }, SHOWN, NONE)
 
 
+def reliability_page(w, actor, number, as_actor):
+    snapshot = factories.reliability_computed(w["review"])
+    client, base = as_actor(actor), "/reviews/demo/reliability"
+    status = client.get(f"{base}/status/")
+    return _agree({
+        "page": 'id="reliability-table"' in client.get(f"{base}/").text,
+        "status": status.status_code == 200 and status.json()["snapshot"] == snapshot.pk,
+        "csv": client.get(f"{base}.csv").text.startswith("attribute,option,units"),
+    }, True, False)
+
+
+def reliability_api(w, actor, number, as_actor):
+    factories.reliability_computed(w["review"])
+    body = as_actor(actor, api=True).get("/api/reviews/demo/reliability/")
+    return body.status_code == 200 and body.json()["status"] == "up_to_date"
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
@@ -377,6 +403,7 @@ PROBES = {
     ("listed_ready", "page"): listed_ready_page, ("listed_ready", "api"): listed_ready_api,
     ("decide", "page"): decide_page, ("decide", "api"): decide_api,
     ("public", "page"): public_page, ("public", "api"): public_api,
+    ("reliability", "page"): reliability_page, ("reliability", "api"): reliability_api,
 }
 
 

@@ -2,11 +2,13 @@
 intervals under their figures and numbered warnings, at 1280 and 390 px. Screenshots go to
 $SCREENSHOT_DIR (default: pytest's tmp dir)."""
 
+import io
 import os
 import random
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -49,6 +51,7 @@ def test_lead_sees_new_coefficients_and_warnings_in_chromium(
         factories.coding_with_values(case=case, coder=users["coder_a"], values=first)
         factories.coding_with_values(case=case, coder=users["coder_b"],
                                      values=_values(rng, like=first))
+    factories.reliability_computed(coproduction)
 
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -72,4 +75,48 @@ def test_lead_sees_new_coefficients_and_warnings_in_chromium(
     page.screenshot(path=str(shots / "reliability-390.png"), full_page=True)
     # At 390 px the table scrolls inside its own box; the page itself does not.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not errors
+
+
+def test_page_shows_computing_then_the_figures_once_the_worker_has_run(
+    page, live_server, review, coder_a, coder_b, lead, tmp_path
+):
+    """No figures exist yet: the page says they are being computed (and queues them); the
+    real database worker then runs, and the page, polling its status, shows the figures."""
+    from coding.models import ReliabilitySnapshot, SnapshotStatus
+
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    for number, (a, b) in enumerate([("local", "local"), ("state", "local"),
+                                     ("national", "national")], start=1):
+        case = factories.CaseFactory(review=review, number=str(number))
+        factories.coding_with_values(case=case, coder=coder_a, values={"level": a})
+        factories.coding_with_values(case=case, coder=coder_b, values={"level": b})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + reverse("login") + "?next="
+              + reverse("coding:reliability", args=[review.slug]))
+    page.fill("#id_username", lead.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+    status = page.locator("#reliability-status")
+    expect(status).to_contain_text("The figures are being computed", timeout=30_000)
+    expect(page.locator("#reliability-table")).to_have_count(0)
+    assert ReliabilitySnapshot.objects.get().status == SnapshotStatus.PENDING
+    page.screenshot(path=str(shots / "reliability-computing.png"), full_page=True)
+
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
+                 stdout=io.StringIO())
+
+    # The page reloads itself once its status endpoint says the figures are ready.
+    expect(page.locator("#reliability-table")).to_be_visible(timeout=30_000)
+    expect(status).to_contain_text("from the current codings")
+    expect(status).not_to_contain_text("being computed")
+    level_row = page.locator("#reliability-table tbody tr").first  # codebook order
+    expect(level_row.locator("th")).to_contain_text("Level")
+    expect(level_row).to_contain_text("0.667")  # 2 of 3 cases agree
+    page.screenshot(path=str(shots / "reliability-computed.png"), full_page=True)
+    assert ReliabilitySnapshot.objects.get().status == SnapshotStatus.READY
     assert not errors

@@ -251,7 +251,7 @@ def test_confusion_matrix_and_multi_option_counts(db, tmp_path):
             by_key["c"]["neither"]) == (1, 1, 1, 2)
 
 
-def test_report_is_cached_until_a_coding_changes(review, coder_a, coder_b):
+def test_report_is_computed_from_the_codings_as_they_are(review, coder_a, coder_b):
     case = factories.CaseFactory(review=review)
     factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
     factories.coding_with_values(case=case, coder=coder_b, values={"level": "local"})

@@ -163,7 +163,10 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Document
         fields = ["id", "title", "filename", "content_type", "size", "sha256", "public",
-                  "uploaded_at", "url", "download_url"]
+                  "uploaded_at", "text_status", "url", "download_url"]
+        extra_kwargs = {"text_status": {"help_text": "pending: the text is being extracted "
+                                        "(search does not find the document yet); ready; "
+                                        "failed."}}
 
     def _url(self, name: str, document) -> str:
         return self.context["request"].build_absolute_uri(reverse(
@@ -410,6 +413,18 @@ class ReliabilitySerializer(serializers.Serializer):
     rows = ReliabilityRowSerializer(many=True)
     pairs = ReliabilityPairSerializer(many=True)
     coders = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(
+        choices=["up_to_date", "computing", "failed"],
+        help_text="up_to_date: the figures are of the current codings; computing: newer "
+        "figures (or, with HTTP 202, the first ones) are being computed in the background; "
+        "failed: computing the current codings' figures failed (these are older).",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When these figures were computed; null before the first."
+    )
+    duration_seconds = serializers.FloatField(
+        allow_null=True, help_text="How long computing them took."
+    )
 
 
 CELL = {"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True}

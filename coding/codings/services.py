@@ -25,6 +25,7 @@ from coding.models import (
     CodingStatus,
     Document,
 )
+from coding.reliability.services import reliability_changed
 from coding.values import (
     BadValue,
     anchors_check,
@@ -255,6 +256,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
         from coding.adjudication.services import disagreements_detect
 
         disagreements_detect(case=coding.case, actor=user)
+        reliability_changed(review=coding.case.review_id)
     return coding
 
 
@@ -285,5 +287,6 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
         # A reopened coding takes the case's consensus out of public view (and puts its
         # disagreements on hold) until the coder submits again.
         case_consensus_refresh(case=coding.case)
+        reliability_changed(review=review)
     return coding
 

@@ -41,6 +41,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.reliability.services import reliability_changed
 from coding.values import BadValue, stored_value, value_csv, value_parse, value_store
 
 COLUMNS = ["case", "coder", "attribute", "value"]
@@ -377,6 +378,8 @@ def codings_import(
         result.open_disagreements = Disagreement.objects.filter(
             case__review=review, status=DisagreementStatus.OPEN
         ).count()
+        if to_fill:
+            reliability_changed(review=review)
     return result
 
 

@@ -2,9 +2,11 @@
 
 import csv
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -16,9 +18,10 @@ from coding.documents.files import CheckedFile, inspect_file, read_limited
 from coding.documents.policies import documents_manageable_by
 from coding.documents.storage import documents_storage
 from coding.documents.text import extract_text
-from coding.models import Case, Document, Review
+from coding.models import Case, Document, Review, TextStatus
 from coding.reviews.importers import ImportFailed
 
+log = logging.getLogger(__name__)
 TITLE_MAX = Document._meta.get_field("title").max_length
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["case", "file", "title", "public"]
@@ -226,14 +229,16 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         case=case, title=title, filename=checked.filename, content_type=checked.content_type,
         size=len(checked.data), sha256=sha256, is_public=is_public,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        # At upload for now; a background task once the project has one (issue 11, item 4).
-        text=extract_text(checked.content_type, checked.data),
+        # Extracted by a background task once the upload commits (2 s and more for a long
+        # PDF): the upload request and an import of many files do not wait for it.
+        text="", text_status=TextStatus.PENDING,
     )
     document.file.save(checked.filename, ContentFile(checked.data), save=False)
     stored.append(document.file.name)
     try:
         with transaction.atomic():
             document.save()
+            transaction.on_commit(partial(_queue_text_extraction, document.pk), robust=True)
             audit_record(
                 actor=actor, action="document.upload", obj=document, review=case.review,
                 data={"case": case.number, "filename": document.filename,
@@ -242,4 +247,34 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
             )
     except IntegrityError:  # the same file uploaded twice at once
         raise ValidationError(f"{checked.filename} is already on case {case.number}.") from None
+    return document
+
+
+# --- text extraction (background) ---------------------------------------------------------
+
+
+def _queue_text_extraction(document_id: int) -> None:
+    from coding.documents.tasks import extract_document_text
+
+    extract_document_text.enqueue(document_id=document_id)
+
+
+def document_text_extract(*, document_id: int) -> Document | None:
+    """Extract and store a document's text (the background task's body). Does nothing for a
+    document already extracted or deleted meanwhile; an unreadable file marks it failed (it
+    was checked at upload, so this means a bug or a damaged store), and search skips it."""
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None or document.text_status != TextStatus.PENDING:
+        return document
+    try:
+        with document.file.open("rb") as stored:
+            text = extract_text(document.content_type, stored.read())
+    except Exception:
+        log.exception("No text from document %s", document_id)
+        Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
+            text_status=TextStatus.FAILED)
+        raise
+    Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
+        text=text, text_status=TextStatus.READY)
+    document.refresh_from_db()
     return document

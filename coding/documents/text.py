@@ -1,4 +1,5 @@
-"""Text of a document, extracted once at upload and stored for search (and, later, anchors).
+"""Text of a document, extracted once after upload (a background task, coding/documents/tasks.py)
+and stored for search (and, later, anchors).
 
 PDF pages are separated by a form feed ("\\f"), so page n's text is text.split("\\f")[n - 1].
 """

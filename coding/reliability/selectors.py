@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
 from coding.models import (
@@ -27,8 +26,9 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
-    Option,
+    ReliabilitySnapshot,
     Review,
+    SnapshotStatus,
 )
 from coding.reliability.coefficients import (
     alpha_with_distance,
@@ -45,11 +45,12 @@ from coding.reliability.encoding import (
     sets_coded,
 )
 from coding.reliability.statistics import binarize, confusion_matrix
+from coding.reliability.tables import sorted_values
 from coding.values import value_is_coded
 
 N_BOOT = 1000
 SEED = 0
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 # The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
 # rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
@@ -236,46 +237,102 @@ def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     return rows
 
 
-def _fingerprint(review: Review, codebook: Codebook | None) -> str:
-    """Changes whenever a submitted coding of the codebook is added, changed or reopened."""
+def reliability_fingerprint(*, review: Review, codebook: Codebook | None = None) -> str:
+    """The state the report depends on, as a digest: it changes whenever a submitted coding of
+    the current codebook is added, changed or reopened, and whenever the codebook's compared
+    attributes, their levels or options change (a new version, a replaced codebook, an edit in
+    the admin). Two aggregate queries, whatever the number of codings."""
+    codebook = codebook if codebook is not None else review.current_codebook()
     if codebook is None:
-        return "none"
+        return hashlib.sha256(f"{REPORT_VERSION}:none".encode()).hexdigest()
     agg = Coding.objects.filter(codebook=codebook, status=CodingStatus.SUBMITTED).aggregate(
         n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
     )
     last = agg["last"].isoformat() if agg["last"] else ""
-    # Levels of measurement change the figures too (e.g. edited in the admin).
-    levels = ",".join(f"{k}={v}" for k, v in codebook.attributes.order_by("pk").values_list(
-        "key", "level"))
-    # So does a none option added in place (an empty choice becomes "not coded").
-    levels += "|" + ",".join(Option.objects.filter(
-        attribute__codebook=codebook, is_none=True).order_by("pk").values_list("key", flat=True))
-    digest = hashlib.sha1(levels.encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}:{digest}"
+    scheme = list(
+        codebook.attributes.order_by("pk").values_list(
+            "pk", "key", "kind", "level", "options__pk", "options__key", "options__order",
+            "options__is_none",
+        )
+    )
+    # REPORT_VERSION: a snapshot made by an older version of this code lacks newer keys.
+    state = f"{REPORT_VERSION}:{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
+    return hashlib.sha256(f"{state}:{scheme!r}".encode()).hexdigest()
 
 
 def reliability_report(
     *, review: Review, data: ReliabilityData | None = None, n_boot: int = N_BOOT, seed: int = SEED
 ) -> dict:
-    """Rows, pair rows and coders, cached until a submitted coding changes.
+    """Rows, pair rows and coders, computed now (seconds on a large codebook: pages and the
+    API read the stored snapshot instead, see coding/reliability/services.py)."""
+    data = data if data is not None else reliability_data(review=review)
+    return {
+        "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
+        "pairs": pair_rows(data=data),
+        "coders": data.coders,
+    }
 
-    The bootstrap takes seconds on a large codebook, so the page and the CSV share
-    one computation per state of the codings. Pass `data` if already read.
+
+def snapshot_report(*, data: ReliabilityData, n_boot: int = N_BOOT, seed: int = SEED) -> dict:
+    """What a snapshot stores: the report, and what the page shows beside it, so that the page
+    reads one row and matches the figures even after the codebook has changed: the compared
+    attributes with their labels and option labels, the number of text attributes, and the
+    confusion matrix of every attribute for every coder pair that shares a case.
+
+    Example: {"rows": [...], "pairs": [...], "coders": ["alice", "bob"],
+    "attributes": [{"key": "level", "label": "Level", "kind": "single",
+    "options": {"local": "Local", ...}}], "text_attributes": 1,
+    "confusion": {"level": {"alice,bob": {"labels": [...], "matrix": [[...]]}}}}
     """
-    codebook = data.codebook if data is not None else review.current_codebook()
-    # REPORT_VERSION: a report cached by an older version of this code lacks newer keys.
-    fingerprint = _fingerprint(review, codebook)
-    key = f"reliability:{REPORT_VERSION}:{review.pk}:{fingerprint}:{n_boot}:{seed}"
-    report = cache.get(key)
-    if report is None:
-        data = data if data is not None else reliability_data(review=review)
-        report = {
-            "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
-            "pairs": pair_rows(data=data),
-            "coders": data.coders,
-        }
-        cache.set(key, report, timeout=60 * 60 * 24)
+    report = {
+        "rows": reliability_rows(data=data, n_boot=n_boot, seed=seed),
+        "pairs": pair_rows(data=data),
+        "coders": data.coders,
+    }
+    matrices = {a.key: _pair_confusions(data, a) for a in data.attributes}
+    report["attributes"] = [
+        {"key": a.key, "label": a.label, "kind": a.kind,
+         "options": {o.key: o.label for o in a.options.all()}}
+        for a in data.attributes
+    ]
+    report["text_attributes"] = (
+        data.codebook.attributes.filter(kind=AttributeKind.TEXT).count() if data.codebook else 0
+    )
+    report["confusion"] = matrices
     return report
+
+
+def _pair_confusions(data: ReliabilityData, attribute: Attribute) -> dict[str, Any]:
+    """`confusion` for every coder pair at once ({"alice,bob": ...}, names in sorted order as
+    in pair_rows): one pass over the cases, where asking pair by pair would pass over them
+    once per pair (495 pairs of 10 coders)."""
+    shared: dict[tuple[str, str], list[tuple[Any, Any]]] = {}
+    for codes in data.tables.get(attribute.key, {}).values():
+        coders = sorted(codes)
+        for i, a in enumerate(coders):
+            for b in coders[i + 1:]:
+                shared.setdefault((a, b), []).append((codes[a], codes[b]))
+    result: dict[str, Any] = {}
+    for (a, b), values in sorted(shared.items()):
+        if attribute.kind == AttributeKind.MULTI:
+            options = []
+            for option in attribute.options.all():
+                counts = {"both": 0, "only_a": 0, "only_b": 0, "neither": 0}
+                for chosen_a, chosen_b in values:
+                    in_a, in_b = option.key in chosen_a, option.key in chosen_b
+                    slot = ("both" if in_a and in_b else "only_a" if in_a
+                            else "only_b" if in_b else "neither")
+                    counts[slot] += 1
+                options.append({"key": option.key, "label": option.label, **counts})
+            result[f"{a},{b}"] = {"options": options}
+            continue
+        labels = sorted_values([v for pair in values for v in pair])
+        index = {label: i for i, label in enumerate(labels)}
+        matrix = [[0] * len(labels) for _ in labels]
+        for value_a, value_b in values:
+            matrix[index[value_a]][index[value_b]] += 1
+        result[f"{a},{b}"] = {"labels": labels, "matrix": matrix}
+    return result
 
 
 def confusion(
@@ -301,3 +358,43 @@ def confusion(
         return {"options": result}
     labels, matrix = confusion_matrix(table, coder_a, coder_b)
     return {"labels": labels, "matrix": matrix}
+
+
+@dataclass
+class SnapshotState:
+    """What a reader of the figures is told: the newest computed snapshot (None before the
+    first is ready) and where the computation of the current codings stands."""
+
+    latest: ReliabilitySnapshot | None
+    current: ReliabilitySnapshot
+
+    @property
+    def status(self) -> str:
+        """"up_to_date": `latest` is of the current codings; "computing": they are being
+        computed (queued or running); "failed": their computation failed."""
+        if self.current.status == SnapshotStatus.READY:
+            return "up_to_date"
+        if self.current.status == SnapshotStatus.FAILED:
+            return "failed"
+        return "computing"
+
+    def as_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "status": self.status,
+            "snapshot": latest.pk if latest else None,
+            "computed_at": latest.finished_at.isoformat() if latest else None,
+            "duration_seconds": latest.duration if latest else None,
+        }
+
+
+def reliability_snapshot_state(*, current: ReliabilitySnapshot) -> SnapshotState:
+    """The state for `current`, the snapshot of the current codings (see
+    coding.reliability.services.reliability_snapshot_request)."""
+    if current.status == SnapshotStatus.READY:
+        return SnapshotState(current, current)
+    latest = (
+        ReliabilitySnapshot.objects.ready().filter(review_id=current.review_id)
+        .order_by("-requested_at", "-pk").first()
+    )
+    return SnapshotState(latest, current)

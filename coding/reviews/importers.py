@@ -32,6 +32,7 @@ from coding.models import (
     ServiceArea,
 )
 from coding.regions import region_for_country
+from coding.reliability.services import reliability_changed
 from coding.reviews.services import review_data_changed
 from coding.values import text_problem
 
@@ -385,6 +386,7 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
             outcome = "updated"
         _fill_codebook(codebook, parsed)
         review_data_changed(review=review)
+        reliability_changed(review=review)
     return CodebookResult(review, codebook, outcome)
 
 

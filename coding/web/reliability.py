@@ -2,8 +2,10 @@
 
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import http_date
 
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
@@ -11,11 +13,14 @@ from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
-    confusion,
-    reliability_data,
-    reliability_report,
+    reliability_snapshot_state,
 )
+from coding.reliability.services import reliability_snapshot_request
 from coding.reviews.policies import get_review_for_page, review_roles
+
+# The CSV's last columns: when the figures were computed, how many seconds it took, and
+# whether they are of the current codings ("no": newer figures are being computed).
+SNAPSHOT_COLUMNS = ["computed_at", "computation_seconds", "up_to_date"]
 
 # Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
 GOOD, TENTATIVE = 0.800, 0.667
@@ -27,29 +32,45 @@ def _band(alpha) -> str:
     return "alpha-ok" if alpha >= GOOD else "alpha-tentative" if alpha >= TENTATIVE else "alpha-low"
 
 
-def _label(value, attribute) -> str:
-    if attribute.kind == AttributeKind.BOOLEAN:
+def _label(value, attribute: dict) -> str:
+    if attribute["kind"] == AttributeKind.BOOLEAN:
         return "Yes" if value else "No"
-    if attribute.kind == AttributeKind.SINGLE:
-        return {o.key: o.label for o in attribute.options.all()}.get(value, str(value))
-    if attribute.kind == AttributeKind.NUMBER:
+    if attribute["kind"] == AttributeKind.SINGLE:
+        return attribute["options"].get(value, str(value))
+    if attribute["kind"] == AttributeKind.NUMBER:
         return f"{value:g}"
     return str(value)
 
 
+def _snapshot(request, slug: str):
+    review = get_review_for_page(request.user, slug, "reliability")
+    state = reliability_snapshot_state(current=reliability_snapshot_request(review=review))
+    return review, state
+
+
 @login_required
 def reliability(request, slug: str):
-    review = get_review_for_page(request.user, slug, "reliability")
-    data = reliability_data(review=review)
-    report = reliability_report(review=review, data=data)
-    attributes = {a.key: a for a in data.attributes}
-    option_labels = {
-        (a.key, o.key): o.label for a in data.attributes for o in a.options.all()
+    """The latest snapshot's figures (never computed here: a worker computes them), with when
+    they were computed and whether newer ones are on their way."""
+    review, state = _snapshot(request, slug)
+    context = {
+        "review": review,
+        "roles": review_roles(request.user, review),
+        "state": state,
+        "latest": state.latest,
+        "status_url": reverse("coding:reliability_status", args=[review.slug]),
     }
+    if state.latest is not None:
+        context.update(_figures(request, state.latest.report))
+    return render(request, "coding/reliability.html", context)
+
+
+def _figures(request, report: dict) -> dict:
+    attributes = {a["key"]: a for a in report["attributes"]}
     rows, notes = [], []
     for row in report["rows"]:
-        label = (option_labels.get((row["attribute"], row["option"])) if row["option"]
-                 else attributes[row["attribute"]].label)
+        attribute = attributes[row["attribute"]]
+        label = attribute["options"].get(row["option"]) if row["option"] else attribute["label"]
         numbers = []
         for text in row["warnings"]:
             notes.append({"number": len(notes) + 1, "label": label, "text": text})
@@ -62,21 +83,21 @@ def reliability(request, slug: str):
         for r in rows if r["option"] is None
     ]
     pairs = [
-        {**p, "label": attributes[p["attribute"]].label, "band": _band(p["krippendorff_alpha"])}
+        {**p, "label": attributes[p["attribute"]]["label"],
+         "band": _band(p["krippendorff_alpha"])}
         for p in report["pairs"]
     ]
 
     # Confusion matrix of one attribute for one coder pair (the pair with most shared cases).
     chosen = attributes.get(request.GET.get("attribute")) or next(iter(attributes.values()), None)
-    pair_choices = [p for p in pairs if chosen and p["attribute"] == chosen.key]
+    pair_choices = [p for p in pairs if chosen and p["attribute"] == chosen["key"]]
     pair_choices.sort(key=lambda p: (-p["units"], p["coder_a"], p["coder_b"]))
     wanted = request.GET.get("pair", "")
     pair = next((p for p in pair_choices if f"{p['coder_a']},{p['coder_b']}" == wanted),
                 pair_choices[0] if pair_choices else None)
     matrix = None
     if chosen and pair:
-        matrix = confusion(data=data, attribute=chosen, coder_a=pair["coder_a"],
-                           coder_b=pair["coder_b"])
+        matrix = dict(report["confusion"][chosen["key"]][f"{pair['coder_a']},{pair['coder_b']}"])
         if "labels" in matrix:
             matrix["rows"] = [
                 {"label": _label(label, chosen),
@@ -85,9 +106,7 @@ def reliability(request, slug: str):
                     zip(matrix["labels"], matrix["matrix"], strict=True))
             ]
             matrix["columns"] = [_label(label, chosen) for label in matrix["labels"]]
-    return render(request, "coding/reliability.html", {
-        "review": review,
-        "roles": review_roles(request.user, review),
+    return {
         "rows": rows,
         "notes": notes,
         "min_units": MIN_UNITS_FOR_INTERVAL,
@@ -101,27 +120,45 @@ def reliability(request, slug: str):
         "matrix": matrix,
         "good": GOOD,
         "tentative": TENTATIVE,
-        "text_attributes": (
-            data.codebook.attributes.filter(kind=AttributeKind.TEXT).count()
-            if data.codebook else 0
-        ),
-    })
+        "text_attributes": report["text_attributes"],
+    }
+
+
+@login_required
+def reliability_status(request, slug: str):
+    """Polled by static/js/reliability-status.js while newer figures are being computed."""
+    _, state = _snapshot(request, slug)
+    response = JsonResponse(state.as_json())
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
 def reliability_csv(request, slug: str):
-    review = get_review_for_page(request.user, slug, "reliability")
-    report = reliability_report(review=review)
+    review, state = _snapshot(request, slug)
+    if state.latest is None:
+        response = HttpResponse(
+            "The reliability figures are being computed; try again in a moment.\n",
+            status=503, content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
+    report = state.latest.report
     by_pair = request.GET.get("table") == "pairs"
     fields = PAIR_FIELDS if by_pair else FIELDS
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{review.slug}-reliability{'-pairs' if by_pair else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Last-Modified"] = http_date(state.latest.finished_at.timestamp())
+    # When and how long, and whether these are the figures of the current codings: the
+    # last columns, after the figures (new columns go after the old ones).
+    extra = [state.latest.finished_at.isoformat(), state.latest.duration,
+             "yes" if state.status == "up_to_date" else "no"]
     writer = csv_writer(response, lineterminator="\n")
-    writer.writerow(fields)
+    writer.writerow([*fields, *SNAPSHOT_COLUMNS])
     for row in report["pairs"] if by_pair else report["rows"]:
         writer.writerow([
             " | ".join(value) if isinstance(value, list) else value
             for value in (row.get(name) for name in fields)
-        ])
+        ] + extra)
     return response

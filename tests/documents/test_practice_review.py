@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.urls import reverse
 
+from coding.documents.services import document_text_extract
 from coding.models import Assignment, Document, Review
 
 PRACTICE = Path(settings.BASE_DIR) / "fixtures" / "practice"
@@ -24,8 +25,15 @@ def _generator():
     return module
 
 
+def _extract_texts():
+    """What the background worker does after the import commits."""
+    for pk in Document.objects.values_list("pk", flat=True):
+        document_text_extract(document_id=pk)
+
+
 def test_load_practice_publishes_six_cases_each_with_a_public_full_text(db):
     call_command("load_practice", verbosity=0)
+    _extract_texts()
     review = Review.objects.get(slug="practice")
     assert review.is_published
     assert review.cases.count() == 6
@@ -49,6 +57,7 @@ def test_load_practice_twice_changes_nothing(db):
 
 def test_practice_pdfs_have_a_page_for_the_results(db):
     call_command("load_practice", verbosity=0)
+    _extract_texts()
     pdf = Document.objects.get(case__review__slug="practice", case__number="3")
     pages = pdf.text.split("\f")
     assert len(pages) == 2

@@ -1,4 +1,4 @@
-"""Text extracted at upload (per page for PDFs) and found by the case search: members find
+"""Text extracted after upload (per page for PDFs) and found by the case search: members find
 words in every document of a case, readers only in public documents of a published review.
 PostgreSQL uses full-text search (stemmed); other databases a substring per word."""
 
@@ -8,13 +8,16 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from coding.documents.services import document_upload
+from coding.documents.services import document_text_extract, document_upload
 from tests import factories
 from tests.documents.pdfs import minimal_pdf
 
 
 def _upload(case, lead, name, data, **kwargs):
-    return document_upload(case=case, file=ContentFile(data, name=name), actor=lead, **kwargs)
+    """Upload, then extract the text as the background worker does after the commit."""
+    document = document_upload(case=case, file=ContentFile(data, name=name), actor=lead,
+                               **kwargs)
+    return document_text_extract(document_id=document.pk)
 
 
 def test_pdf_text_is_stored_per_page(case, lead):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from coding.assignments.services import cases_assign
-from coding.documents.services import document_upload
+from coding.documents.services import document_text_extract, document_upload
 from coding.documents.text import extract_text
 from tests.conftest import PASSWORD
 from tests.documents.pdfs import minimal_pdf
@@ -37,7 +37,11 @@ def test_coding_page_shows_the_cases_documents_to_its_coder(client, coded_case, 
     html = _upload(coded_case, lead, "12-notes.html",
                    b"<p>Notes from the site visit.</p><script>alert(1)</script>", title="Notes")
     client.login(request=HttpRequest(), username="alice", password=PASSWORD)
-    page = client.get(reverse("coding:coding_form", args=["demo", "12"])).content.decode()
+    url = reverse("coding:coding_form", args=["demo", "12"])
+    # Until the worker has extracted it, the page says so.
+    assert "The text of this document is being extracted" in client.get(url).content.decode()
+    document_text_extract(document_id=html.pk)
+    page = client.get(url).content.decode()
     pdf_url = reverse("coding:document_file", args=["demo", "12", pdf.pk])
     assert f'data-pdf-src="{pdf_url}"' in page
     assert 'role="tab"' in page and "Full text" in page and "Notes" in page

@@ -1,0 +1,146 @@
+"""Reliability snapshots: asking for one when submitted codings change, and computing it in a
+background task (coding/reliability/tasks.py), once per state of the codings.
+
+Every service that changes submitted codings or the codebook calls `reliability_changed`
+inside its transaction; once the transaction commits, `reliability_snapshot_request` finds or
+creates the snapshot row of the new state (unique per review and fingerprint) and, only if it
+created it, queues the task. The task claims the row with a compare-and-swap update, so that
+however many triggers, page views and workers meet, each state is computed once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coding.models import ReliabilitySnapshot, Review, SnapshotStatus
+from coding.reliability.selectors import (
+    reliability_data,
+    reliability_fingerprint,
+    snapshot_report,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _request_after_commit(review_id: int) -> None:
+    review = Review.objects.filter(pk=review_id).first()
+    if review is not None:
+        reliability_snapshot_request(review=review)
+
+
+def reliability_changed(*, review: Review | int) -> None:
+    """Call inside the transaction of every change to submitted codings or to the codebook:
+    after it commits, a snapshot of the new state is queued (never if it rolls back). Calling
+    it several times costs a lookup each after the commit, and still queues one snapshot."""
+    review_id = review.pk if isinstance(review, Review) else review
+    transaction.on_commit(partial(_request_after_commit, review_id), robust=True)
+
+
+def _lost(snapshot: ReliabilitySnapshot) -> bool:
+    """Queued or running for longer than any computation takes: its worker stopped, or its
+    task never reached the queue."""
+    limit = timezone.now() - timedelta(minutes=settings.RELIABILITY_TASK_TIMEOUT_MINUTES)
+    if snapshot.status == SnapshotStatus.PENDING:
+        return snapshot.requested_at < limit
+    if snapshot.status == SnapshotStatus.RUNNING:
+        return (snapshot.started_at or snapshot.requested_at) < limit
+    return False
+
+
+def _enqueue(snapshot: ReliabilitySnapshot) -> None:
+    from coding.reliability.tasks import compute_reliability_snapshot
+
+    def enqueue() -> None:
+        try:
+            compute_reliability_snapshot.enqueue(snapshot_id=snapshot.pk)
+        except Exception:
+            # The row stays pending and is queued again once it counts as lost.
+            logger.exception("Could not queue reliability snapshot %s", snapshot.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
+    """The snapshot of the review's current state, queued for computation if it is new.
+
+    Idempotent and cheap (two aggregate queries and one lookup): pages and the API call it on
+    every view, so a change no service announced (e.g. a level edited in the shell) is still
+    picked up. A snapshot whose computation was lost, or that was superseded while the data
+    went back to its state, is queued again.
+    """
+    fingerprint = reliability_fingerprint(review=review)
+    snapshot = ReliabilitySnapshot.objects.filter(review=review, fingerprint=fingerprint).first()
+    if snapshot is None:
+        try:
+            with transaction.atomic():
+                snapshot = ReliabilitySnapshot.objects.create(
+                    review=review, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            # Another trigger created it a moment ago and queued it: computed once.
+            return ReliabilitySnapshot.objects.get(review=review, fingerprint=fingerprint)
+        _enqueue(snapshot)
+        return snapshot
+    if snapshot.status == SnapshotStatus.SUPERSEDED or _lost(snapshot):
+        # Compare-and-swap: of two requests that find it lost, one queues it again.
+        requeued = ReliabilitySnapshot.objects.filter(
+            pk=snapshot.pk, status=snapshot.status, requested_at=snapshot.requested_at
+        ).update(status=SnapshotStatus.PENDING, requested_at=timezone.now(), started_at=None)
+        snapshot.refresh_from_db()
+        if requeued:
+            _enqueue(snapshot)
+    return snapshot
+
+
+def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | None:
+    """Compute a queued snapshot (the background task's body). Does nothing if another worker
+    has claimed it or it is done; marks it superseded, without computing, if the codings have
+    changed since it was asked for (the change queued a snapshot of its own)."""
+    claimed = ReliabilitySnapshot.objects.filter(
+        pk=snapshot_id, status=SnapshotStatus.PENDING
+    ).update(status=SnapshotStatus.RUNNING, started_at=timezone.now())
+    snapshot = ReliabilitySnapshot.objects.filter(pk=snapshot_id).select_related("review").first()
+    if not claimed or snapshot is None:
+        return snapshot
+    started = time.perf_counter()
+    review = snapshot.review
+    try:
+        # One transaction, so that SQLite reads one state; on PostgreSQL the fingerprint read
+        # after the data tells whether a change committed while the data were being read.
+        with transaction.atomic():
+            current = reliability_fingerprint(review=review) == snapshot.fingerprint
+            data = reliability_data(review=review) if current else None
+            current = current and reliability_fingerprint(review=review) == snapshot.fingerprint
+        if not current:
+            _finish(snapshot, SnapshotStatus.SUPERSEDED, started)
+            return snapshot
+        report = snapshot_report(data=data)
+    except Exception as error:
+        _finish(snapshot, SnapshotStatus.FAILED, started, error=f"{type(error).__name__}: {error}")
+        raise
+    if _finish(snapshot, SnapshotStatus.READY, started, report=report):
+        # Older snapshots of the review are of no further use once this one is ready.
+        ReliabilitySnapshot.objects.filter(
+            review=review, requested_at__lt=snapshot.requested_at,
+            status__in=[SnapshotStatus.READY, SnapshotStatus.SUPERSEDED, SnapshotStatus.FAILED],
+        ).delete()
+    return snapshot
+
+
+def _finish(snapshot: ReliabilitySnapshot, status: str, started: float, *, report=None,
+            error: str = "") -> bool:
+    snapshot.status, snapshot.report, snapshot.error = status, report, error[:2000]
+    snapshot.finished_at = timezone.now()
+    snapshot.duration = round(time.perf_counter() - started, 3)
+    # Only the worker that claimed it writes the outcome (a lost task may have been requeued).
+    return bool(ReliabilitySnapshot.objects.filter(
+        pk=snapshot.pk, status=SnapshotStatus.RUNNING
+    ).update(status=status, report=report, error=snapshot.error,
+             finished_at=snapshot.finished_at, duration=snapshot.duration))
