@@ -164,7 +164,7 @@ def test_dashboard_query_count_is_the_same_for_5_and_50_cases(
             "factors": ["planning"], "values": ["trust"], "outcomes": ["citizen_engagement"],
         })
     # review, codebook (2), filter choices (2), year, region, country, service areas,
-    # option counts, coverage, heat map, three Sankey steps, total count
-    with django_assert_num_queries(17):
+    # option counts, coverage, the heat map's and the Sankey's pairs (one query), total count
+    with django_assert_num_queries(14):
         response = dashboard(client)
     assert charts(response)["level"]["plot"]["values"][-1] == n
