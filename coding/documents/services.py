@@ -18,6 +18,7 @@ from coding.documents.storage import documents_storage
 from coding.documents.text import extract_text
 from coding.models import Case, Document, Review
 from coding.reviews.importers import ImportFailed
+from coding.reviews.services import review_data_changed
 
 TITLE_MAX = Document._meta.get_field("title").max_length
 MANIFEST_NAME = "manifest.csv"
@@ -58,6 +59,8 @@ def document_delete(*, document: Document, actor) -> None:
                      data={"case": document.case.number, "filename": document.filename,
                            "sha256": document.sha256})
         document.delete()
+        if document.is_public:  # readers' case pages and search change
+            review_data_changed(review=review)
         # The file goes only once the row is gone for good.
         transaction.on_commit(lambda: documents_storage.delete(name))
 
@@ -234,6 +237,8 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
     try:
         with transaction.atomic():
             document.save()
+            if is_public:  # readers' case pages and search change
+                review_data_changed(review=case.review_id)
             audit_record(
                 actor=actor, action="document.upload", obj=document, review=case.review,
                 data={"case": case.number, "filename": document.filename,

@@ -20,6 +20,7 @@ from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.cache import case_filter_for, codebook_for, dashboard_data
+from coding.public.responses import reader_page
 from coding.public.selectors import case_consensus, export_rows, gallery_page
 from coding.reviews.policies import (
     get_public_review,
@@ -46,6 +47,7 @@ def _query(params: dict[str, list[str]], **extra) -> str:
 
 
 @require_GET
+@reader_page
 def gallery(request, slug):
     review, codebook, case_filter = _filtered(request, slug)
     page, cards = gallery_page(
@@ -63,6 +65,7 @@ def gallery(request, slug):
 
 
 @require_GET
+@reader_page
 def case_detail(request, slug, number):
     review = get_public_review(request.user, slug)
     case = get_object_or_404(Case, review=review, number=number)
@@ -92,6 +95,7 @@ def _chart_csv_url(review, chart_id, filters):
 
 
 @require_GET
+@reader_page
 def dashboard(request, slug):
     review, case_filter, filters, data = _dashboard(request, slug)
     groups = data.groups
@@ -118,6 +122,7 @@ def _csv_response(filename: str, columns: list[str], rows) -> HttpResponse:
 
 
 @require_GET
+@reader_page
 def dashboard_csv(request, slug, chart):
     review, _case_filter, _filters, data = _dashboard(request, slug)
     found = data.chart(chart)  # the dashboard's cached data: nothing computed again
