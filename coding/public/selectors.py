@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from coding.countries import iso3_for_country
 from coding.models import (
+    AttributeKind,
     Case,
     ConsensusValue,
     Review,
@@ -152,6 +153,49 @@ def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
         if shown:
             grouped.append({"section": section, "values": shown})
     return grouped
+
+
+def consensus_for_api(*, case_ids: list[int]) -> dict[int, list[dict]]:
+    """The public consensus values of the given cases as the API's case page shows them (the
+    shape of ValueSerializer: option key or sorted keys, number, true/false, text or null),
+    in codebook order, in one query whatever the number of cases (attributes and chosen
+    options joined in). Example:
+    {12: [{"attribute": "level", "value": "local", "evidence": "...", "note": ""}]}."""
+    if not case_ids:
+        return {}
+    rows = (
+        ConsensusValue.objects.filter(public_consensus_q(), case_id__in=case_ids)
+        .order_by("case_id", "attribute__section__order", "attribute__order", "id")
+        .values_list("id", "case_id", "attribute__key", "attribute__kind", "text", "number",
+                     "boolean", "evidence", "note", "options__key")
+    )
+    values: dict[int, dict] = {}  # in query order: by case, then codebook order
+    for value_id, case_id, key, kind, text, number, boolean, evidence, note, option in rows:
+        entry = values.get(value_id)
+        if entry is None:
+            entry = values[value_id] = {
+                "case": case_id, "kind": kind, "options": [], "text": text, "number": number,
+                "boolean": boolean, "item": {"attribute": key, "value": None,
+                                             "evidence": evidence, "note": note},
+            }
+        if option is not None:
+            entry["options"].append(option)
+    found: dict[int, list[dict]] = defaultdict(list)
+    for entry in values.values():
+        kind, options = entry["kind"], entry["options"]
+        if kind == AttributeKind.SINGLE:
+            value = options[0] if options else None
+        elif kind == AttributeKind.MULTI:
+            value = sorted(set(options))
+        elif kind == AttributeKind.NUMBER:
+            value = entry["number"]
+        elif kind == AttributeKind.BOOLEAN:
+            value = entry["boolean"]
+        else:
+            value = entry["text"] or None
+        entry["item"]["value"] = value
+        found[entry["case"]].append(entry["item"])
+    return dict(found)
 
 
 def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
