@@ -154,16 +154,7 @@ class ConsensusList(SharedReaderMixin, ReviewMixin, generics.ListAPIView):
         return values
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="The dashboard's aggregates", tags=["consensus"], description=(
-            "Every chart of the dashboard page, with the same numbers (its CSV rows), for the "
-            "cases matching the gallery's filters. " + FILTER_HELP
-        ), parameters=[SLUG], responses={200: s.DashboardSerializer, 400: ERRORS[400],
-                                         **READ_ERRORS},
-    )
-)
-class DashboardView(SharedReaderMixin, CaseQuerysetMixin, generics.GenericAPIView):
+class DashboardData(CaseQuerysetMixin, generics.GenericAPIView):
     serializer_class = s.DashboardSerializer
     filter_backends = [CaseFilterBackend]
     filterset_class = CaseFilter
@@ -188,3 +179,14 @@ class DashboardView(SharedReaderMixin, CaseQuerysetMixin, generics.GenericAPIVie
         return Response(s.DashboardSerializer(data).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The dashboard's aggregates", tags=["consensus"], description=(
+            "Every chart of the dashboard page, with the same numbers (its CSV rows), for the "
+            "cases matching the gallery's filters. " + FILTER_HELP
+        ), parameters=[SLUG], responses={200: s.DashboardSerializer, 400: ERRORS[400],
+                                         **READ_ERRORS},
+    )
+)
+class DashboardView(SharedReaderMixin, DashboardData):
+    """The dashboard's data, shared with anonymous readers per data version."""
