@@ -118,7 +118,7 @@ def test_csv_export_holds_the_filtered_cases_with_consensus_values(client, coded
     factories.CaseFactory(review=review, number="8", country="UK")
     response = client.get(reverse("coding:export_csv", args=["demo"]), {"country": "Sweden"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [r["number"] for r in rows] == ["7"]
     assert rows[0]["roles"] == "Co-deliverer; Co-assessor"
     assert rows[0]["level_evidence"] == "The municipality ran the scheme."
@@ -129,7 +129,7 @@ def test_csv_export_holds_the_filtered_cases_with_consensus_values(client, coded
 def test_json_export_of_the_bundled_review_follows_filters(client, coproduction):
     response = client.get(reverse("coding:export_json", args=["coproduction"]),
                           {"country": "UK"})
-    body = json.loads(response.content)
+    body = json.loads(response.getvalue())
     assert body["count"] == len(body["cases"]) == 31
     assert {c["country"] for c in body["cases"]} == {"UK"}
     assert body["cases"][0]["consensus"] == {}

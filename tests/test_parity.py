@@ -338,9 +338,9 @@ def _card(gallery: str, number: str) -> str:
 
 def public_page(w, actor, number, as_actor):
     client, word = as_actor(actor), TITLES[number].split()[0]
-    rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").text))
+    rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").getvalue().decode()))
     row = next(r for r in rows if r["number"] == number)
-    cases = json.loads(client.get("/reviews/demo/export.json").content)["cases"]
+    cases = json.loads(client.get("/reviews/demo/export.json").getvalue())["cases"]
     chart = client.get(f"/reviews/demo/dashboard/data/roles.csv?q={word}").text
     return _agree({
         "gallery card": '<li class="tag"' in _card(client.get("/reviews/demo/").text, number),
