@@ -85,6 +85,10 @@ QUESTIONS = {
     # 5. Do readers see consensus values of a case (1: a disagreement open; 3: complete)?
     "public:partial": Question("public", "published", {"anonymous": NONE}, NONE, case="1"),
     "public:complete": Question("public", "published", {"anonymous": SHOWN}, NONE, case="3"),
+    # 6. Is the actor's reader response shared (ETag, cached per data version)? Only an
+    #    anonymous reader's: a signed-in person's page is theirs alone.
+    "shared:published": Question("shared", "published", answers(False, anonymous=True), False,
+                                 case="3"),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -121,6 +125,8 @@ SURFACES = {
 SURFACES["listed_ready:reopened"] = SURFACES["listed_ready:both_submitted"]
 SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
 SURFACES["public:complete"] = SURFACES["public:partial"]
+SURFACES["shared:published"] = {"page": EVERYONE, "api": EVERYONE,
+                                 "admin": NoSurface("the admin is never shared")}
 
 PARITY = [
     pytest.param(name, surface, actor, answer if actor in served.actors else question.nothing,
@@ -367,6 +373,25 @@ def public_api(w, actor, number, as_actor):
     }, SHOWN, NONE)
 
 
+def _shared(responses: dict) -> object:
+    return _agree({name: response.status_code == 200 and "ETag" in response
+                   and "public" in response["Cache-Control"]
+                   for name, response in responses.items()}, True, False)
+
+
+def shared_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    return _shared({path or "gallery": client.get(f"/reviews/demo/{path}") for path in (
+        "", f"cases/{number}/", "dashboard/", "dashboard/data/level.csv")})
+
+
+def shared_api(w, actor, number, as_actor):
+    api = as_actor(actor, api=True)
+    return _shared({path or "review": api.get(f"/api/reviews/demo/{path}") for path in (
+        "", "codebook/", "cases/?include=consensus", f"cases/{number}/", "consensus/",
+        "dashboard/")})
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
@@ -377,6 +402,7 @@ PROBES = {
     ("listed_ready", "page"): listed_ready_page, ("listed_ready", "api"): listed_ready_api,
     ("decide", "page"): decide_page, ("decide", "api"): decide_api,
     ("public", "page"): public_page, ("public", "api"): public_api,
+    ("shared", "page"): shared_page, ("shared", "api"): shared_api,
 }
 
 
