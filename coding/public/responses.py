@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
@@ -26,7 +27,7 @@ from django.utils.http import parse_etags
 
 from coding.models import Review
 from coding.public.cache import TIMEOUT, _key
-from coding.public.policies import may_share_response
+from coding.public.policies import may_share_response, request_may_share
 
 # Change when what is stored changes shape.
 FORMAT = 1
@@ -103,10 +104,6 @@ def reader_page(view):
     """Decorate a reader page view taking (request, slug, ...): the review is looked up
     only for requests that may be shared (one query), and the view runs only when neither a
     304 nor a cached copy answers."""
-    from functools import wraps
-
-    from coding.public.policies import request_may_share
-
     @wraps(view)
     def wrapped(request, slug, *args, **kwargs):
         def render():
