@@ -89,6 +89,10 @@ QUESTIONS = {
     #    newer ones are being computed (the latest snapshot)?
     "reliability:both_submitted": Question(
         "reliability", "both_submitted", answers(False, lead=True, lead_coder=True), False),
+    # 7. Is the actor's reader response shared (ETag, cached per data version)? Only an
+    #    anonymous reader's: a signed-in person's page is theirs alone.
+    "shared:published": Question("shared", "published", answers(False, anonymous=True), False,
+                                 case="3"),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -130,6 +134,8 @@ SURFACES["reliability:both_submitted"] = {
 SURFACES["listed_ready:reopened"] = SURFACES["listed_ready:both_submitted"]
 SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
 SURFACES["public:complete"] = SURFACES["public:partial"]
+SURFACES["shared:published"] = {"page": EVERYONE, "api": EVERYONE,
+                                 "admin": NoSurface("the admin is never shared")}
 
 PARITY = [
     pytest.param(name, surface, actor, answer if actor in served.actors else question.nothing,
@@ -347,9 +353,9 @@ def _card(gallery: str, number: str) -> str:
 
 def public_page(w, actor, number, as_actor):
     client, word = as_actor(actor), TITLES[number].split()[0]
-    rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").text))
+    rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").getvalue().decode()))
     row = next(r for r in rows if r["number"] == number)
-    cases = json.loads(client.get("/reviews/demo/export.json").content)["cases"]
+    cases = json.loads(client.get("/reviews/demo/export.json").getvalue())["cases"]
     chart = client.get(f"/reviews/demo/dashboard/data/roles.csv?q={word}").text
     return _agree({
         "gallery card": '<li class="tag"' in _card(client.get("/reviews/demo/").text, number),
@@ -391,6 +397,23 @@ def reliability_api(w, actor, number, as_actor):
     factories.reliability_computed(w["review"])
     body = as_actor(actor, api=True).get("/api/reviews/demo/reliability/")
     return body.status_code == 200 and body.json()["status"] == "up_to_date"
+def _shared(responses: dict) -> object:
+    return _agree({name: response.status_code == 200 and "ETag" in response
+                   and "public" in response["Cache-Control"]
+                   for name, response in responses.items()}, True, False)
+
+
+def shared_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    return _shared({path or "gallery": client.get(f"/reviews/demo/{path}") for path in (
+        "", f"cases/{number}/", "dashboard/", "dashboard/data/level.csv")})
+
+
+def shared_api(w, actor, number, as_actor):
+    api = as_actor(actor, api=True)
+    return _shared({path or "review": api.get(f"/api/reviews/demo/{path}") for path in (
+        "", "codebook/", "cases/?include=consensus", f"cases/{number}/", "consensus/",
+        "dashboard/")})
 
 
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
@@ -404,6 +427,7 @@ PROBES = {
     ("decide", "page"): decide_page, ("decide", "api"): decide_api,
     ("public", "page"): public_page, ("public", "api"): public_api,
     ("reliability", "page"): reliability_page, ("reliability", "api"): reliability_api,
+    ("shared", "page"): shared_page, ("shared", "api"): shared_api,
 }
 
 

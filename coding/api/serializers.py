@@ -180,6 +180,22 @@ class DocumentSerializer(serializers.ModelSerializer):
         return self._url("api:document-file", document)
 
 
+class CaseWithConsensusSerializer(CaseSerializer):
+    """A case of the list with `?include=consensus`: the values come from the view's
+    context (coding.public.selectors.consensus_for_api, one query for the page)."""
+
+    consensus = serializers.SerializerMethodField(
+        help_text="As on the case's own endpoint: its consensus values once complete."
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "consensus"]
+
+    @extend_schema_field(ValueSerializer(many=True))
+    def get_consensus(self, case):
+        return self.context["consensus"].get(case.pk, [])
+
+
 class CaseDetailSerializer(CaseSerializer):
     consensus = serializers.SerializerMethodField(
         help_text="The consensus values (agreed or adjudicated), once the case's consensus is "

@@ -390,70 +390,94 @@ def _option_orders(attributes) -> dict[int, dict[str, int]]:
     return {a.pk: {o.key: i for i, o in enumerate(a.options.all())} for a in attributes}
 
 
+EXPORT_CHUNK = 500
+
+
+def _case_chunks(review: Review, size: int = EXPORT_CHUNK):
+    """The review's cases in export order (sort key, number), as lists of (id, number) read
+    with a chunked cursor: the exports below hold one chunk at a time, never the review."""
+    rows = (Case.objects.filter(review=review).order_by("sort_key", "number")
+            .values_list("pk", "number").iterator(chunk_size=size))
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def codings_export(*, review: Review, out: IO[str]) -> int:
-    """Write every submitted coding as long CSV; returns the number of value rows."""
+    """Write every submitted coding as long CSV; returns the number of value rows. Streamed
+    per chunk of cases, in constant memory."""
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    values = (
-        CodedValue.objects.filter(
-            coding__case__review=review, coding__status=CodingStatus.SUBMITTED
-        )
-        .select_related("attribute", "coding__case", "coding__coder")
-        .prefetch_related("options", "attribute__options")
-        .order_by(
-            "coding__case__sort_key", "coding__case__number", "coding__coder__username",
-            "attribute__section__order", "attribute__order", "attribute__id",
-        )
-    )
     orders: dict[int, dict[str, int]] = {}
     written = 0
-    for coded in values:
-        attribute = coded.attribute
-        value = stored_value(attribute, coded)
-        if value is None:
-            continue
-        if attribute.pk not in orders:
-            orders.update(_option_orders([attribute]))
-        writer.writerow([
-            coded.coding.case.number, coded.coding.coder.username, attribute.key,
-            value_csv(attribute, value, orders[attribute.pk]),
-        ])
-        written += 1
+    for chunk in _case_chunks(review):
+        values = (
+            CodedValue.objects.filter(
+                coding__case_id__in=[pk for pk, _ in chunk],
+                coding__status=CodingStatus.SUBMITTED,
+            )
+            .select_related("attribute", "coding__case", "coding__coder")
+            .prefetch_related("options")
+            .order_by(
+                "coding__case__sort_key", "coding__case__number", "coding__coder__username",
+                "attribute__section__order", "attribute__order", "attribute__id",
+            )
+        )
+        for coded in values:
+            attribute = coded.attribute
+            value = stored_value(attribute, coded)
+            if value is None:
+                continue
+            if attribute.pk not in orders:
+                orders.update(_option_orders([attribute]))
+            writer.writerow([
+                coded.coding.case.number, coded.coding.coder.username, attribute.key,
+                value_csv(attribute, value, orders[attribute.pk]),
+            ])
+            written += 1
     return written
 
 
 def consensus_export(*, review: Review, out: IO[str]) -> int:
     """One row per case, one column per attribute of the current codebook (text attributes,
     which get no consensus value, left out). A cell is empty while the attribute has
-    no settled value (no consensus yet, or an open disagreement). Returns the row count."""
+    no settled value (no consensus yet, or an open disagreement). Returns the row count.
+    Streamed per chunk of cases, in constant memory."""
     codebook = review.current_codebook()
     attributes = list(
         codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
     ) if codebook else []
     by_id = {a.pk: a for a in attributes}
     orders = _option_orders(attributes)
-    open_pairs = set(
-        Disagreement.objects.filter(case__review=review, status=DisagreementStatus.OPEN)
-        .values_list("case_id", "attribute_id")
-    )
-    cells: dict[int, dict[int, str]] = {}
-    for consensus in ConsensusValue.objects.filter(
-        case__review=review, attribute__in=attributes
-    ).prefetch_related("options"):
-        if (consensus.case_id, consensus.attribute_id) in open_pairs:
-            continue
-        attribute = by_id[consensus.attribute_id]
-        value = stored_value(attribute, consensus)
-        if attribute.kind == AttributeKind.MULTI:
-            value = value or frozenset()
-        cells.setdefault(consensus.case_id, {})[attribute.pk] = value_csv(
-            attribute, value, orders[attribute.pk]
-        )
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["case", *[a.key for a in attributes]])
     count = 0
-    for case in Case.objects.filter(review=review).only("pk", "number"):
-        row = cells.get(case.pk, {})
-        writer.writerow([case.number, *[row.get(a.pk, "") for a in attributes]])
-        count += 1
+    for chunk in _case_chunks(review):
+        ids = [pk for pk, _ in chunk]
+        open_pairs = set(
+            Disagreement.objects.filter(case_id__in=ids, status=DisagreementStatus.OPEN)
+            .values_list("case_id", "attribute_id")
+        )
+        cells: dict[int, dict[int, str]] = {}
+        for consensus in ConsensusValue.objects.filter(
+            case_id__in=ids, attribute__in=attributes
+        ).order_by("id").prefetch_related("options"):
+            if (consensus.case_id, consensus.attribute_id) in open_pairs:
+                continue
+            attribute = by_id[consensus.attribute_id]
+            value = stored_value(attribute, consensus)
+            if attribute.kind == AttributeKind.MULTI:
+                value = value or frozenset()
+            cells.setdefault(consensus.case_id, {})[attribute.pk] = value_csv(
+                attribute, value, orders[attribute.pk]
+            )
+        for pk, number in chunk:
+            row = cells.get(pk, {})
+            writer.writerow([number, *[row.get(a.pk, "") for a in attributes]])
+            count += 1
     return count

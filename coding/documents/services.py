@@ -20,6 +20,7 @@ from coding.documents.storage import documents_storage
 from coding.documents.text import extract_text
 from coding.models import Case, Document, Review, TextStatus
 from coding.reviews.importers import ImportFailed
+from coding.reviews.services import review_data_changed
 
 log = logging.getLogger(__name__)
 TITLE_MAX = Document._meta.get_field("title").max_length
@@ -61,6 +62,8 @@ def document_delete(*, document: Document, actor) -> None:
                      data={"case": document.case.number, "filename": document.filename,
                            "sha256": document.sha256})
         document.delete()
+        if document.is_public:  # readers' case pages and search change
+            review_data_changed(review=review)
         # The file goes only once the row is gone for good.
         transaction.on_commit(lambda: documents_storage.delete(name))
 
@@ -239,6 +242,8 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         with transaction.atomic():
             document.save()
             transaction.on_commit(partial(_queue_text_extraction, document.pk), robust=True)
+            if is_public:  # readers' case pages and search change
+                review_data_changed(review=case.review_id)
             audit_record(
                 actor=actor, action="document.upload", obj=document, review=case.review,
                 data={"case": case.number, "filename": document.filename,
@@ -274,7 +279,10 @@ def document_text_extract(*, document_id: int) -> Document | None:
         Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
             text_status=TextStatus.FAILED)
         raise
-    Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
-        text=text, text_status=TextStatus.READY)
+    with transaction.atomic():
+        Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
+            text=text, text_status=TextStatus.READY)
+        if document.is_public:  # readers' search now finds it
+            review_data_changed(review=document.case.review_id)
     document.refresh_from_db()
     return document

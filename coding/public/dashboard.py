@@ -94,6 +94,18 @@ class Dashboard:
     def coverage(self) -> dict[str, dict]:
         return selectors.attribute_coverage(self.coded_cases, self.codebook)
 
+    @cached_property
+    def cooccurrences(self) -> dict[tuple[str, str], dict[tuple[str, str], int]]:
+        """The heat maps' and the Sankey diagram's pair counts, all from one query."""
+        keys = self.codebook.by_key
+        pairs = [(first, second) for first, second in HEATMAPS
+                 if first in keys and second in keys]
+        if all(key in keys and keys[key].is_choice for key in SANKEY_PATH):
+            pairs += list(zip(SANKEY_PATH, SANKEY_PATH[1:], strict=False))
+        return selectors.cooccurrences(
+            self.coded_cases, [(keys[first], keys[second]) for first, second in pairs]
+        )
+
     def link(self, **extra: str) -> str:
         """The gallery with the current filters, narrowed to `extra`."""
         params = {**self.filters, **{k: [v] for k, v in extra.items()}}
@@ -235,7 +247,7 @@ class Dashboard:
         )
 
     def heatmap(self, first: AttributeInfo, second: AttributeInfo) -> Chart:
-        counts = selectors.cooccurrence(self.coded_cases, first, second)
+        counts = self.cooccurrences[(first.key, second.key)]
         z = [[counts.get((y, x), 0) for x, _ in second.options] for y, _ in first.options]
         urls = [[self.link(**{first.key: y, second.key: x}) for x, _ in second.options]
                 for y, _ in first.options]
@@ -266,7 +278,7 @@ class Dashboard:
                 nodes.append(label)
         source, target, value, urls, rows = [], [], [], [], []
         for first, second in zip(path, path[1:], strict=False):
-            counts = selectors.cooccurrence(self.coded_cases, first, second)
+            counts = self.cooccurrences[(first.key, second.key)]
             for x, _ in first.options:
                 for y, _ in second.options:
                     n = counts.get((x, y), 0)

@@ -36,3 +36,38 @@ def public_consensus_q(path_to_case: str = "case") -> Q:
     """The same rule as a Q object for querysets that reach the case through `path_to_case`,
     e.g. OptionThrough.objects.filter(public_consensus_q("consensusvalue__case"))."""
     return Q(**{f"{path_to_case}__consensus_complete": True})
+
+
+# --- which reader responses may be shared (cached per data version, answered with 304) ---
+
+# Cookies that carry something of one person: a session (a member, or an anonymous visitor
+# with state such as a pending message) or messages stored in a cookie.
+PERSONAL_COOKIES = ("messages",)
+
+
+def request_may_share(request) -> bool:
+    """The request half of may_share_response, answered without a query: a GET or HEAD by
+    an anonymous reader who sends no session, no messages and no API credentials. Anything
+    else is personal: a member's page (roles, unpublished data, documents only members see)
+    must never be served to someone else, nor 304'd on another person's ETag."""
+    from django.conf import settings
+
+    if request.method not in ("GET", "HEAD"):
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    if "HTTP_AUTHORIZATION" in request.META:
+        return False
+    cookies = request.COOKIES
+    return not any(name in cookies for name in (settings.SESSION_COOKIE_NAME,
+                                                *PERSONAL_COOKIES))
+
+
+def may_share_response(request, review) -> bool:
+    """The one rule of what may be cached and shared between readers, asked by every reader
+    surface (gallery, case page, dashboard and its CSVs, the public API) through
+    coding.public.responses: an anonymous reader's request (request_may_share) of a
+    published review. A withdrawn review is never served from the cache: `review` is read
+    for each request, and withdrawing also changes its data version."""
+    return request_may_share(request) and review.is_published

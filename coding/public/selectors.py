@@ -11,19 +11,21 @@ decided a consensus value: readers see consensus values only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 
 from coding.countries import iso3_for_country
 from coding.models import (
+    AttributeKind,
     Case,
     ConsensusValue,
     Review,
     ServiceArea,
 )
-from coding.public.policies import cases_with_public_consensus, public_consensus_q
+from coding.public.policies import public_consensus_q
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 from coding.values import value_for_readers
 
@@ -154,47 +156,112 @@ def case_consensus(*, case: Case, codebook: CodebookInfo) -> list[dict]:
     return grouped
 
 
-def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
-    """The filtered cases with their consensus values, for the CSV/JSON exports, in four
-    queries. Example row: {"number": "3", "title": "...", "country": "UK", "region": "Europe",
-    "year": 1999, "service_areas": ["Health care"], "source": "...",
-    "consensus": {"level": {"value": ["Local"], "evidence": "..."}}}."""
-    case_rows = list(
-        cases.values("id", "number", "title", "country", "region", "year", "summary", "source",
-                     "consensus_complete")
+def consensus_for_api(*, case_ids: list[int]) -> dict[int, list[dict]]:
+    """The public consensus values of the given cases as the API's case page shows them (the
+    shape of ValueSerializer: option key or sorted keys, number, true/false, text or null),
+    in codebook order, in one query whatever the number of cases (attributes and chosen
+    options joined in). Example:
+    {12: [{"attribute": "level", "value": "local", "evidence": "...", "note": ""}]}."""
+    if not case_ids:
+        return {}
+    rows = (
+        ConsensusValue.objects.filter(public_consensus_q(), case_id__in=case_ids)
+        .order_by("case_id", "attribute__section__order", "attribute__order", "id")
+        .values_list("id", "case_id", "attribute__key", "attribute__kind", "text", "number",
+                     "boolean", "evidence", "note", "options__key")
     )
-    ids = cases.order_by().values("pk")
-    areas: dict[int, list[str]] = defaultdict(list)
-    for case_id, name in (
-        Case.service_areas.through.objects.filter(case_id__in=ids)
-        .order_by("servicearea__name")
-        .values_list("case_id", "servicearea__name")
-    ):
-        areas[case_id].append(name)
-    options = _public_option_labels(consensusvalue__case_id__in=ids)
+    values: dict[int, dict] = {}  # in query order: by case, then codebook order
+    for value_id, case_id, key, kind, text, number, boolean, evidence, note, option in rows:
+        entry = values.get(value_id)
+        if entry is None:
+            entry = values[value_id] = {
+                "case": case_id, "kind": kind, "options": [], "text": text, "number": number,
+                "boolean": boolean, "item": {"attribute": key, "value": None,
+                                             "evidence": evidence, "note": note},
+            }
+        if option is not None:
+            entry["options"].append(option)
+    found: dict[int, list[dict]] = defaultdict(list)
+    for entry in values.values():
+        kind, options = entry["kind"], entry["options"]
+        if kind == AttributeKind.SINGLE:
+            value = options[0] if options else None
+        elif kind == AttributeKind.MULTI:
+            value = sorted(set(options))
+        elif kind == AttributeKind.NUMBER:
+            value = entry["number"]
+        elif kind == AttributeKind.BOOLEAN:
+            value = entry["boolean"]
+        else:
+            value = entry["text"] or None
+        entry["item"]["value"] = value
+        found[entry["case"]].append(entry["item"])
+    return dict(found)
+
+
+EXPORT_CHUNK = 1000
+
+
+def chunked(rows: Iterable, size: int) -> Iterator[list]:
+    """Lists of up to `size` items of `rows`, in order."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def export_rows_iter(
+    *, cases: QuerySet[Case], codebook: CodebookInfo, chunk_size: int = EXPORT_CHUNK
+) -> Iterator[dict]:
+    """The filtered cases with their consensus values, for the CSV/JSON exports, one dict
+    per case in the filter's order. Cases are read with a chunked cursor and each chunk of
+    `chunk_size` cases costs three more queries (service areas, chosen options, values),
+    so memory stays the same whatever the number of cases. Example row: {"number": "3",
+    "title": "...", "country": "UK", "region": "Europe", "year": 1999,
+    "summary": "...", "source": "...", "consensus_complete": True,
+    "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
+    "evidence": "..."}}}."""
     kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
-    consensus: dict[int, dict] = defaultdict(dict)
-    for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (
-        ConsensusValue.objects.filter(public_consensus_q(), case_id__in=ids).order_by()
-        .values_list("id", "case_id", "attribute_id", "text", "number", "boolean", "evidence")
-        .iterator(chunk_size=5000)
-    ):
-        attribute = kinds.get(attribute_id)
-        if attribute is None:
-            continue
-        row = {"text": text, "number": number, "boolean": boolean}
-        consensus[case_id][attribute.key] = {
-            "value": value_for_readers(attribute.kind, row, options.get(consensus_id, [])),
-            "evidence": evidence,
-        }
-    return [
-        {
-            **{k: v for k, v in row.items() if k != "id"},
-            "service_areas": areas[row["id"]],
-            "consensus": consensus.get(row["id"], {}),
-        }
-        for row in case_rows
-    ]
+    rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
+                        "source", "consensus_complete")
+    for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [row["id"] for row in chunk]
+        areas: dict[int, list[str]] = defaultdict(list)
+        for case_id, name in (
+            Case.service_areas.through.objects.filter(case_id__in=ids)
+            .order_by("servicearea__name")
+            .values_list("case_id", "servicearea__name")
+        ):
+            areas[case_id].append(name)
+        options = _public_option_labels(consensusvalue__case_id__in=ids)
+        consensus: dict[int, dict] = defaultdict(dict)
+        for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (
+            # In id order, so each case's attributes keep one order from export to export.
+            ConsensusValue.objects.filter(public_consensus_q(), case_id__in=ids).order_by("id")
+            .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
+                         "evidence")
+        ):
+            attribute = kinds.get(attribute_id)
+            if attribute is None:
+                continue
+            value = {"text": text, "number": number, "boolean": boolean}
+            consensus[case_id][attribute.key] = {
+                "value": value_for_readers(attribute.kind, value, options.get(consensus_id, [])),
+                "evidence": evidence,
+            }
+        for row in chunk:
+            case_id = row.pop("id")
+            yield {**row, "service_areas": areas[case_id],
+                   "consensus": consensus.get(case_id, {})}
+
+
+def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
+    """export_rows_iter as a list, for small sets of cases."""
+    return list(export_rows_iter(cases=cases, codebook=codebook))
 
 
 # --- dashboard aggregates ---------------------------------------------------
@@ -306,36 +373,59 @@ def attribute_coverage(
     return coverage
 
 
+def cooccurrences(
+    cases: QuerySet[Case] | None, pairs: list[tuple[AttributeInfo, AttributeInfo]]
+) -> dict[tuple[str, str], dict[tuple[str, str], int]]:
+    """For each pair (first, second) of choice attributes: how many cases' consensus chose
+    option x of `first` and option y of `second`, all pairs in one query. `cases=None`: every
+    case of the review (the attributes' options pick it). Example for [(coproduction_type,
+    citizen_roles)]: {("coproduction_type", "citizen_roles"): {("user", "co_deliverer"): 12}}.
+
+    The query reads each public case's chosen options of the attributes once (ordered by
+    case), and the pairs are counted here per case: one pass instead of one double join per
+    pair, which took most of the dashboard's SQL. A case counts once per pair of its chosen
+    options (per stored value and option, as a join of the two would count it)."""
+    keys: dict[int, tuple[str, str]] = {}  # option id -> (attribute key, option key)
+    for pair in pairs:
+        for attribute in pair:
+            for option_key, ids in attribute.option_ids.items():
+                for option_id in ids:
+                    keys[option_id] = (attribute.key, option_key)
+    counts: dict[tuple[str, str], dict[tuple[str, str], int]] = {
+        (first.key, second.key): {} for first, second in pairs
+    }
+    if not keys:
+        return counts
+    rows = OptionThrough.objects.filter(option_id__in=list(keys))
+    if cases is not None:
+        rows = rows.filter(consensusvalue__case_id__in=_plain(cases).values("pk"))
+    rows = (
+        rows.filter(public_consensus_q("consensusvalue__case"))
+        .order_by("consensusvalue__case_id")
+        .values_list("consensusvalue__case_id", "option_id")
+    )
+
+    def count(chosen: dict[str, list[str]]) -> None:
+        for (first_key, second_key), found in counts.items():
+            for x in chosen.get(first_key, ()):
+                for y in chosen.get(second_key, ()):
+                    found[(x, y)] = found.get((x, y), 0) + 1
+
+    current, chosen = None, defaultdict(list)
+    for case_id, option_id in rows.iterator(chunk_size=5000):
+        if case_id != current:
+            count(chosen)
+            current, chosen = case_id, defaultdict(list)
+        attribute_key, option_key = keys[option_id]
+        chosen[attribute_key].append(option_key)
+    count(chosen)
+    return counts
+
+
 def cooccurrence(
     cases: QuerySet[Case] | None, first: AttributeInfo, second: AttributeInfo
 ) -> dict[tuple[str, str], int]:
-    """Cases whose consensus chose option x of `first` and option y of `second`, in one query.
-    `cases=None`: every case of the review (the attributes pick it). Example for
-    (coproduction_type, citizen_roles): {("user", "co_deliverer"): 12, ...}.
-
-    Each case contributes one row per pair of its chosen options, so rows count cases."""
-    first_keys = {i: key for key, ids in first.option_ids.items() for i in ids}
-    second_keys = {i: key for key, ids in second.option_ids.items() for i in ids}
-    rows = Case.objects.all() if cases is None else Case.objects.filter(
-        pk__in=_plain(cases).values("pk")
-    )
-    rows = (
-        cases_with_public_consensus(rows).annotate(
-            first_value=FilteredRelation(
-                "consensus_values", condition=Q(consensus_values__attribute_id__in=first.ids)
-            ),
-            second_value=FilteredRelation(
-                "consensus_values", condition=Q(consensus_values__attribute_id__in=second.ids)
-            ),
-        )
-        .filter(first_value__options__isnull=False, second_value__options__isnull=False)
-        .values_list("first_value__options", "second_value__options")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts: dict[tuple[str, str], int] = {}
-    for x, y, n in rows:
-        if x in first_keys and y in second_keys:
-            pair = (first_keys[x], second_keys[y])
-            counts[pair] = counts.get(pair, 0) + n
-    return counts
+    """Cases whose consensus chose option x of `first` and option y of `second`, in one query
+    (cooccurrences for one pair). Example for (coproduction_type, citizen_roles):
+    {("user", "co_deliverer"): 12, ...}."""
+    return cooccurrences(cases, [(first, second)])[(first.key, second.key)]

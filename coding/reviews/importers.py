@@ -7,6 +7,7 @@ and the reason.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -578,24 +579,30 @@ def cases_import(
     return result
 
 
+# Cases an export holds at a time.
+EXPORT_CHUNK = 2000
+
+
 def cases_export(*, review: Review, out: IO[str]) -> int:
-    """The review's cases in the shape `import_cases` reads; returns the row count."""
+    """The review's cases in the shape `import_cases` reads; returns the row count. Streamed
+    per chunk of cases (their service areas read per chunk), in constant memory."""
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CASE_COLUMNS)
-    areas: dict[int, list[str]] = {}
-    for case_id, name in Case.service_areas.through.objects.filter(
-        case__review=review
-    ).order_by("servicearea__name").values_list("case_id", "servicearea__name"):
-        areas.setdefault(case_id, []).append(name)
     count = 0
-    for case in review.cases.order_by("sort_key", "number").iterator(chunk_size=5000):
-        writer.writerow([
-            case.number, case.title, case.country, case.year, ";".join(areas.get(case.pk, [])),
-            case.summary, case.source,
-        ])
-        count += 1
+    rows = review.cases.order_by("sort_key", "number").iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(islice(rows, EXPORT_CHUNK)):
+        areas: dict[int, list[str]] = {}
+        for case_id, name in Case.service_areas.through.objects.filter(
+            case_id__in=[case.pk for case in chunk]
+        ).order_by("servicearea__name").values_list("case_id", "servicearea__name"):
+            areas.setdefault(case_id, []).append(name)
+        for case in chunk:
+            writer.writerow([
+                case.number, case.title, case.country, case.year,
+                ";".join(areas.get(case.pk, [])), case.summary, case.source,
+            ])
+            count += 1
     return count
-
 
 def _unique_area_slug(name: str) -> str:
     base = slugify(name) or "area"

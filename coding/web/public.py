@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +20,8 @@ from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.cache import case_filter_for, codebook_for, dashboard_data
-from coding.public.selectors import case_consensus, export_rows, gallery_page
+from coding.public.responses import reader_page
+from coding.public.selectors import case_consensus, chunked, export_rows_iter, gallery_page
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
@@ -46,6 +47,7 @@ def _query(params: dict[str, list[str]], **extra) -> str:
 
 
 @require_GET
+@reader_page
 def gallery(request, slug):
     review, codebook, case_filter = _filtered(request, slug)
     page, cards = gallery_page(
@@ -63,6 +65,7 @@ def gallery(request, slug):
 
 
 @require_GET
+@reader_page
 def case_detail(request, slug, number):
     review = get_public_review(request.user, slug)
     case = get_object_or_404(Case, review=review, number=number)
@@ -92,6 +95,7 @@ def _chart_csv_url(review, chart_id, filters):
 
 
 @require_GET
+@reader_page
 def dashboard(request, slug):
     review, case_filter, filters, data = _dashboard(request, slug)
     groups = data.groups
@@ -118,6 +122,7 @@ def _csv_response(filename: str, columns: list[str], rows) -> HttpResponse:
 
 
 @require_GET
+@reader_page
 def dashboard_csv(request, slug, chart):
     review, _case_filter, _filters, data = _dashboard(request, slug)
     found = data.chart(chart)  # the dashboard's cached data: nothing computed again
@@ -128,7 +133,7 @@ def dashboard_csv(request, slug, chart):
 
 def _export(request, slug):
     review, codebook, case_filter = _filtered(request, slug)
-    return review, codebook, export_rows(cases=case_filter.qs, codebook=codebook)
+    return review, codebook, case_filter.qs
 
 
 def _case_url_maker(request, review):
@@ -142,36 +147,88 @@ def _case_url_maker(request, review):
     return lambda number: f"{head}/{quote(number, safe='')}/{tail}"
 
 
-@require_GET
-def export_csv(request, slug):
-    review, codebook, rows = _export(request, slug)
+class _Lines:
+    """A file for csv.writer that hands back what was written, for streaming."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def _streamed(chunks, *, content_type: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_lines(codebook, cases, case_url):
     attributes = list(codebook.by_key.values())
     columns = ["number", "title", "country", "region", "year", "service_areas", "summary",
                "source", "url"]
     for attribute in attributes:
         columns += [attribute.key, f"{attribute.key}_evidence"]
-    case_url = _case_url_maker(request, review)
-    table = []
-    for row in rows:
-        line = [row["number"], row["title"], row["country"], row["region"],
-                value_text(row["year"], empty=""),
-                "; ".join(row["service_areas"]), row["summary"], row["source"],
-                case_url(row["number"])]
-        for attribute in attributes:
-            value = row["consensus"].get(attribute.key)
-            shown = value_text(value["value"], empty="", none_chosen="") if value else ""
-            line += [shown, value["evidence"] if value else ""]
-        table.append(line)
-    return _csv_response(f"{review.slug}-cases.csv", columns, table)
+    lines = _Lines()
+    writer = csv_writer(lines)
+    writer.writerow(columns)
+    for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
+        for row in chunk:
+            line = [row["number"], row["title"], row["country"], row["region"],
+                    value_text(row["year"], empty=""),
+                    "; ".join(row["service_areas"]), row["summary"], row["source"],
+                    case_url(row["number"])]
+            for attribute in attributes:
+                value = row["consensus"].get(attribute.key)
+                shown = value_text(value["value"], empty="", none_chosen="") if value else ""
+                line += [shown, value["evidence"] if value else ""]
+            writer.writerow(line)
+        yield lines.take()
+    yield lines.take()
+
+
+@require_GET
+def export_csv(request, slug):
+    """Streamed in chunks of cases, so memory stays flat whatever the review's size."""
+    review, codebook, cases = _export(request, slug)
+    return _streamed(_csv_lines(codebook, cases, _case_url_maker(request, review)),
+                     content_type="text/csv; charset=utf-8",
+                     filename=f"{review.slug}-cases.csv")
+
+
+def _json(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+
+
+def _json_chunks(head: dict, cases, codebook, case_url):
+    """The document json.dumps(indent=1) would write for `head` with its "cases" list, one
+    case at a time: each case indented as the list's item, at depth two."""
+    opening = _json({**head, "cases": []})
+    if not head["count"]:
+        yield opening
+        return
+    yield opening.removesuffix("[]\n}") + "[\n"
+    separator = ""
+    for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
+        parts = []
+        for row in chunk:
+            row["url"] = case_url(row["number"])
+            parts.append(separator + "\n".join("  " + line for line in _json(row).split("\n")))
+            separator = ",\n"
+        yield "".join(parts)
+    yield "\n ]\n}"
 
 
 @require_GET
 def export_json(request, slug):
-    review, codebook, rows = _export(request, slug)
-    case_url = _case_url_maker(request, review)
-    for row in rows:
-        row["url"] = case_url(row["number"])
-    body = {
+    """Streamed in chunks of cases; the same bytes as json.dumps(indent=1) of the whole."""
+    review, codebook, cases = _export(request, slug)
+    head = {
         "review": {"slug": review.slug, "title": review.title,
                    "url": request.build_absolute_uri(review.get_absolute_url())},
         "attributes": [
@@ -179,15 +236,11 @@ def export_json(request, slug):
              "options": [{"key": k, "label": label} for k, label in a.options]}
             for a in codebook.by_key.values()
         ],
-        "count": len(rows),
-        "cases": rows,
+        "count": cases.count(),
     }
-    response = HttpResponse(
-        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{review.slug}-cases.json"'
-    return response
+    return _streamed(_json_chunks(head, cases, codebook, _case_url_maker(request, review)),
+                     content_type="application/json; charset=utf-8",
+                     filename=f"{review.slug}-cases.json")
 
 
 @require_POST

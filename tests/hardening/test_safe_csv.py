@@ -39,7 +39,7 @@ def test_texts_with_leading_quotes_round_trip_exactly(text):
 
 def _cells(response) -> list[list[str]]:
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -17,12 +17,20 @@ from coding.api.permissions import (
     IsPublishedReadOnly,
     IsReviewMember,
 )
-from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, _values
+from coding.api.views.common import (
+    ERRORS,
+    NUMBER,
+    READ_ERRORS,
+    SLUG,
+    ReviewMixin,
+    SharedReaderMixin,
+    _values,
+)
 from coding.documents.policies import documents_visible_to
-from coding.public.cache import case_filter_for, dashboard_data
+from coding.public.cache import case_filter_for, choices_for, codebook_for, dashboard_data
 from coding.public.filters import CaseFilter
 from coding.public.policies import public_consensus_values
-from coding.reviews.selectors import review_codebook
+from coding.public.selectors import consensus_for_api
 
 
 class CaseFilterBackend(DjangoFilterBackend):
@@ -32,6 +40,7 @@ class CaseFilterBackend(DjangoFilterBackend):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["review"] = view.get_review()
         kwargs["codebook"] = view.codebook()
+        kwargs["choices"] = choices_for(kwargs["review"])  # cached per data version
         return kwargs
 
 
@@ -48,9 +57,7 @@ class CaseQuerysetMixin(ReviewMixin):
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
 
     def codebook(self):
-        if not hasattr(self, "_codebook"):
-            self._codebook = review_codebook(self.get_review())
-        return self._codebook
+        return codebook_for(self.get_review())  # cached per data version
 
     def get_queryset(self):
         return (
@@ -60,14 +67,43 @@ class CaseQuerysetMixin(ReviewMixin):
         )
 
 
+INCLUDE = OpenApiParameter(
+    "include", str, enum=["consensus"], description=(
+        "`consensus`: each case also carries `consensus`, its consensus values as on "
+        "`cases/<number>/` (empty while coding is in progress); the page costs the same "
+        "few queries whatever its size."
+    ),
+)
+
+
 @extend_schema_view(get=extend_schema(summary="The review's cases", tags=["cases"],
-                                      description=FILTER_HELP, parameters=[SLUG],
+                                      description=FILTER_HELP, parameters=[SLUG, INCLUDE],
                                       responses={200: s.CaseSerializer(many=True),
                                                  400: ERRORS[400], **READ_ERRORS}))
-class CaseList(CaseQuerysetMixin, generics.ListAPIView):
+class CaseList(SharedReaderMixin, CaseQuerysetMixin, generics.ListAPIView):
     serializer_class = s.CaseSerializer
     filter_backends = [CaseFilterBackend]
     filterset_class = CaseFilter
+
+    def includes(self) -> set[str]:
+        wanted = {part.strip() for value in self.request.query_params.getlist("include")
+                  for part in value.split(",") if part.strip()}
+        unknown = sorted(wanted - {"consensus"})
+        if unknown:
+            raise exceptions.ValidationError({"include": [
+                f"unknown value {', '.join(map(repr, unknown))} (allowed: consensus)"]})
+        return wanted
+
+    def list(self, request, *args, **kwargs):
+        includes = self.includes()
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        if "consensus" not in includes:
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = self.get_serializer_context()
+        # One query for the values of the whole page (coding.public.selectors).
+        context["consensus"] = consensus_for_api(case_ids=[case.pk for case in page])
+        data = s.CaseWithConsensusSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
 
 @extend_schema_view(
@@ -75,7 +111,7 @@ class CaseList(CaseQuerysetMixin, generics.ListAPIView):
                       parameters=[SLUG, NUMBER],
                       responses={200: s.CaseDetailSerializer, **READ_ERRORS})
 )
-class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
+class CaseDetail(SharedReaderMixin, CaseQuerysetMixin, generics.RetrieveAPIView):
     serializer_class = s.CaseDetailSerializer
     lookup_field = "number"
 
@@ -94,7 +130,7 @@ class CaseDetail(CaseQuerysetMixin, generics.RetrieveAPIView):
         OpenApiParameter("attribute", str, description="Only this attribute (its key)."),
     ], responses={200: s.ConsensusValueSerializer(many=True), **READ_ERRORS})
 )
-class ConsensusList(ReviewMixin, generics.ListAPIView):
+class ConsensusList(SharedReaderMixin, ReviewMixin, generics.ListAPIView):
     """Settled values (agreed by both coders or adjudicated) of a published review, or of
     a review you are a member of, of cases whose consensus is complete: both coders have
     submitted and no disagreement is open (coding.public.policies)."""
@@ -118,16 +154,7 @@ class ConsensusList(ReviewMixin, generics.ListAPIView):
         return values
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="The dashboard's aggregates", tags=["consensus"], description=(
-            "Every chart of the dashboard page, with the same numbers (its CSV rows), for the "
-            "cases matching the gallery's filters. " + FILTER_HELP
-        ), parameters=[SLUG], responses={200: s.DashboardSerializer, 400: ERRORS[400],
-                                         **READ_ERRORS},
-    )
-)
-class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
+class DashboardData(CaseQuerysetMixin, generics.GenericAPIView):
     serializer_class = s.DashboardSerializer
     filter_backends = [CaseFilterBackend]
     filterset_class = CaseFilter
@@ -152,3 +179,14 @@ class DashboardView(CaseQuerysetMixin, generics.GenericAPIView):
         return Response(s.DashboardSerializer(data).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The dashboard's aggregates", tags=["consensus"], description=(
+            "Every chart of the dashboard page, with the same numbers (its CSV rows), for the "
+            "cases matching the gallery's filters. " + FILTER_HELP
+        ), parameters=[SLUG], responses={200: s.DashboardSerializer, 400: ERRORS[400],
+                                         **READ_ERRORS},
+    )
+)
+class DashboardView(SharedReaderMixin, DashboardData):
+    """The dashboard's data, shared with anonymous readers per data version."""

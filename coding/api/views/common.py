@@ -16,6 +16,7 @@ from coding import models
 from coding.api import serializers as s
 from coding.codings.services import CodingConflict
 from coding.public.policies import public_consensus_values
+from coding.public.responses import reader_response
 from coding.reviews.policies import get_public_review, review_roles
 
 SLUG = OpenApiParameter(
@@ -107,3 +108,23 @@ def _values(model) -> Prefetch:
     return Prefetch("values", queryset=rows)
 
 
+
+
+class SharedReaderMixin:
+    """For the public API's reads (with ReviewMixin): an anonymous reader's answer about a
+    published review is shared per data version like the reader pages (ETag, 304, cached
+    copy; coding.public.responses, whose policy decides what may be shared). Runs after
+    authentication, permissions and throttling; the negotiated format is part of the ETag."""
+
+    def get(self, request, *args, **kwargs):
+        def render():
+            response = super(SharedReaderMixin, self).get(request, *args, **kwargs)
+            response = self.finalize_response(request, response, *args, **kwargs)
+            response.render()
+            return response
+
+        return reader_response(
+            request, self.get_review(), render,
+            extra=(getattr(request, "accepted_media_type", "") or "",),
+            vary=("Accept", "Authorization", "Cookie"),
+        )

@@ -15,7 +15,7 @@ from coding.api.permissions import (
     IsPublishedReadOnly,
     IsReviewMember,
 )
-from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin
+from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, SharedReaderMixin
 
 
 @extend_schema_view(
@@ -47,7 +47,7 @@ class ReviewList(generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="One review", tags=["reviews"], parameters=[SLUG],
                                       responses={200: s.ReviewSerializer, 404: ERRORS[404]}))
-class ReviewDetail(ReviewMixin, generics.RetrieveAPIView):
+class ReviewDetail(SharedReaderMixin, ReviewMixin, generics.RetrieveAPIView):
     serializer_class = s.ReviewSerializer
 
     def get_object(self):
@@ -64,7 +64,7 @@ class ReviewDetail(ReviewMixin, generics.RetrieveAPIView):
                       parameters=[SLUG], responses={200: s.CodebookSerializer, **READ_ERRORS},
                       description="Sections, their attributes and the attributes' options.")
 )
-class CodebookDetail(ReviewMixin, generics.RetrieveAPIView):
+class CodebookDetail(SharedReaderMixin, ReviewMixin, generics.RetrieveAPIView):
     serializer_class = s.CodebookSerializer
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
 

@@ -1,0 +1,113 @@
+"""export.csv / export.json and the command-line exports stream, with the same bytes as
+before (tests/public/export_reference.py holds the former implementations)."""
+
+import io
+import random
+
+import pytest
+from django.http import StreamingHttpResponse
+
+from coding.codings.transfer import codings_export, consensus_export
+from coding.models import Case, Disagreement, DisagreementStatus
+from coding.reviews.importers import cases_export
+from tests import factories
+from tests.public import export_reference as reference
+
+
+@pytest.fixture
+def big(review, coder_a, coder_b):
+    """A published review of 130 cases (more than one export chunk with chunk_size=50):
+    service areas, consensus of every kind, formula-like text, incomplete cases, codings
+    of both coders, an open disagreement."""
+    review.is_published = True
+    review.save()
+    rng = random.Random(3)
+    areas = [factories.ServiceAreaFactory(name=name) for name in ("Health", "Parks", "Roads")]
+    for i in range(130):
+        case = factories.CaseFactory(
+            review=review, number=str(i + 1), title=f"=HYPERLINK(\"x\") {i}" if i == 5 else
+            f"Case “{i}”", country=rng.choice(["UK", "Sweden", "", "Brazil"]),
+            year=rng.choice([None, 1999, 2010]), summary="Multi\nline, with \"quotes\"",
+        )
+        case.service_areas.set(rng.sample(areas, rng.randint(0, 3)))
+        if i % 5 == 4:
+            continue
+        values = {"level": rng.choice(["national", "state", "local"]),
+                  "roles": rng.sample(["commissioner", "deliverer", "assessor"],
+                                      rng.randint(0, 3)),
+                  "topic": "+SUM(A1)" if i == 7 else f"topic {i}",
+                  "budget": rng.choice([3, 1200.5]), "agreement": rng.random() < 0.5}
+        factories.consensus_for(case=case, values=values, complete=i % 7 != 0,
+                                evidence={"level": f"-quote {i}"})
+        if i % 3 == 0:
+            for coder in (coder_a, coder_b):
+                factories.coding_with_values(case=case, coder=coder, values={
+                    "level": rng.choice(["national", "local"]), "roles": ["deliverer"],
+                    "topic": "@mention", "budget": 4, "agreement": True})
+    attribute = review.current_codebook().attributes.get(key="level")
+    first = Case.objects.get(review=review, number="2")
+    Disagreement.objects.create(case=first, attribute=attribute,
+                                coding_a=factories.CodingFactory(case=first, coder=coder_a),
+                                coding_b=factories.CodingFactory(case=first, coder=coder_b),
+                                status=DisagreementStatus.OPEN)
+    return review
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    from coding.codings import transfer
+    from coding.public import selectors
+    from coding.reviews import importers
+
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 50)
+    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 50)
+    monkeypatch.setattr(importers, "EXPORT_CHUNK", 50)
+    original = selectors.export_rows_iter
+
+    def export_rows_iter(*, cases, codebook, chunk_size=50):
+        return original(cases=cases, codebook=codebook, chunk_size=chunk_size)
+
+    monkeypatch.setattr("coding.web.public.export_rows_iter", export_rows_iter)
+
+
+QUERIES = [{}, {"country": "UK"}, {"roles": "deliverer", "sort": "-year"}, {"q": "zzz"}]
+
+
+def test_exports_stream_the_same_bytes_as_before(client, rf, big, small_chunks):
+    """One fixture for every case (it is costly): both web exports with several filters,
+    and the three command-line exports."""
+    from django.contrib.auth.models import AnonymousUser
+
+    for params in QUERIES:
+        for name, path in (("export_csv", "export.csv"), ("export_json", "export.json")):
+            response = client.get(f"/reviews/demo/{path}", params)
+            assert response.status_code == 200
+            assert isinstance(response, StreamingHttpResponse)
+            request = rf.get(f"/reviews/demo/{path}", params)
+            request.user = AnonymousUser()
+            expected = getattr(reference, name)(request, big)
+            assert response.getvalue() == expected.content, (name, params)
+            assert response["Content-Type"] == expected["Content-Type"]
+            assert response["Content-Disposition"] == expected["Content-Disposition"]
+    for name, ours in (("codings_export", codings_export),
+                       ("consensus_export", consensus_export), ("cases_export", cases_export)):
+        new, old = io.StringIO(), io.StringIO()
+        assert ours(review=big, out=new) == getattr(reference, name)(review=big, out=old)
+        assert new.getvalue() == old.getvalue(), name
+        assert new.getvalue().count("\n") > 50, name
+
+
+def test_csv_export_keeps_formula_escaping(client, big):
+    body = client.get("/reviews/demo/export.csv").getvalue().decode()
+    assert "'=HYPERLINK" in body
+    assert "'-quote" in body
+
+
+def test_export_reads_cases_in_chunks_not_all_at_once(client, big, small_chunks,
+                                                       django_assert_max_num_queries):
+    """130 cases in chunks of 50: three chunks of three queries, plus the review, the
+    codebook, choices and the cases' cursor."""
+    response = client.get("/reviews/demo/export.csv")
+    with django_assert_max_num_queries(20):
+        body = response.getvalue()
+    assert body.count(b"\r\n") > 130
