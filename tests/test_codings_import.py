@@ -209,7 +209,10 @@ def test_export_codings_writes_the_long_csv_of_submitted_codings(tmp_path, cases
     call_command("export_codings", review="demo", stdout=out)
 
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows[0] == ["case", "coder", "attribute", "value"]
+    assert rows[0] == ["case", "coder", "attribute", "value", "evidence", "evidence_document",
+                       "evidence_page", "evidence_start", "evidence_end"]
+    assert all(row[4:] == ["", "", "", "", ""] for row in rows[1:])  # no evidence imported
+    rows = [row[:4] for row in rows]
     assert rows[1:6] == [
         ["1", "alice", "level", "local"],
         ["1", "alice", "topic", "Meals on wheels"],

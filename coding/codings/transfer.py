@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,14 +38,27 @@ from coding.models import (
     ConsensusValue,
     Disagreement,
     DisagreementStatus,
+    Document,
     Membership,
     Review,
     Role,
 )
 from coding.reliability.services import reliability_changed
-from coding.values import BadValue, stored_value, value_csv, value_parse, value_store
+from coding.values import (
+    BadValue,
+    anchors_check,
+    stored_value,
+    text_check,
+    value_csv,
+    value_parse,
+    value_store,
+)
 
 COLUMNS = ["case", "coder", "attribute", "value"]
+# Optional on import, always written on export: the evidence quote and where it is (the first
+# anchored quote: the document's file name on the case, its PDF page, start and end).
+EVIDENCE_COLUMNS = ["evidence", "evidence_document", "evidence_page", "evidence_start",
+                    "evidence_end"]
 
 
 @dataclass
@@ -105,17 +119,23 @@ def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str])
     return f"{key!r} needs yes/no (or true/false, 1/0), got {error.raw!r}"
 
 
-def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[tuple, int], int]:
+def _parse(path: Path, review: Review, codebook, progress):
     """{(case number, username): {attribute key: value}} in file order, the first row
-    of each (case, coder), and the number of rows."""
+    of each (case, coder), the number of rows, and, when the file has an evidence column,
+    {(case number, username): {attribute key: (evidence, anchors)}} (else None)."""
     cases = set(review.cases.values_list("number", flat=True))
+    documents = {(number, name): pk for pk, number, name in Document.objects.filter(
+        case__review=review).values_list("pk", "case__number", "filename")}
+    evidence: dict[tuple[str, str], dict[str, tuple]] | None = None
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     option_keys = {key: [o.key for o in a.options.all()] for key, a in attributes.items()}
     codings: dict[tuple[str, str], dict[str, Any]] = {}
     first_row: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for line, row in csv_rows(path, columns=COLUMNS, lower=True):
+    for line, row in csv_rows(path, columns=COLUMNS, optional=EVIDENCE_COLUMNS, lower=True):
         where = f"row {line}"
+        if evidence is None and "evidence" in row:
+            evidence = {}
         number = row["case"].strip()
         username = row["coder"].strip()
         key = row["attribute"].strip()
@@ -146,12 +166,48 @@ def _parse(path: Path, review: Review, codebook, progress) -> tuple[dict, dict[t
         values = codings.setdefault((number, username), {})
         if value is not None:
             values[key] = value
+        if evidence is not None:
+            quote = _parse_evidence(path, where, row, number, attributes[key], documents)
+            if quote[0] and value is None:
+                raise ImportFailed(path, where, f"evidence for {key!r} without a value")
+            if value is not None:
+                evidence.setdefault((number, username), {})[key] = quote
         if line % 10000 == 0:
             progress("reading", line - 1, 0)
     progress("reading", len(seen), len(seen))
     if not seen:
         raise ImportFailed(path, "file", "no codings found below the header")
-    return codings, first_row, len(seen)
+    return codings, first_row, len(seen), evidence
+
+
+def _parse_evidence(path: Path, where: str, row: dict, number: str, attribute: Attribute,
+                    documents: dict[tuple[str, str], int]) -> tuple[str, list]:
+    """(evidence text, anchors) of one row's evidence columns."""
+    text = (row.get("evidence") or "").strip()
+    name = (row.get("evidence_document") or "").strip()
+    try:
+        text_check(text, limit="evidence", label=f"the evidence of {attribute.key!r}")
+        if not name:
+            if any((row.get(c) or "").strip() for c in EVIDENCE_COLUMNS[2:]):
+                raise ValidationError("evidence_page, evidence_start and evidence_end need "
+                                      "evidence_document")
+            return text, []
+        if (number, name) not in documents:
+            raise ValidationError(f"case {number} has no document {name!r}")
+        numbers = {}
+        for column in EVIDENCE_COLUMNS[2:]:
+            cell = (row.get(column) or "").strip()
+            if cell and not cell.isdigit():
+                raise ValidationError(f"{column} must be a whole number or empty, got {cell!r}")
+            numbers[column] = int(cell) if cell else None
+        anchors = anchors_check([{
+            "document": documents[number, name], "page": numbers["evidence_page"],
+            "exact": text, "start": numbers["evidence_start"], "end": numbers["evidence_end"],
+        }], evidence=text, document_ids={documents[number, name]},
+            label=f"the evidence of {attribute.key!r}")
+    except ValidationError as error:
+        raise ImportFailed(path, where, " ".join(error.messages)) from None
+    return text, anchors
 
 
 # --- import -----------------------------------------------------------------------
@@ -206,13 +262,40 @@ class _Fields:
     __slots__ = ("boolean", "number", "text")
 
 
-def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dict[str, int]):
+def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dict[str, int],
+               quote: tuple[str, list]):
     """(coding id, attribute id, text, number, boolean, evidence, anchors, note) and the
-    option ids,
-    as coding.values.value_store writes them."""
+    option ids, as coding.values.value_store writes them."""
     row = _Fields()
     options = [option_ids[option.key] for option in value_store(row, attribute, value)]
-    return (coding.pk, attribute.pk, row.text, row.number, row.boolean, "", [], ""), options
+    return (coding.pk, attribute.pk, row.text, row.number, row.boolean, quote[0], quote[1],
+            ""), options
+
+
+def _evidence_of(evidence: dict, number: str, username: str, values: dict) -> dict:
+    """{attribute key: (evidence, anchors)} for each value of one coding in the file."""
+    given = evidence.get((number, username), {})
+    return {key: given.get(key, ("", [])) for key in values}
+
+
+def _as_in_csv(evidence: dict) -> dict:
+    """What the CSV holds of each value's evidence: the text and its first anchor's place."""
+    return {key: (text, next(((a["document"], a.get("page"), a.get("start"), a.get("end"))
+                               for a in anchors), None))
+            for key, (text, anchors) in evidence.items()}
+
+
+def _stored_evidence(review: Review, coding_ids: set[int]) -> dict[int, dict[str, tuple]]:
+    """{coding id: {attribute key: (evidence, anchors)}} of the stored values."""
+    out: dict[int, dict[str, tuple]] = {}
+    for coding_id, key, text, anchors in CodedValue.objects.filter(
+        coding__case__review=review
+    ).values_list("coding_id", "attribute__key", "evidence", "evidence_anchors").iterator(
+        chunk_size=5000
+    ):
+        if coding_id in coding_ids:
+            out.setdefault(coding_id, {})[key] = (text, anchors)
+    return out
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -241,7 +324,7 @@ def codings_import(
     if codebook is None:
         raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
     progress = progress or _no_progress
-    parsed, first_row, n_rows = _parse(path, review, codebook, progress)
+    parsed, first_row, n_rows, evidence = _parse(path, review, codebook, progress)
     result = CodingsResult(review=review, rows=n_rows)
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
@@ -281,6 +364,10 @@ def codings_import(
                     names[coding.coder_id]]
                 existing[numbers[coding.case_id], names[coding.coder_id]] = coding
         stored = _stored_by_coding(review, {c.pk for c in existing.values()})
+        # A file with evidence columns changes a coding when its evidence changes; one
+        # without them leaves stored evidence out of the comparison (as before they existed).
+        stored_evidence = _stored_evidence(review, {c.pk for c in existing.values()}) \
+            if evidence is not None else {}
         now = timezone.now()
         to_fill: list[tuple[Coding, dict]] = []
         for (number, username), values in parsed.items():
@@ -307,7 +394,10 @@ def codings_import(
                     path, where, f"{username}'s coding of case {number} was made under an "
                     f"older codebook version; importing would replace it"
                 )
-            if stored.get(coding.pk, {}) == values:
+            if stored.get(coding.pk, {}) == values and (evidence is None or _as_in_csv(
+                    _evidence_of(evidence, number, username, values)) == _as_in_csv(
+                    _evidence_of({(number, username): stored_evidence.get(coding.pk, {})},
+                                 number, username, values))):
                 result.unchanged += 1
                 continue
             coding.values.all().delete()
@@ -328,8 +418,11 @@ def codings_import(
         rows, chosen = [], []
         option_ids = {key: {o.key: o.pk for o in a.options.all()} for key, a in attributes.items()}
         for coding, values in to_fill:
+            quotes = _evidence_of(evidence or {}, coding.case.number, coding.coder.username,
+                                  values)
             for key, value in values.items():
-                row, options = _value_row(coding, attributes[key], value, option_ids[key])
+                row, options = _value_row(coding, attributes[key], value, option_ids[key],
+                                          quotes[key])
                 rows.append(row)
                 chosen.extend((coding.pk, row[1], option) for option in options)
         insert_rows(CodedValue, ["coding", "attribute", "text", "number", "boolean", "evidence",
@@ -412,8 +505,9 @@ def codings_export(*, review: Review, out: IO[str]) -> int:
     """Write every submitted coding as long CSV; returns the number of value rows. Streamed
     per chunk of cases, in constant memory."""
     writer = csv_writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS + EVIDENCE_COLUMNS)
     orders: dict[int, dict[str, int]] = {}
+    filenames = dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
     written = 0
     for chunk in _case_chunks(review):
         values = (
@@ -435,9 +529,13 @@ def codings_export(*, review: Review, out: IO[str]) -> int:
                 continue
             if attribute.pk not in orders:
                 orders.update(_option_orders([attribute]))
+            anchor = next((a for a in coded.evidence_anchors or []
+                           if a.get("document") in filenames), None)
             writer.writerow([
                 coded.coding.case.number, coded.coding.coder.username, attribute.key,
-                value_csv(attribute, value, orders[attribute.pk]),
+                value_csv(attribute, value, orders[attribute.pk]), coded.evidence,
+                *([filenames[anchor["document"]], anchor.get("page"), anchor.get("start"),
+                   anchor.get("end")] if anchor else ["", "", "", ""]),
             ])
             written += 1
     return written

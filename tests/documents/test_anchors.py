@@ -141,3 +141,72 @@ def test_the_api_takes_and_returns_anchors_of_the_callers_coding(setting, coder_
          "anchors": [_anchor(document.pk + 100)]}]}, format="json")
     assert refused.status_code == 400
     assert "not one of this case's" in refused.json()["detail"]
+
+
+def _csv(tmp_path, rows, name="codings.csv"):
+    import csv
+
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+    return path
+
+
+HEADER = ["case", "coder", "attribute", "value", "evidence", "evidence_document",
+          "evidence_page", "evidence_start", "evidence_end"]
+
+
+def test_export_codings_writes_evidence_and_its_anchor_and_import_reads_them(
+        setting, coder_a, coder_b, review, tmp_path):
+    import io
+
+    from coding.codings.transfer import codings_export, codings_import
+
+    case, document = setting
+    for coder in (coder_a, coder_b):
+        coding = coding_start(case=case, user=coder)
+        coding = coding_save_draft(coding=coding, user=coder, expected_version=0, values={
+            "level": {"value": "local", "evidence": QUOTE, "anchors": [_anchor(document.pk)]},
+            "roles": {"value": ["deliverer"], "evidence": "pasted, no anchor"}})
+        coding_submit(coding=coding, expected_version=coding.version, user=coder)
+    out = io.StringIO()
+    codings_export(review=review, out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ",".join(HEADER)
+    assert f"12,alice,level,local,{QUOTE},12.pdf,1,0,{len(QUOTE)}" in lines
+    assert "12,alice,roles,deliverer,\"pasted, no anchor\",,,," in lines
+
+    # The same file read back changes nothing; an edited anchor is an update.
+    path = tmp_path / "codings.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert codings_import(path=path, review_slug="demo").unchanged == 2
+    path.write_text(out.getvalue().replace(f"12.pdf,1,0,{len(QUOTE)}", "12.pdf,1,2,9"),
+                    encoding="utf-8")
+    result = codings_import(path=path, review_slug="demo")
+    assert (result.updated, result.unchanged) == (2, 0)
+    value = CodedValue.objects.get(coding__coder=coder_a, attribute__key="level")
+    assert value.evidence == QUOTE
+    assert [(a["document"], a["page"], a["start"], a["end"]) for a in value.evidence_anchors] \
+        == [(document.pk, 1, 2, 9)]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (["x", "", "", "", ""], "evidence for 'agreement' without a value"),
+    ([QUOTE, "nope.pdf", "1", "", ""], "case 12 has no document 'nope.pdf'"),
+    ([QUOTE, "12.pdf", "0", "", ""], "pages from 1"),
+    ([QUOTE, "12.pdf", "one", "", ""], "evidence_page must be a whole number"),
+    ([QUOTE, "", "3", "", ""], "need evidence_document"),
+])
+def test_import_codings_refuses_bad_evidence_columns_naming_the_row(setting, tmp_path, cells,
+                                                                    message):
+    from coding.codings.transfer import codings_import
+    from coding.fileio import ImportFailed
+
+    value = "" if message.startswith("evidence for") else "local"
+    attribute = "agreement" if message.startswith("evidence for") else "level"
+    path = _csv(tmp_path, [HEADER, ["12", "alice", "roles", "deliverer", "", "", "", "", ""],
+                           ["12", "alice", attribute, value, *cells]])
+    with pytest.raises(ImportFailed, match=message) as refused:
+        codings_import(path=path, review_slug="demo")
+    assert refused.value.where == "row 3"
+    assert not CodedValue.objects.exists()

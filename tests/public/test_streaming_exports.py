@@ -1,6 +1,7 @@
 """export.csv / export.json and the command-line exports stream, with the same bytes as
 before (tests/public/export_reference.py holds the former implementations)."""
 
+import csv
 import io
 import random
 
@@ -93,6 +94,15 @@ def test_exports_stream_the_same_bytes_as_before(client, rf, big, small_chunks):
                        ("consensus_export", consensus_export), ("cases_export", cases_export)):
         new, old = io.StringIO(), io.StringIO()
         assert ours(review=big, out=new) == getattr(reference, name)(review=big, out=old)
+        if name == "codings_export":
+            # Since the reference was taken, the codings CSV ends with five evidence columns
+            # (empty here: the fixture has no evidence); the rest is unchanged.
+            rows = list(csv.reader(io.StringIO(new.getvalue())))
+            assert all(len(row) == 9 for row in rows)
+            assert all(row[4:] == [""] * 5 for row in rows[1:])
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(row[:4] for row in rows)
+            new = out
         assert new.getvalue() == old.getvalue(), name
         assert new.getvalue().count("\n") > 50, name
 
