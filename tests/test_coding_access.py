@@ -93,7 +93,15 @@ def test_save_endpoint_access(client, world):
         "anonymous": 302, "charlie": 404, "alice": 302, "bob": 404, "ada": 404, "lena": 404,
     }
     assert list(Coding.objects.values_list("coder__username", flat=True)) == ["alice"]
-    assert _status(client, "alice", "get", url) == 405
+    assert _status(client, "alice", "get", url) == 302  # to the coding page
+
+
+def test_coding_page_post_access(client, world):
+    url = reverse("coding:coding_form", args=[world["review"].slug, world["alices"].number])
+    assert _matrix(client, "post", url, {**_form_data(0), "action": "save"}) == {
+        "anonymous": 302, "charlie": 404, "alice": 302, "bob": 404, "ada": 404, "lena": 404,
+    }
+    assert list(Coding.objects.values_list("coder__username", flat=True)) == ["alice"]
 
 
 def test_submit_endpoint_access(client, world):

@@ -81,18 +81,57 @@ def test_with_debug_on_djangos_404_page_is_readable(client, db, settings):
     assert "Using the URLconf defined in" in response.content.decode()
 
 
+def test_refused_control_characters_get_the_branded_400_page_with_the_reason(client, db):
+    response = client.get("/reviews/demo/cases/%00/")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The request could not be understood" in html
+    assert "control character (U+0000" in html
+    _assert_branded_and_csp_clean(html)
+
+
+def _break_the_start_page(monkeypatch):
+    """The start page raises, so that the live server answers with the 500 page."""
+    from django.urls import get_resolver
+
+    def broken(request):
+        raise RuntimeError("a bug")
+
+    pattern = next(p for p in get_resolver().url_patterns if getattr(p, "name", "") == "home")
+    monkeypatch.setattr(pattern, "callback", broken)
+
+
 @pytest.mark.browser
-def test_the_404_page_shows_with_our_stylesheet_and_no_csp_violations(page, live_server, db):
+@pytest.mark.parametrize(("status", "heading"), [
+    (400, "The request could not be understood"),
+    (403, "The form could not be sent"),
+    (404, "Page not found"),
+    (500, "Something went wrong on our side"),
+])
+def test_every_error_page_shows_styled_with_no_csp_violations(
+    page, live_server, db, monkeypatch, status, heading
+):
     from tests.test_security import CSP_PROBE
 
     page.add_init_script(CSP_PROBE)
     messages: list[str] = []
     page.on("console", lambda msg: messages.append(msg.text))
-    response = page.goto(f"{live_server.url}/no-such-page/")
-    assert response.status == 404
-    page.wait_for_load_state("networkidle")
-    assert page.locator("h1").inner_text() == "Page not found"
-    # app.css applied: the brand link is styled, not the browser's default blue underline.
+    if status == 403:  # a sign-in form sent after its CSRF cookie is gone
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.context.clear_cookies()
+        with page.expect_navigation() as navigation:
+            page.get_by_label("Username").fill("alice")
+            page.get_by_label("Password").fill("x")
+            page.locator("main").get_by_role("button", name="Sign in").click()
+        response = navigation.value
+    else:
+        if status == 500:
+            _break_the_start_page(monkeypatch)
+        path = {400: "/reviews/demo/cases/%00/", 404: "/no-such-page/", 500: "/"}[status]
+        response = page.goto(live_server.url + path)
+    assert response.status == status
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == heading
     assert page.evaluate("getComputedStyle(document.querySelector('.brand')).textDecorationLine") \
         == "none"
     assert page.evaluate("window.__cspViolations") == []

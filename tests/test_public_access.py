@@ -58,7 +58,10 @@ def test_only_the_lead_may_publish(client, request, review, actor, expected):
     _login(client, request, actor)
     url = reverse("coding:review_publish", args=["demo"])
     assert client.post(url, {"action": "publish"}).status_code == expected
-    assert client.get(url).status_code == 405  # for any slug: reveals nothing
+    # GET leads to the gallery whatever the slug, as the address says: it reveals nothing.
+    response = client.get(url)
+    assert response.status_code == 302 and response.url == reverse("coding:gallery",
+                                                                    args=["demo"])
 
 
 def test_unknown_review_is_404(client, db):

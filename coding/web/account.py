@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
+from coding.web.http import post_only
 from coding.web.signin import SignInForm
 
 
@@ -23,8 +24,8 @@ def tokens(request):
     return render(request, "coding/tokens.html", {"token": token})
 
 
+@post_only("coding:tokens")
 @login_required
-@require_POST
 def token_create(request):
     # One token per user (DRF's model): creating a new one revokes the old.
     replaced = Token.objects.filter(user=request.user).delete()[0] > 0
@@ -36,8 +37,8 @@ def token_create(request):
     return redirect("coding:tokens")
 
 
+@post_only("coding:tokens")
 @login_required
-@require_POST
 def token_revoke(request):
     if Token.objects.filter(user=request.user).delete()[0]:
         messages.success(request, "Token revoked. Scripts using it are refused from now on.")

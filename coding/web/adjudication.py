@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
@@ -25,6 +24,7 @@ from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus,
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 from coding.web.forms import text_field
+from coding.web.http import post_only
 
 
 class ResolveForm(forms.Form):
@@ -174,8 +174,8 @@ def _disagreement(case, key) -> Disagreement:
     )
 
 
+@post_only("coding:adjudication_case", "slug", "number", anchor="#attr-{key}")
 @login_required
-@require_POST
 def resolve(request, slug: str, number: str, key: str):
     review = get_review_for_page(request.user, slug, "adjudication")
     case = _case(review, number)
@@ -207,8 +207,8 @@ def resolve(request, slug: str, number: str, key: str):
     return _page(request, review, case, bound=(key, "resolve", form), status=400)
 
 
+@post_only("coding:adjudication_case", "slug", "number", anchor="#attr-{key}")
 @login_required
-@require_POST
 def reopen(request, slug: str, number: str, key: str):
     review = get_review_for_page(request.user, slug, "adjudication")
     case = _case(review, number)

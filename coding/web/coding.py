@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
@@ -28,6 +28,7 @@ from coding.web.forms import (
     initial_from_values,
     note_name,
 )
+from coding.web.http import post_only
 
 
 def _assigned_case(request, slug: str, number: str):
@@ -143,9 +144,19 @@ def queue(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def coding_form(request, slug: str, number: str):
+    """The coding page. Its form posts back here, so a refused Save draft or Submit shows the
+    page again at its own address with the errors and what the coder entered; a success
+    redirects here (redirect-after-post). The button pressed says which: `action=save`, else
+    submit (the page's script posts the form without its button after a running save)."""
     review, case = _assigned_case(request, slug, number)
-    return _render_form(request, review, case, _own_coding(case, request.user))
+    coding = _own_coding(case, request.user)
+    if request.method == "POST":
+        if request.POST.get("action") == "save":
+            return _save_draft(request, review, case, coding)
+        return _submit(request, review, case, coding)
+    return _render_form(request, review, case, coding)
 
 
 def _wants_json(request) -> bool:
@@ -172,12 +183,8 @@ def _save(request, case, coding, form) -> Coding:
         )
 
 
-@login_required
-@require_POST
-def coding_save(request, slug: str, number: str):
+def _save_draft(request, review, case, coding):
     """Save a draft. Answers JSON to the page's autosave, else redirects back."""
-    review, case = _assigned_case(request, slug, number)
-    coding = _own_coding(case, request.user)
     form = _bound_form(request, review, coding)
     as_json = _wants_json(request)
     if not form.is_valid():
@@ -215,12 +222,8 @@ def coding_save(request, slug: str, number: str):
     return redirect("coding:coding_form", slug=review.slug, number=case.number)
 
 
-@login_required
-@require_POST
-def coding_submit_view(request, slug: str, number: str):
+def _submit(request, review, case, coding):
     """Save the form's values, then submit; on a refusal the values stay saved as a draft."""
-    review, case = _assigned_case(request, slug, number)
-    coding = _own_coding(case, request.user)
     form = _bound_form(request, review, coding)
     if not form.is_valid():
         return _render_form(
@@ -249,6 +252,22 @@ def coding_submit_view(request, slug: str, number: str):
         f"Case {case.number} submitted. It is read-only now; a review lead can reopen it.",
     )
     return redirect("coding:coding_form", slug=review.slug, number=case.number)
+
+
+@post_only("coding:coding_form", "slug", "number")
+@login_required
+def coding_save(request, slug: str, number: str):
+    """The autosave's endpoint (JSON); a plain form post here works as on the coding page."""
+    review, case = _assigned_case(request, slug, number)
+    return _save_draft(request, review, case, _own_coding(case, request.user))
+
+
+@post_only("coding:coding_form", "slug", "number")
+@login_required
+def coding_submit_view(request, slug: str, number: str):
+    """Submit by a plain form post, as older copies of the coding page did."""
+    review, case = _assigned_case(request, slug, number)
+    return _submit(request, review, case, _own_coding(case, request.user))
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coding.documents.files import max_bytes
 from coding.documents.http import document_response
@@ -15,6 +15,7 @@ from coding.documents.selectors import case_documents, document_for_viewer
 from coding.documents.services import document_delete, document_upload
 from coding.models import Case, Document
 from coding.reviews.policies import get_public_review, get_review_for_member, review_roles
+from coding.web.http import post_only
 
 
 class DocumentUploadForm(forms.Form):
@@ -67,8 +68,8 @@ def case_documents_page(request, slug, number):
     }, status=400 if form.errors else 200)
 
 
+@post_only("coding:case_documents", "slug", "number")
 @login_required
-@require_POST
 def document_delete_view(request, slug, number, pk):
     review = get_review_for_member(request.user, slug)
     document = document_for_viewer(user=request.user, case=_case(review, number), pk=pk)

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from coding.assignments.selectors import (
     CaseState,
@@ -20,6 +19,7 @@ from coding.codings.services import coding_reopen
 from coding.models import Assignment, Case, Coding
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.web.forms import AssignCaseForm
+from coding.web.http import post_only
 
 CASES_PER_PAGE = 100
 
@@ -80,8 +80,8 @@ def _progress_url(review, anchor: str = "") -> str:
     return reverse("coding:progress", args=[review.slug]) + anchor
 
 
+@post_only("coding:progress", "slug")
 @login_required
-@require_POST
 def assign_auto(request, slug: str):
     """Give every case with fewer than two coders its coders, balancing load."""
     review = get_review_for_page(request.user, slug, "progress")
@@ -104,8 +104,8 @@ def assign_auto(request, slug: str):
     return redirect(_progress_url(review))
 
 
+@post_only("coding:progress", "slug")
 @login_required
-@require_POST
 def assign_case(request, slug: str):
     """Hand-assign or reassign one case."""
     review = get_review_for_page(request.user, slug, "progress")
@@ -125,8 +125,8 @@ def assign_case(request, slug: str):
     return redirect(_progress_url(review, f"#case-{case.number}"))
 
 
+@post_only("coding:coding_detail", "slug", "pk")
 @login_required
-@require_POST
 def reopen(request, slug: str, pk: int):
     review = get_review_for_page(request.user, slug, "progress")
     coding = get_object_or_404(Coding, pk=pk, case__review=review)

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from coding.members.policies import get_review_for_member_manager, memberships_manageable_by
 from coding.members.selectors import invitation_from_token, pending_invitations, review_members
@@ -23,6 +22,7 @@ from coding.members.services import (
 )
 from coding.models import Invitation, Role
 from coding.reviews.policies import pages_for_roles, review_roles
+from coding.web.http import post_only
 
 ROLE_CHOICES = Role.choices
 
@@ -103,8 +103,8 @@ def members(request, slug: str, add_form: AddMemberForm | None = None):
     )
 
 
+@post_only("coding:members", "slug")
 @login_required
-@require_POST
 def member_add(request, slug: str):
     review = get_review_for_member_manager(request.user, slug)
     form = AddMemberForm(request.POST)
@@ -130,8 +130,8 @@ def member_add(request, slug: str):
     return redirect(_members_url(review))
 
 
+@post_only("coding:members", "slug")
 @login_required
-@require_POST
 def member_roles(request, slug: str):
     review = get_review_for_member_manager(request.user, slug)
     form = RolesForm(request.POST)
@@ -159,8 +159,8 @@ def _member_or_404(review, username: str):
     )
 
 
+@post_only("coding:members", "slug")
 @login_required
-@require_POST
 def member_remove_view(request, slug: str):
     review = get_review_for_member_manager(request.user, slug)
     user = _member_or_404(review, request.POST.get("user", ""))
@@ -177,8 +177,8 @@ def member_remove_view(request, slug: str):
     return redirect(_members_url(review))
 
 
+@post_only("coding:members", "slug")
 @login_required
-@require_POST
 def invitation_revoke_view(request, slug: str, pk: int):
     review = get_review_for_member_manager(request.user, slug)
     invitations = memberships_manageable_by(request.user, Invitation.objects.pending())

@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
@@ -30,6 +30,7 @@ from coding.reviews.policies import (
 )
 from coding.reviews.services import review_set_published
 from coding.values import value_text
+from coding.web.http import post_only
 
 
 def _filtered(request, slug):
@@ -243,7 +244,7 @@ def export_json(request, slug):
                      filename=f"{review.slug}-cases.json")
 
 
-@require_POST
+@post_only("coding:gallery", "slug")
 def review_publish(request, slug):
     review = get_review_for_member(request.user, slug, Role.LEAD)
     publish = request.POST.get("action") == "publish"

@@ -56,6 +56,32 @@
     return Object.assign(layout, extra || {});
   }
 
+  // Plotly centres a y-axis title on the plot area and clips what does not fit (a long
+  // attribute name beside two bars lost both ends): wrap the title to the plot's height, on
+  // two lines at most, and make the chart taller when a line still does not fit.
+  var CHAR_PX = 7.5;      // width of a character of FONT
+  var AXIS_ROOM = 90;     // what the x axis, its title and the margins take of the height
+  function fitYTitle(layout) {
+    var title = layout.yaxis && layout.yaxis.title && layout.yaxis.title.text;
+    if (!title) return layout;
+    var fits = Math.max(8, Math.floor((layout.height - AXIS_ROOM) / CHAR_PX));
+    var lines = wrap(title, fits).split("<br>");
+    if (lines.length > 2) lines = wrap(title, Math.ceil(title.length / 2) + 1).split("<br>");
+    var longest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
+    layout.height = Math.max(layout.height, Math.ceil(longest * CHAR_PX) + AXIS_ROOM);
+    layout.yaxis.title.text = lines.join("<br>");
+    return layout;
+  }
+
+  // The chart's box is a labelled group (its numbers are in the table below); Plotly's
+  // drawing is hidden from screen readers, which would read every tick label, while its
+  // toolbar stays reachable. (A role="img" around the toolbar nests controls in an image.)
+  function hideDrawing(element) {
+    element.querySelectorAll("svg.main-svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
+
   function bar(element, chart) {
     var p = chart.plot;
     var trace = {
@@ -161,7 +187,8 @@
     var element = root.querySelector('[data-chart="' + chart.id + '"]');
     if (!element || chart.empty || !DRAW[chart.kind]) return Promise.resolve();
     var spec = DRAW[chart.kind](element, chart);
-    return Plotly.newPlot(element, spec[0], spec[1], CONFIG).then(function (plot) {
+    return Plotly.newPlot(element, spec[0], fitYTitle(spec[1]), CONFIG).then(function (plot) {
+      hideDrawing(element);
       plot.on("plotly_click", onClick);
       element.classList.add("drawn");
     });

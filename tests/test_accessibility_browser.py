@@ -1,0 +1,249 @@
+"""Accessibility as a test: axe-core (tests/vendor/axe.min.js, scripts/vendor_axe.sh) runs in
+Chromium on every page type each role opens, at 1280 and 390 px, and any serious or critical
+violation fails. One browser context per role, signed in once."""
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from coding.adjudication.services import disagreements_detect
+from coding.documents.services import document_upload
+from coding.models import AttributeKind, Coding, Disagreement, Review, Role
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_SOURCE = AXE.read_text(encoding="utf-8")
+WIDTHS = (1280, 390)
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/coproduction-screenshots"))
+
+CHOICES = {
+    "level": ["national", "state", "local"],
+    "service_setting": ["single", "multi"],
+    "coproduction_type": ["professional", "user", "citizen"],
+}
+
+
+@pytest.fixture
+def world(coproduction, settings, tmp_path) -> dict:
+    """The bundled review with the demo accounts; cases 2-12 coded by both coders (some
+    disagreements open, the rest agreed), consensus on ten further cases for the reader
+    pages, and one public document on case 1."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+    review = coproduction
+    coder_a, coder_b = User.objects.get(username="coder_a"), User.objects.get(username="coder_b")
+    rng = random.Random(5)
+    cases = list(review.cases.order_by("sort_key"))
+    for case in cases[1:12]:
+        first = {key: rng.choice(options) for key, options in CHOICES.items()}
+        second = dict(first, level=rng.choice(CHOICES["level"]))
+        factories.coding_with_values(case=case, coder=coder_a, values=first)
+        factories.coding_with_values(case=case, coder=coder_b, values=second)
+        disagreements_detect(case=case)
+    _public_consensus(review, cases[12:24])
+    lead = User.objects.get(username="lead")
+    document_upload(case=cases[0], actor=lead, is_public=True, title="Full text",
+                    file=ContentFile(b"The council and residents ran the scheme.",
+                                     name="case1.txt"))
+    disputed = Disagreement.objects.filter(case__review=review).select_related("case").first()
+    assert disputed is not None
+    return {
+        "review": review,
+        "public_case": cases[12].number,
+        "disputed_case": disputed.case.number,
+        "coding": Coding.objects.filter(case__number=disputed.case.number,
+                                        coder=coder_a).get().pk,
+    }
+
+
+def _public_consensus(review: Review, cases) -> None:
+    """Consensus on every choice attribute of cases no one codes here, so that every kind
+    of dashboard chart is drawn."""
+    attributes = review.current_codebook().attributes.prefetch_related("options")
+    for index, case in enumerate(cases):
+        values = {}
+        for attribute in attributes:
+            keys = [option.key for option in attribute.options.all()]
+            if attribute.kind == AttributeKind.SINGLE:
+                values[attribute.key] = keys[index % len(keys)]
+            elif attribute.kind == AttributeKind.MULTI:
+                values[attribute.key] = keys[index % len(keys):][:2]
+            elif attribute.kind == AttributeKind.BOOLEAN:
+                values[attribute.key] = index % 2 == 0
+        factories.consensus_for(case=case, values=values)
+
+
+def _pages(role: str, world: dict) -> dict[str, str]:
+    slug = world["review"].slug
+    case = world["public_case"]
+    pages = {
+        "home": "/",
+        "gallery": reverse("coding:gallery", args=[slug]),
+        "case page": reverse("coding:case_detail", args=[slug, case]),
+        "dashboard": reverse("coding:dashboard", args=[slug]),
+        "error page": "/no-such-page/",
+    }
+    if role == "reader":
+        pages |= {
+            "sign-in": reverse("login"),
+            "password reset": reverse("password_reset"),
+        }
+        return pages
+    pages |= {
+        "account": reverse("coding:tokens"),
+        "documents": reverse("coding:case_documents", args=[slug, "1"]),
+        "password change": reverse("password_change"),
+    }
+    if role == "coder":
+        pages |= {
+            "queue": reverse("coding:queue", args=[slug]),
+            "coding page": reverse("coding:coding_form", args=[slug, "1"]),
+            "coding page, submitted": reverse("coding:coding_form",
+                                              args=[slug, world["disputed_case"]]),
+        }
+    if role == "adjudicator":
+        pages |= {
+            "adjudication queue": reverse("coding:adjudication_queue", args=[slug]),
+            "adjudication case": reverse("coding:adjudication_case",
+                                         args=[slug, world["disputed_case"]]),
+        }
+    if role == "lead":
+        pages |= {
+            "progress": reverse("coding:progress", args=[slug]),
+            "audit log": reverse("coding:audit_log", args=[slug]),
+            "reliability": reverse("coding:reliability", args=[slug]),
+            "members": reverse("coding:members", args=[slug]),
+            "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
+        }
+    return pages
+
+
+def _signed_in_context(browser, live_server, username: str | None):
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    if username:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value,
+                              "url": live_server.url}])
+    return context
+
+
+def _settle(page) -> None:
+    """Wait for the page's scripts: every chart drawn, its drawing hidden from screen readers
+    (dashboard, reliability)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-chart], #alpha-chart')]
+                 .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
+        timeout=30_000,
+    )
+
+
+def _serious_violations(page) -> list[str]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the page's CSP (no inline script) blocks a
+        # <script> tag with the file's text, and no page serves the file.
+        page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        """async () => {
+            // Plotly's drawing is aria-hidden (the table under each chart has its numbers);
+            // skipping its thousands of SVG nodes halves the time on the dashboard.
+            const context = {exclude: [["svg.main-svg"]]};
+            const results = await axe.run(context, {resultTypes: ["violations"]});
+            return results.violations
+              .filter(v => v.impact === "serious" || v.impact === "critical")
+              .map(v => v.id + " (" + v.impact + "): " + v.help + " at "
+                   + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; "));
+        }"""
+    )
+    return result
+
+
+ROLES = {"reader": None, "coder": "coder_a", "adjudicator": "adjudicator", "lead": "lead"}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_of_the_role_has_no_serious_accessibility_violation(
+    browser, live_server, world, role
+):
+    context = _signed_in_context(browser, live_server, ROLES[role])
+    page = context.new_page()
+    found: list[str] = []
+    for name, path in _pages(role, world).items():
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            response = page.goto(live_server.url + path)
+            assert response.status in (200, 404), (name, response.status)
+            if name == "error page":
+                assert response.status == 404
+            elif role != "reader":
+                assert "/accounts/login/" not in page.url, (name, page.url)
+            _settle(page)
+            found += [f"{name} at {width} px: {v}" for v in _serious_violations(page)]
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_lead_navigation_fits_on_one_line_at_1280_px(browser, live_server, world):
+    """The longest navigation: a lead who also codes and adjudicates, with a long name."""
+    lead = User.objects.get(username="lead")
+    lead.first_name, lead.last_name = "Magdalena", "Featherstonehaugh-Whitfield"
+    lead.save()
+    for role in (Role.CODER, Role.ADJUDICATOR):
+        factories.MembershipFactory(review=world["review"], user=lead, role=role)
+    context = _signed_in_context(browser, live_server, "lead")
+    page = context.new_page()
+    page.goto(live_server.url + reverse("coding:progress", args=[world["review"].slug]))
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.site-nav > *')]
+                 .filter(el => el.getBoundingClientRect().height > 0)
+                 .map(el => { const r = el.getBoundingClientRect();
+                              return [r.top, r.bottom]; })"""
+    )
+    page.screenshot(path=SHOTS / "a11y-lead-nav-1280.png")
+    context.close()
+    assert len(boxes) >= 10
+    # One line: every item overlaps every other vertically.
+    assert max(top for top, _ in boxes) < min(bottom for _, bottom in boxes), boxes
+
+
+def test_dashboard_axis_titles_are_not_clipped_at_either_width(browser, live_server, world):
+    """Every axis title lies inside its chart's drawing (a long title beside two bars was cut
+    to "ormal agreement rea"); screenshots for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = _signed_in_context(browser, live_server, None)
+    page = context.new_page()
+    clipped = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + reverse("coding:dashboard", args=[world["review"].slug]))
+        _settle(page)
+        titles = page.evaluate(
+            """() => [...document.querySelectorAll('[data-chart]')].flatMap(plot => {
+                 const box = plot.querySelector('svg.main-svg').getBoundingClientRect();
+                 return [...plot.querySelectorAll('text.xtitle, text.ytitle')].map(t => {
+                   const r = t.getBoundingClientRect();
+                   return [plot.dataset.chart, t.textContent,
+                           r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+                           && r.left >= box.left - 1 && r.right <= box.right + 1];
+                 });
+               })"""
+        )
+        assert len(titles) >= 10
+        clipped += [f"{chart} at {width} px: {text}" for chart, text, inside in titles
+                    if not inside]
+        page.screenshot(path=SHOTS / f"a11y-dashboard-{width}.png", full_page=True)
+    context.close()
+    assert clipped == []
