@@ -18,6 +18,7 @@ from coding.adjudication.services import disagreements_detect
 from coding.documents.services import document_upload
 from coding.models import AttributeKind, Coding, Disagreement, Review, Role
 from tests import factories
+from tests.documents.pdfs import minimal_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +60,11 @@ def world(coproduction, settings, tmp_path) -> dict:
                                      name="case1.txt"))
     disputed = Disagreement.objects.filter(case__review=review).select_related("case").first()
     assert disputed is not None
+    # PDFs beside the coding form (with a text document: tabs) and beside the decisions.
+    for case in (cases[0], disputed.case):
+        document_upload(case=case, actor=lead, title="Report",
+                        file=ContentFile(minimal_pdf(["The council ran the scheme."]),
+                                         name=f"{case.number}.pdf"))
     return {
         "review": review,
         "public_case": cases[12].number,
@@ -147,6 +153,13 @@ def _settle(page) -> None:
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-chart], #alpha-chart')]
                  .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
+        timeout=30_000,
+    )
+    # And every PDF in view drawn with its text layer (coding and adjudication pages).
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-pdf-src]')]
+                 .filter(el => el.offsetParent !== null)
+                 .every(el => el.querySelector('.textLayer span'))""",
         timeout=30_000,
     )
 
