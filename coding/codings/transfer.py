@@ -272,6 +272,16 @@ def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dic
             ""), options
 
 
+def _anchor_cells(anchors: list, filenames: dict[int, str]) -> list:
+    """evidence_document, evidence_page, evidence_start, evidence_end of the first anchored
+    quote (of a document still there), or four empty cells."""
+    anchor = next((a for a in anchors or [] if a.get("document") in filenames), None)
+    if anchor is None:
+        return ["", "", "", ""]
+    return [filenames[anchor["document"]], anchor.get("page"), anchor.get("start"),
+            anchor.get("end")]
+
+
 def _evidence_of(evidence: dict, number: str, username: str, values: dict) -> dict:
     """{attribute key: (evidence, anchors)} for each value of one coding in the file."""
     given = evidence.get((number, username), {})
@@ -529,23 +539,22 @@ def codings_export(*, review: Review, out: IO[str]) -> int:
                 continue
             if attribute.pk not in orders:
                 orders.update(_option_orders([attribute]))
-            anchor = next((a for a in coded.evidence_anchors or []
-                           if a.get("document") in filenames), None)
             writer.writerow([
                 coded.coding.case.number, coded.coding.coder.username, attribute.key,
                 value_csv(attribute, value, orders[attribute.pk]), coded.evidence,
-                *([filenames[anchor["document"]], anchor.get("page"), anchor.get("start"),
-                   anchor.get("end")] if anchor else ["", "", "", ""]),
+                *_anchor_cells(coded.evidence_anchors, filenames),
             ])
             written += 1
     return written
 
 
-def consensus_export(*, review: Review, out: IO[str]) -> int:
+def consensus_export(*, review: Review, out: IO[str], evidence: bool = False) -> int:
     """One row per case, one column per attribute of the current codebook (text attributes,
     which get no consensus value, left out). A cell is empty while the attribute has
-    no settled value (no consensus yet, or an open disagreement). Returns the row count.
-    Streamed per chunk of cases, in constant memory."""
+    no settled value (no consensus yet, or an open disagreement). With `evidence`, each
+    attribute's column is followed by the consensus value's evidence and its first anchored
+    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Returns the row
+    count. Streamed per chunk of cases, in constant memory."""
     codebook = review.current_codebook()
     attributes = list(
         codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
@@ -553,7 +562,15 @@ def consensus_export(*, review: Review, out: IO[str]) -> int:
     by_id = {a.pk: a for a in attributes}
     orders = _option_orders(attributes)
     writer = csv_writer(out, lineterminator="\n")
-    writer.writerow(["case", *[a.key for a in attributes]])
+    width = 1 + (len(EVIDENCE_COLUMNS) if evidence else 0)
+    header = ["case"]
+    for attribute in attributes:
+        header.append(attribute.key)
+        if evidence:
+            header.extend(f"{attribute.key}:{column}" for column in EVIDENCE_COLUMNS)
+    writer.writerow(header)
+    filenames = dict(Document.objects.filter(case__review=review).values_list(
+        "pk", "filename")) if evidence else {}
     count = 0
     for chunk in _case_chunks(review):
         ids = [pk for pk, _ in chunk]
@@ -571,11 +588,13 @@ def consensus_export(*, review: Review, out: IO[str]) -> int:
             value = stored_value(attribute, consensus)
             if attribute.kind == AttributeKind.MULTI:
                 value = value or frozenset()
-            cells.setdefault(consensus.case_id, {})[attribute.pk] = value_csv(
-                attribute, value, orders[attribute.pk]
-            )
+            cell = [value_csv(attribute, value, orders[attribute.pk])]
+            if evidence:
+                cell += [consensus.evidence, *_anchor_cells(consensus.evidence_anchors, filenames)]
+            cells.setdefault(consensus.case_id, {})[attribute.pk] = cell
         for pk, number in chunk:
             row = cells.get(pk, {})
-            writer.writerow([number, *[row.get(a.pk, "") for a in attributes]])
+            writer.writerow([number, *[cell for a in attributes
+                                       for cell in row.get(a.pk, [""] * width)]])
             count += 1
     return count

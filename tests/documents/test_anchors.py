@@ -210,3 +210,34 @@ def test_import_codings_refuses_bad_evidence_columns_naming_the_row(setting, tmp
         codings_import(path=path, review_slug="demo")
     assert refused.value.where == "row 3"
     assert not CodedValue.objects.exists()
+
+
+def test_export_consensus_with_evidence_adds_each_attributes_evidence_and_anchor(
+        setting, coder_a, coder_b, review):
+    import csv
+    import io
+
+    from django.core.management import call_command
+
+    case, document = setting
+    for coder in (coder_a, coder_b):
+        coding = coding_start(case=case, user=coder)
+        coding = coding_save_draft(coding=coding, user=coder, expected_version=0, values={
+            "level": {"value": "local", "evidence": QUOTE, "anchors": [_anchor(document.pk)]},
+            "roles": {"value": ["deliverer"]}})
+        coding_submit(coding=coding, expected_version=coding.version, user=coder)
+    plain, full = io.StringIO(), io.StringIO()
+    call_command("export_consensus", review="demo", stdout=plain)
+    call_command("export_consensus", "--evidence", review="demo", stdout=full)
+    assert plain.getvalue().splitlines()[0] == "case,level,budget,roles,agreement"
+    header, row = list(csv.reader(io.StringIO(full.getvalue())))[:2]
+    assert header[:7] == ["case", "level", "level:evidence", "level:evidence_document",
+                          "level:evidence_page", "level:evidence_start", "level:evidence_end"]
+    assert len(header) == 1 + 4 * 6
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["level"], cells["level:evidence"], cells["level:evidence_document"],
+            cells["level:evidence_page"], cells["level:evidence_end"]) == (
+        "local", QUOTE, "12.pdf", "1", str(len(QUOTE)))
+    assert (cells["roles"], cells["roles:evidence"], cells["roles:evidence_document"]) == (
+        "deliverer", "", "")
+    assert cells["budget"] == cells["budget:evidence"] == ""

@@ -14,13 +14,16 @@ class ExportCommand(BaseCommand):
         parser.add_argument("--review", required=True, help="Slug of the review.")
         parser.add_argument("--output", help="File to write (default: standard output).")
 
+    def write(self, *, review, out, options) -> int:
+        return self.writer(review=review, out=out)
+
     def handle(self, *args, review, output, **options):
         target = Review.objects.filter(slug=review).first()
         if target is None:
             raise CommandError(f"No review with slug {review!r}.")
         if output:
             with open(output, "w", encoding="utf-8", newline="") as out:
-                rows = self.writer(review=target, out=out)
+                rows = self.write(review=target, out=out, options=options)
             self.stderr.write(f"{rows} {self.unit} written to {output}.")
         else:
-            self.writer(review=target, out=self.stdout)
+            self.write(review=target, out=self.stdout, options=options)
