@@ -751,3 +751,55 @@ class ReliabilitySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Reliability of {self.review} ({self.status}, {self.requested_at:%Y-%m-%d %H:%M})"
+
+
+class ImportKind(models.TextChoices):
+    CODEBOOK = "codebook", "Codebook (YAML)"
+    CASES = "cases", "Cases (CSV)"
+    CODINGS = "codings", "Codings (CSV)"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
+    CHECKED = "checked", "Checked: ready to import"
+    REFUSED = "refused", "Refused: nothing imported"
+    QUEUED = "queued", "Waiting to run"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed: nothing imported"
+
+
+class ImportJob(models.Model):
+    """A file a lead uploaded on the review's Import page: checked by a dry run in the
+    background, imported once confirmed (coding.imports.services)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/", storage=get_documents_storage,
+                            max_length=500)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.CHECKING)
+    preview = models.JSONField(default=dict, blank=True,
+                               help_text="What the dry run would do (counts, notes).")
+    result = models.JSONField(default=dict, blank=True, help_text="What the import did.")
+    error = models.TextField(blank=True, help_text="Why the file was refused: file, row, reason.")
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_stage = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values),
+                                   name="import_job_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=ImportKind.values),
+                                   name="import_job_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename} ({self.status})"

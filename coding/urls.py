@@ -9,6 +9,7 @@ from coding.web import (
     audit,
     coding,
     documents,
+    imports,
     lead,
     members,
     public,
@@ -74,6 +75,16 @@ urlpatterns += [
     path(review + "reliability/status/", reliability.reliability_status,
          name="reliability_status"),
     path(review + "audit/", audit.audit_log, name="audit_log"),
+]
+
+# Imports from the browser: leads upload a file, see the dry run, confirm.
+urlpatterns += [
+    path(review + "import/", imports.imports, name="imports"),
+    path(review + "import/<int:pk>/", imports.import_job, name="import_job"),
+    path(review + "import/<int:pk>/status/", imports.import_job_status,
+         name="import_job_status"),
+    path(review + "import/<int:pk>/confirm/", imports.import_job_confirm_view,
+         name="import_job_confirm"),
 ]
 
 # Members: leads add, invite, change and remove members; the invitee accepts by link.

@@ -154,6 +154,8 @@ STORAGES = {
 # served only through an access-checked view, never from a public URL: MEDIA_URL is not routed.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", "50") * 1024 * 1024
+# Files leads import on the Import page (codebook, cases, codings).
+IMPORT_MAX_MB = envint("IMPORT_MAX_MB", "50")
 # PostgreSQL's text search configuration for documents (stemming); the GIN index of
 # migration 0004 is built for "english", so change both together.
 DOCUMENT_SEARCH_CONFIG = "english"

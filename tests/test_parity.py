@@ -93,6 +93,9 @@ QUESTIONS = {
     #    anonymous reader's: a signed-in person's page is theirs alone.
     "shared:published": Question("shared", "published", answers(False, anonymous=True), False,
                                  case="3"),
+    # 8. May the actor import files into the review from the browser (upload, check, confirm)?
+    "imports:published": Question(
+        "imports", "published", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -136,6 +139,12 @@ SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
 SURFACES["public:complete"] = SURFACES["public:partial"]
 SURFACES["shared:published"] = {"page": EVERYONE, "api": EVERYONE,
                                  "admin": NoSurface("the admin is never shared")}
+SURFACES["imports:published"] = {
+    "page": EVERYONE,
+    "api": NoSurface("the API has no file import: scripts send codings and documents to their "
+                     "own endpoints"),
+    "admin": NoSurface("import jobs are not records to edit: the admin does not list them"),
+}
 
 PARITY = [
     pytest.param(name, surface, actor, answer if actor in served.actors else question.nothing,
@@ -397,6 +406,21 @@ def reliability_api(w, actor, number, as_actor):
     factories.reliability_computed(w["review"])
     body = as_actor(actor, api=True).get("/api/reviews/demo/reliability/")
     return body.status_code == 200 and body.json()["status"] == "up_to_date"
+
+
+def imports_page(w, actor, number, as_actor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_actor(actor)
+    upload = client.post("/reviews/demo/import/", {"kind": "cases", "file": SimpleUploadedFile(
+        "cases.csv", b"number,title,country,year,service_area,summary,source\n90,T,UK,,,,\n")})
+    return _agree({
+        "page": client.get("/reviews/demo/import/").status_code == 200,
+        "upload": upload.status_code == 302
+        and upload["Location"].startswith("/reviews/demo/import/"),
+    }, True, False)
+
+
 def _shared(responses: dict) -> object:
     return _agree({name: response.status_code == 200 and "ETag" in response
                    and "public" in response["Cache-Control"]
@@ -426,6 +450,7 @@ PROBES = {
     ("listed_ready", "page"): listed_ready_page, ("listed_ready", "api"): listed_ready_api,
     ("decide", "page"): decide_page, ("decide", "api"): decide_api,
     ("public", "page"): public_page, ("public", "api"): public_api,
+    ("imports", "page"): imports_page,
     ("reliability", "page"): reliability_page, ("reliability", "api"): reliability_api,
     ("shared", "page"): shared_page, ("shared", "api"): shared_api,
 }

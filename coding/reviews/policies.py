@@ -72,6 +72,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "adjudication": (Role.ADJUDICATOR, Role.LEAD),
     "reliability": (Role.LEAD,),
     "members": (Role.LEAD,),
+    "imports": (Role.LEAD,),
 }
 
 

@@ -1,0 +1,196 @@
+"""Imports from the browser: a lead uploads a codebook, cases or codings file on the review's
+Import page; a background task checks it by a dry run (the importer runs in a transaction
+that is rolled back) and shows what it would do; once the lead confirms, another task imports
+it for real. The importers are the commands' own (coding.reviews.importers,
+coding.codings.transfer): the same all-or-nothing rules and messages, one implementation.
+
+The import runs in one transaction, so its progress cannot be written to the database where
+the page would see it; it is kept beside the uploaded file in the documents storage, which
+every app server and worker shares."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from coding.audit.services import audit_record
+from coding.codings.transfer import codings_import
+from coding.documents.storage import documents_storage
+from coding.fileio import ImportFailed
+from coding.imports.policies import may_import
+from coding.models import ImportJob, ImportKind, ImportStatus, Review
+from coding.reviews.importers import cases_import, codebook_import
+
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so that its transaction rolls back."""
+
+    def __init__(self, summary: dict):
+        self.summary = summary
+
+
+def import_job_create(*, review: Review, kind: str, upload, actor) -> ImportJob:
+    """Store an uploaded file and queue its check. Refuses other people than the review's
+    leads, an unknown kind, an empty file and one over IMPORT_MAX_MB."""
+    if not may_import(actor, review):
+        raise ValidationError("Only a lead of this review can import files.")
+    if kind not in ImportKind.values:
+        raise ValidationError("Choose what the file holds: a codebook, cases or codings.")
+    name = Path(getattr(upload, "name", "") or "upload").name[:200]
+    size = getattr(upload, "size", None)
+    if not size:
+        raise ValidationError(f"{name} is empty.")
+    limit = settings.IMPORT_MAX_MB * 1024 * 1024
+    if size > limit:
+        raise ValidationError(f"{name} is larger than the limit of {settings.IMPORT_MAX_MB} MB.")
+    with transaction.atomic():
+        job = ImportJob(review=review, kind=kind, filename=name, created_by=actor)
+        job.file.save(name, upload, save=False)
+        job.save()
+        audit_record(actor=actor, action="import.upload", obj=job, review=review,
+                     data={"kind": kind, "filename": name, "size": size})
+        transaction.on_commit(partial(_queue, "check_import", job.pk), robust=True)
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
+    """Import a checked file for real (in the background)."""
+    if not may_import(actor, job.review):
+        raise ValidationError("Only a lead of this review can import files.")
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+            status=ImportStatus.QUEUED)
+        job.refresh_from_db()
+        if not changed:
+            raise ValidationError(f"{job.filename} cannot be imported now: it is "
+                                  f"{job.get_status_display().lower()}.", code="conflict")
+        audit_record(actor=actor, action="import.confirm", obj=job, review=job.review,
+                     data={"kind": job.kind, "filename": job.filename})
+        transaction.on_commit(partial(_queue, "run_import", job.pk), robust=True)
+    return job
+
+
+def import_job_check(*, job_id: int) -> ImportJob | None:
+    """The dry run (the check task's body): what the import would do, or why it is refused."""
+    job = ImportJob.objects.select_related("review", "created_by").filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.CHECKING:
+        return job
+    try:
+        with transaction.atomic():
+            raise _DryRun(_run(job))
+    except _DryRun as dry:
+        job.preview, job.status = dry.summary, ImportStatus.CHECKED
+    except ImportFailed as error:
+        job.error, job.status = _message(job, error), ImportStatus.REFUSED
+    except ValidationError as error:
+        job.error, job.status = " ".join(error.messages), ImportStatus.REFUSED
+    job.finished_at = timezone.now()
+    if job.status == ImportStatus.REFUSED:
+        job.file.delete(save=False)  # nothing more will be done with it
+    job.save(update_fields=["preview", "error", "status", "finished_at", "file"])
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """The import (the run task's body), once: the task that claims the job runs it."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING)
+    job = ImportJob.objects.select_related("review", "created_by").filter(pk=job_id).first()
+    if not claimed or job is None:
+        return job
+    try:
+        with transaction.atomic():
+            summary = _run(job, progress=_progress_writer(job))
+            audit_record(actor=job.created_by, action=f"import.{job.kind}", obj=job,
+                         review=job.review, data={"filename": job.filename, **summary})
+        job.result, job.status = summary, ImportStatus.DONE
+    except ImportFailed as error:
+        # The file changed nothing meanwhile-valid data could not take (e.g. a case deleted
+        # since the check): nothing was imported.
+        job.error, job.status = _message(job, error), ImportStatus.FAILED
+    except ValidationError as error:
+        job.error, job.status = " ".join(error.messages), ImportStatus.FAILED
+    job.finished_at = timezone.now()
+    job.file.delete(save=False)  # imported (or not importable): the data is in the database
+    job.save(update_fields=["result", "error", "status", "finished_at", "file"])
+    documents_storage.delete(_progress_name(job))
+    return job
+
+
+def import_job_progress(job: ImportJob) -> dict:
+    """How far a running import is: {"stage", "done", "total"} (empty before it starts)."""
+    if job.status != ImportStatus.RUNNING:
+        return {}
+    try:
+        with documents_storage.open(_progress_name(job), "rb") as stored:
+            return json.loads(stored.read())
+    except (OSError, ValueError):
+        return {}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _queue(task_name: str, job_id: int) -> None:
+    from coding.imports import tasks
+
+    getattr(tasks, task_name).enqueue(job_id=job_id)
+
+
+def _run(job: ImportJob, progress=None) -> dict:
+    """Run the job's importer on a local copy of its file; a summary of what it did."""
+    slug = job.review.slug
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / job.filename
+        with job.file.open("rb") as stored:
+            path.write_bytes(stored.read())
+        if job.kind == ImportKind.CODEBOOK:
+            result = codebook_import(path=path, review_slug=slug)
+            return {"codebook": result.outcome, "version": result.codebook.version}
+        if job.kind == ImportKind.CASES:
+            result = cases_import(path=path, review_slug=slug, progress=progress)
+            return {"created": result.created, "updated": result.updated,
+                    "unchanged": result.unchanged}
+        result = codings_import(path=path, review_slug=slug, actor=job.created_by,
+                                progress=progress)
+        return {"rows": result.rows, "created": result.created, "updated": result.updated,
+                "unchanged": result.unchanged, "new_accounts": len(result.new_accounts),
+                "new_memberships": len(result.new_memberships),
+                "compared_cases": result.compared_cases,
+                "open_disagreements": result.open_disagreements}
+
+
+def _message(job: ImportJob, error: ImportFailed) -> str:
+    # The importer saw a temporary copy: name the file as the lead uploaded it.
+    return f"{job.filename}: {error.where}: {error.reason}"
+
+
+def _progress_name(job: ImportJob) -> str:
+    return f"imports/progress-{job.pk}.json"
+
+
+def _progress_writer(job: ImportJob):
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY and done != total:
+            return
+        last[0] = now
+        name = _progress_name(job)
+        documents_storage.delete(name)
+        documents_storage.save(name, ContentFile(json.dumps(
+            {"stage": stage, "done": done, "total": total}).encode()))
+
+    return progress

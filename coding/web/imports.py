@@ -1,0 +1,71 @@
+"""The review's Import page: leads upload a codebook, cases or codings file, see the dry
+run's answer and confirm (coding.imports does the work)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+
+from coding.imports.selectors import import_job_for, import_job_state, recent_import_jobs
+from coding.imports.services import import_job_confirm, import_job_create, import_job_progress
+from coding.models import ImportKind
+from coding.reviews.policies import get_review_for_page, review_roles
+from coding.web.http import post_only
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label="The file holds", choices=ImportKind.choices,
+                             widget=forms.RadioSelect, initial=ImportKind.CASES)
+    file = forms.FileField(label="File", help_text="UTF-8; the formats are in the README.")
+
+
+@login_required
+def imports(request, slug: str):
+    review = get_review_for_page(request.user, slug, "imports")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(review=review, kind=form.cleaned_data["kind"],
+                                    upload=form.cleaned_data["file"], actor=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("coding:import_job", slug=review.slug, pk=job.pk)
+    return render(request, "coding/imports.html", {
+        "review": review, "roles": review_roles(request.user, review), "form": form,
+        "jobs": recent_import_jobs(review=review),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def import_job(request, slug: str, pk: int):
+    review = get_review_for_page(request.user, slug, "imports")
+    job = import_job_for(user=request.user, review=review, pk=pk)
+    progress = import_job_progress(job)
+    return render(request, "coding/import_job.html", {
+        "review": review, "roles": review_roles(request.user, review), "job": job,
+        "progress": progress,
+        "percent": round(100 * progress["done"] / progress["total"])
+        if progress.get("total") else None,
+    })
+
+
+@login_required
+def import_job_status(request, slug: str, pk: int):
+    review = get_review_for_page(request.user, slug, "imports")
+    job = import_job_for(user=request.user, review=review, pk=pk)
+    return JsonResponse({**import_job_state(job), **import_job_progress(job)})
+
+
+@post_only("coding:import_job", "slug", "pk")
+@login_required
+def import_job_confirm_view(request, slug: str, pk: int):
+    review = get_review_for_page(request.user, slug, "imports")
+    job = import_job_for(user=request.user, review=review, pk=pk)
+    try:
+        import_job_confirm(job=job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("coding:import_job", slug=review.slug, pk=job.pk)

@@ -1,0 +1,62 @@
+"""The Import page in Chromium: a lead uploads a cases file, the worker checks it, the page
+shows what it would do by itself, the lead confirms, the worker imports, the page shows the
+result. Screenshots at 1280 and 390 px go to $SCREENSHOT_DIR (default: pytest's tmp dir)."""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from coding.models import Case
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CASES = ("number,title,country,year,service_area,summary,source\n"
+         "21,Library run by residents,UK,2015,Culture,,\n"
+         "22,School meals,Sweden,,Education,,\n")
+
+
+def _work():
+    """What `manage.py db_worker` does, until the queue is empty."""
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
+                 stdout=io.StringIO())
+
+
+def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, tmp_path,
+                                               settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    upload = tmp_path / "cases.csv"
+    upload.write_text(CASES, encoding="utf-8")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("lena")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("coding:progress", args=["demo"]))
+    page.get_by_role("link", name="Import a codebook, cases or codings").click()
+    page.get_by_label("Cases (CSV)").check()
+    page.get_by_label("File", exact=True).set_input_files(str(upload))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.locator("#import-status")).to_contain_text("Being checked")
+    _work()
+    # The page notices by itself that the check is done and shows what importing would do.
+    expect(page.get_by_role("heading", name="What importing it would do")).to_be_visible(
+        timeout=30_000)
+    expect(page.locator(".import-summary")).to_contain_text("To add")
+    assert not Case.objects.filter(number="21").exists()
+    page.screenshot(path=str(shots / "import-checked-1280.png"), full_page=True)
+    page.get_by_role("button", name="Import cases.csv").click()
+    expect(page.locator("#import-status")).to_contain_text("Waiting to run")
+    _work()
+    expect(page.get_by_role("heading", name="What was imported")).to_be_visible(timeout=30_000)
+    assert set(Case.objects.filter(review=review).values_list("number", flat=True)) >= {
+        "21", "22"}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots / "import-done-390.png"), full_page=True)
