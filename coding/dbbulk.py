@@ -3,6 +3,8 @@ prepared by its model field, no model instances. At 100,000 rows several times f
 bulk_create, which builds every row's SQL and objects in Python. Callers read the new ids
 back by a unique key when they need them."""
 
+from collections.abc import Iterable, Iterator
+
 from django.db import connections, router
 
 # Values of these fields go to the database driver as they are (ints, floats, text, bools,
@@ -90,3 +92,15 @@ def insert_objects(model, fields: list[str], objects) -> int:
     return insert_rows(model, fields, (
         tuple(getattr(obj, name) for name in attnames) for obj in objects
     ))
+
+
+def chunked(rows: Iterable, size: int) -> Iterator[list]:
+    """Lists of up to `size` items of `rows`, in order."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

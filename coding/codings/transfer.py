@@ -25,7 +25,7 @@ from django.utils import timezone
 from coding.adjudication.bulk import disagreements_detect_many
 from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
-from coding.dbbulk import insert_objects, insert_rows
+from coding.dbbulk import chunked, insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer
 from coding.models import (
     Assignment,
@@ -501,14 +501,7 @@ def _case_chunks(review: Review, size: int = EXPORT_CHUNK):
     with a chunked cursor: the exports below hold one chunk at a time, never the review."""
     rows = (Case.objects.filter(review=review).order_by("sort_key", "number")
             .values_list("pk", "number").iterator(chunk_size=size))
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    yield from chunked(rows, size)
 
 
 def codings_export(*, review: Review, out: IO[str]) -> int:

@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from coding.dbbulk import chunked
 from coding.documents.selectors import case_documents
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.cache import case_filter_for, codebook_for, dashboard_data
 from coding.public.responses import reader_page
-from coding.public.selectors import case_consensus, chunked, export_rows_iter, gallery_page
+from coding.public.selectors import case_consensus, export_rows_iter, gallery_page
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
