@@ -17,7 +17,7 @@ from coding.adjudication.services import disagreements_detect
 from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.documents.services import document_upload
 from coding.members.services import member_add_or_invite
-from coding.models import Assignment, Disagreement, Invitation, Membership, Role
+from coding.models import Assignment, Disagreement, Invitation, Membership, Review, Role
 from coproduction.wsgi import application
 from tests import factories
 
@@ -151,6 +151,8 @@ def test_real_path_values_reach_real_objects(api_data):
     """The role test is not a walk through 404s: with the real values every GET operation
     with a path parameter finds its object for the lead or for a coder (the codings
     endpoints are the coder's own, the team's for the lead)."""
+    # The reliability figures as the worker leaves them (before it, the API answers 202).
+    factories.reliability_computed(Review.objects.get(slug="coproduction"))
     statuses = {}
     for operation in _get_operations():
         for actor in ("lena", "alice"):
