@@ -99,9 +99,12 @@ def write_codings(path: Path, n_values: int, codebook, rng: random.Random) -> in
                 for attribute in attributes:
                     if written == n_values:
                         return n_cases
-                    keys = [o.key for o in attribute.options.all()]
+                    keys = [o.key for o in attribute.options.all() if not o.is_none]
+                    none = [o.key for o in attribute.options.all() if o.is_none]
                     if attribute.kind == "single":
                         value = rng.choice(keys)
+                    elif attribute.kind == "multi" and none and rng.random() < 0.1:
+                        value = none[0]  # the explicit "none of these", never with others
                     elif attribute.kind == "multi":
                         value = ";".join(rng.sample(keys, rng.randint(0, min(2, len(keys)))))
                     elif attribute.kind == "boolean":
