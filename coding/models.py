@@ -784,9 +784,6 @@ class ImportJob(models.Model):
                                help_text="What the dry run would do (counts, notes).")
     result = models.JSONField(default=dict, blank=True, help_text="What the import did.")
     error = models.TextField(blank=True, help_text="Why the file was refused: file, row, reason.")
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    progress_stage = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,6 +21,8 @@ def import_job_for(*, user, review: Review, pk: int) -> ImportJob:
 
 
 def import_job_state(job: ImportJob) -> dict:
-    """What the page's script polls: enough to know when to show the page again."""
-    return {"status": job.status, "done": job.progress_done, "total": job.progress_total,
-            "stage": job.progress_stage}
+    """What the page's script polls: the state, and while running how far it is (kept beside
+    the file, see coding.imports.services)."""
+    from coding.imports.services import import_job_progress
+
+    return {"status": job.status, **import_job_progress(job)}

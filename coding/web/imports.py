@@ -56,7 +56,7 @@ def import_job(request, slug: str, pk: int):
 def import_job_status(request, slug: str, pk: int):
     review = get_review_for_page(request.user, slug, "imports")
     job = import_job_for(user=request.user, review=review, pk=pk)
-    return JsonResponse({**import_job_state(job), **import_job_progress(job)})
+    return JsonResponse(import_job_state(job))
 
 
 @post_only("coding:import_job", "slug", "pk")
