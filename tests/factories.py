@@ -129,6 +129,13 @@ class CodingFactory(factory.django.DjangoModelFactory):
             status=models.CodingStatus.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now)
         )
 
+    @factory.post_generation
+    def assigned(self, create, extracted, **kwargs):
+        """A coding belongs to an assignment, as in the app (imports add them too); pass
+        `assigned=False` for the odd coding left behind by a reassignment."""
+        if create and extracted is not False:
+            models.Assignment.objects.get_or_create(case=self.case, coder=self.coder)
+
 
 def codebook_for(review: models.Review) -> models.Codebook:
     """A small codebook with one attribute of every kind:

@@ -523,6 +523,32 @@ def test_nothing_a_coder_sees_changes_when_the_other_coder_acts(world, as_actor,
             pytest.fail(f"{url} changed after {step.__name__}:\n" + "\n".join(diff))
 
 
+RELIABILITY_URLS = ["/reviews/demo/reliability/", "/reviews/demo/reliability.csv",
+                    "/reviews/demo/reliability/status/", "/api/reviews/demo/reliability/"]
+
+
+@pytest.mark.parametrize("url", RELIABILITY_URLS)
+def test_reliability_a_lead_who_codes_sees_does_not_move_when_the_other_coder_acts(
+    world, as_actor, url
+):
+    """The lead codes case 2 with Bob. Case 1 is complete, so there are figures; Bob's draft
+    and submission of case 2 change neither the figures nor their status ("being computed"),
+    even once the worker has run."""
+    for step in (bob_drafts, bob_submits, partner_submits):
+        step(world, "1")
+    factories.reliability_computed(world["review"])
+    client = as_actor("lead_coder", api=url.startswith("/api/"))
+    first = client.get(url)
+    assert first.status_code == 200, first.content[:300]
+    assert b"up_to_date" in first.content if "status" in url else b"level" in first.content
+    before = _normalised(first)
+    for step in (bob_drafts, bob_submits):
+        step(world, "2")
+        factories.reliability_computed(world["review"])
+        after = _normalised(client.get(url))
+        assert after == before, f"{url} changed after {step.__name__}"
+
+
 def test_every_question_has_a_row_for_each_surface():
     """A new question or surface needs its probe, or a NoSurface saying why not."""
     for name, question in QUESTIONS.items():

@@ -178,7 +178,9 @@ def test_all_coders_count_and_multi_option_rows_match_binarized_tables(db, tmp_p
     assert _row(rows, "roles", "a")["krippendorff_alpha"] == 1.0
 
 
-def test_only_submitted_codings_of_the_current_codebook_count(review, coder_a, coder_b):
+def test_only_submitted_codings_of_the_current_codebook_on_complete_cases_count(
+    review, coder_a, coder_b
+):
     case = factories.CaseFactory(review=review)
     other = factories.CaseFactory(review=review)
     factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
@@ -189,8 +191,8 @@ def test_only_submitted_codings_of_the_current_codebook_count(review, coder_a, c
 
     data = reliability_data(review=review)
 
-    assert data.tables["level"] == {case.number: {"alice": "local", "bob": "state"},
-                                    other.number: {"alice": "local"}}
+    # `other` waits for bob's submission: alice's value stays out until then.
+    assert data.tables["level"] == {case.number: {"alice": "local", "bob": "state"}}
     assert "topic" not in data.tables
 
 

@@ -80,10 +80,12 @@ def test_a_change_that_rolls_back_queues_nothing(review, django_capture_on_commi
 def test_reopening_a_coding_queues_a_snapshot_of_the_new_state(
     assigned, coder_a, lead, django_capture_on_commit_callbacks
 ):
+    coder_b = assigned.assignments.exclude(coder=coder_a).get().coder
     with django_capture_on_commit_callbacks(execute=True):
         coding = _submit(assigned, coder_a)
+        _submit(assigned, coder_b, level="state")
     first = factories.reliability_computed(assigned.review)
-    DBTaskResult.objects.all().delete()  # the submission's task: done above
+    DBTaskResult.objects.all().delete()  # the submissions' task: done above
 
     with django_capture_on_commit_callbacks(execute=True):
         coding_reopen(coding=coding, user=lead, reason="Check the annex")

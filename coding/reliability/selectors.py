@@ -1,7 +1,7 @@
 """Inter-coder reliability of a review, read from the database.
 
-Selectors that turn every submitted coding under the review's current codebook
-into reliability tables ({case number: {username: value}}, see
+Selectors that turn every submitted coding under the review's current codebook, on cases
+whose assigned coders have all submitted, into reliability tables ({case number: {username: value}}, see
 coding/reliability.py) in four queries, and compute the figures the
 `reliability` command, the reliability page and its CSV download show.
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Sum
 
+from coding.codings.policies import cases_with_complete_coding
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -88,6 +89,13 @@ class ReliabilityData:
         return sorted(names)
 
 
+def _complete_cases(review: Review):
+    """Only cases every assigned coder has submitted count: a lead who codes sees this report,
+    and a case they are still blind on must not move its figures (or its fingerprint, which
+    would show "being computed") when the other coder submits."""
+    return cases_with_complete_coding(review.cases.all()).values("pk")
+
+
 def reliability_data(*, review: Review) -> ReliabilityData:
     """Reliability tables of every non-text attribute, from submitted codings.
 
@@ -103,7 +111,11 @@ def reliability_data(*, review: Review) -> ReliabilityData:
         .select_related("section")
         .prefetch_related("options")
     )
-    submitted = {"coding__codebook": codebook, "coding__status": CodingStatus.SUBMITTED}
+    submitted = {
+        "coding__codebook": codebook,
+        "coding__status": CodingStatus.SUBMITTED,
+        "coding__case__in": _complete_cases(review),
+    }
     rows = CodedValue.objects.filter(**submitted, attribute__in=attributes).values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean",
@@ -245,7 +257,9 @@ def reliability_fingerprint(*, review: Review, codebook: Codebook | None = None)
     codebook = codebook if codebook is not None else review.current_codebook()
     if codebook is None:
         return hashlib.sha256(f"{REPORT_VERSION}:none".encode()).hexdigest()
-    agg = Coding.objects.filter(codebook=codebook, status=CodingStatus.SUBMITTED).aggregate(
+    agg = Coding.objects.filter(
+        codebook=codebook, status=CodingStatus.SUBMITTED, case__in=_complete_cases(review)
+    ).aggregate(
         n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
     )
     last = agg["last"].isoformat() if agg["last"] else ""
