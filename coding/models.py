@@ -667,6 +667,11 @@ class Document(models.Model):
         help_text="Whether the text has been extracted yet (search finds a document once it "
         "has).",
     )
+    text_requested_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the text extraction was last queued (a pending one queued long ago "
+        "was lost with its worker and is queued again).",
+    )
 
     objects = DocumentQuerySet.as_manager()
 

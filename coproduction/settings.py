@@ -274,6 +274,9 @@ TASKS = {
 # A reliability computation queued or running for longer than this is taken as lost (a
 # worker stopped mid-task, or none ran): the next look at the figures queues it again.
 RELIABILITY_TASK_TIMEOUT_MINUTES = envint("RELIABILITY_TASK_TIMEOUT_MINUTES", "15")
+# A document's text extraction pending for longer than this is taken as lost in the same way:
+# the next page that shows the document queues it again.
+TEXT_EXTRACTION_TIMEOUT_MINUTES = envint("TEXT_EXTRACTION_TIMEOUT_MINUTES", "10")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

@@ -6,12 +6,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from coding.audit.services import audit_record
 from coding.documents.files import CheckedFile, inspect_file, read_limited
@@ -234,7 +237,7 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         # Extracted by a background task once the upload commits (2 s and more for a long
         # PDF): the upload request and an import of many files do not wait for it.
-        text="", text_status=TextStatus.PENDING,
+        text="", text_status=TextStatus.PENDING, text_requested_at=timezone.now(),
     )
     document.file.save(checked.filename, ContentFile(checked.data), save=False)
     stored.append(document.file.name)
@@ -262,6 +265,28 @@ def _queue_text_extraction(document_id: int) -> None:
     from coding.documents.tasks import extract_document_text
 
     extract_document_text.enqueue(document_id=document_id)
+
+
+def documents_text_requeue_lost(*, documents: list[Document]) -> list[Document]:
+    """Queue again the text extraction of shown documents that have been pending for longer
+    than any extraction takes (its worker stopped, or the task never reached the queue), so a
+    lost task does not leave "being extracted" on the page for ever. Cheap when nothing is
+    lost (no query); of two pages that find one lost, one queues it (compare-and-swap)."""
+    limit = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES)
+    for document in documents:
+        requested = document.text_requested_at or document.uploaded_at
+        if document.text_status != TextStatus.PENDING or requested >= limit:
+            continue
+        now = timezone.now()
+        requeued = Document.objects.filter(
+            pk=document.pk, text_status=TextStatus.PENDING,
+            text_requested_at=document.text_requested_at,
+        ).update(text_requested_at=now)
+        if requeued:
+            document.text_requested_at = now
+            log.warning("Text extraction of document %s was lost; queued again", document.pk)
+            transaction.on_commit(partial(_queue_text_extraction, document.pk), robust=True)
+    return documents
 
 
 def document_text_extract(*, document_id: int) -> Document | None:

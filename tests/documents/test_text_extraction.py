@@ -2,11 +2,14 @@
 upload request; until then the document says "text being extracted" and search skips it."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
@@ -105,3 +108,30 @@ def test_extracting_twice_changes_nothing(case, lead, monkeypatch):
     again = document_text_extract(document_id=document.pk)
 
     assert (again.text, again.text_status) == ("Plain notes", TextStatus.READY)
+
+
+def test_an_extraction_lost_with_its_worker_is_queued_again_when_the_page_shows_it(
+    client, case, lead, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = _upload(case, lead)
+    DBTaskResult.objects.all().delete()  # the worker took the task and died with it
+    client.force_login(lead)
+    page = reverse("coding:case_documents", args=["demo", "12"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(page)
+    assert not DBTaskResult.objects.exists()  # recent: its worker may still be on it
+
+    long_ago = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES + 1)
+    Document.objects.filter(pk=document.pk).update(text_requested_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(page)
+        client.get(page)  # the second look finds it queued a moment ago
+    assert list(DBTaskResult.objects.values_list("task_path", "args_kwargs")) == [
+        (TASK, {"args": [], "kwargs": {"document_id": document.pk}})]
+
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
+                 stdout=io.StringIO())
+    document.refresh_from_db()
+    assert document.text_status == TextStatus.READY and "lanterns" in document.text
