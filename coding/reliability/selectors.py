@@ -1,9 +1,9 @@
 """Inter-coder reliability of a review, read from the database.
 
 Selectors that turn every submitted coding under the review's current codebook, on cases
-whose assigned coders have all submitted, into reliability tables ({case number: {username: value}}, see
-coding/reliability.py) in four queries, and compute the figures the
-`reliability` command, the reliability page and its CSV download show.
+whose assigned coders have all submitted, into reliability tables
+({case number: {username: value}}, see coding/reliability.py) in four queries, and compute
+the figures the `reliability` command, the reliability page and its CSV download show.
 
 Every coder counts (imported data may carry more than two codings per case); a
 coder without a stored value for an attribute did not code it. Text attributes

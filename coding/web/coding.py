@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods
 from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
-from coding.documents.services import documents_text_requeue_lost
 from coding.documents.selectors import case_documents
+from coding.documents.services import documents_text_requeue_lost
 from coding.models import Case, CodedValue, Coding
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.values import stored_text
@@ -114,7 +114,9 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
         "next_case": next_case(review=review, user=request.user, after=case),
         "storage_key": f"coding:{review.slug}:{case.number}:{request.user.pk}",
         "attribute_labels": {a.key: a.label for a in attributes},
-        "documents": documents_text_requeue_lost(documents=case_documents(user=request.user, case=case)),
+        "documents": documents_text_requeue_lost(
+            documents=case_documents(user=request.user, case=case)
+        ),
     }
     return render(request, "coding/coding_form.html", context, status=status)
 
@@ -295,7 +297,9 @@ def coding_detail(request, slug: str, pk: int):
             "case": coding.case,
             "sections": _sections(attributes, None, _values(coding)),
             "can_reopen": may_reopen_coding(request.user, coding),
-            "documents": documents_text_requeue_lost(documents=case_documents(user=request.user, case=coding.case)),
+            "documents": documents_text_requeue_lost(
+                documents=case_documents(user=request.user, case=coding.case)
+            ),
             "reopen_url": reverse("coding:coding_reopen", args=[review.slug, coding.pk]),
         },
     )
