@@ -118,6 +118,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
 class CodingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Coding
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
     coder = factory.SubFactory(UserFactory)

@@ -5,7 +5,10 @@ import io
 import json
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from coding.adjudication.services import (
     consensus_version,
@@ -15,11 +18,12 @@ from coding.adjudication.services import (
 )
 from coding.codings.services import coding_reopen, coding_save_draft
 from coding.models import Disagreement, Review
-from coding.public.cache import filters_key
+from coding.public.cache import dashboard_warm, filters_key
 from coding.reviews.importers import cases_import, codebook_import
 from coding.reviews.services import review_data_changed, review_set_published
 from tests import factories
 
+WARM = "coding.public.tasks.warm_dashboard"
 VALUES_A = {"level": "local", "roles": ["deliverer", "assessor"], "agreement": True}
 VALUES_B = {"level": "local", "roles": ["deliverer"], "agreement": True}
 
@@ -245,3 +249,32 @@ def test_filters_key_ignores_the_order_of_parameters_and_values():
     assert filters_key({}) == "all"
     assert filters_key({"a": ["2", "1"], "b": ["x"]}) == filters_key({"b": ["x"], "a": ["1", "2"]})
     assert filters_key({"a": ["1"]}) != filters_key({"a": ["2"]})
+
+
+def test_a_change_queues_the_dashboard_of_the_new_version_so_readers_find_it_cached(
+    client, disagreed, adjudicator, django_capture_on_commit_callbacks,
+    django_assert_max_num_queries
+):
+    review = disagreed.case.review
+    with django_capture_on_commit_callbacks(execute=True):
+        _resolve(disagreed, adjudicator)
+    assert list(DBTaskResult.objects.filter(task_path=WARM).values_list(
+        "args_kwargs", flat=True)) == [{"args": [], "kwargs": {"review_id": review.pk}}]
+
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
+                 stdout=io.StringIO())
+
+    assert DBTaskResult.objects.get(task_path=WARM).return_value is True
+    with django_assert_max_num_queries(3):  # the review (with its version), nothing computed
+        assert level_counts(client, review) == {"National": 0, "State": 0, "Local": 1}
+    assert dashboard_warm(review_id=review.pk) is False  # this version is cached already
+
+
+def test_a_change_that_rolls_back_queues_no_dashboard(
+    published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            review_data_changed(review=published)
+            raise RuntimeError("the change fails")
+    assert callbacks == [] and not DBTaskResult.objects.filter(task_path=WARM).exists()

@@ -107,3 +107,21 @@ def dashboard_data(*, review: Review, case_filter: CaseFilter) -> DashboardData:
         groups=[ChartGroup(group["title"], [Chart(**chart) for chart in group["charts"]])
                 for group in raw["groups"]],
     )
+
+
+def dashboard_warm(*, review_id: int) -> bool:
+    """Compute and cache the whole review's dashboard for its current data version (the
+    background task's body, queued when a change commits), so the first reader after a change
+    does not wait for it. Returns whether it computed anything: nothing when another run
+    already cached this version or the review is gone."""
+    from coding.models import Case
+
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        return False
+    if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
+        return False
+    case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
+    case_filter.form.is_valid()
+    dashboard_data(review=review, case_filter=case_filter)
+    return True

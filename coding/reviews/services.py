@@ -1,6 +1,8 @@
 """Publishing a review: a lead opens its consensus data to the public, or withdraws it; and
 the review's data version, bumped by every service that changes what readers see."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -19,9 +21,18 @@ def review_data_changed(*, review: Review | int) -> None:
     least as new as that version."""
     review_id = review.pk if isinstance(review, Review) else review
     Review.objects.filter(pk=review_id).update(data_version=F("data_version") + 1)
+    transaction.on_commit(partial(_dashboard_warm_queue, review_id), robust=True)
     if isinstance(review, Review):
         # Deferred: read again on access, and left out of a later save() of this instance.
         review.__dict__.pop("data_version", None)
+
+
+def _dashboard_warm_queue(review_id: int) -> None:
+    """The dashboard of the new version, computed in the background (coding.public.tasks) so
+    readers find it cached; a reader who comes first computes it, and the task finds it done."""
+    from coding.public.tasks import warm_dashboard
+
+    warm_dashboard.enqueue(review_id=review_id)
 
 
 @transaction.atomic
