@@ -96,6 +96,12 @@ QUESTIONS = {
     # 8. May the actor import files into the review from the browser (upload, check, confirm)?
     "imports:published": Question(
         "imports", "published", answers(False, lead=True, lead_coder=True), False),
+    # 9. May the actor add a person to the review's team?
+    "members:published": Question(
+        "members", "published", answers(False, lead=True, lead_coder=True), False),
+    # 10. May the actor read case X's document that is not public (list it, download it)?
+    "documents:published": Question(
+        "documents", "published", answers(True, anonymous=False, outsider=False), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -146,6 +152,13 @@ SURFACES["imports:published"] = {
     "admin": NoSurface("import jobs are not records to edit: the admin does not list them"),
 }
 
+SURFACES["members:published"] = {"page": EVERYONE, "api": EVERYONE, "admin": STAFF_LEADS}
+SURFACES["documents:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("documents are managed on the case's documents page: the admin does not "
+                       "list them"),
+}
+
 PARITY = [
     pytest.param(name, surface, actor, answer if actor in served.actors else question.nothing,
                  id=f"{name}-{surface}-{actor}")
@@ -160,6 +173,12 @@ def _member(review, username, *roles, staff=False):
     for role in roles:
         factories.MembershipFactory(review=review, user=user, role=role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Documents uploaded by a probe go to a fresh folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -421,6 +440,67 @@ def imports_page(w, actor, number, as_actor):
     }, True, False)
 
 
+def _newcomer(w, actor):
+    """Someone with an account who is not in the review yet, and whether they are now."""
+    user = factories.UserFactory(username=f"nina-{actor}")
+    return user, lambda: models.Membership.objects.filter(review=w["review"], user=user).exists()
+
+
+def members_page(w, actor, number, as_actor):
+    user, joined = _newcomer(w, actor)
+    as_actor(actor).post("/reviews/demo/members/add/",
+                         {"identifier": user.username, "roles": ["coder"]})
+    return joined()
+
+
+def members_api(w, actor, number, as_actor):
+    user, joined = _newcomer(w, actor)
+    as_actor(actor, api=True).post("/api/reviews/demo/members/",
+                                   {"user": user.username, "roles": ["coder"]}, format="json")
+    return joined()
+
+
+def members_admin(w, actor, number, as_actor):
+    user, joined = _newcomer(w, actor)
+    as_actor(actor).post("/admin/coding/membership/add/",
+                         {"review": w["review"].pk, "user": user.pk, "role": "coder"})
+    return joined()
+
+
+DOCUMENT_TEXT = b"Minutes of the residents' meeting: private to the review team.\n"
+
+
+def _private_document(w, number):
+    from django.core.files.base import ContentFile
+
+    from coding.documents.services import document_upload
+
+    return document_upload(case=w["cases"][number], actor=w["users"]["lead"],
+                           file=ContentFile(DOCUMENT_TEXT, name="minutes.txt"))
+
+
+def documents_page(w, actor, number, as_actor):
+    document, client = _private_document(w, number), as_actor(actor)
+    listing = client.get(f"/reviews/demo/cases/{number}/documents/")
+    file = client.get(f"/reviews/demo/cases/{number}/documents/{document.pk}/file/")
+    return _agree({
+        "documents page": listing.status_code == 200 and "minutes.txt" in listing.text,
+        "file": file.status_code == 200 and b"".join(file.streaming_content) == DOCUMENT_TEXT,
+    }, True, False)
+
+
+def documents_api(w, actor, number, as_actor):
+    document, api = _private_document(w, number), as_actor(actor, api=True)
+    base = f"/api/reviews/demo/cases/{number}/documents/"
+    listing = api.get(base)
+    file = api.get(f"{base}{document.pk}/file/")
+    return _agree({
+        "list": listing.status_code == 200 and "minutes.txt" in listing.text,
+        "detail": api.get(f"{base}{document.pk}/").status_code == 200,
+        "file": file.status_code == 200 and b"".join(file.streaming_content) == DOCUMENT_TEXT,
+    }, True, False)
+
+
 def _shared(responses: dict) -> object:
     return _agree({name: response.status_code == 200 and "ETag" in response
                    and "public" in response["Cache-Control"]
@@ -453,6 +533,9 @@ PROBES = {
     ("imports", "page"): imports_page,
     ("reliability", "page"): reliability_page, ("reliability", "api"): reliability_api,
     ("shared", "page"): shared_page, ("shared", "api"): shared_api,
+    ("members", "page"): members_page, ("members", "api"): members_api,
+    ("members", "admin"): members_admin,
+    ("documents", "page"): documents_page, ("documents", "api"): documents_api,
 }
 
 
