@@ -19,7 +19,7 @@ from coding.adjudication.services import (
     values_compare,
 )
 from coding.audit.services import audit_record_many
-from coding.dbbulk import insert_rows
+from coding.dbbulk import chunked, insert_rows
 from coding.models import (
     Assignment,
     Attribute,
@@ -82,8 +82,10 @@ def disagreements_detect_many(*, cases: Iterable[Case], actor=None) -> int:
                 compared += disagreements_detect(case=case, actor=actor).ran
         fresh = [case for case in cases if case.pk not in seen]
         compared += _detect_fresh(fresh, actor)
-        # What readers may see changed with the fresh cases' consensus (public.policies).
-        cases_consensus_refresh(cases=Case.objects.filter(review__in=reviews))
+        # What readers may see changed with these cases' consensus (public.policies); only
+        # theirs (a review may hold 100,000 cases), in chunks of ids SQLite accepts.
+        for chunk in chunked([case.pk for case in cases], 5000):
+            cases_consensus_refresh(cases=Case.objects.filter(pk__in=chunk))
     return compared
 
 
