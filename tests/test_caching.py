@@ -251,6 +251,7 @@ def test_filters_key_ignores_the_order_of_parameters_and_values():
     assert filters_key({"a": ["1"]}) != filters_key({"a": ["2"]})
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_a_change_queues_the_dashboard_of_the_new_version_so_readers_find_it_cached(
     client, disagreed, adjudicator, django_capture_on_commit_callbacks,
     django_assert_max_num_queries
