@@ -219,3 +219,19 @@ def decide_disagreement_refusal(user, disagreement: Disagreement,
     if awaiting_discussion(disagreement):
         return "discussion", AWAITING_DISCUSSION_MESSAGE
     return None
+
+
+def comments_visible_to(user, comments: QuerySet) -> QuerySet:
+    """The thread comments (of any review) `user` may read: the list form of
+    thread_visible_to for the admin, across reviews. Superusers count as leads."""
+    if not user.is_authenticated:
+        return comments.none()
+    ready = disagreements_ready(Disagreement.objects.all()).exclude(case__in=blind_cases(user))
+    if user.is_superuser:
+        return comments.filter(disagreement__in=ready)
+    staff = Q(case__review__memberships__user=user,
+              case__review__memberships__role__in=VIEWER_ROLES)
+    discussing = Q(case__review__resolution_mode=ResolutionMode.DISCUSSION) & (
+        Q(coding_a__coder=user) | Q(coding_b__coder=user)
+    )
+    return comments.filter(disagreement__in=ready.filter(staff | discussing).values("pk"))

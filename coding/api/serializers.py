@@ -38,7 +38,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Review
-        fields = ["slug", "title", "description", "is_published", "roles", "url"]
+        fields = ["slug", "title", "description", "is_published", "resolution_mode", "roles",
+                  "url"]
+        read_only_fields = ["resolution_mode"]
 
     def get_roles(self, review) -> list[str]:
         return sorted(self.context.get("roles_by_review", {}).get(review.pk, ()))
@@ -340,7 +342,14 @@ class DisagreementSerializer(serializers.Serializer):
         help_text="Send it back when resolving or reopening (0: no decision yet)."
     )
     may_decide = serializers.BooleanField(
-        help_text="Whether you may decide it: adjudicators who did not code the case."
+        help_text="Whether you may decide it: adjudicators who did not code the case (in "
+        "discussion mode, once a coder escalated it)."
+    )
+    under_discussion = serializers.BooleanField(
+        help_text="Discussion mode: the two coders still discuss it (not escalated)."
+    )
+    escalated_at = serializers.DateTimeField(
+        allow_null=True, help_text="Discussion mode: when a coder escalated it."
     )
 
 
