@@ -8,6 +8,7 @@ from coding.web import (
     adjudication,
     audit,
     coding,
+    discussion,
     documents,
     imports,
     lead,
@@ -66,6 +67,15 @@ urlpatterns += [
          name="disagreement_resolve"),
     path(review + "adjudication/<str:number>/<slug:key>/reopen/", adjudication.reopen,
          name="disagreement_reopen"),
+    path(review + "adjudication/<str:number>/<slug:key>/comment/", adjudication.comment,
+         name="disagreement_comment"),
+]
+
+# Discussion mode: the coders' list of disagreements to discuss and one case's threads (its
+# forms post back to the page: comment, propose, accept, escalate).
+urlpatterns += [
+    path(review + "discussion/", discussion.queue, name="discussion_queue"),
+    path(review + "discussion/<str:number>/", discussion.case_page, name="discussion_case"),
 ]
 
 # Reliability and the audit log, for leads.

@@ -190,6 +190,11 @@ class AttributeRow:
     history: list[dict] = field(default_factory=list)
     form: Any = None
     reopen_form: Any = None
+    thread: dict | None = None  # discussion_threads' entry for the disagreement
+    discussing: bool = False  # the coders discuss it still (discussion mode)
+    comment_form: Any = None
+    propose_form: Any = None
+    escalate_form: Any = None
 
     @property
     def version(self) -> int:
