@@ -56,6 +56,7 @@ urlpatterns += [
     path(review + "progress/", lead.progress, name="progress"),
     path(review + "progress/assign/", lead.assign_auto, name="assign_auto"),
     path(review + "progress/assign-case/", lead.assign_case, name="assign_case"),
+    path(review + "progress/resolution-mode/", lead.resolution_mode, name="resolution_mode"),
 ]
 
 # Adjudication: the queue, one case's page, decisions and reopening them.

@@ -366,15 +366,19 @@ def discussion_threads(disagreements: list[Disagreement], *, viewer) -> dict[int
     """
     ids = [d.pk for d in disagreements]
     by_id = {d.pk: d for d in disagreements}
-    accepted: dict[int, dict[int, int]] = {}
+    accepted: dict[int, dict[int, set[int]]] = {}
     names: dict[int, str] = {}
+    usernames: dict[int, dict[str, int]] = {}
     for row in DisagreementAcceptance.objects.filter(disagreement_id__in=ids).select_related(
         "coder"
     ):
-        accepted.setdefault(row.disagreement_id, {})[row.proposal_id] = row.coder_id
+        accepted.setdefault(row.disagreement_id, {}).setdefault(row.proposal_id, set()).add(
+            row.coder_id
+        )
         names[row.coder_id] = _name(row.coder)
+        usernames.setdefault(row.disagreement_id, {})[row.coder.username] = row.proposal_id
     threads = {
-        pk: {"comments": [], "accepted": {}, "escalated_at": d.escalated_at,
+        pk: {"comments": [], "accepted": usernames.get(pk, {}), "escalated_at": d.escalated_at,
              "escalated_by": _name(d.escalated_by) if d.escalated_by_id else ""}
         for pk, d in by_id.items()
     }
@@ -388,19 +392,14 @@ def discussion_threads(disagreements: list[Disagreement], *, viewer) -> dict[int
             if attribute.kind == AttributeKind.MULTI:
                 value = frozenset(value or ())
             display = value_text(value_display(attribute, value))
-        acceptors = sorted(
-            names[coder] for proposal, coder in accepted.get(comment.disagreement_id, {}).items()
-            if proposal == comment.pk
-        )
+        acceptor_ids = accepted.get(comment.disagreement_id, {}).get(comment.pk, set())
+        acceptors = sorted(names[coder] for coder in acceptor_ids)
         threads[comment.disagreement_id]["comments"].append({
             "id": comment.pk, "author": _name(comment.author),
             "author_username": comment.author.username if comment.author else "",
             "mine": comment.author_id == viewer.pk, "body": comment.body,
             "proposal": comment.proposal, "proposal_display": display,
-            "accepted_by": acceptors, "accepted_by_me": viewer.pk in {
-                coder for proposal, coder in accepted.get(comment.disagreement_id, {}).items()
-                if proposal == comment.pk
-            },
+            "accepted_by": acceptors, "accepted_by_me": viewer.pk in acceptor_ids,
             "created_at": comment.created_at,
         })
     return threads

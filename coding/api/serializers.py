@@ -353,6 +353,49 @@ class DisagreementSerializer(serializers.Serializer):
     )
 
 
+class ThreadCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(help_text="The author's username.")
+    body = serializers.CharField()
+    is_proposal = serializers.BooleanField()
+    proposal = AnyValueField(allow_null=True, help_text="The proposed value (proposals).")
+    accepted_by = serializers.ListField(child=serializers.CharField(),
+                                        help_text="Who accepts this proposal now (names).")
+    created_at = serializers.DateTimeField()
+
+
+class ThreadSerializer(serializers.Serializer):
+    comments = ThreadCommentSerializer(many=True)
+    accepted = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per coder (username): the id of the proposal they accept now.",
+    )
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    escalated_by = serializers.CharField(help_text="Who escalated it (empty: nobody).")
+
+
+class DiscussionSerializer(DisagreementSerializer):
+    thread = ThreadSerializer()
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="The comment.")
+
+
+class ProposeInputSerializer(serializers.Serializer):
+    value = AnyValueField(allow_null=True, help_text="The proposed value: an option key, a "
+                          "list of option keys, a number, or true/false.")
+    body = serializers.CharField(required=False, allow_blank=True, help_text="Why (optional).")
+
+
+class AcceptInputSerializer(serializers.Serializer):
+    proposal = serializers.IntegerField(help_text="The proposal's id (a comment of the thread).")
+
+
+class EscalateInputSerializer(serializers.Serializer):
+    body = serializers.CharField(required=False, allow_blank=True, help_text="Why (optional).")
+
+
 class ResolveInputSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(
         choices=[("a", "Coder A's value"), ("b", "Coder B's value"), ("other", "Another value")]
