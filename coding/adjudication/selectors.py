@@ -226,7 +226,10 @@ def case_adjudication(*, case: Case) -> dict[str, Any]:
         "changed_by"
     ).order_by("changed_at", "id"):
         revisions.setdefault(revision.consensus_id, []).append(revision)
-    disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
+    disagreements = {
+        d.attribute_id: d
+        for d in Disagreement.objects.filter(case=case).select_related("escalated_by")
+    }
     reopenings: dict[str, list] = {}
     for event in AuditEvent.objects.filter(
         review=case.review, action="disagreement.reopen",

@@ -147,3 +147,17 @@ def test_discussion_page_queries_are_bounded(coded, client, coder_a, coder_b,
     client.force_login(coder_a)
     with django_assert_max_num_queries(40):
         assert client.get(PAGE).status_code == 200
+
+
+def test_admin_changes_the_resolution_mode_through_its_service(review, client, admin_user):
+    from django.urls import reverse
+    client.force_login(admin_user)
+    data = {"title": review.title, "slug": review.slug, "description": "",
+            "resolution_mode": "discussion", "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000"}
+    response = client.post(reverse("admin:coding_review_change", args=[review.pk]), data)
+    assert response.status_code == 302
+    assert Review.objects.get(pk=review.pk).resolution_mode == ResolutionMode.DISCUSSION
+    event = AuditEvent.objects.get(action="review.resolution_mode")
+    assert event.data == {"before": "adjudicator", "after": "discussion"}
