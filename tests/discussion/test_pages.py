@@ -50,6 +50,7 @@ def test_comment_propose_accept_without_javascript(coded, client, coder_a, coder
     client.force_login(coder_b)
     page = client.get(PAGE).text
     assert "Page 2 says council." in page and "Accept Local" in page
+    assert f'name="accept-level-proposal" value="{proposal.pk}"' in page
     response = _post(client, "accept", **{"accept-level-proposal": proposal.pk})
     assert response.status_code == 302
     consensus = ConsensusValue.objects.get(case=coded, attribute__key="level")
