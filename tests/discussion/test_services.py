@@ -215,3 +215,22 @@ def test_the_coders_are_to_hear_about_new_disagreements_only_in_discussion_mode(
     review.resolution_mode = ResolutionMode.ADJUDICATOR
     review.save()
     assert discussion_waiting_for(case=Case.objects.get(pk=coded.pk)) == []
+
+
+def test_a_blind_lead_coder_does_not_read_the_thread_in_the_audit_log(
+    level, coder_a, coder_b, lead, client
+):
+    """Alice also leads: after Lena reopens Bob's coding, Alice is blind on the case again,
+    and the log hides the thread's events (with Bob's proposed value) from her."""
+    from coding.audit.policies import audit_events_visible_to
+    from coding.models import Membership, Role
+
+    Membership.objects.create(review=level.case.review, user=coder_a, role=Role.LEAD)
+    disagreement_propose(disagreement=level, user=coder_b, value="state", body="bob-secret")
+    events = AuditEvent.objects.filter(action="discussion.propose")
+    assert audit_events_visible_to(coder_a, events).count() == 1
+    coding_reopen(coding=level.coding_b, user=lead, reason="Recheck.")
+    assert audit_events_visible_to(coder_a, events).count() == 0
+    assert audit_events_visible_to(lead, events).count() == 1
+    client.force_login(coder_a)
+    assert "bob-secret" not in client.get("/reviews/demo/audit/").text
