@@ -49,8 +49,9 @@ def test_escalation_through_the_api_lets_the_adjudicator_decide(level, coder_a, 
     assert [r["attribute"] for r in listed] == []
     discussing = _api(adjudicator).get(BASE + "disagreements/?status=discussing").json()
     assert {r["attribute"] for r in discussing["results"]} == {"level", "roles", "budget"}
-    assert _api(adjudicator).post(url + "resolve/", {"choice": "a", "rationale": "x",
-                                                     "version": 0}, format="json").status_code == 400
+    early = _api(adjudicator).post(url + "resolve/", {"choice": "a", "rationale": "x",
+                                                      "version": 0}, format="json")
+    assert early.status_code == 400
 
     response = _api(coder_a).post(url + "escalate/", {"body": "Stuck."}, format="json")
     assert response.status_code == 200 and response.json()["thread"]["escalated_by"] == "Alice"
