@@ -3,6 +3,9 @@ disagreement on the discussion page (comment, propose, accept) and the consensus
 "agreed after discussion"; they escalate another, and the adjudicator finds it in the queue
 with the thread and decides it."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -57,7 +60,11 @@ def _sign_in(page, live_server, username, next_url):
     page.click("button[type=submit]")
 
 
-def test_two_coders_discuss_agree_and_escalate_in_chromium(page, live_server, coproduction):
+def test_two_coders_discuss_agree_and_escalate_in_chromium(
+    page, live_server, coproduction, tmp_path
+):
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     review = coproduction
     users = {}
     for name, first, role in (("coder_a", "Aisha", Role.CODER), ("coder_b", "Ben", Role.CODER),
@@ -103,6 +110,10 @@ def test_two_coders_discuss_agree_and_escalate_in_chromium(page, live_server, co
     level.get_by_role("button", name="Accept Local").click()
     expect(page.locator(".messages")).to_contain_text("agreed after discussion")
     expect(page.locator("#attr-level")).to_contain_text("Agreed after discussion")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"discussion-case-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     consensus = ConsensusValue.objects.get(case=case, attribute__key="level")
     assert consensus.method == ConsensusMethod.DISCUSSION
     assert "Aisha: The report says the borough council ran it." in consensus.rationale
