@@ -1,12 +1,13 @@
 from django.contrib import admin
 
 from coding import models
+from coding.adjudication.policies import comments_visible_to
 from coding.audit.policies import audit_events_visible_to
 from coding.codings.policies import codings_visible_to
 from coding.members.services import membership_delete, membership_save
 from coding.reliability.services import reliability_changed
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
-from coding.reviews.services import review_data_changed
+from coding.reviews.services import review_data_changed, review_set_resolution_mode
 from coding.web.signin import AdminSignInForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
@@ -31,6 +32,7 @@ REVIEW_PATH = {
     models.CodedValue: "coding__case__review",
     models.ConsensusValue: "case__review",
     models.Disagreement: "case__review",
+    models.DisagreementComment: "disagreement__case__review",
     models.ConsensusRevision: "consensus__case__review",
     models.AuditEvent: "review",
 }
@@ -44,6 +46,7 @@ POLICY = {
         coding__in=codings_visible_to(user, models.Coding.objects.all())
     ),
     models.AuditEvent: lambda user, rows: audit_events_visible_to(user, rows),
+    models.DisagreementComment: lambda user, rows: comments_visible_to(user, rows),
 }
 
 
@@ -175,6 +178,16 @@ class ReviewAdmin(ReviewScopedAdmin):
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        # The resolution mode changes through its service, which checks and audits.
+        mode = obj.resolution_mode
+        if change and "resolution_mode" in form.changed_data:
+            obj.resolution_mode = form.initial["resolution_mode"]
+        super().save_model(request, obj, form, change)
+        if change and mode != obj.resolution_mode:
+            review_set_resolution_mode(review=obj, actor=request.user, mode=mode)
+            obj.resolution_mode = mode
 
     # A lead manages the reviews they lead; creating or deleting reviews is for superusers.
     def has_add_permission(self, request, *args):
@@ -338,9 +351,19 @@ class ConsensusValueAdmin(ReadOnlyAdmin):
 
 @admin.register(models.Disagreement)
 class DisagreementAdmin(ReadOnlyAdmin):
-    list_display = ["case", "attribute", "status", "detected_at", "resolved_at"]
+    list_display = ["case", "attribute", "status", "detected_at", "resolved_at", "escalated_at"]
     list_filter = ["status", ("case__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["case__number", "case__title"]
+
+
+@admin.register(models.DisagreementComment)
+class DisagreementCommentAdmin(ReadOnlyAdmin):
+    """Threads of disagreements, read-only (comments are written on the discussion and
+    adjudication pages, through coding.adjudication.services)."""
+
+    list_display = ["disagreement", "author", "created_at", "body", "proposal"]
+    list_filter = [("disagreement__case__review", ONLY_USED)]
+    search_fields = ["body", "disagreement__case__number"]
 
 
 @admin.register(models.ConsensusRevision)

@@ -26,12 +26,22 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(memberships__user=user).distinct()
 
 
+class ResolutionMode(models.TextChoices):
+    ADJUDICATOR = "adjudicator", "An adjudicator decides"
+    DISCUSSION = "discussion", "The two coders discuss first"
+
+
 class Review(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     is_published = models.BooleanField(
         default=False, help_text="Published reviews show their consensus data to the public."
+    )
+    resolution_mode = models.CharField(
+        max_length=12, choices=ResolutionMode.choices, default=ResolutionMode.ADJUDICATOR,
+        help_text="How disagreements are settled: by an adjudicator, or first by the two "
+        "coders discussing them (an adjudicator decides what they escalate).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped (coding.reviews.services.review_data_changed) in the transaction of every change
@@ -436,6 +446,7 @@ class CodedValue(ValueFields):
 class ConsensusMethod(models.TextChoices):
     AGREED = "agreed", "Agreed by both coders"
     ADJUDICATED = "adjudicated", "Adjudicated"
+    DISCUSSION = "discussion", "Agreed after discussion"
 
 
 class ConsensusValue(ValueFields):
@@ -465,7 +476,7 @@ class ConsensusValue(ValueFields):
             models.CheckConstraint(
                 condition=Q(method__in=ConsensusMethod.values), name="consensus_method_valid"
             ),
-            # An adjudicated value always names who decided and why.
+            # An adjudicated or discussed value always names who decided and why.
             models.CheckConstraint(
                 condition=Q(method=ConsensusMethod.AGREED)
                 | (Q(decided_by__isnull=False) & ~Q(rationale="")),
@@ -497,6 +508,12 @@ class Disagreement(models.Model):
     )
     detected_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Discussion mode: a coder handed the disagreement to an adjudicator.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["case", "attribute__section__order", "attribute__order"]
@@ -513,6 +530,63 @@ class Disagreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attribute.key} of {self.case} ({self.status})"
+
+
+class DisagreementComment(models.Model):
+    """One message of a disagreement's thread; a proposal when it carries a value."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(blank=True)
+    # The proposed value as coding.values.value_json gives it (None: a plain comment).
+    proposal = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["disagreement", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(body="") | Q(proposal__isnull=False),
+                name="disagreementcomment_says_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.disagreement}"
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.proposal is not None
+
+
+class DisagreementAcceptance(models.Model):
+    """Which proposal of the thread a coder accepts now (their own latest, or the other's)."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="acceptances"
+    )
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    proposal = models.ForeignKey(
+        DisagreementComment, on_delete=models.CASCADE, related_name="acceptances"
+    )
+    accepted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["disagreement", "accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disagreement", "coder"], name="disagreementacceptance_one_per_coder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coder} accepts {self.proposal_id}"
 
 
 class ConsensusRevision(models.Model):

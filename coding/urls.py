@@ -8,6 +8,7 @@ from coding.web import (
     adjudication,
     audit,
     coding,
+    discussion,
     documents,
     imports,
     lead,
@@ -55,6 +56,7 @@ urlpatterns += [
     path(review + "progress/", lead.progress, name="progress"),
     path(review + "progress/assign/", lead.assign_auto, name="assign_auto"),
     path(review + "progress/assign-case/", lead.assign_case, name="assign_case"),
+    path(review + "progress/resolution-mode/", lead.resolution_mode, name="resolution_mode"),
 ]
 
 # Adjudication: the queue, one case's page, decisions and reopening them.
@@ -66,6 +68,15 @@ urlpatterns += [
          name="disagreement_resolve"),
     path(review + "adjudication/<str:number>/<slug:key>/reopen/", adjudication.reopen,
          name="disagreement_reopen"),
+    path(review + "adjudication/<str:number>/<slug:key>/comment/", adjudication.comment,
+         name="disagreement_comment"),
+]
+
+# Discussion mode: the coders' list of disagreements to discuss and one case's threads (its
+# forms post back to the page: comment, propose, accept, escalate).
+urlpatterns += [
+    path(review + "discussion/", discussion.queue, name="discussion_queue"),
+    path(review + "discussion/<str:number>/", discussion.case_page, name="discussion_case"),
 ]
 
 # Reliability and the audit log, for leads.

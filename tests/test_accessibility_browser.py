@@ -14,9 +14,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from coding.adjudication.services import disagreements_detect
+from coding.adjudication.services import (
+    disagreement_comment,
+    disagreement_escalate,
+    disagreement_propose,
+    disagreements_detect,
+)
 from coding.documents.services import document_upload
-from coding.models import AttributeKind, Coding, Disagreement, Review, Role
+from coding.models import AttributeKind, Coding, Disagreement, ResolutionMode, Review, Role
+from coding.reviews.services import review_set_resolution_mode
 from tests import factories
 from tests.documents.pdfs import minimal_pdf
 
@@ -60,6 +66,19 @@ def world(coproduction, settings, tmp_path) -> dict:
                                      name="case1.txt"))
     disputed = Disagreement.objects.filter(case__review=review).select_related("case").first()
     assert disputed is not None
+    # Discussion first: the disputed case's disagreements escalated (the adjudicator decides
+    # them, reading the thread); another case's under discussion, with a proposal.
+    review_set_resolution_mode(review=review, actor=User.objects.get(username="lead"),
+                               mode=ResolutionMode.DISCUSSION)
+    for disagreement in Disagreement.objects.filter(case=disputed.case):
+        disagreement_escalate(disagreement=disagreement, user=coder_b,
+                              body="We read the report differently.")
+    discussed = Disagreement.objects.filter(case__review=review).exclude(
+        case=disputed.case).select_related("case").first()
+    disagreement_comment(disagreement=discussed, user=coder_a, body="Page 2 names the council.")
+    disagreement_propose(disagreement=discussed, user=coder_b,
+                         value=discussed.coding_b.values.get(
+                             attribute=discussed.attribute).options.first().key)
     # PDFs beside the coding form (with a text document: tabs) and beside the decisions.
     for case in (cases[0], disputed.case):
         document_upload(case=case, actor=lead, title="Report",
@@ -69,6 +88,7 @@ def world(coproduction, settings, tmp_path) -> dict:
         "review": review,
         "public_case": cases[12].number,
         "disputed_case": disputed.case.number,
+        "discussed_case": discussed.case.number,
         "coding": Coding.objects.filter(case__number=disputed.case.number,
                                         coder=coder_a).get().pk,
     }
@@ -118,6 +138,9 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "coding page": reverse("coding:coding_form", args=[slug, "1"]),
             "coding page, submitted": reverse("coding:coding_form",
                                               args=[slug, world["disputed_case"]]),
+            "disagreements to discuss": reverse("coding:discussion_queue", args=[slug]),
+            "discussion case": reverse("coding:discussion_case",
+                                       args=[slug, world["discussed_case"]]),
         }
     if role == "adjudicator":
         pages |= {
@@ -201,6 +224,8 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
             assert response.status in (200, 404), (name, response.status)
             if name == "error page":
                 assert response.status == 404
+            elif name in ("discussion case", "disagreements to discuss", "adjudication case"):
+                assert response.status == 200, name
             elif role != "reader":
                 assert "/accounts/login/" not in page.url, (name, page.url)
             _settle(page)

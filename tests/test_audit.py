@@ -71,6 +71,7 @@ def _inline_data(review, rows):
     data = {
         "title": review.title, "slug": review.slug, "description": review.description,
         "is_published": "on" if review.is_published else "",
+        "resolution_mode": review.resolution_mode,
         "memberships-TOTAL_FORMS": str(len(rows)),
         "memberships-INITIAL_FORMS": str(sum(1 for row in rows if row.get("id"))),
         "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",

@@ -24,10 +24,10 @@ from rest_framework.test import APIClient
 from coding import models
 
 # The workflow's services, in one block.
-from coding.adjudication.services import disagreement_resolve
+from coding.adjudication.services import disagreement_comment, disagreement_resolve
 from coding.assignments.services import assignment_set
 from coding.codings.services import coding_reopen, coding_save_draft, coding_start, coding_submit
-from coding.reviews.services import review_set_published
+from coding.reviews.services import review_set_published, review_set_resolution_mode
 from tests import factories
 
 ACTORS = ["anonymous", "outsider", "coder_a", "coder_b", "lead", "lead_coder",
@@ -102,6 +102,20 @@ QUESTIONS = {
     # 10. May the actor read case X's document that is not public (list it, download it)?
     "documents:published": Question(
         "documents", "published", answers(True, anonymous=False, outsider=False), False),
+    # 11. Discussion mode (the coders discuss disagreements first). Blind until both have
+    #    submitted; then the case's coders see each other's coding and the thread.
+    "b_coding:discussion_b_submitted": Question(
+        "b_coding", "discussion_b_submitted", answers(H, coder_b=V, lead=V, adjudicator=V), H),
+    "b_coding:discussion_both_submitted": Question(
+        "b_coding", "discussion_both_submitted", answers(V, anonymous=H, outsider=H), H),
+    "thread:discussion_both_submitted": Question(
+        "thread", "discussion_both_submitted", answers(V, anonymous=H, outsider=H), H),
+    "thread:discussion_reopened": Question("thread", "discussion_reopened", answers(H), H),
+    "listed_ready:discussion_both_submitted": Question(
+        "listed_ready", "discussion_both_submitted", {"lead": False, "adjudicator": False},
+        False),
+    "decide:discussion_both_submitted": Question(
+        "decide", "discussion_both_submitted", answers(False), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -145,6 +159,20 @@ SURFACES["decide:reopened"] = SURFACES["decide:both_submitted"]
 SURFACES["public:complete"] = SURFACES["public:partial"]
 SURFACES["shared:published"] = {"page": EVERYONE, "api": EVERYONE,
                                  "admin": NoSurface("the admin is never shared")}
+SURFACES["b_coding:discussion_b_submitted"] = {
+    **SURFACES["b_coding:b_submitted"],
+    "api": Only(frozenset({"coder_b"}), "codings/ shows your own coding only; discussions/ "
+                "and disagreements/ exist once both have submitted"),
+}
+SURFACES["b_coding:discussion_both_submitted"] = {
+    "page": EVERYONE, "admin": STAFF_LEADS, "api": EVERYONE,
+}
+SURFACES["thread:discussion_both_submitted"] = {
+    "page": EVERYONE, "api": EVERYONE, "admin": STAFF_LEADS,
+}
+SURFACES["thread:discussion_reopened"] = SURFACES["thread:discussion_both_submitted"]
+SURFACES["listed_ready:discussion_both_submitted"] = SURFACES["listed_ready:both_submitted"]
+SURFACES["decide:discussion_both_submitted"] = SURFACES["decide:both_submitted"]
 SURFACES["imports:published"] = {
     "page": EVERYONE,
     "api": NoSurface("the API has no file import: scripts send codings and documents to their "
@@ -251,14 +279,35 @@ def lead_reopens_bob(w, number):
     coding_reopen(coding=_bob_coding(w, number), user=w["users"]["lead"], reason="Recheck.")
 
 
+def bob_comment(number: str) -> str:
+    return f"bob-comment-case-{number}"
+
+
+def bob_comments(w, number):
+    """Bob comments on the level disagreement of the case (discussion mode)."""
+    disagreement = models.Disagreement.objects.get(case=w["cases"][number],
+                                                   attribute__key="level")
+    disagreement_comment(disagreement=disagreement, user=w["users"]["coder_b"],
+                         body=bob_comment(number))
+
+
 STEPS = [bob_drafts, bob_submits, partner_submits, lead_reopens_bob]
 STAGES = {"b_draft": 1, "b_submitted": 2, "both_submitted": 3, "reopened": 4, "published": 3}
+DISCUSSION_STEPS = [bob_drafts, bob_submits, partner_submits, bob_comments, lead_reopens_bob]
+DISCUSSION_STAGES = {"discussion_b_submitted": 2, "discussion_both_submitted": 4,
+                     "discussion_reopened": 5}
 
 
 def stage(w, name):
     """Take cases 1, 2 and 3 through the workflow's first STAGES[name] steps; "published"
-    then settles case 3's disagreement and publishes the review."""
-    for step in STEPS[:STAGES[name]]:
+    then settles case 3's disagreement and publishes the review. The "discussion_" stages
+    set the review to discussion first and go through DISCUSSION_STEPS."""
+    steps = STEPS[:STAGES.get(name, 0)]
+    if name in DISCUSSION_STAGES:
+        review_set_resolution_mode(review=w["review"], actor=w["users"]["lead"],
+                                   mode=models.ResolutionMode.DISCUSSION)
+        steps = DISCUSSION_STEPS[:DISCUSSION_STAGES[name]]
+    for step in steps:
         for number in w["cases"]:
             step(w, number)
     if name == "published":
@@ -285,10 +334,13 @@ def b_coding_page(w, actor, number, as_actor):
 
 
 def b_coding_api(w, actor, number, as_actor):
-    """Bob reads his own coding through codings/; leads and adjudicators via disagreements/."""
+    """Bob reads his own coding through codings/; leads and adjudicators via disagreements/;
+    in discussion mode the case's coders via discussions/ and the threads."""
     ids = models.Disagreement.objects.filter(case=w["cases"][number]).values_list("pk", flat=True)
-    urls = [f"codings/{number}/", f"disagreements/?case={number}"]
+    urls = [f"codings/{number}/", f"disagreements/?case={number}",
+            f"discussions/?case={number}"]
     urls += [f"disagreements/{pk}/" for pk in ids]
+    urls += [f"disagreements/{pk}/comments/" for pk in ids]
     api = as_actor(actor, api=True)
     hits = [bob_evidence(number) in api.get(f"/api/reviews/demo/{url}").text for url in urls]
     return V if any(hits) else H
@@ -372,6 +424,34 @@ def decide_api(w, actor, number, as_actor):
     if _decisions(case) != before:
         return True
     return False if status >= 400 else f"answered {status} and changed nothing"
+
+
+def thread_page(w, actor, number, as_actor):
+    """The coders read the thread on the discussion page, leads and adjudicators on the
+    adjudication page."""
+    client = as_actor(actor)
+    pages = [client.get(f"/reviews/demo/{path}/{number}/").text
+             for path in ("discussion", "adjudication")]
+    return V if any(bob_comment(number) in page for page in pages) else H
+
+
+def thread_api(w, actor, number, as_actor):
+    api = as_actor(actor, api=True)
+    pk = models.Disagreement.objects.get(case=w["cases"][number], attribute__key="level").pk
+    hits = [bob_comment(number) in api.get(f"/api/reviews/demo/{url}").text for url in (
+        f"disagreements/{pk}/comments/", f"discussions/?case={number}",
+        f"disagreements/?case={number}")]
+    return V if any(hits) else H
+
+
+def thread_admin(w, actor, number, as_actor):
+    client = as_actor(actor)
+    comment = models.DisagreementComment.objects.get(body=bob_comment(number))
+    listed = f"/admin/coding/disagreementcomment/{comment.pk}/change/" in client.get(
+        "/admin/coding/disagreementcomment/").text
+    change = client.get(f"/admin/coding/disagreementcomment/{comment.pk}/change/", follow=True)
+    return _agree({"changelist": listed, "change page": bob_comment(number) in change.text},
+                  V, H)
 
 
 def _card(gallery: str, number: str) -> str:
@@ -536,6 +616,8 @@ PROBES = {
     ("members", "page"): members_page, ("members", "api"): members_api,
     ("members", "admin"): members_admin,
     ("documents", "page"): documents_page, ("documents", "api"): documents_api,
+    ("thread", "page"): thread_page, ("thread", "api"): thread_api,
+    ("thread", "admin"): thread_admin,
 }
 
 
@@ -647,3 +729,25 @@ def test_every_question_has_a_row_for_each_surface():
     used = {(QUESTIONS[n].probe, s) for n, by_surface in SURFACES.items()
             for s, served in by_surface.items() if not isinstance(served, NoSurface)}
     assert set(PROBES) == used, f"probes without a question: {set(PROBES) - used}"
+
+
+DISCUSSION_CODER_URLS = [*CODER_URLS, "/reviews/demo/discussion/",
+                         "/api/reviews/demo/discussions/", "/api/reviews/demo/"]
+
+
+@pytest.mark.parametrize("url", DISCUSSION_CODER_URLS)
+def test_in_discussion_mode_nothing_a_coder_sees_changes_before_they_submit(
+    world, as_actor, url
+):
+    """Discussion mode shows the case's coders each other's coding only once both have
+    submitted: before Alice submits, Bob's draft and submission change nothing she sees."""
+    review_set_resolution_mode(review=world["review"], actor=world["users"]["lead"],
+                               mode=models.ResolutionMode.DISCUSSION)
+    url = url.format(n="1")
+    client = as_actor("coder_a", api=url.startswith("/api/"))
+    first = client.get(url)
+    assert first.status_code == 200, f"coder_a cannot fetch {url}: nothing to compare"
+    before = _normalised(first)
+    for step in (bob_drafts, bob_submits):
+        step(world, "1")
+        assert _normalised(client.get(url)) == before, f"{url} changed after {step.__name__}"

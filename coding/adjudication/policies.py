@@ -6,10 +6,20 @@ ready disagreements; only adjudicators decide, and nobody decides or reopens a d
 a case they coded.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coding.codings.policies import blind_cases
-from coding.models import Assignment, Case, Coding, CodingStatus, Disagreement, Review, Role
+from coding.models import (
+    Assignment,
+    Case,
+    Coding,
+    CodingStatus,
+    Disagreement,
+    DisagreementStatus,
+    ResolutionMode,
+    Review,
+    Role,
+)
 from coding.reviews.policies import PAGE_ROLES, review_roles
 
 VIEWER_ROLES = PAGE_ROLES["adjudication"]
@@ -91,3 +101,137 @@ def reopen_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[st
     if user.pk in (coders if coders is not None else case_coder_ids(case)):
         return "own_case", OWN_CASE_MESSAGE
     return None
+
+
+# --- discussion ----------------------------------------------------------------------
+#
+# In a review whose resolution mode is "discussion", the two coders of a case settle its
+# disagreements first: once both have submitted (the disagreement is ready), each sees the
+# other's coding (codings/policies.py lets a case's coders see each other's submitted
+# coding once the case is complete) and every disagreement gets a thread. Either coder
+# proposes a value; when both accept the same value it becomes consensus ("agreed after
+# discussion"). Either coder may escalate: an adjudicator then decides, seeing the thread,
+# and the coders can still comment but no longer propose or accept. Adjudicators and leads
+# comment in both modes. Before both have submitted there is no disagreement, so no thread.
+
+DISCUSSION_ONLY_MESSAGE = "Disagreements are discussed only in reviews set to discussion first."
+NOT_DISCUSSANT_MESSAGE = "Only the two coders of this case discuss its disagreements."
+NOT_COMMENTER_MESSAGE = (
+    "Only the case's two coders (in discussion mode), adjudicators and review leads can comment "
+    "on a disagreement."
+)
+ESCALATED_MESSAGE = (
+    "This disagreement has been escalated: an adjudicator decides it now. You can still comment."
+)
+SETTLED_MESSAGE = "This disagreement is settled already; nothing was changed."
+AWAITING_DISCUSSION_MESSAGE = (
+    "In this review the two coders discuss a disagreement first: an adjudicator decides it "
+    "once one of them escalates it."
+)
+
+
+def in_discussion_mode(review: Review) -> bool:
+    return review.resolution_mode == ResolutionMode.DISCUSSION
+
+
+def disagreements_to_discuss(user, review: Review,
+                             disagreements: QuerySet[Disagreement]) -> QuerySet[Disagreement]:
+    """The ready disagreements of `review` that `user` discusses: those between their own
+    coding and the other coder's, in discussion mode only (none before both submitted)."""
+    if not user.is_authenticated or not in_discussion_mode(review):
+        return disagreements.none()
+    return disagreements_ready(disagreements.filter(case__review=review)).filter(
+        Q(coding_a__coder=user) | Q(coding_b__coder=user)
+    )
+
+
+def may_discuss(user, disagreement: Disagreement) -> bool:
+    """Whether `user` is one of the two discussing coders of this ready disagreement."""
+    review = disagreement.case.review
+    return disagreements_to_discuss(
+        user, review, Disagreement.objects.filter(pk=disagreement.pk)
+    ).exists()
+
+
+def threads_visible_to(user, review: Review,
+                       disagreements: QuerySet[Disagreement]) -> QuerySet[Disagreement]:
+    """The disagreements whose thread `user` may read: the two coders' (discussion mode) and
+    those an adjudicator or lead may see (disagreements_visible_to)."""
+    return disagreements.filter(
+        Q(pk__in=disagreements_to_discuss(user, review, disagreements).values("pk"))
+        | Q(pk__in=disagreements_visible_to(user, review, disagreements).values("pk"))
+    )
+
+
+def thread_visible_to(user, disagreement: Disagreement) -> bool:
+    return threads_visible_to(
+        user, disagreement.case.review, Disagreement.objects.filter(pk=disagreement.pk)
+    ).exists()
+
+
+def comment_refusal(user, disagreement: Disagreement) -> tuple[str, str] | None:
+    """Why `user` may not comment on the disagreement, as (code, message); None if they may."""
+    if not disagreement_ready(disagreement):
+        return "not_ready", NOT_READY_MESSAGE
+    if not thread_visible_to(user, disagreement):
+        return "role", NOT_COMMENTER_MESSAGE
+    return None
+
+
+def settle_refusal(user, disagreement: Disagreement) -> tuple[str, str] | None:
+    """Why `user` may not propose a value, accept one or escalate; None if they may: the two
+    coders, in discussion mode, while the disagreement is ready, open and not escalated."""
+    if not in_discussion_mode(disagreement.case.review):
+        return "mode", DISCUSSION_ONLY_MESSAGE
+    if not disagreement_ready(disagreement):
+        return "not_ready", NOT_READY_MESSAGE
+    if not may_discuss(user, disagreement):
+        return "role", NOT_DISCUSSANT_MESSAGE
+    if disagreement.status != DisagreementStatus.OPEN:
+        return "settled", SETTLED_MESSAGE
+    if disagreement.escalated_at is not None:
+        return "escalated", ESCALATED_MESSAGE
+    return None
+
+
+def awaiting_discussion_q() -> Q:
+    """Disagreements the coders still discuss (discussion mode, open, not escalated): an
+    adjudicator does not decide them, and their queue leaves them out."""
+    return Q(
+        case__review__resolution_mode=ResolutionMode.DISCUSSION,
+        status=DisagreementStatus.OPEN, escalated_at__isnull=True,
+    )
+
+
+def awaiting_discussion(disagreement: Disagreement) -> bool:
+    return (
+        in_discussion_mode(disagreement.case.review)
+        and disagreement.status == DisagreementStatus.OPEN
+        and disagreement.escalated_at is None
+    )
+
+
+def decide_disagreement_refusal(user, disagreement: Disagreement,
+                                coders: set[int] | None = None) -> tuple[str, str] | None:
+    """decide_refusal for one disagreement: also refused while the coders discuss it."""
+    if refusal := decide_refusal(user, disagreement.case, coders):
+        return refusal
+    if awaiting_discussion(disagreement):
+        return "discussion", AWAITING_DISCUSSION_MESSAGE
+    return None
+
+
+def comments_visible_to(user, comments: QuerySet) -> QuerySet:
+    """The thread comments (of any review) `user` may read: the list form of
+    thread_visible_to for the admin, across reviews. Superusers count as leads."""
+    if not user.is_authenticated:
+        return comments.none()
+    ready = disagreements_ready(Disagreement.objects.all()).exclude(case__in=blind_cases(user))
+    if user.is_superuser:
+        return comments.filter(disagreement__in=ready)
+    staff = Q(case__review__memberships__user=user,
+              case__review__memberships__role__in=VIEWER_ROLES)
+    discussing = Q(case__review__resolution_mode=ResolutionMode.DISCUSSION) & (
+        Q(coding_a__coder=user) | Q(coding_b__coder=user)
+    )
+    return comments.filter(disagreement__in=ready.filter(staff | discussing).values("pk"))

@@ -8,8 +8,11 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 
 from coding.adjudication.policies import (
+    awaiting_discussion,
+    awaiting_discussion_q,
     cases_coded_by,
     cases_user_may_decide,
+    disagreements_to_discuss,
     disagreements_visible_to,
 )
 from coding.models import (
@@ -25,6 +28,8 @@ from coding.models import (
     ConsensusRevision,
     ConsensusValue,
     Disagreement,
+    DisagreementAcceptance,
+    DisagreementComment,
     DisagreementStatus,
 )
 from coding.values import (
@@ -73,6 +78,25 @@ def values_by_attribute_key(coding: Coding) -> dict[str, CodedValue]:
 
 
 
+# The adjudication queue's "status" filter: "open" is what waits for an adjudicator (in
+# discussion mode, what a coder escalated); "discussing", what the coders still discuss.
+QUEUE_STATUSES = {
+    DisagreementStatus.OPEN: "Open disagreements",
+    "discussing": "Under discussion by the coders",
+    DisagreementStatus.RESOLVED: "Decided disagreements",
+}
+
+
+def disagreements_for_queue(disagreements, status: str):
+    """`disagreements` in one of QUEUE_STATUSES (the page's and the API's filter)."""
+    if status == "discussing":
+        return disagreements.filter(awaiting_discussion_q())
+    disagreements = disagreements.filter(status=status)
+    if status == DisagreementStatus.OPEN:
+        disagreements = disagreements.exclude(awaiting_discussion_q())
+    return disagreements
+
+
 def adjudication_queue(
     *, review, user, attribute: str = "", pair: str = "", status: str = DisagreementStatus.OPEN
 ) -> dict[str, Any]:
@@ -83,7 +107,9 @@ def adjudication_queue(
     "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
     3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
     """
-    base = disagreements_visible_to(user, review, Disagreement.objects.filter(status=status))
+    base = disagreements_for_queue(
+        disagreements_visible_to(user, review, Disagreement.objects.all()), status
+    )
     pair_q = Q()
     names = [n for n in pair.split(",") if n][:2]
     if len(names) == 2:
@@ -164,6 +190,11 @@ class AttributeRow:
     history: list[dict] = field(default_factory=list)
     form: Any = None
     reopen_form: Any = None
+    thread: dict | None = None  # discussion_threads' entry for the disagreement
+    discussing: bool = False  # the coders discuss it still (discussion mode)
+    comment_form: Any = None
+    propose_form: Any = None
+    escalate_form: Any = None
 
     @property
     def version(self) -> int:
@@ -195,7 +226,10 @@ def case_adjudication(*, case: Case) -> dict[str, Any]:
         "changed_by"
     ).order_by("changed_at", "id"):
         revisions.setdefault(revision.consensus_id, []).append(revision)
-    disagreements = {d.attribute_id: d for d in Disagreement.objects.filter(case=case)}
+    disagreements = {
+        d.attribute_id: d
+        for d in Disagreement.objects.filter(case=case).select_related("escalated_by")
+    }
     reopenings: dict[str, list] = {}
     for event in AuditEvent.objects.filter(
         review=case.review, action="disagreement.reopen",
@@ -308,6 +342,97 @@ def disagreement_rows(disagreements: list[Disagreement], *, user) -> list[dict]:
                 "version": current.version,
             },
             "consensus_version": current.version if current else 0,
-            "may_decide": d.case_id in decidable,
+            "may_decide": d.case_id in decidable and not awaiting_discussion(d),
+            "under_discussion": awaiting_discussion(d),
+            "escalated_at": d.escalated_at,
         })
     return rows
+
+
+# --- discussion ----------------------------------------------------------------------
+
+
+def _name(user) -> str:
+    if user is None:
+        return "(removed account)"
+    return user.get_full_name() or user.username
+
+
+def discussion_threads(disagreements: list[Disagreement], *, viewer) -> dict[int, dict]:
+    """Each disagreement's thread, in three queries: its comments (oldest first), the
+    proposal each of its two coders accepts now, whether it is escalated.
+
+    Example: {12: {"comments": [{"id": 4, "author": "Alice", "author_username": "alice",
+    "mine": True, "body": "Page 2 says state.", "proposal": "state", "proposal_display":
+    "State", "accepted_by": ["Alice"], "created_at": ...}], "accepted": {"alice": 4},
+    "escalated_at": None, "escalated_by": ""}}
+    """
+    ids = [d.pk for d in disagreements]
+    by_id = {d.pk: d for d in disagreements}
+    accepted: dict[int, dict[int, set[int]]] = {}
+    names: dict[int, str] = {}
+    usernames: dict[int, dict[str, int]] = {}
+    for row in DisagreementAcceptance.objects.filter(disagreement_id__in=ids).select_related(
+        "coder"
+    ):
+        accepted.setdefault(row.disagreement_id, {}).setdefault(row.proposal_id, set()).add(
+            row.coder_id
+        )
+        names[row.coder_id] = _name(row.coder)
+        usernames.setdefault(row.disagreement_id, {})[row.coder.username] = row.proposal_id
+    threads = {
+        pk: {"comments": [], "accepted": usernames.get(pk, {}), "escalated_at": d.escalated_at,
+             "escalated_by": _name(d.escalated_by) if d.escalated_by_id else ""}
+        for pk, d in by_id.items()
+    }
+    for comment in DisagreementComment.objects.filter(disagreement_id__in=ids).select_related(
+        "author"
+    ).order_by("created_at", "id"):
+        attribute = by_id[comment.disagreement_id].attribute
+        display = None
+        if comment.is_proposal:
+            value = comment.proposal
+            if attribute.kind == AttributeKind.MULTI:
+                value = frozenset(value or ())
+            display = value_text(value_display(attribute, value))
+        acceptor_ids = accepted.get(comment.disagreement_id, {}).get(comment.pk, set())
+        acceptors = sorted(names[coder] for coder in acceptor_ids)
+        threads[comment.disagreement_id]["comments"].append({
+            "id": comment.pk, "author": _name(comment.author),
+            "author_username": comment.author.username if comment.author else "",
+            "mine": comment.author_id == viewer.pk, "body": comment.body,
+            "proposal": comment.proposal, "proposal_display": display,
+            "accepted_by": acceptors, "accepted_by_me": viewer.pk in acceptor_ids,
+            "created_at": comment.created_at,
+        })
+    return threads
+
+
+def discussion_queue(*, review, user) -> dict[str, Any]:
+    """The cases whose disagreements `user` discusses (coding.adjudication.policies), with
+    counts per state, in two queries.
+
+    Example: {"cases": [{"number": "7", "title": ..., "partner": "bob", "discussing": 2,
+    "escalated": 0, "settled": 1}], "discussing": 2}
+    """
+    mine = disagreements_to_discuss(user, review, Disagreement.objects.all())
+    open_q = Q(status=DisagreementStatus.OPEN)
+    rows = list(
+        mine.values("case_id", "case__number", "case__title", "case__sort_key",
+                    "coding_a__coder__username", "coding_b__coder__username")
+        .annotate(
+            discussing=Count("pk", filter=open_q & Q(escalated_at__isnull=True)),
+            escalated=Count("pk", filter=open_q & Q(escalated_at__isnull=False)),
+            settled=Count("pk", filter=Q(status=DisagreementStatus.RESOLVED)),
+        )
+        .order_by("case__sort_key", "case__number")
+    )
+    cases = [
+        {"number": r["case__number"], "title": r["case__title"],
+         "partner": r["coding_b__coder__username"]
+         if r["coding_a__coder__username"] == user.username
+         else r["coding_a__coder__username"],
+         "discussing": r["discussing"], "escalated": r["escalated"], "settled": r["settled"]}
+        for r in rows
+    ]
+    return {"cases": cases, "discussing": sum(c["discussing"] for c in cases)}

@@ -25,9 +25,14 @@ from django.utils import timezone
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
+    case_coder_ids,
+    comment_refusal,
+    decide_disagreement_refusal,
     decide_refusal,
     disagreement_ready,
+    in_discussion_mode,
     reopen_refusal,
+    settle_refusal,
 )
 from coding.adjudication.selectors import (
     assigned_codings,
@@ -44,7 +49,11 @@ from coding.models import (
     ConsensusRevision,
     ConsensusValue,
     Disagreement,
+    DisagreementAcceptance,
+    DisagreementComment,
     DisagreementStatus,
+    Membership,
+    Role,
 )
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
 from coding.reviews.services import review_data_changed
@@ -54,11 +63,13 @@ from coding.values import (
     differing_options,
     stored_value,
     text_check,
+    value_display,
     value_is_blank,
     value_json,
     value_parse,
     value_snapshot,
     value_store,
+    value_text,
     values_equal,
 )
 
@@ -138,6 +149,8 @@ def cases_consensus_refresh(*, cases: QuerySet[Case]) -> None:
 
 
 DIFFER, AGREE, BLANK = "differ", "agree", "blank"
+# Consensus someone settled (not detection's own agreement): detection never overwrites it.
+DECIDED_METHODS = (ConsensusMethod.ADJUDICATED, ConsensusMethod.DISCUSSION)
 
 
 @dataclass(frozen=True)
@@ -255,7 +268,7 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             disagreement = disagreements.get(attribute.pk)
             comparison = values_compare(attribute, stored_a, stored_b, a, b)
 
-            if current is not None and current.method == ConsensusMethod.ADJUDICATED:
+            if current is not None and current.method in DECIDED_METHODS:
                 if disagreement is not None and (
                     disagreement.coding_a_id, disagreement.coding_b_id
                 ) != (coding_a.pk, coding_b.pk):
@@ -311,6 +324,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             _save_agreed(case, attribute, current, value, comparison, now, actor)
             result.agreed.append(attribute.key)
         case_consensus_refresh(case=case)
+        if result.opened:
+            discussion_waiting_for(case=case)
     return result
 
 
@@ -390,6 +405,54 @@ def consensus_version(disagreement: Disagreement) -> int:
     return current.version if current else 0
 
 
+def _consensus_decide(
+    disagreement: Disagreement, attribute: Attribute, current: ConsensusValue | None, *,
+    user, method: str, value: Any, evidence: str, anchors: list, rationale: str,
+    after_extra: dict, action: str,
+) -> ConsensusValue:
+    """Write a decided consensus value (adjudicated, or agreed after discussion) for a locked
+    disagreement: the value, a revision with before/after, the disagreement resolved, an
+    audit event and the case's consensus state. The caller holds the disagreement's lock."""
+    case = disagreement.case
+    before = value_snapshot(attribute, current, stored_value(attribute, current))
+    consensus = current or ConsensusValue(case=case, attribute=attribute)
+    options = value_store(consensus, attribute, value)
+    consensus.method = method
+    consensus.evidence = evidence
+    consensus.evidence_anchors = anchors
+    consensus.note = ""
+    consensus.decided_by = user
+    consensus.decided_at = timezone.now()
+    consensus.rationale = rationale
+    consensus.version = (current.version + 1) if current else 1
+    try:
+        with transaction.atomic():
+            consensus.save()
+    except IntegrityError:
+        # Another adjudicator created the value between our read and write.
+        raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
+    if attribute.is_choice:
+        consensus.options.set(options)
+    after = {**value_snapshot(attribute, consensus, value), **after_extra}
+    ConsensusRevision.objects.create(
+        consensus=consensus, changed_by=user, method=method,
+        before=before, after=after, rationale=rationale,
+    )
+    disagreement.status = DisagreementStatus.RESOLVED
+    disagreement.resolved_at = consensus.decided_at
+    disagreement.save(update_fields=["status", "resolved_at"])
+    audit_record(
+        actor=user, action=action, obj=consensus, review=case.review,
+        data={
+            "case": case.number, "attribute": attribute.key, **after_extra,
+            "before": before, "after": after, "rationale": rationale,
+            "version": consensus.version,
+        },
+    )
+    case_consensus_refresh(case=case)
+    return consensus
+
+
 def disagreement_resolve(
     *,
     disagreement: Disagreement,
@@ -420,6 +483,8 @@ def disagreement_resolve(
     with transaction.atomic():
         disagreement = _locked(disagreement)
         _refuse_unless_ready(disagreement)
+        # Read under the lock: a coder may have escalated it a moment ago.
+        _refuse(decide_disagreement_refusal(user, disagreement))
         attribute = (
             Attribute.objects.prefetch_related("options").get(pk=disagreement.attribute_id)
         )
@@ -447,42 +512,11 @@ def disagreement_resolve(
                 new_value = new_value or frozenset()
             new_evidence = stored.evidence if stored else ""
             new_anchors = stored.evidence_anchors if stored else []
-        before = value_snapshot(attribute, current, stored_value(attribute, current))
-        consensus = current or ConsensusValue(case=case, attribute=attribute)
-        options = value_store(consensus, attribute, new_value)
-        consensus.method = ConsensusMethod.ADJUDICATED
-        consensus.evidence = new_evidence
-        consensus.evidence_anchors = new_anchors
-        consensus.note = ""
-        consensus.decided_by = user
-        consensus.decided_at = timezone.now()
-        consensus.rationale = rationale
-        consensus.version = (current.version + 1) if current else 1
-        try:
-            with transaction.atomic():
-                consensus.save()
-        except IntegrityError:
-            # Another adjudicator created the value between our read and write.
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
-        if attribute.is_choice:
-            consensus.options.set(options)
-        after = {**value_snapshot(attribute, consensus, new_value), "choice": choice}
-        ConsensusRevision.objects.create(
-            consensus=consensus, changed_by=user, method=ConsensusMethod.ADJUDICATED,
-            before=before, after=after, rationale=rationale,
+        consensus = _consensus_decide(
+            disagreement, attribute, current, user=user, method=ConsensusMethod.ADJUDICATED,
+            value=new_value, evidence=new_evidence, anchors=new_anchors, rationale=rationale,
+            after_extra={"choice": choice}, action="consensus.adjudicate",
         )
-        disagreement.status = DisagreementStatus.RESOLVED
-        disagreement.resolved_at = consensus.decided_at
-        disagreement.save(update_fields=["status", "resolved_at"])
-        audit_record(
-            actor=user, action="consensus.adjudicate", obj=consensus, review=case.review,
-            data={
-                "case": case.number, "attribute": attribute.key, "choice": choice,
-                "before": before, "after": after, "rationale": rationale,
-                "version": consensus.version,
-            },
-        )
-        case_consensus_refresh(case=case)
     return consensus
 
 
@@ -512,6 +546,8 @@ def disagreement_reopen(
         disagreement.status = DisagreementStatus.OPEN
         disagreement.resolved_at = None
         disagreement.save(update_fields=["status", "resolved_at"])
+        # Acceptances led to the decision being reopened; the coders agree afresh.
+        DisagreementAcceptance.objects.filter(disagreement=disagreement).delete()
         audit_record(
             actor=user, action="disagreement.reopen", obj=disagreement, review=review,
             data={
@@ -523,3 +559,217 @@ def disagreement_reopen(
     return disagreement
 
 
+
+
+# --- discussion (coding.adjudication.policies: who comments, proposes, accepts, escalates) --
+
+
+def _person(user) -> str:
+    if user is None:
+        return "(removed account)"
+    return user.get_full_name() or user.username
+
+
+def thread_text(disagreement: Disagreement) -> str:
+    """The thread as plain text, one line per message: the rationale of a value agreed after
+    discussion, and what the adjudicator reads."""
+    attribute = disagreement.attribute
+    lines = []
+    for comment in disagreement.comments.select_related("author").order_by("created_at", "id"):
+        said = comment.body.strip()
+        if comment.is_proposal:
+            shown = value_text(value_display(attribute, _proposal_value(attribute, comment)))
+            said = f"proposes {shown}" + (f": {said}" if said else "")
+        lines.append(f"{_person(comment.author)}: {said}")
+    return "\n".join(lines)
+
+
+def _proposal_value(attribute: Attribute, comment: DisagreementComment) -> Any:
+    """A stored proposal as a comparable value (its JSON was parsed when it was made)."""
+    value = value_parse(attribute, comment.proposal, {o.key for o in attribute.options.all()})
+    if attribute.kind == AttributeKind.MULTI:
+        value = frozenset(value or ())
+    return value
+
+
+def _body(body: str, *, required: bool) -> str:
+    body = (body or "").strip()
+    if required and not body:
+        raise ValidationError("Write a comment first.", code="body")
+    return text_check(body, label="Comment", limit="rationale").strip() if body else ""
+
+
+def _locked_for_discussion(disagreement: Disagreement) -> Disagreement:
+    locked = _locked(disagreement)
+    locked.case.review = disagreement.case.review
+    return locked
+
+
+def disagreement_comment(*, disagreement: Disagreement, user, body: str) -> DisagreementComment:
+    """Add a comment to the disagreement's thread (coding.adjudication.policies.comment_refusal:
+    its two coders in discussion mode, adjudicators and leads in both modes)."""
+    body = _body(body, required=True)
+    with transaction.atomic():
+        disagreement = _locked_for_discussion(disagreement)
+        _refuse(comment_refusal(user, disagreement))
+        comment = DisagreementComment.objects.create(
+            disagreement=disagreement, author=user, body=body
+        )
+        audit_record(
+            actor=user, action="discussion.comment", obj=disagreement,
+            review=disagreement.case.review,
+            data={"case": disagreement.case.number, "attribute": disagreement.attribute.key,
+                  "comment": comment.pk, "body": body},
+        )
+    return comment
+
+
+@dataclass
+class Settlement:
+    """What a proposal or an acceptance led to."""
+
+    comment: DisagreementComment | None
+    consensus: ConsensusValue | None = None  # set when both coders now accept one value
+
+
+def disagreement_propose(
+    *, disagreement: Disagreement, user, value: Any, body: str = ""
+) -> Settlement:
+    """One of the two coders proposes a value (see parse_value), with an optional comment.
+    The proposer accepts their own proposal; if the other coder accepts an equal value
+    already, it becomes consensus "agreed after discussion" at once."""
+    body = _body(body, required=False)
+    with transaction.atomic():
+        disagreement = _locked_for_discussion(disagreement)
+        _refuse(settle_refusal(user, disagreement))
+        attribute = Attribute.objects.prefetch_related("options").get(
+            pk=disagreement.attribute_id
+        )
+        parsed = parse_value(attribute, value)
+        comment = DisagreementComment.objects.create(
+            disagreement=disagreement, author=user, body=body, proposal=value_json(parsed)
+        )
+        DisagreementAcceptance.objects.update_or_create(
+            disagreement=disagreement, coder=user, defaults={"proposal": comment}
+        )
+        audit_record(
+            actor=user, action="discussion.propose", obj=disagreement,
+            review=disagreement.case.review,
+            data={"case": disagreement.case.number, "attribute": attribute.key,
+                  "comment": comment.pk, "value": value_json(parsed), "body": body},
+        )
+        consensus = _agree_if_both_accept(disagreement, attribute, user=user)
+    return Settlement(comment=comment, consensus=consensus)
+
+
+def disagreement_accept(*, disagreement: Disagreement, user, proposal: int) -> Settlement:
+    """One of the two coders accepts a proposal of the thread (`proposal`: its id). When both
+    coders accept equal values, that value becomes consensus "agreed after discussion", with
+    the thread as its rationale."""
+    with transaction.atomic():
+        disagreement = _locked_for_discussion(disagreement)
+        _refuse(settle_refusal(user, disagreement))
+        comment = DisagreementComment.objects.filter(
+            disagreement=disagreement, pk=proposal, proposal__isnull=False
+        ).first()
+        if comment is None:
+            raise ValidationError(
+                "There is no such proposal in this disagreement's thread.", code="proposal"
+            )
+        attribute = Attribute.objects.prefetch_related("options").get(
+            pk=disagreement.attribute_id
+        )
+        DisagreementAcceptance.objects.update_or_create(
+            disagreement=disagreement, coder=user, defaults={"proposal": comment}
+        )
+        audit_record(
+            actor=user, action="discussion.accept", obj=disagreement,
+            review=disagreement.case.review,
+            data={"case": disagreement.case.number, "attribute": attribute.key,
+                  "comment": comment.pk, "value": comment.proposal},
+        )
+        consensus = _agree_if_both_accept(disagreement, attribute, user=user)
+    return Settlement(comment=comment, consensus=consensus)
+
+
+def _agree_if_both_accept(disagreement: Disagreement, attribute: Attribute, *, user
+                          ) -> ConsensusValue | None:
+    """With the disagreement locked: if both coders accept equal values, decide it."""
+    coders = {disagreement.coding_a.coder_id, disagreement.coding_b.coder_id}
+    accepted = list(
+        DisagreementAcceptance.objects.filter(disagreement=disagreement, coder_id__in=coders)
+        .select_related("proposal")
+    )
+    if len(accepted) != 2:
+        return None
+    first, second = (_proposal_value(attribute, a.proposal) for a in accepted)
+    if not values_equal(attribute, first, second):
+        return None
+    # The evidence of the coder whose value it is, if it is one of theirs.
+    evidence, anchors = "", []
+    for coding in (disagreement.coding_a, disagreement.coding_b):
+        stored = (
+            CodedValue.objects.filter(coding=coding, attribute=attribute)
+            .prefetch_related("options").first()
+        )
+        if values_equal(attribute, stored_value(attribute, stored), first) and stored:
+            evidence, anchors = stored.evidence, stored.evidence_anchors
+            break
+    return _consensus_decide(
+        disagreement, attribute, _current_consensus(disagreement), user=user,
+        method=ConsensusMethod.DISCUSSION, value=first, evidence=evidence, anchors=anchors,
+        rationale=thread_text(disagreement) or "Both coders accepted this value.",
+        after_extra={"agreed_by": sorted(_person(a.coder) for a in accepted)},
+        action="consensus.discuss",
+    )
+
+
+def disagreement_escalate(*, disagreement: Disagreement, user, body: str = "") -> Disagreement:
+    """One of the two coders hands the disagreement to an adjudicator (with an optional
+    comment); the adjudicator then decides it, seeing the thread."""
+    body = _body(body, required=False)
+    with transaction.atomic():
+        disagreement = _locked_for_discussion(disagreement)
+        _refuse(settle_refusal(user, disagreement))
+        if body:
+            DisagreementComment.objects.create(disagreement=disagreement, author=user, body=body)
+        disagreement.escalated_at = timezone.now()
+        disagreement.escalated_by = user
+        disagreement.save(update_fields=["escalated_at", "escalated_by"])
+        audit_record(
+            actor=user, action="discussion.escalate", obj=disagreement,
+            review=disagreement.case.review,
+            data={"case": disagreement.case.number, "attribute": disagreement.attribute.key,
+                  "body": body},
+        )
+        adjudication_needed(disagreement=disagreement)
+    return disagreement
+
+
+# --- notification call points ------------------------------------------------------
+# The notifications package (coding.notifications) is wired here at merge time; until then
+# these say who is to be told what, and tell nobody.
+
+
+def discussion_waiting_for(*, case: Case) -> list[int]:
+    """Who is to hear "disagreement waiting for your discussion" once detection opened
+    disagreements of `case` in a discussion-mode review: its two coders (ids). Called by
+    disagreements_detect after both coders submitted, so it reveals nothing blind."""
+    if not in_discussion_mode(case.review):
+        return []
+    coders = set()
+    for a, b in Disagreement.objects.filter(
+        case=case, status=DisagreementStatus.OPEN
+    ).values_list("coding_a__coder_id", "coding_b__coder_id"):
+        coders |= {a, b}
+    return sorted(coders)
+
+
+def adjudication_needed(*, disagreement: Disagreement) -> list[int]:
+    """Who is to hear "adjudication needed" once a coder escalated `disagreement`: the
+    review's adjudicators who may decide it (not its coders), as ids."""
+    case = disagreement.case
+    adjudicators = Membership.objects.filter(
+        review=case.review, role=Role.ADJUDICATOR
+    ).values_list("user_id", flat=True)
+    return sorted(set(adjudicators) - case_coder_ids(case))

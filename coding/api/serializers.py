@@ -38,7 +38,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Review
-        fields = ["slug", "title", "description", "is_published", "roles", "url"]
+        fields = ["slug", "title", "description", "is_published", "resolution_mode", "roles",
+                  "url"]
+        read_only_fields = ["resolution_mode"]
 
     def get_roles(self, review) -> list[str]:
         return sorted(self.context.get("roles_by_review", {}).get(review.pk, ()))
@@ -340,8 +342,58 @@ class DisagreementSerializer(serializers.Serializer):
         help_text="Send it back when resolving or reopening (0: no decision yet)."
     )
     may_decide = serializers.BooleanField(
-        help_text="Whether you may decide it: adjudicators who did not code the case."
+        help_text="Whether you may decide it: adjudicators who did not code the case (in "
+        "discussion mode, once a coder escalated it)."
     )
+    under_discussion = serializers.BooleanField(
+        help_text="Discussion mode: the two coders still discuss it (not escalated)."
+    )
+    escalated_at = serializers.DateTimeField(
+        allow_null=True, help_text="Discussion mode: when a coder escalated it."
+    )
+
+
+class ThreadCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(help_text="The author's username.")
+    body = serializers.CharField()
+    is_proposal = serializers.BooleanField()
+    proposal = AnyValueField(allow_null=True, help_text="The proposed value (proposals).")
+    accepted_by = serializers.ListField(child=serializers.CharField(),
+                                        help_text="Who accepts this proposal now (names).")
+    created_at = serializers.DateTimeField()
+
+
+class ThreadSerializer(serializers.Serializer):
+    comments = ThreadCommentSerializer(many=True)
+    accepted = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per coder (username): the id of the proposal they accept now.",
+    )
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    escalated_by = serializers.CharField(help_text="Who escalated it (empty: nobody).")
+
+
+class DiscussionSerializer(DisagreementSerializer):
+    thread = ThreadSerializer()
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="The comment.")
+
+
+class ProposeInputSerializer(serializers.Serializer):
+    value = AnyValueField(allow_null=True, help_text="The proposed value: an option key, a "
+                          "list of option keys, a number, or true/false.")
+    body = serializers.CharField(required=False, allow_blank=True, help_text="Why (optional).")
+
+
+class AcceptInputSerializer(serializers.Serializer):
+    proposal = serializers.IntegerField(help_text="The proposal's id (a comment of the thread).")
+
+
+class EscalateInputSerializer(serializers.Serializer):
+    body = serializers.CharField(required=False, allow_blank=True, help_text="Why (optional).")
 
 
 class ResolveInputSerializer(serializers.Serializer):

@@ -2,19 +2,20 @@
 
 A review's leads read its audit log (superusers read every log): who saved, submitted,
 reopened or decided what and when, never a draft's values. Events about someone else's
-coding of a case the reader is blind on (coding.codings.policies) are left out, so a lead
-who also codes a case learns nothing from the log about the other coding of it until both
-have submitted.
+coding of a case the reader is blind on (coding.codings.policies), and about the case's
+disagreements and their threads, are left out, so a lead who also codes a case learns nothing
+from the log about the other coding of it until both have submitted.
 """
 
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
 from coding.codings.policies import blind_cases
-from coding.models import AuditEvent, Coding, Review, Role
+from coding.models import AuditEvent, Coding, Disagreement, Review, Role
 from coding.reviews.policies import review_roles
 
 CODING_TYPE = Coding._meta.label_lower
+DISAGREEMENT_TYPE = Disagreement._meta.label_lower
 
 
 def may_read_audit_log(user, review: Review) -> bool:
@@ -33,4 +34,14 @@ def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[Audi
         .annotate(key=Cast("pk", CharField()))
         .values("key")
     )
-    return events.exclude(object_type=CODING_TYPE, object_id__in=hidden)
+    # A disagreement's events (detection, its thread: comments, proposals, escalation) carry
+    # both coders' values; they exist only once both submitted, but a reopened coding makes
+    # its coder's partner blind again until it is resubmitted.
+    hidden_disagreements = (
+        Disagreement.objects.filter(case__in=blind_cases(user))
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return events.exclude(object_type=CODING_TYPE, object_id__in=hidden).exclude(
+        object_type=DISAGREEMENT_TYPE, object_id__in=hidden_disagreements
+    )

@@ -6,6 +6,11 @@ assigned coder who has not submitted). Whatever other roles they hold (lead, adj
 superuser), a person blind on a case learns nothing about anyone else's coding of it: not
 its values, not its state, not that it exists. Every page, API view, admin class, audit
 log, filter and count asks the functions here.
+
+Once a case's coding is complete, its assigned coders see each other's submitted coding (in
+both resolution modes); discussion mode (coding.adjudication.policies) builds on exactly this:
+its pages and API show a coder the other's values only for disagreements, which exist only
+once both have submitted.
 """
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery

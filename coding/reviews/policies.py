@@ -39,6 +39,12 @@ def may_publish(user, review: Review) -> bool:
     return is_lead(user, review)
 
 
+def may_change_resolution_mode(user, review: Review) -> bool:
+    """Leads choose how disagreements are settled (adjudicator, or discussion first); so do
+    superusers, who administer every review in the admin."""
+    return user.is_superuser or is_lead(user, review)
+
+
 def reviews_led_by(user) -> QuerySet[Review]:
     return Review.objects.filter(memberships__user=user, memberships__role=Role.LEAD).distinct()
 

@@ -1,5 +1,6 @@
-"""Publishing a review: a lead opens its consensus data to the public, or withdraws it; and
-the review's data version, bumped by every service that changes what readers see."""
+"""Publishing a review: a lead opens its consensus data to the public, or withdraws it; the
+resolution mode (adjudicator, or discussion first); and the review's data version, bumped by
+every service that changes what readers see."""
 
 from functools import partial
 
@@ -8,8 +9,8 @@ from django.db import transaction
 from django.db.models import F
 
 from coding.audit.services import audit_record
-from coding.models import Review
-from coding.reviews.policies import may_publish
+from coding.models import ResolutionMode, Review
+from coding.reviews.policies import may_change_resolution_mode, may_publish
 
 
 def review_data_changed(*, review: Review | int) -> None:
@@ -50,5 +51,32 @@ def review_set_published(*, review: Review, actor, published: bool) -> bool:
     audit_record(
         actor=actor, action="review.publish" if published else "review.withdraw", obj=review,
         review=review, data={"is_published": published},
+    )
+    return True
+
+
+@transaction.atomic
+def review_set_resolution_mode(*, review: Review, actor, mode: str) -> bool:
+    """Set how the review's disagreements are settled: "adjudicator" or "discussion" (the two
+    coders discuss first, coding.adjudication.policies). Only its leads may. Returns whether
+    anything changed; a change is recorded in the audit log. Disagreements under discussion
+    when a lead switches to "adjudicator" go to the adjudicators' queue; open ones when a
+    lead switches to "discussion" wait for the coders."""
+    if not may_change_resolution_mode(actor, review):
+        raise ValidationError("Only a lead of this review can change how disagreements are "
+                              "settled.", code="role")
+    if mode not in ResolutionMode.values:
+        raise ValidationError(
+            f"Choose a resolution mode: {', '.join(ResolutionMode.values)}.", code="mode"
+        )
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.resolution_mode == mode:
+        return False
+    before = review.resolution_mode
+    review.resolution_mode = mode
+    review.save(update_fields=["resolution_mode"])
+    audit_record(
+        actor=actor, action="review.resolution_mode", obj=review, review=review,
+        data={"before": before, "after": mode},
     )
     return True

@@ -13,12 +13,24 @@ from django.urls import reverse
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
+    awaiting_discussion,
     case_coder_ids,
     decide_refusal,
+    in_discussion_mode,
     reopen_refusal,
+    threads_visible_to,
 )
-from coding.adjudication.selectors import adjudication_queue, case_adjudication
-from coding.adjudication.services import disagreement_reopen, disagreement_resolve
+from coding.adjudication.selectors import (
+    QUEUE_STATUSES,
+    adjudication_queue,
+    case_adjudication,
+    discussion_threads,
+)
+from coding.adjudication.services import (
+    disagreement_comment,
+    disagreement_reopen,
+    disagreement_resolve,
+)
 from coding.documents.selectors import case_documents
 from coding.documents.services import documents_text_requeue_lost
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
@@ -26,6 +38,26 @@ from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 from coding.web.forms import text_field
 from coding.web.http import post_only
+
+
+def value_field(attribute, label: str) -> forms.Field:
+    """A form field for one value of `attribute` (its kind decides the widget), optional:
+    the service says what is missing (coding.adjudication.services.parse_value)."""
+    options = [(o.key, o.label) for o in attribute.options.all()]
+    if attribute.kind == AttributeKind.SINGLE:
+        field = forms.ChoiceField(choices=[("", "Choose…"), *options], required=False)
+    elif attribute.kind == AttributeKind.MULTI:
+        field = forms.MultipleChoiceField(
+            choices=options, required=False, widget=forms.CheckboxSelectMultiple
+        )
+    elif attribute.kind == AttributeKind.NUMBER:
+        field = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+    else:
+        field = forms.ChoiceField(
+            choices=[("yes", "Yes"), ("no", "No")], required=False, widget=forms.RadioSelect
+        )
+    field.label = label
+    return field
 
 
 class ResolveForm(forms.Form):
@@ -44,22 +76,7 @@ class ResolveForm(forms.Form):
             ("b", f"{names[1]}’s value: {value_text(row.b, empty='not coded')}"),
             ("other", "Another value:"),
         ]
-        options = [(o.key, o.label) for o in attribute.options.all()]
-        if attribute.kind == AttributeKind.SINGLE:
-            field = forms.ChoiceField(choices=[("", "Choose…"), *options], required=False)
-        elif attribute.kind == AttributeKind.MULTI:
-            field = forms.MultipleChoiceField(
-                choices=options, required=False, widget=forms.CheckboxSelectMultiple
-            )
-        elif attribute.kind == AttributeKind.NUMBER:
-            widget = forms.NumberInput(attrs={"step": "any"})
-            field = forms.FloatField(required=False, widget=widget)
-        else:
-            field = forms.ChoiceField(
-                choices=[("yes", "Yes"), ("no", "No")], required=False, widget=forms.RadioSelect
-            )
-        field.label = f"Another value for {attribute.label}"
-        self.fields["value"] = field
+        self.fields["value"] = value_field(attribute, f"Another value for {attribute.label}")
         self.initial.setdefault("expected_version", row.version)
 
     def clean(self):
@@ -68,6 +85,10 @@ class ResolveForm(forms.Form):
             if data.get("value") in (None, ""):
                 self.add_error("value", "Give the other value, or choose a coder’s value.")
         return data
+
+
+class CommentForm(forms.Form):
+    body = text_field("rationale", rows=2, label="Comment")
 
 
 class ReopenForm(forms.Form):
@@ -83,7 +104,7 @@ class ReopenForm(forms.Form):
 def queue(request, slug: str):
     review = get_review_for_page(request.user, slug, "adjudication")
     status = request.GET.get("status", DisagreementStatus.OPEN)
-    if status not in DisagreementStatus.values:
+    if status not in QUEUE_STATUSES:
         status = DisagreementStatus.OPEN
     attribute = request.GET.get("attribute", "")
     pair = request.GET.get("pair", "")
@@ -95,6 +116,7 @@ def queue(request, slug: str):
         "roles": review_roles(request.user, review),
         "can_decide": Role.ADJUDICATOR in review_roles(request.user, review),
         "status": status, "attribute": attribute, "pair": pair, **data,
+        "statuses": QUEUE_STATUSES, "discussion_mode": in_discussion_mode(review),
     })
 
 
@@ -104,25 +126,38 @@ def _names(data) -> tuple[str, str]:
 
 
 def _page(request, review, case, *, bound=None, status=200):
-    """Render the case page; `bound` = (attribute key, "resolve"|"reopen", bound form)."""
+    """Render the case page; `bound` = (attribute key, "resolve"|"reopen"|"comment", bound
+    form)."""
     data = case_adjudication(case=case)
     coders = case_coder_ids(case)
     refusal = decide_refusal(request.user, case, coders)
     can_decide, why_not = refusal is None, refusal[1] if refusal else ""
     can_reopen = reopen_refusal(request.user, case, coders) is None
     names = _names(data) if data["ready"] else ("Coder A", "Coder B")
-    for section in data["sections"]:
-        for row in section["rows"]:
-            key = row.attribute.key
-            if can_decide and row.state == DisagreementStatus.OPEN:
-                row.form = ResolveForm(row=row, names=names)
-            if can_reopen and row.state == DisagreementStatus.RESOLVED and row.disagreement:
-                row.reopen_form = ReopenForm(row=row)
-            if bound and bound[0] == key:
-                if bound[1] == "resolve":
-                    row.form = bound[2]
-                else:
-                    row.reopen_form = bound[2]
+    rows = [row for section in data["sections"] for row in section["rows"]]
+    disagreements = [row.disagreement for row in rows if row.disagreement is not None]
+    for disagreement in disagreements:
+        disagreement.case = case
+    threads = discussion_threads(disagreements, viewer=request.user)
+    # Everyone who opens this page may read the threads (disagreements_visible_to); who
+    # may write in them is comment_refusal's to say.
+    commenting = set(threads_visible_to(
+        request.user, review, Disagreement.objects.filter(pk__in=threads)
+    ).values_list("pk", flat=True)) if data["ready"] else set()
+    for row in rows:
+        key = row.attribute.key
+        if row.disagreement is not None:
+            row.thread = threads[row.disagreement.pk]
+            row.discussing = awaiting_discussion(row.disagreement)
+            if row.disagreement.pk in commenting:
+                row.comment_form = CommentForm(prefix=f"comment-{key}")
+        if can_decide and row.state == DisagreementStatus.OPEN and not row.discussing:
+            row.form = ResolveForm(row=row, names=names)
+        if can_reopen and row.state == DisagreementStatus.RESOLVED and row.disagreement:
+            row.reopen_form = ReopenForm(row=row)
+        if bound and bound[0] == key:
+            setattr(row, {"resolve": "form", "reopen": "reopen_form",
+                          "comment": "comment_form"}[bound[1]], bound[2])
     return render(request, "coding/adjudication_case.html", {
         "review": review,
         "roles": review_roles(request.user, review),
@@ -208,6 +243,31 @@ def resolve(request, slug: str, number: str, key: str):
         messages.success(request, f"Decision saved for {row.attribute.label}.")
         return redirect(_back(review, case, key))
     return _page(request, review, case, bound=(key, "resolve", form), status=400)
+
+
+@post_only("coding:adjudication_case", "slug", "number", anchor="#attr-{key}")
+@login_required
+def comment(request, slug: str, number: str, key: str):
+    """A comment on a disagreement's thread, from its adjudication page (adjudicators and
+    leads, in both modes; coding.adjudication.policies.comment_refusal)."""
+    review = get_review_for_page(request.user, slug, "adjudication")
+    case = _case(review, number)
+    disagreement = _disagreement(case, key)
+    disagreement.case = case
+    form = CommentForm(request.POST, prefix=f"comment-{key}")
+    if form.is_valid():
+        try:
+            disagreement_comment(
+                disagreement=disagreement, user=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "role":
+                raise PermissionDenied(" ".join(error.messages)) from None
+            form.add_error(None, error)
+            return _page(request, review, case, bound=(key, "comment", form), status=400)
+        messages.success(request, f"Comment added to {disagreement.attribute.label}.")
+        return redirect(_back(review, case, key))
+    return _page(request, review, case, bound=(key, "comment", form), status=400)
 
 
 @post_only("coding:adjudication_case", "slug", "number", anchor="#attr-{key}")

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from coding.adjudication.policies import in_discussion_mode
+from coding.adjudication.selectors import discussion_queue
 from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
 from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
@@ -142,6 +144,8 @@ def queue(request, slug: str):
             "state": state,
             "filters": filters,
             "next_case": next_case(review=review, user=request.user),
+            "discussion": discussion_queue(review=review, user=request.user)
+            if in_discussion_mode(review) else None,
         },
     )
 

@@ -16,8 +16,9 @@ from coding.assignments.selectors import (
 )
 from coding.assignments.services import assignment_set, cases_assign
 from coding.codings.services import coding_reopen
-from coding.models import Assignment, Case, Coding
+from coding.models import Assignment, Case, Coding, ResolutionMode
 from coding.reviews.policies import get_review_for_page, review_roles
+from coding.reviews.services import review_set_resolution_mode
 from coding.web.forms import AssignCaseForm
 from coding.web.http import post_only
 
@@ -72,6 +73,7 @@ def progress(request, slug: str):
             "filters": filters,
             "assign_form": _assign_form(review, initial=initial),
             "coder_count": review_coders(review=review).count(),
+            "resolution_modes": ResolutionMode.choices,
         },
     )
 
@@ -123,6 +125,24 @@ def assign_case(request, slug: str):
     names = " and ".join(c.get_full_name() or c.username for c in form.coders()) or "nobody"
     messages.success(request, f"Case {case.number} is now assigned to {names}.")
     return redirect(_progress_url(review, f"#case-{case.number}"))
+
+
+@post_only("coding:progress", "slug", anchor="#resolution")
+@login_required
+def resolution_mode(request, slug: str):
+    """How the review settles disagreements: an adjudicator, or the coders discuss first."""
+    review = get_review_for_page(request.user, slug, "progress")
+    mode = request.POST.get("resolution_mode", "")
+    try:
+        changed = review_set_resolution_mode(review=review, actor=request.user, mode=mode)
+    except ValidationError as error:
+        messages.error(request, "Not changed. " + " ".join(error.messages))
+    else:
+        if changed:
+            messages.success(request, f"Disagreements: {ResolutionMode(mode).label.lower()}.")
+        else:
+            messages.info(request, "That is the review's resolution mode already.")
+    return redirect(_progress_url(review, "#resolution"))
 
 
 @post_only("coding:coding_detail", "slug", "pk")

@@ -24,6 +24,13 @@ from coding.api.views.codings import (
     CodingList,  # noqa: F401
     CodingSubmit,  # noqa: F401
 )
+from coding.api.views.discussion import (
+    DisagreementAccept,  # noqa: F401
+    DisagreementComments,  # noqa: F401
+    DisagreementEscalate,  # noqa: F401
+    DisagreementPropose,  # noqa: F401
+    DiscussionList,  # noqa: F401
+)
 from coding.api.views.documents import (
     DocumentDetail,  # noqa: F401
     DocumentFile,  # noqa: F401

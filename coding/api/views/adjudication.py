@@ -14,7 +14,11 @@ from rest_framework.views import APIView
 
 from coding import models
 from coding.adjudication.policies import disagreements_visible_to
-from coding.adjudication.selectors import disagreement_rows
+from coding.adjudication.selectors import (
+    QUEUE_STATUSES,
+    disagreement_rows,
+    disagreements_for_queue,
+)
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.api import serializers as s
 from coding.api.permissions import (
@@ -22,7 +26,6 @@ from coding.api.permissions import (
     IsReviewLead,
 )
 from coding.api.views.common import CONFLICT, ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
-from coding.models import DisagreementStatus
 
 
 class AdjudicatorMixin(ReviewMixin):
@@ -35,7 +38,7 @@ class AdjudicatorMixin(ReviewMixin):
         )
         return (
             visible.select_related("case__review", "attribute", "coding_a__coder",
-                                   "coding_b__coder")
+                                   "coding_b__coder", "escalated_by")
             .order_by("case__sort_key", "case__number", "attribute__section__order",
                       "attribute__order", "id")
         )
@@ -45,7 +48,9 @@ class AdjudicatorMixin(ReviewMixin):
     get=extend_schema(
         summary="Disagreements to adjudicate", tags=["adjudication"], parameters=[
             SLUG,
-            OpenApiParameter("status", str, enum=DisagreementStatus.values),
+            OpenApiParameter("status", str, enum=list(QUEUE_STATUSES), description="open: "
+                             "waiting for an adjudicator (in discussion mode, escalated); "
+                             "discussing: the coders still discuss it; resolved: decided."),
             OpenApiParameter("attribute", str, description="Only this attribute (its key)."),
             OpenApiParameter("case", str, description="Only this case (its number)."),
         ],
@@ -64,11 +69,11 @@ class DisagreementList(AdjudicatorMixin, generics.ListAPIView):
         rows = self.disagreements()
         params = self.request.query_params
         if state := params.get("status"):
-            if state not in DisagreementStatus.values:
+            if state not in QUEUE_STATUSES:
                 raise exceptions.ValidationError(
-                    {"status": [f"Choose one of {', '.join(DisagreementStatus.values)}."]}
+                    {"status": [f"Choose one of {', '.join(QUEUE_STATUSES)}."]}
                 )
-            rows = rows.filter(status=state)
+            rows = disagreements_for_queue(rows, state)
         if attribute := params.get("attribute"):
             rows = rows.filter(attribute__key=attribute)
         if case := params.get("case"):
