@@ -33,7 +33,9 @@ from coding.models import (
     ConsensusValue,
     Disagreement,
     DisagreementStatus,
+    Review,
 )
+from coding.notifications.services import notify_adjudication_needed
 from coding.values import (
     value_snapshot,
     value_store,
@@ -77,11 +79,21 @@ def disagreements_detect_many(*, cases: Iterable[Case], actor=None) -> int:
         seen |= set(Disagreement.objects.filter(case__review__in=reviews).values_list(
             "case_id", flat=True))
         compared = 0
+        opened: set[int] = set()  # cases with new disagreements, announced once below
         for case in cases:
             if case.pk in seen:
-                compared += disagreements_detect(case=case, actor=actor).ran
+                detection = disagreements_detect(case=case, actor=actor, notify=False)
+                compared += detection.ran
+                if detection.opened:
+                    opened.add(case.pk)
         fresh = [case for case in cases if case.pk not in seen]
-        compared += _detect_fresh(fresh, actor)
+        compared += _detect_fresh(fresh, actor, opened)
+        by_review: dict[int, list[int]] = {}
+        for case in cases:
+            if case.pk in opened:
+                by_review.setdefault(case.review_id, []).append(case.pk)
+        for review in Review.objects.filter(pk__in=by_review):
+            notify_adjudication_needed(review=review, case_ids=by_review[review.pk])
         # What readers may see changed with the fresh cases' consensus (public.policies).
         cases_consensus_refresh(cases=Case.objects.filter(review__in=reviews))
     return compared
@@ -138,7 +150,8 @@ def _stored_values(coding_ids: set[int], reviews: set[int], attributes: dict[int
     return stored
 
 
-def _detect_fresh(cases: list[Case], actor) -> int:
+def _detect_fresh(cases: list[Case], actor, opened: set[int]) -> int:
+    """Compare fresh cases in bulk; adds the cases that got disagreements to `opened`."""
     pairs = _pairs(cases)
     if not pairs:
         return 0
@@ -166,6 +179,7 @@ def _detect_fresh(cases: list[Case], actor) -> int:
             if comparison.outcome == DIFFER:
                 disagreements.append((case_id, attribute.pk, coding_a.pk, coding_b.pk,
                                       DisagreementStatus.OPEN, now))
+                opened.add(case_id)
                 opened_data.append(detection_audit_data(case, attribute, a, b))
                 continue
             if comparison.outcome == BLANK:

@@ -9,7 +9,16 @@ a case they coded.
 from django.db.models import QuerySet
 
 from coding.codings.policies import blind_cases
-from coding.models import Assignment, Case, Coding, CodingStatus, Disagreement, Review, Role
+from coding.models import (
+    Assignment,
+    Case,
+    Coding,
+    CodingStatus,
+    Disagreement,
+    Membership,
+    Review,
+    Role,
+)
 from coding.reviews.policies import PAGE_ROLES, review_roles
 
 VIEWER_ROLES = PAGE_ROLES["adjudication"]
@@ -91,3 +100,27 @@ def reopen_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[st
     if user.pk in (coders if coders is not None else case_coder_ids(case)):
         return "own_case", OWN_CASE_MESSAGE
     return None
+
+
+def deciders_of_cases(review: Review, case_ids) -> dict[int, set[int]]:
+    """Adjudicator id -> the cases of `case_ids` they may decide (decide_refusal for many
+    people and cases at once, in three queries): every adjudicator of the review, less the
+    cases they are assigned to or have a coding of."""
+    case_ids = set(case_ids)
+    adjudicators = set(
+        Membership.objects.filter(review=review, role=Role.ADJUDICATOR).values_list(
+            "user_id", flat=True
+        )
+    )
+    if not adjudicators or not case_ids:
+        return {}
+    mine = {"case_id__in": case_ids, "coder_id__in": adjudicators}
+    coded: set[tuple[int, int]] = set(
+        Assignment.objects.filter(**mine).values_list("coder_id", "case_id")
+    ) | set(Coding.objects.filter(**mine).values_list("coder_id", "case_id"))
+    deciders = {}
+    for user_id in adjudicators:
+        cases = {c for c in case_ids if (user_id, c) not in coded}
+        if cases:
+            deciders[user_id] = cases
+    return deciders

@@ -46,6 +46,7 @@ from coding.models import (
     Disagreement,
     DisagreementStatus,
 )
+from coding.notifications.services import notify_adjudication_needed
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
 from coding.reviews.services import review_data_changed
 from coding.values import (
@@ -211,7 +212,7 @@ class Detection:
     # longer have, or agreed values they no longer share
 
 
-def disagreements_detect(*, case: Case, actor=None) -> Detection:
+def disagreements_detect(*, case: Case, actor=None, notify: bool = True) -> Detection:
     """Compare the two assigned coders' submitted codings of `case`.
 
     Agreed values become (or update) "agreed" consensus values; differing values become
@@ -219,6 +220,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
     Adjudicated decisions are never touched (a lead may have reopened a coding and the
     coder resubmitted it): their disagreement rows only follow the current codings.
     Does nothing (ran=False) until both assigned coders have submitted.
+    New disagreements are announced to the adjudicators who may decide the case, unless
+    `notify` is False (the caller announces many cases at once).
     """
     result = Detection(case=case)
     with transaction.atomic():
@@ -311,6 +314,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             _save_agreed(case, attribute, current, value, comparison, now, actor)
             result.agreed.append(attribute.key)
         case_consensus_refresh(case=case)
+        if notify and result.opened:
+            notify_adjudication_needed(review=review, case_ids=[case.pk])
     return result
 
 
