@@ -204,15 +204,17 @@ def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
         else:
             for start in range(0, len(items), params.n):
                 group = items[start:start + params.n]
+                end = start + len(group)
                 rows.append(_row(
-                    coder, f"cases {start + 1}–{start + len(group)}",
+                    coder, f"cases {start + 1}–{end}" if end > start + 1 else f"case {end}",
                     group[0][1].date().isoformat(), group[-1][1].date().isoformat(), group,
                 ))
     periods = list(dict.fromkeys(
         r.period for r in sorted(rows, key=lambda r: (r.period_start, r.period))
     ))
     if params.by == WINDOW:
-        periods = sorted({r.period for r in rows}, key=lambda p: int(p.split()[1].split("–")[0]))
+        periods = sorted({r.period for r in rows},
+                         key=lambda p: int(p.split()[1].split("–")[0]))
     return {
         "by": params.by,
         "n": params.n if params.by == WINDOW else None,
