@@ -87,7 +87,12 @@ def disagreements_detect_many(*, cases: Iterable[Case], actor=None) -> int:
                 if detection.opened:
                     opened.add(case.pk)
         fresh = [case for case in cases if case.pk not in seen]
-        compared += _detect_fresh(fresh, actor, opened)
+        compared += _detect_fresh(fresh, actor)
+        if fresh:
+            # A fresh case had no disagreement before: any it has now is new.
+            fresh_ids = {case.pk for case in fresh}
+            opened |= fresh_ids & set(Disagreement.objects.filter(
+                case__review__in=reviews).values_list("case_id", flat=True))
         by_review: dict[int, list[int]] = {}
         for case in cases:
             if case.pk in opened:
@@ -150,8 +155,7 @@ def _stored_values(coding_ids: set[int], reviews: set[int], attributes: dict[int
     return stored
 
 
-def _detect_fresh(cases: list[Case], actor, opened: set[int]) -> int:
-    """Compare fresh cases in bulk; adds the cases that got disagreements to `opened`."""
+def _detect_fresh(cases: list[Case], actor) -> int:
     pairs = _pairs(cases)
     if not pairs:
         return 0
@@ -179,7 +183,6 @@ def _detect_fresh(cases: list[Case], actor, opened: set[int]) -> int:
             if comparison.outcome == DIFFER:
                 disagreements.append((case_id, attribute.pk, coding_a.pk, coding_b.pk,
                                       DisagreementStatus.OPEN, now))
-                opened.add(case_id)
                 opened_data.append(detection_audit_data(case, attribute, a, b))
                 continue
             if comparison.outcome == BLANK:
