@@ -21,7 +21,7 @@ def test_header_shows_the_unread_count_with_an_accessible_label(client, review, 
     client.force_login(coder_a)
     html = client.get(reverse("home")).content.decode()
     assert 'aria-label="Notifications, 3 unread"' in html
-    assert '<span class="nav-badge" aria-hidden="true">3</span>' in html
+    assert '<span class="nav-badge" aria-hidden="true">3</span></a>' in html
 
 
 def test_header_count_costs_one_query(client, review, coder_a, django_assert_num_queries):
