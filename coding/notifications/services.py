@@ -240,3 +240,36 @@ def notify_invitation_accepted(*, invitation, user) -> list[Notification]:
         text=f"{name} accepted your invitation to “{invitation.review.title}” ({roles})",
         url=reverse("coding:members", args=[invitation.review.slug]),
     )
+
+
+def notify_discussion_waiting(*, case, users, url: str) -> list[Notification]:
+    """For discussion mode: tell the case's coders (`users`, each one of its coders) that a
+    disagreement on it waits for their discussion, linking to `url`. Refused while the case
+    is not completely coded: before both coders submitted, saying so would tell one coder
+    about the other's work."""
+    from coding.adjudication.policies import case_coder_ids
+    from coding.codings.policies import coding_complete
+
+    if not coding_complete(case):
+        raise ValidationError(
+            f"Case {case.number} is not coded by both coders yet: nothing to discuss."
+        )
+    coders = case_coder_ids(case)
+    strangers = [pk for pk in _user_ids(users) if pk not in coders]
+    if strangers:
+        raise ValidationError("Only the case's coders discuss its disagreements.")
+    return notify(
+        users=users, review=case.review, kind=NotificationKind.DISCUSSION_WAITING,
+        text=f"Case {case.number} of “{case.review.title}”: a disagreement waits for your "
+        "discussion", url=url,
+    )
+
+
+def notify_round_complete(*, review: Review, users, title: str, url: str
+                          ) -> list[Notification]:
+    """For calibration rounds: tell `users` (typically the round's lead and coders) that the
+    round `title` is complete, everyone having submitted, linking to its page."""
+    return notify(
+        users=users, review=review, kind=NotificationKind.ROUND_COMPLETE,
+        text=f"Calibration round “{title}” of “{review.title}” is complete", url=url,
+    )

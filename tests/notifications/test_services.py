@@ -10,7 +10,12 @@ from coding.adjudication.services import disagreements_detect
 from coding.assignments.services import assignment_replace, assignment_set, cases_assign
 from coding.members.services import invitation_accept_new_account, invitation_send
 from coding.models import Assignment, Notification, NotificationKind, Role
-from coding.notifications.services import notifications_mark_read, notify
+from coding.notifications.services import (
+    notifications_mark_read,
+    notify,
+    notify_discussion_waiting,
+    notify_round_complete,
+)
 from tests import factories
 
 DIFFERENT_A = {"level": "local", "roles": ["deliverer"], "budget": 100.0, "agreement": True}
@@ -162,3 +167,27 @@ def test_an_inviter_who_no_longer_leads_is_not_told(review, lead, coder_a, mailo
     invitation_accept_new_account(invitation=invitation, username="nina", first_name="",
                                   last_name="", password="a-long-passphrase-9")
     assert not Notification.objects.exists()
+
+
+def test_discussion_notice_is_refused_until_both_coders_submitted(review, coder_a, coder_b,
+                                                                   outsider):
+    case = factories.CaseFactory(review=review, number="5")
+    for coder in (coder_a, coder_b):
+        factories.AssignmentFactory(case=case, coder=coder)
+    factories.coding_with_values(case=case, coder=coder_b, values=DIFFERENT_B)
+    with pytest.raises(ValidationError, match="not coded by both coders"):
+        notify_discussion_waiting(case=case, users=[coder_a], url="/reviews/demo/")
+    factories.coding_with_values(case=case, coder=coder_a, values=DIFFERENT_A)
+    with pytest.raises(ValidationError, match="Only the case's coders"):
+        notify_discussion_waiting(case=case, users=[coder_a, outsider], url="/reviews/demo/")
+    notify_discussion_waiting(case=case, users=[coder_a, coder_b], url="/reviews/demo/")
+    assert [t[1] for t in _texts(coder_a)] == [
+        "Case 5 of “Demo review”: a disagreement waits for your discussion"]
+
+
+def test_round_complete_notice(review, coder_a, lead):
+    notify_round_complete(review=review, users=[coder_a, lead], title="Pilot 1",
+                          url="/reviews/demo/")
+    assert _texts(lead) == [(NotificationKind.ROUND_COMPLETE,
+                             "Calibration round “Pilot 1” of “Demo review” is complete",
+                             "/reviews/demo/")]
