@@ -25,8 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
     args = parser.parse_args()
-    where, cleanup = run.scratch_database(keep_existing=False)
+    where, cleanup = run.scratch_database(keep_existing=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
     import django
 
@@ -36,21 +38,26 @@ def main() -> None:
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
-    from coding.models import Coding
+    from coding.models import Coding, Review
     from coding.reliability.drift import DriftParams, coder_drift
 
     try:
-        call_command("migrate", verbosity=0)
-        built = run.build(args.cases)
-        review = built["review"]
-        # Spread the submissions over half a year, by case, so there are weeks to group.
-        start = Coding.objects.order_by("submitted_at").first().submitted_at
-        for week in range(26):
-            Coding.objects.filter(case__review=review).annotate(m=F("case_id") % 26).filter(
-                m=week).update(submitted_at=start - timedelta(weeks=26 - week))
-        print(f"Database: {where}; {built['cases']} cases, {built['codings']} codings, "
-              f"{built['coded_values']} coded values, {built['consensus_values']} consensus "
-              f"values ({built['consensus_cases']} cases with consensus)")
+        if args.reuse:
+            review = Review.objects.get(slug="bench")
+            print(f"Database: {where} (reused)")
+        else:
+            call_command("migrate", verbosity=0)
+            built = run.build(args.cases)
+            review = built["review"]
+            # Spread the submissions over half a year, by case, so there are weeks to group.
+            start = Coding.objects.order_by("submitted_at").first().submitted_at
+            for week in range(26):
+                Coding.objects.filter(case__review=review).annotate(
+                    m=F("case_id") % 26).filter(m=week).update(
+                    submitted_at=start - timedelta(weeks=26 - week))
+            print(f"Database: {where}; {built['cases']} cases, {built['codings']} codings, "
+                  f"{built['coded_values']} coded values, {built['consensus_values']} "
+                  f"consensus values ({built['consensus_cases']} cases with consensus)")
         for params in (DriftParams("week"), DriftParams("window", 20)):
             times = []
             for _ in range(args.repeat):
@@ -63,7 +70,8 @@ def main() -> None:
                   f"max {max(times):.2f} s, {len(queries.captured_queries)} queries, "
                   f"{len(drift['rows'])} rows, {compared} values compared")
     finally:
-        cleanup()
+        if not args.keep:
+            cleanup()
 
 
 if __name__ == "__main__":

@@ -14,13 +14,19 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from coding.adjudication.policies import case_coder_ids, deciders_of_cases
+from coding.codings.policies import coding_complete
+from coding.members.policies import may_manage_members
 from coding.models import (
+    Case,
     Notification,
     NotificationKind,
     NotificationSettings,
     Review,
+    Role,
 )
 
 TEXT_MAX = Notification._meta.get_field("text").max_length
@@ -176,8 +182,6 @@ def notify_cases_assigned(*, review: Review, numbers_by_coder: dict[int, list[st
     """One notification per coder for one assignment action (however many cases): "Case 12
     assigned to you in R" or "5 cases assigned to you in R", linking to their queue. Someone
     who assigns themselves is not told."""
-    from django.urls import reverse
-
     url = reverse("coding:queue", args=[review.slug])
     actor = getattr(assigned_by, "pk", None)
     created = []
@@ -195,11 +199,6 @@ def notify_adjudication_needed(*, review: Review, case_ids) -> list[Notification
     """Tell each adjudicator who may decide them (never a coder of the case) that cases
     have new disagreements: one notification per adjudicator per detection run, linking to
     the case's adjudication page (one case) or the queue."""
-    from django.urls import reverse
-
-    from coding.adjudication.policies import deciders_of_cases
-    from coding.models import Case
-
     deciders = deciders_of_cases(review, case_ids)
     if not deciders:
         return []
@@ -222,17 +221,11 @@ def notify_adjudication_needed(*, review: Review, case_ids) -> list[Notification
 def notify_invitation_accepted(*, invitation, user) -> list[Notification]:
     """Tell the lead who sent the invitation that it was accepted (while they still manage
     the review's members: the link is the members page)."""
-    from django.urls import reverse
-
-    from coding.members.policies import may_manage_members
-
     inviter = invitation.invited_by
     if inviter is None or inviter.pk == user.pk or not may_manage_members(
         inviter, invitation.review
     ):
         return []
-    from coding.models import Role
-
     name = user.get_full_name() or user.username
     roles = ", ".join(str(Role(r).label).lower() for r in invitation.roles if r in Role.values)
     return notify(
@@ -247,9 +240,6 @@ def notify_discussion_waiting(*, case, users, url: str) -> list[Notification]:
     disagreement on it waits for their discussion, linking to `url`. Refused while the case
     is not completely coded: before both coders submitted, saying so would tell one coder
     about the other's work."""
-    from coding.adjudication.policies import case_coder_ids
-    from coding.codings.policies import coding_complete
-
     if not coding_complete(case):
         raise ValidationError(
             f"Case {case.number} is not coded by both coders yet: nothing to discuss."
