@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from coding.models import Coding, Role
+from coding.models import Coding, ConsensusValue, Option, Role
 from coding.reliability.drift import DriftParams, coder_drift
 from tests import factories
 
@@ -59,7 +59,7 @@ def _figures(rows):
 
 
 def test_weekly_drift_matches_the_hand_count(coded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):  # the state (3), the comparison (7)
         drift = coder_drift(review=coded)
     assert drift["by"] == "week" and drift["coders"] == ["alice", "bob"]
     assert drift["periods"] == ["2026-W06", "2026-W07"]
@@ -71,6 +71,21 @@ def test_weekly_drift_matches_the_hand_count(coded, django_assert_max_num_querie
     ]
     assert (drift["rows"][0]["period_start"], drift["rows"][0]["period_end"]) == (
         "2026-02-02", "2026-02-08")
+
+
+def test_the_comparison_is_cached_per_state_and_follows_a_new_decision(
+    coded, django_assert_max_num_queries
+):
+    first = coder_drift(review=coded)
+    with django_assert_max_num_queries(3):  # only the state: the comparison is cached
+        assert coder_drift(review=coded, params=DriftParams("window", 2))["rows"]
+    # Case 3's level is decided again: "state" (Alice's value), not "local".
+    consensus = ConsensusValue.objects.get(case__number="3", attribute__key="level")
+    consensus.options.set([Option.objects.get(attribute=consensus.attribute, key="state")])
+    ConsensusValue.objects.filter(pk=consensus.pk).update(version=consensus.version + 1)
+    again = {(r["coder"], r["period"]): r["agreement"] for r in coder_drift(review=coded)["rows"]}
+    assert again[("alice", "2026-W07")] == 1.0 and again[("bob", "2026-W07")] == 0.5
+    assert first != coder_drift(review=coded)
 
 
 def test_windows_of_n_submitted_cases(coded):
