@@ -879,3 +879,74 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename} ({self.status})"
+
+
+# Issue 14: notifications. Rules live in coding/notifications/.
+
+
+class NotificationKind(models.TextChoices):
+    CASE_ASSIGNED = "case_assigned", "Cases assigned to you"
+    DISCUSSION_WAITING = "discussion_waiting", "A disagreement waits for your discussion"
+    ADJUDICATION_NEEDED = "adjudication_needed", "Adjudication needed"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    ROUND_COMPLETE = "round_complete", "Calibration round complete"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a person should look at, with a link to the page where they can act
+    (written by coding.notifications.services.notify, never about another coder's coding of
+    a case the recipient is blind on)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, help_text="A path on this site, e.g. /reviews/x/.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+        ]
+        indexes = [
+            # The header's unread count on every page, and the list page newest first.
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text}"
+
+
+class NotificationSettings(models.Model):
+    """A person's choice of a daily e-mail digest of their unread notifications (off unless
+    they turn it on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    daily_digest = models.BooleanField(
+        default=False, help_text="Once a day, e-mail the notifications not read yet."
+    )
+    last_digest_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the last digest was sent; the next one lists only newer notifications.",
+    )
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user}"

@@ -13,6 +13,7 @@ from coding.web import (
     imports,
     lead,
     members,
+    notifications,
     public,
     reliability,
 )
@@ -26,6 +27,17 @@ urlpatterns = [
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/create/", account.token_create, name="token_create"),
     path("account/tokens/revoke/", account.token_revoke, name="token_revoke"),
+    path("account/notifications/", account.notification_settings,
+         name="notification_settings"),
+]
+
+# Notifications: the signed-in person's list across reviews.
+urlpatterns += [
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open,
+         name="notification_open"),
+    path("notifications/read-all/", notifications.notifications_read_all,
+         name="notifications_read_all"),
 ]
 
 # Reviews and their public face: gallery, case pages, dashboard, exports, publishing.
@@ -83,6 +95,7 @@ urlpatterns += [
 urlpatterns += [
     path(review + "reliability/", reliability.reliability, name="reliability"),
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
+    path(review + "reliability/drift.csv", reliability.drift_csv, name="reliability_drift_csv"),
     path(review + "reliability/status/", reliability.reliability_status,
          name="reliability_status"),
     path(review + "audit/", audit.audit_log, name="audit_log"),

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "coding.notifications.context.notifications",
             ],
         },
     },
@@ -344,6 +345,8 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Case coding <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address, for links in mails sent outside a request (the daily digest).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 # Invitation links (coding/members) work once, for this many days.
 INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", "7")
 # Password-reset requests: per client address and per e-mail address, this many an hour.

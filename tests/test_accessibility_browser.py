@@ -129,6 +129,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         return pages
     pages |= {
         "account": reverse("coding:tokens"),
+        "notifications": reverse("coding:notifications"),
         "documents": reverse("coding:case_documents", args=[slug, "1"]),
         "password change": reverse("password_change"),
     }
@@ -172,9 +173,9 @@ def _signed_in_context(browser, live_server, username: str | None):
 
 def _settle(page) -> None:
     """Wait for the page's scripts: every chart drawn, its drawing hidden from screen readers
-    (dashboard, reliability)."""
+    (dashboard, reliability, coder drift)."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-chart], #alpha-chart')]
+        """() => [...document.querySelectorAll('[data-chart], #alpha-chart, #drift-chart')]
                  .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
         timeout=30_000,
     )

@@ -284,8 +284,9 @@ def test_case_page_query_count_is_bounded(
     _as(client, adjudicator)
     client.post(_decide_url(case), _decision())
 
-    # 19, and three for the disagreements' threads: comments, acceptances, who may comment.
-    with django_assert_max_num_queries(22):
+    # 19, three for the disagreements' threads (comments, acceptances, who may comment) and
+    # one for the header's unread notifications.
+    with django_assert_max_num_queries(23):
         response = client.get(reverse("coding:adjudication_case", args=["demo", case.number]))
     assert response.status_code == 200
 

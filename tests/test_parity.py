@@ -116,6 +116,18 @@ QUESTIONS = {
         False),
     "decide:discussion_both_submitted": Question(
         "decide", "discussion_both_submitted", answers(False), False),
+    # 12. May the actor read coder drift (agreement with the consensus over time)?
+    "drift:both_submitted": Question(
+        "drift", "both_submitted", answers(False, lead=True, lead_coder=True), False),
+    # 13. What do the actor's notifications say about case X? Bob submitting tells nobody
+    #     anything; once both submitted, only an adjudicator who did not code it is told.
+    "notified:b_submitted": Question("notified", "b_submitted", answers(
+        (), **{actor: (f"Case {n} assigned to you in “Demo review”",)
+               for actor, n in CASE_OF.items()}), ()),
+    "notified:both_submitted": Question("notified", "both_submitted", answers(
+        (), adjudicator=("Case 1 of “Demo review” needs adjudication",),
+        **{actor: (f"Case {n} assigned to you in “Demo review”",)
+           for actor, n in CASE_OF.items()}), ()),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -185,6 +197,15 @@ SURFACES["documents:published"] = {
     "page": EVERYONE, "api": EVERYONE,
     "admin": NoSurface("documents are managed on the case's documents page: the admin does not "
                        "list them"),
+}
+SURFACES["drift:both_submitted"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("drift is computed from the codings and consensus: nothing to edit"),
+}
+SURFACES["notified:b_submitted"] = SURFACES["notified:both_submitted"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("notifications are each person's own inbox: the admin does not list "
+                       "them"),
 }
 
 PARITY = [
@@ -600,6 +621,37 @@ def shared_api(w, actor, number, as_actor):
         "dashboard/")})
 
 
+def drift_page(w, actor, number, as_actor):
+    client, base = as_actor(actor), "/reviews/demo/reliability"
+    return _agree({
+        "page": 'id="drift-heading"' in client.get(f"{base}/").text,
+        "csv": client.get(f"{base}/drift.csv").text.startswith("coder,period,"),
+    }, True, False)
+
+
+def drift_api(w, actor, number, as_actor):
+    body = as_actor(actor, api=True).get("/api/reviews/demo/reliability/drift/")
+    return body.status_code == 200 and "rows" in body.json()
+
+
+def _about_case(texts, number) -> tuple:
+    return tuple(sorted(t for t in texts if f"Case {number} " in t))
+
+
+def notified_page(w, actor, number, as_actor):
+    html = as_actor(actor).get("/notifications/").text
+    texts = re.findall(r'notification-open">(?:<span[^>]*>Unread: </span>)?([^<]*)</button>',
+                       html)
+    return _about_case(texts, number)
+
+
+def notified_api(w, actor, number, as_actor):
+    response = as_actor(actor, api=True).get("/api/notifications/")
+    if response.status_code != 200:
+        return ()
+    return _about_case([n["text"] for n in response.json()["results"]], number)
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
@@ -618,6 +670,8 @@ PROBES = {
     ("documents", "page"): documents_page, ("documents", "api"): documents_api,
     ("thread", "page"): thread_page, ("thread", "api"): thread_api,
     ("thread", "admin"): thread_admin,
+    ("drift", "page"): drift_page, ("drift", "api"): drift_api,
+    ("notified", "page"): notified_page, ("notified", "api"): notified_api,
 }
 
 

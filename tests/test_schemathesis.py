@@ -17,7 +17,15 @@ from coding.adjudication.services import disagreements_detect
 from coding.codings.services import coding_save_draft, coding_start, coding_submit
 from coding.documents.services import document_upload
 from coding.members.services import member_add_or_invite
-from coding.models import Assignment, Disagreement, Invitation, Membership, Review, Role
+from coding.models import (
+    Assignment,
+    Disagreement,
+    Invitation,
+    Membership,
+    Notification,
+    Review,
+    Role,
+)
 from coproduction.wsgi import application
 from tests import factories
 
@@ -81,6 +89,7 @@ def api_data(db, settings, tmp_path):
     member_add_or_invite(review=review, identifier="new@example.org", roles=[Role.CODER],
                          actor=users["lena"], base_url="http://testserver")
     assert Disagreement.objects.filter(case=cases[0]).exists()
+    assert Notification.objects.filter(user=users["ada"]).exists()
     return {
         "users": users,
         "numbers": [case.number for case in cases],
@@ -88,6 +97,8 @@ def api_data(db, settings, tmp_path):
             "disagreements": list(Disagreement.objects.values_list("pk", flat=True)),
             "documents": [document.pk for document in documents],
             "invitations": list(Invitation.objects.values_list("pk", flat=True)),
+            # Ada's "case 1 needs adjudication": others get 404 for it.
+            "notifications": list(Notification.objects.values_list("pk", flat=True)),
         },
     }
 

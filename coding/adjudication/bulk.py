@@ -15,6 +15,7 @@ from coding.adjudication.services import (
     DIFFER,
     cases_consensus_refresh,
     detection_audit_data,
+    disagreements_announce,
     disagreements_detect,
     values_compare,
 )
@@ -33,6 +34,7 @@ from coding.models import (
     ConsensusValue,
     Disagreement,
     DisagreementStatus,
+    Review,
 )
 from coding.values import (
     value_snapshot,
@@ -77,11 +79,26 @@ def disagreements_detect_many(*, cases: Iterable[Case], actor=None) -> int:
         seen |= set(Disagreement.objects.filter(case__review__in=reviews).values_list(
             "case_id", flat=True))
         compared = 0
+        opened: set[int] = set()  # cases with new disagreements, announced once below
         for case in cases:
             if case.pk in seen:
-                compared += disagreements_detect(case=case, actor=actor).ran
+                detection = disagreements_detect(case=case, actor=actor, notify=False)
+                compared += detection.ran
+                if detection.opened:
+                    opened.add(case.pk)
         fresh = [case for case in cases if case.pk not in seen]
         compared += _detect_fresh(fresh, actor)
+        if fresh:
+            # A fresh case had no disagreement before: any it has now is new.
+            fresh_ids = {case.pk for case in fresh}
+            opened |= fresh_ids & set(Disagreement.objects.filter(
+                case__review__in=reviews).values_list("case_id", flat=True))
+        by_review: dict[int, list[Case]] = {}
+        for case in cases:
+            if case.pk in opened:
+                by_review.setdefault(case.review_id, []).append(case)
+        for review in Review.objects.filter(pk__in=by_review):
+            disagreements_announce(review=review, cases=by_review[review.pk])
         # What readers may see changed with these cases' consensus (public.policies); only
         # theirs (a review may hold 100,000 cases), in chunks of ids SQLite accepts.
         for chunk in chunked([case.pk for case in cases], 5000):

@@ -16,6 +16,7 @@ from coding.models import (
     CodingStatus,
     Disagreement,
     DisagreementStatus,
+    Membership,
     ResolutionMode,
     Review,
     Role,
@@ -235,3 +236,27 @@ def comments_visible_to(user, comments: QuerySet) -> QuerySet:
         Q(coding_a__coder=user) | Q(coding_b__coder=user)
     )
     return comments.filter(disagreement__in=ready.filter(staff | discussing).values("pk"))
+
+
+def deciders_of_cases(review: Review, case_ids) -> dict[int, set[int]]:
+    """Adjudicator id -> the cases of `case_ids` they may decide (decide_refusal for many
+    people and cases at once, in three queries): every adjudicator of the review, less the
+    cases they are assigned to or have a coding of."""
+    case_ids = set(case_ids)
+    adjudicators = set(
+        Membership.objects.filter(review=review, role=Role.ADJUDICATOR).values_list(
+            "user_id", flat=True
+        )
+    )
+    if not adjudicators or not case_ids:
+        return {}
+    mine = {"case_id__in": case_ids, "coder_id__in": adjudicators}
+    coded: set[tuple[int, int]] = set(
+        Assignment.objects.filter(**mine).values_list("coder_id", "case_id")
+    ) | set(Coding.objects.filter(**mine).values_list("coder_id", "case_id"))
+    deciders = {}
+    for user_id in adjudicators:
+        cases = {c for c in case_ids if (user_id, c) not in coded}
+        if cases:
+            deciders[user_id] = cases
+    return deciders

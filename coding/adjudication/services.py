@@ -21,11 +21,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
-    case_coder_ids,
     comment_refusal,
     decide_disagreement_refusal,
     decide_refusal,
@@ -52,8 +52,11 @@ from coding.models import (
     DisagreementAcceptance,
     DisagreementComment,
     DisagreementStatus,
-    Membership,
-    Role,
+    Review,
+)
+from coding.notifications.services import (
+    notify_adjudication_needed,
+    notify_discussion_waiting,
 )
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
 from coding.reviews.services import review_data_changed
@@ -224,7 +227,7 @@ class Detection:
     # longer have, or agreed values they no longer share
 
 
-def disagreements_detect(*, case: Case, actor=None) -> Detection:
+def disagreements_detect(*, case: Case, actor=None, notify: bool = True) -> Detection:
     """Compare the two assigned coders' submitted codings of `case`.
 
     Agreed values become (or update) "agreed" consensus values; differing values become
@@ -232,6 +235,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
     Adjudicated decisions are never touched (a lead may have reopened a coding and the
     coder resubmitted it): their disagreement rows only follow the current codings.
     Does nothing (ran=False) until both assigned coders have submitted.
+    New disagreements are announced to the adjudicators who may decide the case, unless
+    `notify` is False (the caller announces many cases at once).
     """
     result = Detection(case=case)
     with transaction.atomic():
@@ -324,8 +329,8 @@ def disagreements_detect(*, case: Case, actor=None) -> Detection:
             _save_agreed(case, attribute, current, value, comparison, now, actor)
             result.agreed.append(attribute.key)
         case_consensus_refresh(case=case)
-        if result.opened:
-            discussion_waiting_for(case=case)
+        if notify and result.opened:
+            disagreements_announce(review=review, cases=[case])
     return result
 
 
@@ -742,13 +747,31 @@ def disagreement_escalate(*, disagreement: Disagreement, user, body: str = "") -
             data={"case": disagreement.case.number, "attribute": disagreement.attribute.key,
                   "body": body},
         )
-        adjudication_needed(disagreement=disagreement)
+        notify_adjudication_needed(review=disagreement.case.review,
+                                   case_ids=[disagreement.case_id])
     return disagreement
 
 
 # --- notification call points ------------------------------------------------------
 # The notifications package (coding.notifications) is wired here at merge time; until then
 # these say who is to be told what, and tell nobody.
+
+
+def disagreements_announce(*, review: Review, cases: list[Case]) -> None:
+    """Tell who acts next that `cases` (of `review`) have new disagreements, in the
+    detection's transaction: in discussion mode their two coders ("waiting for your
+    discussion"; both have submitted, so it reveals nothing blind), otherwise the adjudicators
+    who may decide them."""
+    if not cases:
+        return
+    if in_discussion_mode(review):
+        for case in cases:
+            coders = discussion_waiting_for(case=case)
+            if coders:
+                notify_discussion_waiting(case=case, users=coders, url=reverse(
+                    "coding:discussion_case", args=[review.slug, case.number]))
+        return
+    notify_adjudication_needed(review=review, case_ids=[case.pk for case in cases])
 
 
 def discussion_waiting_for(*, case: Case) -> list[int]:
@@ -763,13 +786,3 @@ def discussion_waiting_for(*, case: Case) -> list[int]:
     ).values_list("coding_a__coder_id", "coding_b__coder_id"):
         coders |= {a, b}
     return sorted(coders)
-
-
-def adjudication_needed(*, disagreement: Disagreement) -> list[int]:
-    """Who is to hear "adjudication needed" once a coder escalated `disagreement`: the
-    review's adjudicators who may decide it (not its coders), as ids."""
-    case = disagreement.case
-    adjudicators = Membership.objects.filter(
-        review=case.review, role=Role.ADJUDICATOR
-    ).values_list("user_id", flat=True)
-    return sorted(set(adjudicators) - case_coder_ids(case))

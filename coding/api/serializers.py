@@ -519,3 +519,43 @@ class DashboardSerializer(serializers.Serializer):
     cases = serializers.IntegerField(help_text="Cases matching the filters.")
     filters = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     charts = ChartSerializer(many=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    review = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
+                                          help_text="The review's slug (null: none).")
+    url = serializers.CharField(help_text="The page to act on: a path on this site.")
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.Notification
+        fields = ["id", "kind", "text", "url", "review", "created_at", "read_at", "read"]
+
+    def get_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationsReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField(help_text="How many notifications changed.")
+    unread = serializers.IntegerField(help_text="How many are still unread.")
+
+
+class DriftRowSerializer(serializers.Serializer):
+    coder = serializers.CharField()
+    period = serializers.CharField(help_text='"2026-W07" (ISO week) or "cases 1–20".')
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    cases = serializers.IntegerField(help_text="Submitted codings in the period.")
+    values_compared = serializers.IntegerField()
+    values_agreed = serializers.IntegerField()
+    agreement = serializers.FloatField(allow_null=True,
+                                       help_text="values_agreed / values_compared.")
+    not_coded = serializers.IntegerField(help_text="Consensus values the coder gave none for.")
+
+
+class DriftSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["week", "window"])
+    n = serializers.IntegerField(allow_null=True)
+    coders = serializers.ListField(child=serializers.CharField())
+    periods = serializers.ListField(child=serializers.CharField())
+    rows = DriftRowSerializer(many=True)

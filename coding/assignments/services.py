@@ -19,6 +19,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.notifications.services import notify_cases_assigned
 
 # --- assignment --------------------------------------------------------------
 
@@ -113,7 +114,16 @@ def cases_assign(
             _audit_assignment(
                 actor=assigned_by, action="assignment.create", assignment=assignment, review=review
             )
+        notify_cases_assigned(review=review, numbers_by_coder=_numbers_by_coder(created),
+                              assigned_by=assigned_by)
     return created
+
+
+def _numbers_by_coder(assignments: Iterable[Assignment]) -> dict[int, list[str]]:
+    numbers: dict[int, list[str]] = {}
+    for assignment in assignments:
+        numbers.setdefault(assignment.coder_id, []).append(assignment.case.number)
+    return numbers
 
 
 def _refuse_if_submitted(case: Case, coder) -> None:
@@ -164,6 +174,8 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
                 created.append(assignment)
         # New coders make a complete case incomplete again.
         case_consensus_refresh(case=case)
+        notify_cases_assigned(review=review, numbers_by_coder=_numbers_by_coder(created),
+                              assigned_by=assigned_by)
     return list(Assignment.objects.filter(case=case).select_related("coder"))
 
 
@@ -229,4 +241,6 @@ def assignments_add(
         cases_consensus_refresh(
             cases=Case.objects.filter(pk__in={a.case_id for a in assignments})
         )
+        notify_cases_assigned(review=review, numbers_by_coder=_numbers_by_coder(assignments),
+                              assigned_by=assigned_by)
     return len(assignments)

@@ -26,6 +26,7 @@ from coding.members.selectors import (
     user_by_name_or_email,
 )
 from coding.models import Invitation, Membership, Review, Role
+from coding.notifications.services import notify_invitation_accepted
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +279,7 @@ def _accept(*, invitation: Invitation, user) -> list[str]:
         actor=user, action="invitation.accept", obj=locked, review=invitation.review,
         data={"email": invitation.email, "roles": invitation.roles, "user": user.username},
     )
+    notify_invitation_accepted(invitation=locked, user=user)
     return sorted(set(held) | set(invitation.roles), key=ROLE_ORDER.index)
 
 

@@ -1,4 +1,5 @@
-"""The signed-in user's own settings: sign-in (rate limited) and API tokens."""
+"""The signed-in user's own settings: sign-in (rate limited), API tokens, the daily
+notification digest."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
+from coding.notifications.services import notification_settings_set
 from coding.web.http import post_only
 from coding.web.signin import SignInForm
 
@@ -45,3 +47,18 @@ def token_revoke(request):
     else:
         messages.warning(request, "You had no token to revoke.")
     return redirect("coding:tokens")
+
+
+@post_only("coding:notifications")
+@login_required
+def notification_settings(request):
+    """The daily e-mail digest, on or off (a checkbox on the notifications page)."""
+    on = request.POST.get("daily_digest") == "on"
+    notification_settings_set(user=request.user, daily_digest=on)
+    if on and not request.user.email:
+        messages.warning(request, "Daily digest turned on, but your account has no e-mail "
+                         "address: ask a review lead or the administrator to add one.")
+    else:
+        messages.success(request, "Daily e-mail digest turned on." if on
+                         else "Daily e-mail digest turned off.")
+    return redirect("coding:notifications")

@@ -1,7 +1,8 @@
-"""The reliability page for review leads: table, chart, confusion matrix, CSV."""
+"""The reliability page for review leads: table, chart, confusion matrix, coder drift, CSVs."""
 
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,6 +11,8 @@ from django.utils.http import http_date
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
 from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
+from coding.reliability.drift import FIELDS as DRIFT_FIELDS
+from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
@@ -51,7 +54,7 @@ def _snapshot(request, slug: str):
 @login_required
 def reliability(request, slug: str):
     """The latest snapshot's figures (never computed here: a worker computes them), with when
-    they were computed and whether newer ones are on their way."""
+    they were computed and whether newer ones are on their way; and coder drift (live)."""
     review, state = _snapshot(request, slug)
     context = {
         "review": review,
@@ -62,7 +65,57 @@ def reliability(request, slug: str):
     }
     if state.latest is not None:
         context.update(_figures(request, state.latest.report))
+    context.update(_drift(request, review))
     return render(request, "coding/reliability.html", context)
+
+
+def _drift(request, review) -> dict:
+    error = ""
+    try:
+        params = drift_params(request.GET.get("drift"), request.GET.get("n"))
+    except ValidationError as invalid:
+        error, params = " ".join(invalid.messages), DriftParams()
+    drift = coder_drift(review=review, params=params)
+    for row in drift["rows"]:
+        row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
+    series = {}
+    for row in drift["rows"]:
+        series.setdefault(row["coder"], []).append(
+            {"period": row["period"], "percent": row["percent"],
+             "compared": row["values_compared"]}
+        )
+    query = f"drift={params.by}" + (f"&n={params.n}" if params.by == WINDOW else "")
+    return {
+        "drift": drift,
+        "drift_error": error,
+        "drift_params": params,
+        "drift_query": query,
+        "drift_chart": {"periods": drift["periods"], "by": params.by,
+                        "series": [{"coder": c, "points": p} for c, p in series.items()]}
+        if drift["rows"] else None,
+    }
+
+
+@login_required
+def drift_csv(request, slug: str):
+    """Coder drift as CSV (same parameters as the page: ?drift=week or ?drift=window&n=20)."""
+    review = get_review_for_page(request.user, slug, "reliability")
+    try:
+        params = drift_params(request.GET.get("drift"), request.GET.get("n"))
+    except ValidationError as invalid:
+        return HttpResponse(" ".join(invalid.messages) + "\n", status=400,
+                            content_type="text/plain; charset=utf-8")
+    drift = coder_drift(review=review, params=params)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    suffix = "weekly" if params.by == WEEK else f"window-{params.n}"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{review.slug}-coder-drift-{suffix}.csv"'
+    )
+    writer = csv_writer(response, lineterminator="\n")
+    writer.writerow(DRIFT_FIELDS)
+    for row in drift["rows"]:
+        writer.writerow([row[name] for name in DRIFT_FIELDS])
+    return response
 
 
 def _figures(request, report: dict) -> dict:

@@ -11,7 +11,6 @@ from coding.adjudication.policies import (
     NOT_DISCUSSANT_MESSAGE,
 )
 from coding.adjudication.services import (
-    adjudication_needed,
     disagreement_accept,
     disagreement_comment,
     disagreement_escalate,
@@ -33,9 +32,12 @@ from coding.models import (
     DisagreementAcceptance,
     DisagreementComment,
     DisagreementStatus,
+    Notification,
+    NotificationKind,
     ResolutionMode,
 )
 from coding.values import stored_value
+from tests import factories
 
 
 def _consensus(case, key="level"):
@@ -167,7 +169,9 @@ def test_an_adjudicator_decides_only_after_escalation(level, coder_b, adjudicato
     disagreement_escalate(disagreement=level, user=coder_b, body="We read it differently.")
     level.refresh_from_db()
     assert level.escalated_by == coder_b and level.escalated_at is not None
-    assert adjudication_needed(disagreement=level) == [adjudicator.pk]
+    assert list(Notification.objects.filter(kind=NotificationKind.ADJUDICATION_NEEDED)
+                .values_list("user", "url")) == [
+        (adjudicator.pk, f"/reviews/demo/adjudication/{level.case.number}/")]
 
     consensus = disagreement_resolve(**decide)
     assert consensus.method == ConsensusMethod.ADJUDICATED
@@ -215,6 +219,33 @@ def test_the_coders_are_to_hear_about_new_disagreements_only_in_discussion_mode(
     review.resolution_mode = ResolutionMode.ADJUDICATOR
     review.save()
     assert discussion_waiting_for(case=Case.objects.get(pk=coded.pk)) == []
+
+
+def _notified(kind) -> list[tuple]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("user", "url"))
+
+
+def test_new_disagreements_are_announced_to_the_coders_in_discussion_mode(
+    coded, coder_a, coder_b, adjudicator
+):
+    url = f"/reviews/demo/discussion/{coded.number}/"
+    assert _notified(NotificationKind.DISCUSSION_WAITING) == sorted(
+        [(coder_a.pk, url), (coder_b.pk, url)])
+    assert _notified(NotificationKind.ADJUDICATION_NEEDED) == []  # not before an escalation
+
+
+def test_in_adjudicator_mode_the_adjudicators_hear_of_them_instead(
+    case, coder_a, coder_b, adjudicator
+):
+    case.review.resolution_mode = ResolutionMode.ADJUDICATOR
+    case.review.save()
+    for coder, level in ((coder_a, "local"), (coder_b, "state")):
+        factories.coding_with_values(case=case, coder=coder, values={"level": level})
+
+    disagreements_detect(case=Case.objects.get(pk=case.pk))
+    assert _notified(NotificationKind.DISCUSSION_WAITING) == []
+    assert _notified(NotificationKind.ADJUDICATION_NEEDED) == [
+        (adjudicator.pk, f"/reviews/demo/adjudication/{case.number}/")]
 
 
 def test_a_blind_lead_coder_does_not_read_the_thread_in_the_audit_log(

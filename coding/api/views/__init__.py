@@ -42,7 +42,12 @@ from coding.api.views.members import (
     InvitationList,  # noqa: F401
     MemberList,  # noqa: F401
 )
-from coding.api.views.reliability import ReliabilityView  # noqa: F401
+from coding.api.views.notifications import (
+    NotificationList,  # noqa: F401
+    NotificationRead,  # noqa: F401
+    NotificationsReadAll,  # noqa: F401
+)
+from coding.api.views.reliability import DriftView, ReliabilityView  # noqa: F401
 from coding.api.views.reviews import (
     CodebookDetail,  # noqa: F401
     ReviewDetail,  # noqa: F401

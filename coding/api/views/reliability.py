@@ -1,7 +1,7 @@
-"""API view of the reliability report, for leads."""
+"""API views of the reliability report and coder drift, for leads."""
 
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +10,8 @@ from coding.api import serializers as s
 from coding.api.permissions import (
     IsReviewLead,
 )
-from coding.api.views.common import READ_ERRORS, SLUG, ReviewMixin
+from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
+from coding.reliability.drift import coder_drift, drift_params
 from coding.reliability.selectors import reliability_snapshot_state
 from coding.reliability.services import reliability_snapshot_request
 
@@ -54,3 +55,28 @@ class ReliabilityView(ReviewMixin, APIView):
         # on multiple-choice attribute rows, exactly as the command prints them.
         report = latest.report
         return Response({**{key: report[key] for key in ("rows", "pairs", "coders")}, **meta})
+
+
+@extend_schema(
+    summary="Coder drift", tags=["reliability"],
+    parameters=[
+        SLUG,
+        OpenApiParameter("drift", str, enum=["week", "window"],
+                         description="Group by ISO week submitted (default) or by windows of "
+                         "`n` consecutive submitted cases per coder."),
+        OpenApiParameter("n", int, description="Cases per window (1 to 1000; default 20)."),
+    ],
+    responses={200: s.DriftSerializer, 400: ERRORS[400], **READ_ERRORS},
+    description="Review leads. Per coder and period: consensus values compared, agreeing, "
+    "the share agreeing, and consensus values the coder gave no value for; only cases whose "
+    "consensus is complete. Computed from the current decisions (the page's Coder drift).",
+)
+class DriftView(ReviewMixin, APIView):
+    permission_classes = [IsReviewLead]
+    serializer_class = s.DriftSerializer
+
+    def get(self, request, slug):
+        with service_errors():
+            params = drift_params(request.query_params.get("drift"),
+                                  request.query_params.get("n"))
+        return Response(coder_drift(review=self.get_review(), params=params))
