@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from coding.codings.services import CodingConflict
-from coding.documents.selectors import case_documents
 from coding.models import Case, Membership, Role, RoundCoding, RoundValue
 from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
