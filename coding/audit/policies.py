@@ -39,9 +39,12 @@ def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[Audi
     # reader codes in that round (or is blind on in the review) before they may see it.
     others = RoundCoding.objects.exclude(coder=user).filter(
         Q(round__coders=user) | Q(case__in=blind_cases(user)))
-    hidden_rounds = (
-        others.exclude(pk__in=round_codings_visible_to(user, others).values("pk"))
-        .annotate(key=Cast("pk", CharField())).values("key")
-    )
+    # Read as a list: calibration rounds are small, and nesting this rule in the log's query
+    # (itself nested in the admin's filters) is deeper than SQLite's parser allows.
+    hidden_rounds = [
+        str(pk) for pk in others.exclude(
+            pk__in=round_codings_visible_to(user, others).values("pk")
+        ).values_list("pk", flat=True)
+    ]
     return events.exclude(object_type=CODING_TYPE, object_id__in=hidden).exclude(
         object_type=ROUND_CODING_TYPE, object_id__in=hidden_rounds)
