@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
 from coding.models import AttributeKind, Case, CodingStatus, Round, RoundCoding, RoundValue
 from coding.reliability.selectors import ReliabilityData, pair_rows, reliability_rows, value_tables
@@ -18,10 +19,14 @@ NOT_STARTED = "not_started"
 
 
 def review_rounds(*, review, user) -> list[Round]:
-    """The rounds `user` may open, newest first, each with n_cases and n_coders."""
+    """The rounds `user` may open, newest first, each with n_cases and n_coders (and its
+    cases and coders prefetched: three queries whatever the number of rounds)."""
     return list(
-        rounds_visible_to(user, review).select_related("codebook")
+        rounds_visible_to(user, review).select_related("codebook", "review")
         .annotate(n_cases=Count("cases", distinct=True), n_coders=Count("coders", distinct=True))
+        .prefetch_related(
+            Prefetch("cases", queryset=Case.objects.only("number", "sort_key", "review_id")),
+            Prefetch("coders", queryset=get_user_model().objects.only("username")))
         .order_by("-number")
     )
 

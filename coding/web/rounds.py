@@ -67,7 +67,10 @@ def parse_case_numbers(text: str, numbers: list[str]) -> list[str]:
         if match and int(match[1]) <= int(match[2]):
             low, high = int(match[1]), int(match[2])
             found = [n for n in numbers if n.isdigit() and low <= int(n) <= high]
-            wanted.extend(found) if found else unknown.append(token)
+            if found:
+                wanted.extend(found)
+            else:
+                unknown.append(token)
         else:
             unknown.append(token)
     if unknown:

@@ -108,3 +108,22 @@ def test_promote_from_page(client, pilot, cases, lead, coder_a, coder_b, coder_c
                            {"coder_1": "alice", "coder_2": "carol"}, follow=True)
     assert "2 cases now have these codings in the review" in response.text
     assert models.Coding.objects.filter(coder__username="carol").count() == 2
+
+
+def test_rounds_list_and_api_list_take_a_bounded_number_of_queries(
+        client, review, cases, lead, coder_a, coder_b, django_assert_max_num_queries):
+    from rest_framework.authtoken.models import Token
+
+    from coding.rounds.services import round_create
+
+    for n in range(6):
+        round_create(review=review, title=f"Pilot {n}", cases=cases, coders=[coder_a, coder_b],
+                     user=lead)
+    client.force_login(lead)
+    with django_assert_max_num_queries(20):
+        assert client.get("/reviews/demo/rounds/").status_code == 200
+    token = Token.objects.create(user=lead)
+    with django_assert_max_num_queries(15):
+        response = client.get("/api/reviews/demo/rounds/",
+                              HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert len(response.json()) == 6

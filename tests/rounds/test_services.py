@@ -172,3 +172,36 @@ def test_promote_refused_before_complete_and_for_coders(pilot, cases, coder_a, l
         round_promote(round_=pilot, user=lead)
     with pytest.raises(ValidationError, match="Only a review lead"):
         round_promote(round_=pilot, user=coder_a)
+
+
+def test_revised_codebook_after_a_round_is_a_new_version_for_the_next_round(
+        pilot, review, cases, coder_a, coder_b, coder_c, lead, tmp_path):
+    """Nobody has coded in the review yet, so a changed codebook would replace the current
+    one in place; a round keeps it, and the next round is coded under the new version."""
+    from coding.reviews.importers import codebook_import
+    from coding.rounds.selectors import rounds_chart
+
+    _complete(pilot, cases, [coder_a, coder_b, coder_c])
+    path = tmp_path / "codebook.yaml"
+    path.write_text(
+        "title: Revised\nsections:\n- title: Basics\n  attributes:\n"
+        "  - key: level\n    label: Level\n    kind: single\n    required: true\n"
+        "    options:\n    - {key: national, label: National}\n    - {key: local, label: Local}\n"
+    )
+    assert codebook_import(path=path, review_slug="demo").outcome == "new version"
+    pilot.refresh_from_db()
+    assert pilot.codebook.version == 1 and pilot.codebook.attributes.count() == 5
+    second = round_create(review=review, title="Pilot 2", cases=cases[:2],
+                          coders=[coder_a, coder_b], user=lead)
+    assert second.codebook.version == 2
+    for case in cases[:2]:
+        for coder in (coder_a, coder_b):
+            code(second, case, coder, {"level": "local"})
+    chart = rounds_chart(review=review, user=lead)
+    assert chart["rounds"] == ["Round 1 (codebook v1)", "Round 2 (codebook v2)"]
+    level = next(s for s in chart["series"] if s["key"] == "level")
+    assert level["alpha"][0] is not None and level["alpha"][0] < 1
+    roles = next(s for s in chart["series"] if s["key"] == "roles")
+    assert roles["alpha"][1] is None  # not in version 2
+    with pytest.raises(ValidationError, match="newer version"):
+        round_promote(round_=pilot, user=lead, coders=[coder_a, coder_b])

@@ -46,15 +46,14 @@ from coding.rounds.services import (
 ROUND = OpenApiParameter("round", int, OpenApiParameter.PATH, description="The round's number.")
 
 
-def _round_data(round_, *, cases=None, coders=None) -> dict:
+def _round_data(round_) -> dict:
     return {
         "number": round_.number, "title": round_.title, "status": round_.status,
         "codebook": round_.codebook, "created_at": round_.created_at,
         "completed_at": round_.completed_at, "promoted_at": round_.promoted_at,
-        "cases": cases if cases is not None else list(
-            round_.cases.order_by("sort_key", "number").values_list("number", flat=True)),
-        "coders": coders if coders is not None else list(
-            round_.coders.order_by("username").values_list("username", flat=True)),
+        # .all(): the list prefetches them (Case's default order is the case order).
+        "cases": [c.number for c in round_.cases.all()],
+        "coders": sorted(u.username for u in round_.coders.all()),
         "url": reverse("coding:round_detail", args=[round_.review.slug, round_.number]),
     }
 
