@@ -536,6 +536,9 @@ class RoundDifferenceSerializer(serializers.Serializer):
 
 class RoundResultsSerializer(serializers.Serializer):
     coders = serializers.ListField(child=serializers.CharField())
+    hidden_cases = serializers.IntegerField(
+        help_text="Cases left out for you (figures and differences): you code them in the "
+        "review and have not finished them there.")
     attributes = RoundAttributeSerializer(many=True)
     pairs = ReliabilityPairSerializer(many=True)
     differences = RoundDifferenceSerializer(many=True)

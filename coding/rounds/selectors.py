@@ -98,11 +98,15 @@ def _attributes(round_: Round, *, with_text: bool = False) -> list:
     return list(rows)
 
 
-def round_data(*, round_: Round) -> ReliabilityData:
-    """The reliability tables of the round: submitted round codings of its present coders."""
+def round_data(*, round_: Round, hidden: set[int] = frozenset()) -> ReliabilityData:
+    """The reliability tables of the round: submitted round codings of its present coders,
+    leaving out the cases `hidden` (ids)."""
     attributes = _attributes(round_)
     filters = {"coding__round": round_, "coding__status": CodingStatus.SUBMITTED,
                "coding__coder__in": list(round_.coders.values_list("pk", flat=True))}
+    if hidden:
+        filters["coding__case__in"] = list(round_.cases.exclude(pk__in=hidden)
+                                           .values_list("pk", flat=True))
     tables = value_tables(attributes=attributes, value_model=RoundValue, filters=filters)
     return ReliabilityData(round_.codebook, attributes, tables)
 
@@ -115,18 +119,24 @@ def _agreement(row: dict) -> float | None:
     return row["percent_agreement"]
 
 
-def round_report(*, round_: Round) -> dict[str, Any]:
+def round_report(*, round_: Round, user=None) -> dict[str, Any]:
     """The round's reliability, as the reliability report computes it (every coefficient,
     every coder of the round), attributes with the lowest agreement first:
     {"attributes": [{"key", "label", "kind", "agreement", "rows": [attribute row, option
     rows...]}], "pairs": [...], "coders": [...]}. A complete round's codings no longer change,
-    so the report is cached per round."""
+    so the report is cached per round (and per set of cases left out).
+
+    With `user`, the cases on which they may not see the others' round codings (they code
+    them in the review and have not finished: coding.rounds.policies) are left out of the
+    figures too, which could otherwise tell them how a partner coded such a case; "hidden"
+    says how many."""
+    hidden = round_blind_case_ids(user, round_) if user is not None else set()
     done = round_.completed_at.isoformat() if round_.completed_at else "open"
-    key = f"round-report:{round_.pk}:{done}"
+    key = f"round-report:{round_.pk}:{done}:{','.join(map(str, sorted(hidden)))}"
     report = cache.get(key) if round_.completed_at else None
     if report is not None:
         return report
-    data = round_data(round_=round_)
+    data = round_data(round_=round_, hidden=hidden)
     rows = reliability_rows(data=data)
     by_attribute: dict[str, list[dict]] = {}
     for row in rows:
@@ -139,7 +149,8 @@ def round_report(*, round_: Round) -> dict[str, Any]:
     ]
     # Attributes nobody compared go last: there is nothing to discuss about them.
     attributes.sort(key=lambda a: (a["agreement"] is None, a["agreement"] or 0, a["label"]))
-    report = {"attributes": attributes, "pairs": pair_rows(data=data), "coders": data.coders}
+    report = {"attributes": attributes, "pairs": pair_rows(data=data), "coders": data.coders,
+              "hidden": len(hidden)}
     if round_.completed_at:
         cache.set(key, report, timeout=None)
     return report
@@ -206,7 +217,7 @@ def rounds_chart(*, review, user) -> dict[str, Any]:
     labels, series = [], {}
     for i, round_ in enumerate(rounds):
         labels.append(f"Round {round_.number} (codebook v{round_.codebook.version})")
-        for attribute in round_report(round_=round_)["attributes"]:
+        for attribute in round_report(round_=round_, user=user)["attributes"]:
             entry = series.setdefault(attribute["key"], {
                 "key": attribute["key"], "label": attribute["label"],
                 "alpha": [None] * len(rounds)})

@@ -149,7 +149,7 @@ def rounds(request, slug: str):
 
 
 def _results(request, round_) -> dict:
-    report = round_report(round_=round_)
+    report = round_report(round_=round_, user=request.user)
     attributes = []
     for attribute in report["attributes"]:
         rows = []

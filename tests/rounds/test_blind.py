@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from coding import models
 from coding.assignments.services import assignment_set
 from coding.rounds.policies import round_coding_visible_to, round_codings_visible_to
+from coding.rounds.selectors import round_report
 from coding.rounds.services import round_create
 from tests import factories
 from tests.rounds.conftest import AGREE, code
@@ -124,6 +125,11 @@ def test_round_does_not_show_a_coder_round_codings_of_a_case_they_are_blind_on(
     client.force_login(coder_a)
     page = client.get("/reviews/demo/rounds/1/").text
     assert "bob on 2" in page and "bob on 1" not in page
+    # The figures leave case 1 out for her too: one case compared, not two.
+    assert "1 case of this round is left out here" in page
+    report = round_report(round_=pilot, user=coder_a)
+    assert report["attributes"][0]["rows"][0]["units"] == 1
     client.force_login(lead)
     page = client.get("/reviews/demo/rounds/1/").text
-    assert "bob on 2" in page and "bob on 1" in page
+    assert "bob on 2" in page and "bob on 1" in page and "left out here" not in page
+    assert round_report(round_=pilot, user=lead)["attributes"][0]["rows"][0]["units"] == 2

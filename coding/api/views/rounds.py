@@ -137,11 +137,12 @@ class RoundDetail(RoundMixin, APIView):
         ] if may_see_round_progress(user, round_) else None
         data["results"] = None
         if may_see_round_results(user, round_):
-            report = round_report(round_=round_)
+            report = round_report(round_=round_, user=user)
             order = [a["key"] for a in report["attributes"]]
             differences = round_differences(round_=round_, user=user, order=order)
             data["results"] = {
                 "coders": report["coders"], "attributes": report["attributes"],
+                "hidden_cases": report["hidden"],
                 "pairs": report["pairs"],
                 "differences": [
                     {"key": d["key"], "label": d["label"], "cases": [
