@@ -151,6 +151,9 @@ def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> 
         raise ValidationError("Only the coder who owns a coding can submit it.")
     round_ = coding.round
     with transaction.atomic():
+        # Submissions of one round take turns: two last submissions at once would each miss
+        # the other's (uncommitted) one, and the round would never be marked complete.
+        Round.objects.select_for_update().filter(pk=round_.pk).first()
         now = timezone.now()
         _swap(coding, expected_version, status=CodingStatus.SUBMITTED, submitted_at=now,
               updated_at=now)
