@@ -56,14 +56,14 @@ def coder_round_cases(*, round_: Round, user) -> list[dict[str, Any]]:
             for case in round_.cases.order_by("sort_key", "number")]
 
 
-def coder_open_rounds(*, review, user) -> list[dict[str, Any]]:
-    """The open rounds `user` codes in, for their My cases page:
+def coder_rounds(*, review, user) -> list[dict[str, Any]]:
+    """The rounds `user` codes in, open ones first, for their My cases page:
     [{"round": round, "submitted": 3, "total": 10}]."""
     if not user.is_authenticated:
         return []
     rounds = (
-        Round.objects.filter(review=review, coders=user, status="open")
-        .annotate(total=Count("cases", distinct=True)).order_by("number")
+        Round.objects.filter(review=review, coders=user)
+        .annotate(total=Count("cases", distinct=True)).order_by("-status", "-number")
     )
     submitted = dict(
         RoundCoding.objects.filter(round__in=rounds, coder=user, status=CodingStatus.SUBMITTED)

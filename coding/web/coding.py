@@ -20,7 +20,7 @@ from coding.codings.services import CodingConflict, coding_save_draft, coding_st
 from coding.documents.selectors import case_documents
 from coding.models import Case, CodedValue, Coding
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
-from coding.rounds.selectors import coder_open_rounds
+from coding.rounds.selectors import coder_rounds
 from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
@@ -160,7 +160,7 @@ def queue(request, slug: str):
             "state": state,
             "filters": filters,
             "next_case": next_case(review=review, user=request.user),
-            "rounds": coder_open_rounds(review=review, user=request.user),
+            "rounds": coder_rounds(review=review, user=request.user),
         },
     )
 

@@ -94,8 +94,9 @@ def test_complete_round_page_shows_reliability_and_differences(
     assert "bob says national" in page and "National" in page
     assert 'id="rounds-chart"' in page and "Round 1 (codebook v1)" in page
     assert 'id="promote-form"' in page
-    # The round's coders see the results too, once complete.
+    # The round's coders see the results too, once complete, from their My cases page.
     client.force_login(coder_c)
+    assert "Calibration round 1 is complete" in client.get("/reviews/demo/my-cases/").text
     assert "bob says national" in client.get("/reviews/demo/rounds/1/").text
 
 
