@@ -11,6 +11,7 @@ review's leads and the round's coders, once the round is complete.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from coding.codings.policies import blind_cases
 from coding.models import Case, CodingStatus, Role, Round, RoundCoding, RoundStatus
@@ -127,25 +128,8 @@ def round_blind_case_ids(user, round_: Round) -> set[int]:
     return set(round_.cases.exclude(pk__in=visible).values_list("pk", flat=True))
 
 
-__all__ = [
-    "may_code_round_case",
-    "may_manage_rounds",
-    "may_promote_round",
-    "may_see_round_progress",
-    "may_see_round_results",
-    "round_blind_case_ids",
-    "round_cases_complete",
-    "round_coding_visible_to",
-    "round_codings_visible_to",
-    "round_visible_to",
-    "rounds_visible_to",
-]
-
-
 def get_round_for(user, review, number) -> Round:
     """The review's round `number` if `user` may open it, else 404 (no hint it exists)."""
-    from django.http import Http404
-
     try:
         number = int(number)
     except (TypeError, ValueError):
