@@ -8,6 +8,7 @@ from coding.members.services import membership_delete, membership_save
 from coding.reliability.services import reliability_changed
 from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
 from coding.reviews.services import review_data_changed, review_set_resolution_mode
+from coding.rounds.policies import round_codings_visible_to
 from coding.web.signin import AdminSignInForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
@@ -35,6 +36,9 @@ REVIEW_PATH = {
     models.DisagreementComment: "disagreement__case__review",
     models.ConsensusRevision: "consensus__case__review",
     models.AuditEvent: "review",
+    models.Round: "review",
+    models.RoundCoding: "round__review",
+    models.RoundValue: "coding__round__review",
 }
 
 
@@ -47,6 +51,10 @@ POLICY = {
     ),
     models.AuditEvent: lambda user, rows: audit_events_visible_to(user, rows),
     models.DisagreementComment: lambda user, rows: comments_visible_to(user, rows),
+    models.RoundCoding: lambda user, rows: round_codings_visible_to(user, rows),
+    models.RoundValue: lambda user, rows: rows.filter(
+        coding__in=round_codings_visible_to(user, models.RoundCoding.objects.all())
+    ),
 }
 
 
@@ -389,3 +397,37 @@ class AuditEventAdmin(ReviewScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Calibration rounds: created and coded through their pages and API (coding.rounds.services),
+# shown here read-only, round codings under the round's blind rule.
+@admin.register(models.Round)
+class RoundAdmin(ReadOnlyAdmin):
+    list_display = ["number", "title", "review", "codebook", "status", "created_at",
+                    "completed_at", "promoted_at"]
+    list_filter = [("review", ONLY_USED), "status"]
+    search_fields = ["title"]
+    filter_horizontal = ["cases", "coders"]
+
+
+class RoundValueInline(ReadOnlyInline, admin.StackedInline):
+    model = models.RoundValue
+    extra = 0
+    filter_horizontal = ["options"]
+
+
+@admin.register(models.RoundCoding)
+class RoundCodingAdmin(ReadOnlyAdmin):
+    list_display = ["round", "case", "coder", "status", "version", "updated_at", "submitted_at"]
+    list_filter = ["status", ("round__review", ONLY_USED), ("coder", ONLY_USED)]
+    search_fields = ["case__number", "case__title", "coder__username"]
+    readonly_fields = ["created_at", "updated_at", "submitted_at", "version"]
+    inlines = [RoundValueInline]
+
+
+@admin.register(models.RoundValue)
+class RoundValueAdmin(ReadOnlyAdmin):
+    list_display = ["attribute", "coding", "text", "number", "boolean"]
+    list_filter = [("attribute__codebook__review", ONLY_USED)]
+    search_fields = ["coding__case__title", "evidence", "note", "text"]
+    filter_horizontal = ["options"]

@@ -950,3 +950,114 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notification settings of {self.user}"
+# Issue 14: calibration (pilot) rounds. Rules live in coding/rounds/.
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Open: being coded"
+    COMPLETE = "complete", "Complete: every coder submitted every case"
+
+
+class Round(models.Model):
+    """A calibration round: every coder of the round codes every case of it, blind, under the
+    codebook version current when the round was created. Its codings are separate from the
+    review's codings (RoundCoding) and count only for the round."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveIntegerField(help_text="1 for the review's first round, and so on.")
+    title = models.CharField(max_length=200)
+    codebook = models.ForeignKey(
+        Codebook, on_delete=models.PROTECT, related_name="rounds",
+        help_text="The codebook version the round is coded under.",
+    )
+    cases = models.ManyToManyField(Case, related_name="rounds")
+    coders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="coding_rounds")
+    status = models.CharField(max_length=10, choices=RoundStatus.choices,
+                              default=RoundStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The lead's choice to use the round's codings as the review's codings of its cases
+    # (coding.rounds.services.round_promote); until then they never become consensus.
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="round_unique_number"),
+            models.CheckConstraint(condition=Q(status__in=RoundStatus.values),
+                                   name="round_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=RoundStatus.OPEN) | Q(completed_at__isnull=False),
+                name="round_complete_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number}: {self.title}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == RoundStatus.COMPLETE
+
+
+class RoundCoding(models.Model):
+    """One coder's coding of one case in one round. `version` increases on every save."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="codings")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="round_codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="round_codings"
+    )
+    codebook = models.ForeignKey(Codebook, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=CodingStatus.choices, default=CodingStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CodingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "case", "coder__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "case", "coder"],
+                                    name="round_coding_one_per_coder"),
+            models.CheckConstraint(condition=Q(status__in=CodingStatus.values),
+                                   name="round_coding_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=CodingStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="round_coding_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coder} on {self.case} in round {self.round.number} ({self.status})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == CodingStatus.SUBMITTED
+
+
+class RoundValue(ValueFields):
+    coding = models.ForeignKey(RoundCoding, on_delete=models.CASCADE, related_name="values")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="+")
+    options = models.ManyToManyField(Option, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["coding", "attribute__section__order", "attribute__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["coding", "attribute"], name="roundvalue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.key} of {self.coding}"

@@ -16,6 +16,7 @@ from coding.web import (
     notifications,
     public,
     reliability,
+    rounds,
 )
 
 app_name = "coding"
@@ -130,4 +131,16 @@ urlpatterns += [
          name="document_file"),
     path(review + "cases/<str:number>/documents/<int:pk>/delete/", documents.document_delete_view,
          name="document_delete"),
+]
+
+# Calibration rounds: leads create them; their coders code every case; results once complete.
+urlpatterns += [
+    path(review + "rounds/", rounds.rounds, name="rounds"),
+    path(review + "rounds/<int:number>/", rounds.round_detail, name="round_detail"),
+    path(review + "rounds/<int:number>/promote/", rounds.round_promote_view,
+         name="round_promote"),
+    path(review + "rounds/<int:number>/cases/<str:case_number>/code/",
+         rounds.round_coding_form, name="round_coding_form"),
+    path(review + "rounds/<int:number>/cases/<str:case_number>/code/save/",
+         rounds.round_coding_save, name="round_coding_save"),
 ]

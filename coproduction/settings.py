@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DisagreementStatusEnum": "coding.models.DisagreementStatus.choices",
         "CodingStateEnum": "coding.codings.selectors.QueueState.choices",
+        "RoundStatusEnum": "coding.models.RoundStatus.choices",
     },
 }
 

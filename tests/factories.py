@@ -274,3 +274,32 @@ def reliability_computed(review: models.Review) -> models.ReliabilitySnapshot:
     snapshot.refresh_from_db()
     assert snapshot.status == models.SnapshotStatus.READY, snapshot.error
     return snapshot
+
+
+def round_coding_with_values(*, round_: models.Round, case: models.Case, coder, values: dict,
+                             submitted: bool = True, evidence: dict | None = None
+                             ) -> models.RoundCoding:
+    """A coding of `case` in a calibration round, with `values` as coding_with_values (no
+    required-attribute check: for page tests that need many codings quickly)."""
+    coding = models.RoundCoding.objects.create(
+        round=round_, case=case, coder=coder, codebook=round_.codebook,
+        status=models.CodingStatus.SUBMITTED if submitted else models.CodingStatus.DRAFT,
+        submitted_at=timezone.now() if submitted else None)
+    attributes = {a.key: a for a in round_.codebook.attributes.prefetch_related("options")}
+    evidence = evidence or {}
+    for key, value in values.items():
+        attribute = attributes[key]
+        fields, chosen = {"evidence": evidence.get(key, "")}, []
+        if attribute.kind == models.AttributeKind.SINGLE:
+            chosen = [o for o in attribute.options.all() if o.key == value]
+        elif attribute.kind == models.AttributeKind.MULTI:
+            chosen = [o for o in attribute.options.all() if o.key in value]
+        elif attribute.kind == models.AttributeKind.NUMBER:
+            fields["number"] = value
+        elif attribute.kind == models.AttributeKind.BOOLEAN:
+            fields["boolean"] = value
+        else:
+            fields["text"] = value
+        row = models.RoundValue.objects.create(coding=coding, attribute=attribute, **fields)
+        row.options.set(chosen)
+    return coding

@@ -84,7 +84,22 @@ def world(coproduction, settings, tmp_path) -> dict:
         document_upload(case=case, actor=lead, title="Report",
                         file=ContentFile(minimal_pdf(["The council ran the scheme."]),
                                          name=f"{case.number}.pdf"))
+    # Calibration round 1 complete (the coders differed on level), round 2 open.
+    from coding.rounds.services import round_create
+
+    first = round_create(review=review, title="Pilot", cases=cases[40:42],
+                         coders=[coder_a, coder_b], user=lead)
+    for case in cases[40:42]:
+        for coder, level in ((coder_a, "local"), (coder_b, "state")):
+            factories.round_coding_with_values(
+                round_=first, case=case, coder=coder, evidence={"level": "The council ran it."},
+                values={"level": level, "service_setting": "single"})
+    first.status, first.completed_at = "complete", first.created_at
+    first.save()
+    round_create(review=review, title="Pilot 2", cases=cases[42:44], coders=[coder_a, coder_b],
+                 user=lead)
     return {
+        "round_case": cases[42].number,
         "review": review,
         "public_case": cases[12].number,
         "disputed_case": disputed.case.number,
@@ -142,6 +157,9 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "disagreements to discuss": reverse("coding:discussion_queue", args=[slug]),
             "discussion case": reverse("coding:discussion_case",
                                        args=[slug, world["discussed_case"]]),
+            "round page, open": reverse("coding:round_detail", args=[slug, 2]),
+            "round coding page": reverse("coding:round_coding_form",
+                                         args=[slug, 2, world["round_case"]]),
         }
     if role == "adjudicator":
         pages |= {
@@ -155,6 +173,8 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "audit log": reverse("coding:audit_log", args=[slug]),
             "reliability": reverse("coding:reliability", args=[slug]),
             "members": reverse("coding:members", args=[slug]),
+            "rounds": reverse("coding:rounds", args=[slug]),
+            "round page, complete": reverse("coding:round_detail", args=[slug, 1]),
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
         }
     return pages
@@ -175,7 +195,8 @@ def _settle(page) -> None:
     """Wait for the page's scripts: every chart drawn, its drawing hidden from screen readers
     (dashboard, reliability, coder drift)."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-chart], #alpha-chart, #drift-chart')]
+        """() => [...document.querySelectorAll(
+                   '[data-chart], #alpha-chart, #drift-chart, #rounds-chart')]
                  .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
         timeout=30_000,
     )

@@ -150,7 +150,8 @@ def test_audit_log_paginates_with_bounded_queries(
                      data={"version": number})
     client.force_login(lead)
     url = reverse("coding:audit_log", args=[review.slug])
-    with django_assert_max_num_queries(8):
+    # 8, and the calibration rounds' hidden codings read as a list (coding/audit/policies.py)
+    with django_assert_max_num_queries(9):
         response = client.get(url + "?page=3")
     html = response.content.decode()
     assert "Page 3 of 3" in html

@@ -104,6 +104,7 @@ def test_review_nav_with_members_stays_on_one_line_at_1280(review, lead, live_se
     _sign_in(page, live_server, "lena")
     page.goto(f"{live_server.url}/reviews/demo/members/")
     expect(page.locator(".site-nav").get_by_role("link", name="Members")).to_be_visible()
+    page.screenshot(path=SHOTS / "members-nav-1280-closed.png")
     assert _nav_rows(page) == 1
     page.locator(".nav-account summary").click()  # the account links fold under the name
     expect(page.get_by_role("link", name="API token")).to_be_visible()

@@ -128,6 +128,13 @@ QUESTIONS = {
         (), adjudicator=("Case 1 of “Demo review” needs adjudication",),
         **{actor: (f"Case {n} assigned to you in “Demo review”",)
            for actor, n in CASE_OF.items()}), ()),
+    # 14. Calibration round 1 (case 9; Alice, Bob, Leo and Adam code it): may the actor see
+    #    Bob's round coding of it once he submitted, and once every round coder did?
+    "round_b:b_submitted": Question("round_b", "round_b_submitted", answers(H, coder_b=V), H,
+                                    case="9"),
+    "round_b:complete": Question(
+        "round_b", "round_complete", answers(V, anonymous=H, outsider=H, adjudicator=H), H,
+        case="9"),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -185,6 +192,8 @@ SURFACES["thread:discussion_both_submitted"] = {
 SURFACES["thread:discussion_reopened"] = SURFACES["thread:discussion_both_submitted"]
 SURFACES["listed_ready:discussion_both_submitted"] = SURFACES["listed_ready:both_submitted"]
 SURFACES["decide:discussion_both_submitted"] = SURFACES["decide:both_submitted"]
+SURFACES["round_b:b_submitted"] = {"page": EVERYONE, "api": EVERYONE, "admin": STAFF_LEADS}
+SURFACES["round_b:complete"] = SURFACES["round_b:b_submitted"]
 SURFACES["imports:published"] = {
     "page": EVERYONE,
     "api": NoSurface("the API has no file import: scripts send codings and documents to their "
@@ -313,10 +322,42 @@ def bob_comments(w, number):
 
 
 STEPS = [bob_drafts, bob_submits, partner_submits, lead_reopens_bob]
-STAGES = {"b_draft": 1, "b_submitted": 2, "both_submitted": 3, "reopened": 4, "published": 3}
+STAGES = {"b_draft": 1, "b_submitted": 2, "both_submitted": 3, "reopened": 4, "published": 3,
+          "round_b_submitted": 0, "round_complete": 0}
 DISCUSSION_STEPS = [bob_drafts, bob_submits, partner_submits, bob_comments, lead_reopens_bob]
 DISCUSSION_STAGES = {"discussion_b_submitted": 2, "discussion_both_submitted": 4,
                      "discussion_reopened": 5}
+ROUND_CODERS = ("coder_a", "coder_b", "lead_coder", "adjudicator_coder")
+
+
+def round_bob_evidence(number: str) -> str:
+    return f"bob-round-evidence-{number}"
+
+
+def round_stage(w, name):
+    """Round 1 of case 9 (assigned to nobody in the review): Bob submits "state" with his
+    quote; at "round_complete" the others submit "local" too."""
+    from coding.rounds.services import (
+        round_coding_save_draft,
+        round_coding_start,
+        round_coding_submit,
+        round_create,
+    )
+
+    case = factories.CaseFactory(review=w["review"], number="9", title="Round case")
+    round_ = round_create(review=w["review"], title="Pilot", cases=[case],
+                          coders=[w["users"][a] for a in ROUND_CODERS], user=w["users"]["lead"])
+    coders = ["coder_b"] + ([a for a in ROUND_CODERS if a != "coder_b"]
+                            if name == "round_complete" else [])
+    for actor in coders:
+        user = w["users"][actor]
+        level = {"value": "state", "evidence": round_bob_evidence("9")} if actor == "coder_b" \
+            else {"value": "local", "evidence": "partner round quote"}
+        coding = round_coding_save_draft(
+            coding=round_coding_start(round_=round_, case=case, user=user),
+            values={"level": level, "roles": {"value": ["deliverer"]}}, expected_version=0,
+            user=user)
+        round_coding_submit(coding=coding, expected_version=coding.version, user=user)
 
 
 def stage(w, name):
@@ -331,6 +372,8 @@ def stage(w, name):
     for step in steps:
         for number in w["cases"]:
             step(w, number)
+    if name.startswith("round_"):
+        round_stage(w, name)
     if name == "published":
         disagreement = models.Disagreement.objects.get(case=w["cases"]["3"],
                                                        attribute__key="level")
@@ -600,6 +643,31 @@ def documents_api(w, actor, number, as_actor):
         "detail": api.get(f"{base}{document.pk}/").status_code == 200,
         "file": file.status_code == 200 and b"".join(file.streaming_content) == DOCUMENT_TEXT,
     }, True, False)
+def _bob_round_coding() -> models.RoundCoding:
+    return models.RoundCoding.objects.get(coder__username="bob")
+
+
+def round_b_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    pages = [client.get(f"/reviews/demo/rounds/1/{path}") for path in ("", "cases/9/code/")]
+    return V if any(round_bob_evidence(number) in p.text for p in pages) else H
+
+
+def round_b_api(w, actor, number, as_actor):
+    api = as_actor(actor, api=True)
+    bodies = [api.get(f"/api/reviews/demo/rounds/{path}") for path in ("1/", "1/codings/9/")]
+    return V if any(round_bob_evidence(number) in b.text for b in bodies) else H
+
+
+def round_b_admin(w, actor, number, as_actor):
+    client, coding = as_actor(actor), _bob_round_coding()
+    change = client.get(f"/admin/coding/roundcoding/{coding.pk}/change/", follow=True)
+    values = client.get("/admin/coding/roundvalue/").text
+    return _agree({
+        "round coding change page": round_bob_evidence(number) in change.text,
+        "roundvalue list": any(f"/admin/coding/roundvalue/{pk}/change/" in values
+                               for pk in coding.values.values_list("pk", flat=True)),
+    }, V, H)
 
 
 def _shared(responses: dict) -> object:
@@ -672,6 +740,8 @@ PROBES = {
     ("thread", "admin"): thread_admin,
     ("drift", "page"): drift_page, ("drift", "api"): drift_api,
     ("notified", "page"): notified_page, ("notified", "api"): notified_api,
+    ("round_b", "page"): round_b_page, ("round_b", "api"): round_b_api,
+    ("round_b", "admin"): round_b_admin,
 }
 
 

@@ -26,6 +26,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.rounds.services import round_coding_save_draft, round_coding_start, round_create
 from coproduction.wsgi import application
 from tests import factories
 
@@ -88,6 +89,12 @@ def api_data(db, settings, tmp_path):
     ]
     member_add_or_invite(review=review, identifier="new@example.org", roles=[Role.CODER],
                          actor=users["lena"], base_url="http://testserver")
+    # Calibration round 1: Alice and Bob code cases 1 and 3; Alice has a draft of case 1.
+    round_ = round_create(review=review, title="Pilot", cases=[cases[0], cases[2]],
+                          coders=[users["alice"], users["bob"]], user=users["lena"])
+    round_coding_save_draft(
+        coding=round_coding_start(round_=round_, case=cases[0], user=users["alice"]),
+        values={"level": {"value": "local"}}, expected_version=0, user=users["alice"])
     assert Disagreement.objects.filter(case=cases[0]).exists()
     assert Notification.objects.filter(user=users["ada"]).exists()
     return {
@@ -114,6 +121,8 @@ def _use_real_path_values(case, api_data) -> None:
     params = case.path_parameters or {}
     if "slug" in params:
         params["slug"] = "coproduction"
+    if "round" in params:
+        params["round"] = 1
     if "number" in params:
         params["number"] = _real(api_data["numbers"], params["number"])
     if "id" in params:
@@ -168,7 +177,7 @@ def test_real_path_values_reach_real_objects(api_data):
     for operation in _get_operations():
         for actor in ("lena", "alice"):
             case = operation.Case(path_parameters={
-                name: {"slug": "coproduction", "number": "1"}.get(name)
+                name: {"slug": "coproduction", "number": "1", "round": 1}.get(name)
                 for name in _path_names(operation.path)
             })
             if "{id}" in operation.path:

@@ -559,3 +559,102 @@ class DriftSerializer(serializers.Serializer):
     coders = serializers.ListField(child=serializers.CharField())
     periods = serializers.ListField(child=serializers.CharField())
     rows = DriftRowSerializer(many=True)
+
+
+# --- calibration rounds -----------------------------------------------------------------
+
+
+class RoundInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    cases = serializers.ListField(child=serializers.CharField(), min_length=1,
+                                  help_text="Case numbers.")
+    coders = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Usernames of members; left out: every coder of the review.")
+
+
+class RoundSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=models.RoundStatus.choices)
+    codebook_version = serializers.IntegerField(source="codebook.version")
+    cases = serializers.ListField(child=serializers.CharField())
+    coders = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    promoted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a lead made the round's codings the review's.")
+    url = serializers.CharField(help_text="The round's page.")
+
+
+class RoundCaseStateSerializer(serializers.Serializer):
+    case = serializers.CharField()
+    status = serializers.ChoiceField(choices=QueueState.choices)
+
+
+class RoundProgressSerializer(serializers.Serializer):
+    coder = serializers.CharField()
+    submitted = serializers.IntegerField()
+    draft = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class RoundAttributeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    agreement = serializers.FloatField(
+        allow_null=True, help_text="Alpha, else percent agreement: the sort order (lowest "
+        "first); null when no case was coded twice.")
+    rows = ReliabilityRowSerializer(many=True, help_text="The attribute, then its options.")
+
+
+class RoundCodingSideSerializer(serializers.Serializer):
+    coder = serializers.CharField()
+    value = serializers.CharField(help_text="As shown on the page (\"not coded\" if none).")
+    evidence = serializers.CharField()
+    note = serializers.CharField()
+
+
+class RoundDifferenceCaseSerializer(serializers.Serializer):
+    case = serializers.CharField()
+    codings = RoundCodingSideSerializer(many=True)
+
+
+class RoundDifferenceSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    cases = RoundDifferenceCaseSerializer(many=True)
+
+
+class RoundResultsSerializer(serializers.Serializer):
+    coders = serializers.ListField(child=serializers.CharField())
+    hidden_cases = serializers.IntegerField(
+        help_text="Cases left out for you (figures and differences): you code them in the "
+        "review and have not finished them there.")
+    attributes = RoundAttributeSerializer(many=True)
+    pairs = ReliabilityPairSerializer(many=True)
+    differences = RoundDifferenceSerializer(many=True)
+
+
+class RoundDetailSerializer(RoundSerializer):
+    own_cases = RoundCaseStateSerializer(
+        many=True, allow_null=True,
+        help_text="Your cases in the round and your coding's state; null unless you code in it.")
+    progress = RoundProgressSerializer(
+        many=True, allow_null=True,
+        help_text="Per coder; for leads who do not code in the round, everyone once complete.")
+    results = RoundResultsSerializer(
+        allow_null=True, help_text="Once the round is complete: its reliability (attributes "
+        "with the lowest agreement first) and the cases where coders differed.")
+
+
+class RoundPromoteInputSerializer(serializers.Serializer):
+    coders = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Two coders of the round for the cases nobody is assigned to yet.")
+
+
+class RoundPromoteSerializer(serializers.Serializer):
+    promoted = serializers.ListField(child=serializers.CharField())
+    skipped = serializers.ListField(child=serializers.CharField(),
+                                    help_text="\"<case>: why\" per case left as it was.")

@@ -4,18 +4,21 @@ A review's leads read its audit log (superusers read every log): who saved, subm
 reopened or decided what and when, never a draft's values. Events about someone else's
 coding of a case the reader is blind on (coding.codings.policies), and about the case's
 disagreements and their threads, are left out, so a lead who also codes a case learns nothing
-from the log about the other coding of it until both have submitted.
+from the log about the other coding of it until both have submitted. The same holds for a
+calibration round's codings (coding.rounds.policies).
 """
 
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from coding.codings.policies import blind_cases
-from coding.models import AuditEvent, Coding, Disagreement, Review, Role
+from coding.models import AuditEvent, Coding, Disagreement, Review, Role, RoundCoding
 from coding.reviews.policies import review_roles
+from coding.rounds.policies import round_codings_visible_to
 
 CODING_TYPE = Coding._meta.label_lower
 DISAGREEMENT_TYPE = Disagreement._meta.label_lower
+ROUND_CODING_TYPE = RoundCoding._meta.label_lower
 
 
 def may_read_audit_log(user, review: Review) -> bool:
@@ -42,6 +45,19 @@ def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[Audi
         .annotate(key=Cast("pk", CharField()))
         .values("key")
     )
-    return events.exclude(object_type=CODING_TYPE, object_id__in=hidden).exclude(
-        object_type=DISAGREEMENT_TYPE, object_id__in=hidden_disagreements
+    # A calibration round's codings: none about another coder's round coding of a case the
+    # reader codes in that round (or is blind on in the review) before they may see it.
+    others = RoundCoding.objects.exclude(coder=user).filter(
+        Q(round__coders=user) | Q(case__in=blind_cases(user)))
+    # Read as a list: calibration rounds are small, and nesting this rule in the log's query
+    # (itself nested in the admin's filters) is deeper than SQLite's parser allows.
+    hidden_rounds = [
+        str(pk) for pk in others.exclude(
+            pk__in=round_codings_visible_to(user, others).values("pk")
+        ).values_list("pk", flat=True)
+    ]
+    return (
+        events.exclude(object_type=CODING_TYPE, object_id__in=hidden)
+        .exclude(object_type=DISAGREEMENT_TYPE, object_id__in=hidden_disagreements)
+        .exclude(object_type=ROUND_CODING_TYPE, object_id__in=hidden_rounds)
     )

@@ -91,22 +91,13 @@ def _is_empty(fields: dict, evidence: str, note: str) -> bool:
     return value_empty and not evidence and not note
 
 
-def coding_save_draft(
-    *, coding: Coding, values: Mapping[str, Mapping[str, Any]], expected_version: int, user
-) -> Coding:
-    """Save a draft: `values` maps attribute keys to {"value", "evidence", "note"} and
-    optionally "anchors" (where the evidence quotes are in the case's documents, see
-    coding.values.anchors_check; without it the stored anchors of quotes still there stay).
+# --- values of a coding: shared with calibration rounds (coding.rounds.services) ----------
 
-    "value" is an option key (single), a list of option keys (multi), text, a number or
-    None, or "yes"/"no"/True/False/None (boolean). Attributes not in `values` keep what
-    they hold; an attribute left wholly empty has no stored value ("not coded").
-    The save succeeds only if the coding is still at `expected_version` (raises
-    CodingConflict otherwise, and writes nothing); the returned coding carries the new
-    version.
-    """
-    if coding.coder_id != user.pk:
-        raise ValidationError("Only the coder who owns a coding can change it.")
+
+def values_clean(*, coding, values: Mapping[str, Mapping[str, Any]]) -> tuple[dict, dict]:
+    """Check `values` (as coding_save_draft takes them) against the coding's codebook, before
+    anything is written: ({key: Attribute}, {key: (fields, evidence, note, anchors)}).
+    `coding` is a Coding or a calibration round's RoundCoding (both have case and codebook)."""
     attributes = {
         a.key: a for a in coding.codebook.attributes.prefetch_related("options")
     }
@@ -131,7 +122,69 @@ def coding_save_draft(
             entry["anchors"], evidence=evidence, document_ids=document_ids,
             label=f"{attribute.label} (evidence quote)")
         cleaned[key] = (fields, evidence, note, anchors)
+    return attributes, cleaned
 
+
+def values_write(*, value_model, coding, attributes: dict, cleaned: dict) -> list[str]:
+    """Write values_clean's result as rows of `value_model` (CodedValue, RoundValue) of
+    `coding`, inside the caller's transaction; the keys whose stored value changed."""
+    existing = {
+        v.attribute_id: v
+        for v in value_model.objects.filter(coding=coding).prefetch_related("options")
+    }
+    changed_keys = []
+    for key, (fields, evidence, note, anchors) in cleaned.items():
+        attribute = attributes[key]
+        stored = existing.get(attribute.pk)
+        if _is_empty(fields, evidence, note):
+            if stored is not None:
+                stored.delete()
+                changed_keys.append(key)
+            continue
+        if anchors is None:
+            anchors = anchors_kept(stored.evidence_anchors if stored else [], evidence)
+        row = {
+            "text": fields.get("text", ""),
+            "number": fields.get("number"),
+            "boolean": fields.get("boolean"),
+            "evidence": evidence,
+            "evidence_anchors": anchors,
+            "note": note,
+        }
+        chosen = {o.pk for o in fields.get("options", [])}
+        # Autosave sends the whole form; rows that did not change are not rewritten.
+        if stored is not None and chosen == {o.pk for o in stored.options.all()} and all(
+            getattr(stored, name) == value for name, value in row.items()
+        ):
+            continue
+        if stored is None:
+            stored = value_model(coding=coding, attribute=attribute)
+        for name, value in row.items():
+            setattr(stored, name, value)
+        stored.save()
+        if attribute.is_choice:
+            stored.options.set(fields["options"])
+        changed_keys.append(key)
+    return changed_keys
+
+
+def coding_save_draft(
+    *, coding: Coding, values: Mapping[str, Mapping[str, Any]], expected_version: int, user
+) -> Coding:
+    """Save a draft: `values` maps attribute keys to {"value", "evidence", "note"} and
+    optionally "anchors" (where the evidence quotes are in the case's documents, see
+    coding.values.anchors_check; without it the stored anchors of quotes still there stay).
+
+    "value" is an option key (single), a list of option keys (multi), text, a number or
+    None, or "yes"/"no"/True/False/None (boolean). Attributes not in `values` keep what
+    they hold; an attribute left wholly empty has no stored value ("not coded").
+    The save succeeds only if the coding is still at `expected_version` (raises
+    CodingConflict otherwise, and writes nothing); the returned coding carries the new
+    version.
+    """
+    if coding.coder_id != user.pk:
+        raise ValidationError("Only the coder who owns a coding can change it.")
+    attributes, cleaned = values_clean(coding=coding, values=values)
     with transaction.atomic():
         # The compare-and-swap comes first in the transaction, so that of two saves
         # based on the same version exactly one changes the row (also on SQLite).
@@ -144,70 +197,36 @@ def coding_save_draft(
             raise CodingConflict(
                 SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
             )
-        existing = {
-            v.attribute_id: v
-            for v in CodedValue.objects.filter(coding=coding).prefetch_related("options")
-        }
-        changed_keys = []
-        for key, (fields, evidence, note, anchors) in cleaned.items():
-            attribute = attributes[key]
-            stored = existing.get(attribute.pk)
-            if _is_empty(fields, evidence, note):
-                if stored is not None:
-                    stored.delete()
-                    changed_keys.append(key)
-                continue
-            if anchors is None:
-                anchors = anchors_kept(stored.evidence_anchors if stored else [], evidence)
-            row = {
-                "text": fields.get("text", ""),
-                "number": fields.get("number"),
-                "boolean": fields.get("boolean"),
-                "evidence": evidence,
-                "evidence_anchors": anchors,
-                "note": note,
-            }
-            chosen = {o.pk for o in fields.get("options", [])}
-            # Autosave sends the whole form; rows that did not change are not rewritten.
-            if stored is not None and chosen == {o.pk for o in stored.options.all()} and all(
-                getattr(stored, name) == value for name, value in row.items()
-            ):
-                continue
-            if stored is None:
-                stored = CodedValue(coding=coding, attribute=attribute)
-            for name, value in row.items():
-                setattr(stored, name, value)
-            stored.save()
-            if attribute.is_choice:
-                stored.options.set(fields["options"])
-            changed_keys.append(key)
+        changed_keys = values_write(value_model=CodedValue, coding=coding,
+                                    attributes=attributes, cleaned=cleaned)
         coding.refresh_from_db()
         audit_record_draft_save(actor=user, coding=coding, attributes=changed_keys)
     return coding
 
 
-def coding_missing_required(*, coding: Coding) -> list[Attribute]:
-    """The required attributes the coding has no value for, in codebook order."""
+def coding_missing_required(*, coding: Coding, value_model=CodedValue) -> list[Attribute]:
+    """The required attributes the coding has no value for, in codebook order (`value_model`
+    RoundValue for a calibration round's coding)."""
     has_value = (
         ~Q(text="") | Q(number__isnull=False) | Q(boolean__isnull=False) | Q(options__isnull=False)
     )
     answered = set(
-        CodedValue.objects.filter(has_value, coding=coding).values_list("attribute_id", flat=True)
+        value_model.objects.filter(has_value, coding=coding).values_list("attribute_id", flat=True)
     )
     return [a for a in coding.codebook.attributes.filter(required=True) if a.pk not in answered]
 
 
-def _record_unticked_multi_choices(coding: Coding) -> None:
+def record_unticked_multi_choices(coding: Coding, value_model=CodedValue) -> None:
     """A submitted coding with no box ticked for a multiple-choice attribute means "none of
     these", not "not coded": store it as an empty choice so that reliability and export agree
     with adjudication (an imported empty value means the same). An attribute with a none
     option is left alone: there the coder says "none" by choosing it, and nothing ticked
     stays "not coded"."""
-    coded = CodedValue.objects.filter(coding=coding).values_list("attribute_id", flat=True)
+    coded = value_model.objects.filter(coding=coding).values_list("attribute_id", flat=True)
     unticked = coding.codebook.attributes.filter(kind=AttributeKind.MULTI).exclude(
         pk__in=coded).exclude(options__is_none=True)
-    CodedValue.objects.bulk_create(
-        CodedValue(coding=coding, attribute=attribute) for attribute in unticked
+    value_model.objects.bulk_create(
+        value_model(coding=coding, attribute=attribute) for attribute in unticked
     )
 
 
@@ -240,7 +259,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
                 code="missing",
                 params={"missing": [a.key for a in missing]},
             )
-        _record_unticked_multi_choices(coding)
+        record_unticked_multi_choices(coding)
         coding.refresh_from_db()
         audit_record(
             actor=user,

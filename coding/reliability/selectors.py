@@ -116,14 +116,23 @@ def reliability_data(*, review: Review) -> ReliabilityData:
         "coding__status": CodingStatus.SUBMITTED,
         "coding__case__in": _complete_cases(review),
     }
-    rows = CodedValue.objects.filter(**submitted, attribute__in=attributes).values_list(
+    tables = value_tables(attributes=attributes, value_model=CodedValue, filters=submitted)
+    return ReliabilityData(codebook, attributes, tables)
+
+
+def value_tables(*, attributes: list[Attribute], value_model, filters: dict) -> dict[str, Table]:
+    """One table per attribute of `attributes` from the rows of `value_model` (CodedValue, or
+    a calibration round's RoundValue) that match `filters` (lookups from the value), in two
+    queries: {key: {case number: {username: value}}}."""
+    rows = value_model.objects.filter(**filters, attribute__in=attributes).values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean",
     )
     chosen: dict[int, set[str]] = {}
-    through = CodedValue.options.through.objects.filter(
-        **{f"codedvalue__{key}": value for key, value in submitted.items()}
-    ).values_list("codedvalue_id", "option__key")
+    prefix = value_model._meta.model_name
+    through = value_model.options.through.objects.filter(
+        **{f"{prefix}__{key}": value for key, value in filters.items()}
+    ).values_list(f"{prefix}_id", "option__key")
     for value_id, option_key in through:
         chosen.setdefault(value_id, set()).add(option_key)
 
@@ -148,7 +157,7 @@ def reliability_data(*, review: Review) -> ReliabilityData:
         if value is None:
             continue
         tables[attribute.key].setdefault(case_number, {})[username] = value
-    return ReliabilityData(codebook, attributes, tables)
+    return tables
 
 
 def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,

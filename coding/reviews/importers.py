@@ -256,7 +256,9 @@ def codebook_as_dict(codebook: Codebook) -> dict:
 
 
 def _codebook_in_use(codebook: Codebook) -> bool:
-    return codebook.codings.exists() or Attribute.objects.filter(
+    # A calibration round keeps its version too: revising the codebook after a round is
+    # what makes the next round's version, and the round's codings point at the old one.
+    return codebook.codings.exists() or codebook.rounds.exists() or Attribute.objects.filter(
         codebook=codebook, consensus_values__isnull=False
     ).exists()
 

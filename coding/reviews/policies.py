@@ -79,6 +79,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "reliability": (Role.LEAD,),
     "members": (Role.LEAD,),
     "imports": (Role.LEAD,),
+    "rounds": (Role.LEAD,),
 }
 
 

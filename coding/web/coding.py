@@ -23,6 +23,7 @@ from coding.documents.selectors import case_documents
 from coding.documents.services import documents_text_requeue_lost
 from coding.models import Case, CodedValue, Coding
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
+from coding.rounds.selectors import coder_rounds
 from coding.values import stored_text
 from coding.web.forms import (
     CodingForm,
@@ -91,10 +92,13 @@ def _values(coding: Coding | None) -> list[CodedValue]:
     )
 
 
-def _render_form(request, review, case, coding, *, form=None, errors=(), conflict="", status=200):
-    codebook = coding.codebook if coding else review.current_codebook()
+def _render_form(request, review, case, coding, *, form=None, errors=(), conflict="", status=200,
+                 codebook=None, values=None, urls=None, storage_key=None):
+    """The coding form for `coding` (a Coding, or a calibration round's RoundCoding with its
+    `values`, `codebook`, `urls` and `storage_key` given by coding.web.rounds)."""
+    codebook = codebook or (coding.codebook if coding else review.current_codebook())
     attributes = _attributes(codebook)
-    values = _values(coding)
+    values = _values(coding) if values is None else values
     read_only = bool(coding and coding.is_submitted)
     if form is None and not read_only:
         initial = initial_from_values(values)
@@ -113,14 +117,31 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
         "progress": _answered(sections),
         "errors": errors,
         "conflict": conflict,
-        "next_case": next_case(review=review, user=request.user, after=case),
-        "storage_key": f"coding:{review.slug}:{case.number}:{request.user.pk}",
+        "storage_key": storage_key or f"coding:{review.slug}:{case.number}:{request.user.pk}",
         "attribute_labels": {a.key: a.label for a in attributes},
         "documents": documents_text_requeue_lost(
             documents=case_documents(user=request.user, case=case)
         ),
+        **(urls or _urls(request, review, case)),
     }
     return render(request, "coding/coding_form.html", context, status=status)
+
+
+def _urls(request, review, case) -> dict:
+    """Where the coding page's links and form go (a calibration round's coding page gives
+    its own: coding.web.rounds)."""
+    following = next_case(review=review, user=request.user, after=case)
+    return {
+        "next_case": following,
+        "next_url": following and reverse("coding:coding_form",
+                                          args=[review.slug, following.number]),
+        "back_url": reverse("coding:queue", args=[review.slug]),
+        "back_label": "My cases",
+        "form_url": reverse("coding:coding_form", args=[review.slug, case.number]),
+        "save_url": reverse("coding:coding_save", args=[review.slug, case.number]),
+        "submitted_note": "Your coding is read-only now; a review lead can reopen it if it "
+                          "needs changes.",
+    }
 
 
 @login_required
@@ -146,6 +167,7 @@ def queue(request, slug: str):
             "next_case": next_case(review=review, user=request.user),
             "discussion": discussion_queue(review=review, user=request.user)
             if in_discussion_mode(review) else None,
+            "rounds": coder_rounds(review=review, user=request.user),
         },
     )
 

@@ -53,3 +53,10 @@ from coding.api.views.reviews import (
     ReviewDetail,  # noqa: F401
     ReviewList,  # noqa: F401
 )
+from coding.api.views.rounds import (  # noqa: E402
+    RoundCodingDetail,  # noqa: F401
+    RoundCodingSubmit,  # noqa: F401
+    RoundDetail,  # noqa: F401
+    RoundList,  # noqa: F401
+    RoundPromote,  # noqa: F401
+)
