@@ -34,8 +34,10 @@ SECRET_KEY=$($PY -c "import secrets; print(secrets.token_urlsafe(50))")
 export ALLOWED_HOSTS=127.0.0.1
 # Plain HTTP on the loopback: no TLS redirect here (a proxy terminates TLS in production).
 export SECURE_SSL_REDIRECT=0
-# Measure the server, not the anonymous throttle (120/min by default).
+# Measure the server, not the throttles: the anonymous one (120/min by default), and the
+# per-user one, which DRF applies to anonymous clients too, by address (1200/min).
 export API_ANON_RATE=100000000/min
+export API_USER_RATE=100000000/min
 export STATIC_ROOT="$WORK/static"
 export CACHE_DIR="$WORK/cache"
 export GUNICORN_BIND="127.0.0.1:$PORT"

@@ -41,6 +41,7 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # with quotes before such a character gets one more quote, so reading back is exact.
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _NEEDS_ESCAPE = re.compile(r"'*[=+\-@\t\r]")
+_MAY_NEED_ESCAPE = frozenset("'=+-@\t\r")
 
 
 def csv_cell(value: Any) -> Any:
@@ -52,6 +53,8 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     text = str(value)
+    if text[:1] not in _MAY_NEED_ESCAPE:  # most cells: one look at the first character
+        return text
     if _NEEDS_ESCAPE.match(text) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
