@@ -6,6 +6,7 @@ coder or who decided.
 """
 
 import json
+from json.encoder import encode_basestring
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
@@ -207,6 +208,37 @@ def _json(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
 
 
+def _indented(value, indent: str) -> str:
+    """`value` as json.dumps(indent=1, ensure_ascii=False, cls=DjangoJSONEncoder) writes it
+    with its first line at `indent`, byte for byte. The standard library's encoder works in
+    pure Python once it indents, which made half of a large export's time."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + " "
+        return "{\n" + ",\n".join(
+            f"{inner}{encode_basestring(str(key))}: {_indented(item, inner)}"
+            for key, item in value.items()
+        ) + f"\n{indent}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = indent + " "
+        return "[\n" + ",\n".join(inner + _indented(item, inner) for item in value) + (
+            f"\n{indent}]")
+    return _indented(DjangoJSONEncoder().default(value), indent)
+
+
 def _json_chunks(head: dict, cases, codebook, case_url):
     """The document json.dumps(indent=1) would write for `head` with its "cases" list, one
     case at a time: each case indented as the list's item, at depth two."""
@@ -220,7 +252,7 @@ def _json_chunks(head: dict, cases, codebook, case_url):
         parts = []
         for row in chunk:
             row["url"] = case_url(row["number"])
-            parts.append(separator + "\n".join("  " + line for line in _json(row).split("\n")))
+            parts.append(separator + "  " + _indented(row, "  "))
             separator = ",\n"
         yield "".join(parts)
     yield "\n ]\n}"

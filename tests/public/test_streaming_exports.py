@@ -121,3 +121,25 @@ def test_export_reads_cases_in_chunks_not_all_at_once(client, big, small_chunks,
     with django_assert_max_num_queries(20):
         body = response.getvalue()
     assert body.count(b"\r\n") > 130
+
+
+def test_the_json_export_writer_matches_json_dumps_byte_for_byte():
+    import datetime
+    import decimal
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from coding.web.public import _indented
+
+    value = {
+        "number": "12", "title": "Caf\u00e9 \u201cquotes\u201d \"and\" \\ \n\t\u0001 \U0001f600",
+        "year": None, "count": 0, "budget": 1200.5, "small": 1e-07, "big": 10**20,
+        "flags": [True, False, None], "empty_list": [], "empty": {},
+        "nested": {"level": {"value": ["Local", "State"], "evidence": ""}, "x": [[], [{}]]},
+        "when": datetime.date(2026, 11, 29), "amount": decimal.Decimal("3.10"),
+    }
+    expected = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    assert _indented(value, "") == expected
+    nested = "\n".join("  " + line for line in expected.split("\n"))
+    assert "  " + _indented(value, "  ") == nested
