@@ -216,6 +216,20 @@ def coding_missing_required(*, coding: Coding, value_model=CodedValue) -> list[A
     return [a for a in coding.codebook.attributes.filter(required=True) if a.pk not in answered]
 
 
+def coding_required_check(*, coding: Coding, value_model=CodedValue) -> None:
+    """Refuse a submission that leaves a required attribute without a value, naming them
+    (inside the submission's transaction, so the refusal rolls its status change back)."""
+    missing = coding_missing_required(coding=coding, value_model=value_model)
+    if missing:
+        raise ValidationError(
+            "Not submitted: please code the required "
+            f"attribute{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(a.label for a in missing)}.",
+            code="missing",
+            params={"missing": [a.key for a in missing]},
+        )
+
+
 def record_unticked_multi_choices(coding: Coding, value_model=CodedValue) -> None:
     """A submitted coding with no box ticked for a multiple-choice attribute means "none of
     these", not "not coded": store it as an empty choice so that reliability and export agree
@@ -249,16 +263,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
             raise CodingConflict(
                 SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
             )
-        missing = coding_missing_required(coding=coding)
-        if missing:
-            # Raising rolls the status change back.
-            raise ValidationError(
-                "Not submitted: please code the required "
-                f"attribute{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(a.label for a in missing)}.",
-                code="missing",
-                params={"missing": [a.key for a in missing]},
-            )
+        coding_required_check(coding=coding)  # raising rolls the status change back
         record_unticked_multi_choices(coding)
         coding.refresh_from_db()
         audit_record(

@@ -21,7 +21,7 @@ from coding.audit.services import audit_record
 from coding.codings.services import (
     CONFLICT_MESSAGE,
     CodingConflict,
-    coding_missing_required,
+    coding_required_check,
     record_unticked_multi_choices,
     values_clean,
     values_write,
@@ -159,15 +159,7 @@ def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> 
         now = timezone.now()
         _swap(coding, expected_version, status=CodingStatus.SUBMITTED, submitted_at=now,
               updated_at=now)
-        missing = coding_missing_required(coding=coding, value_model=RoundValue)
-        if missing:
-            raise ValidationError(
-                "Not submitted: please code the required "
-                f"attribute{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(a.label for a in missing)}.",
-                code="missing",
-                params={"missing": [a.key for a in missing]},
-            )
+        coding_required_check(coding=coding, value_model=RoundValue)
         record_unticked_multi_choices(coding, value_model=RoundValue)
         coding.refresh_from_db()
         audit_record(actor=user, action="round_coding.submit", obj=coding, review=round_.review,
