@@ -226,16 +226,20 @@ def _indented(value, indent: str) -> str:
         if not value:
             return "{}"
         inner = indent + " "
+        # Text, the commonest leaf, is encoded in place: a call less per value.
         return "{\n" + ",\n".join(
-            f"{inner}{encode_basestring(str(key))}: {_indented(item, inner)}"
+            f"{inner}{encode_basestring(str(key))}: "
+            + (encode_basestring(item) if type(item) is str else _indented(item, inner))
             for key, item in value.items()
         ) + f"\n{indent}}}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
         inner = indent + " "
-        return "[\n" + ",\n".join(inner + _indented(item, inner) for item in value) + (
-            f"\n{indent}]")
+        return "[\n" + ",\n".join(
+            inner + (encode_basestring(item) if type(item) is str else _indented(item, inner))
+            for item in value
+        ) + f"\n{indent}]"
     return _indented(DjangoJSONEncoder().default(value), indent)
 
 
