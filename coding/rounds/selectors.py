@@ -10,12 +10,26 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
-from coding.models import AttributeKind, Case, CodingStatus, Round, RoundCoding, RoundValue
+from coding.models import (
+    AttributeKind,
+    Case,
+    CodingStatus,
+    Role,
+    Round,
+    RoundCoding,
+    RoundValue,
+)
 from coding.reliability.selectors import ReliabilityData, pair_rows, reliability_rows, value_tables
 from coding.rounds.policies import round_blind_case_ids, rounds_visible_to
 from coding.values import stored_value, value_display, value_is_coded, value_text, values_equal
 
 NOT_STARTED = "not_started"
+
+
+def round_default_coders(*, review) -> list:
+    """Who codes a new round unless the lead chooses: every coder of the review."""
+    return list(get_user_model().objects.filter(
+        memberships__review=review, memberships__role=Role.CODER).distinct().order_by("username"))
 
 
 def review_rounds(*, review, user) -> list[Round]:

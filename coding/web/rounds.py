@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from coding.codings.services import CodingConflict
-from coding.models import Case, Membership, Role, RoundCoding, RoundValue
+from coding.models import Case, RoundCoding, RoundValue
 from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.rounds.policies import (
     get_round_for,
     is_round_coder,
     may_code_round_case,
+    may_manage_rounds,
     may_promote_round,
     may_see_round_progress,
     may_see_round_results,
@@ -32,6 +33,7 @@ from coding.rounds.selectors import (
     coder_round_cases,
     next_round_case,
     review_rounds,
+    round_default_coders,
     round_differences,
     round_progress,
     round_report,
@@ -93,12 +95,10 @@ class RoundForm(forms.Form):
         members = (User.objects.filter(memberships__review=review).distinct()
                    .order_by("username"))
         self.members = {u.username: u for u in members}
-        coders = set(Membership.objects.filter(review=review, role=Role.CODER)
-                     .values_list("user__username", flat=True))
         self.fields["coders"].choices = [
             (u.username, f"{u.get_full_name() or u.username} ({u.username})")
             for u in members]
-        self.fields["coders"].initial = sorted(coders)
+        self.fields["coders"].initial = [u.username for u in round_default_coders(review=review)]
 
     def clean_cases(self):
         numbers = list(Case.objects.filter(review=self.review).order_by("sort_key", "number")
@@ -199,7 +199,7 @@ def round_detail(request, slug: str, number: int):
                      if may_see_round_progress(request.user, round_) else None),
         "may_promote": may_promote_round(request.user, round_),
         "promote_form": PromoteForm(round_=round_),
-        "is_lead": Role.LEAD in review_roles(request.user, review),
+        "may_manage": may_manage_rounds(request.user, review),
         "current_codebook": review.current_codebook(),
     }
     if may_see_round_results(request.user, round_):

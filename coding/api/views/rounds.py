@@ -31,6 +31,7 @@ from coding.rounds.policies import (
 from coding.rounds.selectors import (
     coder_round_cases,
     review_rounds,
+    round_default_coders,
     round_differences,
     round_progress,
     round_report,
@@ -103,8 +104,7 @@ class RoundList(RoundMixin, APIView):
             if missing:
                 raise Refused({"detail": f"No such user: {', '.join(missing[:10])}."})
         else:
-            coders = list(users.filter(memberships__review=review,
-                                       memberships__role=models.Role.CODER).distinct())
+            coders = round_default_coders(review=review)
         with service_errors():
             round_ = round_create(review=review, title=payload.validated_data["title"],
                                   cases=cases, coders=coders, user=request.user)
