@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from coding.countries import iso3_for_country
@@ -31,6 +31,8 @@ from coding.reviews.selectors import AttributeInfo, CodebookInfo
 from coding.values import value_for_readers
 
 OptionThrough = ConsensusValue.options.through
+# From a chosen option (OptionThrough) to the options chosen in its case's other values.
+OTHER_OPTION = "consensusvalue__case__consensus_values__options"
 
 
 
@@ -385,44 +387,35 @@ def cooccurrences(
     case of the review (the attributes' options pick it). Example for [(coproduction_type,
     citizen_roles)]: {("coproduction_type", "citizen_roles"): {("user", "co_deliverer"): 12}}.
 
-    The query reads each public case's chosen options of the attributes once (ordered by
-    case), and the pairs are counted here per case: one pass instead of one double join per
-    pair, which took most of the dashboard's SQL. A case counts once per pair of its chosen
-    options (per stored value and option, as a join of the two would count it)."""
-    keys: dict[int, tuple[str, str]] = {}  # option id -> (attribute key, option key)
-    for pair in pairs:
-        for attribute in pair:
-            for option_key, ids in attribute.option_ids.items():
-                for option_id in ids:
-                    keys[option_id] = (attribute.key, option_key)
+    The database counts: each public case's chosen option of a first attribute is joined to
+    the same case's chosen options of the second attributes (one join for all pairs, which
+    the option ids tell apart), grouped by the two options. A case counts once per pair of
+    its chosen options (per stored value and option, as a join of the two counts it)."""
     counts: dict[tuple[str, str], dict[tuple[str, str], int]] = {
         (first.key, second.key): {} for first, second in pairs
     }
-    if not keys:
+    keys: dict[int, tuple[str, str]] = {}  # option id -> (attribute key, option key)
+    either = Q()
+    for first, second in pairs:
+        for attribute in (first, second):
+            for option_key, ids in attribute.option_ids.items():
+                for option_id in ids:
+                    keys[option_id] = (attribute.key, option_key)
+        first_ids = [i for ids in first.option_ids.values() for i in ids]
+        second_ids = [i for ids in second.option_ids.values() for i in ids]
+        if first_ids and second_ids:
+            either |= Q(option_id__in=first_ids, **{f"{OTHER_OPTION}__in": second_ids})
+    if not either:
         return counts
-    rows = OptionThrough.objects.filter(option_id__in=list(keys))
+    rows = OptionThrough.objects.filter(either, public_consensus_q("consensusvalue__case"))
     if cases is not None:
         rows = rows.filter(consensusvalue__case_id__in=_plain(cases).values("pk"))
-    rows = (
-        rows.filter(public_consensus_q("consensusvalue__case"))
-        .order_by("consensusvalue__case_id")
-        .values_list("consensusvalue__case_id", "option_id")
-    )
-
-    def count(chosen: dict[str, list[str]]) -> None:
-        for (first_key, second_key), found in counts.items():
-            for x in chosen.get(first_key, ()):
-                for y in chosen.get(second_key, ()):
-                    found[(x, y)] = found.get((x, y), 0) + 1
-
-    current, chosen = None, defaultdict(list)
-    for case_id, option_id in rows.iterator(chunk_size=5000):
-        if case_id != current:
-            count(chosen)
-            current, chosen = case_id, defaultdict(list)
-        attribute_key, option_key = keys[option_id]
-        chosen[attribute_key].append(option_key)
-    count(chosen)
+    rows = rows.values_list("option_id", OTHER_OPTION).annotate(n=Count("id")).order_by()
+    for first_id, second_id, n in rows:
+        (first_key, x), (second_key, y) = keys[first_id], keys[second_id]
+        found = counts.get((first_key, second_key))
+        if found is not None:
+            found[(x, y)] = found.get((x, y), 0) + n
     return counts
 
 
