@@ -163,9 +163,9 @@ def test_dashboard_query_count_is_the_same_for_5_and_50_cases(
             "level": "local", "coproduction_type": "user", "citizen_roles": ["co_deliverer"],
             "factors": ["planning"], "values": ["trust"], "outcomes": ["citizen_engagement"],
         })
-    # the page cache's review, review, codebook (2), filter choices (2), year, region,
+    # the page cache's review, review, codebook, filter choices (2), year, region,
     # country, service areas,
     # option counts, coverage, the heat map's and the Sankey's pairs (one query), total count
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = dashboard(client)
     assert charts(response)["level"]["plot"]["values"][-1] == n

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from coding import models
 from coding.codings.selectors import QueueState
+from coding.urlmaking import absolute_url_maker
 from coding.values import stored_value, value_json
 
 ANY_VALUE = {
@@ -107,9 +108,11 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, case) -> str:
-        return self.context["request"].build_absolute_uri(
-            reverse("api:case-detail", args=[case.review.slug, case.number])
-        )
+        makers = self.context.setdefault("case_urls", {})  # one per review, for a whole list
+        if case.review.slug not in makers:
+            makers[case.review.slug] = absolute_url_maker(
+                self.context["request"], "api:case-detail", case.review.slug)
+        return makers[case.review.slug](case.number)
 
 
 class ValueSerializer(serializers.Serializer):

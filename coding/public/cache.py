@@ -49,7 +49,7 @@ def filters_key(filters: dict[str, list[str]]) -> str:
 
 def codebook_for(review: Review) -> CodebookInfo:
     """The review's codebook (coding.reviews.selectors.review_codebook), computed once per
-    data version: two queries when not cached, none when cached."""
+    data version: one query when not cached, none when cached."""
     return cache.get_or_set(_key(review, "codebook"), lambda: review_codebook(review), TIMEOUT)
 
 
@@ -63,7 +63,7 @@ def case_filter_for(review: Review, data, queryset=None, request=None) -> CaseFi
     """The gallery's CaseFilter for `data` (request.GET), built from the cached codebook and
     choices; `request` tells the search which documents the viewer may see."""
     return CaseFilter(data, queryset=queryset, review=review, codebook=codebook_for(review),
-                      choices=choices_for(review), request=request)
+                      choices=lambda: choices_for(review), request=request)
 
 
 @dataclass
@@ -124,4 +124,5 @@ def dashboard_warm(*, review_id: int) -> bool:
     case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
     case_filter.form.is_valid()
     dashboard_data(review=review, case_filter=case_filter)
+    choices_for(review)  # the page's filter form shows them
     return True

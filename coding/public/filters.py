@@ -10,6 +10,8 @@ match any of them; filters on different attributes must all match.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import django_filters
@@ -65,8 +67,9 @@ def filter_choices(review: Review) -> dict:
 class CaseFilter(django_filters.FilterSet):
     """Filters a review's cases. Use: CaseFilter(request.GET, queryset=review.cases.all(),
     review=review). `codebook` (from selectors.review_codebook) and `choices` (from
-    filter_choices) may be passed to save four queries (coding.public.cache keeps both per
-    data version); without `review`, the review is the one named by the URL's `slug`."""
+    filter_choices, or a function returning them) may be passed to save three queries
+    (coding.public.cache keeps both per data version); without `review`, the review is the
+    one named by the URL's `slug`."""
 
     q = django_filters.CharFilter(
         method="filter_search", label="Search",
@@ -99,7 +102,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None,
                  review: Review | None = None, codebook: CodebookInfo | None = None,
-                 choices: dict | None = None):
+                 choices: dict | Callable[[], dict] | None = None):
         if review is None:
             slug = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("slug")
             if slug is None:
@@ -114,10 +117,14 @@ class CaseFilter(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.review = review
         self.codebook = codebook if codebook is not None else review_codebook(review)
+        # Read when first needed (a form drawn, or a country or service area to check), so
+        # a request without those filters, such as most API calls, never reads them.
         if choices is None:
-            choices = filter_choices(review)
-        self.filters["country"].extra["choices"] = [(c, c) for c in choices["countries"]]
-        self.filters["service_area"].extra["choices"] = list(choices["service_areas"])
+            choices = functools.partial(filter_choices, review)
+        read = functools.cache(choices if callable(choices) else lambda: choices)
+        self.filters["country"].extra["choices"] = (
+            lambda: [(c, c) for c in read()["countries"]])
+        self.filters["service_area"].extra["choices"] = lambda: list(read()["service_areas"])
         self.attribute_filters: list[str] = []
         for attribute in self.codebook.by_key.values():
             if attribute.key in self.filters:

@@ -26,7 +26,7 @@ from coding.models import (
     Review,
     ServiceArea,
 )
-from coding.public.policies import public_consensus_q
+from coding.public.policies import cases_with_public_consensus, public_consensus_q
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 from coding.values import value_for_readers
 
@@ -187,8 +187,12 @@ def consensus_for_api(*, case_ids: list[int]) -> dict[int, list[dict]]:
     {12: [{"attribute": "level", "value": "local", "evidence": "...", "note": ""}]}."""
     if not case_ids:
         return {}
+    # The public ones among the given cases, as a subquery on their ids: joining the cases
+    # instead made PostgreSQL scan the whole review's cases and chosen options (20 ms for a
+    # page of 100 at 10,000 cases, against 4 ms).
+    public = cases_with_public_consensus(Case.objects.filter(pk__in=case_ids)).values("pk")
     rows = (
-        ConsensusValue.objects.filter(public_consensus_q(), case_id__in=case_ids)
+        ConsensusValue.objects.filter(case_id__in=public)
         .order_by("case_id", "attribute__section__order", "attribute__order", "id")
         .values_list("id", "case_id", "attribute__key", "attribute__kind", "text", "number",
                      "boolean", "evidence", "note", "options__key")

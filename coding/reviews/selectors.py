@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from coding.models import (
     CHOICE_KINDS,
     Attribute,
-    Option,
     Review,
 )
 
@@ -48,43 +47,41 @@ class CodebookInfo:
 
 
 def review_codebook(review: Review) -> CodebookInfo:
-    """The review's current codebook as plain data, in two queries. Example:
+    """The review's current codebook as plain data, in one query (attributes with their
+    options joined). Example:
     CodebookInfo(sections=[("Characteristics", [AttributeInfo(key="level", label="Level",
     kind="single", ..., options=[("national", "National"), ...])])], by_key={"level": ...})."""
-    attributes = list(
+    rows = (
         Attribute.objects.filter(codebook__review=review)
-        .order_by("-codebook__version", "section__order", "order", "id")
-        .values("id", "key", "label", "kind", "help_text", "required", "section__title",
-                "codebook__version")
+        .order_by("-codebook__version", "section__order", "order", "id", "options__order",
+                  "options__id")
+        .values_list("id", "key", "label", "kind", "help_text", "required", "section__title",
+                     "codebook__version", "options__id", "options__key", "options__label")
     )
-    current = attributes[0]["codebook__version"] if attributes else None
+    current = None
     by_key: dict[str, AttributeInfo] = {}
     sections: dict[str, list[AttributeInfo]] = {}
-    for row in attributes:
-        if row["codebook__version"] == current:
-            info = AttributeInfo(
-                key=row["key"], label=row["label"], kind=row["kind"],
-                help_text=row["help_text"], required=row["required"],
-                section=row["section__title"],
-            )
-            by_key[info.key] = info
-            sections.setdefault(info.section, []).append(info)
-        if row["key"] in by_key:
-            by_key[row["key"]].ids.append(row["id"])
-    options = (
-        Option.objects.filter(attribute__codebook__review=review)
-        .order_by("-attribute__codebook__version", "order", "id")
-        .values_list("id", "key", "label", "attribute__key", "attribute__codebook__version")
-    )
-    for option_id, key, label, attribute_key, version in options:
-        info = by_key.get(attribute_key)
-        if info is None:
+    seen: set[int] = set()
+    for (attribute_id, key, label, kind, help_text, required, section, version,
+         option_id, option_key, option_label) in rows:
+        if current is None:
+            current = version  # the newest version comes first
+        if attribute_id not in seen:
+            seen.add(attribute_id)
+            if version == current:
+                info = AttributeInfo(key=key, label=label, kind=kind, help_text=help_text,
+                                     required=required, section=section)
+                by_key[key] = info
+                sections.setdefault(section, []).append(info)
+            if key in by_key:
+                by_key[key].ids.append(attribute_id)
+        info = by_key.get(key)
+        if info is None or option_id is None:
             continue
         if version == current:
-            info.options.append((key, label))
-        info.option_ids.setdefault(key, []).append(option_id)
+            info.options.append((option_key, option_label))
+        info.option_ids.setdefault(option_key, []).append(option_id)
     return CodebookInfo(sections=list(sections.items()), by_key=by_key)
-
 
 
 # --- the practice review ----------------------------------------------------

@@ -1,6 +1,7 @@
 """The API's case list with its consensus values (`?include=consensus`)."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -89,3 +90,29 @@ def test_a_signed_in_client_also_gets_it_in_at_most_six_queries(
         response = client.get("/api/reviews/demo/cases/",
                               {"include": "consensus", "page_size": page_size})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 100])
+def test_the_first_list_of_a_data_version_also_costs_at_most_six_queries(
+    published, page_size, django_assert_max_num_queries
+):
+    coded_cases(published, 110)
+    cache.clear()  # nothing computed for this version yet: the codebook is read too
+    with django_assert_max_num_queries(6):
+        # the review, codebook, count, page, service areas, consensus values with options
+        response = APIClient().get("/api/reviews/demo/cases/",
+                                   {"include": "consensus", "page_size": page_size})
+    assert len(response.json()["results"]) == page_size
+
+
+def test_country_and_service_area_filters_still_check_their_values(published):
+    coded_cases(published, 3)
+    factories.CaseFactory(review=published, number="900", country="Norway")
+    client = APIClient()
+    cache.clear()
+    unknown = client.get("/api/reviews/demo/cases/", {"country": "Atlantis"})
+    assert unknown.status_code == 400 and "country" in unknown.json()["fields"]
+    unknown_area = client.get("/api/reviews/demo/cases/", {"service_area": "no-such-area"})
+    assert unknown_area.status_code == 400 and "service_area" in unknown_area.json()["fields"]
+    found = client.get("/api/reviews/demo/cases/", {"country": "Norway"}).json()
+    assert [row["number"] for row in found["results"]] == ["900"]

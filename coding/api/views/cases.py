@@ -40,7 +40,8 @@ class CaseFilterBackend(DjangoFilterBackend):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["review"] = view.get_review()
         kwargs["codebook"] = view.codebook()
-        kwargs["choices"] = choices_for(kwargs["review"])  # cached per data version
+        # Cached per data version, and read only when a filter needs them.
+        kwargs["choices"] = lambda: choices_for(kwargs["review"])
         return kwargs
 
 
