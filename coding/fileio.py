@@ -72,7 +72,13 @@ class SafeCsvWriter:
         self._writer = csv.writer(out, **options)
 
     def writerow(self, row) -> None:
-        self._writer.writerow([csv_cell(value) for value in row])
+        # Most cells are text that needs nothing: decided here without a call (an export of
+        # 10,000 cases has a third of a million cells).
+        self._writer.writerow([
+            value if type(value) is str and value[:1] not in _MAY_NEED_ESCAPE
+            else csv_cell(value)
+            for value in row
+        ])
 
     def writerows(self, rows) -> None:
         for row in rows:

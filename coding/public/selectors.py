@@ -23,6 +23,7 @@ from coding.models import (
     AttributeKind,
     Case,
     ConsensusValue,
+    Option,
     Review,
     ServiceArea,
 )
@@ -234,33 +235,48 @@ def export_rows_iter(
 ) -> Iterator[dict]:
     """The filtered cases with their consensus values, for the CSV/JSON exports, one dict
     per case in the filter's order. Cases are read with a chunked cursor and each chunk of
-    `chunk_size` cases costs three more queries (service areas, chosen options, values),
-    so memory stays the same whatever the number of cases. Example row: {"number": "3",
-    "title": "...", "country": "UK", "region": "Europe", "year": 1999,
+    `chunk_size` cases costs two more queries (service areas; values with their chosen
+    options), so memory stays the same whatever the number of cases. Example row:
+    {"number": "3", "title": "...", "country": "UK", "region": "Europe", "year": 1999,
     "summary": "...", "source": "...", "consensus_complete": True,
     "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
     "evidence": "..."}}}."""
-    kinds = {i: a for a in codebook.by_key.values() for i in a.ids}
+    attributes = {i: a for a in codebook.by_key.values() for i in a.ids}
+    # Option id -> label, read once; chosen labels are listed in the options' order.
+    labels: dict[int, str] = {}
+    for option_id, label in (
+        Option.objects.filter(attribute_id__in=list(attributes))
+        .order_by("order", "id").values_list("id", "label")
+    ):
+        labels[option_id] = label
+    rank = {option_id: n for n, option_id in enumerate(labels)}
     rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
                         "source", "consensus_complete")
     for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
         ids = [row["id"] for row in chunk]
         areas = _service_area_names(ids)
-        options = _public_option_labels(**_cases_lookup("consensusvalue__case_id", ids))
         consensus: dict[int, dict] = defaultdict(dict)
-        for consensus_id, case_id, attribute_id, text, number, boolean, evidence in (
-            # In id order, so each case's attributes keep one order from export to export.
+        read: list[tuple] = []  # (case id, attribute, stored fields, chosen option ids)
+        for value_id, case_id, attribute_id, text, number, boolean, evidence, option_id in (
+            # The chosen options joined in, one row each: a single query (a second one on
+            # the options read the whole table for every chunk). In id order, so each
+            # case's attributes keep one order from export to export.
             ConsensusValue.objects.filter(public_consensus_q(), **_cases_lookup("case_id", ids))
             .order_by("id")
             .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
-                         "evidence")
+                         "evidence", "options")
         ):
-            attribute = kinds.get(attribute_id)
-            if attribute is None:
-                continue
-            value = {"text": text, "number": number, "boolean": boolean}
+            if read and read[-1][0] == value_id:  # another chosen option of the same value
+                read[-1][-1].append(option_id)
+            elif attribute_id in attributes:
+                read.append((value_id, case_id, attributes[attribute_id], evidence,
+                             {"text": text, "number": number, "boolean": boolean},
+                             [] if option_id is None else [option_id]))
+        for _, case_id, attribute, evidence, stored, chosen in read:
+            if len(chosen) > 1:
+                chosen.sort(key=rank.__getitem__)
             consensus[case_id][attribute.key] = {
-                "value": value_for_readers(attribute.kind, value, options.get(consensus_id, [])),
+                "value": value_for_readers(attribute.kind, stored, [labels[i] for i in chosen]),
                 "evidence": evidence,
             }
         for row in chunk:

@@ -143,3 +143,26 @@ def test_the_json_export_writer_matches_json_dumps_byte_for_byte():
     assert _indented(value, "") == expected
     nested = "\n".join("  " + line for line in expected.split("\n"))
     assert "  " + _indented(value, "  ") == nested
+
+
+@pytest.mark.parametrize("consensus", [
+    {},
+    {"level": {"value": ["Local", "State"], "evidence": "quote \u201cit\u201d"},
+     "roles": {"value": [], "evidence": ""}, "budget": {"value": 1200.5, "evidence": "x"},
+     "count": {"value": 3, "evidence": "\n"}, "agreement": {"value": "Yes", "evidence": ""},
+     "topic": {"value": None, "evidence": "\\"}},
+])
+def test_an_exported_case_is_written_as_json_dumps_writes_it_in_the_cases_list(consensus):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from coding.web.public import _json_case
+
+    row = {"number": "7", "title": "Caf\u00e9 \"x\"", "country": "", "region": None,
+           "year": None, "summary": "two\nlines", "source": "s", "consensus_complete": True,
+           "service_areas": ["Health", "Parks"], "consensus": consensus,
+           "url": "http://testserver/reviews/demo/cases/7/"}
+    document = json.dumps({"cases": [row]}, cls=DjangoJSONEncoder, ensure_ascii=False,
+                          indent=1)
+    assert document == '{\n "cases": [\n' + _json_case(row) + "\n ]\n}"
