@@ -23,7 +23,6 @@ from coding.models import (
     AttributeKind,
     Case,
     ConsensusValue,
-    Option,
     Review,
     ServiceArea,
 )
@@ -50,25 +49,26 @@ def card_attributes(codebook: CodebookInfo) -> list[AttributeInfo]:
     return [a for a in codebook.choice_attributes() if a.required][:CARD_ATTRIBUTES]
 
 
-def _cases_lookup(field: str, case_ids: list[int]) -> dict:
-    """A filter on `field` (a case id) that takes in at least `case_ids`: their range when
-    the ids are dense (as in an export in number order), which spares the database and the
-    driver a list of a thousand parameters per query, else the list. Callers look rows up by
-    their own cases, so the few others a range may bring are never read."""
-    low, high = min(case_ids), max(case_ids)
-    if high - low < 2 * len(case_ids):
+def _ids_lookup(field: str, ids: list[int]) -> dict:
+    """A filter on `field` (an id) that takes in at least `ids`: their range when the ids
+    are dense (as the cases of an export in number order, and their consensus values),
+    which spares the database and the driver a list of a thousand parameters per query,
+    else the list. Callers look rows up by their own ids, so the few others a range may
+    bring are never read."""
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
         return {f"{field}__gte": low, f"{field}__lte": high}
-    return {f"{field}__in": case_ids}
+    return {f"{field}__in": ids}
 
 
 def _service_area_names(case_ids: list[int]) -> dict[int, list[str]]:
     """Each case's service area names, alphabetically, in one query (for these cases, and
-    perhaps a few more: see _cases_lookup)."""
+    perhaps a few more: see _ids_lookup)."""
     if not case_ids:
         return {}
     areas: dict[int, list[str]] = defaultdict(list)
     for case_id, name in (
-        Case.service_areas.through.objects.filter(**_cases_lookup("case_id", case_ids))
+        Case.service_areas.through.objects.filter(**_ids_lookup("case_id", case_ids))
         .order_by("servicearea__name")
         .values_list("case_id", "servicearea__name")
     ):
@@ -235,48 +235,45 @@ def export_rows_iter(
 ) -> Iterator[dict]:
     """The filtered cases with their consensus values, for the CSV/JSON exports, one dict
     per case in the filter's order. Cases are read with a chunked cursor and each chunk of
-    `chunk_size` cases costs two more queries (service areas; values with their chosen
-    options), so memory stays the same whatever the number of cases. Example row:
+    `chunk_size` cases costs three more queries (service areas, values, their chosen
+    options' labels), so memory stays the same whatever the number of cases. Example row:
     {"number": "3", "title": "...", "country": "UK", "region": "Europe", "year": 1999,
     "summary": "...", "source": "...", "consensus_complete": True,
     "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
     "evidence": "..."}}}."""
     attributes = {i: a for a in codebook.by_key.values() for i in a.ids}
-    # Option id -> label, read once; chosen labels are listed in the options' order.
-    labels: dict[int, str] = {}
-    for option_id, label in (
-        Option.objects.filter(attribute_id__in=list(attributes))
-        .order_by("order", "id").values_list("id", "label")
-    ):
-        labels[option_id] = label
-    rank = {option_id: n for n, option_id in enumerate(labels)}
     rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
                         "source", "consensus_complete")
     for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
         ids = [row["id"] for row in chunk]
         areas = _service_area_names(ids)
-        consensus: dict[int, dict] = defaultdict(dict)
-        read: list[tuple] = []  # (case id, attribute, stored fields, chosen option ids)
-        for value_id, case_id, attribute_id, text, number, boolean, evidence, option_id in (
-            # The chosen options joined in, one row each: a single query (a second one on
-            # the options read the whole table for every chunk). In id order, so each
-            # case's attributes keep one order from export to export.
-            ConsensusValue.objects.filter(public_consensus_q(), **_cases_lookup("case_id", ids))
+        values = list(
+            # In id order, so each case's attributes keep one order from export to export.
+            ConsensusValue.objects.filter(public_consensus_q(), **_ids_lookup("case_id", ids))
             .order_by("id")
             .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
-                         "evidence", "options")
-        ):
-            if read and read[-1][0] == value_id:  # another chosen option of the same value
-                read[-1][-1].append(option_id)
-            elif attribute_id in attributes:
-                read.append((value_id, case_id, attributes[attribute_id], evidence,
-                             {"text": text, "number": number, "boolean": boolean},
-                             [] if option_id is None else [option_id]))
-        for _, case_id, attribute, evidence, stored, chosen in read:
-            if len(chosen) > 1:
-                chosen.sort(key=rank.__getitem__)
+                         "evidence")
+        )
+        # The chosen options' labels by their values' ids, in the options' order: joined
+        # into the query above, PostgreSQL read the whole options table for every chunk.
+        labels: dict[int, list[str]] = defaultdict(list)
+        if values:
+            for value_id, label in (
+                OptionThrough.objects.filter(
+                    **_ids_lookup("consensusvalue_id", [row[0] for row in values]))
+                .order_by("option__order", "option_id")
+                .values_list("consensusvalue_id", "option__label")
+            ):
+                labels[value_id].append(label)
+        consensus: dict[int, dict] = defaultdict(dict)
+        for value_id, case_id, attribute_id, text, number, boolean, evidence in values:
+            attribute = attributes.get(attribute_id)
+            if attribute is None:
+                continue
             consensus[case_id][attribute.key] = {
-                "value": value_for_readers(attribute.kind, stored, [labels[i] for i in chosen]),
+                "value": value_for_readers(
+                    attribute.kind, {"text": text, "number": number, "boolean": boolean},
+                    labels.get(value_id, [])),
                 "evidence": evidence,
             }
         for row in chunk:
