@@ -3,6 +3,7 @@ round completes with the coders who remain, and says so when fewer than two rema
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from coding import models
 from coding.members.services import member_remove, member_set_roles, membership_save
@@ -116,6 +117,10 @@ def test_round_left_with_one_coder_says_it_cannot_complete(client, review, cases
         assert 'id="round-short"' in page.text
         assert "Only Alice still codes in this round" in page.text
         assert "cannot complete" in page.text
+        api = APIClient()
+        api.force_authenticate(user)
+        detail = api.get("/api/reviews/demo/rounds/1/").json()
+        assert detail["short_of_coders"] is True and detail["coders"] == ["alice"]
 
 
 def test_only_the_reviews_coders_may_be_round_coders(review, cases, coder_a, adjudicator,
@@ -124,3 +129,30 @@ def test_only_the_reviews_coders_may_be_round_coders(review, cases, coder_a, adj
         round_create(review=review, title="P", cases=cases, coders=[coder_a, adjudicator],
                      user=lead)
     assert not models.Round.objects.exists()
+
+
+@pytest.mark.parametrize("surface", ["page", "api", "admin"])
+def test_every_surface_that_removes_a_member_ends_their_round_place(
+        client, pilot, cases, coder_a, coder_b, coder_c, lead, surface):
+    """The pages, the API and the admin remove members through the same service, so the
+    round completes whichever one the lead uses."""
+    _codes_everything(pilot, cases, coder_a, coder_b)
+    if surface == "page":
+        client.force_login(lead)
+        response = client.post("/reviews/demo/members/remove/", {"user": "carol"})
+        assert response.status_code == 302
+    elif surface == "api":
+        api = APIClient()
+        api.force_authenticate(lead)
+        assert api.delete("/api/reviews/demo/members/?user=carol").status_code == 204
+    else:
+        lead.is_staff = True
+        lead.save()
+        client.force_login(lead)
+        membership = models.Membership.objects.get(review=pilot.review, user=coder_c)
+        response = client.post(f"/admin/coding/membership/{membership.pk}/delete/",
+                               {"post": "yes"})
+        assert response.status_code == 302
+    pilot.refresh_from_db()
+    assert pilot.status == "complete"
+    assert list(pilot.coders.order_by("username")) == [coder_a, coder_b]
