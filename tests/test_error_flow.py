@@ -1,6 +1,7 @@
 """The error flow of page forms: a refused Save draft or Submit shows the coding page again at
-its own address with the errors and what the coder typed; a success redirects there; opening
-a form's target URL (reload, bookmark) leads to the page the form is on, not an empty 405."""
+its own address with the errors and what the coder typed; a success redirects there; the same
+for a decision on the adjudication page and adding a member on the members page; opening a
+form's target URL (reload, bookmark) leads to the page the form is on, not an empty 405."""
 
 import re
 
@@ -9,8 +10,9 @@ from django.http import HttpRequest  # django-axes wants the request
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from coding.adjudication.services import disagreements_detect
 from coding.assignments.services import cases_assign
-from coding.models import Coding, CodingStatus
+from coding.models import AuditEvent, Coding, CodingStatus, ConsensusValue, Membership
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -93,6 +95,130 @@ def test_another_coder_cannot_post_to_a_case_not_assigned_to_them(client, case, 
     _login(client, "charlie")
     assert client.post(_page_url(case), _data(action="save")).status_code == 404
     assert not Coding.objects.exists()
+
+
+@pytest.fixture
+def disputed(review, coder_a, coder_b, adjudicator):
+    """Case 8: Alice coded level local, Bob state, budget 100 and 250."""
+    case = factories.CaseFactory(review=review, number="8")
+    for coder, level, budget in ((coder_a, "local", 100.0), (coder_b, "state", 250.0)):
+        factories.AssignmentFactory(case=case, coder=coder)
+        factories.coding_with_values(case=case, coder=coder, values={
+            "level": level, "roles": ["deliverer"], "budget": budget, "agreement": True})
+    disagreements_detect(case=case)
+    return case
+
+
+def _adjudication_url(case):
+    return reverse("coding:adjudication_case", args=[case.review.slug, case.number])
+
+
+def test_the_decision_forms_post_to_the_adjudication_page_itself(client, disputed,
+                                                                 adjudicator):
+    _login(client, "ada")
+    html = client.get(_adjudication_url(disputed)).content.decode()
+    assert f'action="{_adjudication_url(disputed)}#attr-level"' in html
+    assert 'name="action" value="resolve"' in html and 'name="key" value="level"' in html
+    assert "/decide/" not in html
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"level-rationale": ""}, "This field is required."),
+    ({"level-choice": "other", "level-value": "continental"},
+     "Select a valid choice. continental is not one of the available choices."),
+    ({"level-choice": "other", "level-value": ""},
+     "Give the other value, or choose a coder’s value."),
+])
+def test_a_refused_decision_shows_the_adjudication_page_with_the_message_and_the_input(
+    client, disputed, adjudicator, fields, message
+):
+    _login(client, "ada")
+    data = {"action": "resolve", "key": "level", "level-choice": "b",
+            "level-rationale": "The state agency ran it, p. 3", "level-expected_version": 0,
+            **fields}
+    response = client.post(_adjudication_url(disputed), data)
+    assert response.status_code == 400
+    assert response.request["PATH_INFO"] == _adjudication_url(disputed)
+    html = response.content.decode()
+    assert message in html
+    if data["level-rationale"]:
+        assert "The state agency ran it, p. 3</textarea>" in html
+    assert re.search(rf'name="level-choice" value="{data["level-choice"]}"[^>]*checked', html)
+    # The rest of the page is there too: the other disagreement's form, untouched.
+    assert 'name="budget-choice"' in html
+    assert not ConsensusValue.objects.filter(case=disputed, attribute__key="level").exists()
+
+
+def test_a_decision_redirects_to_the_adjudication_page_after_success(client, disputed,
+                                                                     adjudicator):
+    _login(client, "ada")
+    response = client.post(_adjudication_url(disputed), {
+        "action": "resolve", "key": "budget", "budget-choice": "other", "budget-value": "175",
+        "budget-rationale": "The audited accounts say 175.", "budget-expected_version": 0})
+    assert response.status_code == 302
+    assert response.url == _adjudication_url(disputed) + "#attr-budget"
+    consensus = ConsensusValue.objects.get(case=disputed, attribute__key="budget")
+    assert consensus.number == 175.0
+
+
+def test_a_refused_reopen_and_comment_stay_on_the_adjudication_page(client, disputed,
+                                                                    adjudicator, lead):
+    _login(client, "ada")
+    client.post(_adjudication_url(disputed), {
+        "action": "resolve", "key": "level", "level-choice": "a",
+        "level-rationale": "Parish minutes.", "level-expected_version": 0})
+    _login(client, "lena")
+    reopen = client.post(_adjudication_url(disputed), {
+        "action": "reopen", "key": "level", "reopen-level-reason": "",
+        "reopen-level-expected_version": 1})
+    assert reopen.status_code == 400
+    assert reopen.request["PATH_INFO"] == _adjudication_url(disputed)
+    assert "This field is required." in reopen.content.decode()
+    comment = client.post(_adjudication_url(disputed), {
+        "action": "comment", "key": "level", "comment-level-body": "x" * 20_001})
+    assert comment.status_code == 400
+    assert comment.request["PATH_INFO"] == _adjudication_url(disputed)
+    assert "xxxxxxxxxx</textarea>" in comment.content.decode()
+
+
+def test_an_unknown_action_on_the_adjudication_page_says_so(client, disputed, adjudicator):
+    _login(client, "ada")
+    response = client.post(_adjudication_url(disputed), {"action": "delete", "key": "level"},
+                           follow=True)
+    assert response.status_code == 200
+    assert "Choose what to do: decide, reopen or comment." in response.content.decode()
+
+
+def _members_url(review):
+    return reverse("coding:members", args=[review.slug])
+
+
+def test_a_refused_member_add_shows_the_members_page_with_the_message_and_the_input(
+    client, review, lead, coder_a
+):
+    _login(client, "lena")
+    html = client.get(_members_url(review)).content.decode()
+    assert f'action="{_members_url(review)}" class="add-member-form"' in html
+    response = client.post(_members_url(review), {"identifier": "nobody-here",
+                                                  "roles": ["adjudicator"]})
+    assert response.status_code == 400
+    assert response.request["PATH_INFO"] == _members_url(review)
+    html = response.content.decode()
+    add_form = html.split('class="add-member-form"')[1].split("</form>")[0]
+    assert "No account has the username &#x27;nobody-here&#x27;" in add_form
+    assert 'value="nobody-here"' in add_form
+    assert re.search(r'value="adjudicator"[^>]*checked', add_form)
+    assert not re.search(r'value="coder"[^>]*checked', add_form)
+    assert "alice" in html  # the member list is there as usual
+
+
+def test_a_member_add_redirects_to_the_members_page_after_success(client, review, lead,
+                                                                  outsider):
+    _login(client, "lena")
+    response = client.post(_members_url(review), {"identifier": "charlie", "roles": ["coder"]})
+    assert response.status_code == 302 and response.url == _members_url(review)
+    assert Membership.objects.filter(review=review, user=outsider, role="coder").exists()
+    assert AuditEvent.objects.filter(action="membership.create", actor=lead).exists()
 
 
 # Every POST-only page URL (coding/urls.py) and the page its form is on.

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 
 from coding.adjudication.policies import (
     awaiting_discussion,
@@ -32,6 +33,7 @@ from coding.models import (
     DisagreementComment,
     DisagreementStatus,
 )
+from coding.reviews.policies import page_in_mode, pages_open_to
 from coding.values import (
     differing_options,
     stored_value,
@@ -436,3 +438,26 @@ def discussion_queue(*, review, user) -> dict[str, Any]:
         for r in rows
     ]
     return {"cases": cases, "discussing": sum(c["discussing"] for c in cases)}
+
+
+def discussion_nav(*, review, user) -> dict[str, Any] | None:
+    """The review's "Discussion" link for `user`, or None (no link; a review in adjudicator
+    mode has none: reviews.policies.PAGE_MODES). A coder goes to their disagreements to
+    discuss, with how many wait for them (open, not escalated; one query, and only
+    disagreements both coders submitted, as the discussion page lists them); an adjudicator
+    or lead who does not code goes to the adjudication queue's disagreements under discussion.
+
+    Example: {"url": "/reviews/demo/discussion/", "waiting": 2,
+    "current": ("discussion_queue", "discussion_case")} (the pages where the link is marked
+    as the current one)
+    """
+    pages = pages_open_to(user, review)
+    if "discussion" in pages:
+        waiting = disagreements_to_discuss(
+            user, review, Disagreement.objects.filter(awaiting_discussion_q())).count()
+        return {"url": reverse("coding:discussion_queue", args=[review.slug]),
+                "waiting": waiting, "current": ("discussion_queue", "discussion_case")}
+    if "adjudication" in pages and page_in_mode("discussion", review):
+        return {"url": reverse("coding:adjudication_queue", args=[review.slug])
+                + "?status=discussing", "waiting": None, "current": ()}
+    return None

@@ -640,6 +640,9 @@ class RoundResultsSerializer(serializers.Serializer):
 
 
 class RoundDetailSerializer(RoundSerializer):
+    short_of_coders = serializers.BooleanField(
+        help_text="An open round left with fewer than two coders (the others left the review "
+        "or lost the coder role): it cannot complete.")
     own_cases = RoundCaseStateSerializer(
         many=True, allow_null=True,
         help_text="Your cases in the round and your coding's state; null unless you code in it.")

@@ -27,6 +27,7 @@ from coding.members.selectors import (
 )
 from coding.models import Invitation, Membership, Review, Role
 from coding.notifications.services import notify_invitation_accepted
+from coding.rounds.services import round_coder_leave
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +80,15 @@ def membership_save(*, membership: Membership, actor, changed: Iterable[str] = (
         review=membership.review,
         data=data,
     )
+    # A row changed from the coder role to another (the admin edits rows) ends round places.
+    round_coder_leave(review=membership.review, user=membership.user, actor=actor)
     return membership
 
 
 @transaction.atomic
 def membership_delete(*, membership: Membership, actor) -> None:
-    """Delete one membership row, audited. The person's codings and assignments stay."""
+    """Delete one membership row, audited. The person's codings and assignments stay; without
+    the coder role they leave the review's open calibration rounds (round_coder_leave)."""
     audit_record(
         actor=actor,
         action="membership.delete",
@@ -93,6 +97,7 @@ def membership_delete(*, membership: Membership, actor) -> None:
         data={"user": membership.user.username, "role": membership.role},
     )
     membership.delete()
+    round_coder_leave(review=membership.review, user=membership.user, actor=actor)
 
 
 # --------------------------------------------------------------------------- one person

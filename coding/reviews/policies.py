@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from coding.models import Membership, Review, Role
+from coding.models import Membership, ResolutionMode, Review, Role
 
 
 def review_roles(user, review: Review) -> set[str]:
@@ -80,6 +80,13 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "members": (Role.LEAD,),
     "imports": (Role.LEAD,),
     "rounds": (Role.LEAD,),
+    "discussion": (Role.CODER,),
+}
+
+# Pages with something on them only in one resolution mode. Elsewhere they still open (and
+# say there is nothing there) but are not linked: pages_open_to leaves them out.
+PAGE_MODES: dict[str, str] = {
+    "discussion": ResolutionMode.DISCUSSION,
 }
 
 
@@ -88,9 +95,16 @@ def pages_for_roles(held: set[str]) -> set[str]:
     return {page for page, roles in PAGE_ROLES.items() if held.intersection(roles)}
 
 
+def page_in_mode(page: str, review: Review) -> bool:
+    """Whether `page` has a use in `review`'s resolution mode (PAGE_MODES)."""
+    return PAGE_MODES.get(page, review.resolution_mode) == review.resolution_mode
+
+
 def pages_open_to(user, review: Review) -> set[str]:
-    """Which of PAGE_ROLES' pages `user` may open in `review`, e.g. {"queue", "progress"}."""
-    return pages_for_roles(review_roles(user, review))
+    """Which of PAGE_ROLES' pages `user` may open in `review` and should find linked (those
+    of PAGE_MODES only in their mode), e.g. {"queue", "progress"}."""
+    return {page for page in pages_for_roles(review_roles(user, review))
+            if page_in_mode(page, review)}
 
 
 def get_review_for_page(user, slug: str, page: str) -> Review:

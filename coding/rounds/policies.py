@@ -8,8 +8,13 @@ On top, someone blind on a case in the review's own coding (coding.codings.polic
 sees others' round codings of that case: a round must not leak what a partner is likely to
 code there. The round's results (reliability, the cases where coders differed) are for the
 review's leads and the round's coders, once the round is complete.
+
+Round coders are coders of the review: someone who leaves the review or loses the coder role
+leaves its open rounds too (coding.rounds.services.round_coder_leave), and a round compares
+at least two coders, so an open round left with fewer cannot complete.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -17,10 +22,30 @@ from coding.codings.policies import blind_cases
 from coding.models import Case, CodingStatus, Role, Round, RoundCoding, RoundStatus
 from coding.reviews.policies import review_roles
 
+MIN_ROUND_CODERS = 2
+
 
 def may_manage_rounds(user, review) -> bool:
     """Leads create rounds, see their progress and promote a complete round's codings."""
     return user.is_authenticated and Role.LEAD in review_roles(user, review)
+
+
+def round_coder_candidates(review) -> QuerySet:
+    """Who may code in the review's rounds: its coders (read afresh, not from the per-request
+    roles cache, so a membership change is seen at once)."""
+    return get_user_model().objects.filter(
+        memberships__review=review, memberships__role=Role.CODER).distinct()
+
+
+def may_code_in_rounds(user, review) -> bool:
+    """The yes/no form of round_coder_candidates."""
+    return user.is_authenticated and Role.CODER in review_roles(user, review)
+
+
+def round_short_of_coders(round_: Round) -> bool:
+    """An open round left with fewer than MIN_ROUND_CODERS coders (the others left the review
+    or lost the coder role): it has nobody to compare and can never complete."""
+    return not round_.is_complete and round_.coders.count() < MIN_ROUND_CODERS
 
 
 def rounds_visible_to(user, review, rounds: QuerySet[Round] | None = None) -> QuerySet[Round]:
@@ -43,11 +68,11 @@ def is_round_coder(user, round_: Round) -> bool:
 
 def may_code_round_case(user, round_: Round, case: Case) -> bool:
     """The round's coders code each of its cases while the round is open (and while they are
-    still members of the review)."""
+    still coders of the review)."""
     return (
         not round_.is_complete
         and is_round_coder(user, round_)
-        and bool(review_roles(user, round_.review))
+        and may_code_in_rounds(user, round_.review)
         and round_.cases.filter(pk=case.pk).exists()
     )
 

@@ -14,13 +14,16 @@ from coding.models import (
     AttributeKind,
     Case,
     CodingStatus,
-    Role,
     Round,
     RoundCoding,
     RoundValue,
 )
 from coding.reliability.selectors import ReliabilityData, pair_rows, reliability_rows, value_tables
-from coding.rounds.policies import round_blind_case_ids, rounds_visible_to
+from coding.rounds.policies import (
+    round_blind_case_ids,
+    round_coder_candidates,
+    rounds_visible_to,
+)
 from coding.values import stored_value, value_display, value_is_coded, value_text, values_equal
 
 NOT_STARTED = "not_started"
@@ -28,8 +31,7 @@ NOT_STARTED = "not_started"
 
 def round_default_coders(*, review) -> list:
     """Who codes a new round unless the lead chooses: every coder of the review."""
-    return list(get_user_model().objects.filter(
-        memberships__review=review, memberships__role=Role.CODER).distinct().order_by("username"))
+    return list(round_coder_candidates(review).order_by("username"))
 
 
 def review_rounds(*, review, user) -> list[Round]:

@@ -43,17 +43,20 @@ from coding.notifications.services import notify_round_complete
 from coding.reliability.services import reliability_changed
 from coding.reviews.services import review_data_changed
 from coding.rounds.policies import (
+    MIN_ROUND_CODERS,
+    is_round_coder,
     may_code_round_case,
     may_manage_rounds,
     may_promote_round,
     round_cases_complete,
+    round_coder_candidates,
 )
 from coding.values import text_check
 
 ROUND_SUBMITTED_MESSAGE = (
     "This round coding has been submitted and is read-only: a round compares first answers."
 )
-MIN_ROUND_CODERS = 2
+LEFT_ROUND_MESSAGE = "You no longer code in this round."
 
 
 def round_create(*, review: Review, title: str, cases: Sequence[Case], coders: Sequence,
@@ -83,6 +86,13 @@ def round_create(*, review: Review, title: str, cases: Sequence[Case], coders: S
     outsiders = [c.username for c in coders if c.pk not in members]
     if outsiders:
         raise ValidationError(f"Not members of this review: {', '.join(outsiders)}.")
+    allowed = set(round_coder_candidates(review).filter(pk__in=[c.pk for c in coders])
+                  .values_list("pk", flat=True))
+    not_coders = sorted(c.username for c in coders if c.pk not in allowed)
+    if not_coders:
+        raise ValidationError(
+            f"Not coders of this review: {', '.join(not_coders)}. Round coders are the "
+            "review's coders; give them the coder role on the Members page first.")
     try:
         with transaction.atomic():
             number = (Round.objects.filter(review=review).aggregate(n=Max("number"))["n"]
@@ -137,6 +147,7 @@ def round_coding_save_draft(*, coding: RoundCoding, values: Mapping[str, Mapping
     by one: the round's audit trail is its creation, each submission and its completion."""
     if coding.coder_id != user.pk:
         raise ValidationError("Only the coder who owns a coding can change it.")
+    _check_still_coding(coding)
     attributes, cleaned = values_clean(coding=coding, values=values)
     with transaction.atomic():
         _swap(coding, expected_version, updated_at=timezone.now())
@@ -154,8 +165,10 @@ def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> 
     round_ = coding.round
     with transaction.atomic():
         # Submissions of one round take turns: two last submissions at once would each miss
-        # the other's (uncommitted) one, and the round would never be marked complete.
+        # the other's (uncommitted) one, and the round would never be marked complete. A
+        # coder leaving the round takes the same turn (round_coder_leave).
         Round.objects.select_for_update().filter(pk=round_.pk).first()
+        _check_still_coding(coding)
         now = timezone.now()
         _swap(coding, expected_version, status=CodingStatus.SUBMITTED, submitted_at=now,
               updated_at=now)
@@ -169,7 +182,16 @@ def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> 
     return coding
 
 
+def _check_still_coding(coding: RoundCoding) -> None:
+    """Someone who left the round (round_coder_leave) keeps their round codings but no
+    longer changes them: the round no longer waits for them nor counts them."""
+    if not coding.round.is_complete and not is_round_coder(coding.coder, coding.round):
+        raise ValidationError(LEFT_ROUND_MESSAGE)
+
+
 def _complete_if_done(round_: Round, user) -> None:
+    if round_.coders.count() < MIN_ROUND_CODERS:
+        return  # nobody to compare: the round page says so (round_short_of_coders)
     n_cases = round_.cases.count()
     if round_cases_complete(round_).count() != n_cases:
         return
@@ -186,6 +208,29 @@ def _complete_if_done(round_: Round, user) -> None:
             review=round_.review, users=sorted(told), title=round_.title,
             url=reverse("coding:round_detail", args=[round_.review.slug, round_.number]),
         )
+
+
+def round_coder_leave(*, review: Review, user, actor) -> list[Round]:
+    """End `user`'s place in the review's open rounds once they may no longer code in rounds
+    (they left the review or lost the coder role; coding.members.services calls this after
+    every membership change). Their round codings stay, drafts too, but the round no longer
+    waits for them nor counts them in its results; a round whose remaining coders have all
+    submitted every case completes now. Complete rounds keep their coders: their results do
+    not change afterwards. Returns the rounds left."""
+    if round_coder_candidates(review).filter(pk=user.pk).exists():
+        return []
+    with transaction.atomic():
+        left = list(Round.objects.select_for_update()
+                    .filter(review=review, status=RoundStatus.OPEN, coders=user)
+                    .order_by("number"))
+        for round_ in left:
+            round_.coders.remove(user)
+            # Only who left: how far they had got is per-coder progress, which the round's
+            # other coders (a lead among them reads this log) do not see while it is open.
+            audit_record(actor=actor, action="round.coder_leave", obj=round_, review=review,
+                         data={"number": round_.number, "coder": user.username})
+            _complete_if_done(round_, actor)
+    return left
 
 
 def round_promote(*, round_: Round, user, coders: Sequence = ()) -> dict[str, list[str]]:

@@ -2,6 +2,12 @@
 
 Adjudicators and leads see them (leads read-only unless also adjudicators); coders
 and outsiders get 404. An adjudicator sees a case they coded but cannot decide it.
+
+The case page's forms post back to it (an "action": resolve, reopen or comment, and the
+attribute's "key"), so a refused decision shows the page again at its own address with the
+message and what was entered; a success redirects to the page (post/redirect/get), as the
+coding page does. The older per-action addresses (…/<key>/decide/ and so on) still answer
+a post, for pages opened before.
 """
 
 from django import forms
@@ -10,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
@@ -179,10 +186,22 @@ def _case(review, number: str) -> Case:
     return case
 
 
+ACTIONS = ("resolve", "reopen", "comment")
+
+
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_page(request, slug: str, number: str):
     review = get_review_for_page(request.user, slug, "adjudication")
-    return _page(request, review, _case(review, number))
+    case = _case(review, number)
+    if request.method == "POST":
+        action, key = request.POST.get("action", ""), request.POST.get("key", "")
+        if action not in ACTIONS or not key:
+            messages.error(request, "Choose what to do: decide, reopen or comment.")
+            return redirect(_back(review, case))
+        return {"resolve": _resolve, "reopen": _reopen, "comment": _comment}[action](
+            request, review, case, key)
+    return _page(request, review, case)
 
 
 class NotReady(Exception):
@@ -216,7 +235,10 @@ def _disagreement(case, key) -> Disagreement:
 @login_required
 def resolve(request, slug: str, number: str, key: str):
     review = get_review_for_page(request.user, slug, "adjudication")
-    case = _case(review, number)
+    return _resolve(request, review, _case(review, number), key)
+
+
+def _resolve(request, review, case, key: str):
     if refusal := decide_refusal(request.user, case):
         raise PermissionDenied(refusal[1])
     disagreement = _disagreement(case, key)
@@ -251,7 +273,10 @@ def comment(request, slug: str, number: str, key: str):
     """A comment on a disagreement's thread, from its adjudication page (adjudicators and
     leads, in both modes; coding.adjudication.policies.comment_refusal)."""
     review = get_review_for_page(request.user, slug, "adjudication")
-    case = _case(review, number)
+    return _comment(request, review, _case(review, number), key)
+
+
+def _comment(request, review, case, key: str):
     disagreement = _disagreement(case, key)
     disagreement.case = case
     form = CommentForm(request.POST, prefix=f"comment-{key}")
@@ -274,7 +299,10 @@ def comment(request, slug: str, number: str, key: str):
 @login_required
 def reopen(request, slug: str, number: str, key: str):
     review = get_review_for_page(request.user, slug, "adjudication")
-    case = _case(review, number)
+    return _reopen(request, review, _case(review, number), key)
+
+
+def _reopen(request, review, case, key: str):
     if refusal := reopen_refusal(request.user, case):
         raise PermissionDenied(refusal[1])
     disagreement = _disagreement(case, key)

@@ -68,7 +68,7 @@ def _forms(action: str, row, data=None):
 
 @login_required
 def queue(request, slug: str):
-    review = get_review_for_page(request.user, slug, "queue")
+    review = get_review_for_page(request.user, slug, "discussion")
     return render(request, "coding/discussion_queue.html", {
         "review": review,
         "roles": review_roles(request.user, review),
@@ -145,7 +145,7 @@ def _render(request, review, case, *, bound=None, status=200):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def case_page(request, slug: str, number: str):
-    review = get_review_for_page(request.user, slug, "queue")
+    review = get_review_for_page(request.user, slug, "discussion")
     case = get_object_or_404(Case, review=review, number=number)
     case.review = review
     if request.method == "POST":

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from coding.members.policies import get_review_for_member_manager, memberships_manageable_by
 from coding.members.selectors import invitation_from_token, pending_invitations, review_members
@@ -85,8 +86,18 @@ def _name(user) -> str:
 
 
 @login_required
-def members(request, slug: str, add_form: AddMemberForm | None = None):
+@require_http_methods(["GET", "HEAD", "POST"])
+def members(request, slug: str):
+    """The members page. Its add form posts back here, so a refused add (unknown username,
+    bad address, no role) shows the page again at its own address with the message and what
+    was typed; a success redirects here."""
     review = get_review_for_member_manager(request.user, slug)
+    if request.method == "POST":
+        return _add(request, review)
+    return _members_page(request, review)
+
+
+def _members_page(request, review, add_form: AddMemberForm | None = None):
     return render(
         request,
         "coding/members.html",
@@ -106,10 +117,14 @@ def members(request, slug: str, add_form: AddMemberForm | None = None):
 @post_only("coding:members", "slug")
 @login_required
 def member_add(request, slug: str):
-    review = get_review_for_member_manager(request.user, slug)
+    """The add form's older address (pages opened before it posted to the members page)."""
+    return _add(request, get_review_for_member_manager(request.user, slug))
+
+
+def _add(request, review):
     form = AddMemberForm(request.POST)
     if not form.is_valid():
-        return members(request, slug, add_form=form)
+        return _members_page(request, review, add_form=form)
     try:
         kind, result = member_add_or_invite(
             review=review, identifier=form.cleaned_data["identifier"],
@@ -118,7 +133,7 @@ def member_add(request, slug: str):
         )
     except ValidationError as error:
         form.add_error("identifier", error)
-        return members(request, slug, add_form=form)
+        return _members_page(request, review, add_form=form)
     if kind == "member":
         messages.success(request, f"{_name(result)} is now a member of this review.")
     else:

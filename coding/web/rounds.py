@@ -7,7 +7,6 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +27,7 @@ from coding.rounds.policies import (
     may_promote_round,
     may_see_round_progress,
     may_see_round_results,
+    round_short_of_coders,
 )
 from coding.rounds.selectors import (
     coder_round_cases,
@@ -51,7 +51,6 @@ from coding.web.forms import CodingForm
 from coding.web.http import post_only
 from coding.web.reliability import GOOD, TENTATIVE, _band
 
-User = get_user_model()
 MAX_CASES_TEXT = 2000
 
 
@@ -92,13 +91,12 @@ class RoundForm(forms.Form):
     def __init__(self, *args, review, **kwargs):
         super().__init__(*args, **kwargs)
         self.review = review
-        members = (User.objects.filter(memberships__review=review).distinct()
-                   .order_by("username"))
+        members = round_default_coders(review=review)
         self.members = {u.username: u for u in members}
         self.fields["coders"].choices = [
             (u.username, f"{u.get_full_name() or u.username} ({u.username})")
             for u in members]
-        self.fields["coders"].initial = [u.username for u in round_default_coders(review=review)]
+        self.fields["coders"].initial = list(self.members)
 
     def clean_cases(self):
         numbers = list(Case.objects.filter(review=self.review).order_by("sort_key", "number")
@@ -193,6 +191,7 @@ def round_detail(request, slug: str, number: int):
         "round": round_,
         "n_cases": round_.cases.count(),
         "coders": list(round_.coders.order_by("username")),
+        "short_of_coders": round_short_of_coders(round_),
         "own_cases": (coder_round_cases(round_=round_, user=request.user)
                       if is_round_coder(request.user, round_) else None),
         "progress": (round_progress(round_=round_)

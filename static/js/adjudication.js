@@ -103,7 +103,9 @@
 
   function send(form, article) {
     var button = form.querySelector('button[type="submit"]');
-    return fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    // The attribute, not form.action: the form's field named "action" (which of the page's
+    // forms this is) shadows that property.
+    return fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (response) {
         return response.text().then(function (html) { return { response: response, html: html }; });
       })

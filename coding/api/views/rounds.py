@@ -27,6 +27,7 @@ from coding.rounds.policies import (
     is_round_coder,
     may_see_round_progress,
     may_see_round_results,
+    round_short_of_coders,
 )
 from coding.rounds.selectors import (
     coder_round_cases,
@@ -126,6 +127,7 @@ class RoundDetail(RoundMixin, APIView):
         round_ = self.get_round()
         user = request.user
         data = _round_data(round_)
+        data["short_of_coders"] = round_short_of_coders(round_)
         data["own_cases"] = [
             {"case": row["case"].number, "status": row["state"]}
             for row in coder_round_cases(round_=round_, user=user)
