@@ -3,7 +3,9 @@ prepared by its model field, no model instances. At 100,000 rows several times f
 bulk_create, which builds every row's SQL and objects in Python. Callers read the new ids
 back by a unique key when they need them."""
 
+import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connections, router
 
@@ -115,3 +117,18 @@ def chunked(rows: Iterable, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building many short-lived rows that
+    hold no reference cycles (reference counting frees them as usual). Its passes over a
+    chunk's hundred thousand new lists and dicts took a third of an export's time. Never
+    hold it across a yield to code that is not ours."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

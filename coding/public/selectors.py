@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from coding.countries import iso3_for_country
-from coding.dbbulk import chunked
+from coding.dbbulk import chunked, cyclic_gc_paused
 from coding.models import (
     AttributeKind,
     Case,
@@ -245,41 +245,50 @@ def export_rows_iter(
     rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
                         "source", "consensus_complete")
     for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
-        ids = [row["id"] for row in chunk]
-        areas = _service_area_names(ids)
-        values = list(
-            # In id order, so each case's attributes keep one order from export to export.
-            ConsensusValue.objects.filter(public_consensus_q(), **_ids_lookup("case_id", ids))
-            .order_by("id")
-            .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
-                         "evidence")
-        )
-        # The chosen options' labels by their values' ids, in the options' order: joined
-        # into the query above, PostgreSQL read the whole options table for every chunk.
-        labels: dict[int, list[str]] = defaultdict(list)
-        if values:
-            for value_id, label in (
-                OptionThrough.objects.filter(
-                    **_ids_lookup("consensusvalue_id", [row[0] for row in values]))
-                .order_by("option__order", "option_id")
-                .values_list("consensusvalue_id", "option__label")
-            ):
-                labels[value_id].append(label)
-        consensus: dict[int, dict] = defaultdict(dict)
-        for value_id, case_id, attribute_id, text, number, boolean, evidence in values:
-            attribute = attributes.get(attribute_id)
-            if attribute is None:
-                continue
-            consensus[case_id][attribute.key] = {
-                "value": value_for_readers(
-                    attribute.kind, {"text": text, "number": number, "boolean": boolean},
-                    labels.get(value_id, [])),
-                "evidence": evidence,
-            }
-        for row in chunk:
-            case_id = row.pop("id")
-            yield {**row, "service_areas": areas[case_id],
-                   "consensus": consensus.get(case_id, {})}
+        with cyclic_gc_paused():
+            built = _export_chunk(chunk, attributes)
+        yield from built
+
+
+def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo]) -> list[dict]:
+    """export_rows_iter's rows for one chunk of cases (values() rows), in three queries."""
+    ids = [row["id"] for row in chunk]
+    areas = _service_area_names(ids)
+    values = list(
+        # In id order, so each case's attributes keep one order from export to export.
+        ConsensusValue.objects.filter(public_consensus_q(), **_ids_lookup("case_id", ids))
+        .order_by("id")
+        .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
+                     "evidence")
+    )
+    # The chosen options' labels by their values' ids, in the options' order: joined
+    # into the query above, PostgreSQL read the whole options table for every chunk.
+    labels: dict[int, list[str]] = defaultdict(list)
+    if values:
+        for value_id, label in (
+            OptionThrough.objects.filter(
+                **_ids_lookup("consensusvalue_id", [row[0] for row in values]))
+            .order_by("option__order", "option_id")
+            .values_list("consensusvalue_id", "option__label")
+        ):
+            labels[value_id].append(label)
+    consensus: dict[int, dict] = defaultdict(dict)
+    for value_id, case_id, attribute_id, text, number, boolean, evidence in values:
+        attribute = attributes.get(attribute_id)
+        if attribute is None:
+            continue
+        consensus[case_id][attribute.key] = {
+            "value": value_for_readers(
+                attribute.kind, {"text": text, "number": number, "boolean": boolean},
+                labels.get(value_id, [])),
+            "evidence": evidence,
+        }
+    built = []
+    for row in chunk:
+        case_id = row.pop("id")
+        built.append({**row, "service_areas": areas[case_id],
+                      "consensus": consensus.get(case_id, {})})
+    return built
 
 
 def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:
