@@ -23,6 +23,7 @@ from coding.models import (
     AttributeKind,
     Case,
     ConsensusValue,
+    Option,
     Review,
     ServiceArea,
 )
@@ -236,22 +237,27 @@ def export_rows_iter(
     """The filtered cases with their consensus values, for the CSV/JSON exports, one dict
     per case in the filter's order. Cases are read with a chunked cursor and each chunk of
     `chunk_size` cases costs three more queries (service areas, values, their chosen
-    options' labels), so memory stays the same whatever the number of cases. Example row:
+    options), so memory stays the same whatever the number of cases. Example row:
     {"number": "3", "title": "...", "country": "UK", "region": "Europe", "year": 1999,
     "summary": "...", "source": "...", "consensus_complete": True,
     "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
     "evidence": "..."}}}."""
     attributes = {i: a for a in codebook.by_key.values() for i in a.ids}
+    options = dict(Option.objects.filter(attribute_id__in=list(attributes))
+                   .order_by("order", "id").values_list("id", "label"))
+    rank = {option_id: n for n, option_id in enumerate(options)}
     rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
                         "source", "consensus_complete")
     for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
         with cyclic_gc_paused():
-            built = _export_chunk(chunk, attributes)
+            built = _export_chunk(chunk, attributes, options, rank)
         yield from built
 
 
-def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo]) -> list[dict]:
-    """export_rows_iter's rows for one chunk of cases (values() rows), in three queries."""
+def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo],
+                  options: dict[int, str], rank: dict[int, int]) -> list[dict]:
+    """export_rows_iter's rows for one chunk of cases (values() rows), in three queries;
+    `options`: option id -> label, `rank`: option id -> its place in the codebook."""
     ids = [row["id"] for row in chunk]
     areas = _service_area_names(ids)
     values = list(
@@ -261,26 +267,25 @@ def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo]) -> li
         .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
                      "evidence")
     )
-    # The chosen options' labels by their values' ids, in the options' order: joined
-    # into the query above, PostgreSQL read the whole options table for every chunk.
-    labels: dict[int, list[str]] = defaultdict(list)
+    # The chosen options by their values' ids: joined into the query above, PostgreSQL read
+    # the whole options table for every chunk; their labels and order come from `options`.
+    chosen: dict[int, list[int]] = defaultdict(list)
     if values:
-        for value_id, label in (
-            OptionThrough.objects.filter(
-                **_ids_lookup("consensusvalue_id", [row[0] for row in values]))
-            .order_by("option__order", "option_id")
-            .values_list("consensusvalue_id", "option__label")
-        ):
-            labels[value_id].append(label)
+        for value_id, option_id in OptionThrough.objects.filter(
+            **_ids_lookup("consensusvalue_id", [row[0] for row in values])
+        ).order_by().values_list("consensusvalue_id", "option_id"):
+            chosen[value_id].append(option_id)
     consensus: dict[int, dict] = defaultdict(dict)
     for value_id, case_id, attribute_id, text, number, boolean, evidence in values:
         attribute = attributes.get(attribute_id)
         if attribute is None:
             continue
+        labels = []
+        if value_id in chosen:
+            labels = [options[i] for i in sorted(chosen[value_id], key=rank.__getitem__)]
         consensus[case_id][attribute.key] = {
             "value": value_for_readers(
-                attribute.kind, {"text": text, "number": number, "boolean": boolean},
-                labels.get(value_id, [])),
+                attribute.kind, {"text": text, "number": number, "boolean": boolean}, labels),
             "evidence": evidence,
         }
     built = []

@@ -1,5 +1,6 @@
 """The exports as they were before they streamed, kept verbatim as the reference that the
-streaming exports must equal byte for byte (tests/public/test_streaming_exports.py)."""
+streaming exports must equal byte for byte (tests/public/test_streaming_exports.py); the JSON
+export in content, since it is indented by two spaces."""
 
 import json
 from collections import defaultdict

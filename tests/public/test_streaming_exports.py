@@ -3,8 +3,10 @@ before (tests/public/export_reference.py holds the former implementations)."""
 
 import csv
 import io
+import json
 import random
 
+import orjson
 import pytest
 from django.http import StreamingHttpResponse
 
@@ -87,7 +89,13 @@ def test_exports_stream_the_same_bytes_as_before(client, rf, big, small_chunks):
             request = rf.get(f"/reviews/demo/{path}", params)
             request.user = AnonymousUser()
             expected = getattr(reference, name)(request, big)
-            assert response.getvalue() == expected.content, (name, params)
+            if name == "export_json":
+                # The same document; since orjson writes it, indented by two spaces, not one.
+                body = response.getvalue()
+                assert json.loads(body) == json.loads(expected.content), params
+                assert body == orjson.dumps(json.loads(body), option=orjson.OPT_INDENT_2)
+            else:
+                assert response.getvalue() == expected.content, (name, params)
             assert response["Content-Type"] == expected["Content-Type"]
             assert response["Content-Disposition"] == expected["Content-Disposition"]
     for name, ours in (("codings_export", codings_export),
@@ -123,46 +131,18 @@ def test_export_reads_cases_in_chunks_not_all_at_once(client, big, small_chunks,
     assert body.count(b"\r\n") > 130
 
 
-def test_the_json_export_writer_matches_json_dumps_byte_for_byte():
-    import datetime
-    import decimal
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    from coding.web.public import _indented
-
-    value = {
-        "number": "12", "title": "Caf\u00e9 \u201cquotes\u201d \"and\" \\ \n\t\u0001 \U0001f600",
-        "year": None, "count": 0, "budget": 1200.5, "small": 1e-07, "big": 10**20,
-        "flags": [True, False, None], "empty_list": [], "empty": {},
-        "nested": {"level": {"value": ["Local", "State"], "evidence": ""}, "x": [[], [{}]]},
-        "when": datetime.date(2026, 11, 29), "amount": decimal.Decimal("3.10"),
-    }
-    expected = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
-    assert _indented(value, "") == expected
-    nested = "\n".join("  " + line for line in expected.split("\n"))
-    assert "  " + _indented(value, "  ") == nested
+def test_a_json_export_is_one_document_whatever_its_values(client, big):
+    """Text with newlines, quotes and non-ASCII, empty and several options, numbers, yes/no
+    and incomplete cases: the streamed pieces make the document orjson writes whole."""
+    body = client.get("/reviews/demo/export.json").getvalue()
+    document = json.loads(body)
+    assert document["count"] == len(document["cases"]) == 130
+    assert body == orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    assert "Case “1”".encode() in body  # UTF-8, not \u escapes
+    case = next(c for c in document["cases"] if c["number"] == "2")
+    assert case["summary"] == "Multi\nline, with \"quotes\""
 
 
-@pytest.mark.parametrize("consensus", [
-    {},
-    {"level": {"value": ["Local", "State"], "evidence": "quote \u201cit\u201d"},
-     "roles": {"value": [], "evidence": ""}, "budget": {"value": 1200.5, "evidence": "x"},
-     "count": {"value": 3, "evidence": "\n"}, "agreement": {"value": "Yes", "evidence": ""},
-     "topic": {"value": None, "evidence": "\\"}},
-])
-def test_an_exported_case_is_written_as_json_dumps_writes_it_in_the_cases_list(consensus):
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    from coding.web.public import _json_case
-
-    row = {"number": "7", "title": "Caf\u00e9 \"x\"", "country": "", "region": None,
-           "year": None, "summary": "two\nlines", "source": "s", "consensus_complete": True,
-           "service_areas": ["Health", "Parks"], "consensus": consensus,
-           "url": "http://testserver/reviews/demo/cases/7/"}
-    document = json.dumps({"cases": [row]}, cls=DjangoJSONEncoder, ensure_ascii=False,
-                          indent=1)
-    assert document == '{\n "cases": [\n' + _json_case(row) + "\n ]\n}"
+def test_a_json_export_of_no_cases_is_still_a_document(client, big):
+    body = client.get("/reviews/demo/export.json", {"q": "no such words anywhere"}).getvalue()
+    assert json.loads(body)["cases"] == [] and json.loads(body)["count"] == 0
