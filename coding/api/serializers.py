@@ -97,7 +97,7 @@ class CodebookSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    service_areas = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    service_areas = serializers.SerializerMethodField(help_text="Their names, alphabetically.")
     url = serializers.SerializerMethodField(help_text="The case in the API.")
 
     class Meta:
@@ -106,6 +106,12 @@ class CaseSerializer(serializers.ModelSerializer):
             "number", "title", "country", "region", "year", "service_areas", "summary",
             "source", "consensus_complete", "url",
         ]
+
+    def get_service_areas(self, case) -> list[str]:
+        # A list page reads them for all its cases at once (context); one case prefetches.
+        if "service_areas" in self.context:
+            return self.context["service_areas"].get(case.pk, [])
+        return [area.name for area in case.service_areas.all()]
 
     def get_url(self, case) -> str:
         makers = self.context.setdefault("case_urls", {})  # one per review, for a whole list

@@ -62,9 +62,9 @@ def _ids_lookup(field: str, ids: list[int]) -> dict:
     return {f"{field}__in": ids}
 
 
-def _service_area_names(case_ids: list[int]) -> dict[int, list[str]]:
+def service_area_names(case_ids: list[int]) -> dict[int, list[str]]:
     """Each case's service area names, alphabetically, in one query (for these cases, and
-    perhaps a few more: see _ids_lookup)."""
+    perhaps a few more: see _ids_lookup). Example: {12: ["Health care", "Social care"]}."""
     if not case_ids:
         return {}
     areas: dict[int, list[str]] = defaultdict(list)
@@ -92,7 +92,7 @@ def gallery_page(
     page = paginator.get_page(page_number)
     rows = list(page.object_list)
     ids = [case.pk for case in rows]
-    areas = _service_area_names(ids)
+    areas = service_area_names(ids)
     shown = card_attributes(codebook)
     labels = consensus_option_labels(case_ids=ids, attributes=shown)
     cards = [
@@ -259,7 +259,7 @@ def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo],
     """export_rows_iter's rows for one chunk of cases (values() rows), in three queries;
     `options`: option id -> label, `rank`: option id -> its place in the codebook."""
     ids = [row["id"] for row in chunk]
-    areas = _service_area_names(ids)
+    areas = service_area_names(ids)
     values = list(
         # In id order, so each case's attributes keep one order from export to export.
         ConsensusValue.objects.filter(public_consensus_q(), **_ids_lookup("case_id", ids))

@@ -30,7 +30,7 @@ from coding.documents.policies import documents_visible_to
 from coding.public.cache import case_filter_for, choices_for, codebook_for, dashboard_data
 from coding.public.filters import CaseFilter
 from coding.public.policies import public_consensus_values
-from coding.public.selectors import consensus_for_api
+from coding.public.selectors import consensus_for_api, service_area_names
 
 
 class CaseFilterBackend(DjangoFilterBackend):
@@ -61,11 +61,7 @@ class CaseQuerysetMixin(ReviewMixin):
         return codebook_for(self.get_review())  # cached per data version
 
     def get_queryset(self):
-        return (
-            models.Case.objects.filter(review=self.get_review())
-            .select_related("review")
-            .prefetch_related("service_areas")
-        )
+        return models.Case.objects.filter(review=self.get_review()).select_related("review")
 
 
 INCLUDE = OpenApiParameter(
@@ -98,12 +94,15 @@ class CaseList(SharedReaderMixin, CaseQuerysetMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         includes = self.includes()
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        if "consensus" not in includes:
-            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        ids = [case.pk for case in page]
         context = self.get_serializer_context()
-        # One query for the values of the whole page (coding.public.selectors).
-        context["consensus"] = consensus_for_api(case_ids=[case.pk for case in page])
-        data = s.CaseWithConsensusSerializer(page, many=True, context=context).data
+        # One query each for the whole page (coding.public.selectors).
+        context["service_areas"] = service_area_names(ids)
+        if "consensus" not in includes:
+            data = s.CaseSerializer(page, many=True, context=context).data
+        else:
+            context["consensus"] = consensus_for_api(case_ids=ids)
+            data = s.CaseWithConsensusSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
 
@@ -119,6 +118,7 @@ class CaseDetail(SharedReaderMixin, CaseQuerysetMixin, generics.RetrieveAPIView)
     def get_queryset(self):
         documents = documents_visible_to(self.request.user, models.Document.objects.all())
         return super().get_queryset().prefetch_related(
+            "service_areas",
             _values(models.ConsensusValue),
             Prefetch("documents", queryset=documents.order_by("uploaded_at", "id")),
         )
