@@ -21,7 +21,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from coding.adjudication.policies import (
@@ -761,28 +760,29 @@ def disagreements_announce(*, review: Review, cases: list[Case]) -> None:
     """Tell who acts next that `cases` (of `review`) have new disagreements, in the
     detection's transaction: in discussion mode their two coders ("waiting for your
     discussion"; both have submitted, so it reveals nothing blind), otherwise the adjudicators
-    who may decide them."""
+    who may decide them. A few queries however many cases (a large import announces all of
+    its new disagreements at once)."""
     if not cases:
         return
+    case_ids = [case.pk for case in cases]
     if in_discussion_mode(review):
-        for case in cases:
-            coders = discussion_waiting_for(case=case)
-            if coders:
-                notify_discussion_waiting(case=case, users=coders, url=reverse(
-                    "coding:discussion_case", args=[review.slug, case.number]))
+        notify_discussion_waiting(
+            review=review, coders_by_case=discussion_waiting_for(review=review,
+                                                                 case_ids=case_ids))
         return
-    notify_adjudication_needed(review=review, case_ids=[case.pk for case in cases])
+    notify_adjudication_needed(review=review, case_ids=case_ids)
 
 
-def discussion_waiting_for(*, case: Case) -> list[int]:
+def discussion_waiting_for(*, review: Review, case_ids) -> dict[int, list[int]]:
     """Who is to hear "disagreement waiting for your discussion" once detection opened
-    disagreements of `case` in a discussion-mode review: its two coders (ids). Called by
-    disagreements_detect after both coders submitted, so it reveals nothing blind."""
-    if not in_discussion_mode(case.review):
-        return []
-    coders = set()
-    for a, b in Disagreement.objects.filter(
-        case=case, status=DisagreementStatus.OPEN
-    ).values_list("coding_a__coder_id", "coding_b__coder_id"):
-        coders |= {a, b}
-    return sorted(coders)
+    disagreements of the cases `case_ids` in a discussion-mode review: case id -> its two
+    coders' ids, in one query ({} in adjudicator mode). Called by disagreements_detect after
+    both coders submitted, so it reveals nothing blind."""
+    if not in_discussion_mode(review):
+        return {}
+    coders: dict[int, set[int]] = {}
+    for case_id, a, b in Disagreement.objects.filter(
+        case_id__in=case_ids, case__review=review, status=DisagreementStatus.OPEN
+    ).values_list("case_id", "coding_a__coder_id", "coding_b__coder_id"):
+        coders.setdefault(case_id, set()).update((a, b))
+    return {case_id: sorted(ids) for case_id, ids in coders.items()}

@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from coding.adjudication.policies import case_coder_ids, deciders_of_cases
-from coding.codings.policies import coding_complete
+from coding.adjudication.policies import cases_coder_ids, deciders_of_cases
+from coding.codings.policies import cases_with_complete_coding
 from coding.members.policies import may_manage_members
 from coding.models import (
     Case,
@@ -235,24 +235,43 @@ def notify_invitation_accepted(*, invitation, user) -> list[Notification]:
     )
 
 
-def notify_discussion_waiting(*, case, users, url: str) -> list[Notification]:
-    """For discussion mode: tell the case's coders (`users`, each one of its coders) that a
-    disagreement on it waits for their discussion, linking to `url`. Refused while the case
-    is not completely coded: before both coders submitted, saying so would tell one coder
-    about the other's work."""
-    if not coding_complete(case):
-        raise ValidationError(
-            f"Case {case.number} is not coded by both coders yet: nothing to discuss."
-        )
-    coders = case_coder_ids(case)
-    strangers = [pk for pk in _user_ids(users) if pk not in coders]
-    if strangers:
-        raise ValidationError("Only the case's coders discuss its disagreements.")
-    return notify(
-        users=users, review=case.review, kind=NotificationKind.DISCUSSION_WAITING,
-        text=f"Case {case.number} of “{case.review.title}”: a disagreement waits for your "
-        "discussion", url=url,
-    )
+def notify_discussion_waiting(*, review: Review, coders_by_case: dict[int, Iterable]
+                              ) -> list[Notification]:
+    """For discussion mode: tell each case's coders (`coders_by_case`: case id -> users or
+    ids, each one of that case's coders) that disagreements wait for their discussion, one
+    notification per coder per call: "Case 12 of R: a disagreement waits for your discussion",
+    linking to the case's discussion, or "5 cases of R: disagreements wait for your
+    discussion", linking to their list. Refused while a case is not completely coded: before
+    both coders submitted, saying so would tell one coder about the other's work."""
+    if not coders_by_case:
+        return []
+    cases = Case.objects.filter(review=review, pk__in=list(coders_by_case))
+    numbers = dict(cases.values_list("pk", "number"))
+    complete = set(cases_with_complete_coding(cases).values_list("pk", flat=True))
+    for case_id in coders_by_case:
+        if case_id not in complete:
+            raise ValidationError(f"Case {numbers.get(case_id, case_id)} is not coded by both "
+                                  "coders yet: nothing to discuss.")
+    coders = cases_coder_ids(list(coders_by_case))
+    mine: dict[int, list[str]] = {}
+    for case_id, users in coders_by_case.items():
+        for user_id in _user_ids(users):
+            if user_id not in coders.get(case_id, ()):
+                raise ValidationError("Only the case's coders discuss its disagreements.")
+            mine.setdefault(user_id, []).append(numbers[case_id])
+    created = []
+    for user_id, numbers_of_theirs in mine.items():
+        if len(numbers_of_theirs) == 1:
+            url = reverse("coding:discussion_case", args=[review.slug, numbers_of_theirs[0]])
+            text = (f"Case {numbers_of_theirs[0]} of “{review.title}”: a disagreement waits "
+                    "for your discussion")
+        else:
+            url = reverse("coding:discussion_queue", args=[review.slug])
+            text = (f"{len(numbers_of_theirs)} cases of “{review.title}”: disagreements wait "
+                    "for your discussion")
+        created += notify(users=[user_id], review=review,
+                          kind=NotificationKind.DISCUSSION_WAITING, text=text, url=url)
+    return created
 
 
 def notify_round_complete(*, review: Review, users, title: str, url: str

@@ -214,11 +214,12 @@ def test_reopening_a_discussed_value_clears_the_acceptances(level, coder_a, code
 def test_the_coders_are_to_hear_about_new_disagreements_only_in_discussion_mode(
     coded, coder_a, coder_b
 ):
-    assert discussion_waiting_for(case=coded) == sorted([coder_a.pk, coder_b.pk])
     review = coded.review
+    assert discussion_waiting_for(review=review, case_ids=[coded.pk]) == {
+        coded.pk: sorted([coder_a.pk, coder_b.pk])}
     review.resolution_mode = ResolutionMode.ADJUDICATOR
     review.save()
-    assert discussion_waiting_for(case=Case.objects.get(pk=coded.pk)) == []
+    assert discussion_waiting_for(review=review, case_ids=[coded.pk]) == {}
 
 
 def _notified(kind) -> list[tuple]:

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coding.adjudication.bulk import disagreements_detect_many
-from coding.adjudication.services import disagreements_detect
+from coding.adjudication.services import disagreements_announce, disagreements_detect
 from coding.assignments.services import assignment_replace, assignment_set, cases_assign
 from coding.members.services import invitation_accept_new_account, invitation_send
-from coding.models import Assignment, Notification, NotificationKind, Role
+from coding.models import Assignment, Notification, NotificationKind, ResolutionMode, Role
 from coding.notifications.services import (
     notifications_mark_read,
     notify,
@@ -134,6 +134,24 @@ def test_bulk_detection_sends_one_notification_per_adjudicator(review, coder_a, 
                                     "/reviews/demo/adjudication/")]
 
 
+@pytest.mark.parametrize("n", [2, 12])
+def test_bulk_detection_in_discussion_mode_tells_each_coder_once_in_the_same_queries(
+    review, coder_a, coder_b, adjudicator, n, django_assert_max_num_queries
+):
+    review.resolution_mode = ResolutionMode.DISCUSSION
+    review.save()
+    cases = [_coded_case(review, str(10 + i), [coder_a, coder_b]) for i in range(n)]
+    for case in cases:
+        disagreements_detect(case=case, notify=False)
+    with django_assert_max_num_queries(8):  # not a few per case, as before
+        disagreements_announce(review=review, cases=cases)
+    for coder in (coder_a, coder_b):
+        assert _texts(coder) == [(NotificationKind.DISCUSSION_WAITING,
+                                  f"{n} cases of “Demo review”: disagreements wait for your "
+                                  "discussion", "/reviews/demo/discussion/")]
+    assert not _texts(adjudicator)  # they hear when a disagreement is escalated
+
+
 def test_rolled_back_work_leaves_no_notification(review, coder_a, coder_b, lead):
     factories.CaseFactory(review=review, number="1")
 
@@ -175,14 +193,34 @@ def test_discussion_notice_is_refused_until_both_coders_submitted(review, coder_
     for coder in (coder_a, coder_b):
         factories.AssignmentFactory(case=case, coder=coder)
     factories.coding_with_values(case=case, coder=coder_b, values=DIFFERENT_B)
-    with pytest.raises(ValidationError, match="not coded by both coders"):
-        notify_discussion_waiting(case=case, users=[coder_a], url="/reviews/demo/")
+    with pytest.raises(ValidationError, match="Case 5 is not coded by both coders"):
+        notify_discussion_waiting(review=review, coders_by_case={case.pk: [coder_a]})
     factories.coding_with_values(case=case, coder=coder_a, values=DIFFERENT_A)
     with pytest.raises(ValidationError, match="Only the case's coders"):
-        notify_discussion_waiting(case=case, users=[coder_a, outsider], url="/reviews/demo/")
-    notify_discussion_waiting(case=case, users=[coder_a, coder_b], url="/reviews/demo/")
+        notify_discussion_waiting(review=review, coders_by_case={case.pk: [coder_a, outsider]})
+    assert not Notification.objects.exists()
+    notify_discussion_waiting(review=review, coders_by_case={case.pk: [coder_a, coder_b]})
     assert [t[1] for t in _texts(coder_a)] == [
         "Case 5 of “Demo review”: a disagreement waits for your discussion"]
+    assert Notification.objects.get(user=coder_b).url == "/reviews/demo/discussion/5/"
+
+
+def test_a_coder_hears_once_about_many_cases_waiting_for_discussion(
+    review, coder_a, coder_b, django_assert_max_num_queries
+):
+    cases = []
+    for number in ("7", "8", "9"):
+        case = factories.CaseFactory(review=review, number=number)
+        for coder, values in ((coder_a, DIFFERENT_A), (coder_b, DIFFERENT_B)):
+            factories.AssignmentFactory(case=case, coder=coder)
+            factories.coding_with_values(case=case, coder=coder, values=values)
+        cases.append(case)
+    with django_assert_max_num_queries(6):  # cases, complete, coders (2), one per coder
+        notify_discussion_waiting(review=review, coders_by_case={
+            case.pk: [coder_a, coder_b] for case in cases})
+    assert [t[1] for t in _texts(coder_b)] == [
+        "3 cases of “Demo review”: disagreements wait for your discussion"]
+    assert Notification.objects.get(user=coder_a).url == "/reviews/demo/discussion/"
 
 
 def test_round_complete_notice(review, coder_a, lead):
