@@ -50,6 +50,7 @@ from coding.rounds.policies import (
     may_promote_round,
     round_cases_complete,
     round_coder_candidates,
+    round_short_of_coders,
 )
 from coding.values import text_check
 
@@ -190,8 +191,8 @@ def _check_still_coding(coding: RoundCoding) -> None:
 
 
 def _complete_if_done(round_: Round, user) -> None:
-    if round_.coders.count() < MIN_ROUND_CODERS:
-        return  # nobody to compare: the round page says so (round_short_of_coders)
+    if round_short_of_coders(round_):
+        return  # nobody to compare: the round page says so
     n_cases = round_.cases.count()
     if round_cases_complete(round_).count() != n_cases:
         return
