@@ -9,7 +9,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from coding.members.policies import may_manage_members, reviews_members_manageable_by
+from coding.members.policies import (
+    invitations_acceptable_by,
+    may_accept_invitation,
+    may_manage_members,
+    reviews_members_manageable_by,
+)
 from coding.members.selectors import (
     invitation_from_token,
     invitation_token,
@@ -217,8 +222,47 @@ def test_expired_and_revoked_invitations_do_not_work(review, lead):
     assert AuditEvent.objects.filter(action="invitation.revoke").exists()
 
 
-def test_a_signed_in_user_may_accept_with_their_account(review, lead, coder_a):
-    invitation = _invite(review, lead, roles=["adjudicator"])
+def test_a_signed_in_user_may_accept_with_the_account_holding_the_address(
+    review, lead, coder_a
+):
+    invitation = _invite(review, lead, email="alice.new@example.org", roles=["adjudicator"])
+    coder_a.email = "Alice.New@Example.org"  # the administrator changed her address since
+    coder_a.save()
     roles = invitation_accept(invitation=invitation, user=coder_a)
     assert roles == ["coder", "adjudicator"]
     assert _roles(review, coder_a) == {"coder", "adjudicator"}
+
+
+@pytest.mark.parametrize("roles", [["lead"], ["coder"]])
+def test_an_invitation_cannot_be_taken_by_an_account_without_its_address(
+    review, lead, outsider, roles
+):
+    invitation = _invite(review, lead, email="someone@example.org", roles=roles)
+    with pytest.raises(ValidationError, match="does not hold that address") as error:
+        invitation_accept(invitation=invitation, user=outsider)
+    assert error.value.code == "wrong_account"
+    assert _roles(review, outsider) == set()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+    # An account with no address at all holds no invited address either.
+    nobody = factories.UserFactory(username="nobody", email="")
+    with pytest.raises(ValidationError, match="does not hold that address"):
+        invitation_accept(invitation=invitation, user=nobody)
+    assert not may_accept_invitation(outsider, invitation)
+    assert list(invitations_acceptable_by(outsider, Invitation.objects.all())) == []
+    holder = factories.UserFactory(username="sam", email="SOMEONE@example.org")
+    assert may_accept_invitation(holder, invitation)
+    assert list(invitations_acceptable_by(holder, Invitation.objects.all())) == [invitation]
+    assert invitation_accept(invitation=invitation, user=holder) == roles
+
+
+def test_a_new_account_is_created_with_the_invited_address_only_once(review, lead):
+    invitation = _invite(review, lead, email="someone@example.org", roles=["lead"])
+    factories.UserFactory(username="sam", email="Someone@example.org")
+    with pytest.raises(ValidationError, match="exists already") as error:
+        invitation_accept_new_account(
+            invitation=invitation, username="other", first_name="O", last_name="",
+            password="a-long-new-password",
+        )
+    assert error.value.code == "has_account"
+    assert not get_user_model().objects.filter(username="other").exists()

@@ -143,16 +143,54 @@ def test_a_withdrawn_or_forged_link_says_so(client, review, lead):
     assert AuditEvent.objects.filter(action="invitation.revoke").count() == 1
 
 
-def test_a_signed_in_person_joins_with_their_own_account(client, review, lead, outsider):
+def test_a_signed_in_person_joins_with_the_account_holding_the_invited_address(
+    client, review, lead
+):
     client.force_login(lead)
     client.post(_url(review, "member_add"), {"identifier": "someone@example.org",
                                              "roles": ["adjudicator"]})
     link = _link(mail.outbox[0])
-    client.force_login(outsider)
+    # The administrator made an account for that address after the invitation went out.
+    sam = factories.UserFactory(username="sam", email="Someone@Example.org")
+    client.force_login(sam)
     page = client.get(link).content.decode()
-    assert "Join as charlie" in page
+    assert "Join as sam" in page and "Create my account" not in page
     response = client.post(link, {"as_current": "1"})
     assert response.url == reverse("coding:adjudication_queue", args=[review.slug])
-    assert Membership.objects.filter(review=review, user=outsider,
-                                     role=Role.ADJUDICATOR).exists()
-    assert get_user_model().objects.filter(email="someone@example.org").count() == 0
+    assert Membership.objects.filter(review=review, user=sam, role=Role.ADJUDICATOR).exists()
+    assert get_user_model().objects.filter(email__iexact="someone@example.org").count() == 1
+
+
+def test_a_lead_invitation_opened_by_another_account_is_refused(client, review, lead, outsider):
+    client.force_login(lead)
+    client.post(_url(review, "member_add"), {"identifier": "someone@example.org",
+                                             "roles": ["lead"]})
+    link = _link(mail.outbox[0])
+    client.force_login(outsider)  # charlie@example.org, who was forwarded the link
+    page = client.get(link).content.decode()
+    assert "Join as charlie" not in page
+    assert "This invitation is for someone@example.org" in page
+    response = client.post(link, {"as_current": "1"})
+    assert response.status_code == 403
+    assert "does not hold that address" in response.content.decode()
+    assert not Membership.objects.filter(review=review, user=outsider).exists()
+    invitation = Invitation.objects.get()
+    assert invitation.accepted_at is None and invitation.accepted_by is None
+    assert not AuditEvent.objects.filter(action="invitation.accept").exists()
+
+
+def test_a_new_account_for_an_address_that_has_one_is_refused(client, review, lead):
+    client.force_login(lead)
+    client.post(_url(review, "member_add"), {"identifier": "someone@example.org",
+                                             "roles": ["lead"]})
+    link = _link(mail.outbox[0])
+    client.logout()
+    factories.UserFactory(username="sam", email="someone@example.org")
+    response = client.post(link, {"username": "another", "first_name": "A",
+                                  "password1": "a-long-new-password",
+                                  "password2": "a-long-new-password"})
+    assert response.status_code == 400
+    assert "exists already. Sign in with it" in response.content.decode()
+    assert not get_user_model().objects.filter(username="another").exists()
+    assert not Membership.objects.filter(review=review, role=Role.LEAD).exclude(
+        user=lead).exists()

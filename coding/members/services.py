@@ -17,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.audit.services import audit_record
+from coding.members.policies import invitation_accept_refusal
 from coding.members.selectors import (
     ROLE_ORDER,
     invitation_token,
@@ -271,6 +273,11 @@ def _accept(*, invitation: Invitation, user) -> list[str]:
         raise ValidationError("This invitation has already been used.", code="used")
     if locked.expires_at <= timezone.now():
         raise ValidationError("This invitation link has expired.", code="expired")
+    # Only an account holding the invited address takes the roles (members/policies.py);
+    # asked here so that no path (page, a future API, a script) can skip it.
+    refusal = invitation_accept_refusal(user, locked)
+    if refusal:
+        raise ValidationError(refusal, code="wrong_account")
     held = member_roles(review=invitation.review, user=user)
     for role in invitation.roles:
         if role not in held:
@@ -293,8 +300,17 @@ def invitation_accept_new_account(
     *, invitation: Invitation, username: str, first_name: str, last_name: str, password: str
 ):
     """Create the invitee's account (e-mail from the invitation) and give it the invited
-    roles. The link works once. Returns the new user."""
+    roles. The link works once. Returns the new user. If an account holding the invited
+    address exists by now, the invitee signs in with it instead (one account per address)."""
     User = get_user_model()
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(
+            gettext(
+                "An account with the e-mail address %(email)s exists already. Sign in with "
+                "it and open this link again to join."
+            ) % {"email": invitation.email},
+            code="has_account",
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(f"The username {username} is taken; choose another.", code="taken")
     try:
@@ -313,5 +329,6 @@ def invitation_accept_new_account(
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> list[str]:
-    """A signed-in person accepts with the account they have; returns their roles now."""
+    """A signed-in person accepts with the account they have, which must hold the invited
+    address (members/policies.py, invitation_accept_refusal); returns their roles now."""
     return _accept(invitation=invitation, user=user)

@@ -11,7 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from coding.members.policies import get_review_for_member_manager, memberships_manageable_by
+from coding.members.policies import (
+    get_review_for_member_manager,
+    invitation_accept_refusal,
+    memberships_manageable_by,
+)
 from coding.members.selectors import invitation_from_token, pending_invitations, review_members
 from coding.members.services import (
     invitation_accept,
@@ -217,7 +221,7 @@ def review_landing_url(review, roles) -> str:
 
 def invitation_accept_view(request, token: str):
     """Anyone with the link: a new person creates their account here; someone signed in
-    may accept with the account they have."""
+    with the account that holds the invited address may accept with it (members/policies)."""
     try:
         invitation = invitation_from_token(token)
     except ValidationError as error:
@@ -231,6 +235,10 @@ def invitation_accept_view(request, token: str):
         "invited_review": invitation.review,
         "role_labels": [labels[r] for r in invitation.roles],
         "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
+        "accept_refusal": (
+            invitation_accept_refusal(request.user, invitation)
+            if request.user.is_authenticated else None
+        ),
     }
     form = AcceptForm(email=invitation.email)
     if request.method == "POST":
@@ -251,12 +259,13 @@ def invitation_accept_view(request, token: str):
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationError as error:
-            if error.code == "taken":
-                form.add_error("username", error)
+            if error.code in ("taken", "has_account"):
+                form.add_error("username" if error.code == "taken" else None, error)
                 return render(request, "coding/invitation_accept.html",
                               {**context, "form": form}, status=400)
             return render(request, "coding/invitation_accept.html",
-                          {"problem": " ".join(error.messages)}, status=410)
+                          {"problem": " ".join(error.messages)},
+                          status=403 if error.code == "wrong_account" else 410)
         review = invitation.review
         messages.success(request, f"Welcome to {review.title}, {_name(user)}.")
         return redirect(review_landing_url(review, review_roles(user, review)))
