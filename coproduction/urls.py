@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from coding.web.account import LoginView
+from coding.web.account import LoginView, PasswordChangeView
 from coding.web.home import home
 from coding.web.password_reset import PasswordResetView
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     # Password-reset requests are throttled (coding/web/password_reset.py).
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    # Wrong old passwords count as failed sign-ins (coding/web/signin.py).
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("coding.api.urls")),
     path("admin/", admin.site.urls),

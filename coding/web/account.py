@@ -1,5 +1,5 @@
-"""The signed-in user's own settings: sign-in (rate limited), API tokens, the daily
-notification digest."""
+"""The signed-in user's own settings: sign-in and password change (rate limited), API
+tokens, the daily notification digest."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,13 +10,29 @@ from rest_framework.authtoken.models import Token
 
 from coding.notifications.services import notification_settings_set
 from coding.web.http import post_only
-from coding.web.signin import SignInForm
+from coding.web.signin import LimitedPasswordChangeForm, SignInForm
 
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in page; django-axes counts failures and locks out (coding/web/signin.py)."""
 
     authentication_form = SignInForm
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; wrong old passwords count as failed sign-ins (signin.py),
+    and once locked the form answers 429 with the reason."""
+
+    form_class = LimitedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked:
+            response.status_code = 429
+        return response
 
 
 @login_required

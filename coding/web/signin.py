@@ -12,8 +12,10 @@ import math
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.http import HttpResponse
+from django.utils.translation import gettext, ngettext
 
 
 def client_address(request) -> str | None:
@@ -71,3 +73,41 @@ class SignInForm(LockoutMessageMixin, AuthenticationForm):
 
 class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
     pass
+
+
+def password_change_lockout_message() -> str:
+    minutes = max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return ngettext(
+        "Too many wrong current passwords. Changing the password (and signing in) is locked "
+        "for %(minutes)d minute; try again later or ask a review lead to reset your password.",
+        "Too many wrong current passwords. Changing the password (and signing in) is locked "
+        "for %(minutes)d minutes; try again later or ask a review lead to reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked through authenticate() so
+    that django-axes counts a wrong one as a failed sign-in of this username from this
+    address: the same limit as the sign-in page (LOGIN_FAILURE_LIMIT, then locked for
+    LOGIN_LOCKOUT_MINUTES), shared with it, so the form is no side door for guessing."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+        self.locked = False
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if getattr(self.request, "axes_locked_out", False):
+            self.locked = True
+            raise forms.ValidationError(password_change_lockout_message(), code="locked")
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(
+                gettext("Your old password was entered incorrectly. Please enter it again."),
+                code="password_incorrect",
+            )
+        return old_password

@@ -1,0 +1,1 @@
+"""A person's own account: the mail that resets its password, sent in the background."""
