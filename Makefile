@@ -21,6 +21,10 @@ setup: install
 	$(PY) manage.py load_practice
 	$(PY) manage.py seed_demo
 
+# DEBUG is off unless set (coproduction/settings.py): the development server, its worker and
+# the demo set-up run with DEBUG=1. The tests set it in pyproject.toml.
+setup run: export DEBUG = 1
+
 # The background worker (reliability snapshots) runs beside the development server and stops
 # with it: Ctrl-C, or the server exiting for any reason, ends the worker by its PID.
 run: setup

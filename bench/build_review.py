@@ -15,6 +15,7 @@ import run  # noqa: E402
 def main() -> None:
     n = int(sys.argv[1])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    os.environ.setdefault("DEBUG", "1")  # as measured so far (DEBUG is off unless set)
     import django
 
     django.setup()

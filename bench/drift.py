@@ -30,6 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     where, cleanup = run.scratch_database(keep_existing=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    os.environ.setdefault("DEBUG", "1")  # as measured so far (DEBUG is off unless set)
     import django
 
     django.setup()

@@ -107,6 +107,7 @@ def main() -> None:
     SQLITE.unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    os.environ.setdefault("DEBUG", "1")  # as measured so far (DEBUG is off unless set)
     import django
 
     django.setup()

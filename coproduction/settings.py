@@ -1,8 +1,9 @@
 """One settings module, driven by environment variables.
 
-With no environment at all the app runs in development mode on a SQLite file,
-so a new user needs nothing but Python. Production sets DEBUG=0, SECRET_KEY,
-ALLOWED_HOSTS and DATABASE_URL (see README, "Production").
+DEBUG is off unless the environment sets it: `make run` and the test run (pyproject.toml,
+[tool.pytest.ini_options] env) set DEBUG=1, and then the app runs in development mode on a
+SQLite file, so a new user needs nothing but Python. Production leaves DEBUG unset (or 0) and
+sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (see README, "Production").
 """
 
 import hashlib
@@ -44,11 +45,12 @@ def database_from_url(url: str) -> dict:
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = envbool("DEBUG", "1")
+DEBUG = envbool("DEBUG", "0")
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
-        "DEBUG is off but SECRET_KEY is the development default. "
-        "Set the SECRET_KEY environment variable to a long random string."
+        "DEBUG is off (the default) but SECRET_KEY is the development default. "
+        "In production set the SECRET_KEY environment variable to a long random string; "
+        "in development set DEBUG=1 (make run does)."
     )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
@@ -181,6 +183,8 @@ else:
 
 # Production hardening: on when DEBUG is off, each switch overridable.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
+# A load balancer polls /health/ on the servers' plain HTTP port: no redirect for it.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "0" if DEBUG else "1")
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "0" if DEBUG else "1")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
@@ -278,6 +282,10 @@ RELIABILITY_TASK_TIMEOUT_MINUTES = envint("RELIABILITY_TASK_TIMEOUT_MINUTES", "1
 # A document's text extraction pending for longer than this is taken as lost in the same way:
 # the next page that shows the document queues it again.
 TEXT_EXTRACTION_TIMEOUT_MINUTES = envint("TEXT_EXTRACTION_TIMEOUT_MINUTES", "10")
+# /health/ (coding/health.py) fails when the oldest runnable task has waited longer than
+# this, or when tasks wait and the worker has taken none for this long.
+HEALTH_QUEUE_MAX_AGE_SECONDS = envint("HEALTH_QUEUE_MAX_AGE_SECONDS", "300")
+HEALTH_WORKER_SILENCE_SECONDS = envint("HEALTH_WORKER_SILENCE_SECONDS", "300")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coding.web.account import LoginView, PasswordChangeView
+from coding.web.health import health
 from coding.web.home import home
 from coding.web.password_reset import PasswordResetView
 
 urlpatterns = [
     path("", home, name="home"),
+    # For a load balancer: 200 or 503 with the failed checks (coding/health.py).
+    path("health/", health, name="health"),
     # Our sign-in page says why it is locked (coding/web/signin.py); it shadows auth.urls' one.
     path("accounts/login/", LoginView.as_view(), name="login"),
     # Password-reset requests are throttled (coding/web/password_reset.py).

@@ -270,6 +270,18 @@ def test_production_refuses_the_default_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_debug_is_off_unless_set():
+    """Without DEBUG in the environment the settings are production's: they refuse the
+    development key, and with a real one DEBUG is False."""
+    refused = _settings_process()
+    assert refused.returncode != 0
+    assert "DEBUG is off (the default)" in refused.stderr
+    started = _settings_process(SECRET_KEY="x" * 50)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "False"
+    assert _settings_process(DEBUG="1").stdout.strip() == "True"
+
+
 def test_production_starts_with_a_real_secret_key():
     result = _settings_process(DEBUG="0", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
