@@ -628,7 +628,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["review", "-created_at"])]
+        indexes = [
+            models.Index(fields=["review", "-created_at"]),
+            # An object's latest event (every autosave asks it: audit_record_draft_save).
+            models.Index(
+                fields=["object_type", "object_id", "-created_at", "-id"],
+                name="audit_object_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
