@@ -5,15 +5,32 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install setup lint bench loadtest clean practice-files
+.PHONY: run test install setup lint bench loadtest clean practice-files lock audit
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# Exactly the locked set: every package (pip and setuptools included) at the version and with
+# the hashes of requirements.lock, then the project itself, without resolving anything more.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Rewrite requirements.lock from pyproject.toml at the versions pinned in constraints.txt,
+# with the hashes of every file the package index has for them, for any Python 3.11+ and
+# platform (uv pip compile --universal: markers such as async-timeout's on Python < 3.11.3
+# are kept). After adding a dependency or changing a pin in constraints.txt: `make lock`,
+# then commit both files (tests/test_dependencies.py checks that they agree).
+lock: install
+	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--extra dev -c constraints.txt --no-emit-package coproduction-coding \
+		-o requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked set (pip-audit); says so and passes when the
+# vulnerability service cannot be reached (scripts/audit.py).
+audit: install
+	$(PY) scripts/audit.py
 
 setup: install
 	$(PY) manage.py migrate --noinput

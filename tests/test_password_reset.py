@@ -15,7 +15,8 @@ from tests import factories
 
 
 def _worker() -> None:
-    """The real worker, as `manage.py db_worker` runs it, until the queue is empty."""
+    """The real worker, as `manage.py db_worker` runs it, until the queue is empty. It closes
+    the database connection between tasks, so the tests that run it use transactional_db."""
     call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
                  stdout=io.StringIO())
 
@@ -25,7 +26,7 @@ def test_sign_in_page_links_to_password_reset(client):
     assert f'href="{reverse("password_reset")}"' in page
 
 
-def test_reset_mail_link_sets_a_new_password(client, db):
+def test_reset_mail_link_sets_a_new_password(client, transactional_db):
     user = factories.UserFactory(username="nina", email="nina@example.org")
     response = client.post(reverse("password_reset"), {"email": "NINA@example.org"})
     assert response.status_code == 302
@@ -44,7 +45,7 @@ def test_reset_mail_link_sets_a_new_password(client, db):
     assert "Link not valid" in client.get(path, follow=True).content.decode()
 
 
-def test_unknown_address_gets_the_same_answer_and_no_mail(client, db):
+def test_unknown_address_gets_the_same_answer_and_no_mail(client, transactional_db):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"},
                            follow=True)
     assert "Check your e-mail" in response.content.decode()
@@ -52,7 +53,7 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, db):
     assert mail.outbox == []
 
 
-def test_known_and_unknown_addresses_take_the_same_path_in_the_request(client, db):
+def test_known_and_unknown_addresses_take_the_same_path_in_the_request(client, transactional_db):
     """The request neither looks the address up nor sends mail: it queues one task, with the
     same queries for an address with an account and one without."""
     factories.UserFactory(username="nina", email="nina@example.org")
@@ -73,7 +74,7 @@ def test_known_and_unknown_addresses_take_the_same_path_in_the_request(client, d
     assert [m.to for m in mail.outbox] == [["nina@example.org"]]
 
 
-def test_reset_requests_are_throttled_per_address(client, db, settings):
+def test_reset_requests_are_throttled_per_address(client, transactional_db, settings):
     settings.PASSWORD_RESET_LIMIT = 2
     factories.UserFactory(username="nina", email="nina@example.org")
     for _ in range(2):
@@ -86,7 +87,9 @@ def test_reset_requests_are_throttled_per_address(client, db, settings):
     assert len(mail.outbox) == 2
 
 
-def test_reset_requests_are_throttled_per_email_across_addresses(client, db, settings):
+def test_reset_requests_are_throttled_per_email_across_addresses(
+    client, transactional_db, settings
+):
     settings.PASSWORD_RESET_LIMIT = 1
     factories.UserFactory(username="nina", email="nina@example.org")
     url = reverse("password_reset")
