@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "coding.middleware.LockConflictMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 sign-in page.
     "axes.middleware.AxesMiddleware",
 ]
