@@ -39,9 +39,14 @@ def disputed(review, coder_a, coder_b):
     return case
 
 
+def _raises_database_locked(*args, **kwargs):
+    raise OperationalError("database is locked")  # SQLite, after its busy timeout
+
+
+@pytest.mark.parametrize("failure", [_raises_deadlock, _raises_database_locked])
 def test_a_deadlocked_page_post_answers_409_with_a_message(client, lead, disputed, coder_a,
-                                                           monkeypatch):
-    monkeypatch.setattr("coding.web.lead.coding_reopen", _raises_deadlock)
+                                                           monkeypatch, failure):
+    monkeypatch.setattr("coding.web.lead.coding_reopen", failure)
     coding = Coding.objects.get(case=disputed, coder=coder_a)
     client.force_login(lead)
     url = f"/reviews/demo/codings/{coding.pk}/reopen/"
