@@ -40,7 +40,27 @@ def database_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not usable: {error}") from None
     if db["ENGINE"] == "django.db.backends.postgresql":
         db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+        # A reused connection the server dropped (restart, failover, an idle timeout) is
+        # checked before a request uses it, and replaced, instead of failing that request.
+        db["CONN_HEALTH_CHECKS"] = True
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     return db
+
+
+# SQLite with the web server and the background worker writing at once (README, "Databases").
+# - WAL: readers never wait for a writer and a writer never waits for readers;
+#   synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never
+#   corrupt the file) and avoids an fsync per commit.
+# - IMMEDIATE: every transaction takes the write lock when it begins. A transaction that
+#   read first and wrote later (SQLite's default, DEFERRED) cannot wait for another writer:
+#   SQLite answers "database is locked" at once, whatever the timeout.
+# - timeout: how long a transaction waits for the write lock before giving up.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": envint("SQLITE_TIMEOUT", "20"),
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -88,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "coding.middleware.LockConflictMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 sign-in page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -405,6 +405,7 @@ def test_two_coders_submitting_at_the_same_moment_still_get_compared(monkeypatch
     """Both submits update their own coding, then compare: without a lock each would see
     the other's coding as a draft (not committed yet) and no comparison would run."""
     import threading
+    import time
 
     from django.db import connection, connections
 
@@ -428,15 +429,18 @@ def test_two_coders_submitting_at_the_same_moment_still_get_compared(monkeypatch
     real_detect = adjudication.disagreements_detect
     barrier = threading.Barrier(2, timeout=20)
 
-    def detect_together(**kwargs):
-        barrier.wait()  # both codings are updated, neither transaction has committed
+    def detect_slowly(**kwargs):
+        # The other submission comes meanwhile: it waits for the case (coding.locks, taken
+        # first by coding_submit), so it cannot update its coding before this one commits.
+        time.sleep(0.3)
         return real_detect(**kwargs)
 
-    monkeypatch.setattr(adjudication, "disagreements_detect", detect_together)
+    monkeypatch.setattr(adjudication, "disagreements_detect", detect_slowly)
     errors = []
 
     def submit(coding, coder):
         try:
+            barrier.wait()  # both submit at the same moment
             coding_submit(coding=coding, expected_version=coding.version, user=coder)
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)

@@ -21,6 +21,7 @@ from coding.adjudication.services import (
 )
 from coding.audit.services import audit_record_many
 from coding.dbbulk import chunked, insert_rows
+from coding.locks import cases_lock
 from coding.models import (
     Assignment,
     Attribute,
@@ -73,7 +74,7 @@ def disagreements_detect_many(*, cases: Iterable[Case], actor=None) -> int:
     with transaction.atomic():
         # Filters by review, not by long lists of ids (SQLite allows 32,766 parameters).
         reviews = {case.review_id for case in cases}
-        list(Case.objects.select_for_update().filter(review__in=reviews).values_list("pk"))
+        cases_lock(Case.objects.filter(review__in=reviews))
         seen = set(ConsensusValue.objects.filter(case__review__in=reviews).values_list(
             "case_id", flat=True))
         seen |= set(Disagreement.objects.filter(case__review__in=reviews).values_list(

@@ -39,6 +39,7 @@ from coding.adjudication.selectors import (
     values_by_attribute_key,
 )
 from coding.audit.services import audit_record
+from coding.locks import case_lock, retry_on_lock_conflict
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -226,6 +227,7 @@ class Detection:
     # longer have, or agreed values they no longer share
 
 
+@retry_on_lock_conflict
 def disagreements_detect(*, case: Case, actor=None, notify: bool = True) -> Detection:
     """Compare the two assigned coders' submitted codings of `case`.
 
@@ -242,7 +244,7 @@ def disagreements_detect(*, case: Case, actor=None, notify: bool = True) -> Dete
         # Two coders submitting at the same moment: each submit runs this in its own
         # transaction. Locking the case makes the second wait for the first to commit,
         # so that it then sees both codings submitted and the comparison is not missed.
-        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+        case_lock(case)
         coding_a, coding_b = assigned_codings(case)
         if not both_submitted(coding_a, coding_b):
             result.reason = "both assigned coders have not submitted yet"
@@ -388,8 +390,12 @@ def _refuse_unless_ready(disagreement: Disagreement) -> None:
 
 
 def _locked(disagreement: Disagreement) -> Disagreement:
+    """The disagreement, locked after its case (coding.locks: the case first)."""
+    case_lock(disagreement.case_id)
     return (
-        Disagreement.objects.select_for_update()
+        # Only the disagreement's row: not the case again, nor the review, codings and users
+        # it joins (the review's row, locked FOR UPDATE, made every audit event wait).
+        Disagreement.objects.select_for_update(of=("self",))
         .select_related("case__review", "attribute", "coding_a__coder", "coding_b__coder")
         .get(pk=disagreement.pk)
     )
@@ -457,6 +463,7 @@ def _consensus_decide(
     return consensus
 
 
+@retry_on_lock_conflict
 def disagreement_resolve(
     *,
     disagreement: Disagreement,
@@ -524,6 +531,7 @@ def disagreement_resolve(
     return consensus
 
 
+@retry_on_lock_conflict
 def disagreement_reopen(
     *, disagreement: Disagreement, user, reason: str, expected_version: int
 ) -> Disagreement:
@@ -609,6 +617,7 @@ def _locked_for_discussion(disagreement: Disagreement) -> Disagreement:
     return locked
 
 
+@retry_on_lock_conflict
 def disagreement_comment(*, disagreement: Disagreement, user, body: str) -> DisagreementComment:
     """Add a comment to the disagreement's thread (coding.adjudication.policies.comment_refusal:
     its two coders in discussion mode, adjudicators and leads in both modes)."""
@@ -636,6 +645,7 @@ class Settlement:
     consensus: ConsensusValue | None = None  # set when both coders now accept one value
 
 
+@retry_on_lock_conflict
 def disagreement_propose(
     *, disagreement: Disagreement, user, value: Any, body: str = ""
 ) -> Settlement:
@@ -666,6 +676,7 @@ def disagreement_propose(
     return Settlement(comment=comment, consensus=consensus)
 
 
+@retry_on_lock_conflict
 def disagreement_accept(*, disagreement: Disagreement, user, proposal: int) -> Settlement:
     """One of the two coders accepts a proposal of the thread (`proposal`: its id). When both
     coders accept equal values, that value becomes consensus "agreed after discussion", with
@@ -728,6 +739,7 @@ def _agree_if_both_accept(disagreement: Disagreement, attribute: Attribute, *, u
     )
 
 
+@retry_on_lock_conflict
 def disagreement_escalate(*, disagreement: Disagreement, user, body: str = "") -> Disagreement:
     """One of the two coders hands the disagreement to an adjudicator (with an optional
     comment); the adjudicator then decides it, seeing the thread."""

@@ -1,7 +1,15 @@
 """One shape for every API error: {"detail": "...", "errors": [...]} plus, for invalid
 input, "fields" ({field: [messages]}). Scripts can always print `detail`."""
 
+import logging
+
+from rest_framework import status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from coding.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(data, prefix: str = "") -> list[str]:
@@ -13,6 +21,11 @@ def _flatten(data, prefix: str = "") -> list[str]:
 
 
 def api_exception_handler(exc, context):
+    if is_lock_conflict(exc):  # coding.locks: others wrote at the same moment; never a 500
+        logger.warning("Lock conflict in %s: %s", context.get("view").__class__.__name__, exc)
+        message = str(LOCK_CONFLICT_MESSAGE)
+        return Response({"detail": message, "errors": [message], "code": "lock_conflict"},
+                        status=status.HTTP_409_CONFLICT)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from coding.adjudication.services import case_consensus_refresh, cases_consensus_refresh
 from coding.audit.services import audit_record, audit_record_many
 from coding.dbbulk import insert_objects
+from coding.locks import case_lock, cases_lock
 from coding.models import (
     Assignment,
     Case,
@@ -150,6 +151,7 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
     review = case.review
     _check_coders(review, coders)
     with transaction.atomic():
+        case_lock(case)  # the case first (coding.locks)
         current = list(Assignment.objects.select_related("coder").filter(case=case))
         wanted = {c.pk for c in coders}
         removed = [a for a in current if a.coder_id not in wanted]
@@ -223,6 +225,7 @@ def assignments_add(
                                   f"(case {assignment.case.number}).")
     now = timezone.now()
     with transaction.atomic():
+        cases_lock({a.case_id for a in assignments})  # the cases first (coding.locks)
         for assignment in assignments:
             assignment.assigned_at, assignment.assigned_by = now, assigned_by
         insert_objects(Assignment, ["case", "coder", "assigned_by", "assigned_at"], assignments)

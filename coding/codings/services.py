@@ -16,6 +16,7 @@ from django.utils import timezone
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
 from coding.codings.policies import may_code, may_reopen_coding
+from coding.locks import case_lock, retry_on_lock_conflict
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -168,6 +169,7 @@ def values_write(*, value_model, coding, attributes: dict, cleaned: dict) -> lis
     return changed_keys
 
 
+@retry_on_lock_conflict
 def coding_save_draft(
     *, coding: Coding, values: Mapping[str, Mapping[str, Any]], expected_version: int, user
 ) -> Coding:
@@ -186,7 +188,8 @@ def coding_save_draft(
         raise ValidationError("Only the coder who owns a coding can change it.")
     attributes, cleaned = values_clean(coding=coding, values=values)
     with transaction.atomic():
-        # The compare-and-swap comes first in the transaction, so that of two saves
+        case_lock(coding.case_id)  # the case first (coding.locks)
+        # The compare-and-swap comes first after it, so that of two saves
         # based on the same version exactly one changes the row (also on SQLite).
         now = timezone.now()
         changed = Coding.objects.filter(
@@ -244,11 +247,13 @@ def record_unticked_multi_choices(coding: Coding, value_model=CodedValue) -> Non
     )
 
 
+@retry_on_lock_conflict
 def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
     """Submit the coding: checks required attributes, then makes it read-only for the coder."""
     if coding.coder_id != user.pk:
         raise ValidationError("Only the coder who owns a coding can submit it.")
     with transaction.atomic():
+        case_lock(coding.case_id)  # the case first (coding.locks)
         now = timezone.now()
         changed = Coding.objects.filter(
             pk=coding.pk, version=expected_version, status=CodingStatus.DRAFT
@@ -284,6 +289,7 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
     return coding
 
 
+@retry_on_lock_conflict
 def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
     """Set a submitted coding back to draft (review leads only), audit-logged."""
     review = coding.case.review
@@ -292,6 +298,7 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
             raise ValidationError("This coding is a draft already; there is nothing to reopen.")
         raise ValidationError("Only a review lead can reopen a coding.")
     with transaction.atomic():
+        case_lock(coding.case_id)  # the case first (coding.locks)
         changed = Coding.objects.filter(pk=coding.pk, status=CodingStatus.SUBMITTED).update(
             status=CodingStatus.DRAFT,
             submitted_at=None,

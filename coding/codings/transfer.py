@@ -27,6 +27,7 @@ from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
 from coding.dbbulk import chunked, insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer
+from coding.locks import cases_lock
 from coding.models import (
     Assignment,
     Attribute,
@@ -339,6 +340,7 @@ def codings_import(
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     with transaction.atomic():
+        cases_lock(review.cases.all())  # before any write (coding.locks)
         usernames = list(dict.fromkeys(username for _, username in parsed))
         users = {u.username: u for u in User.objects.filter(username__in=usernames)}
         for username in usernames:

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from coding.dbbulk import insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer, yaml_check_keys, yaml_read
+from coding.locks import cases_lock
 from coding.models import (
     ATTRIBUTE_KEY_VALIDATOR,
     CHOICE_KINDS,
@@ -503,6 +504,7 @@ def cases_import(
                 raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; "
                                    "import its codebook first")
         result = CasesResult(review=review)
+        cases_lock(review.cases.all())  # before any write (coding.locks)
         areas = {}
         for name in sorted({a for row in rows for a in row["service_area"]}):
             areas[name], _ = ServiceArea.objects.get_or_create(

@@ -26,6 +26,7 @@ from coding.codings.services import (
     values_clean,
     values_write,
 )
+from coding.locks import cases_lock
 from coding.models import (
     Assignment,
     Case,
@@ -268,6 +269,7 @@ def round_promote(*, round_: Round, user, coders: Sequence = ()) -> dict[str, li
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.promoted_at is not None:
             raise ValidationError("This round's codings are in use for the review already.")
+        cases_lock(round_.cases.all())  # in id order, before any case's write (coding.locks)
         for case in round_.cases.select_related("review").order_by("sort_key", "number"):
             assigned = list(Assignment.objects.filter(case=case).select_related("coder")
                             .order_by("assigned_at", "pk"))
