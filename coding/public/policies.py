@@ -74,6 +74,17 @@ def may_see_decisions(user, review) -> bool:
 PERSONAL_COOKIES = ("messages",)
 
 
+def request_is_personal(request) -> bool:
+    """Whether the answer to `request` is for one person: someone signed in (a session, or
+    an API token the API has authenticated) or a request with API credentials (valid or
+    not). Such an answer is never kept by a shared cache: coding.middleware.private_responses
+    marks every one of them `Cache-Control: private`, whatever page or endpoint made it."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    return "HTTP_AUTHORIZATION" in request.META
+
+
 def request_may_share(request) -> bool:
     """The request half of may_share_response, answered without a query: a GET or HEAD by
     an anonymous reader who sends no session, no messages and no API credentials. Anything
@@ -83,10 +94,7 @@ def request_may_share(request) -> bool:
 
     if request.method not in ("GET", "HEAD"):
         return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if request_is_personal(request):
         return False
     cookies = request.COOKIES
     return not any(name in cookies for name in (settings.SESSION_COOKIE_NAME,
