@@ -138,10 +138,13 @@ def secrets(review) -> set[str]:
 
 
 class ReaderWalk:
-    """Walks every address of the site as an anonymous reader of `review`."""
+    """Walks every address of the site as a reader of `review`: `client()` gives the client
+    of each request (a new anonymous one, or a signed-in reader's)."""
 
-    def __init__(self, review):
+    def __init__(self, review, client=Client, queries: bool = True):
         self.review = review
+        self.client = client
+        self.with_queries = queries
         self.secrets = secrets(review)
         self.cases = list(Case.objects.filter(review=review).order_by("number"))
         case_filter = case_filter_for(review, QueryDict(""), Case.objects.filter(review=review))
@@ -216,15 +219,15 @@ class ReaderWalk:
         self.answers[url] = response.status_code
 
     def fetch(self, url: str) -> int:
-        response = Client().get(url)
+        response = self.client().get(url)
         self.check(url, response)
         shared = "public" in response.get("Cache-Control", "")
         if response.status_code == 200 and shared:
-            again = Client().get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+            again = self.client().get(url, HTTP_IF_NONE_MATCH=response["ETag"])
             self.check(url + " (If-None-Match)", again)
             assert again.status_code == 304, url
             self.not_modified += 1
-            cached = Client().get(url)
+            cached = self.client().get(url)
             self.check(url + " (cached copy)", cached)
             self.cached += 1
         return response.status_code
@@ -234,7 +237,7 @@ class ReaderWalk:
             for path in fill(route, self.path_values):
                 # The review's addresses take the filters; the site's others (sign-in, the
                 # schema) are walked without a query.
-                if self.fetch(path) == 200 and "<slug:slug>" in route:
+                if self.fetch(path) == 200 and "<slug:slug>" in route and self.with_queries:
                     for query in self.queries(route):
                         self.fetch(f"{path}?{query}")
 
@@ -269,6 +272,21 @@ def test_no_reader_response_shows_a_rationale_or_a_member(decided):
     assert {(v["case"], v["method"], v["value"]) for v in values} == {
         ("1", "adjudicated", "local"), ("2", "discussion", "local")}
     assert set(values[0]) <= READER_CONSENSUS_FIELDS
+
+
+def test_a_signed_in_reader_sees_no_rationale_or_member_either(decided):
+    """Someone with an account but no role in the review is a reader too: their pages are
+    rendered for them (never shared), and show no more. (Every address; the filtered
+    variants take the anonymous reader's code paths, walked above.)"""
+    reader = factories.UserFactory(username="quentin_r2", first_name="Quentin")
+    signed_in = Client()
+    signed_in.force_login(reader)
+    walk = ReaderWalk(decided, client=lambda: signed_in, queries=False)
+    walk.run()
+    read = {url for url, status in walk.answers.items() if status == 200}
+    assert f"/api/reviews/{decided.slug}/consensus/" in read
+    assert f"/reviews/{decided.slug}/cases/2/" in read
+    assert walk.not_modified == 0  # nothing of theirs is shared
 
 
 def test_searching_for_a_rationale_or_a_member_finds_no_case(decided):
