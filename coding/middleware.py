@@ -53,3 +53,40 @@ class LockConflictMiddleware:
         if "application/json" in request.headers.get("Accept", ""):  # autosave and the like
             return JsonResponse({"ok": False, "busy": True, "message": message}, status=409)
         return render(request, "409.html", {"message": message}, status=409)
+
+
+def private_responses(get_response):
+    """The one place that marks answers for one person (coding.public.policies
+    .request_is_personal: someone signed in, or an API request with credentials) and the
+    API's answers, whatever view, error handler or decorator made them:
+
+    - an answer for one person is `Cache-Control: private`, so that no proxy or shared
+      cache ever hands it to someone else. One that carries a validator (a document's file,
+      with its ETag) is also `no-cache`: the browser may keep it but asks again each time.
+      Every other is also `no-store`: a member's page, blind coding included, is not left
+      in the browser's cache for the next person at the same computer. A `public` marking
+      (coding.public.responses, for anonymous readers only) never survives on such an answer.
+    - every API answer says `Vary: Authorization, Cookie`: what it holds depends on the token
+      or the session it was asked with.
+
+    Anonymous readers' shared answers (ETag, `public, no-cache`, 304) are left as
+    coding.public.responses made them. Placed before WhiteNoise, so static files pass
+    through unmarked (they are the same for everyone)."""
+    from django.utils.cache import patch_cache_control, patch_vary_headers
+
+    from coding.public.policies import request_is_personal
+
+    def middleware(request):
+        response = get_response(request)
+        if request_is_personal(request):
+            patch_cache_control(response, private=True)
+            if response.has_header("ETag") or response.has_header("Last-Modified"):
+                patch_cache_control(response, no_cache=True)
+            else:
+                patch_cache_control(response, no_store=True)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "api" in match.namespaces:
+            patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
+
+    return middleware

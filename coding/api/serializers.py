@@ -4,12 +4,14 @@
 choice), a string, a number, true/false, or null when not given; it is read with
 coding.adjudication's stored_value, like the adjudication page."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding import models
 from coding.codings.selectors import QueueState
+from coding.public.policies import READER_CONSENSUS_FIELDS
 from coding.urlmaking import absolute_url_maker
 from coding.values import stored_value, value_json
 
@@ -154,10 +156,55 @@ class CodedValueSerializer(ValueSerializer):
     evidence_anchors = AnchorSerializer(many=True)
 
 
-class ConsensusValueSerializer(ValueSerializer):
+class ReaderFieldsOnly:
+    """Put first in the bases of a serializer of a reader surface: its fields must all be
+    among `reader_fields` (an allow-list of coding.public.policies), checked when the class
+    is made, so that a field which could carry a rationale or a person's name (`rationale`,
+    `decided_by`, a coder) cannot be added to it, nor to a serializer it inherits from,
+    without the import failing."""
+
+    reader_fields: frozenset[str] = frozenset()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        refused = sorted(set(cls._declared_fields) - cls.reader_fields)
+        if refused:
+            raise ImproperlyConfigured(
+                f"{cls.__name__} is shown to readers and may not have the fields "
+                f"{', '.join(refused)} (coding.public.policies decides what readers see)."
+            )
+
+
+class ReaderValueSerializer(ReaderFieldsOnly, ValueSerializer):
+    """A consensus value as readers see it on a case: the value and its evidence."""
+
+    reader_fields = READER_CONSENSUS_FIELDS
+
+
+class ReaderConsensusValueSerializer(ReaderFieldsOnly, ValueSerializer):
+    """A consensus value as readers see it in the list of consensus values: never who
+    decided it nor why (coding.public.policies.READER_CONSENSUS_FIELDS)."""
+
+    reader_fields = READER_CONSENSUS_FIELDS
+
     case = serializers.CharField(source="case.number")
     method = serializers.ChoiceField(choices=models.ConsensusMethod.choices)
-    rationale = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class ConsensusValueSerializer(ValueSerializer):
+    """A consensus value for the members who may see why it was decided
+    (coding.public.policies.may_see_decisions: leads and adjudicators): the reader's fields
+    and the rationale."""
+
+    case = serializers.CharField(source="case.number")
+    method = serializers.ChoiceField(choices=models.ConsensusMethod.choices)
+    rationale = serializers.CharField(
+        required=False,
+        help_text="Why it was decided (the adjudicator's rationale, or the discussion's "
+        "thread). Only for the review's leads and adjudicators; never for readers.",
+    )
     decided_at = serializers.DateTimeField()
     version = serializers.IntegerField()
 
@@ -202,7 +249,7 @@ class CaseWithConsensusSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "consensus"]
 
-    @extend_schema_field(ValueSerializer(many=True))
+    @extend_schema_field(ReaderValueSerializer(many=True))
     def get_consensus(self, case):
         return self.context["consensus"].get(case.pk, [])
 
@@ -219,9 +266,9 @@ class CaseDetailSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "consensus", "documents"]
 
-    @extend_schema_field(ValueSerializer(many=True))
+    @extend_schema_field(ReaderValueSerializer(many=True))
     def get_consensus(self, case):
-        return ValueSerializer(case.consensus_values.all(), many=True).data
+        return ReaderValueSerializer(case.consensus_values.all(), many=True).data
 
 
 class ValueInputSerializer(serializers.Serializer):

@@ -4,6 +4,11 @@ Readers (gallery, case page, dashboard, exports, public API) see a case's consen
 only when both assigned coders have submitted and no disagreement of the case is open; a
 lead reopening a coding takes the case out again. Until then the case is listed as "coding
 in progress" with no values, and charts count only cases with complete consensus.
+
+Readers never see who decided a consensus value nor why: not the adjudicator, not the
+rationale (an adjudicator's reasoning, or in discussion mode the coders' thread with their
+names), nor any member's name, username or e-mail address (READER_CONSENSUS_FIELDS,
+may_see_decisions).
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -38,11 +43,46 @@ def public_consensus_q(path_to_case: str = "case") -> Q:
     return Q(**{f"{path_to_case}__consensus_complete": True})
 
 
+# --- what readers see of a consensus value ---
+
+# Everything a reader surface may show of a consensus value, and nothing else; the API's
+# reader serializers are held to it when their class is made
+# (coding.api.serializers.ReaderFieldsOnly). Left out for ever: who decided (`decided_by`)
+# and why (`rationale`).
+READER_CONSENSUS_FIELDS = frozenset({
+    "case", "attribute", "value", "evidence", "note", "method", "decided_at", "version",
+})
+
+
+def may_see_decisions(user, review) -> bool:
+    """Whether `user` may read who decided the consensus values of `review` and why (the
+    rationale) beside the values: its leads and adjudicators, who read them on the
+    adjudication page (coding.adjudication.policies.may_view_adjudication). Never a reader,
+    signed in or not, nor a coder: in discussion mode the coders read their own threads on
+    the discussion page, not on reader surfaces."""
+    from coding.adjudication.policies import may_view_adjudication
+
+    if user is None or not user.is_authenticated:
+        return False
+    return may_view_adjudication(user, review)
+
+
 # --- which reader responses may be shared (cached per data version, answered with 304) ---
 
 # Cookies that carry something of one person: a session (a member, or an anonymous visitor
 # with state such as a pending message) or messages stored in a cookie.
 PERSONAL_COOKIES = ("messages",)
+
+
+def request_is_personal(request) -> bool:
+    """Whether the answer to `request` is for one person: someone signed in (a session, or
+    an API token the API has authenticated) or a request with API credentials (valid or
+    not). Such an answer is never kept by a shared cache: coding.middleware.private_responses
+    marks every one of them `Cache-Control: private`, whatever page or endpoint made it."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    return "HTTP_AUTHORIZATION" in request.META
 
 
 def request_may_share(request) -> bool:
@@ -54,10 +94,7 @@ def request_may_share(request) -> bool:
 
     if request.method not in ("GET", "HEAD"):
         return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if request_is_personal(request):
         return False
     cookies = request.COOKIES
     return not any(name in cookies for name in (settings.SESSION_COOKIE_NAME,

@@ -179,11 +179,11 @@ def _figures(request, report: dict) -> dict:
 
 @login_required
 def reliability_status(request, slug: str):
-    """Polled by static/js/reliability-status.js while newer figures are being computed."""
+    """Polled by static/js/reliability-status.js while newer figures are being computed
+    (never kept by the browser: coding.middleware.private_responses, as every member's
+    answer)."""
     _, state = _snapshot(request, slug)
-    response = JsonResponse(state.as_json())
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse(state.as_json())
 
 
 @login_required

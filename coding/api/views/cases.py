@@ -29,7 +29,7 @@ from coding.api.views.common import (
 from coding.documents.policies import documents_visible_to
 from coding.public.cache import case_filter_for, choices_for, codebook_for, dashboard_data
 from coding.public.filters import CaseFilter
-from coding.public.policies import public_consensus_values
+from coding.public.policies import may_see_decisions, public_consensus_values
 from coding.public.selectors import consensus_for_api, service_area_names
 
 
@@ -134,10 +134,15 @@ class CaseDetail(SharedReaderMixin, CaseQuerysetMixin, generics.RetrieveAPIView)
 class ConsensusList(SharedReaderMixin, ReviewMixin, generics.ListAPIView):
     """Settled values (agreed by both coders or adjudicated) of a published review, or of
     a review you are a member of, of cases whose consensus is complete: both coders have
-    submitted and no disagreement is open (coding.public.policies)."""
+    submitted and no disagreement is open (coding.public.policies). Readers and coders get
+    the reader's fields only; the review's leads and adjudicators also the rationale."""
 
-    serializer_class = s.ConsensusValueSerializer
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
+
+    def get_serializer_class(self):
+        if may_see_decisions(self.request.user, self.get_review()):
+            return s.ConsensusValueSerializer
+        return s.ReaderConsensusValueSerializer
 
     def get_queryset(self):
         values = (

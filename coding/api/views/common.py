@@ -126,5 +126,6 @@ class SharedReaderMixin:
         return reader_response(
             request, self.get_review(), render,
             extra=(getattr(request, "accepted_media_type", "") or "",),
-            vary=("Accept", "Authorization", "Cookie"),
+            # Authorization and Cookie: every API answer (coding.middleware.private_responses).
+            vary=("Accept",),
         )
