@@ -16,7 +16,7 @@ once both have submitted.
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from coding.models import Assignment, Case, Coding, CodingStatus, Role
+from coding.models import Assignment, Case, Coding, CodingStatus, Membership, Role
 from coding.reviews.policies import review_roles
 
 # Each case is coded by two people; "complete" presumes it.
@@ -117,6 +117,33 @@ def may_code(user, case: Case) -> bool:
     return cases_to_code(user, Case.objects.filter(pk=case.pk)).exists()
 
 
+def codings_user_may_reopen(user, codings: QuerySet[Coding]) -> QuerySet[Coding]:
+    """The codings of `codings` that `user` may reopen (make a draft again): submitted ones
+    they may see (codings_visible_to: never another coder's of a case they are blind on), in
+    reviews they lead."""
+    if not user.is_authenticated:
+        return codings.none()
+    return codings_visible_to(user, codings).filter(
+        status=CodingStatus.SUBMITTED,
+        case__review__in=Membership.objects.filter(user=user, role=Role.LEAD).values("review"),
+    )
+
+
 def may_reopen_coding(user, coding: Coding) -> bool:
-    """Leads of the review reopen a submitted coding (it becomes a draft again)."""
-    return coding.is_submitted and Role.LEAD in review_roles(user, coding.case.review)
+    """Leads of the review reopen a submitted coding (it becomes a draft again), but not one
+    they may not see: a lead who codes a case is blind on it like any coder, so the other
+    coding of it does not exist for them (the yes/no form of codings_user_may_reopen)."""
+    return (
+        coding.is_submitted
+        and Role.LEAD in review_roles(user, coding.case.review)
+        and coding_visible_to(user, coding)
+    )
+
+
+def may_unassign(user, case: Case, coder) -> bool:
+    """Whether `user` (a lead) may take `coder` off `case`. Not the other coder of a case the
+    user is blind on: whether that coder has submitted (then they stay assigned) must not show
+    in the answer, so a lead never removes the other coder of a case they code."""
+    if user is None or coder.pk == user.pk:
+        return True
+    return not is_blind_on(user, case)

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
-from coding.codings.policies import may_code, may_reopen_coding
+from coding.codings.policies import coding_visible_to, may_code, may_reopen_coding
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -43,6 +44,7 @@ CONFLICT_MESSAGE = (
 SUBMITTED_MESSAGE = (
     "This coding has been submitted and is read-only. A review lead can reopen it."
 )
+NO_SUCH_CODING_MESSAGE = gettext_lazy("There is no such coding.")
 
 
 class CodingConflict(ValidationError):
@@ -288,6 +290,10 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
     """Set a submitted coding back to draft (review leads only), audit-logged."""
     review = coding.case.review
     if not may_reopen_coding(user, coding):
+        if not coding_visible_to(user, coding):
+            # Someone else's draft, or a coding of a case the user is blind on: it does not
+            # exist for them, and the refusal must not say otherwise.
+            raise ValidationError(NO_SUCH_CODING_MESSAGE, code="not_found")
         if not coding.is_submitted:
             raise ValidationError("This coding is a draft already; there is nothing to reopen.")
         raise ValidationError("Only a review lead can reopen a coding.")
