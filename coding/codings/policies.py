@@ -107,10 +107,16 @@ def coding_visible_to(user, coding: Coding) -> bool:
 
 
 def cases_to_code(user, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The cases of `cases` that `user` may code: those assigned to them."""
+    """The cases of `cases` that `user` may code: those assigned to them in reviews where
+    they hold the coder role. Someone who loses the role keeps their assignments (a lead
+    reassigns the cases) but codes no more, on the pages and in the API alike; the blind
+    rule still counts them as the case's coder (blind_cases)."""
     if not user.is_authenticated:
         return cases.none()
-    return cases.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)))
+    return cases.filter(
+        Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)),
+        Exists(Membership.objects.filter(review=OuterRef("review"), user=user, role=Role.CODER)),
+    )
 
 
 def may_code(user, case: Case) -> bool:

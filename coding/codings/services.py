@@ -206,6 +206,18 @@ def coding_save_draft(
     return coding
 
 
+def coding_start_and_save_draft(
+    *, case: Case, user, values: Mapping[str, Mapping[str, Any]], expected_version: int
+) -> Coding:
+    """coding_start and coding_save_draft in one transaction: the first save creates the
+    coding, and a refused first save (a bad value, a conflict) leaves no empty draft behind.
+    The coding page and the API both save through it."""
+    with transaction.atomic():
+        coding = coding_start(case=case, user=user)
+        return coding_save_draft(coding=coding, values=values, expected_version=expected_version,
+                                 user=user)
+
+
 def coding_missing_required(*, coding: Coding, value_model=CodedValue) -> list[Attribute]:
     """The required attributes the coding has no value for, in codebook order (`value_model`
     RoundValue for a calibration round's coding)."""

@@ -158,6 +158,19 @@ def round_coding_save_draft(*, coding: RoundCoding, values: Mapping[str, Mapping
     return coding
 
 
+def round_coding_start_and_save_draft(
+    *, round_: Round, case: Case, user, values: Mapping[str, Mapping[str, Any]],
+    expected_version: int,
+) -> RoundCoding:
+    """round_coding_start and round_coding_save_draft in one transaction (as
+    coding.codings.services.coding_start_and_save_draft): a refused first save leaves no
+    empty round coding behind."""
+    with transaction.atomic():
+        coding = round_coding_start(round_=round_, case=case, user=user)
+        return round_coding_save_draft(coding=coding, values=values, user=user,
+                                       expected_version=expected_version)
+
+
 def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> RoundCoding:
     """Submit a round coding (required attributes checked as for codings); the round is
     complete once every coder of it has submitted every case."""
