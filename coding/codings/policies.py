@@ -153,3 +153,13 @@ def may_unassign(user, case: Case, coder) -> bool:
     if user is None or coder.pk == user.pk:
         return True
     return not is_blind_on(user, case)
+
+
+def import_coders_refused(review, usernames: list[str]) -> list[str]:
+    """Of `usernames` (in file order), those a lead's codings import may not name: anyone who
+    does not hold the coder role in `review`. An import attributes submitted codings to the
+    accounts it names, so it names only people who already code the review."""
+    coders = set(Membership.objects.filter(
+        review=review, role=Role.CODER, user__username__in=usernames
+    ).values_list("user__username", flat=True))
+    return [name for name in usernames if name not in coders]
