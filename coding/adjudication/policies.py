@@ -125,8 +125,9 @@ def queue_actions(user, review: Review, case_ids, status: str) -> dict[int, str]
     cases_user_may_decide allows. Two queries at most."""
     case_ids = list(case_ids)
     own = cases_coded_by(user, case_ids)
-    decidable = (cases_user_may_decide(user, review, case_ids)
-                 if status == DisagreementStatus.OPEN else set())
+    # cases_user_may_decide, with the cases they coded read once.
+    decidable = (set(case_ids) - own
+                 if status == DisagreementStatus.OPEN and may_decide_in(user, review) else set())
     return {case_id: QueueAction.OWN if case_id in own
             else QueueAction.DECIDE if case_id in decidable else QueueAction.VIEW
             for case_id in case_ids}
