@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.assignments.services import assignment_set
 from coding.audit.services import audit_record
@@ -297,6 +298,12 @@ def round_promote(*, round_: Round, user, coders: Sequence = ()) -> dict[str, li
             if any(c.pk not in round_coder_ids for c in pair):
                 skipped.append(f"{case.number}: its assigned coders did not both code it in "
                                "this round")
+                continue
+            if user.pk in {c.pk for c in pair}:
+                # Whether the other coder has started it in the review is hidden from a lead
+                # who codes the case (blind coding): say only what the lead knows.
+                skipped.append(gettext("%(number)s: you code it in the review; another lead "
+                                       "can promote it") % {"number": case.number})
                 continue
             if Coding.objects.filter(case=case, coder__in=pair).exists():
                 skipped.append(f"{case.number}: it is being coded in the review already")
