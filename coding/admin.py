@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from coding import models
 from coding.adjudication.policies import comments_visible_to
@@ -6,8 +7,20 @@ from coding.audit.policies import audit_events_visible_to
 from coding.codings.policies import codings_visible_to
 from coding.members.services import membership_delete, membership_save
 from coding.reliability.services import reliability_changed
-from coding.reviews.policies import admin_reviews, may_administer, may_create_or_delete_reviews
-from coding.reviews.services import review_data_changed, review_set_resolution_mode
+from coding.reviews.policies import (
+    admin_reviews,
+    may_administer,
+    may_change_resolution_mode,
+    may_create_or_delete_reviews,
+    may_publish,
+)
+from coding.reviews.services import (
+    review_create,
+    review_data_changed,
+    review_delete,
+    review_set_published,
+    review_set_resolution_mode,
+)
 from coding.rounds.policies import round_codings_visible_to
 from coding.web.signin import AdminSignInForm
 
@@ -164,9 +177,11 @@ class ReadOnly:
 
 
 class ReadOnlyAdmin(ReadOnly, ReviewScopedAdmin):
-    """Codings, assignments, consensus values and their history change only through the services
-    (coding.services, coding.adjudication), which check versions and record every change in
-    the audit log; the admin shows them but does not edit them behind the log's back."""
+    """The admin writes only through the services, which check who may and record every
+    change in the audit log. Where it has none to call (codings, assignments, consensus
+    values and their history change on the app's pages and API; codebooks, cases and service
+    areas by import: `import_codebook`, `import_cases`, the Import page), it shows the rows
+    but does not edit them behind the log's back."""
 
 
 class ReadOnlyInline(ReadOnly, ScopedInline):
@@ -181,21 +196,55 @@ class MembershipInline(ScopedInline, admin.TabularInline):
 
 @admin.register(models.Review)
 class ReviewAdmin(ReviewScopedAdmin):
+    """Every write through the review services (coding.reviews.services), which check and
+    audit: a superuser creates or deletes a review; its leads publish it and choose how
+    disagreements are settled (the form refuses what the policies refuse). The slug, title
+    and description are set when the review is created."""
+
     list_display = ["title", "slug", "is_published", "created_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "description"]
-    prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
+    CHECKED = {
+        "is_published": (may_publish, gettext_lazy(
+            "Only a lead of this review can publish or withdraw it.")),
+        "resolution_mode": (may_change_resolution_mode, gettext_lazy(
+            "Only a lead of this review can change how disagreements are settled.")),
+    }
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else {"slug": ["title"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug", "title", "description"] if obj else []
+
+    def get_exclude(self, request, obj=None):
+        return [] if obj else ["is_published"]  # published later, by a lead
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        checked, user = self.CHECKED, request.user
+
+        class PolicyCheckedForm(form):
+            def clean(self):
+                data = super().clean()
+                for field in self.changed_data if self.instance.pk else ():
+                    if field in checked and not checked[field][0](user, self.instance):
+                        self.add_error(field, checked[field][1])
+                return data
+
+        return PolicyCheckedForm
 
     def save_model(self, request, obj, form, change):
-        # The resolution mode changes through its service, which checks and audits.
-        mode = obj.resolution_mode
-        if change and "resolution_mode" in form.changed_data:
-            obj.resolution_mode = form.initial["resolution_mode"]
-        super().save_model(request, obj, form, change)
-        if change and mode != obj.resolution_mode:
-            review_set_resolution_mode(review=obj, actor=request.user, mode=mode)
-            obj.resolution_mode = mode
+        if not change:
+            review_create(review=obj, actor=request.user)
+            return
+        stored = models.Review.objects.get(pk=obj.pk)
+        if obj.is_published != stored.is_published:
+            review_set_published(review=stored, actor=request.user, published=obj.is_published)
+        if obj.resolution_mode != stored.resolution_mode:
+            review_set_resolution_mode(review=stored, actor=request.user,
+                                       mode=obj.resolution_mode)
 
     # A lead manages the reviews they lead; creating or deleting reviews is for superusers.
     def has_add_permission(self, request, *args):
@@ -203,6 +252,20 @@ class ReviewAdmin(ReviewScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return may_create_or_delete_reviews(request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # review_delete removes everything in the review (its read-only rows and audit log
+        # too) and records the deletion: the per-model delete permissions, which the
+        # read-only admins refuse, do not apply.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        review_delete(review=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for review in queryset:
+            review_delete(review=review, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not models.Membership:
@@ -241,13 +304,13 @@ class MembershipAdmin(ReviewScopedAdmin):
             membership_delete(membership=membership, actor=request.user)
 
 
-class SectionInline(ScopedInline, admin.TabularInline):
+class SectionInline(ReadOnlyInline, admin.TabularInline):
     model = models.Section
     extra = 0
 
 
 @admin.register(models.Codebook)
-class CodebookAdmin(ReviewScopedAdmin):
+class CodebookAdmin(ReadOnlyAdmin):
     list_display = ["title", "review", "version", "created_at"]
     list_filter = [("review", ONLY_USED)]
     search_fields = ["title", "review__title"]
@@ -255,19 +318,19 @@ class CodebookAdmin(ReviewScopedAdmin):
 
 
 @admin.register(models.Section)
-class SectionAdmin(ReviewScopedAdmin):
+class SectionAdmin(ReadOnlyAdmin):
     list_display = ["title", "codebook", "order"]
     list_filter = [("codebook__review", ONLY_USED), ("codebook", ONLY_USED)]
     search_fields = ["title"]
 
 
-class OptionInline(ScopedInline, admin.TabularInline):
+class OptionInline(ReadOnlyInline, admin.TabularInline):
     model = models.Option
     extra = 1
 
 
 @admin.register(models.Attribute)
-class AttributeAdmin(ReviewScopedAdmin):
+class AttributeAdmin(ReadOnlyAdmin):
     list_display = ["label", "key", "kind", "required", "section", "order", "codebook"]
     list_filter = ["kind", "required", ("codebook__review", ONLY_USED), ("codebook", ONLY_USED)]
     search_fields = ["key", "label", "help_text"]
@@ -276,31 +339,24 @@ class AttributeAdmin(ReviewScopedAdmin):
 
 
 @admin.register(models.Option)
-class OptionAdmin(ReviewScopedAdmin):
+class OptionAdmin(ReadOnlyAdmin):
     list_display = ["label", "key", "attribute", "order", "is_none"]
     list_filter = [("attribute__codebook__review", ONLY_USED), ("attribute", ONLY_USED)]
     search_fields = ["key", "label"]
 
 
 @admin.register(models.ServiceArea)
-class ServiceAreaAdmin(ReviewScopedAdmin):
-    # Shared by every review: leads may look and add, only superusers change or delete.
+class ServiceAreaAdmin(ReadOnlyAdmin):
+    # Shared by every review, made by the cases import (the names in the file).
     list_display = ["name", "slug"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
         return admin.ModelAdmin.get_queryset(self, request)
 
-    def has_change_permission(self, request, obj=None):
-        return may_create_or_delete_reviews(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return may_create_or_delete_reviews(request.user)
-
 
 @admin.register(models.Case)
-class CaseAdmin(ReviewScopedAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ["number", "title", "country", "region", "year", "review"]
     list_filter = [("review", ONLY_USED), "region", "country", "service_areas", "year"]
     search_fields = ["number", "title", "country", "summary", "source"]

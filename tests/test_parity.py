@@ -135,6 +135,21 @@ QUESTIONS = {
     "round_b:complete": Question(
         "round_b", "round_complete", answers(V, anonymous=H, outsider=H, adjudicator=H), H,
         case="9"),
+    # 15. May the actor reopen Bob's submitted coding of case X? Leads only, and a lead who
+    #     codes the case (Leo, case 2) only once both have submitted: before that the other
+    #     coding does not exist for him (a 404 like a missing id, no name) (issue 25, item 1).
+    "reopen:b_submitted": Question("reopen", "b_submitted", answers(False, lead=True), False),
+    "reopen:both_submitted": Question(
+        "reopen", "both_submitted", answers(False, lead=True, lead_coder=True), False),
+    # 16. May the actor save a draft of case X once Alice, Leo and Adam lost the coder role
+    #     (keeping their assignments and their other roles)? Coding takes both the coder role
+    #     and the assignment, on every surface (issue 25, item 3).
+    "code:coder_role_removed": Question(
+        "code", "coder_role_removed", answers(False, coder_b=True), False),
+    # 17. May the actor publish the review? Its leads, through review_set_published (checked
+    #     and audited) on every surface, the admin too (issue 25, item 3).
+    "publish:unpublished": Question(
+        "publish", "b_draft", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -215,6 +230,20 @@ SURFACES["notified:b_submitted"] = SURFACES["notified:both_submitted"] = {
     "page": EVERYONE, "api": EVERYONE,
     "admin": NoSurface("notifications are each person's own inbox: the admin does not list "
                        "them"),
+}
+
+SURFACES["reopen:b_submitted"] = SURFACES["reopen:both_submitted"] = {
+    "page": EVERYONE,
+    "api": NoSurface("the API does not reopen codings: leads reopen on the coding's page"),
+    "admin": NoSurface("the admin shows codings read-only: it reopens nothing"),
+}
+SURFACES["code:coder_role_removed"] = {
+    "page": EVERYONE, "api": EVERYONE, "admin": NoSurface("nobody codes in the admin"),
+}
+SURFACES["publish:unpublished"] = {
+    "page": EVERYONE,
+    "api": NoSurface("the API publishes nothing: the review's page or the admin does"),
+    "admin": STAFF_LEADS,
 }
 
 PARITY = [
@@ -323,7 +352,7 @@ def bob_comments(w, number):
 
 STEPS = [bob_drafts, bob_submits, partner_submits, lead_reopens_bob]
 STAGES = {"b_draft": 1, "b_submitted": 2, "both_submitted": 3, "reopened": 4, "published": 3,
-          "round_b_submitted": 0, "round_complete": 0}
+          "round_b_submitted": 0, "round_complete": 0, "coder_role_removed": 0}
 DISCUSSION_STEPS = [bob_drafts, bob_submits, partner_submits, bob_comments, lead_reopens_bob]
 DISCUSSION_STAGES = {"discussion_b_submitted": 2, "discussion_both_submitted": 4,
                      "discussion_reopened": 5}
@@ -374,6 +403,12 @@ def stage(w, name):
             step(w, number)
     if name.startswith("round_"):
         round_stage(w, name)
+    if name == "coder_role_removed":
+        from coding.members.services import membership_delete
+
+        for actor in ("coder_a", "lead_coder", "adjudicator_coder"):
+            membership_delete(membership=models.Membership.objects.get(
+                user=w["users"][actor], role=models.Role.CODER), actor=w["users"]["lead"])
     if name == "published":
         disagreement = models.Disagreement.objects.get(case=w["cases"]["3"],
                                                        attribute__key="level")
@@ -720,6 +755,64 @@ def notified_api(w, actor, number, as_actor):
     return _about_case([n["text"] for n in response.json()["results"]], number)
 
 
+def reopen_page(w, actor, number, as_actor):
+    """Reopened, or refused as if the coding did not exist (404; anonymous: sign in)."""
+    coding = _bob_coding(w, number)
+    response = as_actor(actor).post(f"/reviews/demo/codings/{coding.pk}/reopen/",
+                                    {"reason": "Recheck."})
+    if _bob_coding(w, number).status == models.CodingStatus.DRAFT:
+        return True
+    if response.status_code == 404 or (actor == "anonymous" and response.status_code == 302):
+        return False
+    return f"refused with {response.status_code}, not as a missing coding"
+
+
+def _own_coding_version(w, actor, number):
+    user = w["users"][actor]
+    if user is None:
+        return None
+    coding = models.Coding.objects.filter(case=w["cases"][number], coder=user).first()
+    return coding and coding.version
+
+
+def code_page(w, actor, number, as_actor):
+    before = _own_coding_version(w, actor, number)
+    as_actor(actor).post(f"/reviews/demo/cases/{number}/code/",
+                         {"action": "save", "version": before or 0, "level": "local"})
+    return _own_coding_version(w, actor, number) != before
+
+
+def code_api(w, actor, number, as_actor):
+    before = _own_coding_version(w, actor, number)
+    as_actor(actor, api=True).put(
+        f"/api/reviews/demo/codings/{number}/",
+        {"version": before or 0, "values": [{"attribute": "level", "value": "local"}]},
+        format="json")
+    return _own_coding_version(w, actor, number) != before
+
+
+def _published(w) -> object:
+    """Published through the service (its audit event), or how it was published."""
+    published = models.Review.objects.get(pk=w["review"].pk).is_published
+    audited = models.AuditEvent.objects.filter(action="review.publish").exists()
+    return published if published == audited else "published without an audit event"
+
+
+def publish_page(w, actor, number, as_actor):
+    as_actor(actor).post("/reviews/demo/publish/", {"action": "publish"})
+    return _published(w)
+
+
+def publish_admin(w, actor, number, as_actor):
+    review = w["review"]
+    as_actor(actor).post(f"/admin/coding/review/{review.pk}/change/", {
+        "title": review.title, "slug": review.slug, "description": "", "is_published": "on",
+        "resolution_mode": review.resolution_mode, "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000"})
+    return _published(w)
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
@@ -742,6 +835,9 @@ PROBES = {
     ("notified", "page"): notified_page, ("notified", "api"): notified_api,
     ("round_b", "page"): round_b_page, ("round_b", "api"): round_b_api,
     ("round_b", "admin"): round_b_admin,
+    ("reopen", "page"): reopen_page,
+    ("code", "page"): code_page, ("code", "api"): code_api,
+    ("publish", "page"): publish_page, ("publish", "admin"): publish_admin,
 }
 
 

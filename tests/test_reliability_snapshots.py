@@ -106,7 +106,7 @@ def test_importing_many_codings_queues_one_snapshot(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     with django_capture_on_commit_callbacks(execute=True):
-        codings_import(path=path, review_slug="demo")
+        codings_import(path=path, review_slug="demo", enrol=True)
 
     assert ReliabilitySnapshot.objects.count() == 1 and len(_queued()) == 1
 

@@ -87,10 +87,16 @@ def cases_coded_by(user, case_ids) -> set[int]:
     )
 
 
+def may_decide_in(user, review: Review) -> bool:
+    """Whether `user` decides disagreements in `review` at all (its adjudicators; on each case
+    also not one they coded: decide_refusal). The API's resolve view asks it."""
+    return Role.ADJUDICATOR in review_roles(user, review)
+
+
 def decide_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[str, str] | None:
     """Why `user` may not decide the case's disagreements, as (code, message); None if they
     may. `coders` saves a query when the caller has case_coder_ids already."""
-    if Role.ADJUDICATOR not in review_roles(user, case.review):
+    if not may_decide_in(user, case.review):
         return "role", NOT_ADJUDICATOR_MESSAGE
     if user.pk in (coders if coders is not None else case_coder_ids(case)):
         return "own_case", OWN_CASE_MESSAGE
@@ -100,9 +106,31 @@ def decide_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[st
 def cases_user_may_decide(user, review: Review, case_ids) -> set[int]:
     """Of `case_ids` (cases of `review`), those whose disagreements `user` may decide: the
     list form of decide_refusal, in two queries."""
-    if Role.ADJUDICATOR not in review_roles(user, review):
+    if not may_decide_in(user, review):
         return set()
     return set(case_ids) - cases_coded_by(user, case_ids)
+
+
+class QueueAction:
+    """What the adjudication queue offers on a case's row."""
+
+    OWN = "own"  # the viewer coded the case: not theirs to decide
+    DECIDE = "decide"  # open disagreements the viewer may decide
+    VIEW = "view"  # read only (a lead, a decided or discussed case)
+
+
+def queue_actions(user, review: Review, case_ids, status: str) -> dict[int, str]:
+    """The QueueAction for each case of `case_ids` listed under queue `status` (one of
+    adjudication.selectors.QUEUE_STATUSES): decide only open disagreements, only where
+    cases_user_may_decide allows. Two queries at most."""
+    case_ids = list(case_ids)
+    own = cases_coded_by(user, case_ids)
+    # cases_user_may_decide, with the cases they coded read once.
+    decidable = (set(case_ids) - own
+                 if status == DisagreementStatus.OPEN and may_decide_in(user, review) else set())
+    return {case_id: QueueAction.OWN if case_id in own
+            else QueueAction.DECIDE if case_id in decidable else QueueAction.VIEW
+            for case_id in case_ids}
 
 
 def reopen_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[str, str] | None:

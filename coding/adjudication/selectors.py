@@ -9,12 +9,13 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
 from coding.adjudication.policies import (
+    QueueAction,
     awaiting_discussion,
     awaiting_discussion_q,
-    cases_coded_by,
     cases_user_may_decide,
     disagreements_to_discuss,
     disagreements_visible_to,
+    queue_actions,
 )
 from coding.models import (
     Assignment,
@@ -107,7 +108,8 @@ def adjudication_queue(
 
     Example: {"cases": [{"number": "7", "title": ..., "coder_a": "alice", "coder_b": "bob",
     "n": 2, "attributes": ["Level", ...], "own": False}], "attributes": [("level", "Level",
-    3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}
+    3)], "pairs": [("alice,bob", "alice and bob", 5)], "total": 5}; each row's "action"
+    (decide, view, own) is coding.adjudication.policies.queue_actions'.
     """
     base = disagreements_for_queue(
         disagreements_visible_to(user, review, Disagreement.objects.all()), status
@@ -156,13 +158,14 @@ def adjudication_queue(
         "attribute__section__order", "attribute__order"
     ).values_list("case_id", "attribute__label"):
         labels.setdefault(case_id, []).append(label)
-    own = cases_coded_by(user, [c["case_id"] for c in cases])
+    actions = queue_actions(user, review, [c["case_id"] for c in cases], status)
     rows = [
         {
             "number": c["case__number"], "title": c["case__title"],
             "coder_a": c["coding_a__coder__username"], "coder_b": c["coding_b__coder__username"],
             "n": c["n"], "attributes": labels.get(c["case_id"], []),
-            "own": c["case_id"] in own,
+            "own": actions[c["case_id"]] == QueueAction.OWN,
+            "action": actions[c["case_id"]],
         }
         for c in cases
     ]

@@ -1,5 +1,6 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
 
 from coding.api import views
 
@@ -8,8 +9,12 @@ app_name = "api"
 review = "reviews/<slug:slug>/"
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # The API denies by default (coding.api.permissions.DenyByDefault); its description and
+    # documentation page are public, and say so here.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema",
+                                                      permission_classes=[AllowAny]),
+         name="docs"),
     path("notifications/", views.NotificationList.as_view(), name="notification-list"),
     path("notifications/read-all/", views.NotificationsReadAll.as_view(),
          name="notification-read-all"),

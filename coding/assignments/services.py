@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.adjudication.services import case_consensus_refresh, cases_consensus_refresh
 from coding.audit.services import audit_record, audit_record_many
+from coding.codings.policies import may_unassign
 from coding.dbbulk import insert_objects
 from coding.locks import case_lock, cases_lock
 from coding.models import (
@@ -156,6 +158,12 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
         wanted = {c.pk for c in coders}
         removed = [a for a in current if a.coder_id not in wanted]
         for assignment in removed:
+            if not may_unassign(assigned_by, case, assignment.coder):
+                raise ValidationError(
+                    gettext("You code case %(number)s, so you cannot take its other coder off "
+                            "it; another lead can.") % {"number": case.number},
+                    code="blind",
+                )
             _refuse_if_submitted(case, assignment.coder)
         for assignment in removed:
             _audit_assignment(

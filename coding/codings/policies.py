@@ -16,7 +16,7 @@ once both have submitted.
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from coding.models import Assignment, Case, Coding, CodingStatus, Role
+from coding.models import Assignment, Case, Coding, CodingStatus, Membership, Role
 from coding.reviews.policies import review_roles
 
 # Each case is coded by two people; "complete" presumes it.
@@ -107,16 +107,59 @@ def coding_visible_to(user, coding: Coding) -> bool:
 
 
 def cases_to_code(user, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The cases of `cases` that `user` may code: those assigned to them."""
+    """The cases of `cases` that `user` may code: those assigned to them in reviews where
+    they hold the coder role. Someone who loses the role keeps their assignments (a lead
+    reassigns the cases) but codes no more, on the pages and in the API alike; the blind
+    rule still counts them as the case's coder (blind_cases)."""
     if not user.is_authenticated:
         return cases.none()
-    return cases.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)))
+    return cases.filter(
+        Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)),
+        Exists(Membership.objects.filter(review=OuterRef("review"), user=user, role=Role.CODER)),
+    )
 
 
 def may_code(user, case: Case) -> bool:
     return cases_to_code(user, Case.objects.filter(pk=case.pk)).exists()
 
 
+def codings_user_may_reopen(user, codings: QuerySet[Coding]) -> QuerySet[Coding]:
+    """The codings of `codings` that `user` may reopen (make a draft again): submitted ones
+    they may see (codings_visible_to: never another coder's of a case they are blind on), in
+    reviews they lead."""
+    if not user.is_authenticated:
+        return codings.none()
+    return codings_visible_to(user, codings).filter(
+        status=CodingStatus.SUBMITTED,
+        case__review__in=Membership.objects.filter(user=user, role=Role.LEAD).values("review"),
+    )
+
+
 def may_reopen_coding(user, coding: Coding) -> bool:
-    """Leads of the review reopen a submitted coding (it becomes a draft again)."""
-    return coding.is_submitted and Role.LEAD in review_roles(user, coding.case.review)
+    """Leads of the review reopen a submitted coding (it becomes a draft again), but not one
+    they may not see: a lead who codes a case is blind on it like any coder, so the other
+    coding of it does not exist for them (the yes/no form of codings_user_may_reopen)."""
+    return (
+        coding.is_submitted
+        and Role.LEAD in review_roles(user, coding.case.review)
+        and coding_visible_to(user, coding)
+    )
+
+
+def may_unassign(user, case: Case, coder) -> bool:
+    """Whether `user` (a lead) may take `coder` off `case`. Not the other coder of a case the
+    user is blind on: whether that coder has submitted (then they stay assigned) must not show
+    in the answer, so a lead never removes the other coder of a case they code."""
+    if user is None or coder.pk == user.pk:
+        return True
+    return not is_blind_on(user, case)
+
+
+def import_coders_refused(review, usernames: list[str]) -> list[str]:
+    """Of `usernames` (in file order), those a lead's codings import may not name: anyone who
+    does not hold the coder role in `review`. An import attributes submitted codings to the
+    accounts it names, so it names only people who already code the review."""
+    coders = set(Membership.objects.filter(
+        review=review, role=Role.CODER, user__username__in=usernames
+    ).values_list("user__username", flat=True))
+    return [name for name in usernames if name not in coders]

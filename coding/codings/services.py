@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
-from coding.codings.policies import may_code, may_reopen_coding
+from coding.codings.policies import coding_visible_to, may_code, may_reopen_coding
 from coding.locks import case_lock, retry_on_lock_conflict
 from coding.models import (
     Attribute,
@@ -44,6 +45,7 @@ CONFLICT_MESSAGE = (
 SUBMITTED_MESSAGE = (
     "This coding has been submitted and is read-only. A review lead can reopen it."
 )
+NO_SUCH_CODING_MESSAGE = gettext_lazy("There is no such coding.")
 
 
 class CodingConflict(ValidationError):
@@ -207,6 +209,20 @@ def coding_save_draft(
     return coding
 
 
+@retry_on_lock_conflict
+def coding_start_and_save_draft(
+    *, case: Case, user, values: Mapping[str, Mapping[str, Any]], expected_version: int
+) -> Coding:
+    """coding_start and coding_save_draft in one transaction: the first save creates the
+    coding, and a refused first save (a bad value, a conflict) leaves no empty draft behind.
+    The coding page and the API both save through it."""
+    with transaction.atomic():
+        case_lock(case.pk)  # the case first (coding.locks)
+        coding = coding_start(case=case, user=user)
+        return coding_save_draft(coding=coding, values=values, expected_version=expected_version,
+                                 user=user)
+
+
 def coding_missing_required(*, coding: Coding, value_model=CodedValue) -> list[Attribute]:
     """The required attributes the coding has no value for, in codebook order (`value_model`
     RoundValue for a calibration round's coding)."""
@@ -294,6 +310,10 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
     """Set a submitted coding back to draft (review leads only), audit-logged."""
     review = coding.case.review
     if not may_reopen_coding(user, coding):
+        if not coding_visible_to(user, coding):
+            # Someone else's draft, or a coding of a case the user is blind on: it does not
+            # exist for them, and the refusal must not say otherwise.
+            raise ValidationError(NO_SUCH_CODING_MESSAGE, code="not_found")
         if not coding.is_submitted:
             raise ValidationError("This coding is a draft already; there is nothing to reopen.")
         raise ValidationError("Only a review lead can reopen a coding.")

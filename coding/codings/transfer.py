@@ -21,10 +21,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.adjudication.bulk import disagreements_detect_many
 from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
+from coding.codings.policies import import_coders_refused
 from coding.dbbulk import chunked, insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer
 from coding.locks import cases_lock
@@ -314,12 +316,15 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def codings_import(
-    *, path: Path | str, review_slug: str, actor=None, progress=None
+    *, path: Path | str, review_slug: str, actor=None, progress=None, enrol: bool = False
 ) -> CodingsResult:
     """Load submitted codings from long CSV into a review's current codebook.
 
-    Unknown usernames become coder accounts without a usable password; every coder in
-    the file gets the coder role. A case without assigned coders gets the first two
+    The coders in the file must be people who code the review already (import_coders_refused);
+    a file naming anyone else is refused with each such row and name, and nothing imported.
+    Only `enrol=True` (the import_codings command, run by whoever runs the server, for
+    legacy data) turns unknown usernames into coder accounts without a usable password and
+    gives every coder in the file the coder role. A case without assigned coders gets the first two
     coders of that case in file order, and once both have codings the disagreements
     are detected as for codings submitted in the app. Importing the same file again
     changes nothing; a changed file updates the codings it names. Refused (nothing
@@ -336,6 +341,18 @@ def codings_import(
         raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
     progress = progress or _no_progress
     parsed, first_row, n_rows, evidence = _parse(path, review, codebook, progress)
+    if not enrol:
+        rows = {}
+        for (_, username), line in first_row.items():
+            rows[username] = min(line, rows.get(username, line))
+        refused = import_coders_refused(review, sorted(rows, key=rows.get))
+        if refused:
+            named = ", ".join(f"row {rows[name]}: {name!r}" for name in refused[:10])
+            more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+            raise ImportFailed(path, f"row {rows[refused[0]]}", gettext(
+                "not a coder of this review: %(named)s%(more)s. Codings are imported only "
+                "for the review's coders; add them on the Members page first"
+            ) % {"named": named, "more": more})
     result = CodingsResult(review=review, rows=n_rows)
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}

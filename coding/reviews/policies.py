@@ -3,7 +3,6 @@ and admin class finds its review through these."""
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from coding.models import Membership, ResolutionMode, Review, Role
 
@@ -107,9 +106,28 @@ def pages_open_to(user, review: Review) -> set[str]:
             if page_in_mode(page, review)}
 
 
+def may_open_page(user, review: Review, page: str) -> bool:
+    """Whether `user` may open the review's `page` (a key of PAGE_ROLES); the API's views
+    ask it too (coding.api.permissions.page_permission)."""
+    return page in pages_for_roles(review_roles(user, review))
+
+
 def get_review_for_page(user, slug: str, page: str) -> Review:
     """The review if `user` may open its `page` (a key of PAGE_ROLES), else 404."""
     return get_review_for_member(user, slug, *PAGE_ROLES[page])
+
+
+# One answer for a review that does not exist and one the asker may not know about, on every
+# surface (the API's body is this message): nothing tells an unpublished slug from a missing
+# one.
+NOT_FOUND_MESSAGE = "Not found."
+
+
+def _review_or_404(slug: str) -> Review:
+    review = Review.objects.filter(slug=slug).first()
+    if review is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return review
 
 
 def get_review_for_member(user, slug: str, *roles: str) -> Review:
@@ -117,16 +135,16 @@ def get_review_for_member(user, slug: str, *roles: str) -> Review:
 
     404 rather than 403 so that outsiders cannot learn which unpublished reviews exist.
     """
-    review = get_object_or_404(Review, slug=slug)
+    review = _review_or_404(slug)
     held = review_roles(user, review)
     if not held or (roles and not held.intersection(roles)):
-        raise Http404("Not found")
+        raise Http404(NOT_FOUND_MESSAGE)
     return review
 
 
 def get_public_review(user, slug: str) -> Review:
     """A review the public may see (published), or any review its members may see."""
-    review = get_object_or_404(Review, slug=slug)
+    review = _review_or_404(slug)
     if not review.is_published and not is_member(user, review):
-        raise Http404("Not found")
+        raise Http404(NOT_FOUND_MESSAGE)
     return review

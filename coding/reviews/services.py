@@ -7,10 +7,15 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy
 
 from coding.audit.services import audit_record
 from coding.models import ResolutionMode, Review
-from coding.reviews.policies import may_change_resolution_mode, may_publish
+from coding.reviews.policies import (
+    may_change_resolution_mode,
+    may_create_or_delete_reviews,
+    may_publish,
+)
 
 
 def review_data_changed(*, review: Review | int) -> None:
@@ -80,3 +85,30 @@ def review_set_resolution_mode(*, review: Review, actor, mode: str) -> bool:
         data={"before": before, "after": mode},
     )
     return True
+
+
+NOT_SUPERUSER_MESSAGE = gettext_lazy("Only a superuser can create or delete a review.")
+
+
+@transaction.atomic
+def review_create(*, review: Review, actor) -> Review:
+    """Create `review` (an unsaved Review: slug, title, description), unpublished: superusers
+    only (the admin); its leads publish it later. Recorded in the audit log."""
+    if not may_create_or_delete_reviews(actor):
+        raise ValidationError(NOT_SUPERUSER_MESSAGE, code="role")
+    review.is_published = False
+    review.save()
+    audit_record(actor=actor, action="review.create", obj=review, review=review,
+                 data={"slug": review.slug, "title": review.title})
+    return review
+
+
+@transaction.atomic
+def review_delete(*, review: Review, actor) -> None:
+    """Delete a review with everything in it: superusers only. Its own audit log goes with
+    it, so the deletion is recorded outside any review."""
+    if not may_create_or_delete_reviews(actor):
+        raise ValidationError(NOT_SUPERUSER_MESSAGE, code="role")
+    audit_record(actor=actor, action="review.delete", obj=review, review=None,
+                 data={"slug": review.slug, "title": review.title})
+    review.delete()

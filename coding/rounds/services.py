@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.assignments.services import assignment_set
 from coding.audit.services import audit_record
@@ -159,6 +160,19 @@ def round_coding_save_draft(*, coding: RoundCoding, values: Mapping[str, Mapping
     return coding
 
 
+def round_coding_start_and_save_draft(
+    *, round_: Round, case: Case, user, values: Mapping[str, Mapping[str, Any]],
+    expected_version: int,
+) -> RoundCoding:
+    """round_coding_start and round_coding_save_draft in one transaction (as
+    coding.codings.services.coding_start_and_save_draft): a refused first save leaves no
+    empty round coding behind."""
+    with transaction.atomic():
+        coding = round_coding_start(round_=round_, case=case, user=user)
+        return round_coding_save_draft(coding=coding, values=values, user=user,
+                                       expected_version=expected_version)
+
+
 def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> RoundCoding:
     """Submit a round coding (required attributes checked as for codings); the round is
     complete once every coder of it has submitted every case."""
@@ -286,6 +300,12 @@ def round_promote(*, round_: Round, user, coders: Sequence = ()) -> dict[str, li
             if any(c.pk not in round_coder_ids for c in pair):
                 skipped.append(f"{case.number}: its assigned coders did not both code it in "
                                "this round")
+                continue
+            if user.pk in {c.pk for c in pair}:
+                # Whether the other coder has started it in the review is hidden from a lead
+                # who codes the case (blind coding): say only what the lead knows.
+                skipped.append(gettext("%(number)s: you code it in the review; another lead "
+                                       "can promote it") % {"number": case.number})
                 continue
             if Coding.objects.filter(case=case, coder__in=pair).exists():
                 skipped.append(f"{case.number}: it is being coded in the review already")

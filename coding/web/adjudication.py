@@ -40,7 +40,7 @@ from coding.adjudication.services import (
 )
 from coding.documents.selectors import case_documents
 from coding.documents.services import documents_text_requeue_lost
-from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus, Role
+from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 from coding.web.forms import text_field
@@ -121,7 +121,6 @@ def queue(request, slug: str):
     return render(request, "coding/adjudication_queue.html", {
         "review": review,
         "roles": review_roles(request.user, review),
-        "can_decide": Role.ADJUDICATOR in review_roles(request.user, review),
         "status": status, "attribute": attribute, "pair": pair, **data,
         "statuses": QUEUE_STATUSES, "discussion_mode": in_discussion_mode(review),
     })

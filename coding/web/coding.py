@@ -8,7 +8,6 @@ for everyone else.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,11 @@ from coding.adjudication.policies import in_discussion_mode
 from coding.adjudication.selectors import discussion_queue
 from coding.codings.policies import cases_to_code, coding_visible_to, may_reopen_coding
 from coding.codings.selectors import QueueState, coder_queue, coder_queue_counts, next_case
-from coding.codings.services import CodingConflict, coding_save_draft, coding_start, coding_submit
+from coding.codings.services import (
+    CodingConflict,
+    coding_start_and_save_draft,
+    coding_submit,
+)
 from coding.documents.selectors import case_documents
 from coding.documents.services import documents_text_requeue_lost
 from coding.models import Case, CodedValue, Coding
@@ -201,15 +204,10 @@ def _bound_form(request, review, coding) -> CodingForm:
 
 def _save(request, case, coding, form) -> Coding:
     """Create the coding on its first save and save the form's values (one transaction)."""
-    with transaction.atomic():
-        if coding is None:
-            coding = coding_start(case=case, user=request.user)
-        return coding_save_draft(
-            coding=coding,
-            values=form.values(),
-            expected_version=form.cleaned_data["version"],
-            user=request.user,
-        )
+    return coding_start_and_save_draft(
+        case=case, user=request.user, values=form.values(),
+        expected_version=form.cleaned_data["version"],
+    )
 
 
 def _save_draft(request, review, case, coding):

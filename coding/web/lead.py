@@ -15,6 +15,7 @@ from coding.assignments.selectors import (
     review_coders,
 )
 from coding.assignments.services import assignment_set, cases_assign
+from coding.codings.policies import codings_visible_to
 from coding.codings.services import coding_reopen
 from coding.models import Assignment, Case, Coding, ResolutionMode
 from coding.reviews.policies import get_review_for_page, review_roles
@@ -149,7 +150,11 @@ def resolution_mode(request, slug: str):
 @login_required
 def reopen(request, slug: str, pk: int):
     review = get_review_for_page(request.user, slug, "progress")
-    coding = get_object_or_404(Coding, pk=pk, case__review=review)
+    # Found among the codings the blind rule lets the lead see: another coder's coding of a
+    # case the lead codes is a 404, exactly as a missing id.
+    coding = get_object_or_404(
+        codings_visible_to(request.user, Coding.objects.filter(case__review=review)), pk=pk
+    )
     try:
         coding_reopen(coding=coding, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as error:

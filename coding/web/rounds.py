@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,8 +39,7 @@ from coding.rounds.selectors import (
     rounds_chart,
 )
 from coding.rounds.services import (
-    round_coding_save_draft,
-    round_coding_start,
+    round_coding_start_and_save_draft,
     round_coding_submit,
     round_create,
     round_promote,
@@ -290,11 +288,10 @@ def _bound(request, round_) -> CodingForm:
 
 
 def _save(request, round_, case, coding, form) -> RoundCoding:
-    with transaction.atomic():
-        if coding is None:
-            coding = round_coding_start(round_=round_, case=case, user=request.user)
-        return round_coding_save_draft(coding=coding, values=form.values(), user=request.user,
-                                       expected_version=form.cleaned_data["version"])
+    return round_coding_start_and_save_draft(
+        round_=round_, case=case, user=request.user, values=form.values(),
+        expected_version=form.cleaned_data["version"],
+    )
 
 
 def _save_draft(request, review, round_, case, coding):

@@ -81,13 +81,13 @@ def test_codings_csv_keeps_the_explicit_none_and_refuses_it_with_options(
     factories.CaseFactory(review=fresh, number="1")
     path = tmp_path / "codings.csv"
     path.write_text(text)
-    codings_import(path=path, review_slug="copy")
+    codings_import(path=path, review_slug="copy", enrol=True)
     again = io.StringIO()
     codings_export(review=fresh, out=again)
     assert again.getvalue() == text
     bad = tmp_path / "bad.csv"
     bad.write_text("case,coder,attribute,value\n1,carol,roles,deliverer;none_reported\n")
     with pytest.raises(ImportFailed) as error:
-        codings_import(path=bad, review_slug="copy")
+        codings_import(path=bad, review_slug="copy", enrol=True)
     assert "row 2: 'none_reported' (none of the options) of attribute 'roles' cannot be " \
         "combined with other options" in str(error.value)

@@ -13,6 +13,7 @@ from coding.rounds.services import (
     round_create,
     round_promote,
 )
+from tests import factories
 from tests.rounds.conftest import AGREE, code
 
 
@@ -209,3 +210,20 @@ def test_revised_codebook_after_a_round_is_a_new_version_for_the_next_round(
     assert roles["alpha"][1] is None  # not in version 2
     with pytest.raises(ValidationError, match="newer version"):
         round_promote(round_=pilot, user=lead, coders=[coder_a, coder_b])
+
+
+@pytest.mark.parametrize("bob_started", [False, True])
+def test_a_lead_who_codes_a_case_promotes_it_without_learning_whether_the_other_started(
+        pilot, cases, coder_a, coder_b, coder_c, lead, bob_started):
+    """Carol leads and codes case 1 in the review with Bob: promoting the round skips it with
+    the same words whether Bob has a coding of it in the review or not (issue 25, item 1)."""
+    from coding.assignments.services import assignment_set
+
+    factories.MembershipFactory(review=pilot.review, user=coder_c, role=models.Role.LEAD)
+    _complete(pilot, cases, [coder_a, coder_b, coder_c])
+    assignment_set(case=cases[0], coders=[coder_c, coder_b], assigned_by=lead)
+    if bob_started:
+        factories.CodingFactory(case=cases[0], coder=coder_b)
+    result = round_promote(round_=pilot, user=coder_c, coders=[coder_a, coder_b])
+    assert result["skipped"] == ["1: you code it in the review; another lead can promote it"]
+    assert models.Coding.objects.filter(case=cases[0]).count() == (1 if bob_started else 0)

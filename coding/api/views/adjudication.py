@@ -13,7 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding import models
-from coding.adjudication.policies import disagreements_visible_to
+from coding.adjudication.policies import (
+    NOT_ADJUDICATOR_MESSAGE,
+    disagreements_visible_to,
+    may_decide_in,
+)
 from coding.adjudication.selectors import (
     QUEUE_STATUSES,
     disagreement_rows,
@@ -21,15 +25,12 @@ from coding.adjudication.selectors import (
 )
 from coding.adjudication.services import disagreement_reopen, disagreement_resolve
 from coding.api import serializers as s
-from coding.api.permissions import (
-    IsReviewAdjudicator,
-    IsReviewLead,
-)
+from coding.api.permissions import page_permission, policy_permission
 from coding.api.views.common import CONFLICT, ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
 
 
 class AdjudicatorMixin(ReviewMixin):
-    permission_classes = [IsReviewAdjudicator | IsReviewLead]
+    permission_classes = [page_permission("adjudication")]
 
     def disagreements(self):
         """The disagreements the caller may see (coding.adjudication.policies)."""
@@ -122,7 +123,7 @@ class DisagreementDetail(DisagreementActionMixin, APIView):
     "value's history keeps every decision. A decided disagreement may be decided again.",
 )
 class DisagreementResolve(DisagreementActionMixin, APIView):
-    permission_classes = [IsReviewAdjudicator]
+    permission_classes = [policy_permission(may_decide_in, NOT_ADJUDICATOR_MESSAGE)]
     serializer_class = s.DisagreementSerializer
 
     def post(self, request, slug, pk):

@@ -12,9 +12,7 @@ from rest_framework.response import Response
 
 from coding import models
 from coding.api import serializers as s
-from coding.api.permissions import (
-    IsReviewLead,
-)
+from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, Refused, ReviewMixin, service_errors
 from coding.assignments.services import cases_assign
 
@@ -36,7 +34,7 @@ from coding.assignments.services import cases_assign
 )
 class AssignmentList(ReviewMixin, generics.ListAPIView):
     serializer_class = s.AssignmentSerializer
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("progress")]
 
     def get_queryset(self):
         return (

@@ -16,9 +16,7 @@ from rest_framework.views import APIView
 
 from coding import models
 from coding.api import serializers as s
-from coding.api.permissions import (
-    IsReviewCoder,
-)
+from coding.api.permissions import page_permission
 from coding.api.views.common import (
     CONFLICT,
     ERRORS,
@@ -32,11 +30,11 @@ from coding.api.views.common import (
 )
 from coding.codings.policies import cases_to_code
 from coding.codings.selectors import QueueState, coder_queue
-from coding.codings.services import coding_save_draft, coding_start, coding_submit
+from coding.codings.services import coding_start_and_save_draft, coding_submit
 
 
 class CoderMixin(ReviewMixin):
-    permission_classes = [IsReviewCoder]
+    permission_classes = [page_permission("queue")]
 
     def assigned_case(self) -> models.Case:
         """A case of the review assigned to the caller; 404 otherwise (no hint whether it
@@ -138,9 +136,8 @@ class CodingDetail(CoderMixin, APIView):
                 )
             values[item["attribute"]] = item
         with service_errors():
-            coding = coding_start(case=case, user=request.user)
-            coding_save_draft(
-                coding=coding, values=values, user=request.user,
+            coding_start_and_save_draft(
+                case=case, user=request.user, values=values,
                 expected_version=payload.validated_data.get("version") or 0,
             )
         return self.coding_response(case, self.own_coding(case))

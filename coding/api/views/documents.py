@@ -18,10 +18,10 @@ from rest_framework.views import APIView
 
 from coding import models
 from coding.api import serializers as s
-from coding.api.permissions import IsPublishedReadOnly, IsReviewLead, IsReviewMember
+from coding.api.permissions import IsPublishedReadOnly, IsReviewMember, policy_permission
 from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, service_errors
 from coding.documents.http import document_response
-from coding.documents.policies import documents_visible_to
+from coding.documents.policies import documents_manageable_by, documents_visible_to
 from coding.documents.selectors import document_for_viewer
 from coding.documents.services import document_delete, document_upload
 
@@ -39,6 +39,11 @@ class DocumentUploadSerializer(serializers.Serializer):
                                       help_text="Readers of the published review may download it.")
 
 
+MayManageDocuments = policy_permission(
+    documents_manageable_by, "Only the review's leads upload or delete documents.",
+    "MayManageDocuments")
+
+
 class CaseDocumentsMixin(ReviewMixin):
     def get_case(self) -> models.Case:
         if not hasattr(self, "_case"):
@@ -51,7 +56,7 @@ class CaseDocumentsMixin(ReviewMixin):
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return [(IsPublishedReadOnly | IsReviewMember)()]
-        return [IsReviewLead()]
+        return [MayManageDocuments()]
 
     def get_object(self) -> models.Document:
         return document_for_viewer(user=self.request.user, case=self.get_case(),

@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coding.api.permissions import IsReviewLead
+from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
 from coding.members.policies import memberships_manageable_by
 from coding.members.selectors import pending_invitations, review_members
@@ -124,7 +124,7 @@ def _member_user(review, username: str):
     ),
 )
 class MemberList(ReviewMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("members")]
     pagination_class = None  # a review's team is small: one list
     serializer_class = MemberSerializer
 
@@ -177,7 +177,7 @@ class MemberList(ReviewMixin, APIView):
     "(expired ones included: send them again with POST members/).",
 )
 class InvitationList(ReviewMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("members")]
     pagination_class = None
     serializer_class = InvitationSerializer
 
@@ -193,7 +193,7 @@ class InvitationList(ReviewMixin, APIView):
     description="Review leads. The invitation's link stops working.",
 )
 class InvitationDetail(ReviewMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("members")]
     serializer_class = InvitationSerializer
 
     def delete(self, request, slug, id):

@@ -7,9 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding.api import serializers as s
-from coding.api.permissions import (
-    IsReviewLead,
-)
+from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
 from coding.reliability.drift import coder_drift, drift_params
 from coding.reliability.selectors import reliability_snapshot_state
@@ -33,7 +31,7 @@ from coding.reliability.services import reliability_snapshot_request
     "and whether newer figures are being computed.",
 )
 class ReliabilityView(ReviewMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("reliability")]
     serializer_class = s.ReliabilitySerializer
 
     def get(self, request, slug):
@@ -72,7 +70,7 @@ class ReliabilityView(ReviewMixin, APIView):
     "consensus is complete. Computed from the current decisions (the page's Coder drift).",
 )
 class DriftView(ReviewMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [page_permission("reliability")]
     serializer_class = s.DriftSerializer
 
     def get(self, request, slug):

@@ -7,7 +7,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics
+from rest_framework import generics, permissions
 
 from coding import models
 from coding.api import serializers as s
@@ -23,6 +23,8 @@ from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, Shar
                       description="Published reviews, plus every review you are a member of.")
 )
 class ReviewList(generics.ListAPIView):
+    # Anyone: the list itself is filtered to what the client may see.
+    permission_classes = [permissions.AllowAny]
     serializer_class = s.ReviewSerializer
     pagination_class = None
 
@@ -49,6 +51,7 @@ class ReviewList(generics.ListAPIView):
                                       responses={200: s.ReviewSerializer, 404: ERRORS[404]}))
 class ReviewDetail(SharedReaderMixin, ReviewMixin, generics.RetrieveAPIView):
     serializer_class = s.ReviewSerializer
+    permission_classes = [IsPublishedReadOnly | IsReviewMember]
 
     def get_object(self):
         return self.get_review()

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from coding import models
 from coding.api import serializers as s
-from coding.api.permissions import IsReviewLead, IsReviewMember
+from coding.api.permissions import IsReviewMember, policy_permission
 from coding.api.views.common import (
     CONFLICT,
     ERRORS,
@@ -25,6 +25,7 @@ from coding.api.views.common import (
 from coding.rounds.policies import (
     get_round_for,
     is_round_coder,
+    may_manage_rounds,
     may_see_round_progress,
     may_see_round_results,
     round_short_of_coders,
@@ -38,8 +39,7 @@ from coding.rounds.selectors import (
     round_report,
 )
 from coding.rounds.services import (
-    round_coding_save_draft,
-    round_coding_start,
+    round_coding_start_and_save_draft,
     round_coding_submit,
     round_create,
     round_promote,
@@ -58,6 +58,10 @@ def _round_data(round_) -> dict:
         "coders": sorted(u.username for u in round_.coders.all()),
         "url": reverse("coding:round_detail", args=[round_.review.slug, round_.number]),
     }
+
+
+MayManageRounds = policy_permission(
+    may_manage_rounds, "Only the review's leads manage calibration rounds.", "MayManageRounds")
 
 
 class RoundMixin(ReviewMixin):
@@ -86,7 +90,7 @@ class RoundList(RoundMixin, APIView):
         return Response(s.RoundSerializer([_round_data(r) for r in rounds], many=True).data)
 
     def get_permissions(self):
-        return [IsReviewLead()] if self.request.method == "POST" else super().get_permissions()
+        return [MayManageRounds()] if self.request.method == "POST" else super().get_permissions()
 
     def post(self, request, slug):
         review = self.get_review()
@@ -165,7 +169,7 @@ class RoundDetail(RoundMixin, APIView):
     "assigned) as submitted codings; they are compared as usual.",
 )
 class RoundPromote(RoundMixin, APIView):
-    permission_classes = [IsReviewLead]
+    permission_classes = [MayManageRounds]
     serializer_class = s.RoundPromoteSerializer
 
     def post(self, request, slug, round):
@@ -238,9 +242,10 @@ class RoundCodingDetail(RoundCoderMixin, APIView):
                     {"values": [f"Attribute {item['attribute']!r} is given twice."]})
             values[item["attribute"]] = item
         with service_errors():
-            coding = round_coding_start(round_=round_, case=case, user=request.user)
-            round_coding_save_draft(coding=coding, values=values, user=request.user,
-                                    expected_version=payload.validated_data.get("version") or 0)
+            round_coding_start_and_save_draft(
+                round_=round_, case=case, user=request.user, values=values,
+                expected_version=payload.validated_data.get("version") or 0,
+            )
         return self.coding_response(round_, case, self.own(round_, case))
 
 

@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, path, review, **options):
         progress = TerminalProgress(self)
         try:
-            result = codings_import(path=path, review_slug=review, progress=progress)
+            result = codings_import(path=path, review_slug=review, progress=progress,
+                                    enrol=True)
         except ImportFailed as error:
             raise CommandError(f"Nothing imported. {error}") from None
         finally:
