@@ -155,6 +155,16 @@ STORAGES = {
 # served only through an access-checked view, never from a public URL: MEDIA_URL is not routed.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", "50") * 1024 * 1024
+# A PDF with more pages (its page tree's /Count) is refused on upload.
+DOCUMENT_MAX_PAGES = envint("DOCUMENT_MAX_PAGES", "2000")
+# Text extraction runs in a child process with these budgets (coding/documents/text.py): wall
+# seconds, megabytes of memory the child may add (RLIMIT_AS) and pages. A document over any
+# of them is stored as "text not extracted: too large" and not tried again.
+TEXT_EXTRACTION_LIMITS = {
+    "seconds": envint("TEXT_EXTRACTION_SECONDS", "45"),
+    "memory_mb": envint("TEXT_EXTRACTION_MEMORY_MB", "300"),
+    "pages": envint("TEXT_EXTRACTION_PAGES", "2000"),
+}
 # Files leads import on the Import page (codebook, cases, codings).
 IMPORT_MAX_MB = envint("IMPORT_MAX_MB", "50")
 # PostgreSQL's text search configuration for documents (stemming); the GIN index of
