@@ -6,8 +6,11 @@ JSON bodies are checked by coding.api.parsers.StrictJSONParser; the lengths and 
 text of each field by coding.values.text_problem, which this module shares.
 """
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from coding.values import text_problem
 
@@ -25,12 +28,30 @@ def request_problem(request) -> str | None:
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded", "multipart/form-data"
     ):
-        for name, values in request.POST.lists():
+        try:
+            fields = request.POST.lists()
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent,
+                TooManyFilesSent) as error:
+            # Django would answer with its HTML 400 page, also to an API client.
+            return _unreadable_form(error)
+        for name, values in fields:
             for text in (name, *values):
                 problem = text_problem(text)
                 if problem:
                     return f"The form field {_name(name)} {problem}."
     return None
+
+
+def _unreadable_form(error: Exception) -> str:
+    if isinstance(error, RequestDataTooBig):
+        return gettext("The form's fields are larger than the server accepts.")
+    if isinstance(error, TooManyFieldsSent | TooManyFilesSent):
+        return gettext("The form has more fields or files than the server accepts.")
+    if "header size" in str(error):
+        return gettext("The upload could not be read: a file name (or a field's header) is "
+                       "longer than the server accepts (about 1,000 characters). Rename the "
+                       "file.")
+    return gettext("The upload could not be read (%(error)s).") % {"error": error}
 
 
 def _name(name: str) -> str:

@@ -129,11 +129,22 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
     return CheckedFile(_with_extension(name, kind), kind, text.encode("utf-8"))
 
 
+NAME_MAX_BYTES = 200  # file systems allow 255 bytes a name; the storage adds nothing to it
+
+
 def _safe_name(name: str) -> str:
-    # Only the last part of a path, without control characters or quotes.
+    # Only the last part of a path, without control characters or quotes, and at most
+    # NAME_MAX_BYTES in UTF-8 (a name of 200 accented letters is 400 bytes): the start of
+    # the name and its extension are kept.
     base = PurePath(str(name).replace("\\", "/")).name
     base = re.sub(r'[\x00-\x1f\x7f"/]', "", base).strip() or "document"
-    return base[-200:]
+    if len(base.encode("utf-8")) <= NAME_MAX_BYTES:
+        return base
+    suffix = PurePath(base).suffix
+    suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+    stem = base[: len(base) - len(suffix)] if suffix else base
+    room = NAME_MAX_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip() + suffix
 
 
 def _with_extension(name: str, kind: DocumentType) -> str:

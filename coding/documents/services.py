@@ -20,7 +20,7 @@ from coding.audit.services import audit_record
 from coding.documents.files import CheckedFile, inspect_file, read_limited
 from coding.documents.policies import documents_manageable_by
 from coding.documents.storage import documents_storage
-from coding.documents.text import extract_text
+from coding.documents.text import TextTooLarge, extract_text_bounded
 from coding.models import Case, Document, Review, TextStatus
 from coding.reviews.importers import ImportFailed
 from coding.reviews.services import review_data_changed
@@ -109,7 +109,7 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
         rows = _folder_rows(path, cases)
     else:
         raise ImportFailed(path, "path", "neither a folder nor a manifest CSV file")
-    seen: dict[tuple[int, str], str] = {}
+    seen: dict[tuple[int, str], str] = {}  # (case, sha256 or file name): the file
     for row in rows:
         try:
             with open(row.path, "rb") as handle:
@@ -124,6 +124,11 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
             raise ImportFailed(row.path, row.where,
                                f"same content as {seen[key]} for case {row.case.number}")
         seen[key] = row.path.name
+        named = (row.case.pk, row.checked.filename)
+        if named in seen:
+            raise ImportFailed(row.path, row.where, f"case {row.case.number} would have two "
+                               f"documents named {row.checked.filename}; rename one")
+        seen[named] = row.path.name
     result = ImportResult(review=review)
     with _delete_stored_on_error() as stored, transaction.atomic():
         for row in rows:
@@ -231,6 +236,7 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         raise ValidationError(
             f"{checked.filename} is already on case {case.number} as “{existing.title}”."
         )
+    _check_filename_free(case, checked.filename)
     document = Document(
         case=case, title=title, filename=checked.filename, content_type=checked.content_type,
         size=len(checked.data), sha256=sha256, is_public=is_public,
@@ -253,9 +259,20 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
                       "content_type": document.content_type, "size": document.size,
                       "sha256": sha256, "public": is_public},
             )
-    except IntegrityError:  # the same file uploaded twice at once
+    except IntegrityError:  # the same file (or name) uploaded twice at once
         raise ValidationError(f"{checked.filename} is already on case {case.number}.") from None
     return document
+
+
+def _check_filename_free(case, filename: str) -> None:
+    # The codings CSV refers to a document by its case and file name: two of one name on a
+    # case would make that reference ambiguous.
+    same_name = Document.objects.filter(case=case, filename=filename).first()
+    if same_name is not None:
+        raise ValidationError(
+            f"Case {case.number} already has a document named {filename} (“{same_name.title}”); "
+            "rename the file, or delete the other document first.", code="duplicate_filename",
+        )
 
 
 # --- text extraction (background) ---------------------------------------------------------
@@ -290,15 +307,25 @@ def documents_text_requeue_lost(*, documents: list[Document]) -> list[Document]:
 
 
 def document_text_extract(*, document_id: int) -> Document | None:
-    """Extract and store a document's text (the background task's body). Does nothing for a
-    document already extracted or deleted meanwhile; an unreadable file marks it failed (it
-    was checked at upload, so this means a bug or a damaged store), and search skips it."""
+    """Extract and store a document's text (the background task's body), in a child process
+    within settings.TEXT_EXTRACTION_LIMITS. Does nothing for a document already extracted or
+    deleted meanwhile. A document over the budget is marked too large, one that cannot be
+    read failed (it was checked at upload, so this means a damaged file or store); either way
+    it is not tried again, and search skips it."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None or document.text_status != TextStatus.PENDING:
         return document
     try:
         with document.file.open("rb") as stored:
-            text = extract_text(document.content_type, stored.read())
+            text = extract_text_bounded(document.content_type, stored.read(),
+                                        limits=settings.TEXT_EXTRACTION_LIMITS)
+    except TextTooLarge as error:
+        log.warning("Text of document %s not extracted: too large (%s)", document_id,
+                    error.reason)
+        Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
+            text_status=TextStatus.TOO_LARGE)
+        document.refresh_from_db()
+        return document
     except Exception:
         log.exception("No text from document %s", document_id)
         Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(

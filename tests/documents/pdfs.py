@@ -158,20 +158,26 @@ def pdf_with_pages(count: int) -> bytes:
     return _written(writer)
 
 
-def pdf_with_compression_bombs(pages: int = 3, megabytes: int = 200) -> bytes:
-    """A PDF whose every page's content stream is /FlateDecode of `megabytes` MB of zeros
-    (about 200 KB each compressed)."""
+def pdf_with_compression_bombs(pages: int = 3, megabytes: int = 20) -> bytes:
+    """A PDF whose every page's content stream is /FlateDecode of `megabytes` MB of text
+    operators (a few hundred times smaller compressed): each page costs a text extractor
+    seconds and hundreds of megabytes."""
     import zlib
 
     compressor = zlib.compressobj(9)
-    chunk = b"\x00" * (1024 * 1024)
+    line = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n"
+    chunk = line * (1024 * 1024 // len(line))
     bomb = b"".join(compressor.compress(chunk) for _ in range(megabytes)) + compressor.flush()
     writer = PdfWriter()
-    stream = StreamObject()
-    stream._data = bomb
-    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    content = writer._add_object(stream)
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")}))
     for _ in range(pages):
+        stream = StreamObject()
+        stream._data = bomb
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
         page = writer.add_blank_page(width=200, height=200)
-        page[NameObject("/Contents")] = content
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+            {NameObject("/F1"): font})})
     return _written(writer)

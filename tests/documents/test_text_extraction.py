@@ -34,7 +34,8 @@ def _gallery(client, q) -> list[str]:
 def test_upload_queues_the_extraction_instead_of_doing_it(
     case, lead, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "extract_text", lambda *a: pytest.fail("extracted at upload"))
+    monkeypatch.setattr(services, "extract_text_bounded",
+                        lambda *a, **k: pytest.fail("extracted at upload"))
 
     with django_capture_on_commit_callbacks(execute=True):
         document = _upload(case, lead)
@@ -103,7 +104,8 @@ def test_a_file_that_cannot_be_read_marks_the_text_failed(client, case, lead):
 def test_extracting_twice_changes_nothing(case, lead, monkeypatch):
     document = _upload(case, lead, b"Plain notes", name="12.txt")
     document_text_extract(document_id=document.pk)
-    monkeypatch.setattr(services, "extract_text", lambda *a: pytest.fail("extracted again"))
+    monkeypatch.setattr(services, "extract_text_bounded",
+                        lambda *a, **k: pytest.fail("extracted again"))
 
     again = document_text_extract(document_id=document.pk)
 
