@@ -69,9 +69,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Before django_tasks_db, so that coding's `db_worker` (the same worker, recovering
+    # unfinished jobs first) is the one `manage.py db_worker` runs.
+    "coding",
     "django_tasks",
     "django_tasks_db",
-    "coding",
 ]
 
 MIDDLEWARE = [
@@ -283,11 +285,14 @@ TASKS = {
     }
 }
 # A reliability computation queued or running for longer than this is taken as lost (a
-# worker stopped mid-task, or none ran): the next look at the figures queues it again.
+# worker stopped mid-task, or none ran): `recover_background_jobs` queues it again (the worker
+# runs it as it starts).
 RELIABILITY_TASK_TIMEOUT_MINUTES = envint("RELIABILITY_TASK_TIMEOUT_MINUTES", "15")
-# A document's text extraction pending for longer than this is taken as lost in the same way:
-# the next page that shows the document queues it again.
+# A document's text extraction pending for longer than this is taken as lost in the same way.
 TEXT_EXTRACTION_TIMEOUT_MINUTES = envint("TEXT_EXTRACTION_TIMEOUT_MINUTES", "10")
+# An import's task running for longer than this is taken as lost with its worker; the job is
+# then failed by `recover_background_jobs` (run by the worker as it starts).
+IMPORT_TASK_TIMEOUT_MINUTES = envint("IMPORT_TASK_TIMEOUT_MINUTES", "60")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coding.audit.services import audit_record
@@ -284,26 +285,31 @@ def _queue_text_extraction(document_id: int) -> None:
     extract_document_text.enqueue(document_id=document_id)
 
 
-def documents_text_requeue_lost(*, documents: list[Document]) -> list[Document]:
-    """Queue again the text extraction of shown documents that have been pending for longer
-    than any extraction takes (its worker stopped, or the task never reached the queue), so a
-    lost task does not leave "being extracted" on the page for ever. Cheap when nothing is
-    lost (no query); of two pages that find one lost, one queues it (compare-and-swap)."""
-    limit = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES)
-    for document in documents:
-        requested = document.text_requested_at or document.uploaded_at
-        if document.text_status != TextStatus.PENDING or requested >= limit:
-            continue
-        now = timezone.now()
-        requeued = Document.objects.filter(
-            pk=document.pk, text_status=TextStatus.PENDING,
-            text_requested_at=document.text_requested_at,
-        ).update(text_requested_at=now)
-        if requeued:
-            document.text_requested_at = now
-            log.warning("Text extraction of document %s was lost; queued again", document.pk)
-            transaction.on_commit(partial(_queue_text_extraction, document.pk), robust=True)
-    return documents
+def documents_text_requeue_lost() -> int:
+    """Queue again the text extraction of documents pending for longer than any extraction
+    takes whose task is neither queued nor running (its worker stopped, or the task never
+    reached the queue), so that "being extracted" does not stay for ever. Run when the
+    worker starts and by `manage.py recover_background_jobs`, never by a page. Of two
+    sweeps that find one lost, one queues it (compare-and-swap). How many were queued."""
+    from coding.background import tasks_in_hand
+
+    timeout = timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES)
+    limit = timezone.now() - timeout
+    in_hand = tasks_in_hand("coding.documents.tasks.extract_document_text", "document_id",
+                            running_for_at_most=timeout) or set()
+    lost = Document.objects.filter(text_status=TextStatus.PENDING).filter(
+        Q(text_requested_at__lt=limit)
+        | Q(text_requested_at__isnull=True, uploaded_at__lt=limit)
+    ).exclude(pk__in=in_hand).values_list("pk", "text_requested_at")
+    queued = 0
+    for pk, requested_at in lost:
+        if Document.objects.filter(pk=pk, text_status=TextStatus.PENDING,
+                                   text_requested_at=requested_at).update(
+                                       text_requested_at=timezone.now()):
+            log.warning("Text extraction of document %s was lost; queued again", pk)
+            transaction.on_commit(partial(_queue_text_extraction, pk), robust=True)
+            queued += 1
+    return queued
 
 
 def document_text_extract(*, document_id: int) -> Document | None:

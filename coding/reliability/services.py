@@ -72,8 +72,9 @@ def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
 
     Idempotent and cheap (two aggregate queries and one lookup): pages and the API call it on
     every view, so a change no service announced (e.g. a level edited in the shell) is still
-    picked up. A snapshot whose computation was lost, or that was superseded while the data
-    went back to its state, is queued again.
+    picked up. A snapshot that was superseded while the data went back to its state is
+    queued again; one whose computation was lost is queued again only by
+    `reliability_snapshots_requeue_lost` (the worker as it starts, or a command).
     """
     fingerprint = reliability_fingerprint(review=review)
     snapshot = ReliabilitySnapshot.objects.filter(review=review, fingerprint=fingerprint).first()
@@ -88,15 +89,34 @@ def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
             return ReliabilitySnapshot.objects.get(review=review, fingerprint=fingerprint)
         _enqueue(snapshot)
         return snapshot
-    if snapshot.status == SnapshotStatus.SUPERSEDED or _lost(snapshot):
-        # Compare-and-swap: of two requests that find it lost, one queues it again.
-        requeued = ReliabilitySnapshot.objects.filter(
-            pk=snapshot.pk, status=snapshot.status, requested_at=snapshot.requested_at
-        ).update(status=SnapshotStatus.PENDING, requested_at=timezone.now(), started_at=None)
-        snapshot.refresh_from_db()
-        if requeued:
-            _enqueue(snapshot)
+    if snapshot.status == SnapshotStatus.SUPERSEDED:
+        _requeue(snapshot)
     return snapshot
+
+
+def _requeue(snapshot: ReliabilitySnapshot) -> bool:
+    # Compare-and-swap: of two requests that find it lost or superseded, one queues it again.
+    requeued = ReliabilitySnapshot.objects.filter(
+        pk=snapshot.pk, status=snapshot.status, requested_at=snapshot.requested_at
+    ).update(status=SnapshotStatus.PENDING, requested_at=timezone.now(), started_at=None)
+    snapshot.refresh_from_db()
+    if requeued:
+        _enqueue(snapshot)
+    return bool(requeued)
+
+
+def reliability_snapshots_requeue_lost() -> int:
+    """Queue again every snapshot queued or running for longer than any computation takes
+    (its worker stopped, or its task never reached the queue). Run when the worker starts
+    and by `manage.py recover_background_jobs`, never by a page. How many were queued."""
+    candidates = ReliabilitySnapshot.objects.filter(  # few: one a review at most, mostly
+        status__in=[SnapshotStatus.PENDING, SnapshotStatus.RUNNING])
+    queued = 0
+    for snapshot in candidates:
+        if _lost(snapshot) and _requeue(snapshot):
+            logger.warning("Reliability snapshot %s was lost; queued again", snapshot.pk)
+            queued += 1
+    return queued
 
 
 def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | None:

@@ -1,0 +1,24 @@
+"""`manage.py db_worker`: django-tasks-db's worker, which first recovers the background jobs
+that an earlier worker left unfinished (coding.background.background_jobs_recover): import
+jobs left checking or importing are failed with a message, lost text extractions and
+reliability snapshots are queued again."""
+
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from coding.background import background_jobs_recover
+
+
+class Command(DatabaseWorkerCommand):
+    help = DatabaseWorkerCommand.help + " (recovering unfinished jobs first)"
+
+    def handle(self, *args, **options):
+        counts = background_jobs_recover()
+        if options.get("verbosity", 1) and any(counts.values()):
+            self.stdout.write(_summary(counts))
+        return super().handle(*args, **options)
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return (f"Recovered unfinished jobs: {counts['imports_failed']} import(s) failed, "
+            f"{counts['extractions_queued']} text extraction(s) and "
+            f"{counts['snapshots_queued']} reliability snapshot(s) queued again.")
