@@ -24,6 +24,8 @@ from typing import IO, Any
 
 import yaml
 
+from coding.input_limits import MAX_NESTING
+
 
 class ImportFailed(Exception):
     """A file that cannot be imported: `path`, where in it (`where`) and why (`reason`)."""
@@ -224,7 +226,7 @@ def _suggest(unknown: list[str], known: list[str]) -> str:
 
 # --- YAML in ----------------------------------------------------------------------
 
-YAML_MAX_DEPTH = 20
+YAML_MAX_DEPTH = MAX_NESTING  # coding/input_limits.py: every upload's limits in one place
 
 
 class YamlMap(dict):

@@ -4,6 +4,22 @@ store or compare a NUL character and answered such requests with a server error.
 
 JSON bodies are checked by coding.api.parsers.StrictJSONParser; the lengths and the
 text of each field by coding.values.text_problem, which this module shares.
+
+The limits on what people upload, in one place (each enforced where the file is read):
+
+- a document (PDF, HTML, text, Markdown): `DOCUMENT_MAX_MB` (50), documents/files.py;
+- a PDF: `DOCUMENT_MAX_PAGES` (2,000; its page tree's count), documents/files.py;
+- a document's text extraction: `TEXT_EXTRACTION_LIMITS` (seconds, memory, pages),
+  documents/text.py;
+- an HTML document: sanitised by nh3 (which bounds nesting itself), documents/files.py;
+- an import (codebook YAML, cases or codings CSV): `IMPORT_MAX_MB` (50), imports/services.py;
+- a YAML file: `MAX_NESTING` levels, no anchors or aliases, fileio.py;
+- a CSV file: a cell of at most 131,072 characters (Python's csv limit), every row as wide
+  as the header, every quote closed, fileio.py;
+- a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
+- a form or multipart body: Django's `DATA_UPLOAD_MAX_*`, and a part's header (a file
+  name) of at most 1 KB, this module;
+- a text field: `INPUT_MAX_LENGTHS` characters, values.py.
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -13,6 +29,22 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
 from coding.values import text_problem
+
+# Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
+MAX_NESTING = 20
+
+
+def nesting_over(data, limit: int = MAX_NESTING) -> bool:
+    """Whether lists and mappings in `data` nest more than `limit` levels (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((value, depth + 1) for value in values)
+    return False
 
 
 def request_problem(request) -> str | None:
