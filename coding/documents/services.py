@@ -172,17 +172,24 @@ def _folder_rows(folder: Path, cases: dict[str, Case]) -> list[ImportRow]:
 def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
     try:
         with open(manifest, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, strict=True)
             header = [name.strip() for name in reader.fieldnames or []]
             missing = [c for c in ("case", "file") if c not in header]
             if missing:
                 raise ImportFailed(manifest, "header", f"missing column(s) {', '.join(missing)}; "
                                    f"expected {','.join(MANIFEST_COLUMNS)}")
-            raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+            raw_rows = []
+            for line, row in enumerate(reader, start=2):
+                # DictReader files extra cells under None and fills missing ones with None.
+                if None in row or None in row.values():
+                    raise ImportFailed(manifest, f"row {line}", "more or fewer fields than the "
+                                       f"header has columns ({len(header)})")
+                raw_rows.append({k.strip(): (v or "").strip() for k, v in row.items() if k})
     except UnicodeDecodeError:
         raise ImportFailed(manifest, "file", "not UTF-8 text") from None
     except csv.Error as error:
-        raise ImportFailed(manifest, "file", f"not valid CSV ({error})") from None
+        raise ImportFailed(manifest, "file", f"not valid CSV ({error}); a quote may be left "
+                           "open") from None
     if not raw_rows:
         raise ImportFailed(manifest, "file", "has no rows")
     rows = []
