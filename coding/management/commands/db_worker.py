@@ -3,18 +3,26 @@ that an earlier worker left unfinished (coding.background.background_jobs_recove
 jobs left checking or importing are failed with a message, lost text extractions and
 reliability snapshots are queued again."""
 
+import logging
+
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from coding.background import background_jobs_recover
+
+logger = logging.getLogger(__name__)
 
 
 class Command(DatabaseWorkerCommand):
     help = DatabaseWorkerCommand.help + " (recovering unfinished jobs first)"
 
     def handle(self, *args, **options):
-        counts = background_jobs_recover()
-        if options.get("verbosity", 1) and any(counts.values()):
-            self.stdout.write(_summary(counts))
+        try:
+            counts = background_jobs_recover()
+        except Exception:  # noqa: BLE001 - the worker still runs what is queued
+            logger.exception("Could not recover unfinished background jobs")
+        else:
+            if options.get("verbosity", 1) and any(counts.values()):
+                self.stdout.write(_summary(counts))
         return super().handle(*args, **options)
 
 
