@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import yaml
 
-from coding.input_limits import MAX_NESTING
+from coding.input_limits import MAX_NESTING, YAML_MAX_SIZE
 
 
 class ImportFailed(Exception):
@@ -227,6 +227,7 @@ def _suggest(unknown: list[str], known: list[str]) -> str:
 # --- YAML in ----------------------------------------------------------------------
 
 YAML_MAX_DEPTH = MAX_NESTING  # coding/input_limits.py: every upload's limits in one place
+YAML_MAX_BYTES = YAML_MAX_SIZE
 
 
 class YamlMap(dict):
@@ -304,6 +305,15 @@ StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yam
 def yaml_read(path: Path | str) -> Any:
     """The YAML file's data (mappings as YamlMap); raises ImportFailed naming the line."""
     path = Path(path)
+    most = YAML_MAX_BYTES
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    if size > most:
+        # PyYAML takes some thirty times a file's size in memory; a codebook is a few KB.
+        raise ImportFailed(path, "file", f"{size:,} bytes; a YAML file may have at most "
+                           f"{most:,} (a codebook of a hundred attributes has about 30,000)")
     text = read_utf8(path, unit="line")
     try:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)

@@ -13,7 +13,8 @@ The limits on what people upload, in one place (each enforced where the file is 
   documents/text.py;
 - an HTML document: sanitised by nh3 (which bounds nesting itself), documents/files.py;
 - an import (codebook YAML, cases or codings CSV): `IMPORT_MAX_MB` (50), imports/services.py;
-- a YAML file: `MAX_NESTING` levels, no anchors or aliases, fileio.py;
+- a YAML file: `YAML_MAX_SIZE` (2 MB), `MAX_NESTING` levels, no anchors or aliases,
+  fileio.py;
 - a CSV file: a cell of at most 131,072 characters (Python's csv limit), every row as wide
   as the header, every quote closed, fileio.py;
 - a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
@@ -32,6 +33,8 @@ from coding.values import text_problem
 
 # Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
 MAX_NESTING = 20
+# Bytes of a YAML file (a codebook): PyYAML takes some thirty times a file's size in memory.
+YAML_MAX_SIZE = 2 * 1024 * 1024
 
 
 def nesting_over(data, limit: int = MAX_NESTING) -> bool:

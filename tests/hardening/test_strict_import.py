@@ -174,7 +174,7 @@ def test_yaml_unknown_key_is_refused_with_the_nearest_known_key(db, tmp_path, ol
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "a:\n" + "".join(
-    " " * depth + "a:\n" for depth in range(1, 3000)
+    " " * depth + "a:\n" for depth in range(1, 1500)  # under the 2 MB limit
 )])
 def test_deeply_nested_yaml_is_refused_with_a_message(db, tmp_path, text):
     message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
@@ -234,3 +234,11 @@ def test_yaml_alias_without_an_anchor_in_the_file_is_refused_naming_its_line(db,
     message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
 
     assert ": line 8: an alias (*yes): YAML anchors and aliases are not accepted" in message
+
+
+def test_a_yaml_file_over_two_megabytes_is_refused_before_it_is_parsed(db, tmp_path):
+    text = CODEBOOK + "".join(f"# comment line {n:07d} of padding\n" for n in range(70_000))
+
+    message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
+
+    assert ": file: " in message and "a YAML file may have at most 2,097,152" in message
