@@ -3,8 +3,10 @@ whose task was lost (its worker stopped, or the task never reached the queue).
 
 `background_jobs_recover` fails import jobs left checking or importing, and queues again
 lost text extractions and reliability snapshots. The worker runs it when it starts
-(coding/management/commands/db_worker.py) and `manage.py recover_background_jobs` runs it
-on demand (or from cron); no page or API request does, so a GET never writes.
+(coding/management/commands/db_worker.py) and then every BACKGROUND_RECOVERY_MINUTES as a
+task of its own (`recover_background_jobs_task`, queued to run after that delay, once however
+many workers there are); `manage.py recover_background_jobs` runs it on demand. No page or
+API request does, so a GET never writes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django_tasks import task
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +56,30 @@ def background_jobs_recover() -> dict[str, int]:
     if any(counts.values()):
         log.warning("Background jobs recovered: %s", counts)
     return counts
+
+
+RECOVERY_TASK = "coding.background.recover_background_jobs_task"
+
+
+@task()
+def recover_background_jobs_task() -> dict[str, int]:
+    """The periodic recovery: recover, then queue the next one."""
+    counts = background_jobs_recover()
+    recovery_schedule()
+    return counts
+
+
+def recovery_schedule() -> bool:
+    """Queue the next periodic recovery, BACKGROUND_RECOVERY_MINUTES from now, unless one is
+    queued already (each worker starting asks; one is kept) or the setting is 0."""
+    minutes = settings.BACKGROUND_RECOVERY_MINUTES
+    if not minutes:
+        return False
+    queued = tasks_in_hand(RECOVERY_TASK, "", running_for_at_most=timedelta(0))
+    # Without a queue table a deferred task cannot wait (an immediate backend would run it
+    # at once, for ever); with one, a queued recovery is enough.
+    if queued is None or queued:
+        return False
+    recover_background_jobs_task.using(
+        run_after=timezone.now() + timedelta(minutes=minutes)).enqueue()
+    return True

@@ -293,6 +293,8 @@ TEXT_EXTRACTION_TIMEOUT_MINUTES = envint("TEXT_EXTRACTION_TIMEOUT_MINUTES", "10"
 # An import's task running for longer than this is taken as lost with its worker; the job is
 # then failed by `recover_background_jobs` (run by the worker as it starts).
 IMPORT_TASK_TIMEOUT_MINUTES = envint("IMPORT_TASK_TIMEOUT_MINUTES", "60")
+# How often a running worker recovers lost jobs again (besides when it starts); 0: never.
+BACKGROUND_RECOVERY_MINUTES = envint("BACKGROUND_RECOVERY_MINUTES", "10")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

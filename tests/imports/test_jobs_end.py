@@ -140,3 +140,26 @@ def test_a_job_whose_task_is_still_queued_is_left_to_run(client, review, lead):
                  stdout=io.StringIO())
 
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.CHECKED
+
+
+def test_a_worker_that_stays_queues_one_periodic_recovery(review, lead, settings):
+    from coding.background import (
+        RECOVERY_TASK,
+        recover_background_jobs_task,
+        recovery_schedule,
+    )
+
+    settings.BACKGROUND_RECOVERY_MINUTES = 10
+    assert recovery_schedule() is True
+    assert recovery_schedule() is False  # a second worker starting: one is queued already
+    queued = DBTaskResult.objects.get(task_path=RECOVERY_TASK)
+    assert queued.status == "READY" and queued.run_after > timezone.now() + timedelta(minutes=9)
+
+    stuck = _stuck(review, lead, ImportStatus.CHECKING)
+    DBTaskResult.objects.filter(pk=queued.pk).update(status="RUNNING",
+                                                     started_at=timezone.now())
+    counts = recover_background_jobs_task.call()  # what the worker runs ten minutes later
+
+    assert counts["imports_failed"] == 1
+    assert ImportJob.objects.get(pk=stuck.pk).status == ImportStatus.FAILED
+    assert DBTaskResult.objects.filter(task_path=RECOVERY_TASK, status="READY").count() == 1
