@@ -46,12 +46,12 @@ def background_jobs_recover() -> dict[str, int]:
     """Recover every kind of background job; how many of each were failed or queued again."""
     from coding.documents.services import documents_text_requeue_lost
     from coding.imports.services import import_jobs_fail_stuck
-    from coding.reliability.services import reliability_snapshots_requeue_lost
+    from coding.reliability.services import reliability_snapshots_recover
 
     counts = {
         "imports_failed": import_jobs_fail_stuck(),
         "extractions_queued": documents_text_requeue_lost(),
-        "snapshots_queued": reliability_snapshots_requeue_lost(),
+        "snapshots_queued": reliability_snapshots_recover(),
     }
     if any(counts.values()):
         log.warning("Background jobs recovered: %s", counts)

@@ -70,11 +70,12 @@ def _enqueue(snapshot: ReliabilitySnapshot) -> None:
 def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
     """The snapshot of the review's current state, queued for computation if it is new.
 
-    Idempotent and cheap (two aggregate queries and one lookup): pages and the API call it on
-    every view, so a change no service announced (e.g. a level edited in the shell) is still
-    picked up. A snapshot that was superseded while the data went back to its state is
-    queued again; one whose computation was lost is queued again only by
-    `reliability_snapshots_requeue_lost` (the worker as it starts, or a command).
+    Idempotent and cheap (two aggregate queries and one lookup). Called after the commit of
+    every change (`reliability_changed`) and by the worker's recovery for every review
+    (`reliability_snapshots_recover`), so that a change no service announced (e.g. a level
+    edited in the shell) is still picked up; never by a page or the API, which only read
+    (`selectors.reliability_snapshot_state`). A snapshot that was superseded while the data
+    went back to its state is queued again.
     """
     fingerprint = reliability_fingerprint(review=review)
     snapshot = ReliabilitySnapshot.objects.filter(review=review, fingerprint=fingerprint).first()
@@ -105,17 +106,28 @@ def _requeue(snapshot: ReliabilitySnapshot) -> bool:
     return bool(requeued)
 
 
-def reliability_snapshots_requeue_lost() -> int:
+def reliability_snapshots_recover() -> int:
     """Queue again every snapshot queued or running for longer than any computation takes
-    (its worker stopped, or its task never reached the queue). Run when the worker starts
-    and by `manage.py recover_background_jobs`, never by a page. How many were queued."""
+    (its worker stopped, or its task never reached the queue), and ask for the snapshot of
+    every review's current state that nobody asked for. Run by the worker's recovery and by
+    `manage.py recover_background_jobs`, never by a page. How many were queued."""
+    since = timezone.now()
+    queued = _requeue_lost()
+    for review in Review.objects.all():
+        snapshot = reliability_snapshot_request(review=review)
+        if snapshot.status == SnapshotStatus.PENDING and snapshot.requested_at >= since:
+            queued.add(snapshot.pk)
+    return len(queued)
+
+
+def _requeue_lost() -> set[int]:
     candidates = ReliabilitySnapshot.objects.filter(  # few: one a review at most, mostly
         status__in=[SnapshotStatus.PENDING, SnapshotStatus.RUNNING])
-    queued = 0
+    queued = set()
     for snapshot in candidates:
         if _lost(snapshot) and _requeue(snapshot):
             logger.warning("Reliability snapshot %s was lost; queued again", snapshot.pk)
-            queued += 1
+            queued.add(snapshot.pk)
     return queued
 
 
