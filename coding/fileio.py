@@ -24,6 +24,8 @@ from typing import IO, Any
 
 import yaml
 
+from coding.input_limits import MAX_NESTING, YAML_MAX_SIZE
+
 
 class ImportFailed(Exception):
     """A file that cannot be imported: `path`, where in it (`where`) and why (`reason`)."""
@@ -139,12 +141,14 @@ def csv_rows(
 
     The header must hold each of `columns` exactly once and nothing outside `columns` and
     `optional`; names are stripped (and lower-cased with `lower`). Cells are
-    formula-unescaped, otherwise as in the file; a row with more cells than the header
-    is refused. Raises ImportFailed.
+    formula-unescaped, otherwise as in the file. A row with more or fewer cells than the
+    header, and a quote that is never closed (which would make the rest of the file one
+    cell) or stray text after a closing quote, are refused naming the row. Raises
+    ImportFailed.
     """
     path = Path(path)
     text = read_utf8(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     row = 1
     try:
         header = next(reader, None)
@@ -160,18 +164,32 @@ def csv_rows(
             row += 1
             if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
                 continue
-            if len(cells) > width:
-                raise ImportFailed(path, f"row {row}", "more fields than the header has columns")
-            values = {name: csv_uncell(cell) for name, cell in zip(names, cells, strict=False)}
-            for name in names[len(cells):]:
-                values[name] = ""
-            yield row, values
+            if len(cells) != width:
+                more = len(cells) > width
+                raise ImportFailed(
+                    path, f"row {row}",
+                    f"{'more' if more else 'fewer'} fields than the header has columns "
+                    f"({len(cells)} for {width}); "
+                    + ("a comma too many, or a cell with a comma that is not in quotes"
+                       if more else "a field is missing (keep the commas of empty cells)"),
+                )
+            yield row, {name: csv_uncell(cell) for name, cell in zip(names, cells, strict=True)}
     except csv.Error as error:
         # csv counts physical lines; the row being read is the one after the last good one.
-        reason = str(error)
-        if "field larger than field limit" in reason:
-            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
-        raise ImportFailed(path, f"row {row + 1}", f"unreadable CSV ({reason})") from None
+        raise ImportFailed(path, f"row {row + 1}", _csv_problem(str(error))) from None
+
+
+def _csv_problem(reason: str) -> str:
+    if "field larger than field limit" in reason:
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    if "unexpected end of data" in reason:
+        return ("a quoted cell on this row has no closing quote, so the rest of the file "
+                "would be read as one cell; close the quote (a quote inside a cell is "
+                'written twice: "")')
+    if "expected after" in reason:
+        return ("text follows a closing quote in a cell on this row; put the whole cell in "
+                'quotes and write a quote inside it twice ("")')
+    return f"unreadable CSV ({reason})"
 
 
 def _check_header(path: Path, names: list[str], columns: list[str], optional: list[str]):
@@ -208,7 +226,8 @@ def _suggest(unknown: list[str], known: list[str]) -> str:
 
 # --- YAML in ----------------------------------------------------------------------
 
-YAML_MAX_DEPTH = 20
+YAML_MAX_DEPTH = MAX_NESTING  # coding/input_limits.py: every upload's limits in one place
+YAML_MAX_BYTES = YAML_MAX_SIZE
 
 
 class YamlMap(dict):
@@ -233,15 +252,27 @@ class _DuplicateKey(yaml.YAMLError):
         super().__init__(f"key {key!r} appears twice (first on line {first_line})")
 
 
+class _Reference(yaml.YAMLError):
+    def __init__(self, event):
+        self.problem_mark = event.start_mark
+        self.what = (f"an alias (*{event.anchor})" if isinstance(event, yaml.AliasEvent)
+                     else f"an anchor (&{event.anchor})")
+        super().__init__(f"{self.what} is not allowed")
+
+
 class StrictLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses duplicate keys and deep nesting (which would exhaust
-    Python's recursion limit) and records line numbers on mappings."""
+    """yaml.SafeLoader that refuses anchors and aliases (a "billion laughs" of nested
+    aliases grows a 1 KB file into gigabytes of data), duplicate keys and deep nesting
+    (which would exhaust Python's recursion limit), and records line numbers on mappings."""
 
     def __init__(self, stream):
         super().__init__(stream)
         self._depth = 0
 
     def compose_node(self, parent, index):
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise _Reference(event)
         self._depth += 1
         if self._depth > YAML_MAX_DEPTH:
             raise _TooDeep(self.peek_event().start_mark)
@@ -274,6 +305,15 @@ StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yam
 def yaml_read(path: Path | str) -> Any:
     """The YAML file's data (mappings as YamlMap); raises ImportFailed naming the line."""
     path = Path(path)
+    most = YAML_MAX_BYTES
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    if size > most:
+        # PyYAML takes some thirty times a file's size in memory; a codebook is a few KB.
+        raise ImportFailed(path, "file", f"{size:,} bytes; a YAML file may have at most "
+                           f"{most:,} (a codebook of a hundred attributes has about 30,000)")
     text = read_utf8(path, unit="line")
     try:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
@@ -282,6 +322,12 @@ def yaml_read(path: Path | str) -> Any:
         raise ImportFailed(
             path, f"line {line}", f"key {error.key!r} appears twice in one mapping (first on "
             f"line {error.first_line}); keep one"
+        ) from None
+    except _Reference as error:
+        raise ImportFailed(
+            path, f"line {error.problem_mark.line + 1}",
+            f"{error.what}: YAML anchors and aliases are not accepted; write the value out "
+            "in full where it is used",
         ) from None
     except _TooDeep as error:
         raise ImportFailed(

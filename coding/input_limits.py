@@ -4,12 +4,50 @@ store or compare a NUL character and answered such requests with a server error.
 
 JSON bodies are checked by coding.api.parsers.StrictJSONParser; the lengths and the
 text of each field by coding.values.text_problem, which this module shares.
+
+The limits on what people upload, in one place (each enforced where the file is read):
+
+- a document (PDF, HTML, text, Markdown): `DOCUMENT_MAX_MB` (50), documents/files.py;
+- a PDF: `DOCUMENT_MAX_PAGES` (2,000; its page tree's count), documents/files.py;
+- a document's text extraction: `TEXT_EXTRACTION_LIMITS` (seconds, memory, pages),
+  documents/text.py;
+- an HTML document: sanitised by nh3 (which bounds nesting itself), documents/files.py;
+- an import (codebook YAML, cases or codings CSV): `IMPORT_MAX_MB` (50), imports/services.py;
+- a YAML file: `YAML_MAX_SIZE` (2 MB), `MAX_NESTING` levels, no anchors or aliases,
+  fileio.py;
+- a CSV file: a cell of at most 131,072 characters (Python's csv limit), every row as wide
+  as the header, every quote closed, fileio.py;
+- a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
+- a form or multipart body: Django's `DATA_UPLOAD_MAX_*`, and a part's header (a file
+  name) of at most 1 KB, this module;
+- a text field: `INPUT_MAX_LENGTHS` characters, values.py.
 """
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from coding.values import text_problem
+
+# Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
+MAX_NESTING = 20
+# Bytes of a YAML file (a codebook): PyYAML takes some thirty times a file's size in memory.
+YAML_MAX_SIZE = 2 * 1024 * 1024
+
+
+def nesting_over(data, limit: int = MAX_NESTING) -> bool:
+    """Whether lists and mappings in `data` nest more than `limit` levels (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((value, depth + 1) for value in values)
+    return False
 
 
 def request_problem(request) -> str | None:
@@ -25,12 +63,30 @@ def request_problem(request) -> str | None:
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded", "multipart/form-data"
     ):
-        for name, values in request.POST.lists():
+        try:
+            fields = request.POST.lists()
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent,
+                TooManyFilesSent) as error:
+            # Django would answer with its HTML 400 page, also to an API client.
+            return _unreadable_form(error)
+        for name, values in fields:
             for text in (name, *values):
                 problem = text_problem(text)
                 if problem:
                     return f"The form field {_name(name)} {problem}."
     return None
+
+
+def _unreadable_form(error: Exception) -> str:
+    if isinstance(error, RequestDataTooBig):
+        return gettext("The form's fields are larger than the server accepts.")
+    if isinstance(error, TooManyFieldsSent | TooManyFilesSent):
+        return gettext("The form has more fields or files than the server accepts.")
+    if "header size" in str(error):
+        return gettext("The upload could not be read: a file name (or a field's header) is "
+                       "longer than the server accepts (about 1,000 characters). Rename the "
+                       "file.")
+    return gettext("The upload could not be read (%(error)s).") % {"error": error}
 
 
 def _name(name: str) -> str:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coding.documents.storage import get_documents_storage
 from coding.regions import Region
@@ -708,6 +709,8 @@ class TextStatus(models.TextChoices):
     PENDING = "pending", "Text being extracted"
     READY = "ready", "Text extracted"
     FAILED = "failed", "Text could not be extracted"
+    # Over settings.TEXT_EXTRACTION_LIMITS (time, memory or pages): not tried again.
+    TOO_LARGE = "too_large", _("Text not extracted: too large")
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -760,6 +763,9 @@ class Document(models.Model):
         ordering = ["case_id", "uploaded_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "sha256"], name="document_unique_content"),
+            # The codings CSV names a case's document by its file name.
+            models.UniqueConstraint(fields=["case", "filename"],
+                                    name="document_unique_filename"),
             models.CheckConstraint(
                 condition=Q(content_type__in=DocumentType.values),
                 name="document_content_type_valid",

@@ -91,9 +91,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Before django_tasks_db, so that coding's `db_worker` (the same worker, recovering
+    # unfinished jobs first) is the one `manage.py db_worker` runs.
+    "coding",
     "django_tasks",
     "django_tasks_db",
-    "coding",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,16 @@ STORAGES = {
 # served only through an access-checked view, never from a public URL: MEDIA_URL is not routed.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", "50") * 1024 * 1024
+# A PDF with more pages (its page tree's /Count) is refused on upload.
+DOCUMENT_MAX_PAGES = envint("DOCUMENT_MAX_PAGES", "2000")
+# Text extraction runs in a child process with these budgets (coding/documents/text.py): wall
+# seconds, megabytes of memory the child may add (RLIMIT_AS) and pages. A document over any
+# of them is stored as "text not extracted: too large" and not tried again.
+TEXT_EXTRACTION_LIMITS = {
+    "seconds": envint("TEXT_EXTRACTION_SECONDS", "45"),
+    "memory_mb": envint("TEXT_EXTRACTION_MEMORY_MB", "300"),
+    "pages": envint("TEXT_EXTRACTION_PAGES", "2000"),
+}
 # Files leads import on the Import page (codebook, cases, codings).
 IMPORT_MAX_MB = envint("IMPORT_MAX_MB", "50")
 # PostgreSQL's text search configuration for documents (stemming); the GIN index of
@@ -302,15 +314,20 @@ TASKS = {
     }
 }
 # A reliability computation queued or running for longer than this is taken as lost (a
-# worker stopped mid-task, or none ran): the next look at the figures queues it again.
+# worker stopped mid-task, or none ran): `recover_background_jobs` queues it again (the worker
+# runs it as it starts).
 RELIABILITY_TASK_TIMEOUT_MINUTES = envint("RELIABILITY_TASK_TIMEOUT_MINUTES", "15")
-# A document's text extraction pending for longer than this is taken as lost in the same way:
-# the next page that shows the document queues it again.
+# A document's text extraction pending for longer than this is taken as lost in the same way.
 TEXT_EXTRACTION_TIMEOUT_MINUTES = envint("TEXT_EXTRACTION_TIMEOUT_MINUTES", "10")
 # /health/ (coding/health.py) fails when the oldest runnable task has waited longer than
 # this, or when tasks wait and the worker has taken none for this long.
 HEALTH_QUEUE_MAX_AGE_SECONDS = envint("HEALTH_QUEUE_MAX_AGE_SECONDS", "300")
 HEALTH_WORKER_SILENCE_SECONDS = envint("HEALTH_WORKER_SILENCE_SECONDS", "300")
+# An import's task running for longer than this is taken as lost with its worker; the job is
+# then failed by `recover_background_jobs` (run by the worker as it starts).
+IMPORT_TASK_TIMEOUT_MINUTES = envint("IMPORT_TASK_TIMEOUT_MINUTES", "60")
+# How often a running worker recovers lost jobs again (besides when it starts); 0: never.
+BACKGROUND_RECOVERY_MINUTES = envint("BACKGROUND_RECOVERY_MINUTES", "10")
 
 # Sign-in lockouts (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from
 # one address lock that pair out for LOGIN_LOCKOUT_MINUTES, even for the right password; the

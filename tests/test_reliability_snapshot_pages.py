@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -41,10 +42,10 @@ def _api(user):
     return api
 
 
-def test_page_without_a_snapshot_says_it_is_being_computed_and_queues_it(
+def test_page_without_a_snapshot_says_it_is_being_computed_and_writes_nothing(
     client, review, coder_a, coder_b, lead, never_computed_here
 ):
-    _code(review, coder_a, coder_b, "1")
+    _code(review, coder_a, coder_b, "1")  # codings no service announced
     client.force_login(lead)
 
     response = client.get(PAGE)
@@ -54,9 +55,12 @@ def test_page_without_a_snapshot_says_it_is_being_computed_and_queues_it(
     assert "The figures are being computed" in html and "refreshes itself" in html
     assert 'id="reliability-table"' not in html and "Download this table" not in html
     assert f'data-status-url="{STATUS}"' in html and "js/reliability-status.js" in html
-    assert ReliabilitySnapshot.objects.get().status == SnapshotStatus.PENDING
     assert client.get(STATUS).json() == {
         "status": "computing", "snapshot": None, "computed_at": None, "duration_seconds": None}
+    assert not ReliabilitySnapshot.objects.exists()  # a GET writes nothing
+    # The worker's recovery (as it starts, and every few minutes) asks for it.
+    call_command("recover_background_jobs", stdout=io.StringIO())
+    assert ReliabilitySnapshot.objects.get().status == SnapshotStatus.PENDING
 
 
 def test_page_shows_when_the_figures_were_computed_and_how_long_it_took(

@@ -1,9 +1,11 @@
 """JSON bodies: a string with a control character anywhere (a value, a key, in a list) is
 refused with 400 naming the field, before a serializer or the database sees it."""
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from coding.input_limits import MAX_NESTING, nesting_over
 from coding.values import text_problem
 
 
@@ -29,8 +31,18 @@ def _problem(data, path: str) -> str | None:
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        problem = _problem(data, "")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # Python's decoder gives up at about 1,000 levels
+            data = None
+            problem = _too_deep()
+        else:
+            problem = _too_deep() if nesting_over(data) else _problem(data, "")
         if problem:
             raise ParseError(problem)
         return data
+
+
+def _too_deep() -> str:
+    return gettext("The JSON body nests lists or objects more than %(limit)s levels deep.") % {
+        "limit": MAX_NESTING}

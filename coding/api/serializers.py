@@ -224,7 +224,8 @@ class DocumentSerializer(serializers.ModelSerializer):
                   "uploaded_at", "text_status", "url", "download_url"]
         extra_kwargs = {"text_status": {"help_text": "pending: the text is being extracted "
                                         "(search does not find the document yet); ready; "
-                                        "failed."}}
+                                        "failed; too_large: not extracted, over the "
+                                        "extraction's time, memory or page budget."}}
 
     def _url(self, name: str, document) -> str:
         return self.context["request"].build_absolute_uri(reverse(

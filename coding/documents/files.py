@@ -52,7 +52,6 @@ HTML_STARTS = re.compile(
     rb"|!--)[\s>]",
     re.IGNORECASE,
 )
-PDF_SCRIPT_NAMES = {"/JS", "/JavaScript"}
 # Raw bytes as a second look: an uncompressed name anywhere in the file.
 PDF_SCRIPT_BYTES = re.compile(rb"/(JavaScript|JS)(?![A-Za-z0-9])")
 
@@ -67,6 +66,10 @@ class CheckedFile:
 
 def max_bytes() -> int:
     return settings.DOCUMENT_MAX_BYTES
+
+
+def document_max_pages() -> int:
+    return settings.DOCUMENT_MAX_PAGES
 
 
 def too_large_message(name: str, size: int) -> str:
@@ -126,11 +129,22 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
     return CheckedFile(_with_extension(name, kind), kind, text.encode("utf-8"))
 
 
+NAME_MAX_BYTES = 200  # file systems allow 255 bytes a name; the storage adds nothing to it
+
+
 def _safe_name(name: str) -> str:
-    # Only the last part of a path, without control characters or quotes.
+    # Only the last part of a path, without control characters or quotes, and at most
+    # NAME_MAX_BYTES in UTF-8 (a name of 200 accented letters is 400 bytes): the start of
+    # the name and its extension are kept.
     base = PurePath(str(name).replace("\\", "/")).name
     base = re.sub(r'[\x00-\x1f\x7f"/]', "", base).strip() or "document"
-    return base[-200:]
+    if len(base.encode("utf-8")) <= NAME_MAX_BYTES:
+        return base
+    suffix = PurePath(base).suffix
+    suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+    stem = base[: len(base) - len(suffix)] if suffix else base
+    room = NAME_MAX_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip() + suffix
 
 
 def _with_extension(name: str, kind: DocumentType) -> str:
@@ -178,7 +192,8 @@ def _check_pdf(name: str, data: bytes) -> None:
             raise ValidationError(
                 f"{name} is an encrypted PDF; upload it without a password.", code="encrypted"
             )
-        scripted = _pdf_has_script(reader.trailer)
+        pages = len(reader.pages)  # the page tree's /Count: no page is read
+        active = pdf_active_content(reader.trailer)
     except ValidationError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as error:
@@ -186,15 +201,54 @@ def _check_pdf(name: str, data: bytes) -> None:
             f"{name} is not a readable PDF ({error.__class__.__name__}: {error}).",
             code="broken_pdf",
         ) from None
-    if scripted or PDF_SCRIPT_BYTES.search(data):
+    if active == "javascript" or (active is None and PDF_SCRIPT_BYTES.search(data)):
         raise ValidationError(
             f"{name} contains JavaScript; PDFs with scripts are refused. Print it to a new "
             "PDF without scripts (or remove them) and upload that.", code="pdf_script",
         )
+    if active is not None:
+        raise ValidationError(
+            f"{name} contains {PDF_ACTIVE_CONTENT[active]}; PDFs with active content are "
+            "refused. Print it to a new PDF (which keeps only the pages) and upload that.",
+            code="pdf_active_content",
+        )
+    most = document_max_pages()
+    if pages > most:
+        raise ValidationError(
+            f"{name} has {pages:,} pages; documents may have at most {most:,}. Split it and "
+            "upload the parts.", code="too_many_pages",
+        )
 
 
-def _pdf_has_script(root) -> bool:
-    """Walk every object reachable from the trailer for a /JS or /JavaScript name or action."""
+# What a PDF may not hold, by kind (README, "Safe files"): the reason shown to the lead.
+PDF_ACTIVE_CONTENT = {
+    "javascript": "JavaScript",
+    "launch": "an action that starts a program or opens a file (/Launch)",
+    "uri_script": "a link that runs a script (/URI with javascript:)",
+    "submit_form": "a form that sends what is typed into it to an address (/SubmitForm)",
+    "import_data": "an action that loads form data from another file (/ImportData)",
+    "remote_goto": "a link that opens another file (/GoToR or /GoToE)",
+    "rich_media": "an action that runs embedded media (/RichMediaExecute)",
+    "xfa": "an XFA form (/XFA), which can carry scripts",
+    "embedded_files": "embedded files (/EmbeddedFiles, /EF)",
+}
+_ACTION_KINDS = {
+    "/JavaScript": "javascript", "/Launch": "launch", "/SubmitForm": "submit_form",
+    "/ImportData": "import_data", "/GoToR": "remote_goto", "/GoToE": "remote_goto",
+    "/RichMediaExecute": "rich_media",
+}
+_KEY_KINDS = {"/JS": "javascript", "/JavaScript": "javascript", "/XFA": "xfa",
+              "/EmbeddedFiles": "embedded_files", "/EF": "embedded_files"}
+_SCRIPT_SCHEMES = re.compile(r"\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
+
+
+def pdf_active_content(root) -> str | None:
+    """The first kind of active content (a key of PDF_ACTIVE_CONTENT) in any object reachable
+    from the trailer, or None. Every object is looked at, so an action is found wherever it
+    hangs: the catalogue's /OpenAction and /AA, a page's /AA, the /Names trees (/JavaScript,
+    /EmbeddedFiles), /AcroForm's /XFA, annotations' and outline items' /A and /AA, and each
+    action's /Next. JavaScript is reported before anything else."""
+    found: str | None = None
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -206,12 +260,30 @@ def _pdf_has_script(root) -> bool:
             seen.add(key)
             obj = obj.get_object()
         if isinstance(obj, DictionaryObject):
-            for key, value in obj.items():
-                if key in PDF_SCRIPT_NAMES:
-                    return True
-                if key == "/S" and isinstance(value, NameObject) and value in PDF_SCRIPT_NAMES:
-                    return True
-                stack.append(value)
+            kind = _dictionary_kind(obj)
+            if kind == "javascript":
+                return kind
+            found = found or kind
+            stack.extend(obj.values())
         elif isinstance(obj, ArrayObject):
             stack.extend(obj)
-    return False
+    return found
+
+
+def _dictionary_kind(obj: DictionaryObject) -> str | None:
+    for key in obj:
+        if key in _KEY_KINDS:
+            return _KEY_KINDS[key]
+    action = obj.get("/S")
+    if isinstance(action, NameObject):
+        if action in _ACTION_KINDS:
+            return _ACTION_KINDS[action]
+        if action == "/URI":
+            uri = obj.get("/URI")
+            uri = uri.get_object() if isinstance(uri, IndirectObject) else uri
+            text = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri or "")
+            if _SCRIPT_SCHEMES.match(text):
+                return "uri_script"
+    if obj.get("/Type") == "/EmbeddedFile":
+        return "embedded_files"
+    return None

@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coding.audit.services import audit_record
 from coding.documents.files import CheckedFile, inspect_file, read_limited
 from coding.documents.policies import documents_manageable_by
 from coding.documents.storage import documents_storage
-from coding.documents.text import extract_text
+from coding.documents.text import TextTooLarge, extract_text_bounded
 from coding.models import Case, Document, Review, TextStatus
 from coding.reviews.importers import ImportFailed
 from coding.reviews.services import review_data_changed
@@ -109,7 +110,7 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
         rows = _folder_rows(path, cases)
     else:
         raise ImportFailed(path, "path", "neither a folder nor a manifest CSV file")
-    seen: dict[tuple[int, str], str] = {}
+    seen: dict[tuple[int, str], str] = {}  # (case, sha256 or file name): the file
     for row in rows:
         try:
             with open(row.path, "rb") as handle:
@@ -124,6 +125,11 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
             raise ImportFailed(row.path, row.where,
                                f"same content as {seen[key]} for case {row.case.number}")
         seen[key] = row.path.name
+        named = (row.case.pk, row.checked.filename)
+        if named in seen:
+            raise ImportFailed(row.path, row.where, f"case {row.case.number} would have two "
+                               f"documents named {row.checked.filename}; rename one")
+        seen[named] = row.path.name
     result = ImportResult(review=review)
     with _delete_stored_on_error() as stored, transaction.atomic():
         for row in rows:
@@ -166,17 +172,24 @@ def _folder_rows(folder: Path, cases: dict[str, Case]) -> list[ImportRow]:
 def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
     try:
         with open(manifest, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, strict=True)
             header = [name.strip() for name in reader.fieldnames or []]
             missing = [c for c in ("case", "file") if c not in header]
             if missing:
                 raise ImportFailed(manifest, "header", f"missing column(s) {', '.join(missing)}; "
                                    f"expected {','.join(MANIFEST_COLUMNS)}")
-            raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+            raw_rows = []
+            for line, row in enumerate(reader, start=2):
+                # DictReader files extra cells under None and fills missing ones with None.
+                if None in row or None in row.values():
+                    raise ImportFailed(manifest, f"row {line}", "more or fewer fields than the "
+                                       f"header has columns ({len(header)})")
+                raw_rows.append({k.strip(): (v or "").strip() for k, v in row.items() if k})
     except UnicodeDecodeError:
         raise ImportFailed(manifest, "file", "not UTF-8 text") from None
     except csv.Error as error:
-        raise ImportFailed(manifest, "file", f"not valid CSV ({error})") from None
+        raise ImportFailed(manifest, "file", f"not valid CSV ({error}); a quote may be left "
+                           "open") from None
     if not raw_rows:
         raise ImportFailed(manifest, "file", "has no rows")
     rows = []
@@ -231,6 +244,7 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
         raise ValidationError(
             f"{checked.filename} is already on case {case.number} as “{existing.title}”."
         )
+    _check_filename_free(case, checked.filename)
     document = Document(
         case=case, title=title, filename=checked.filename, content_type=checked.content_type,
         size=len(checked.data), sha256=sha256, is_public=is_public,
@@ -253,9 +267,20 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
                       "content_type": document.content_type, "size": document.size,
                       "sha256": sha256, "public": is_public},
             )
-    except IntegrityError:  # the same file uploaded twice at once
+    except IntegrityError:  # the same file (or name) uploaded twice at once
         raise ValidationError(f"{checked.filename} is already on case {case.number}.") from None
     return document
+
+
+def _check_filename_free(case, filename: str) -> None:
+    # The codings CSV refers to a document by its case and file name: two of one name on a
+    # case would make that reference ambiguous.
+    same_name = Document.objects.filter(case=case, filename=filename).first()
+    if same_name is not None:
+        raise ValidationError(
+            f"Case {case.number} already has a document named {filename} (“{same_name.title}”); "
+            "rename the file, or delete the other document first.", code="duplicate_filename",
+        )
 
 
 # --- text extraction (background) ---------------------------------------------------------
@@ -267,38 +292,53 @@ def _queue_text_extraction(document_id: int) -> None:
     extract_document_text.enqueue(document_id=document_id)
 
 
-def documents_text_requeue_lost(*, documents: list[Document]) -> list[Document]:
-    """Queue again the text extraction of shown documents that have been pending for longer
-    than any extraction takes (its worker stopped, or the task never reached the queue), so a
-    lost task does not leave "being extracted" on the page for ever. Cheap when nothing is
-    lost (no query); of two pages that find one lost, one queues it (compare-and-swap)."""
-    limit = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES)
-    for document in documents:
-        requested = document.text_requested_at or document.uploaded_at
-        if document.text_status != TextStatus.PENDING or requested >= limit:
-            continue
-        now = timezone.now()
-        requeued = Document.objects.filter(
-            pk=document.pk, text_status=TextStatus.PENDING,
-            text_requested_at=document.text_requested_at,
-        ).update(text_requested_at=now)
-        if requeued:
-            document.text_requested_at = now
-            log.warning("Text extraction of document %s was lost; queued again", document.pk)
-            transaction.on_commit(partial(_queue_text_extraction, document.pk), robust=True)
-    return documents
+def documents_text_requeue_lost() -> int:
+    """Queue again the text extraction of documents pending for longer than any extraction
+    takes whose task is neither queued nor running (its worker stopped, or the task never
+    reached the queue), so that "being extracted" does not stay for ever. Run when the
+    worker starts and by `manage.py recover_background_jobs`, never by a page. Of two
+    sweeps that find one lost, one queues it (compare-and-swap). How many were queued."""
+    from coding.background import tasks_in_hand
+
+    timeout = timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES)
+    limit = timezone.now() - timeout
+    in_hand = tasks_in_hand("coding.documents.tasks.extract_document_text", "document_id",
+                            running_for_at_most=timeout) or set()
+    lost = Document.objects.filter(text_status=TextStatus.PENDING).filter(
+        Q(text_requested_at__lt=limit)
+        | Q(text_requested_at__isnull=True, uploaded_at__lt=limit)
+    ).exclude(pk__in=in_hand).values_list("pk", "text_requested_at")
+    queued = 0
+    for pk, requested_at in lost:
+        if Document.objects.filter(pk=pk, text_status=TextStatus.PENDING,
+                                   text_requested_at=requested_at).update(
+                                       text_requested_at=timezone.now()):
+            log.warning("Text extraction of document %s was lost; queued again", pk)
+            transaction.on_commit(partial(_queue_text_extraction, pk), robust=True)
+            queued += 1
+    return queued
 
 
 def document_text_extract(*, document_id: int) -> Document | None:
-    """Extract and store a document's text (the background task's body). Does nothing for a
-    document already extracted or deleted meanwhile; an unreadable file marks it failed (it
-    was checked at upload, so this means a bug or a damaged store), and search skips it."""
+    """Extract and store a document's text (the background task's body), in a child process
+    within settings.TEXT_EXTRACTION_LIMITS. Does nothing for a document already extracted or
+    deleted meanwhile. A document over the budget is marked too large, one that cannot be
+    read failed (it was checked at upload, so this means a damaged file or store); either way
+    it is not tried again, and search skips it."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None or document.text_status != TextStatus.PENDING:
         return document
     try:
         with document.file.open("rb") as stored:
-            text = extract_text(document.content_type, stored.read())
+            text = extract_text_bounded(document.content_type, stored.read(),
+                                        limits=settings.TEXT_EXTRACTION_LIMITS)
+    except TextTooLarge as error:
+        log.warning("Text of document %s not extracted: too large (%s)", document_id,
+                    error.reason)
+        Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(
+            text_status=TextStatus.TOO_LARGE)
+        document.refresh_from_db()
+        return document
     except Exception:
         log.exception("No text from document %s", document_id)
         Document.objects.filter(pk=document_id, text_status=TextStatus.PENDING).update(

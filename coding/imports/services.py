@@ -11,8 +11,10 @@ every app server and worker shares."""
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
 from coding.codings.transfer import codings_import
@@ -30,6 +33,7 @@ from coding.imports.policies import may_import
 from coding.models import ImportJob, ImportKind, ImportStatus, Review
 from coding.reviews.importers import cases_import, codebook_import
 
+logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
@@ -95,8 +99,11 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
         job.error, job.status = _message(job, error), ImportStatus.REFUSED
     except ValidationError as error:
         job.error, job.status = " ".join(error.messages), ImportStatus.REFUSED
+    except Exception as error:  # noqa: BLE001 - whatever it is, the job must end
+        logger.exception("Import job %s: the check failed", job.pk)
+        job.error, job.status = _unexpected(job, error, checking=True), ImportStatus.FAILED
     job.finished_at = timezone.now()
-    if job.status == ImportStatus.REFUSED:
+    if job.status != ImportStatus.CHECKED:
         job.file.delete(save=False)  # nothing more will be done with it
     job.save(update_fields=["preview", "error", "status", "finished_at", "file"])
     return job
@@ -121,11 +128,53 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.error, job.status = _message(job, error), ImportStatus.FAILED
     except ValidationError as error:
         job.error, job.status = " ".join(error.messages), ImportStatus.FAILED
+    except Exception as error:  # noqa: BLE001 - whatever it is, the job must end
+        logger.exception("Import job %s: the import failed", job.pk)
+        job.error, job.status = _unexpected(job, error, checking=False), ImportStatus.FAILED
     job.finished_at = timezone.now()
     job.file.delete(save=False)  # imported (or not importable): the data is in the database
     job.save(update_fields=["result", "error", "status", "finished_at", "file"])
     documents_storage.delete(_progress_name(job))
     return job
+
+
+ACTIVE = [ImportStatus.CHECKING, ImportStatus.QUEUED, ImportStatus.RUNNING]
+
+
+def import_jobs_fail_stuck() -> int:
+    """Fail the jobs left checking, queued or importing whose task is neither queued nor
+    running (its worker stopped, or it never reached the queue), with a message saying what
+    to do; an import is one transaction, so nothing of it was kept. Run when the worker
+    starts and by `manage.py recover_background_jobs`. How many were failed."""
+    from coding.background import tasks_in_hand
+
+    running = timedelta(minutes=settings.IMPORT_TASK_TIMEOUT_MINUTES)
+    in_hand = {
+        name: tasks_in_hand(f"coding.imports.tasks.{name}", "job_id",
+                            running_for_at_most=running)
+        for name in ("check_import", "run_import")
+    }
+    now = timezone.now()
+    # A job a moment old may be between its commit and its task's enqueue.
+    grace = now - timedelta(minutes=1)
+    failed = 0
+    for job in ImportJob.objects.filter(status__in=ACTIVE, created_at__lt=grace):
+        task = "check_import" if job.status == ImportStatus.CHECKING else "run_import"
+        known = in_hand[task]
+        if known is None:  # no queue to look in: only time tells
+            if job.created_at > now - running:
+                continue
+        elif job.pk in known:
+            continue
+        message = _interrupted(job)
+        if ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=ImportStatus.FAILED, error=message, finished_at=now
+        ):
+            job.file.delete(save=False)
+            documents_storage.delete(_progress_name(job))
+            logger.warning("Import job %s was %s with no task: failed", job.pk, job.status)
+            failed += 1
+    return failed
 
 
 def import_job_progress(job: ImportJob) -> dict:
@@ -169,6 +218,28 @@ def _run(job: ImportJob, progress=None) -> dict:
                 "new_memberships": len(result.new_memberships),
                 "compared_cases": result.compared_cases,
                 "open_disagreements": result.open_disagreements}
+
+
+def _unexpected(job: ImportJob, error: Exception, *, checking: bool) -> str:
+    if checking:
+        text = _("%(file)s could not be checked: the check stopped with an unexpected "
+                 "error (%(error)s). Nothing was imported. Upload the file again; if it "
+                 "happens again, tell the site's administrator.")
+    else:
+        text = _("%(file)s was not imported: the import stopped with an unexpected error "
+                 "(%(error)s), and nothing of it was kept. Upload the file again; if it "
+                 "happens again, tell the site's administrator.")
+    return text % {"file": job.filename, "error": type(error).__name__}
+
+
+def _interrupted(job: ImportJob) -> str:
+    if job.status == ImportStatus.CHECKING:
+        text = _("%(file)s could not be checked: the check was interrupted (the background "
+                 "worker stopped). Nothing was imported. Upload the file again.")
+    else:
+        text = _("%(file)s was not imported: the import was interrupted (the background "
+                 "worker stopped), and nothing of it was kept. Upload the file again.")
+    return text % {"file": job.filename}
 
 
 def _message(job: ImportJob, error: ImportFailed) -> str:

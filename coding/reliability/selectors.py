@@ -394,12 +394,15 @@ class SnapshotState:
     first is ready) and where the computation of the current codings stands."""
 
     latest: ReliabilitySnapshot | None
-    current: ReliabilitySnapshot
+    current: ReliabilitySnapshot | None  # None: not asked for yet (the worker will)
 
     @property
     def status(self) -> str:
         """"up_to_date": `latest` is of the current codings; "computing": they are being
-        computed (queued or running); "failed": their computation failed."""
+        computed (queued or running), or about to be asked for; "failed": their computation
+        failed."""
+        if self.current is None:
+            return "computing"
         if self.current.status == SnapshotStatus.READY:
             return "up_to_date"
         if self.current.status == SnapshotStatus.FAILED:
@@ -416,13 +419,18 @@ class SnapshotState:
         }
 
 
-def reliability_snapshot_state(*, current: ReliabilitySnapshot) -> SnapshotState:
-    """The state for `current`, the snapshot of the current codings (see
-    coding.reliability.services.reliability_snapshot_request)."""
-    if current.status == SnapshotStatus.READY:
+def reliability_snapshot_state(*, review: Review) -> SnapshotState:
+    """Where the figures of the review's current codings stand, read only (a page view writes
+    nothing): their snapshot, if one was asked for (every service that changes submitted
+    codings asks, and the worker's recovery asks for any state nobody announced, see
+    coding.reliability.services), and the newest ready one."""
+    current = ReliabilitySnapshot.objects.filter(
+        review=review, fingerprint=reliability_fingerprint(review=review)
+    ).first()
+    if current is not None and current.status == SnapshotStatus.READY:
         return SnapshotState(current, current)
     latest = (
-        ReliabilitySnapshot.objects.ready().filter(review_id=current.review_id)
+        ReliabilitySnapshot.objects.ready().filter(review_id=review.pk)
         .order_by("-requested_at", "-pk").first()
     )
     return SnapshotState(latest, current)

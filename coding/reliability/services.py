@@ -70,10 +70,12 @@ def _enqueue(snapshot: ReliabilitySnapshot) -> None:
 def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
     """The snapshot of the review's current state, queued for computation if it is new.
 
-    Idempotent and cheap (two aggregate queries and one lookup): pages and the API call it on
-    every view, so a change no service announced (e.g. a level edited in the shell) is still
-    picked up. A snapshot whose computation was lost, or that was superseded while the data
-    went back to its state, is queued again.
+    Idempotent and cheap (two aggregate queries and one lookup). Called after the commit of
+    every change (`reliability_changed`) and by the worker's recovery for every review
+    (`reliability_snapshots_recover`), so that a change no service announced (e.g. a level
+    edited in the shell) is still picked up; never by a page or the API, which only read
+    (`selectors.reliability_snapshot_state`). A snapshot that was superseded while the data
+    went back to its state is queued again.
     """
     fingerprint = reliability_fingerprint(review=review)
     snapshot = ReliabilitySnapshot.objects.filter(review=review, fingerprint=fingerprint).first()
@@ -88,15 +90,45 @@ def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
             return ReliabilitySnapshot.objects.get(review=review, fingerprint=fingerprint)
         _enqueue(snapshot)
         return snapshot
-    if snapshot.status == SnapshotStatus.SUPERSEDED or _lost(snapshot):
-        # Compare-and-swap: of two requests that find it lost, one queues it again.
-        requeued = ReliabilitySnapshot.objects.filter(
-            pk=snapshot.pk, status=snapshot.status, requested_at=snapshot.requested_at
-        ).update(status=SnapshotStatus.PENDING, requested_at=timezone.now(), started_at=None)
-        snapshot.refresh_from_db()
-        if requeued:
-            _enqueue(snapshot)
+    if snapshot.status == SnapshotStatus.SUPERSEDED:
+        _requeue(snapshot)
     return snapshot
+
+
+def _requeue(snapshot: ReliabilitySnapshot) -> bool:
+    # Compare-and-swap: of two requests that find it lost or superseded, one queues it again.
+    requeued = ReliabilitySnapshot.objects.filter(
+        pk=snapshot.pk, status=snapshot.status, requested_at=snapshot.requested_at
+    ).update(status=SnapshotStatus.PENDING, requested_at=timezone.now(), started_at=None)
+    snapshot.refresh_from_db()
+    if requeued:
+        _enqueue(snapshot)
+    return bool(requeued)
+
+
+def reliability_snapshots_recover() -> int:
+    """Queue again every snapshot queued or running for longer than any computation takes
+    (its worker stopped, or its task never reached the queue), and ask for the snapshot of
+    every review's current state that nobody asked for. Run by the worker's recovery and by
+    `manage.py recover_background_jobs`, never by a page. How many were queued."""
+    since = timezone.now()
+    queued = _requeue_lost()
+    for review in Review.objects.all():
+        snapshot = reliability_snapshot_request(review=review)
+        if snapshot.status == SnapshotStatus.PENDING and snapshot.requested_at >= since:
+            queued.add(snapshot.pk)
+    return len(queued)
+
+
+def _requeue_lost() -> set[int]:
+    candidates = ReliabilitySnapshot.objects.filter(  # few: one a review at most, mostly
+        status__in=[SnapshotStatus.PENDING, SnapshotStatus.RUNNING])
+    queued = set()
+    for snapshot in candidates:
+        if _lost(snapshot) and _requeue(snapshot):
+            logger.warning("Reliability snapshot %s was lost; queued again", snapshot.pk)
+            queued.add(snapshot.pk)
+    return queued
 
 
 def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | None:

@@ -39,7 +39,6 @@ from coding.adjudication.services import (
     disagreement_resolve,
 )
 from coding.documents.selectors import case_documents
-from coding.documents.services import documents_text_requeue_lost
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
@@ -172,9 +171,7 @@ def _page(request, review, case, *, bound=None, status=200):
         "can_decide": can_decide,
         "why_not": why_not,
         "complete": data["ready"] and data["open"] == 0,
-        "documents": documents_text_requeue_lost(
-            documents=case_documents(user=request.user, case=case)
-        ),
+        "documents": case_documents(user=request.user, case=case),
         **data,
     }, status=status)
 

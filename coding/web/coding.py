@@ -23,7 +23,6 @@ from coding.codings.services import (
     coding_submit,
 )
 from coding.documents.selectors import case_documents
-from coding.documents.services import documents_text_requeue_lost
 from coding.models import Case, CodedValue, Coding
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.rounds.selectors import coder_rounds
@@ -122,9 +121,7 @@ def _render_form(request, review, case, coding, *, form=None, errors=(), conflic
         "conflict": conflict,
         "storage_key": storage_key or f"coding:{review.slug}:{case.number}:{request.user.pk}",
         "attribute_labels": {a.key: a.label for a in attributes},
-        "documents": documents_text_requeue_lost(
-            documents=case_documents(user=request.user, case=case)
-        ),
+        "documents": case_documents(user=request.user, case=case),
         **(urls or _urls(request, review, case)),
     }
     return render(request, "coding/coding_form.html", context, status=status)
@@ -321,9 +318,7 @@ def coding_detail(request, slug: str, pk: int):
             "case": coding.case,
             "sections": _sections(attributes, None, _values(coding)),
             "can_reopen": may_reopen_coding(request.user, coding),
-            "documents": documents_text_requeue_lost(
-                documents=case_documents(user=request.user, case=coding.case)
-            ),
+            "documents": case_documents(user=request.user, case=coding.case),
             "reopen_url": reverse("coding:coding_reopen", args=[review.slug, coding.pk]),
         },
     )

@@ -12,7 +12,7 @@ from coding.documents.files import max_bytes
 from coding.documents.http import document_response
 from coding.documents.policies import documents_manageable_by
 from coding.documents.selectors import case_documents, document_for_viewer
-from coding.documents.services import document_delete, document_upload, documents_text_requeue_lost
+from coding.documents.services import document_delete, document_upload
 from coding.models import Case, Document
 from coding.reviews.policies import get_public_review, get_review_for_member, review_roles
 from coding.web.http import post_only
@@ -63,9 +63,7 @@ def case_documents_page(request, slug, number):
                 return redirect("coding:case_documents", review.slug, case.number)
     return render(request, "coding/case_documents.html", {
         "review": review, "roles": review_roles(request.user, review), "case": case,
-        "documents": documents_text_requeue_lost(
-            documents=case_documents(user=request.user, case=case)
-        ), "form": form,
+        "documents": case_documents(user=request.user, case=case), "form": form,
         "may_manage": may_manage, "max_bytes": max_bytes(),
     }, status=400 if form.errors else 200)
 

@@ -18,7 +18,6 @@ from coding.reliability.selectors import (
     PAIR_FIELDS,
     reliability_snapshot_state,
 )
-from coding.reliability.services import reliability_snapshot_request
 from coding.reviews.policies import get_review_for_page, review_roles
 
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
@@ -47,7 +46,7 @@ def _label(value, attribute: dict) -> str:
 
 def _snapshot(request, slug: str):
     review = get_review_for_page(request.user, slug, "reliability")
-    state = reliability_snapshot_state(current=reliability_snapshot_request(review=review))
+    state = reliability_snapshot_state(review=review)
     return review, state
 
 

@@ -102,6 +102,11 @@ def test_failure_while_storing_removes_the_files_already_stored(
     ("case,file\n1,a.pdf\n1,a.pdf\n", "same content as a.pdf for case 1"),
     ("case,file,title\n1,a.pdf," + "t" * 301 + "\n",
      "row 2: the title is longer than 300 characters"),
+    ("case,file,title\n1,a.pdf\n",
+     "row 2: more or fewer fields than the header has columns (3)"),
+    ("case,file\n1,a.pdf,Full text\n",
+     "row 2: more or fewer fields than the header has columns (2)"),
+    ('case,file,title\n1,a.pdf,"Full text\n', "not valid CSV (unexpected end of data)"),
 ])
 def test_bad_manifest_rows_are_named(tmp_path, cases, media_root, manifest, reason):
     folder = tmp_path / "docs"

@@ -34,7 +34,8 @@ def _gallery(client, q) -> list[str]:
 def test_upload_queues_the_extraction_instead_of_doing_it(
     case, lead, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "extract_text", lambda *a: pytest.fail("extracted at upload"))
+    monkeypatch.setattr(services, "extract_text_bounded",
+                        lambda *a, **k: pytest.fail("extracted at upload"))
 
     with django_capture_on_commit_callbacks(execute=True):
         document = _upload(case, lead)
@@ -103,14 +104,15 @@ def test_a_file_that_cannot_be_read_marks_the_text_failed(client, case, lead):
 def test_extracting_twice_changes_nothing(case, lead, monkeypatch):
     document = _upload(case, lead, b"Plain notes", name="12.txt")
     document_text_extract(document_id=document.pk)
-    monkeypatch.setattr(services, "extract_text", lambda *a: pytest.fail("extracted again"))
+    monkeypatch.setattr(services, "extract_text_bounded",
+                        lambda *a, **k: pytest.fail("extracted again"))
 
     again = document_text_extract(document_id=document.pk)
 
     assert (again.text, again.text_status) == ("Plain notes", TextStatus.READY)
 
 
-def test_an_extraction_lost_with_its_worker_is_queued_again_when_the_page_shows_it(
+def test_an_extraction_lost_with_its_worker_is_queued_again_by_the_recovery_not_by_a_page(
     client, case, lead, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -119,18 +121,42 @@ def test_an_extraction_lost_with_its_worker_is_queued_again_when_the_page_shows_
     client.force_login(lead)
     page = reverse("coding:case_documents", args=["demo", "12"])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(page)
-    assert not DBTaskResult.objects.exists()  # recent: its worker may still be on it
+    def recover():
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("recover_background_jobs", stdout=io.StringIO())
+
+    recover()
+    assert not _extractions()  # recent: its worker may still be on it
 
     long_ago = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES + 1)
     Document.objects.filter(pk=document.pk).update(text_requested_at=long_ago)
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(page)
-        client.get(page)  # the second look finds it queued a moment ago
-    assert list(DBTaskResult.objects.values_list("task_path", "args_kwargs")) == [
-        (TASK, {"args": [], "kwargs": {"document_id": document.pk}})]
+        client.get(page)  # a GET writes nothing, and queues nothing
+    assert not _extractions()
+    assert Document.objects.get(pk=document.pk).text_requested_at == long_ago
+
+    recover()
+    recover()  # the second finds it queued a moment ago
+    assert _extractions() == [{"args": [], "kwargs": {"document_id": document.pk}}]
 
     document_text_extract(document_id=document.pk)  # what the queued task runs
     document.refresh_from_db()
     assert document.text_status == TextStatus.READY and "lanterns" in document.text
+
+
+def test_an_extraction_still_queued_is_not_queued_twice(
+    case, lead, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = _upload(case, lead)
+    long_ago = timezone.now() - timedelta(minutes=settings.TEXT_EXTRACTION_TIMEOUT_MINUTES + 1)
+    Document.objects.filter(pk=document.pk).update(text_requested_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recover_background_jobs", stdout=io.StringIO())
+
+    assert len(_extractions()) == 1  # its task waits in the queue: left alone
+
+
+def _extractions() -> list[dict]:
+    return list(DBTaskResult.objects.filter(task_path=TASK).values_list("args_kwargs", flat=True))

@@ -185,3 +185,17 @@ def test_codebook_labels_are_checked_against_the_column_sizes(db, tmp_path):
 
     with pytest.raises(CommandError, match=r"attribute 1 \(k\): 'label' too long \(201"):
         call_command("import_codebook", str(path), review="t", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,  # deeper than Python's decoder goes
+    '{"values": ' + "[" * 30 + "]" * 30 + "}",  # within it, deeper than any body needs
+], ids=["100000-levels", "31-levels"])
+def test_a_deeply_nested_json_body_is_refused_with_400(case, coder_a, body):
+    response = _api(coder_a).generic("PUT", "/api/reviews/demo/codings/1/", body,
+                                     content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "The JSON body nests lists or objects more than 20 levels deep.")
+    assert not Coding.objects.exists()

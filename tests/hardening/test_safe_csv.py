@@ -128,3 +128,38 @@ def test_export_codings_then_import_codings_with_payloads_gives_identical_reliab
     again = io.StringIO()
     call_command("export_codings", review="fresh", stdout=again)
     assert again.getvalue() == exported.read_text()
+
+
+def _cases_csv(tmp_path, body: str):
+    path = tmp_path / "cases.csv"
+    path.write_text("number,title,country,year,service_area,summary,source\n" + body)
+    return path
+
+
+def test_cases_file_with_an_unterminated_quote_is_refused_naming_the_row(review, tmp_path):
+    from coding.fileio import ImportFailed
+    from coding.models import Case
+    from coding.reviews.importers import cases_import
+
+    path = _cases_csv(tmp_path, '21,Library,UK,2015,Culture,,\n'
+                                '22,"School meals,Sweden,,Education,,\n'
+                                '23,Parks,UK,2016,Environment,,\n')
+    with pytest.raises(ImportFailed) as error:
+        cases_import(path=path, review_slug=review.slug)
+    assert error.value.where == "row 3"
+    assert error.value.reason.startswith("a quoted cell on this row has no closing quote")
+    assert not Case.objects.filter(number__in=["21", "22", "23"]).exists()
+
+
+def test_cases_file_with_a_short_row_is_refused_naming_the_row(review, tmp_path):
+    from coding.fileio import ImportFailed
+    from coding.models import Case
+    from coding.reviews.importers import cases_import
+
+    path = _cases_csv(tmp_path, "21,Library,UK,2015,Culture,,\n22,School meals,Sweden\n")
+    with pytest.raises(ImportFailed) as error:
+        cases_import(path=path, review_slug=review.slug)
+    assert (error.value.where, error.value.reason) == (
+        "row 3", "fewer fields than the header has columns (3 for 7); a field is missing "
+        "(keep the commas of empty cells)")
+    assert not Case.objects.filter(number__in=["21", "22"]).exists()

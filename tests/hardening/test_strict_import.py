@@ -174,7 +174,7 @@ def test_yaml_unknown_key_is_refused_with_the_nearest_known_key(db, tmp_path, ol
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "a:\n" + "".join(
-    " " * depth + "a:\n" for depth in range(1, 3000)
+    " " * depth + "a:\n" for depth in range(1, 1500)  # under the 2 MB limit
 )])
 def test_deeply_nested_yaml_is_refused_with_a_message(db, tmp_path, text):
     message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
@@ -208,3 +208,37 @@ def test_import_commands_draw_a_progress_bar_on_a_terminal(review, tmp_path):
     assert "Checking rows: 100%" in terminal.getvalue() and "50/50" in terminal.getvalue()
     assert "Writing: 100%" in terminal.getvalue()
     assert piped.getvalue() == ""
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """The "billion laughs": each level a list of ten aliases of the one before (10**levels
+    strings from about a kilobyte)."""
+    lines = ['title: &a0 "lol"']
+    for level in range(1, levels + 1):
+        aliases = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"l{level}: &a{level} [{aliases}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_with_aliases_is_refused_naming_the_line(db, tmp_path):
+    message = _refused("import_codebook", _codebook(tmp_path, billion_laughs(4)), review="small")
+
+    assert message.endswith(": line 1: an anchor (&a0): YAML anchors and aliases are not "
+                            "accepted; write the value out in full where it is used")
+    assert not Review.objects.exists()
+
+
+def test_yaml_alias_without_an_anchor_in_the_file_is_refused_naming_its_line(db, tmp_path):
+    text = CODEBOOK.replace("        required: true\n", "        required: *yes\n")
+
+    message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
+
+    assert ": line 8: an alias (*yes): YAML anchors and aliases are not accepted" in message
+
+
+def test_a_yaml_file_over_two_megabytes_is_refused_before_it_is_parsed(db, tmp_path):
+    text = CODEBOOK + "".join(f"# comment line {n:07d} of padding\n" for n in range(70_000))
+
+    message = _refused("import_codebook", _codebook(tmp_path, text), review="small")
+
+    assert ": file: " in message and "a YAML file may have at most 2,097,152" in message

@@ -11,7 +11,6 @@ from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
 from coding.reliability.drift import coder_drift, drift_params
 from coding.reliability.selectors import reliability_snapshot_state
-from coding.reliability.services import reliability_snapshot_request
 
 
 @extend_schema(
@@ -35,9 +34,7 @@ class ReliabilityView(ReviewMixin, APIView):
     serializer_class = s.ReliabilitySerializer
 
     def get(self, request, slug):
-        state = reliability_snapshot_state(
-            current=reliability_snapshot_request(review=self.get_review())
-        )
+        state = reliability_snapshot_state(review=self.get_review())
         latest = state.latest
         meta = {
             "status": state.status,
