@@ -104,6 +104,41 @@ def test_the_worker_goes_on_taking_tasks_after_its_database_connection_is_droppe
         log.close()
 
 
+def _status(task_id) -> str:
+    return DBTaskResult.objects.get(pk=task_id).status
+
+
+def test_a_connection_dropped_in_the_middle_of_a_task_fails_that_task_not_the_worker(review,
+                                                                                     tmp_path):
+    from coding.public.tasks import warm_dashboard
+    from tests.fault_tasks import wait_in_database
+
+    name = f"cp-worker-mid-{os.getpid()}"
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (closed below)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
+         "--no-startup-delay", "--verbosity", "1"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=_env(DATABASE_URL=f"{_database_url()}?application_name={name}",
+                 DB_CONN_MAX_AGE="600", STATIC_ROOT=str(tmp_path)),
+    )
+    try:
+        waiting = wait_in_database.enqueue(seconds=30)
+        assert _wait_for(lambda: _status(waiting.id) == "RUNNING", 60), (
+            (tmp_path / "worker.log").read_text())
+        time.sleep(0.5)  # inside pg_sleep by now
+        assert _terminate(name) >= 1
+        # The task fails (its failure recorded on a new connection) and the worker goes on.
+        assert _wait_for(lambda: _status(waiting.id) == "FAILED", 30), (
+            (tmp_path / "worker.log").read_text())
+        after = warm_dashboard.enqueue(review_id=review.pk)
+        assert _wait_for(lambda: _done(after.id), 60), (tmp_path / "worker.log").read_text()
+        assert worker.poll() is None  # still running
+    finally:
+        _stop(worker)
+        log.close()
+
+
 def test_the_first_request_after_a_dropped_connection_does_not_fail(review, static_root):  # noqa: F811
     review.is_published = True
     review.save(update_fields=["is_published"])
