@@ -400,7 +400,9 @@
     if (range.compareBoundaryPoints(Range.END_TO_END, inside) > 0) {
       range.setEnd(inside.endContainer, inside.endOffset);
     }
-    return range.toString().replace(/\s+/g, " ").trim();
+    // Read as the document reads (a PDF's line breaks as spaces: document-viewer.js).
+    var text = window.caseDocuments ? window.caseDocuments.textOf(range) : range.toString();
+    return text.replace(/\s+/g, " ").trim();
   }
   document.addEventListener("selectionchange", function () {
     var text = selectedCaseText();
