@@ -136,7 +136,9 @@
     var result = unconfirmed ? { version: unconfirmed.version, candidates: unconfirmed.candidates.slice() } : null;
     if (sent) {
       if (!result || result.version !== sent.version) result = { version: sent.version, candidates: [] };
-      result.candidates.push(sent.values);
+      var last = result.candidates[result.candidates.length - 1];
+      if (!last || !same(last, sent.values)) result.candidates.push(sent.values);
+      result.candidates = result.candidates.slice(-20);  // a long time off line: the latest
     }
     return result;
   }
