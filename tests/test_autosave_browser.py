@@ -1,14 +1,17 @@
 """Autosave on the coding page in real Chromium: one save at a time, so a coder's own saves
-never conflict with each other (a reload during a save, an answer lost on the way back),
-retries after a dropped connection, and a conflict only when someone else changed the coding.
-Requests are held, replayed or failed with Playwright's page.route."""
+never conflict with each other (a reload during a save, an answer lost on the way back, a
+submission while a save is on its way), retries after a dropped connection, and a conflict
+only when someone else changed the coding. Requests are held, replayed or failed with
+Playwright's page.route."""
 
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from coding.models import Coding
+from coding.codings.services import coding_save_draft, coding_start
+from coding.models import Coding, CodingStatus
 from tests.test_coding_browser import _sign_in, demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -154,3 +157,61 @@ def test_another_tabs_change_is_still_a_conflict_after_a_network_error(
         re.compile("Main topic: Written in the tab that went offline"))
     coding = _coding(demo, "8", "coder_b")
     assert coding.values.get(attribute__key="main_topic").text == "Written in the other tab"
+
+
+def _complete_values(codebook):
+    """A value for every attribute of `codebook`, so that a submission is not refused."""
+    values = {}
+    for attribute in codebook.attributes.prefetch_related("options"):
+        options = [o.key for o in attribute.options.all() if not o.is_none]
+        values[attribute.key] = {"value": {
+            "single": options[:1] and options[0], "multi": options[:1], "boolean": "yes",
+            "number": 3}.get(attribute.kind, f"{attribute.key} in a few words")}
+    return values
+
+
+def test_submit_during_an_autosave_waits_for_it_and_never_conflicts(
+        demo, live_server, page):  # noqa: F811
+    """Submit is pressed while an autosave is on its way and after further edits. The post
+    waits for the save and carries the version it returned; no save starts behind it (one
+    would make the submission a conflict with the coder's own save)."""
+    coder = get_user_model().objects.get(username="coder_a")
+    case = demo.cases.get(number="9")
+    coding = coding_start(case=case, user=coder)
+    coding_save_draft(coding=coding, values=_complete_values(demo.current_codebook()),
+                      expected_version=coding.version, user=coder)
+    _sign_in(page, live_server, "coder_a")
+    page.goto(_case_url(live_server, 9))
+    saves, posts = [], []
+
+    def hold_first_answer(route, request):
+        if not saves:
+            saves.append((route, route.fetch()))  # stored; its answer is held back
+        else:
+            saves.append("another save")
+            route.continue_()
+
+    def hold_submission(route, request):
+        if request.method == "POST":
+            posts.append(route)
+        else:
+            route.continue_()
+
+    page.route(SAVE, hold_first_answer)
+    page.route(re.compile(r"/cases/9/code/$"), hold_submission)
+    page.locator("#id_main_topic").fill("Saved on the way")
+    _wait_for(page, lambda: saves, "the autosave")
+    page.locator("#id_main_topic").fill("Saved on the way, and submitted")
+    page.get_by_role("button", name="Submit").click()
+    held, answer = saves[0]
+    held.fulfill(response=answer)
+    _wait_for(page, lambda: posts, "the submission")
+    page.wait_for_timeout(1500)  # longer than the autosave's delay
+    posts[0].continue_()
+
+    expect(page.get_by_text("submitted. It is read-only now")).to_be_visible()
+    assert saves[1:] == []
+    coding = Coding.objects.get(pk=coding.pk)
+    assert coding.status == CodingStatus.SUBMITTED
+    assert coding.values.get(attribute__key="main_topic").text == (
+        "Saved on the way, and submitted")
