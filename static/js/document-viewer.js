@@ -102,11 +102,13 @@ async function renderPdf(container) {
   applyHighlights();
 }
 
-// The nearest ancestor that scrolls `element` (null: the window).
+// The nearest ancestor that scrolls `element` up and down (null: the window). Content taller
+// than the whole box, not than its inside: a zoomed PDF's own box scrolls sideways only, and its
+// scroll bar makes the inside shorter.
 function scroller(element) {
   for (let node = element.parentElement; node && node !== document.body; node = node.parentElement) {
     const overflow = getComputedStyle(node).overflowY;
-    if ((overflow === "auto" || overflow === "scroll") && node.scrollHeight > node.clientHeight) {
+    if ((overflow === "auto" || overflow === "scroll") && node.scrollHeight > node.offsetHeight) {
       return node;
     }
   }

@@ -78,6 +78,14 @@ def test_a_quote_across_a_line_break_of_a_pdf_reads_with_a_space(
     assert anchor["end"] - anchor["start"] == len("for more regular contact")
 
 
+# The page at the middle of the document pane.
+IN_VIEW = """() => {
+    const box = document.querySelector(".case-panel").getBoundingClientRect();
+    return [...document.querySelectorAll(".pdf-page")].find(
+        (p) => p.getBoundingClientRect().bottom > box.top + box.height / 2).dataset.page;
+}"""
+
+
 def _drawn(page):
     return page.evaluate("""() => ({
         drawn: document.querySelectorAll(".pdf-page[data-drawn]").length,
@@ -117,11 +125,7 @@ def test_a_long_pdf_is_drawn_as_it_scrolls_into_view_within_a_page_budget(
         page.wait_for_timeout(50)
         state = _drawn(page)
         assert state["drawn"] <= PAGE_BUDGET and state["canvases"] <= PAGE_BUDGET, state
-    reached = page.evaluate("""() => {
-        const box = document.querySelector(".case-panel").getBoundingClientRect();
-        return [...document.querySelectorAll(".pdf-page")].find(
-            (p) => p.getBoundingClientRect().bottom > box.top + box.height / 2).dataset.page;
-    }""")
+    reached = page.evaluate(IN_VIEW)
     expect(page.locator(".textLayer span", has_text=f"Page {reached} of the long report.")
            ).to_be_visible(timeout=30_000)
     assert 1 not in _drawn(page)["pages"]
@@ -147,5 +151,8 @@ def test_a_long_pdf_is_drawn_as_it_scrolls_into_view_within_a_page_budget(
     expect(page.locator(".pdf-page")).to_have_count(PAGES)
     expect(page.locator(".pdf-page[data-drawn]").first).to_be_attached(timeout=30_000)
     assert page.locator('.pdf-page[data-page="1"]').bounding_box()["width"] > width * 1.2
+    reached = page.evaluate(IN_VIEW)
+    expect(page.locator(".textLayer span", has_text=f"Page {reached} of the long report.")
+           ).to_be_visible(timeout=30_000)
     state = _drawn(page)
     assert state["drawn"] <= PAGE_BUDGET and state["canvases"] <= PAGE_BUDGET, state
