@@ -52,10 +52,11 @@
     }
   }
 
-  // The form's fields as {name: value or [values]}, without the CSRF token and version.
-  function snapshot() {
+  // The form's fields as {name: value or [values]}, without the CSRF token and version
+  // (of this page's form, or of `source`: the form of a page fetched to compare).
+  function snapshot(source) {
     var data = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
+    Array.prototype.forEach.call((source || form).elements, function (el) {
       var name = el.name;
       if (!name || name === "csrfmiddlewaretoken" || name === "version") return;
       if (el.type === "radio") {
@@ -112,12 +113,40 @@
     return lines.join("\n");
   }
 
-  var sent = null;  // {version, values} of the save in flight, if any
+  // Strings the template supplies (translated there); English if an older page lacks them.
+  function message(name, fallback) { return stateEl.dataset[name] || fallback; }
+
+  // Saves go one at a time: a save asks for the version the previous one returned, so the
+  // coder's own saves can never conflict with each other. A save whose answer never came
+  // (the connection dropped, or the page was reloaded while it was on its way) may still
+  // have been stored: it is "unconfirmed" until a later answer says which. When the server
+  // then reports a conflict, the page asks the server what it holds; if that is exactly
+  // one of our unconfirmed saves, one version on, it was ours, and saving carries on. Only
+  // a change made elsewhere (another tab or person) shows the conflict.
+  var sent = null;         // {version, values} of the save in flight, if any
+  var unconfirmed = null;  // {version, candidates: [values]}: saves that may have been stored
+  var queued = null;       // promise of the save that waits for the one in flight
+  var retryTimer = null;
+  var retryDelay = 0;      // ms; grows after each network error, reset by an answer
+  var RETRY_FIRST = 1000;
+  var RETRY_MAX = 30000;
+
+  function maybeStored() {
+    // What a page loaded after this one must assume may have reached the server.
+    var result = unconfirmed ? { version: unconfirmed.version, candidates: unconfirmed.candidates.slice() } : null;
+    if (sent) {
+      if (!result || result.version !== sent.version) result = { version: sent.version, candidates: [] };
+      var last = result.candidates[result.candidates.length - 1];
+      if (!last || !same(last, sent.values)) result.candidates.push(sent.values);
+      result.candidates = result.candidates.slice(-20);  // a long time off line: the latest
+    }
+    return result;
+  }
 
   function backup() {
     try {
       localStorage.setItem(storageKey, JSON.stringify({
-        version: Number(versionInput.value), values: snapshot(), sent: sent, at: Date.now()
+        version: Number(versionInput.value), values: snapshot(), unconfirmed: maybeStored(), at: Date.now()
       }));
     } catch (e) { /* storage full or disabled: autosave still runs */ }
   }
@@ -129,6 +158,7 @@
   function showConflict(message, data) {
     conflicted = true;
     clearTimeout(timer);
+    clearTimeout(retryTimer);
     setState("conflict", "Conflict — not saved");
     conflictMessage.textContent = message;
     conflictText.value = asText(data || snapshot());
@@ -137,62 +167,142 @@
     if (reloadButton) reloadButton.hidden = false;
   }
 
-  function formData() {
+  function formData(version) {
     var fd = new FormData(form);
-    fd.set("version", versionInput.value);
+    fd.set("version", String(version));
     return fd;
   }
 
-  function save() {
-    if (conflicted) return Promise.resolve(false);
-    if (inFlight) return inFlight.then(save);
-    clearTimeout(timer);
-    var sentEdits = edits;
-    sent = { version: Number(versionInput.value), values: snapshot() };
-    setState("saving", "Saving…");
-    inFlight = fetch(saveUrl, {
-      method: "POST",
-      body: formData(),
-      headers: { "Accept": "application/json" },
-      credentials: "same-origin"
+  // Values as the server gives them back: its forms trim text and keep "\n" line ends;
+  // anchors follow their quotes, so the quotes decide.
+  function comparable(data) {
+    var out = {};
+    Object.keys(data).sort().forEach(function (name) {
+      if (/__anchors$/.test(name)) return;
+      var value = data[name];
+      out[name] = Array.isArray(value) ? value.slice().sort()
+        : String(value).replace(/\r\n?/g, "\n").trim();
+    });
+    return out;
+  }
+  function sameValues(a, b) { return same(comparable(a), comparable(b)); }
+
+  // {version, values} the server holds if that is one of our unconfirmed saves, else null.
+  function ownSaveLanded(pending) {
+    return fetch(form.getAttribute("action") || window.location.href, {
+      headers: { "Accept": "text/html" }, credentials: "same-origin", cache: "no-store"
     }).then(function (response) {
+      if (!response.ok || response.redirected) return null;
+      return response.text().then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var current = page.getElementById("coding-form");
+        if (!current || current.dataset.conflict === "1") return null;
+        var version = Number(current.elements.namedItem("version").value);
+        if (version !== pending.version + 1) return null;
+        var held = snapshot(current);
+        return pending.candidates.some(function (values) { return sameValues(values, held); })
+          ? { version: version, values: held } : null;
+      });
+    }).catch(function () { return null; });
+  }
+
+  function retryLater() {
+    retryDelay = retryDelay ? Math.min(retryDelay * 2, RETRY_MAX) : RETRY_FIRST;
+    var seconds = Math.round(retryDelay / 1000);
+    setState("offline", message("msgOffline", "Offline — retrying in {seconds} s. Your edits are kept in this browser.")
+      .replace("{seconds}", String(seconds)));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(save, retryDelay);
+  }
+
+  // One save, to its end: true when the server stored the form as it was when sent.
+  async function runSave() {
+    for (;;) {
+      var sentEdits = edits;
+      var version = Number(versionInput.value);
+      sent = { version: version, values: snapshot() };
+      backup();
+      setState("saving", "Saving…");
+      var response, body;
+      try {
+        response = await fetch(saveUrl, {
+          method: "POST",
+          body: formData(version),
+          headers: { "Accept": "application/json" },
+          credentials: "same-origin"
+        });
+        body = response.redirected ? {} : await response.json().catch(function () { return {}; });
+      } catch (e) {
+        // No answer: the save may or may not have been stored.
+        unconfirmed = maybeStored();
+        sent = null;
+        backup();
+        retryLater();
+        return false;
+      }
+      sent = null;
+      retryDelay = 0;
       if (response.redirected) {  // the session ended: the login page answered
         setState("error", "Not saved: you are signed out. Sign in again in another tab, then press Save draft; your edits are kept in this browser.");
         return false;
       }
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.ok && body.ok) {
-          versionInput.value = body.version;
-          savedEdits = sentEdits;
-          if (edits === sentEdits) {
-            dropBackup();
-            setState("saved", "Saved " + timeNow());
-          } else {
-            backup();  // later edits are now based on the new version
-            schedule();
-          }
+      if (response.ok && body.ok) {
+        versionInput.value = body.version;
+        unconfirmed = null;
+        if (edits === sentEdits) {
+          dropBackup();
+          setState("saved", "Saved " + timeNow());
+        } else {
+          backup();  // later edits are now based on the new version
+          schedule();
+        }
+        return true;
+      }
+      if (response.status === 409 && unconfirmed && unconfirmed.version === version) {
+        setState("saving", message("msgChecking", "Checking what was saved…"));
+        var landed = await ownSaveLanded(unconfirmed);
+        unconfirmed = null;
+        if (landed !== null) {  // our own earlier save: carry on from it
+          versionInput.value = landed.version;
+          if (!sameValues(snapshot(), landed.values)) continue;  // later edits: save them
+          dropBackup();
+          setState("saved", "Saved " + timeNow());
           return true;
         }
-        if (response.status === 409) {
-          showConflict(body.message || "This coding was saved elsewhere (another tab?); your text is kept below to copy.");
-        } else if (response.status === 403 || response.status === 404) {
-          setState("error", "Not saved: you are signed out or no longer assigned. Your edits are kept in this browser.");
-        } else {
-          setState("error", body.message || "Not saved (server error). Your edits are kept in this browser.");
-        }
-        return false;
-      });
-    }).catch(function () {
-      setState("error", "Offline — not saved yet. Your edits are kept in this browser.");
+      }
+      if (response.status === 409) {
+        showConflict(body.message || "This coding was saved elsewhere (another tab?); your text is kept below to copy.");
+      } else if (response.status === 403 || response.status === 404) {
+        setState("error", "Not saved: you are signed out or no longer assigned. Your edits are kept in this browser.");
+      } else {
+        setState("error", body.message || "Not saved (server error). Your edits are kept in this browser.");
+      }
+      backup();
       return false;
-    }).finally(function () { inFlight = null; sent = null; });
+    }
+  }
+
+  // Save now, or right after the save in flight (edits made meanwhile go with it).
+  function save() {
+    if (conflicted) return Promise.resolve(false);
+    if (inFlight) {
+      if (!queued) queued = inFlight.then(function () { queued = null; return save(); });
+      return queued;
+    }
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    inFlight = runSave().finally(function () { inFlight = null; });
     return inFlight;
   }
 
   function schedule() {
+    if (submitting) return;  // the submission posts the form as it is
     clearTimeout(timer);
     timer = setTimeout(save, DELAY);
   }
+
+  // Back on line: retry at once rather than at the end of the back-off.
+  window.addEventListener("online", function () { if (retryDelay) save(); });
 
   function edited() {
     if (submitting) return;
@@ -227,7 +337,8 @@
     edited();
   });
 
-  // "Save draft" saves at once; "Submit" waits for a running save, then posts the form.
+  // "Save draft" saves at once (after the save in flight); "Submit" waits for the saves
+  // on their way, then posts the form with the version the last of them returned.
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     if (submitter && submitter.id === "save-draft") {
@@ -241,12 +352,18 @@
       return;
     }
     clearTimeout(timer);
-    if (inFlight) {
-      event.preventDefault();
-      inFlight.then(function () { if (!conflicted) { submitting = true; form.submit(); } });
-      return;
-    }
-    submitting = true;
+    if (submitting) { event.preventDefault(); return; }  // already on its way
+    submitting = true;  // from now on no autosave starts: the post carries every field
+    if (!inFlight && !unconfirmed) return;
+    event.preventDefault();
+    (queued || inFlight || Promise.resolve(true)).then(function () {
+      // A save whose answer never came: save again, so that the post asks for the
+      // version the server holds (and a dropped connection shows as such).
+      return unconfirmed ? save() : true;
+    }).then(function () {
+      if (!conflicted && !unconfirmed && !inFlight) form.submit();
+      else submitting = false;
+    });
   });
 
   document.addEventListener("keydown", function (event) {
@@ -285,7 +402,9 @@
     if (range.compareBoundaryPoints(Range.END_TO_END, inside) > 0) {
       range.setEnd(inside.endContainer, inside.endOffset);
     }
-    return range.toString().replace(/\s+/g, " ").trim();
+    // Read as the document reads (a PDF's line breaks as spaces: document-viewer.js).
+    var text = window.caseDocuments ? window.caseDocuments.textOf(range) : range.toString();
+    return text.replace(/\s+/g, " ").trim();
   }
   document.addEventListener("selectionchange", function () {
     var text = selectedCaseText();
@@ -342,11 +461,15 @@
     var current = snapshot();
     if (same(stored.values, current)) { dropBackup(); return; }
     var version = Number(versionInput.value);
-    // The tab closed while a save was on its way and that save arrived: the edits
-    // made after it are based on the version now shown.
-    var landed = stored.sent && Number(stored.sent.version) + 1 === version &&
-      same(stored.sent.values, current);
+    // The page was left while a save was on its way (or unanswered): it may land after this
+    // page was drawn (then it is ours: see ownSaveLanded), or it landed before, and the
+    // edits kept here are based on the version now shown.
+    var pending = stored.unconfirmed ||  // (a copy kept by an older page: its save in flight)
+      (stored.sent ? { version: stored.sent.version, candidates: [stored.sent.values] } : null);
+    var landed = pending && Number(pending.version) + 1 === version &&
+      pending.candidates.some(function (values) { return sameValues(values, current); });
     if (Number(stored.version) === version || landed) {
+      if (pending && Number(pending.version) === version) unconfirmed = pending;
       apply(stored.values);
       edits += 1;
       setState("dirty", "Restored unsaved edits from this browser");

@@ -37,6 +37,14 @@ if (viewer) {
 }
 
 // --- PDFs -------------------------------------------------------------------------------
+// Pages are drawn as they scroll into view (an IntersectionObserver per PDF), in order of
+// need, one at a time. Until then a page is a placeholder of the right size (the first page's
+// size, corrected when the page is drawn), and at most PAGE_BUDGET pages are drawn at once:
+// the page farthest from those in view gives back its canvas and text layer. A 50,000-page
+// PDF costs its placeholders, not 50,000 canvases.
+
+const PAGE_BUDGET = 8;
+const views = new WeakMap(); // container -> its PdfView
 
 async function pdfjs() {
   if (!pdfjsLib) {
@@ -53,12 +61,15 @@ function loadPdfs(section) {
     // to; it is drawn when it is shown.
     if (container.clientWidth === 0) continue;
     container.dataset.loaded = "true";
-    renderPdf(container).catch((error) => {
-      const status = container.querySelector("[data-pdf-status]");
-      status.textContent = "The PDF could not be shown here (" + error.message + "). Use “Open” above.";
-      status.classList.add("error");
-    });
+    renderPdf(container).catch((error) => showPdfError(container, error));
   }
+}
+
+function showPdfError(container, error) {
+  const status = container.querySelector("[data-pdf-status]");
+  status.textContent = "The PDF could not be shown here (" + error.message + "). Use “Open” above.";
+  status.classList.remove("visually-hidden");
+  status.classList.add("error");
 }
 
 const loaded = new WeakMap(); // container -> the pdf.js document, loaded once
@@ -74,26 +85,151 @@ async function renderPdf(container) {
     }).promise);
   }
   const pdf = await loaded.get(container);
-  const status = container.querySelector("[data-pdf-status]");
+  const first = await pdf.getPage(1);
+  const natural = first.getViewport({ scale: 1 });
+  // From here on nothing waits: of two drawings (zoom pressed twice), the later replaces.
   const zoom = Number(container.dataset.zoom || "1");
   const width = container.clientWidth * zoom;
+  views.get(container)?.stop();
   for (const old of container.querySelectorAll(".pdf-page")) old.remove();
-  // A newer drawing (zoom pressed again) makes this one stop.
-  const drawing = (Number(container.dataset.drawing || "0") + 1).toString();
-  container.dataset.drawing = drawing;
-  for (let number = 1; number <= pdf.numPages; number += 1) {
-    const page = await pdf.getPage(number);
-    if (container.dataset.drawing !== drawing) return;
+  const view = new PdfView(container, pdf, lib, width, natural.height / natural.width);
+  views.set(container, view);
+  const status = container.querySelector("[data-pdf-status]");
+  status.textContent = `${pdf.numPages} page${pdf.numPages === 1 ? "" : "s"}`;
+  status.classList.add("visually-hidden");
+  view.start();
+  // A highlight asked for before this document was drawn may be on one of its pages.
+  applyHighlights();
+}
+
+// The nearest ancestor that scrolls `element` up and down (null: the window). Content taller
+// than the whole box, not than its inside: a zoomed PDF's own box scrolls sideways only, and its
+// scroll bar makes the inside shorter.
+function scroller(element) {
+  for (let node = element.parentElement; node && node !== document.body; node = node.parentElement) {
+    const overflow = getComputedStyle(node).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && node.scrollHeight > node.offsetHeight) {
+      return node;
+    }
+  }
+  return null;
+}
+
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    for (const container of document.querySelectorAll("[data-pdf-src][data-loaded]")) {
+      const view = views.get(container);
+      if (view && !view.stopped) view.start();
+    }
+  }, 200);
+});
+
+class PdfView {
+  constructor(container, pdf, lib, width, ratio) {
+    this.container = container;
+    this.pdf = pdf;
+    this.lib = lib;
+    this.width = width;
+    this.drawn = new Map(); // page number -> pdf.js page, for the pages drawn now
+    this.visible = new Set(); // page numbers in view
+    this.queued = new Set();
+    this.kept = new Set(); // pages asked for by number (an anchor): drawn even out of view
+    this.waiting = new Map(); // page number -> callbacks for when it is drawn
+    this.chain = Promise.resolve();
+    this.stopped = false;
+    this.texts = new Map(); // page number -> its text without white space, for finding quotes
+    // Placeholders, made in one go (no layout until they are all in).
+    const height = `${width * ratio}px`;
+    const boxes = document.createDocumentFragment();
+    this.boxes = [];
+    for (let number = 1; number <= pdf.numPages; number += 1) {
+      const box = document.createElement("div");
+      box.className = "pdf-page";
+      box.dataset.page = String(number);
+      box.style.width = `${width}px`;
+      box.style.height = height;
+      boxes.append(box);
+      this.boxes.push(box);
+    }
+    container.append(boxes);
+  }
+
+  box(number) { return this.boxes[number - 1]; }
+
+  start() {
+    // Pages within a pane's height of the view are drawn ahead of being seen. The margin
+    // counts around the element that scrolls the pages (the document pane beside the form,
+    // the window on a phone), so the observer watches from there, again when that changes.
+    const root = scroller(this.container);
+    if (this.observer && root === this.root) return;
+    this.observer?.disconnect();
+    this.root = root;
+    this.visible.clear();
+    this.observer = new IntersectionObserver((entries) => this.seen(entries),
+      { root, rootMargin: "100% 0px" });
+    for (const box of this.boxes) this.observer.observe(box);
+  }
+
+  stop() {
+    this.stopped = true;
+    this.observer?.disconnect();
+    for (const page of this.drawn.values()) page.cleanup();
+    this.drawn.clear();
+  }
+
+  seen(entries) {
+    for (const entry of entries) {
+      const number = Number(entry.target.dataset.page);
+      if (entry.isIntersecting) this.visible.add(number);
+      else this.visible.delete(number);
+    }
+    // Nearest the middle of the view first.
+    const inView = [...this.visible].sort((a, b) => a - b);
+    const middle = inView[Math.floor(inView.length / 2)];
+    inView.sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
+    for (const number of inView.slice(0, PAGE_BUDGET)) this.request(number);
+  }
+
+  // Draw page `number` (kept drawn while it is wanted); resolves once it is drawn.
+  show(number) {
+    if (number < 1 || number > this.pdf.numPages) return Promise.resolve(false);
+    this.kept.clear(); // one page asked for at a time: the last
+    this.kept.add(number);
+    if (this.drawn.has(number)) return Promise.resolve(true);
+    const done = new Promise((resolve) => {
+      if (!this.waiting.has(number)) this.waiting.set(number, []);
+      this.waiting.get(number).push(resolve);
+    });
+    this.request(number);
+    return done;
+  }
+
+  wanted(number) { return this.visible.has(number) || this.kept.has(number); }
+
+  request(number) {
+    if (this.drawn.has(number) || this.queued.has(number)) return;
+    this.queued.add(number);
+    this.chain = this.chain.then(() => this.draw(number)).catch((error) => {
+      showPdfError(this.container, error);
+    });
+  }
+
+  async draw(number) {
+    this.queued.delete(number);
+    if (this.stopped || this.drawn.has(number) || !this.wanted(number)) return;
+    const page = await this.pdf.getPage(number);
+    if (this.stopped) return;
     const natural = page.getViewport({ scale: 1 });
-    const viewport = page.getViewport({ scale: width / natural.width });
-    const pageBox = document.createElement("div");
-    pageBox.className = "pdf-page";
-    pageBox.dataset.page = String(number);
-    pageBox.setAttribute("role", "region");
-    pageBox.setAttribute("aria-label", `Page ${number} of ${pdf.numPages}`);
-    pageBox.style.setProperty("--total-scale-factor", String(viewport.scale));
-    pageBox.style.width = `${viewport.width}px`;
-    pageBox.style.height = `${viewport.height}px`;
+    const viewport = page.getViewport({ scale: this.width / natural.width });
+    this.release(PAGE_BUDGET - 1); // room first: never more than the budget at once
+    const box = this.box(number);
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", `Page ${number} of ${this.pdf.numPages}`);
+    box.style.setProperty("--total-scale-factor", String(viewport.scale));
+    box.style.width = `${viewport.width}px`;
+    box.style.height = `${viewport.height}px`;
     const canvas = document.createElement("canvas");
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.floor(viewport.width * ratio);
@@ -101,23 +237,68 @@ async function renderPdf(container) {
     canvas.setAttribute("aria-hidden", "true");
     const textLayer = document.createElement("div");
     textLayer.className = "textLayer";
-    pageBox.append(canvas, textLayer);
-    container.append(pageBox);
+    box.replaceChildren(canvas, textLayer);
+    box.dataset.drawn = "true";
+    this.drawn.set(number, page);
     await page.render({
       canvas,
       canvasContext: canvas.getContext("2d"),
       viewport,
       transform: ratio === 1 ? null : [ratio, 0, 0, ratio, 0, 0],
     }).promise;
-    await new lib.TextLayer({
+    await new this.lib.TextLayer({
       textContentSource: page.streamTextContent(),
       container: textLayer,
       viewport,
     }).render();
+    if (this.stopped) return;
+    this.release();
+    for (const resolve of this.waiting.get(number) || []) resolve(true);
+    this.waiting.delete(number);
+    this.container.dispatchEvent(new CustomEvent("pdf:rendered",
+      { bubbles: true, detail: { page: number } }));
   }
-  status.textContent = `${pdf.numPages} page${pdf.numPages === 1 ? "" : "s"}`;
-  status.classList.add("visually-hidden");
-  container.dispatchEvent(new CustomEvent("pdf:rendered", { bubbles: true }));
+
+  // Over the budget: give back the drawn pages farthest from those in view (never one in
+  // view or asked for, nor one holding the selection).
+  release(limit = PAGE_BUDGET) {
+    if (this.drawn.size <= limit) return;
+    const near = [...this.visible, ...this.kept];
+    const distance = (n) => (near.length ? Math.min(...near.map((v) => Math.abs(v - n))) : n);
+    const selection = window.getSelection();
+    const spare = [...this.drawn.keys()]
+      .filter((n) => !this.wanted(n) && !(selection?.rangeCount &&
+        selection.getRangeAt(0).intersectsNode(this.box(n))))
+      .sort((a, b) => distance(b) - distance(a));
+    for (const number of spare.slice(0, this.drawn.size - limit)) {
+      const box = this.box(number);
+      const canvas = box.querySelector("canvas");
+      if (canvas) { canvas.width = 0; canvas.height = 0; } // frees its memory at once
+      box.replaceChildren();
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+      delete box.dataset.drawn;
+      this.drawn.get(number).cleanup();
+      this.drawn.delete(number);
+    }
+  }
+
+  // The first page whose text holds `needle` (white space removed, lower case), or 0. Reads
+  // the pages' text (no drawing), once per page.
+  async find(needle) {
+    for (let number = 1; number <= this.pdf.numPages; number += 1) {
+      if (this.stopped) return 0;
+      if (!this.texts.has(number)) {
+        const page = await this.pdf.getPage(number);
+        const content = await page.getTextContent();
+        this.texts.set(number, content.items.map((item) => item.str || "").join("")
+          .replace(/\s+/g, "").toLowerCase());
+        page.cleanup();
+      }
+      if (this.texts.get(number).includes(needle)) return number;
+    }
+    return 0;
+  }
 }
 
 // Zoom: fit to the pane's width times 1, 1.25, ... 3; pages are drawn again at the new size.
@@ -272,6 +453,8 @@ function highlightIn(section, quotes) {
   return found;
 }
 
+function squash(text) { return text.replace(/\s+/g, "").toLowerCase(); }
+
 function applyHighlights() {
   if (!viewer) return;
   const sections = [...viewer.querySelectorAll("[data-document]")];
@@ -280,11 +463,73 @@ function applyHighlights() {
     const marks = highlightIn(section, wanted.quotes);
     if (marks.length && !first) first = { section, mark: marks[0] };
   }
-  if (first && wanted.scroll) {
+  if (!wanted.scroll) return;
+  // The quote scrolled to may be on a PDF page not drawn yet: draw that page first, then
+  // its mark is scrolled to (this runs again once the page is drawn).
+  const target = wanted.quotes.find((quote) => squash(quote.text).length >= 3);
+  const targetMark = target && markOf(target);
+  if (target && !targetMark && bringIntoView(target)) return;
+  if (targetMark) first = { section: targetMark.closest("[data-document]"), mark: targetMark };
+  if (first) {
     const tab = viewer.querySelector(`[role="tab"][aria-controls="${first.section.id}"]`);
     if (tab && first.section.hidden) showDocument(tab);
     first.mark.scrollIntoView({ block: "center", behavior: "smooth" });
+    wanted.scroll = false; // once: pages drawn later must not pull the view back
   }
+}
+
+// The first mark of `quote`, if it is marked anywhere.
+function markOf(quote) {
+  const needle = squash(quote.text);
+  return [...viewer.querySelectorAll(`mark[data-evidence-mark].${quote.className}`)]
+    .find((mark) => needle.startsWith(squash(mark.textContent))) || null;
+}
+
+// Draw the page `quote` is on (its anchor's page, else the first page of a drawn PDF whose
+// text holds it); true while that is on its way.
+function bringIntoView(quote) {
+  const request = wanted;
+  if (request.pending) return true;
+  const sections = quote.document
+    ? [viewer.querySelector(`[data-document="${quote.document}"]`)].filter(Boolean)
+    : [...viewer.querySelectorAll("[data-document]")];
+  const withPdf = sections.map((section) => [section, section.querySelector("[data-pdf-src]")])
+    .filter(([, container]) => container);
+  if (!withPdf.length || request.searched) return false;
+  const [section, container] = withPdf[0];
+  if (quote.page && section.hidden) {
+    const tab = viewer.querySelector(`[role="tab"][aria-controls="${section.id}"]`);
+    if (tab) showDocument(tab); // drawn when shown; this runs again then
+  }
+  request.pending = true;
+  (async () => {
+    let view = null;
+    let number = 0;
+    if (quote.page) {
+      view = views.get(container);
+      number = view ? quote.page : 0;
+    } else {
+      for (const [, candidate] of withPdf) {
+        view = views.get(candidate);
+        number = view ? await view.find(squash(quote.text)) : 0;
+        if (number) break;
+      }
+      request.searched = true;
+    }
+    const shown = number && (await view.show(number));
+    request.pending = false;
+    if (wanted !== request || !request.scroll) return;
+    if (!shown) {
+      // Not found in any PDF page (or the PDF is not drawn yet): the marks there are.
+      if (view || !quote.page) applyHighlights();
+      return;
+    }
+    if (!markOf(quote)) {  // drawn, yet its words were not found: go to the page at least
+      view.box(number).scrollIntoView({ block: "start" });
+      request.scroll = false;
+    }
+  })();
+  return true;
 }
 
 document.addEventListener("documents:highlight", (event) => {
@@ -304,8 +549,8 @@ function anchorsOf(box) {
 }
 
 function ownQuotes(first) {
-  const boxes = [...document.querySelectorAll("textarea.evidence")];
-  if (first) boxes.unshift(first);
+  let boxes = [...document.querySelectorAll("textarea.evidence")];
+  if (first) boxes = [first, ...boxes.filter((box) => box !== first)]; // its quotes once
   return boxes.flatMap((box) => {
     const anchors = anchorsOf(box);
     return box.value.split("\n").filter((line) => line.trim()).map((text) => {
@@ -339,6 +584,15 @@ if (viewer && evidenceBoxes.length) {
 
 let lastAnchor = null;
 
+// The text of a range as the document reads: pdf.js ends each line of its text layer with a
+// <br>, which a range's toString() skips ("for more" + "regular contact"); it reads as a space.
+// Offsets (start, end) count in this text. The coding form takes quotes through it too.
+function textOf(range) {
+  const fragment = range.cloneContents();
+  for (const br of fragment.querySelectorAll("br")) br.replaceWith(" ");
+  return fragment.textContent;
+}
+
 function anchorOf(selected) {
   const start = selected.startContainer;
   const element = start.nodeType === Node.TEXT_NODE ? start.parentElement : start;
@@ -357,9 +611,11 @@ function anchorOf(selected) {
   const before = document.createRange();
   before.setStart(root, 0);
   before.setEnd(range.startContainer, range.startOffset);
-  const text = root.textContent;
-  const from = before.toString().length;
-  const exact = range.toString();
+  const whole = document.createRange();
+  whole.selectNodeContents(root);
+  const text = textOf(whole);
+  const from = textOf(before).length;
+  const exact = textOf(range);
   const to = from + exact.length;
   if (!exact.trim()) return null;
   return {
@@ -382,4 +638,4 @@ document.addEventListener("selectionchange", () => {
   lastAnchor = anchorOf(range);
 });
 
-window.caseDocuments = { lastAnchor: () => lastAnchor };
+window.caseDocuments = { lastAnchor: () => lastAnchor, textOf };

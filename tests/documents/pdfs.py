@@ -21,9 +21,10 @@ def _escape(text: str) -> str:
 def minimal_pdf(
     pages: list[str] | None = None, *, javascript: str | None = None, hide_names: bool = False
 ) -> bytes:
-    """A valid PDF with one line of Helvetica text per page; with `javascript`, the catalog
-    opens with a JavaScript action (what a malicious PDF does). `hide_names` writes the
-    names with #-escapes (/J#53), which a byte search misses but a PDF reader decodes."""
+    """A valid PDF with a text in Helvetica per page (a line per "\n" in it); with
+    `javascript`, the catalog opens with a JavaScript action (what a malicious PDF does).
+    `hide_names` writes the names with #-escapes (/J#53), which a byte search misses but a
+    PDF reader decodes."""
     pages = pages or ["A fictional case report for tests."]
     objects: list[bytes] = []
     n_pages = len(pages)
@@ -43,7 +44,8 @@ def minimal_pdf(
     else:
         objects.append(b"<< >>")
     for i, text in enumerate(pages):
-        content = f"BT /F1 12 Tf 72 720 Td ({_escape(text)}) Tj ET".encode()
+        lines = " 0 -16 Td ".join(f"({_escape(line)}) Tj" for line in text.split("\n"))
+        content = f"BT /F1 12 Tf 72 720 Td {lines} ET".encode()
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
             f"{first_page + 2 * i + 1} 0 R /Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
