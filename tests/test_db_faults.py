@@ -70,6 +70,20 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
+def _start_worker(application_name: str, tmp_path):
+    """A worker on the test database whose connections carry `application_name`, polling
+    every 0.2 s, with its output in tmp_path/worker.log; (process, open log file)."""
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (the caller closes it)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
+         "--no-startup-delay", "--verbosity", "1"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=_env(DATABASE_URL=f"{_database_url()}?application_name={application_name}",
+                 DB_CONN_MAX_AGE="600", STATIC_ROOT=str(tmp_path)),
+    )
+    return worker, log
+
+
 def _done(task_id) -> bool:
     return DBTaskResult.objects.filter(pk=task_id, status="SUCCESSFUL").exists()
 
@@ -79,14 +93,7 @@ def test_the_worker_goes_on_taking_tasks_after_its_database_connection_is_droppe
     from coding.public.tasks import warm_dashboard
 
     name = f"cp-worker-{os.getpid()}"
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (closed below)
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
-         "--no-startup-delay", "--verbosity", "1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=_env(DATABASE_URL=f"{_database_url()}?application_name={name}",
-                 DB_CONN_MAX_AGE="600", STATIC_ROOT=str(tmp_path)),
-    )
+    worker, log = _start_worker(name, tmp_path)
     try:
         first = warm_dashboard.enqueue(review_id=review.pk)
         assert _wait_for(lambda: _done(first.id), 60), (tmp_path / "worker.log").read_text()
@@ -114,14 +121,7 @@ def test_a_connection_dropped_in_the_middle_of_a_task_fails_that_task_not_the_wo
     from tests.fault_tasks import wait_in_database
 
     name = f"cp-worker-mid-{os.getpid()}"
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (closed below)
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
-         "--no-startup-delay", "--verbosity", "1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=_env(DATABASE_URL=f"{_database_url()}?application_name={name}",
-                 DB_CONN_MAX_AGE="600", STATIC_ROOT=str(tmp_path)),
-    )
+    worker, log = _start_worker(name, tmp_path)
     try:
         waiting = wait_in_database.enqueue(seconds=30)
         assert _wait_for(lambda: _status(waiting.id) == "RUNNING", 60), (
