@@ -7,7 +7,6 @@ import tracemalloc
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +16,7 @@ from coding.imports import services
 from coding.imports.services import import_job_check, import_job_run
 from coding.models import ImportJob, ImportStatus
 from tests.hardening.test_strict_import import billion_laughs
-from tests.imports.test_imports import CASES
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _upload(client, kind="cases", data=CASES, name="cases.csv"):
-    return client.post(reverse("coding:imports", args=["demo"]),
-                       {"kind": kind, "file": SimpleUploadedFile(name, data)})
+from tests.imports.test_imports import _upload, media_root  # noqa: F401  (its fixture)
 
 
 def test_a_billion_laughs_codebook_is_refused_naming_the_line_in_little_memory(
