@@ -153,8 +153,8 @@
   function field(id, label, where, control, extraClass) {
     control.id = id;
     return h("div", { "class": "field cb-field" + (extraClass ? " " + extraClass : "") }, [
-      h("label", { "for": id }, [label, h("span", { "class": "visually-hidden",
-                                                      text: " (" + where + ")" })]),
+      h("label", { "for": id }, [label, where ? h("span", { "class": "visually-hidden",
+                                                              text: " (" + where + ")" }) : null]),
       control,
     ]);
   }
@@ -172,7 +172,7 @@
 
   function render(focusId) {
     editor.textContent = "";
-    editor.appendChild(field("cb-title", "Codebook title", "the codebook", h("input", {
+    editor.appendChild(field("cb-title", "Codebook title", "", h("input", {
       type: "text", value: book.title, "data-path": "title", maxlength: "300",
       autocomplete: "off",
     }), "cb-title"));
