@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -125,6 +126,11 @@ def codebook_formats() -> list[str]:
     return ["json", "yaml"] + (["qdc"] if _qdc_writer() else [])
 
 
+# The codebook file in JSON (what PUT takes): its own media type, so that it is never taken
+# for the default answer's shape (application/json).
+CODEBOOK_FILE_JSON = "application/vnd.coproduction.codebook+json"
+
+
 def codebook_download(review, codebook, wanted: str) -> HttpResponse:
     """The codebook as a file: json and yaml (the import_codebook file), qdc (REFI-QDA)."""
     data = codebook_file_data(codebook)
@@ -133,7 +139,7 @@ def codebook_download(review, codebook, wanted: str) -> HttpResponse:
         import json
 
         response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
-                                content_type="application/json; charset=utf-8")
+                                content_type=f"{CODEBOOK_FILE_JSON}; charset=utf-8")
     elif wanted == "yaml":
         response = HttpResponse(codebook_yaml(data),
                                 content_type="application/yaml; charset=utf-8")
@@ -177,7 +183,11 @@ class CodebookSavedSerializer(serializers.Serializer):
 @extend_schema_view(
     get=extend_schema(summary="The review's current codebook", tags=["reviews"],
                       parameters=[SLUG, FORMAT],
-                      responses={200: s.CodebookSerializer, **READ_ERRORS},
+                      responses={(200, "application/json"): s.CodebookSerializer,
+                                 (200, CODEBOOK_FILE_JSON): CodebookFileSerializer,
+                                 (200, "application/yaml"): CodebookFileSerializer,
+                                 (200, "application/xml"): OpenApiTypes.STR,
+                                 400: ERRORS[400], **READ_ERRORS},
                       description="Sections, their attributes and the attributes' options. "
                       "The ETag header is the codebook's version token (If-Match of PUT).")
 )
