@@ -1,4 +1,4 @@
-"""Importers for codebooks (YAML) and cases (CSV).
+"""Importers for codebooks (YAML, or REFI-QDA `.qdc`: reviews/qdc.py) and cases (CSV).
 
 Each importer validates the whole file first and writes inside one transaction,
 so a file with a bad row writes nothing; the error names the file, the row
@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from coding.dbbulk import insert_objects, insert_rows
 from coding.fileio import ImportFailed, csv_rows, csv_writer, yaml_check_keys, yaml_read
+from coding.input_limits import QDC_MAX_SIZE
 from coding.locks import cases_lock
 from coding.models import (
     ATTRIBUTE_KEY_VALIDATOR,
@@ -35,6 +36,7 @@ from coding.models import (
 )
 from coding.regions import region_for_country
 from coding.reliability.services import reliability_changed
+from coding.reviews.qdc import QdcInvalid, qdc_to_codebook
 from coding.reviews.services import review_data_changed
 from coding.values import text_problem
 
@@ -57,8 +59,23 @@ ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "level", "options"
 OPTION_KEYS = ["key", "label"]
 
 
+def _read_codebook_file(path: Path):
+    """The codebook file's data: YAML, or a REFI-QDA codebook (`.qdc`, reviews/qdc.py)."""
+    if path.suffix.lower() != ".qdc":
+        return yaml_read(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(QDC_MAX_SIZE + 1)
+    except OSError as error:
+        raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    try:
+        return qdc_to_codebook(data, name=path.name)
+    except QdcInvalid as error:
+        raise ImportFailed(path, error.where, error.reason) from None
+
+
 def _parse_codebook(path: Path) -> dict:
-    data = yaml_read(path)
+    data = _read_codebook_file(path)
     if not isinstance(data, dict):
         raise ImportFailed(path, "file", "expected a mapping with 'title' and 'sections'")
     yaml_check_keys(path, data, CODEBOOK_KEYS, "the codebook")
@@ -352,7 +369,8 @@ def _update_in_place(codebook: Codebook, parsed: dict) -> None:
 
 
 def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
-    """Load a YAML codebook into a review, creating the review if needed.
+    """Load a codebook file (YAML, or REFI-QDA `.qdc`) into a review, creating the review
+    if needed. Both go through the same checks.
 
     An identical codebook changes nothing. Changed wording (titles, labels, help texts)
     and added none options update the current version in place, codings or not. Any
