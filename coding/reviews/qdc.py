@@ -262,6 +262,8 @@ class _Reader:
 
     def where(self, element: ET.Element, code_name: str | None = None) -> str:
         line = self.lines.get(element, 0)
+        if code_name == "":
+            return _("Code (line %(n)d)") % {"n": line}
         if code_name is not None:
             return _("Code %(name)s (line %(n)d)") % {"name": repr(code_name[:60]), "n": line}
         return _("line %(n)d") % {"n": line}
@@ -302,7 +304,7 @@ class _Reader:
         name = (element.get("name") or "").strip()
         if not name:
             self.fail(element, _("the code has no name (attribute 'name' is missing or "
-                                 "empty)"))
+                                 "empty)"), "")
         guid = self.guid(element, name)
         codable = (element.get("isCodable") or "").strip()
         if codable not in ("true", "false", "1", "0"):
@@ -356,8 +358,10 @@ class _Reader:
         error = next(qdc_schema().iter_errors(root), None)
         if error is not None:
             element = error.elem if isinstance(error.elem, ET.Element) else root
-            self.fail(element, _("does not follow the REFI-QDA codebook schema: %(reason)s") % {
-                "reason": error.reason or error.message})
+            reason = (error.reason or error.message).replace(f"{{{NAMESPACE}}}", "")
+            name = element.get("name") if element.tag == _q("Code") else None
+            self.fail(element, _("does not follow the REFI-QDA codebook schema: %(reason)s")
+                      % {"reason": reason}, name or None)
 
 
 def _settings_shape_ok(settings) -> bool:
@@ -445,8 +449,9 @@ class _Assembler:
             kind, level = entry.get("kind"), entry.get("level") or ""
             required = entry.get("required", False)
         else:
-            kind = "multi" if options else "boolean"
-            level, required = "", False
+            # Proposed kinds: the lead reviews them in the editor before saving.
+            kind = "multi" if options or none_option else "boolean"
+            level, required = "nominal", False
         attribute = {"key": key, "label": code.name, "kind": kind, "help": help_text,
                      "required": required, "level": level, "options": options}
         if none_option is not None:
