@@ -10,9 +10,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
-from coding.models import Attribute, Codebook, Review, Section
+from coding.imports.services import import_job_check
+from coding.models import Attribute, Codebook, ImportJob, ImportStatus, Review, Section
 from coding.reviews.importers import ImportFailed, codebook_as_dict, codebook_import
 from coding.reviews.qdc import (
     NAMESPACE,
@@ -332,3 +335,25 @@ def test_our_settings_set_is_readable_data_not_a_comment(db, tmp_path):
     assert settings["attributes"][attribute_guid("intensity")] == {
         "key": "intensity", "kind": "single", "level": "ordinal", "required": True}
     assert len(settings_set.findall("q:MemberCode", NS)) == 6
+
+
+def test_the_import_page_takes_a_qdc_codebook_and_refuses_a_bad_one(client, review, lead,
+                                                                     settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(lead)
+    for name in ("nvivo_codebook.qdc", "bad_duplicate_guids.qdc"):
+        client.post(reverse("coding:imports", args=[review.slug]), {
+            "kind": "codebook",
+            "file": SimpleUploadedFile(name, (DATA / name).read_bytes()),
+        })
+    good, bad = ImportJob.objects.order_by("id")
+    import_job_check(job_id=good.pk)
+    import_job_check(job_id=bad.pk)
+    good.refresh_from_db()
+    bad.refresh_from_db()
+
+    # The review's codebook changes shape, so a new version (dry run: nothing written yet).
+    assert good.status == ImportStatus.CHECKED, good.error
+    assert bad.status == ImportStatus.REFUSED
+    assert "bad_duplicate_guids.qdc" in bad.error and "Code 'Co-design' (line 6)" in bad.error
+    assert review.codebooks.count() == 1
