@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from coding.imports.services import import_job_check
 from coding.models import Attribute, Codebook, ImportJob, ImportStatus, Review, Section
+from coding.reviews.codebook_files import codebook_file_load
 from coding.reviews.importers import ImportFailed, codebook_as_dict, codebook_import
 from coding.reviews.qdc import (
     NAMESPACE,
@@ -357,3 +358,25 @@ def test_the_import_page_takes_a_qdc_codebook_and_refuses_a_bad_one(client, revi
     assert bad.status == ImportStatus.REFUSED
     assert "bad_duplicate_guids.qdc" in bad.error and "Code 'Co-design' (line 6)" in bad.error
     assert review.codebooks.count() == 1
+
+
+def test_the_editors_file_loader_reads_qdc_and_names_the_place_of_a_problem():
+    data = (DATA / "qualcoder_codebook.qdc").read_bytes()
+
+    book = codebook_file_load("qualcoder_codebook.qdc", data)
+    assert book["title"] == "qualcoder_codebook"
+    assert [s["title"] for s in book["sections"]] == ["Codes", "Outcomes"]
+
+    with pytest.raises(ImportFailed, match=r"bad_empty_name\.qdc: Code \(line 5\): the code "
+                                           r"has no name"):
+        codebook_file_load("bad_empty_name.qdc", (DATA / "bad_empty_name.qdc").read_bytes())
+
+
+def test_qualcoders_old_namespace_is_read_as_the_standard_one():
+    data = (DATA / "qualcoder_codebook.qdc").read_bytes().replace(
+        b'xmlns="urn:QDA-XML:codebook:1.0"', b'xmlns="urn:QDA-XML:codebook:1:0"')
+
+    book = qdc_to_codebook(data, name="old.qdc")
+
+    assert book == qdc_to_codebook((DATA / "qualcoder_codebook.qdc").read_bytes(),
+                                   name="old.qdc")
