@@ -141,8 +141,11 @@ def codebook_to_qdc(codebook: dict) -> bytes:
     for guid in members:
         ET.SubElement(settings_set, "MemberCode", {"guid": guid})
     ET.indent(root)
-    data = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            + ET.tostring(root, encoding="unicode").encode() + b"\n")
+    # A carriage return in a help text would be read back as a line feed (XML normalises
+    # line ends); as a character reference it stays. Indentation has none, and ElementTree
+    # writes one in an attribute as a reference already, so every "\r" left is text.
+    text = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
+    data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + text.encode() + b"\n"
     # What we write follows the standard (anything else is a bug here).
     qdc_schema().validate(ET.fromstring(data))
     return data
@@ -334,7 +337,7 @@ class _Reader:
                 text = description.text if description is not None else ""
                 try:
                     settings = json.loads(text or "")
-                except ValueError:
+                except (ValueError, RecursionError):
                     settings = None
                 if not _settings_shape_ok(settings):
                     self.fail(element, _("the set %(name)s does not hold this app's codebook "

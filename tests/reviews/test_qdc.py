@@ -380,3 +380,13 @@ def test_qualcoders_old_namespace_is_read_as_the_standard_one():
 
     assert book == qdc_to_codebook((DATA / "qualcoder_codebook.qdc").read_bytes(),
                                    name="old.qdc")
+
+
+def test_help_text_keeps_its_line_ends_and_characters_xml_would_change():
+    book = {"title": "Ends", "sections": [{"title": "S", "attributes": [{
+        "key": "a", "label": "A <b> & \"c\"", "kind": "boolean",
+        "help": "Line one\r\nline two\rthree\n\tindented & <escaped>", "required": False,
+        "level": "nominal", "options": [],
+    }]}]}
+
+    assert qdc_to_codebook(codebook_to_qdc(book), name="ends.qdc") == book
