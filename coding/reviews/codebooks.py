@@ -345,6 +345,25 @@ def codebook_as_dict(codebook: Codebook) -> dict:
     return {"title": codebook.title, "sections": sections}
 
 
+def codebook_file_data(codebook: Codebook) -> dict:
+    """The codebook as its file says it (codebook_as_dict without the empty level of text
+    attributes): what export_codebook writes, the API's GET ?format=json|yaml answers and
+    its PUT, the editor and import_codebook read."""
+    data = codebook_as_dict(codebook)
+    for section in data["sections"]:
+        for attribute in section["attributes"]:
+            if attribute["kind"] == AttributeKind.TEXT:
+                attribute.pop("level")  # text has no level
+    return data
+
+
+def codebook_yaml(data: dict) -> str:
+    """`data` (the file's structure) as the YAML text import_codebook reads."""
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
 def _token(codebook: Codebook | None, as_dict: dict | None) -> str:
     if codebook is None:
         return "none"
@@ -483,6 +502,27 @@ def codebook_outcome(current: Codebook | None, current_dict: dict | None,
     if _fits_in_place(current_dict, parsed) or not codebook_in_use(current):
         return "updated"
     return "new version"
+
+
+def codebook_outcome_message(outcome: str, version: int, *, dry_run: bool = False) -> str:
+    """What a save did (or, `dry_run`, would do), in words for the editor and the API."""
+    if dry_run:
+        return {
+            "created": _("Saving creates the codebook (version %(version)d)."),
+            "unchanged": _("Nothing has changed since the codebook was saved."),
+            "updated": _("This change fits the current version: saving updates version "
+                         "%(version)d in place."),
+            "new version": _("Codings already use the current version and this change is "
+                             "more than wording, so saving makes a new version "
+                             "(%(version)d); codings made so far keep the old one."),
+        }[outcome] % {"version": version}
+    return {
+        "created": _("Codebook created (version %(version)d)."),
+        "unchanged": _("Nothing changed: the codebook was already like this."),
+        "updated": _("Codebook saved: version %(version)d updated in place."),
+        "new version": _("Codebook saved as a new version (%(version)d); codings made under "
+                         "the previous version keep it."),
+    }[outcome] % {"version": version}
 
 
 def codebook_store(

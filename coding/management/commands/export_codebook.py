@@ -1,8 +1,7 @@
-import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Review
-from coding.reviews.importers import codebook_as_dict
+from coding.reviews.codebooks import codebook_file_data, codebook_yaml
 from coding.reviews.qdc import codebook_to_qdc
 
 
@@ -29,16 +28,11 @@ class Command(BaseCommand):
         codebook = target.current_codebook()
         if codebook is None:
             raise CommandError(f"Review {review!r} has no codebook.")
-        data = codebook_as_dict(codebook)
+        data = codebook_file_data(codebook)
         if format == "qdc":
             content = codebook_to_qdc(data)
         else:
-            for section in data["sections"]:
-                for attribute in section["attributes"]:
-                    if attribute["kind"] == "text":
-                        attribute.pop("level")  # text has no level; import_codebook refuses one
-            content = yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                     width=100).encode()
+            content = codebook_yaml(data).encode()
         if output:
             with open(output, "wb") as handle:
                 handle.write(content)
