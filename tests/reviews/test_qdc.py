@@ -13,6 +13,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from coding.imports.services import import_job_check
 from coding.models import Attribute, Codebook, ImportJob, ImportStatus, Review, Section
@@ -390,3 +391,18 @@ def test_help_text_keeps_its_line_ends_and_characters_xml_would_change():
     }]}]}
 
     assert qdc_to_codebook(codebook_to_qdc(book), name="ends.qdc") == book
+
+
+def test_api_downloads_the_codebook_as_qdc_that_imports_into_another_review(
+        review, coder_a, tmp_path):
+    api = APIClient()
+    api.force_authenticate(coder_a)
+
+    response = api.get(f"/api/reviews/{review.slug}/codebook/?format=qdc")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert 'filename="demo-codebook-v1.qdc"' in response["Content-Disposition"]
+    assert qdc_schema().is_valid(ET.fromstring(response.content))
+    copy = _import_qdc(tmp_path, response.content, "from-api")
+    assert codebook_as_dict(copy) == codebook_as_dict(review.current_codebook())
