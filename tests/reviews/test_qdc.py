@@ -406,3 +406,23 @@ def test_api_downloads_the_codebook_as_qdc_that_imports_into_another_review(
     assert qdc_schema().is_valid(ET.fromstring(response.content))
     copy = _import_qdc(tmp_path, response.content, "from-api")
     assert codebook_as_dict(copy) == codebook_as_dict(review.current_codebook())
+
+
+def test_the_editor_opens_a_qdc_as_a_proposal_and_saves_nothing(client, review, lead):
+    client.force_login(lead)
+    before = codebook_as_dict(review.current_codebook())
+    url = f"/reviews/{review.slug}/codebook/open/"
+
+    with (DATA / "nvivo_codebook.qdc").open("rb") as handle:
+        answer = client.post(url, {"file": handle}, HTTP_ACCEPT="application/json").json()
+    with (DATA / "bad_wrong_namespace.qdc").open("rb") as handle:
+        refused = client.post(url, {"file": handle}, HTTP_ACCEPT="application/json")
+
+    assert answer["ok"] and answer["file"] == "nvivo_codebook.qdc"
+    proposal = answer["codebook"]["sections"][0]["attributes"]
+    assert [(a["key"], a["kind"]) for a in proposal] == [("organisational", "multi"),
+                                                          ("citizen_side", "multi")]
+    assert refused.status_code == 400
+    assert "line 2: the namespace is 'urn:QDA-XML:project:1.0'" in refused.json()["error"][
+        "message"]
+    assert codebook_as_dict(review.current_codebook()) == before
