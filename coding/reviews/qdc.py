@@ -172,10 +172,10 @@ def qdc_schema() -> xmlschema.XMLSchema:
 
 @dataclass
 class _Code:
+    # isCodable is checked but not used: tools disagree on it (QualCoder's categories are
+    # not codable, NVivo's parent codes are), so the tree's shape decides.
     guid: str
     name: str
-    codable: bool
-    line: int
     description: str = ""
     children: list[_Code] = field(default_factory=list)
 
@@ -316,8 +316,7 @@ class _Reader:
         if len(name) > NAME_MAX:
             self.fail(element, _("the name is longer than %(n)d characters") % {"n": NAME_MAX},
                       name)
-        code = _Code(guid=guid, name=name, codable=codable in ("true", "1"),
-                     line=self.lines.get(element, 0))
+        code = _Code(guid=guid, name=name)
         for child in element:
             if child.tag == self.tag("Description"):
                 code.description = (child.text or "").strip()
@@ -326,7 +325,7 @@ class _Reader:
         return code
 
     def settings(self) -> dict:
-        """Our settings set, if the file has it (None otherwise)."""
+        """Our settings set, if the file has it ({} otherwise)."""
         for sets in self.root.findall(self.tag("Sets")):
             for element in sets.findall(self.tag("Set")):
                 name = (element.get("name") or "").strip()
