@@ -27,6 +27,7 @@ from coding.reviews.qdc import (
     qdc_schema,
     qdc_to_codebook,
 )
+from coding.reviews.selectors import PRACTICE_SLUG
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "fixtures" / "coproduction_codebook.yaml"
@@ -426,3 +427,17 @@ def test_the_editor_opens_a_qdc_as_a_proposal_and_saves_nothing(client, review, 
     assert "line 2: the namespace is 'urn:QDA-XML:project:1.0'" in refused.json()["error"][
         "message"]
     assert codebook_as_dict(review.current_codebook()) == before
+
+
+def test_the_practice_reviews_codebook_round_trips_through_the_commands(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_practice", verbosity=0)
+    practice = Review.objects.get(slug=PRACTICE_SLUG)
+    target = tmp_path / "practice.qdc"
+
+    call_command("export_codebook", "--review", PRACTICE_SLUG, "--format", "qdc",
+                 "--output", str(target))
+    call_command("import_codebook", str(target), "--review", "practice-copy", stdout=io.StringIO())
+
+    copy = Review.objects.get(slug="practice-copy").current_codebook()
+    assert codebook_as_dict(copy) == codebook_as_dict(practice.current_codebook())
