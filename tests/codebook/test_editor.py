@@ -45,13 +45,14 @@ def test_only_leads_open_the_editor_others_get_404(client, review, lead, coder_a
     assert client.get(_editor_url(review)).status_code == 302  # to sign in
 
 
-def test_the_editor_page_carries_the_codebook_its_token_and_a_nav_link(lead_client, review,
-                                                                       django_assert_max_num_queries):
+def test_the_editor_page_carries_the_codebook_and_its_token_and_progress_links_it(
+        lead_client, review, django_assert_max_num_queries):
     with django_assert_max_num_queries(25):
         page = lead_client.get(_editor_url(review)).content.decode()
     assert f'value="{codebook_token(review)}"' in page
     assert 'id="codebook-editor-data"' in page and '"key": "level"' in page
-    assert f'href="/reviews/{review.slug}/codebook/" aria-current="page"' in page
+    progress = lead_client.get(f"/reviews/{review.slug}/progress/").content.decode()
+    assert f'<a href="/reviews/{review.slug}/codebook/">Edit the codebook</a>' in progress
     assert "<script>" not in page.replace('<script id="codebook-editor-data"', "")
 
 
