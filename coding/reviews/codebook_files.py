@@ -4,7 +4,10 @@ the file's format by its name, parsed into plain data for codebooks.codebook_val
 - `.yaml`/`.yml`: the YAML file of the README (no anchors or aliases, at most
   `YAML_MAX_SIZE` bytes and `MAX_NESTING` levels: coding/input_limits.py);
 - `.json`: the same structure in JSON (the API's `GET …/codebook/?format=json`), with the
-  same limits.
+  same limits;
+- `.qdc`: a REFI-QDA codebook (NVivo, ATLAS.ti, MAXQDA, Taguette, QualCoder, or this app's
+  export), read by reviews/qdc.py within `QDC_MAX_SIZE`, `QDC_MAX_DEPTH` and
+  `QDC_MAX_ELEMENTS`; a file from another tool gets proposed kinds for the lead to review.
 """
 
 import json
@@ -14,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from coding.fileio import ImportFailed, decode_utf8, yaml_read_bytes
 from coding.input_limits import MAX_NESTING, YAML_MAX_SIZE, nesting_over
+from coding.reviews.qdc import QdcInvalid, qdc_to_codebook
 
 # The suffixes a codebook file may have.
-CODEBOOK_SUFFIXES = (".yaml", ".yml", ".json")
+CODEBOOK_SUFFIXES = (".yaml", ".yml", ".json", ".qdc")
 
 
 def codebook_file_load(name: str, data: bytes) -> dict:
@@ -27,6 +31,11 @@ def codebook_file_load(name: str, data: bytes) -> dict:
         return yaml_read_bytes(data, name=name)
     if suffix == ".json":
         return _json_load(name, data)
+    if suffix == ".qdc":
+        try:
+            return qdc_to_codebook(data, name=PurePath(name).name)
+        except QdcInvalid as error:
+            raise ImportFailed(name, error.where, error.reason) from None
     raise ImportFailed(name, "file", _("a codebook file ends in %(suffixes)s, not %(suffix)r")
                        % {"suffixes": ", ".join(CODEBOOK_SUFFIXES), "suffix": suffix or name})
 

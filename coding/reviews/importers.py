@@ -1,4 +1,4 @@
-"""Importers for codebooks (YAML, JSON) and cases (CSV).
+"""Importers for codebooks (YAML, JSON, REFI-QDA `.qdc`) and cases (CSV).
 
 Each importer validates the whole file first and writes inside one transaction,
 so a file with a bad row writes nothing; the error names the file, the row
@@ -45,9 +45,10 @@ __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_as_dict", "
 
 
 def codebook_import(*, path: Path | str, review_slug: str, actor=None) -> CodebookResult:
-    """Load a codebook file (YAML or JSON: codebook_files.codebook_file_load) into a review,
-    creating the review if needed, through codebooks.codebook_store (which says when a
-    change updates the current version in place and when it makes a new version)."""
+    """Load a codebook file (YAML, JSON or REFI-QDA .qdc: codebook_files.codebook_file_load)
+    into a review, creating the review if needed, through codebooks.codebook_store (which
+    says when a change updates the current version in place and when it makes a new
+    version)."""
     path = Path(path)
     try:
         data = path.read_bytes()

@@ -44,6 +44,7 @@ from coding.reviews.codebooks import (
     codebook_yaml,
 )
 from coding.reviews.policies import may_edit_codebook
+from coding.reviews.qdc import codebook_to_qdc
 
 
 @extend_schema_view(
@@ -114,16 +115,7 @@ class FileFormatNegotiation(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def _qdc_writer():
-    try:
-        from coding.reviews.qdc import codebook_to_qdc
-    except ImportError:  # the REFI-QDA module is not in this build
-        return None
-    return codebook_to_qdc
-
-
-def codebook_formats() -> list[str]:
-    return ["json", "yaml"] + (["qdc"] if _qdc_writer() else [])
+CODEBOOK_FORMATS = ("json", "yaml", "qdc")
 
 
 # The codebook file in JSON (what PUT takes): its own media type, so that it is never taken
@@ -143,11 +135,11 @@ def codebook_download(review, codebook, wanted: str) -> HttpResponse:
     elif wanted == "yaml":
         response = HttpResponse(codebook_yaml(data),
                                 content_type="application/yaml; charset=utf-8")
-    elif wanted == "qdc" and _qdc_writer():
-        response = HttpResponse(_qdc_writer()(data), content_type="application/xml")
+    elif wanted == "qdc":
+        response = HttpResponse(codebook_to_qdc(data), content_type="application/xml")
     else:
         raise Refused({"detail": _("Unknown format %(format)r; use one of %(formats)s.") % {
-            "format": wanted, "formats": ", ".join(codebook_formats())}})
+            "format": wanted, "formats": ", ".join(CODEBOOK_FORMATS)}})
     response["Content-Disposition"] = f'attachment; filename="{name}.{wanted}"'
     return response
 
