@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from coding.fileio import ImportFailed
-from coding.input_limits import YAML_MAX_SIZE
+from coding.input_limits import QDC_MAX_SIZE, YAML_MAX_SIZE
 from coding.models import LEVELS_BY_KIND, AttributeKind, MeasurementLevel
 from coding.reviews.codebook_files import CODEBOOK_SUFFIXES, codebook_file_load
 from coding.reviews.codebooks import (
@@ -207,10 +207,11 @@ def codebook_open(request, slug: str):
     try:
         if upload is None:
             raise ImportFailed(_("(no file)"), "file", _("choose a codebook file to open"))
-        if upload.size > YAML_MAX_SIZE:
+        most = max(YAML_MAX_SIZE, QDC_MAX_SIZE)
+        if upload.size > most:  # before reading it; each format checks its own limit too
             raise ImportFailed(upload.name, "file", _(
                 "%(size)s bytes; a codebook file may have at most %(most)s") % {
-                "size": f"{upload.size:,}", "most": f"{YAML_MAX_SIZE:,}"})
+                "size": f"{upload.size:,}", "most": f"{most:,}"})
         data = codebook_validate(codebook_file_load(upload.name, upload.read()))
     except (CodebookInvalid, ImportFailed) as error:
         name = upload.name if upload is not None else ""
