@@ -427,6 +427,8 @@ class CodebookResult:
     version: int = 0
     # The codebook's token afterwards (codebook_token); "" in a dry run.
     token: str = ""
+    # "updated" by replacing the unused version's attributes (more than wording changed).
+    replaced: bool = False
 
 
 def _fill_codebook(codebook: Codebook, parsed: dict) -> None:
@@ -504,8 +506,16 @@ def codebook_outcome(current: Codebook | None, current_dict: dict | None,
     return "new version"
 
 
-def codebook_outcome_message(outcome: str, version: int, *, dry_run: bool = False) -> str:
-    """What a save did (or, `dry_run`, would do), in words for the editor and the API."""
+def codebook_outcome_message(outcome: str, version: int, *, dry_run: bool = False,
+                             replaced: bool = False) -> str:
+    """What a save did (or, `dry_run`, would do), in words for the editor and the API;
+    `replaced`: the unused version is replaced rather than reworded."""
+    if replaced:
+        if dry_run:
+            return _("Nobody has coded under version %(version)d yet, so saving replaces it "
+                     "(no new version).") % {"version": version}
+        return _("Codebook saved: version %(version)d replaced (nobody had coded under it).") % {
+            "version": version}
     if dry_run:
         return {
             "created": _("Saving creates the codebook (version %(version)d)."),
@@ -557,9 +567,10 @@ def codebook_store(
             raise CodebookConflict(_token(current, current_dict))
         outcome = codebook_outcome(current, current_dict, parsed)
         version = 1 if current is None else current.version + (outcome == "new version")
+        replaced = outcome == "updated" and not _fits_in_place(current_dict, parsed)
         if dry_run or outcome == "unchanged":
             token = "" if dry_run else _token(current, current_dict)
-            return CodebookResult(review, current, outcome, version, token)
+            return CodebookResult(review, current, outcome, version, token, replaced)
         if outcome == "created":
             codebook = Codebook.objects.create(review=review, version=1, title=parsed["title"])
         elif outcome == "new version":
@@ -570,7 +581,7 @@ def codebook_store(
             _update_in_place(current, parsed)
             review_data_changed(review=review)
             return _stored(review, current, "updated", actor, source, parsed)
-        else:
+        else:  # replaced
             current.sections.all().delete()
             current.title = parsed["title"]
             current.save(update_fields=["title"])
@@ -578,16 +589,17 @@ def codebook_store(
         _fill_codebook(codebook, parsed)
         review_data_changed(review=review)
         reliability_changed(review=review)
-        return _stored(review, codebook, outcome, actor, source, parsed)
+        return _stored(review, codebook, outcome, actor, source, parsed, replaced=replaced)
 
 
-def _stored(review, codebook, outcome, actor, source, parsed) -> CodebookResult:
+def _stored(review, codebook, outcome, actor, source, parsed, *,
+            replaced: bool = False) -> CodebookResult:
     audit_record(actor=actor, action="codebook." + outcome.replace(" ", "_"), obj=codebook,
                  review=review, data={"version": codebook.version, "source": source,
                                       "attributes": sum(len(s["attributes"])
                                                         for s in parsed["sections"])})
     return CodebookResult(review, codebook, outcome, codebook.version,
-                          _token(codebook, parsed))
+                          _token(codebook, parsed), replaced)
 
 
 def codebook_save(*, review: Review, actor, data, if_match: str | None,

@@ -95,7 +95,8 @@ def codebook_editor(request, slug: str):
         return _render_page(request, review, text=text, token=token, status=409)
     except ValidationError as error:  # not a lead any more (get_review_for_page let them in)
         return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=403)
-    message = codebook_outcome_message(result.outcome, result.version)
+    message = codebook_outcome_message(result.outcome, result.version,
+                                       replaced=result.replaced)
     if _wants_json(request):
         return JsonResponse({"ok": True, "outcome": result.outcome, "version": result.version,
                              "token": result.token, "message": message})
@@ -192,7 +193,8 @@ def codebook_check(request, slug: str):
         return JsonResponse({"ok": False, "conflict": True, "message": str(error)})
     return JsonResponse({
         "ok": True, "outcome": result.outcome, "version": result.version,
-        "message": codebook_outcome_message(result.outcome, result.version, dry_run=True),
+        "message": codebook_outcome_message(result.outcome, result.version, dry_run=True,
+                                            replaced=result.replaced),
         "preview": codebook_preview(parsed),
     })
 

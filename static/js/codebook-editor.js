@@ -668,8 +668,12 @@
     }
     if (!control) control = document.getElementById("cb-title");
     var id = (control.id || "cb-field") + "-error";
-    var message = h("p", { "class": "error cb-error", id: id, text: error.message });
-    control.closest(".field").appendChild(message);
+    // Beside the field, the reason (its place is where it stands); the whole message in the
+    // summary and the status line.
+    var message = h("p", { "class": "error cb-error", id: id, text: error.reason || error.message });
+    var holder = control.closest(".field");
+    if (holder.parentNode.classList.contains("cb-option")) holder.parentNode.appendChild(message);
+    else holder.appendChild(message);
     control.setAttribute("aria-invalid", "true");
     var described = (control.getAttribute("aria-describedby") || "").split(" ")
       .filter(function (x) { return x && x !== id; });

@@ -92,7 +92,12 @@ def test_a_new_option_once_coded_makes_a_new_version_and_the_check_says_so_first
 def test_the_same_change_while_nobody_coded_replaces_the_version(lead_client, review):
     data = _data(review)
     data["sections"][1]["attributes"].pop()
-    assert _save(lead_client, review, data).json()["outcome"] == "updated"
+    check = lead_client.post(_editor_url(review, "check/"), {
+        "codebook": json.dumps(data), "token": codebook_token(review)}).json()
+    assert check["message"] == ("Nobody has coded under version 1 yet, so saving replaces it "
+                                "(no new version).")
+    saved = _save(lead_client, review, data).json()
+    assert saved["outcome"] == "updated" and "replaced" in saved["message"]
     assert review.current_codebook().version == 1
     assert not review.current_codebook().attributes.filter(key="agreement").exists()
 

@@ -245,8 +245,8 @@ class CodebookDetail(SharedReaderMixin, ReviewMixin, generics.RetrieveAPIView):
             with service_errors():
                 raise error from None
         body = {"outcome": result.outcome, "version": result.version, "dry_run": dry_run,
-                "message": codebook_outcome_message(result.outcome, result.version,
-                                                    dry_run=dry_run)}
+                "message": codebook_outcome_message(
+                    result.outcome, result.version, dry_run=dry_run, replaced=result.replaced)}
         response = Response(body)
         if result.token:
             response["ETag"] = f'"{result.token}"'
