@@ -1,8 +1,7 @@
-import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Review
-from coding.reviews.importers import codebook_as_dict
+from coding.reviews.importers import codebook_as_yaml
 
 
 class Command(BaseCommand):
@@ -22,12 +21,7 @@ class Command(BaseCommand):
         codebook = target.current_codebook()
         if codebook is None:
             raise CommandError(f"Review {review!r} has no codebook.")
-        data = codebook_as_dict(codebook)
-        for section in data["sections"]:
-            for attribute in section["attributes"]:
-                if attribute["kind"] == "text":
-                    attribute.pop("level")  # text has no level; import_codebook refuses one
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        text = codebook_as_yaml(codebook)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
