@@ -618,9 +618,9 @@ def cases_import(
     return result
 
 
-# The columns of a case's change, in the file's order (region and sort key follow from
-# country and number).
-SHOWN_FIELDS = ["title", "country", "year", "summary", "source"]
+# The fields of a case's change, in the file's order (the region follows from the country:
+# shown when it changes, such as for a case stored before the country was known).
+SHOWN_FIELDS = ["title", "country", "region", "year", "summary", "source"]
 
 
 def _case_changes(case: Case, fields: dict, changed: list[str], old_areas: set[int],
