@@ -60,7 +60,7 @@ def test_the_dry_run_lists_cases_added_and_changed_field_by_field(client, review
     ]
     assert "case 2: country UK → France; year 2018 → 2019" in page
     assert "case 3: service_area Health → Culture; Health" in page
-    assert "Cases to add case 4." in page
+    assert "Cases to add Their numbers: 4." in page
     assert "1 case unchanged." in page and "Read from the sheet “Sheet1”." in page
     assert not Case.objects.filter(review=review, number="4").exists()  # a dry run
 
@@ -71,7 +71,7 @@ def test_a_long_list_is_capped_and_says_how_many_more(client, review, lead, monk
     rows = b"".join(f"{n},Case {n},,,,,\n".encode() for n in range(1, 11))
     job, page = _check(client, "cases", HEADER + rows, "cases.csv")
     assert (job.preview["created"], job.preview["added"]) == (10, ["1", "2", "3"])
-    assert "case 1, case 2, case 3 and 7 more." in page
+    assert "Their numbers: 1, 2, 3 and 7 more." in page
 
 
 def test_the_dry_run_lists_codings_replaced_per_case_and_coder(client, review, lead, coder_a,
