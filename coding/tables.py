@@ -147,9 +147,11 @@ def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lowe
             book = openpyxl.load_workbook(path, read_only=True, data_only=False,
                                           keep_links=False, keep_vba=False)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
+        # openpyxl wraps what its XML parser refused (such as entities, by defusedxml).
+        cause = error.__cause__ or error
         raise ImportFailed(path, "file", _(
             "not a readable .xlsx workbook (%(error)s); %(save)s"
-        ) % {"error": type(error).__name__, "save": SAVE_AS}) from None
+        ) % {"error": type(cause).__name__, "save": SAVE_AS}) from None
     worksheets = book.worksheets
     if not worksheets:
         book.close()

@@ -108,3 +108,23 @@ def test_a_workbook_with_too_many_parts_is_refused(review, tmp_path, monkeypatch
     with pytest.raises(ImportFailed, match="the workbook has \\d+ parts; an .xlsx file may "
                                            "have at most 3"):
         _import(tmp_path, cases_workbook(["1", "A", "", "", "", "", ""]))
+
+
+def test_a_sheet_with_xml_entities_is_refused_without_expanding_them(review, tmp_path):
+    """A "billion laughs" in a worksheet's XML: openpyxl parses with defusedxml."""
+    source = zipfile.ZipFile(io.BytesIO(cases_workbook(["1", "A", "", "", "", "", ""])))
+    laughs = ('<!DOCTYPE d [<!ENTITY a "hahahahahahahahahaha">'
+              + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">'
+                        for n in range(9))
+              + "]>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # openpyxl writes no XML declaration: the DOCTYPE comes first.
+                data = laughs.encode() + data.replace(b"<v>", b"<v>&j;", 1)
+            target.writestr(item.filename, data)
+    with pytest.raises(ImportFailed, match=r"not a readable .xlsx workbook \(EntitiesForbidden\)"):
+        _import(tmp_path, out.getvalue())
+    assert not Case.objects.filter(review=review).exists()
