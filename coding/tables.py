@@ -66,11 +66,6 @@ class Table:
         return iter(self._rows)
 
 
-def file_is_workbook(path: Path) -> bool:
-    """Whether the file is a zip (an .xlsx workbook, or refused as one)."""
-    return _head(path) == ZIP_MAGIC
-
-
 def table_rows(path: Path | str, *, columns: Collection[str], optional: Collection[str] = (),
                lower: bool = False, sheet: str) -> Table:
     """The file's rows (see the module docstring); raises ImportFailed."""
@@ -164,7 +159,7 @@ def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lowe
         ) % {"count": len(book.sheetnames), "limit": XLSX_LIMITS["sheets"], "sheet": sheet})
     chosen = next((ws for ws in worksheets if ws.title.strip().lower() == sheet.lower()),
                   worksheets[0])
-    table = Table((), sheet=chosen.title, sheets=len(worksheets))
+    table = Table((), sheet=chosen.title, sheets=len(worksheets))  # its rows below
     try:
         merged = _merged_ranges(chosen)
     except Exception as error:  # noqa: BLE001 - a damaged part
