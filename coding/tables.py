@@ -11,7 +11,7 @@ Which sheet: the one named like the file's kind (`cases`, `codings`; any case), 
 first worksheet; the others are not read.
 
 What a cell becomes: text as typed (a leading "'" before a formula character dropped, as in
-CSV); a whole number, also one Excel stores as 2019.0, as "2019"; another number in
+CSV); a whole number, also one a program stored as 2019.0 or 1.2E1, as "2019"; another number in
 Python's shortest form ("0.25"); TRUE/FALSE as "true"/"false"; a date as "2019-03-15"
 (with its time if it has one). Refused, naming the sheet, row and column: a formula (its
 saved result may be stale, or missing in files written by programs; paste values), an
