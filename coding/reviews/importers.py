@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coding.dbbulk import insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_rows, csv_writer
+from coding.fileio import ImportFailed, csv_writer
 from coding.locks import cases_lock
 from coding.models import Case, Review, ServiceArea
 from coding.regions import region_for_country
@@ -33,6 +33,7 @@ from coding.reviews.codebooks import (  # noqa: F401 (importable from here as be
     codebook_store,
 )
 from coding.reviews.services import review_data_changed
+from coding.tables import table_rows
 from coding.values import text_problem
 
 __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_as_dict", "codebook_import"]
@@ -73,6 +74,18 @@ class CasesResult:
     updated: int = 0
     unchanged: int = 0
     service_areas: list[str] = field(default_factory=list)
+    # What the import adds and changes, case by case (the first DETAIL_MAX of each; the
+    # Import page's dry run shows them): numbers added, and per changed case its changes
+    # as (column, old, new).
+    added: list[str] = field(default_factory=list)
+    changes: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for an .xlsx file
+
+
+# How many cases an import's result names one by one (the counts say how many in all).
+DETAIL_MAX = 50
+# How much of a changed text a result shows.
+DETAIL_TEXT = 80
 
 
 def natural_sort_key(number: str) -> int:
@@ -80,16 +93,18 @@ def natural_sort_key(number: str) -> int:
     return int(digits[:9]) if digits else 0
 
 
-def _parse_cases(path: Path, progress) -> list[dict]:
+def _parse_cases(path: Path, progress) -> tuple[list[dict], str | None]:
+    """The file's cases (CSV or .xlsx, coding.tables) and the worksheet read."""
     rows, seen = [], {}
-    for line, row in csv_rows(path, columns=CASE_COLUMNS):
-        rows.append(_parse_case_row(path, line, row, seen))
+    table = table_rows(path, columns=CASE_COLUMNS, sheet="cases")
+    for line, row in table:
+        rows.append(_parse_case_row(path, table.where(line), line, row, seen))
         if line % 5000 == 0:
             progress("reading", line - 1, 0)
     progress("reading", len(rows), len(rows))
     if not rows:
-        raise ImportFailed(path, "file", "no cases found below the header")
-    return rows
+        raise ImportFailed(path, table.whole, "no cases found below the header")
+    return rows, table.sheet
 
 
 # The maximum length of each case column (settings.INPUT_MAX_LENGTHS), None: checked
@@ -100,8 +115,8 @@ CASE_LIMITS = {
 }
 
 
-def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
-    where = f"row {line}"
+def _parse_case_row(path: Path, where: str, line: int, row: dict, seen: dict) -> dict:
+    """One row's case; `where` names the row in messages ("row 4", "Sheet1 row 4")."""
     values = {key: (row.get(key) or "").strip() for key in CASE_COLUMNS}
     for column, limit in CASE_LIMITS.items():
         problem = text_problem(values[column], limit=limit)
@@ -159,7 +174,7 @@ def cases_import(
     """
     path = Path(path)
     progress = progress or _no_progress
-    rows = _parse_cases(path, progress)
+    rows, sheet = _parse_cases(path, progress)
     with transaction.atomic():
         if create_review:
             review, _ = Review.objects.get_or_create(
@@ -170,7 +185,7 @@ def cases_import(
             if review is None:
                 raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; "
                                    "import its codebook first")
-        result = CasesResult(review=review)
+        result = CasesResult(review=review, sheet=sheet)
         cases_lock(review.cases.all())  # before any write (coding.locks)
         areas = {}
         for name in sorted({a for row in rows for a in row["service_area"]}):
@@ -178,6 +193,7 @@ def cases_import(
                 name=name, defaults={"slug": _unique_area_slug(name)}
             )
         existing = {case.number: case for case in review.cases.all()}
+        area_names = {area.pk: name for name, area in areas.items()}
         Through = Case.service_areas.through
         current_areas: dict[int, set[int]] = {}
         for case_id, area_id in Through.objects.filter(case__review=review).values_list(
@@ -202,8 +218,15 @@ def cases_import(
             if case is None:
                 new_cases.append(Case(review=review, number=row["number"], **fields))
                 new_areas.append(wanted_areas)
+                if len(result.added) < DETAIL_MAX:
+                    result.added.append(row["number"])
                 continue
             changed = [name for name, value in fields.items() if getattr(case, name) != value]
+            if (changed or current_areas.get(case.pk, set()) != wanted_areas) and len(
+                    result.changes) < DETAIL_MAX:
+                result.changes.append((case.number, _case_changes(
+                    case, fields, changed, current_areas.get(case.pk, set()), wanted_areas,
+                    area_names)))
             for name in changed:
                 setattr(case, name, fields[name])
             if changed:
@@ -248,6 +271,30 @@ def cases_import(
         if result.created or result.updated:
             review_data_changed(review=review)
     return result
+
+
+# The fields of a case's change, in the file's order (the region follows from the country:
+# shown when it changes, such as for a case stored before the country was known).
+SHOWN_FIELDS = ["title", "country", "region", "year", "summary", "source"]
+
+
+def _case_changes(case: Case, fields: dict, changed: list[str], old_areas: set[int],
+                  new_areas: set[int], area_names: dict[int, str]) -> list[tuple[str, str, str]]:
+    """(column, old, new) of each column of `case` the file changes, texts shortened."""
+    out = [(name, _shown(getattr(case, name)), _shown(fields[name]))
+           for name in SHOWN_FIELDS if name in changed]
+    if old_areas != new_areas:
+        if old_areas - set(area_names):
+            # Areas the file does not name: the (short) list of all areas, read once.
+            area_names.update(ServiceArea.objects.values_list("pk", "name"))
+        out.append(("service_area", "; ".join(sorted(area_names[a] for a in old_areas)),
+                    "; ".join(sorted(area_names[a] for a in new_areas))))
+    return out
+
+
+def _shown(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= DETAIL_TEXT else text[:DETAIL_TEXT - 1] + "…"
 
 
 # Cases an export holds at a time.
