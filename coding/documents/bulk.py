@@ -53,7 +53,14 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        # The command's messages follow "file: place: " and start in lower case; alone in a
+        # table cell or a JSON field a reason reads as a sentence.
+        reason = data["reason"]
+        if reason:
+            reason = reason[:1].upper() + reason[1:]
+            data["reason"] = reason if reason.endswith((".", "!", "?")) else reason + "."
+        return data
 
 
 @dataclass

@@ -140,8 +140,10 @@ def _bulk_words() -> dict:
         "unmatched": _("unmatched"), "file": _("File"), "result": _("Result"),
         "case": _("Case"), "title_or_reason": _("Title or reason"),
         "heading_check": _("Check: nothing stored yet"), "heading_upload": _("Uploaded"),
-        "summary": _("%(matched)s matched, %(stored)s stored, %(refused)s refused, "
-                     "%(unmatched)s unmatched."),
+        "summary_check": _("%(matched)s matched, %(refused)s refused, %(unmatched)s "
+                           "unmatched."),
+        "summary_upload": _("%(stored)s stored, %(refused)s refused, %(unmatched)s "
+                            "unmatched."),
         "upload_one": _("Upload 1 matched file"),
         "upload_many": _("Upload %(n)s matched files"),
         "upload_none": _("No file to upload"),

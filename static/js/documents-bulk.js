@@ -212,9 +212,24 @@
     rows.push(result);
   }
 
+  // The page's counts and latest documents, fetched again once something was stored.
+  function refreshOverview() {
+    fetch(window.location.pathname, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : Promise.reject(new Error("HTTP " + response.status));
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      ["documents-overview", "latest-documents"].forEach(function (id) {
+        var mine = document.getElementById(id);
+        var theirs = fresh.getElementById(id);
+        if (mine && theirs) mine.replaceWith(document.importNode(theirs, true));
+      });
+    }).catch(function () { /* the list stays as it was; a reload shows it */ });
+  }
+
   // 3. The text extraction of what was stored, until done (or left to the background).
   function follow(ids) {
     if (!ids.length) { progress.hidden = true; setBusy(false); return; }
+    refreshOverview();
     var polls = 0;
     var delay = 1000;
     function poll() {
@@ -229,6 +244,7 @@
         showBar(words.extracting, state.done, total, fill(words.extracted, { done: state.done, total: total }));
         if (state.pending === 0) {
           text.textContent = fill(words.all_done, { n: total });
+          refreshOverview();
           setBusy(false);
         } else if (polls < 120) {
           window.setTimeout(poll, delay);
@@ -263,7 +279,8 @@
     rows.forEach(function (row) { counts[row.status] += 1; });
     box.textContent = "";
     box.appendChild(el("h3", "", checking ? words.heading_check : words.heading_upload));
-    box.appendChild(el("p", "bulk-summary", fill(words.summary, counts)));
+    box.appendChild(el("p", "bulk-summary",
+      fill(checking ? words.summary_check : words.summary_upload, counts)));
     var wrap = el("div", "table-wrap");
     var table = el("table", "documents bulk-results");
     var head = table.createTHead().insertRow();
