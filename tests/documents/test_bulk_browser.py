@@ -14,6 +14,7 @@ from coding.models import Document, TextStatus
 from tests import factories
 from tests.documents.bulk_files import zip_of
 from tests.documents.pdfs import minimal_pdf
+from tests.test_accessibility_browser import WIDTHS, _serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -81,9 +82,10 @@ def test_lead_chooses_files_sees_each_result_then_uploads_with_progress(
     assert sorted(Document.objects.values_list("case__number", "title", "text_status")) == [
         ("12", "Appendix", TextStatus.READY), ("12", "Full text", TextStatus.READY),
         ("K01", "Full text", TextStatus.READY)]
-    page.screenshot(path=str(shots / "bulk-documents-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(shots / "bulk-documents-390.png"), full_page=True)
+    for width in WIDTHS:  # the results drawn by the script, at both widths
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"bulk-documents-{width}.png"), full_page=True)
+        assert _serious_violations(page) == [], width
 
 
 def test_lead_drops_a_zip_and_dropping_it_again_says_the_files_exist(
