@@ -10,7 +10,13 @@ from django.utils.http import http_date
 
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
-from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
+from coding.reliability.coefficients import (
+    CI_DECIMALS,
+    MAX_DROPPED_SHARE,
+    MIN_MINORITY_VALUES,
+    MIN_UNITS_FOR_INTERVAL,
+)
+from coding.reliability.verdicts import DEFAULT_MINIMUM, DEFAULT_TARGET
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
 from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
 from coding.reliability.selectors import (
@@ -18,20 +24,28 @@ from coding.reliability.selectors import (
     PAIR_FIELDS,
     reliability_snapshot_state,
 )
+from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
 from coding.reviews.policies import get_review_for_page, review_roles
 
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
 # whether they are of the current codings ("no": newer figures are being computed).
 SNAPSHOT_COLUMNS = ["computed_at", "computation_seconds", "up_to_date"]
 
-# Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
-GOOD, TENTATIVE = 0.800, 0.667
+# Krippendorff's conventional thresholds (a review may set its own: Review.reliability_*).
+GOOD, TENTATIVE = DEFAULT_TARGET, DEFAULT_MINIMUM
 
 
 def _band(alpha) -> str:
+    """The old colour from a point estimate; kept for callers outside the reliability pages
+    (these colour by coding.reliability.verdicts.verdict, from the interval and q)."""
     if alpha is None:
         return ""
     return "alpha-ok" if alpha >= GOOD else "alpha-tentative" if alpha >= TENTATIVE else "alpha-low"
+
+
+def with_verdict(row: dict, thresholds: Thresholds) -> dict:
+    """A report row with its verdict (word, band, q at both thresholds)."""
+    return {**row, **verdict(row, thresholds)}
 
 
 def _label(value, attribute: dict) -> str:
@@ -63,7 +77,7 @@ def reliability(request, slug: str):
         "status_url": reverse("coding:reliability_status", args=[review.slug]),
     }
     if state.latest is not None:
-        context.update(_figures(request, state.latest.report))
+        context.update(_figures(request, state.latest.report, Thresholds.of(review)))
     context.update(_drift(request, review))
     return render(request, "coding/reliability.html", context)
 
@@ -117,7 +131,14 @@ def drift_csv(request, slug: str):
     return response
 
 
-def _figures(request, report: dict) -> dict:
+def interval_rules() -> dict:
+    """The rules the pages state beside the figures."""
+    return {"min_units": MIN_UNITS_FOR_INTERVAL, "min_minority": MIN_MINORITY_VALUES,
+            "max_dropped_percent": round(100 * MAX_DROPPED_SHARE), "ci_decimals": CI_DECIMALS,
+            "max_q": MAX_Q}
+
+
+def _figures(request, report: dict, thresholds: Thresholds) -> dict:
     attributes = {a["key"]: a for a in report["attributes"]}
     rows, notes = [], []
     for row in report["rows"]:
@@ -127,16 +148,14 @@ def _figures(request, report: dict) -> dict:
         for text in row["warnings"]:
             notes.append({"number": len(notes) + 1, "label": label, "text": text})
             numbers.append(len(notes))
-        rows.append({**row, "label": label, "band": _band(row["krippendorff_alpha"]),
-                     "notes": numbers})
+        rows.append({**with_verdict(row, thresholds), "label": label, "notes": numbers})
     chart = [
         {"key": r["attribute"], "label": r["label"], "alpha": r["krippendorff_alpha"],
          "low": r["alpha_ci_low"], "high": r["alpha_ci_high"], "units": r["units"]}
         for r in rows if r["option"] is None
     ]
     pairs = [
-        {**p, "label": attributes[p["attribute"]]["label"],
-         "band": _band(p["krippendorff_alpha"])}
+        {**p, "label": attributes[p["attribute"]]["label"], **verdict(p, thresholds)}
         for p in report["pairs"]
     ]
 
@@ -161,7 +180,7 @@ def _figures(request, report: dict) -> dict:
     return {
         "rows": rows,
         "notes": notes,
-        "min_units": MIN_UNITS_FOR_INTERVAL,
+        **interval_rules(),
         "chart": chart,
         "pairs": pairs,
         "coders": report["coders"],
@@ -170,8 +189,8 @@ def _figures(request, report: dict) -> dict:
         "pair_choices": pair_choices,
         "pair": pair,
         "matrix": matrix,
-        "good": GOOD,
-        "tentative": TENTATIVE,
+        "good": thresholds.target,
+        "tentative": thresholds.minimum,
         "text_attributes": report["text_attributes"],
     }
 
