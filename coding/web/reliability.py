@@ -1,7 +1,11 @@
 """The reliability page for review leads: table, chart, confusion matrix, coder drift, CSVs."""
 
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -25,7 +29,14 @@ from coding.reliability.selectors import (
     reliability_snapshot_state,
 )
 from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
-from coding.reviews.policies import get_review_for_page, review_roles
+from coding.reliability import report_table
+from coding.reviews.policies import (
+    get_review_for_page,
+    may_change_reliability_thresholds,
+    review_roles,
+)
+from coding.reviews.services import review_set_reliability_thresholds
+from coding.web.http import post_only
 
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
 # whether they are of the current codings ("no": newer figures are being computed).
@@ -78,6 +89,7 @@ def reliability(request, slug: str):
     }
     if state.latest is not None:
         context.update(_figures(request, state.latest.report, Thresholds.of(review)))
+        context.update(_reporting(request, review, state.latest.report))
     context.update(_drift(request, review))
     return render(request, "coding/reliability.html", context)
 
@@ -233,3 +245,84 @@ def reliability_csv(request, slug: str):
             for value in (row.get(name) for name in fields)
         ] + extra)
     return response
+
+
+def _rounds_summary(review, user) -> list[dict]:
+    """Complete calibration rounds: cases, coders and the median alpha of their attributes
+    (a complete round's report is computed once and cached: coding.rounds.selectors)."""
+    from coding.models import Round
+    from coding.rounds.policies import may_see_round_results
+    from coding.rounds.selectors import round_report
+
+    out = []
+    for round_ in (Round.objects.filter(review=review, status="complete")
+                   .select_related("review", "codebook").order_by("number")):
+        if not may_see_round_results(user, round_):
+            continue
+        report = round_report(round_=round_, user=user)
+        alphas = sorted(a["rows"][0]["krippendorff_alpha"] for a in report["attributes"]
+                        if a["rows"] and a["rows"][0]["krippendorff_alpha"] is not None)
+        median = None
+        if alphas:
+            mid = len(alphas) // 2
+            median = alphas[mid] if len(alphas) % 2 else (alphas[mid - 1] + alphas[mid]) / 2
+        out.append({"number": round_.number, "cases": round_.cases.count(),
+                    "coders": len(report["coders"]), "alpha_median": median})
+    return out
+
+
+def _reporting(request, review, report: dict) -> dict:
+    """The reliability table's downloads, the methods paragraph and the thresholds form."""
+    thresholds = Thresholds.of(review)
+    return {
+        "table_formats": [(ext, reverse("coding:reliability_table", args=[review.slug, ext]))
+                          for ext in report_table.FORMATS],
+        "methods_text": report_table.methods_text(
+            report=report, thresholds=thresholds, mode=review.resolution_mode,
+            cases_total=review.cases.count(), rounds=_rounds_summary(review, request.user)),
+        "may_set_thresholds": may_change_reliability_thresholds(request.user, review),
+        "thresholds": thresholds,
+    }
+
+
+@login_required
+def reliability_table(request, slug: str, ext: str):
+    """The reliability table (one row per variable) as CSV, Markdown or Word, from the latest
+    snapshot (leads: PAGE_ROLES["reliability"])."""
+    review, state = _snapshot(request, slug)
+    if ext not in report_table.FORMATS:
+        raise Http404("No such format.")
+    if state.latest is None:
+        response = HttpResponse(
+            _("The reliability figures are being computed; try again in a moment.") + "\n",
+            status=503, content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
+    title = _("Inter-coder reliability: %(review)s") % {"review": review.title}
+    body = report_table.render(ext, state.latest.report, Thresholds.of(review),
+                               review.resolution_mode, title)
+    response = HttpResponse(body, content_type=report_table.CONTENT_TYPES[ext])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{review.slug}-reliability-table.{ext}"')
+    response["Last-Modified"] = http_date(state.latest.finished_at.timestamp())
+    return response
+
+
+@post_only("coding:reliability", "slug", anchor="#thresholds")
+@login_required
+def reliability_thresholds(request, slug: str):
+    """A lead sets the review's alpha thresholds of the verdicts."""
+    review = get_review_for_page(request.user, slug, "reliability")
+    try:
+        changed = review_set_reliability_thresholds(
+            review=review, actor=request.user, minimum=request.POST.get("minimum", ""),
+            target=request.POST.get("target", ""))
+    except ValidationError as error:
+        messages.error(request, _("Not changed.") + " " + " ".join(error.messages))
+    else:
+        if changed:
+            messages.success(request, _("Reliability thresholds saved."))
+        else:
+            messages.info(request, _("Those are the thresholds already."))
+    return redirect(reverse("coding:reliability", args=[review.slug]) + "#thresholds")
