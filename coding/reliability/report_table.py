@@ -135,7 +135,7 @@ def as_docx(rows: list[dict], thresholds: Thresholds, title: str) -> bytes:
 
 def _table_note(thresholds: Thresholds) -> str:
     return _(
-        "Krippendorff's alpha at each variable's level of measurement with its 95% bias-"
+        "Krippendorff's alpha at each variable's level of measurement with its 95%% bias-"
         "corrected and accelerated bootstrap interval over cases (1,000 resamples); no interval "
         "with fewer than %(units)d cases, fewer than %(minority)d values outside the most common "
         "one, or more than %(dropped)d%% undefined resamples. q: share of bootstrap alphas below "
