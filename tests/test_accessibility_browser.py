@@ -98,6 +98,9 @@ def world(coproduction, settings, tmp_path) -> dict:
     first.save()
     round_create(review=review, title="Pilot 2", cases=cases[42:44], coders=[coder_a, coder_b],
                  user=lead)
+    # The reliability figures computed, so its page shows its tables, verdicts, the
+    # reliability table's downloads, the methods text and the thresholds form.
+    factories.reliability_computed(review)
     return {
         "round_case": cases[42].number,
         "review": review,

@@ -487,7 +487,8 @@ def row_statistics(
         stats[key] = value if value is not None and np.isfinite(value) else None
     values_total, minority, used = _minority_values(pat)
     stats["pairable_values"], stats["minority_values"] = values_total, minority
-    stats["estimable"] = used >= 2
+    # False: values, all in one category ("not estimable"); None: no case coded twice.
+    stats["estimable"] = (used >= 2) if values_total else None
     if values_total and used < 2:
         for key in CHANCE_CORRECTED:
             if key in stats:
@@ -504,7 +505,7 @@ def row_statistics(
     if note := _paradox(stats):
         warnings.append(note)
     stats["resamples"] = 0
-    if n_boot < 1 or point is None or not stats["estimable"]:
+    if n_boot < 1 or point is None or stats["estimable"] is False:
         stats["warnings"] = warnings
         return stats
     if pat.units < min_units:

@@ -202,14 +202,14 @@ def methods_text(*, report: dict, thresholds: Thresholds, mode: str, cases_total
     ) % {"sample": sample, "total": cases_total})
     if alphas:
         parts.append(_(
-            "We report Krippendorff's alpha per variable (%(n)d variables; alpha from %(low).3f "
-            "to %(high).3f, median %(median).3f) at each variable's level of measurement, with "
+            "We report Krippendorff's alpha per variable (%(n)d variables, alpha defined for "
+            "%(defined)d: from %(low).3f to %(high).3f, median %(median).3f) at each variable's level of measurement, with "
             "95%% bias-corrected and accelerated bootstrap intervals over cases (1,000 "
             "resamples; %(with)d of %(n)d variables had enough information for an interval) and "
             "Krippendorff's q, the probability that alpha lies below %(minimum).3f. "
             "%(reliable)d variables were reliable (interval above %(target).3f), %(tentative)d "
             "tentative, %(unreliable)d unreliable and %(none)d without a verdict."
-        ) % {"n": len(attribute_rows), "low": min(alphas), "high": max(alphas),
+        ) % {"n": len(attribute_rows), "defined": len(alphas), "low": min(alphas), "high": max(alphas),
              "median": float(np.median(alphas)), "with": with_interval,
              "minimum": thresholds.minimum, "target": thresholds.target,
              "reliable": judged.count("reliable"), "tentative": judged.count("tentative"),

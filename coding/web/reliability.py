@@ -167,7 +167,8 @@ def _figures(request, report: dict, thresholds: Thresholds) -> dict:
         for r in rows if r["option"] is None
     ]
     pairs = [
-        {**p, "label": attributes[p["attribute"]]["label"], **verdict(p, thresholds)}
+        # No interval for a pair, so no verdict and no colour.
+        {**p, "label": attributes[p["attribute"]]["label"], "band": ""}
         for p in report["pairs"]
     ]
 
