@@ -212,3 +212,14 @@ def test_the_page_shows_verdict_words_not_colours_from_the_estimate(client, revi
     assert "not estimable" in html  # the options nobody chose
     assert 'class="alpha-ok rel-verdict"' not in html
     assert "BCa" in html
+
+
+def test_no_paradox_warning_on_balanced_data_with_moderate_agreement():
+    # 50/50 prevalence, agreement 0.8, kappa 0.6: not a paradox, just agreement.
+    codes = np.zeros((100, 2), dtype=np.int64)
+    codes[:40] = 1
+    codes[40:50, 0] = 1
+    codes[50:60, 1] = 1
+    stats = row_statistics(Coded(codes=codes, q=2), binary=True, n_boot=0)
+    assert stats["percent_agreement"] == pytest.approx(0.8)
+    assert not any("paradox" in w for w in stats["warnings"])

@@ -502,7 +502,8 @@ def row_statistics(
         stats[f"{short}_dropped"] = None
     stats["alpha_boot"] = None
     stats["interval_method"] = ""
-    if note := _paradox(stats):
+    dominant = 1.0 - minority / values_total if values_total else None
+    if note := _paradox(stats, dominant):
         warnings.append(note)
     stats["resamples"] = 0
     if n_boot < 1 or point is None or stats["estimable"] is False:
@@ -567,15 +568,17 @@ def row_statistics(
 
 
 # The kappa paradox: agreement at least this high, a chance-corrected coefficient at least
-# PARADOX_GAP below it.
-PARADOX_AGREEMENT, PARADOX_GAP = 0.8, 0.2
+# PARADOX_GAP below it, and one category holding at least PARADOX_DOMINANT of the values (two
+# coders: a prevalence index of at least 0.5).
+PARADOX_AGREEMENT, PARADOX_GAP, PARADOX_DOMINANT = 0.8, 0.2, 0.75
 
 
-def _paradox(stats: dict) -> str | None:
+def _paradox(stats: dict, dominant: float | None) -> str | None:
     """The kappa paradox, any number of coders: high agreement, a chance-corrected
-    coefficient (kappa, alpha) much lower, because one value is much more common."""
+    coefficient (kappa, alpha) much lower, because one value is much more common (`dominant`:
+    the most common category's share of the pairable values)."""
     pa = stats.get("percent_agreement")
-    if pa is None or pa < PARADOX_AGREEMENT:
+    if pa is None or pa < PARADOX_AGREEMENT or dominant is None or dominant < PARADOX_DOMINANT:
         return None
     names = (("cohen_kappa", "Cohen's kappa"), ("fleiss_kappa", "Fleiss' kappa"),
              ("krippendorff_alpha", "alpha"))

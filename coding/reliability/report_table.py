@@ -88,7 +88,7 @@ def _header(thresholds: Thresholds) -> list[str]:
     names = dict(COLUMNS)
     names["q_minimum"] = f"q (alpha < {thresholds.minimum:.3f})"
     names["q_target"] = f"q (alpha < {thresholds.target:.3f})"
-    return [names[key] for key, _ in COLUMNS]
+    return [names[key] for key, _name in COLUMNS]
 
 
 def as_csv(rows: list[dict], thresholds: Thresholds) -> bytes:
@@ -96,7 +96,7 @@ def as_csv(rows: list[dict], thresholds: Thresholds) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_header(thresholds))
     for row in rows:
-        writer.writerow([row[key] for key, _ in COLUMNS])
+        writer.writerow([row[key] for key, _name in COLUMNS])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -109,7 +109,7 @@ def as_markdown(rows: list[dict], thresholds: Thresholds, title: str) -> bytes:
     lines = [f"# {_md_cell(title)}", "", _table_note(thresholds), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        lines.append("| " + " | ".join(_md_cell(row[key]) for key, _ in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_md_cell(row[key]) for key, _name in COLUMNS) + " |")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -126,7 +126,7 @@ def as_docx(rows: list[dict], thresholds: Thresholds, title: str) -> bytes:
         cell.text = text
     for row in rows:
         cells = table.add_row().cells
-        for cell, (key, _) in zip(cells, COLUMNS, strict=True):
+        for cell, (key, _name) in zip(cells, COLUMNS, strict=True):
             cell.text = row[key]
     buffer = io.BytesIO()
     document.save(buffer)
@@ -203,13 +203,16 @@ def methods_text(*, report: dict, thresholds: Thresholds, mode: str, cases_total
     if alphas:
         parts.append(_(
             "We report Krippendorff's alpha per variable (%(n)d variables, alpha defined for "
-            "%(defined)d: from %(low).3f to %(high).3f, median %(median).3f) at each variable's level of measurement, with "
+            "%(defined)d: from %(low).3f to %(high).3f, median %(median).3f) at each "
+            "variable's level of measurement, with "
             "95%% bias-corrected and accelerated bootstrap intervals over cases (1,000 "
-            "resamples; %(with)d of %(n)d variables had enough information for an interval) and "
+            "resamples; %(with)d of %(n)d variables had enough information for an interval) "
+            "and "
             "Krippendorff's q, the probability that alpha lies below %(minimum).3f. "
             "%(reliable)d variables were reliable (interval above %(target).3f), %(tentative)d "
             "tentative, %(unreliable)d unreliable and %(none)d without a verdict."
-        ) % {"n": len(attribute_rows), "defined": len(alphas), "low": min(alphas), "high": max(alphas),
+        ) % {"n": len(attribute_rows), "defined": len(alphas), "low": min(alphas),
+             "high": max(alphas),
              "median": float(np.median(alphas)), "with": with_interval,
              "minimum": thresholds.minimum, "target": thresholds.target,
              "reliable": judged.count("reliable"), "tentative": judged.count("tentative"),

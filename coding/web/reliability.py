@@ -3,24 +3,22 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
+from coding.reliability import report_table
 from coding.reliability.coefficients import (
     CI_DECIMALS,
     MAX_DROPPED_SHARE,
     MIN_MINORITY_VALUES,
     MIN_UNITS_FOR_INTERVAL,
 )
-from coding.reliability.verdicts import DEFAULT_MINIMUM, DEFAULT_TARGET
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
 from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
 from coding.reliability.selectors import (
@@ -28,8 +26,7 @@ from coding.reliability.selectors import (
     PAIR_FIELDS,
     reliability_snapshot_state,
 )
-from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
-from coding.reliability import report_table
+from coding.reliability.verdicts import DEFAULT_MINIMUM, DEFAULT_TARGET, MAX_Q, Thresholds, verdict
 from coding.reviews.policies import (
     get_review_for_page,
     may_change_reliability_thresholds,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from coding.codings.services import CodingConflict
 from coding.models import Case, RoundCoding, RoundValue
+from coding.reliability.verdicts import Thresholds
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.rounds.policies import (
     get_round_for,
@@ -46,7 +47,6 @@ from coding.rounds.services import (
 from coding.web.coding import _attributes, _render_form, _wants_json
 from coding.web.forms import CodingForm
 from coding.web.http import post_only
-from coding.reliability.verdicts import Thresholds
 from coding.web.reliability import interval_rules, with_verdict
 
 MAX_CASES_TEXT = 2000
