@@ -81,6 +81,10 @@ def test_methods_text_names_the_counts_the_mode_and_the_sample(client, review, l
     assert "Disagreements were settled by an adjudicator." in html
     assert "No calibration round was recorded" in html
     assert "coproduction-coding" in html
+    # Interval ends to 2 decimals (1,000 resamples do not fix a third), the estimate to 3.
+    level = next(r for r in coded.report["rows"] if r["attribute"] == "level")
+    assert f"{level['alpha_ci_low']:.2f} to {level['alpha_ci_high']:.2f}" in html
+    assert f"{level['krippendorff_alpha']:.3f}" in html
     review_set_resolution_mode(review=review, actor=lead, mode="discussion")
     html = client.get(url).content.decode()
     assert "Disagreements were settled by discussion between the two coders" in html
