@@ -26,7 +26,7 @@ from coding.reliability.selectors import (
     PAIR_FIELDS,
     reliability_snapshot_state,
 )
-from coding.reliability.verdicts import DEFAULT_MINIMUM, DEFAULT_TARGET, MAX_Q, Thresholds, verdict
+from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
 from coding.reviews.policies import (
     get_review_for_page,
     may_change_reliability_thresholds,
@@ -38,17 +38,6 @@ from coding.web.http import post_only
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
 # whether they are of the current codings ("no": newer figures are being computed).
 SNAPSHOT_COLUMNS = ["computed_at", "computation_seconds", "up_to_date"]
-
-# Krippendorff's conventional thresholds (a review may set its own: Review.reliability_*).
-GOOD, TENTATIVE = DEFAULT_TARGET, DEFAULT_MINIMUM
-
-
-def _band(alpha) -> str:
-    """The old colour from a point estimate; kept for callers outside the reliability pages
-    (these colour by coding.reliability.verdicts.verdict, from the interval and q)."""
-    if alpha is None:
-        return ""
-    return "alpha-ok" if alpha >= GOOD else "alpha-tentative" if alpha >= TENTATIVE else "alpha-low"
 
 
 def with_verdict(row: dict, thresholds: Thresholds) -> dict:
