@@ -97,6 +97,10 @@ urlpatterns += [
 urlpatterns += [
     path(review + "reliability/", reliability.reliability, name="reliability"),
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
+    path(review + "reliability/table.<str:ext>", reliability.reliability_table,
+         name="reliability_table"),
+    path(review + "reliability/thresholds/", reliability.reliability_thresholds,
+         name="reliability_thresholds"),
     path(review + "reliability/drift.csv", reliability.drift_csv, name="reliability_drift_csv"),
     path(review + "reliability/status/", reliability.reliability_status,
          name="reliability_status"),

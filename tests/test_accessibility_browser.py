@@ -117,6 +117,9 @@ def world(coproduction, settings, tmp_path) -> dict:
                                                   ["country", "UK", "France"]]},
                         {"case": "13", "fields": [["service_area", "Health",
                                                    "Culture; Health"]]}]})
+    # The reliability figures computed, so its page shows its tables, verdicts, the
+    # reliability table's downloads, the methods text and the thresholds form.
+    factories.reliability_computed(review)
     return {
         "import_job": import_job.pk,
         "round_case": cases[42].number,

@@ -52,6 +52,11 @@ def may_edit_codebook(user, review: Review) -> bool:
     return is_lead(user, review)
 
 
+def may_change_reliability_thresholds(user, review: Review) -> bool:
+    """Leads set the alpha thresholds of the reliability verdicts."""
+    return is_lead(user, review)
+
+
 def reviews_led_by(user) -> QuerySet[Review]:
     return Review.objects.filter(memberships__user=user, memberships__role=Role.LEAD).distinct()
 
