@@ -616,6 +616,13 @@ class DriftSerializer(serializers.Serializer):
     coders = serializers.ListField(child=serializers.CharField())
     periods = serializers.ListField(child=serializers.CharField())
     rows = DriftRowSerializer(many=True)
+    status = serializers.ChoiceField(
+        choices=["up_to_date", "computing", "failed"],
+        help_text="As the reliability figures': whether newer drift is being computed.",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When this drift was computed; null before the first."
+    )
 
 
 # --- calibration rounds -----------------------------------------------------------------
