@@ -366,6 +366,11 @@ def confusion(
     return {"labels": labels, "matrix": matrix}
 
 
+# SnapshotState.status's answers (the page, its status poll, the API's figures and drift).
+FIGURES_STATUSES = [("up_to_date", "up_to_date"), ("computing", "computing"),
+                    ("failed", "failed")]
+
+
 @dataclass
 class SnapshotState:
     """What a reader of the figures is told: the newest computed snapshot (None before the
