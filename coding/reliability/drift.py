@@ -263,15 +263,17 @@ def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
 STORED = {"week": DriftParams(WEEK), "window": DriftParams(WINDOW, DEFAULT_WINDOW)}
 
 
-def drift_snapshot(*, review: Review) -> tuple[dict, dict]:
+def drift_snapshot(*, review: Review) -> tuple[dict, list]:
     """What a reliability snapshot stores of coder drift (the background task's part, run with
     the figures): (drift, drift_codings). `drift`: coder_drift's answer for each grouping of
-    STORED, keyed as there; `drift_codings`: per coder, [submitted at (ISO), compared, agreed,
-    not coded] per submitted coding in order, from which any window size is grouped."""
+    STORED, keyed as there; `drift_codings`: [coder, [[submitted at (ISO), compared, agreed,
+    not coded] per submitted coding in order]] per coder in order (a list, not an object:
+    PostgreSQL's jsonb does not keep the order of keys), from which any window size is
+    grouped."""
     by_coder = _by_coder(_per_coding(review))
     drift = {name: _group(by_coder, params) for name, params in STORED.items()}
-    codings = {coder: [[at.isoformat(), *counts] for at, *counts in items]
-               for coder, items in by_coder.items()}
+    codings = [[coder, [[at.isoformat(), *counts] for at, *counts in items]]
+               for coder, items in by_coder.items()]
     return drift, codings
 
 
@@ -284,6 +286,6 @@ def drift_from_snapshot(*, drift: dict, codings, params: DriftParams) -> dict:
             return drift[name]
     by_coder = {
         coder: [(datetime.fromisoformat(at), *counts) for at, *counts in items]
-        for coder, items in (codings() or {}).items()
+        for coder, items in (codings() or [])
     }
     return _group(by_coder, params)

@@ -181,7 +181,7 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
 
 
 def _finish(snapshot: ReliabilitySnapshot, status: str, started: float, *, report=None,
-            drift: tuple[dict, dict] | None = None, error: str = "") -> bool:
+            drift: tuple[dict, list] | None = None, error: str = "") -> bool:
     snapshot.status, snapshot.report, snapshot.error = status, report, error[:2000]
     snapshot.drift, snapshot.drift_codings = drift if drift is not None else (None, None)
     snapshot.finished_at = timezone.now()
