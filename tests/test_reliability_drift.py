@@ -84,6 +84,7 @@ def test_drift_served_from_the_snapshot_equals_the_live_computation(coded, param
 
 def test_the_next_snapshot_follows_a_new_decision(coded):
     first = factories.reliability_computed(coded)
+    before = snapshot_drift(snapshot=first, params=DriftParams())["rows"]
     # Case 3's level is decided again: "state" (Alice's value), not "local".
     consensus = ConsensusValue.objects.get(case__number="3", attribute__key="level")
     consensus.options.set([Option.objects.get(attribute=consensus.attribute, key="state")])
@@ -93,7 +94,7 @@ def test_the_next_snapshot_follows_a_new_decision(coded):
     rows = snapshot_drift(snapshot=second, params=DriftParams())["rows"]
     again = {(r["coder"], r["period"]): r["agreement"] for r in rows}
     assert again[("alice", "2026-W07")] == 1.0 and again[("bob", "2026-W07")] == 0.5
-    assert snapshot_drift(snapshot=first, params=DriftParams())["rows"] != rows
+    assert before != rows
     assert rows == coder_drift(review=coded)["rows"]
 
 

@@ -12,8 +12,8 @@ consecutive submitted cases per coder.
 Computed by the reliability snapshot's background task (drift_snapshot), never in a request:
 the review's reliability_version is bumped by every change drift depends on too (submissions,
 reopenings, decisions, codebooks; coding.reliability.services.reliability_changed), and pages
-and the API read the stored rows (drift_from_snapshot). The comparison of every coding with
-the consensus takes six queries whatever the number of cases.
+and the API read the stored rows (coding.reliability.selectors.snapshot_drift). The
+comparison of every coding with the consensus takes six queries whatever the number of cases.
 """
 
 from __future__ import annotations
@@ -247,8 +247,8 @@ def _group(by_coder: dict[str, list[Item]], params: DriftParams) -> dict:
 def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
     """Per coder and period, how many consensus values they were compared on and agreed with,
     computed now from the database (seconds at 10,000 cases): pages and the API read it from
-    the reliability snapshot instead (drift_from_snapshot), which the background task fills
-    with drift_snapshot.
+    the reliability snapshot instead (coding.reliability.selectors.snapshot_drift), which the
+    background task fills with drift_snapshot.
 
     Example: {"by": "week", "n": None, "coders": ["alice", "bob"], "periods": ["2026-W07"],
     "rows": [{"coder": "alice", "period": "2026-W07", "period_start": "2026-02-09",
@@ -277,15 +277,16 @@ def drift_snapshot(*, review: Review) -> tuple[dict, list]:
     return drift, codings
 
 
-def drift_from_snapshot(*, drift: dict, codings, params: DriftParams) -> dict:
-    """coder_drift's answer for `params`, from a snapshot's stored drift (no query): one of the
-    STORED groupings as it is, any other window size grouped from `codings` (a callable that
-    returns the snapshot's drift_codings, called only then)."""
-    for name, stored in STORED.items():
-        if stored == params:
-            return drift[name]
+def stored_name(params: DriftParams) -> str | None:
+    """The key of `params`'s grouping in a snapshot's `drift`, or None if it is not stored
+    ready-made (then drift_from_codings groups it)."""
+    return next((name for name, stored in STORED.items() if stored == params), None)
+
+
+def drift_from_codings(codings: list, params: DriftParams) -> dict:
+    """coder_drift's answer for `params` from a snapshot's `drift_codings` (no query)."""
     by_coder = {
         coder: [(datetime.fromisoformat(at), *counts) for at, *counts in items]
-        for coder, items in (codings() or [])
+        for coder, items in codings
     }
     return _group(by_coder, params)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.db.models.fields.json import KeyTransform
+
 from coding.codings.policies import cases_with_complete_coding
 from coding.models import (
     Attribute,
@@ -409,9 +411,11 @@ def reliability_snapshot_state(*, review: Review, report: bool = True) -> Snapsh
     changes what they depend on asks, and the worker's recovery asks for any version nobody
     asked for, see coding.reliability.services), and the newest ready one. Without `report`
     the snapshots' report and drift are not read (a status poll needs neither)."""
-    snapshots = ReliabilitySnapshot.objects.filter(review_id=review.pk).defer("drift_codings")
+    # Drift is read by snapshot_drift, only the part asked for.
+    snapshots = ReliabilitySnapshot.objects.filter(review_id=review.pk).defer(
+        "drift", "drift_codings")
     if not report:
-        snapshots = snapshots.defer("report", "drift", "drift_codings")
+        snapshots = snapshots.defer("report")
     current = snapshots.filter(version=review.reliability_version).first()
     if current is not None and current.status == SnapshotStatus.READY:
         return SnapshotState(current, current)
@@ -421,16 +425,19 @@ def reliability_snapshot_state(*, review: Review, report: bool = True) -> Snapsh
 
 def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | None:
     """Coder drift for `params` (coding.reliability.drift.DriftParams) as the snapshot stored
-    it, never computed from the codings: None if there is no snapshot or it has no drift (one
-    made before drift was stored); the stored per-coding counts are read (one query) only for
-    a window size the snapshot does not hold ready-made."""
-    from coding.reliability.drift import drift_from_snapshot
+    it, never computed from the codings, in one query that reads only what `params` needs: a
+    grouping stored ready-made (weeks, windows of 20) as it is, any other window size grouped
+    from the stored per-coding counts. None if there is no snapshot or it has no drift (one
+    made before drift was stored)."""
+    from coding.reliability.drift import drift_from_codings, stored_name
 
-    if snapshot is None or snapshot.drift is None:
+    if snapshot is None:
         return None
-
-    def codings():
-        return (ReliabilitySnapshot.objects.filter(pk=snapshot.pk)
-                .values_list("drift_codings", flat=True).first())
-
-    return drift_from_snapshot(drift=snapshot.drift, codings=codings, params=params)
+    rows = ReliabilitySnapshot.objects.filter(pk=snapshot.pk)
+    name = stored_name(params)
+    if name is not None:
+        # Only that key: the windows of 20 grow with the codings, the weeks with time.
+        return rows.annotate(part=KeyTransform(name, "drift")).values_list(
+            "part", flat=True).first()
+    codings = rows.values_list("drift_codings", flat=True).first()
+    return None if codings is None else drift_from_codings(codings, params)

@@ -111,7 +111,7 @@ def _drift(request, snapshot) -> dict:
 def drift_csv(request, slug: str):
     """Coder drift as CSV (same parameters as the page: ?drift=week or ?drift=window&n=20),
     as the latest snapshot stored it."""
-    review, state = _snapshot(request, slug)
+    review, state = _snapshot(request, slug, report=False)
     try:
         params = drift_params(request.GET.get("drift"), request.GET.get("n"))
     except ValidationError as invalid:

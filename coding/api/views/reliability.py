@@ -83,7 +83,7 @@ class DriftView(ReviewMixin, APIView):
         with service_errors():
             params = drift_params(request.query_params.get("drift"),
                                   request.query_params.get("n"))
-        state = reliability_snapshot_state(review=self.get_review())
+        state = reliability_snapshot_state(review=self.get_review(), report=False)
         drift = snapshot_drift(snapshot=state.latest, params=params)
         latest = state.latest if drift is not None else None
         meta = {
