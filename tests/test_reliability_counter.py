@@ -249,7 +249,7 @@ def test_recovery_computes_the_current_version_after_the_migration(review, coder
     kept = ReliabilitySnapshot.objects.get()
     older = ReliabilitySnapshot.objects.create(review=review, version=kept.version + 5,
                                                status=SnapshotStatus.SUPERSEDED)
-    migration = import_module("coding.migrations.0019_reliability_counter")
+    migration = import_module("coding.migrations.0021_reliability_counter")
     migration.keep_newest_ready(apps, None)
     assert list(ReliabilitySnapshot.objects.values_list("pk", "version")) == [(kept.pk, 0)]
     assert not ReliabilitySnapshot.objects.filter(pk=older.pk).exists()
