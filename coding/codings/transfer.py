@@ -27,8 +27,9 @@ from coding.adjudication.bulk import disagreements_detect_many
 from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
 from coding.codings.policies import import_coders_refused
-from coding.dbbulk import chunked, insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_rows, csv_writer
+from coding.dbbulk import insert_objects, insert_rows
+from coding.exports import Table, case_chunks, chosen_options, csv_write, ids_lookup
+from coding.fileio import ImportFailed, csv_rows
 from coding.locks import cases_lock
 from coding.models import (
     Assignment,
@@ -43,6 +44,7 @@ from coding.models import (
     DisagreementStatus,
     Document,
     Membership,
+    Option,
     Review,
     Role,
 )
@@ -50,9 +52,7 @@ from coding.reliability.services import reliability_changed
 from coding.values import (
     BadValue,
     anchors_check,
-    stored_value,
     text_check,
-    value_csv,
     value_parse,
     value_store,
 )
@@ -508,105 +508,160 @@ def codings_import(
 # --- export -----------------------------------------------------------------------
 
 
-def _option_orders(attributes) -> dict[int, dict[str, int]]:
-    return {a.pk: {o.key: i for i, o in enumerate(a.options.all())} for a in attributes}
+class _Codebook:
+    """What the exports need of a review's attributes (every codebook version) and options,
+    read in two queries: per attribute id its key, kind and place in the codebook; per
+    option id its key, attribute and place among the attribute's options."""
+
+    def __init__(self, review: Review):
+        self.attributes: dict[int, tuple[str, str]] = {}
+        self.rank: dict[int, int] = {}
+        for n, (pk, key, kind) in enumerate(
+            Attribute.objects.filter(codebook__review=review)
+            .order_by("section__order", "order", "id").values_list("id", "key", "kind")
+        ):
+            self.attributes[pk] = (key, kind)
+            self.rank[pk] = n
+        self.option_keys: dict[int, str] = {}
+        self.option_rank: dict[int, int] = {}
+        place: dict[int, int] = {}
+        for pk, attribute_id, key in Option.objects.filter(
+            attribute__codebook__review=review
+        ).order_by("attribute", "order", "id").values_list("id", "attribute_id", "key"):
+            self.option_keys[pk] = key
+            self.option_rank[pk] = place[attribute_id] = place.get(attribute_id, -1) + 1
+
+    def value(self, kind: str, text, number, boolean, options: list[int] | None):
+        """A stored value's cell, as coding.values.value_csv writes stored_value of it
+        (numbers as numbers), or None when not coded (stored_value None)."""
+        if kind == AttributeKind.SINGLE:
+            if not options:
+                return None
+            return self.option_keys[min(options, key=self.option_rank.__getitem__)]
+        if kind == AttributeKind.MULTI:
+            keys = {self.option_keys[i]: self.option_rank[i] for i in options or ()}
+            return ";".join(sorted(keys, key=lambda k: (keys[k], k)))
+        if kind == AttributeKind.NUMBER:
+            if number is None:
+                return None
+            return int(number) if float(number).is_integer() else float(number)
+        if kind == AttributeKind.BOOLEAN:
+            return None if boolean is None else ("yes" if boolean else "no")
+        return text or None
 
 
-EXPORT_CHUNK = 500
+def _case_chunks(review: Review):
+    """The review's cases in export order (sort key, number) as lists of (id, number), by
+    the exports' chunked tuple reader."""
+    return case_chunks(Case.objects.filter(review=review).order_by("sort_key", "number"),
+                       ("pk", "number"))
 
 
-def _case_chunks(review: Review, size: int = EXPORT_CHUNK):
-    """The review's cases in export order (sort key, number), as lists of (id, number) read
-    with a chunked cursor: the exports below hold one chunk at a time, never the review."""
-    rows = (Case.objects.filter(review=review).order_by("sort_key", "number")
-            .values_list("pk", "number").iterator(chunk_size=size))
-    yield from chunked(rows, size)
+def _filenames(review: Review) -> dict[int, str]:
+    return dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
 
 
-def codings_export(*, review: Review, out: IO[str]) -> int:
-    """Write every submitted coding as long CSV; returns the number of value rows. Streamed
-    per chunk of cases, in constant memory."""
-    writer = csv_writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EVIDENCE_COLUMNS)
-    orders: dict[int, dict[str, int]] = {}
-    filenames = dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
-    written = 0
-    for chunk in _case_chunks(review):
-        values = (
-            CodedValue.objects.filter(
-                coding__case_id__in=[pk for pk, _ in chunk],
+def codings_table(*, review: Review) -> Table:
+    """Every submitted coding of the review as the long table `import_codings` reads:
+    COLUMNS + EVIDENCE_COLUMNS, one row per coded value, by case (sort key, number), coder
+    (username) and codebook order. Streamed per chunk of cases, three queries a chunk.
+
+    For whoever runs the server (the command) and leads: it names every coder and every
+    coding of every case, so no surface offers it to anyone else."""
+    codebook = _Codebook(review)
+    filenames = _filenames(review)
+    coders = dict(get_user_model().objects.filter(
+        pk__in=Coding.objects.filter(case__review=review).values("coder_id")
+    ).order_by("username").values_list("pk", "username"))
+    coder_rank = {pk: n for n, pk in enumerate(coders)}
+    through = CodedValue.options.through
+
+    def chunks():
+        for chunk in _case_chunks(review):
+            place = {pk: n for n, (pk, _) in enumerate(chunk)}
+            numbers = dict(chunk)
+            values = [row for row in CodedValue.objects.filter(
                 coding__status=CodingStatus.SUBMITTED,
-            )
-            .select_related("attribute", "coding__case", "coding__coder")
-            .prefetch_related("options")
-            .order_by(
-                "coding__case__sort_key", "coding__case__number", "coding__coder__username",
-                "attribute__section__order", "attribute__order", "attribute__id",
-            )
-        )
-        for coded in values:
-            attribute = coded.attribute
-            value = stored_value(attribute, coded)
-            if value is None:
-                continue
-            if attribute.pk not in orders:
-                orders.update(_option_orders([attribute]))
-            writer.writerow([
-                coded.coding.case.number, coded.coding.coder.username, attribute.key,
-                value_csv(attribute, value, orders[attribute.pk]), coded.evidence,
-                *_anchor_cells(coded.evidence_anchors, filenames),
-            ])
-            written += 1
-    return written
+                **ids_lookup("coding__case_id", list(place)),
+            ).order_by().values_list(
+                "id", "coding__case_id", "coding__coder_id", "attribute_id", "text", "number",
+                "boolean", "evidence", "evidence_anchors",
+            ) if row[1] in place]
+            chosen = chosen_options(through, "codedvalue_id", [row[0] for row in values])
+            values.sort(key=lambda row: (place[row[1]], coder_rank[row[2]],
+                                         codebook.rank[row[3]]))
+            rows = []
+            for (pk, case_id, coder_id, attribute_id, text, number, boolean, evidence,
+                 anchors) in values:
+                key, kind = codebook.attributes[attribute_id]
+                value = codebook.value(kind, text, number, boolean, chosen.get(pk))
+                if value is None:  # not coded (a multiple choice is: "" for none chosen)
+                    continue
+                rows.append([numbers[case_id], coders[coder_id], key, value, evidence,
+                             *_anchor_cells(anchors, filenames)])
+            yield rows
+
+    return Table(sheet="codings", header=COLUMNS + EVIDENCE_COLUMNS, chunks=chunks())
 
 
-def consensus_export(*, review: Review, out: IO[str], evidence: bool = False) -> int:
+def consensus_table(*, review: Review, evidence: bool = False) -> Table:
     """One row per case, one column per attribute of the current codebook (text attributes,
     which get no consensus value, left out). A cell is empty while the attribute has
     no settled value (no consensus yet, or an open disagreement). With `evidence`, each
     attribute's column is followed by the consensus value's evidence and its first anchored
-    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Returns the row
-    count. Streamed per chunk of cases, in constant memory."""
-    codebook = review.current_codebook()
+    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Streamed per
+    chunk of cases, four queries a chunk."""
+    current = review.current_codebook()
     attributes = list(
-        codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
-    ) if codebook else []
-    by_id = {a.pk: a for a in attributes}
-    orders = _option_orders(attributes)
-    writer = csv_writer(out, lineterminator="\n")
-    width = 1 + (len(EVIDENCE_COLUMNS) if evidence else 0)
+        current.attributes.exclude(kind=AttributeKind.TEXT).values_list("id", "key", "kind")
+    ) if current else []
+    kinds = {pk: kind for pk, _, kind in attributes}
+    codebook = _Codebook(review) if attributes else None
     header = ["case"]
-    for attribute in attributes:
-        header.append(attribute.key)
+    for _, key, _ in attributes:
+        header.append(key)
         if evidence:
-            header.extend(f"{attribute.key}:{column}" for column in EVIDENCE_COLUMNS)
-    writer.writerow(header)
-    filenames = dict(Document.objects.filter(case__review=review).values_list(
-        "pk", "filename")) if evidence else {}
-    count = 0
-    for chunk in _case_chunks(review):
-        ids = [pk for pk, _ in chunk]
-        open_pairs = set(
-            Disagreement.objects.filter(case_id__in=ids, status=DisagreementStatus.OPEN)
-            .values_list("case_id", "attribute_id")
-        )
-        cells: dict[int, dict[int, str]] = {}
-        for consensus in ConsensusValue.objects.filter(
-            case_id__in=ids, attribute__in=attributes
-        ).order_by("id").prefetch_related("options"):
-            if (consensus.case_id, consensus.attribute_id) in open_pairs:
-                continue
-            attribute = by_id[consensus.attribute_id]
-            value = stored_value(attribute, consensus)
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
-            cell = [value_csv(attribute, value, orders[attribute.pk])]
-            if evidence:
-                cell += [consensus.evidence, *_anchor_cells(consensus.evidence_anchors, filenames)]
-            cells.setdefault(consensus.case_id, {})[attribute.pk] = cell
-        for pk, number in chunk:
-            row = cells.get(pk, {})
-            writer.writerow([number, *[cell for a in attributes
-                                       for cell in row.get(a.pk, [""] * width)]])
-            count += 1
-    return count
+            header.extend(f"{key}:{column}" for column in EVIDENCE_COLUMNS)
+    filenames = _filenames(review) if evidence else {}
+    blank = [""] * (1 + (len(EVIDENCE_COLUMNS) if evidence else 0))
+    through = ConsensusValue.options.through
+
+    def chunks():
+        for chunk in _case_chunks(review):
+            ids = [pk for pk, _ in chunk]
+            open_pairs = set(
+                Disagreement.objects.filter(case_id__in=ids, status=DisagreementStatus.OPEN)
+                .values_list("case_id", "attribute_id")
+            )
+            values = list(ConsensusValue.objects.filter(
+                case_id__in=ids, attribute_id__in=list(kinds),
+            ).order_by("id").values_list("id", "case_id", "attribute_id", "text", "number",
+                                         "boolean", "evidence", "evidence_anchors"))
+            chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
+            cells: dict[int, dict[int, list]] = {}
+            for (pk, case_id, attribute_id, text, number, boolean, quote,
+                 anchors) in values:
+                if (case_id, attribute_id) in open_pairs:
+                    continue
+                value = codebook.value(kinds[attribute_id], text, number, boolean,
+                                       chosen.get(pk))
+                cell = ["" if value is None else value]
+                if evidence:
+                    cell += [quote, *_anchor_cells(anchors, filenames)]
+                cells.setdefault(case_id, {})[attribute_id] = cell
+            yield [[number, *[cell for pk, _, _ in attributes
+                              for cell in cells.get(case_id, {}).get(pk, blank)]]
+                   for case_id, number in chunk]
+
+    return Table(sheet="consensus", header=header, chunks=chunks())
+
+
+def codings_export(*, review: Review, out: IO[str]) -> int:
+    """Write codings_table as CSV; returns the number of value rows."""
+    return csv_write(codings_table(review=review), out, lineterminator="\n")
+
+
+def consensus_export(*, review: Review, out: IO[str], evidence: bool = False) -> int:
+    """Write consensus_table as CSV; returns the number of cases."""
+    return csv_write(consensus_table(review=review, evidence=evidence), out,
+                     lineterminator="\n")
