@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO
 
 from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from coding.dbbulk import chunked
 from coding.fileio import csv_cell, csv_writer
@@ -132,8 +134,6 @@ def xlsx_cell(value):
         return str(value)
     if isinstance(value, int | float):
         return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     return ILLEGAL_CHARACTERS_RE.sub("", csv_cell(value))
 
 
@@ -141,26 +141,14 @@ def xlsx_write(table: Table, out: BinaryIO | str) -> int:
     """Write the table as an .xlsx workbook of one sheet (header row first) to `out`, a
     binary file or a path; returns the number of rows. openpyxl's write-only mode keeps the
     rows in a temporary file, so memory stays flat whatever the size."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.sheet[:31])
-    sheet.append(table.header)
+    sheet.append([xlsx_cell(name) for name in table.header])
     count = 0
     for chunk in table.chunks:
+        # No text cell begins with "=" after xlsx_cell, so openpyxl makes none a formula.
         for row in chunk:
-            cells = []
-            for value in row:
-                value = xlsx_cell(value)
-                if type(value) is str:
-                    # Text stays text, whatever it starts with (openpyxl makes a formula of
-                    # any string beginning with "=").
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    value = cell
-                cells.append(value)
-            sheet.append(cells)
+            sheet.append([xlsx_cell(value) for value in row])
         count += len(chunk)
     workbook.save(out)
     return count

@@ -262,3 +262,14 @@ def test_xlsx_export_reads_cases_in_chunks(client, seeded, small_chunks,
     with django_assert_max_num_queries(30):
         response = client.get("/reviews/demo/export.xlsx")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+SUM(A1)", "'+SUM(A1)"), ("-x", "'-x"),
+    ("@me", "'@me"), ("\tx", "'\tx"), ("-3.5", "-3.5"), ("plain", "plain"),
+    ("a\x00b\x1fc", "abc"), ("", None), (None, None), (3, 3), (-2.5, -2.5), (True, "True"),
+])
+def test_xlsx_cells_are_escaped_as_csv_cells_are(value, cell):
+    from coding.exports import xlsx_cell
+
+    assert xlsx_cell(value) == cell
