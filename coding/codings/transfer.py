@@ -12,6 +12,7 @@ the text. A missing row means "not coded".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ import orjson
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -542,25 +543,44 @@ class _Codebook:
             self.option_keys[pk] = key
             self.option_rank[pk] = place[attribute_id] = place.get(attribute_id, -1) + 1
 
-    def value(self, kind: str, text, number, boolean, options: list[int] | None):
-        """A stored value's cell, as coding.values.value_csv writes stored_value of it
-        (numbers as numbers), or None when not coded (stored_value None)."""
-        if kind == AttributeKind.SINGLE:
-            if not options:
-                return None
-            return self.option_keys[min(options, key=self.option_rank.__getitem__)]
-        if kind == AttributeKind.MULTI:  # in codebook order; "" for none chosen
-            if not options:
-                return ""
-            return ";".join([self.option_keys[i]
-                             for i in sorted(options, key=self.option_rank.__getitem__)])
+    def cell(self, attribute_id: int):
+        """A function (text, number, boolean, option ids) -> the cell of a stored value of
+        this attribute, as coding.values.value_csv writes stored_value of it (numbers as
+        numbers), or None when not coded (stored_value None). One per attribute, chosen once:
+        an export calls it a quarter of a million times."""
+        kind = self.attributes[attribute_id][1]
+        keys, rank = self.option_keys, self.option_rank.__getitem__
+        if kind in (AttributeKind.SINGLE, AttributeKind.MULTI):
+            # The cell of each set of chosen options, kept: a review has few of them.
+            seen: dict[tuple, str] = {}
+            single = kind == AttributeKind.SINGLE
+
+            def choice(text, number, boolean, options):
+                if not options:
+                    return None if single else ""  # multiple choice: "" for none chosen
+                chosen = tuple(options)
+                cell = seen.get(chosen)
+                if cell is None:
+                    if len(seen) > 10_000:  # bounded, whatever the options
+                        seen.clear()
+                    cell = seen[chosen] = (
+                        keys[min(options, key=rank)] if single
+                        else ";".join([keys[i] for i in sorted(options, key=rank)]))
+                return cell
+
+            return choice
         if kind == AttributeKind.NUMBER:
-            if number is None:
-                return None
-            return int(number) if float(number).is_integer() else float(number)
+            return lambda text, number, boolean, options: (
+                None if number is None
+                else int(number) if float(number).is_integer() else float(number))
         if kind == AttributeKind.BOOLEAN:
-            return None if boolean is None else ("yes" if boolean else "no")
-        return text or None
+            return lambda text, number, boolean, options: (
+                None if boolean is None else "yes" if boolean else "no")
+        return lambda text, number, boolean, options: text or None
+
+    def cells(self) -> dict[int, Callable]:
+        """Attribute id -> its `cell` function, for every attribute of the review."""
+        return {pk: self.cell(pk) for pk in self.attributes}
 
 
 def _case_chunks(review: Review):
@@ -592,6 +612,10 @@ def codings_table(*, review: Review) -> Table:
     ).order_by("username").values_list("pk", "username"))
     coder_rank = {pk: n for n, pk in enumerate(coders)}
     through = CodedValue.options.through
+    cells = codebook.cells()
+    keys = {pk: key for pk, (key, _) in codebook.attributes.items()}
+    # Without documents no anchor can be written: the anchors are not even read.
+    anchors_column = ANCHORS_TEXT if filenames else Value(None, output_field=TextField())
 
     def chunks():
         for chunk in _case_chunks(review):
@@ -600,7 +624,7 @@ def codings_table(*, review: Review) -> Table:
             values = [row for row in CodedValue.objects.filter(
                 coding__status=CodingStatus.SUBMITTED,
                 **ids_lookup("coding__case_id", list(place)),
-            ).order_by().annotate(anchors=ANCHORS_TEXT).values_list(
+            ).order_by().annotate(anchors=anchors_column).values_list(
                 "id", "coding__case_id", "coding__coder_id", "attribute_id", "text", "number",
                 "boolean", "evidence", "anchors",
             ) if row[1] in place]
@@ -610,12 +634,11 @@ def codings_table(*, review: Review) -> Table:
             rows = []
             for (pk, case_id, coder_id, attribute_id, text, number, boolean, evidence,
                  anchors) in values:
-                key, kind = codebook.attributes[attribute_id]
-                value = codebook.value(kind, text, number, boolean, chosen.get(pk))
+                value = cells[attribute_id](text, number, boolean, chosen.get(pk))
                 if value is None:  # not coded (a multiple choice is: "" for none chosen)
                     continue
-                rows.append([numbers[case_id], coders[coder_id], key, value, evidence,
-                             *_anchor_cells(anchors, filenames)])
+                rows.append([numbers[case_id], coders[coder_id], keys[attribute_id], value,
+                             evidence, *_anchor_cells(anchors, filenames)])
             yield rows
 
     return Table(sheet="codings", header=COLUMNS + EVIDENCE_COLUMNS, chunks=chunks())
@@ -632,8 +655,7 @@ def consensus_table(*, review: Review, evidence: bool = False) -> Table:
     attributes = list(
         current.attributes.exclude(kind=AttributeKind.TEXT).values_list("id", "key", "kind")
     ) if current else []
-    kinds = {pk: kind for pk, _, kind in attributes}
-    codebook = _Codebook(review) if attributes else None
+    cells = _Codebook(review).cells() if attributes else {}
     header = ["case"]
     for _, key, _ in attributes:
         header.append(key)
@@ -642,33 +664,37 @@ def consensus_table(*, review: Review, evidence: bool = False) -> Table:
     filenames = _filenames(review) if evidence else {}
     blank = [""] * (1 + (len(EVIDENCE_COLUMNS) if evidence else 0))
     through = ConsensusValue.options.through
+    # The evidence and its anchors only when written (the anchors only if there are
+    # documents they could point to).
+    fields = ["id", "case_id", "attribute_id", "text", "number", "boolean"]
+    if evidence:
+        fields += ["evidence", "anchors"]
+    anchors_column = ANCHORS_TEXT if filenames else Value(None, output_field=TextField())
 
     def chunks():
         for chunk in _case_chunks(review):
-            ids = [pk for pk, _ in chunk]
+            # By the range of the chunk's ids (coding.exports.ids_lookup): rows of other
+            # cases it brings are never looked up.
+            cases = ids_lookup("case_id", [pk for pk, _ in chunk])
             open_pairs = set(
-                Disagreement.objects.filter(case_id__in=ids, status=DisagreementStatus.OPEN)
+                Disagreement.objects.filter(status=DisagreementStatus.OPEN, **cases)
                 .values_list("case_id", "attribute_id")
             )
             values = list(ConsensusValue.objects.filter(
-                case_id__in=ids, attribute_id__in=list(kinds),
-            ).order_by("id").annotate(anchors=ANCHORS_TEXT).values_list(
-                "id", "case_id", "attribute_id", "text", "number", "boolean", "evidence",
-                "anchors"))
+                attribute_id__in=list(cells), **cases,
+            ).order_by("id").annotate(anchors=anchors_column).values_list(*fields))
             chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
-            cells: dict[int, dict[int, list]] = {}
-            for (pk, case_id, attribute_id, text, number, boolean, quote,
-                 anchors) in values:
+            found: dict[int, dict[int, list]] = {}
+            for pk, case_id, attribute_id, text, number, boolean, *quote in values:
                 if (case_id, attribute_id) in open_pairs:
                     continue
-                value = codebook.value(kinds[attribute_id], text, number, boolean,
-                                       chosen.get(pk))
+                value = cells[attribute_id](text, number, boolean, chosen.get(pk))
                 cell = ["" if value is None else value]
                 if evidence:
-                    cell += [quote, *_anchor_cells(anchors, filenames)]
-                cells.setdefault(case_id, {})[attribute_id] = cell
+                    cell += [quote[0], *_anchor_cells(quote[1], filenames)]
+                found.setdefault(case_id, {})[attribute_id] = cell
             yield [[number, *[cell for pk, _, _ in attributes
-                              for cell in cells.get(case_id, {}).get(pk, blank)]]
+                              for cell in found.get(case_id, {}).get(pk, blank)]]
                    for case_id, number in chunk]
 
     return Table(sheet="consensus", header=header, chunks=chunks())
