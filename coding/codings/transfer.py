@@ -670,6 +670,7 @@ def consensus_table(*, review: Review, evidence: bool = False) -> Table:
     if evidence:
         fields += ["evidence", "anchors"]
     anchors_column = ANCHORS_TEXT if filenames else Value(None, output_field=TextField())
+    order = [pk for pk, _, _ in attributes]
 
     def chunks():
         for chunk in _case_chunks(review):
@@ -684,18 +685,24 @@ def consensus_table(*, review: Review, evidence: bool = False) -> Table:
                 attribute_id__in=list(cells), **cases,
             ).order_by("id").annotate(anchors=anchors_column).values_list(*fields))
             chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
-            found: dict[int, dict[int, list]] = {}
+            # case id -> {attribute id: its cell, or with evidence its list of cells}
+            found: dict[int, dict[int, object]] = {}
             for pk, case_id, attribute_id, text, number, boolean, *quote in values:
-                if (case_id, attribute_id) in open_pairs:
+                if open_pairs and (case_id, attribute_id) in open_pairs:
                     continue
                 value = cells[attribute_id](text, number, boolean, chosen.get(pk))
-                cell = ["" if value is None else value]
+                cell = "" if value is None else value
                 if evidence:
-                    cell += [quote[0], *_anchor_cells(quote[1], filenames)]
+                    cell = [cell, quote[0], *_anchor_cells(quote[1], filenames)]
                 found.setdefault(case_id, {})[attribute_id] = cell
-            yield [[number, *[cell for pk, _, _ in attributes
-                              for cell in found.get(case_id, {}).get(pk, blank)]]
-                   for case_id, number in chunk]
+            rows = []
+            for case_id, number in chunk:
+                got = found.get(case_id, {})
+                if evidence:
+                    rows.append([number, *[c for pk in order for c in got.get(pk, blank)]])
+                else:
+                    rows.append([number, *[got.get(pk, "") for pk in order]])
+            yield rows
 
     return Table(sheet="consensus", header=header, chunks=chunks())
 
