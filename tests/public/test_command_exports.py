@@ -129,6 +129,19 @@ def test_command_exports_write_the_same_bytes_as_their_former_implementation(
     assert err.getvalue().startswith(f"{count} ")
 
 
+def test_without_documents_no_anchor_is_written_as_before(seeded, small_chunks):
+    """The anchors are not read when the review has no document they could name."""
+    Document.objects.filter(case__review=seeded).delete()
+    for command, args, former in (
+            ("export_codings", [], reference.codings_export),
+            ("export_consensus", ["--evidence"], lambda **kw: reference.consensus_export(
+                **kw, evidence=True))):
+        old = io.StringIO()
+        former(review=seeded, out=old)
+        assert _command(command, *args) == old.getvalue()
+        assert QUOTE in old.getvalue() and ".pdf" not in old.getvalue()
+
+
 def test_codings_export_keeps_evidence_anchors_numbers_and_formula_escaping(seeded):
     rows = list(csv.reader(io.StringIO(_command("export_codings"))))
     assert rows[0][:4] == ["case", "coder", "attribute", "value"]
