@@ -103,6 +103,12 @@ def read_utf8(path: Path, *, unit: str = "row") -> str:
         data = path.read_bytes()
     except OSError as error:
         raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    return decode_utf8(data, name=path, unit=unit)
+
+
+def decode_utf8(data: bytes, *, name, unit: str = "row") -> str:
+    """`data` as text (a UTF-8 byte order mark dropped), refused as read_utf8 says."""
+    path = name
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[start:].decode("utf-8")
@@ -158,7 +164,7 @@ def csv_rows(
         names = [csv_uncell(name).strip() for name in header]
         if lower:
             names = [name.lower() for name in names]
-        _check_header(path, names, list(columns), list(optional))
+        header_check(path, names, list(columns), list(optional))
         width = len(names)
         for cells in reader:
             row += 1
@@ -192,7 +198,10 @@ def _csv_problem(reason: str) -> str:
     return f"unreadable CSV ({reason})"
 
 
-def _check_header(path: Path, names: list[str], columns: list[str], optional: list[str]):
+def header_check(path: Path, names: list[str], columns: list[str], optional: list[str], *,
+                 where: str = "row 1"):
+    """Refuse a header with a column twice, an unknown column or a missing one (CSV and
+    .xlsx alike; `where` names the header's place)."""
     expected = f"expected the columns {','.join(columns)}"
     if optional:
         expected += f" (and optionally {','.join(optional)})"
@@ -200,7 +209,7 @@ def _check_header(path: Path, names: list[str], columns: list[str], optional: li
     for position, name in enumerate(names, start=1):
         if name in seen:
             raise ImportFailed(
-                path, "row 1", f"column {name!r} appears twice (columns {seen[name]} and "
+                path, where, f"column {name!r} appears twice (columns {seen[name]} and "
                 f"{position}); {expected}"
             )
         seen[name] = position
@@ -208,10 +217,10 @@ def _check_header(path: Path, names: list[str], columns: list[str], optional: li
     if unknown:
         shown = ", ".join(repr(name) if name else "an unnamed column" for name in unknown)
         hint = _suggest(unknown, [*columns, *optional])
-        raise ImportFailed(path, "row 1", f"unknown column(s) {shown}{hint}; {expected}")
+        raise ImportFailed(path, where, f"unknown column(s) {shown}{hint}; {expected}")
     missing = [column for column in columns if column not in seen]
     if missing:
-        raise ImportFailed(path, "row 1", f"missing column(s) {', '.join(missing)}; {expected}")
+        raise ImportFailed(path, where, f"missing column(s) {', '.join(missing)}; {expected}")
 
 
 def _suggest(unknown: list[str], known: list[str]) -> str:
@@ -305,16 +314,31 @@ StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yam
 def yaml_read(path: Path | str) -> Any:
     """The YAML file's data (mappings as YamlMap); raises ImportFailed naming the line."""
     path = Path(path)
-    most = YAML_MAX_BYTES
     try:
         size = path.stat().st_size
     except OSError as error:
         raise ImportFailed(path, "file", error.strerror or str(error)) from None
-    if size > most:
+    _yaml_size_check(path, size)
+    return yaml_loads(read_utf8(path, unit="line"), name=path)
+
+
+def _yaml_size_check(name, size: int) -> None:
+    if size > YAML_MAX_BYTES:
         # PyYAML takes some thirty times a file's size in memory; a codebook is a few KB.
-        raise ImportFailed(path, "file", f"{size:,} bytes; a YAML file may have at most "
-                           f"{most:,} (a codebook of a hundred attributes has about 30,000)")
-    text = read_utf8(path, unit="line")
+        raise ImportFailed(name, "file", f"{size:,} bytes; a YAML file may have at most "
+                           f"{YAML_MAX_BYTES:,} (a codebook of a hundred attributes has about "
+                           "30,000)")
+
+
+def yaml_read_bytes(data: bytes, *, name: str) -> Any:
+    """Like yaml_read, for the bytes of an upload called `name`."""
+    _yaml_size_check(name, len(data))
+    return yaml_loads(decode_utf8(data, name=name, unit="line"), name=name)
+
+
+def yaml_loads(text: str, *, name) -> Any:
+    """The data of YAML `text` (from the file `name`), refused as yaml_read says."""
+    path = name
     try:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except _DuplicateKey as error:

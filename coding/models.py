@@ -7,6 +7,8 @@ tables; adjudication writes consensus values and their revisions, never the
 raw codings.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -43,6 +45,16 @@ class Review(models.Model):
         max_length=12, choices=ResolutionMode.choices, default=ResolutionMode.ADJUDICATOR,
         help_text="How disagreements are settled: by an adjudicator, or first by the two "
         "coders discussing them (an adjudicator decides what they escalate).",
+    )
+    # Krippendorff's smallest acceptable alpha ("tentative" above it) and the alpha of a
+    # reliable variable; the reliability verdicts read them (coding/reliability/verdicts.py).
+    reliability_minimum = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.667"), editable=False,
+        help_text="Smallest acceptable Krippendorff's alpha (verdict 'tentative' above it).",
+    )
+    reliability_target = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.800"), editable=False,
+        help_text="Krippendorff's alpha of a reliable variable (verdict 'reliable' above it).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped (coding.reviews.services.review_data_changed) in the transaction of every change
@@ -847,8 +859,8 @@ class ReliabilitySnapshot(models.Model):
 
 class ImportKind(models.TextChoices):
     CODEBOOK = "codebook", "Codebook (YAML)"
-    CASES = "cases", "Cases (CSV)"
-    CODINGS = "codings", "Codings (CSV)"
+    CASES = "cases", "Cases (CSV or .xlsx)"
+    CODINGS = "codings", "Codings (CSV or .xlsx)"
 
 
 class ImportStatus(models.TextChoices):

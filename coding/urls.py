@@ -7,6 +7,7 @@ from coding.web import (
     account,
     adjudication,
     audit,
+    codebook,
     coding,
     discussion,
     documents,
@@ -97,6 +98,10 @@ urlpatterns += [
 urlpatterns += [
     path(review + "reliability/", reliability.reliability, name="reliability"),
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
+    path(review + "reliability/table.<str:ext>", reliability.reliability_table,
+         name="reliability_table"),
+    path(review + "reliability/thresholds/", reliability.reliability_thresholds,
+         name="reliability_thresholds"),
     path(review + "reliability/drift.csv", reliability.drift_csv, name="reliability_drift_csv"),
     path(review + "reliability/status/", reliability.reliability_status,
          name="reliability_status"),
@@ -106,11 +111,19 @@ urlpatterns += [
 # Imports from the browser: leads upload a file, see the dry run, confirm.
 urlpatterns += [
     path(review + "import/", imports.imports, name="imports"),
+    path(review + "import/sample/<str:name>", imports.import_sample, name="import_sample"),
     path(review + "import/<int:pk>/", imports.import_job, name="import_job"),
     path(review + "import/<int:pk>/status/", imports.import_job_status,
          name="import_job_status"),
     path(review + "import/<int:pk>/confirm/", imports.import_job_confirm_view,
          name="import_job_confirm"),
+]
+
+# The codebook editor (leads): the page (GET, and POST to save), its check and "Open a file".
+urlpatterns += [
+    path(review + "codebook/", codebook.codebook_editor, name="codebook_editor"),
+    path(review + "codebook/check/", codebook.codebook_check, name="codebook_check"),
+    path(review + "codebook/open/", codebook.codebook_open, name="codebook_open"),
 ]
 
 # Members: leads add, invite, change and remove members; the invitee accepts by link.
@@ -124,8 +137,14 @@ urlpatterns += [
     path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
 ]
 
-# Documents: a case's full texts (upload and list for leads, access-checked download).
+# Documents: the review's page for many at once (leads), a case's full texts (upload and list
+# for leads), access-checked download.
 urlpatterns += [
+    path(review + "documents/", documents.review_documents, name="review_documents"),
+    path(review + "documents/check/", documents.review_documents_check,
+         name="review_documents_check"),
+    path(review + "documents/status/", documents.review_documents_status,
+         name="review_documents_status"),
     path(review + "cases/<str:number>/documents/", documents.case_documents_page,
          name="case_documents"),
     path(review + "cases/<str:number>/documents/<int:pk>/file/", documents.document_file,

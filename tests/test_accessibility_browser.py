@@ -21,7 +21,16 @@ from coding.adjudication.services import (
     disagreements_detect,
 )
 from coding.documents.services import document_upload
-from coding.models import AttributeKind, Coding, Disagreement, ResolutionMode, Review, Role
+from coding.models import (
+    AttributeKind,
+    Coding,
+    Disagreement,
+    ImportJob,
+    ImportStatus,
+    ResolutionMode,
+    Review,
+    Role,
+)
 from coding.reviews.services import review_set_resolution_mode
 from tests import factories
 from tests.documents.pdfs import minimal_pdf
@@ -98,7 +107,21 @@ def world(coproduction, settings, tmp_path) -> dict:
     first.save()
     round_create(review=review, title="Pilot 2", cases=cases[42:44], coders=[coder_a, coder_b],
                  user=lead)
+    # An import checked by its dry run, with cases to add and to change, for the job page.
+    import_job = ImportJob.objects.create(
+        review=review, kind="cases", filename="cases.xlsx", status=ImportStatus.CHECKED,
+        created_by=lead, preview={
+            "created": 60, "updated": 2, "unchanged": 40, "sheet": "Sheet1",
+            "added": [str(n) for n in range(100, 150)],
+            "changed": [{"case": "12", "fields": [["year", "2018", "2019"],
+                                                  ["country", "UK", "France"]]},
+                        {"case": "13", "fields": [["service_area", "Health",
+                                                   "Culture; Health"]]}]})
+    # The reliability figures computed, so its page shows its tables, verdicts, the
+    # reliability table's downloads, the methods text and the thresholds form.
+    factories.reliability_computed(review)
     return {
+        "import_job": import_job.pk,
         "round_case": cases[42].number,
         "review": review,
         "public_case": cases[12].number,
@@ -173,9 +196,13 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "audit log": reverse("coding:audit_log", args=[slug]),
             "reliability": reverse("coding:reliability", args=[slug]),
             "members": reverse("coding:members", args=[slug]),
+            "codebook editor": reverse("coding:codebook_editor", args=[slug]),
+            "review documents": reverse("coding:review_documents", args=[slug]),
             "rounds": reverse("coding:rounds", args=[slug]),
             "round page, complete": reverse("coding:round_detail", args=[slug, 1]),
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
+            "import": reverse("coding:imports", args=[slug]),
+            "import dry run": reverse("coding:import_job", args=[slug, world["import_job"]]),
         }
     return pages
 
@@ -198,6 +225,12 @@ def _settle(page) -> None:
         """() => [...document.querySelectorAll(
                    '[data-chart], #alpha-chart, #drift-chart, #rounds-chart')]
                  .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
+        timeout=30_000,
+    )
+    # The codebook editor built over its text field, with the coding form's preview.
+    page.wait_for_function(
+        """() => !document.getElementById('codebook-editor-data')
+                 || document.querySelector('#codebook-preview .attribute')""",
         timeout=30_000,
     )
     # And every PDF in view drawn with its text layer (coding and adjudication pages).

@@ -94,7 +94,8 @@ QUESTIONS = {
     #    anonymous reader's: a signed-in person's page is theirs alone.
     "shared:published": Question("shared", "published", answers(False, anonymous=True), False,
                                  case="3"),
-    # 8. May the actor import files into the review from the browser (upload, check, confirm)?
+    # 8. May the actor import files into the review from the browser (upload, check, confirm,
+    #    download the sample files)?
     "imports:published": Question(
         "imports", "published", answers(False, lead=True, lead_coder=True), False),
     # 9. May the actor add a person to the review's team?
@@ -151,6 +152,21 @@ QUESTIONS = {
     #     and audited) on every surface, the admin too (issue 25, item 3).
     "publish:unpublished": Question(
         "publish", "b_draft", answers(False, lead=True, lead_coder=True), False),
+    # 18. May the actor change the codebook (open the editor and save; the API's PUT)? Its
+    #     leads, through codebook_save on every surface (issue 24, item 2).
+    "codebook_edit:published": Question(
+        "codebook_edit", "published", answers(False, lead=True, lead_coder=True), False),
+    # 19. May the actor read the codebook as its file (the API's GET ?format=json|yaml)?
+    #     Members; anyone once the review is published, as the codebook was readable before.
+    "codebook_read:unpublished": Question(
+        "codebook_read", "b_draft", answers(True, anonymous=False, outsider=False), False),
+    "codebook_read:published": Question("codebook_read", "published", answers(True), False),
+    # 20. May the actor add many documents at once, matched to cases by file name (the
+    #     review's documents page, POST documents/; issue 24)? The review's leads, as for one
+    #     document. import_documents has no actor: test_bulk_documents_answer_alike_...
+    #     compares its answer per file with the lead's page and API.
+    "bulk_documents:published": Question(
+        "bulk_documents", "published", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -245,6 +261,23 @@ SURFACES["publish:unpublished"] = {
     "page": EVERYONE,
     "api": NoSurface("the API publishes nothing: the review's page or the admin does"),
     "admin": STAFF_LEADS,
+}
+SURFACES["bulk_documents:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("documents are managed on the documents pages: the admin does not list "
+                       "them"),
+}
+
+SURFACES["codebook_edit:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("the admin shows codebooks read-only: they change in the editor, by the "
+                       "API or by import"),
+}
+SURFACES["codebook_read:unpublished"] = SURFACES["codebook_read:published"] = {
+    "page": NoSurface("pages show the codebook as the coding form and the gallery's filters; "
+                      "the editor page is the leads' (codebook_edit)"),
+    "api": EVERYONE,
+    "admin": NoSurface("the admin shows codebooks to staff leads only, read-only"),
 }
 
 PARITY = [
@@ -619,6 +652,7 @@ def imports_page(w, actor, number, as_actor):
         "cases.csv", b"number,title,country,year,service_area,summary,source\n90,T,UK,,,,\n")})
     return _agree({
         "page": client.get("/reviews/demo/import/").status_code == 200,
+        "sample": client.get("/reviews/demo/import/sample/cases.xlsx").status_code == 200,
         "upload": upload.status_code == 302
         and upload["Location"].startswith("/reviews/demo/import/"),
     }, True, False)
@@ -818,7 +852,68 @@ def publish_admin(w, actor, number, as_actor):
     return _published(w)
 
 
+def _bulk_file(actor: str, number: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(f"{number}-bulk-{actor}.txt", f"Notes by {actor}.".encode())
+
+
+def _bulk_stored(actor: str, number: str) -> bool:
+    return models.Document.objects.filter(filename=f"{number}-bulk-{actor}.txt").exists()
+
+
+def bulk_documents_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    page = client.get("/reviews/demo/documents/")
+    client.post("/reviews/demo/documents/", {"action": "upload",
+                                             "files": [_bulk_file(actor, number)]})
+    return _agree({"page": page.status_code == 200, "upload": _bulk_stored(actor, number)},
+                  True, False)
+
+
+def bulk_documents_api(w, actor, number, as_actor):
+    as_actor(actor, api=True).post("/api/reviews/demo/documents/",
+                                   {"files": [_bulk_file(actor, number)]}, format="multipart")
+    return _bulk_stored(actor, number)
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
+def _codebook_edited(w, actor):
+    """The codebook with a new title by `actor`, its token, and whether it is now saved."""
+    from coding.reviews.codebooks import codebook_file_data, codebook_token
+
+    review = w["review"]
+    data = codebook_file_data(review.current_codebook())
+    data["title"] = f"Retitled by {actor}"
+    return data, codebook_token(review), (
+        lambda: review.current_codebook().title == data["title"])
+
+
+def codebook_edit_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    data, token, saved = _codebook_edited(w, actor)
+    opened = client.get("/reviews/demo/codebook/")
+    client.post("/reviews/demo/codebook/", {"codebook": json.dumps(data), "token": token},
+                HTTP_ACCEPT="application/json")
+    return _agree({"page": opened.status_code == 200, "save": saved()}, True, False)
+
+
+def codebook_edit_api(w, actor, number, as_actor):
+    client = as_actor(actor, api=True)
+    data, token, saved = _codebook_edited(w, actor)
+    client.put("/api/reviews/demo/codebook/", data, format="json", HTTP_IF_MATCH=f'"{token}"')
+    return saved()
+
+
+def codebook_read_api(w, actor, number, as_actor):
+    client = as_actor(actor, api=True)
+    hits = {}
+    for wanted in ("json", "yaml"):
+        response = client.get(f"/api/reviews/demo/codebook/?format={wanted}")
+        hits[wanted] = response.status_code == 200 and b"level" in response.content
+    return _agree(hits, True, False)
+
+
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
     ("b_coding", "admin"): b_coding_admin,
@@ -843,6 +938,10 @@ PROBES = {
     ("reopen", "page"): reopen_page,
     ("code", "page"): code_page, ("code", "api"): code_api,
     ("publish", "page"): publish_page, ("publish", "admin"): publish_admin,
+    ("codebook_edit", "page"): codebook_edit_page, ("codebook_edit", "api"): codebook_edit_api,
+    ("codebook_read", "api"): codebook_read_api,
+    ("bulk_documents", "page"): bulk_documents_page,
+    ("bulk_documents", "api"): bulk_documents_api,
 }
 
 
@@ -976,3 +1075,61 @@ def test_in_discussion_mode_nothing_a_coder_sees_changes_before_they_submit(
     for step in (bob_drafts, bob_submits):
         step(world, "1")
         assert _normalised(client.get(url)) == before, f"{url} changed after {step.__name__}"
+
+
+BULK_FILES = {  # file name -> content: stored, refused (three reasons), unmatched
+    "7.txt": b"Minutes.",
+    "7-appendix.pdf": b"MZ\x90\x00" + b"\x00" * 60,
+    "7-blank.txt": b"",
+    "7-script.pdf": None,  # a PDF with JavaScript (below)
+    "70.txt": b"No such case.",
+}
+
+
+def _bulk_answer(status: str, reason: str) -> tuple[str, str]:
+    return status, reason.rstrip(".").lower()
+
+
+def test_bulk_documents_answer_alike_on_page_api_and_command(users, as_actor, tmp_path):
+    """The same file gets the same answer (stored, refused and why, unmatched) from the lead's
+    documents page, the API and import_documents (one file a run: the command is all or
+    nothing), each into a review of its own with the same cases."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import CommandError, call_command
+
+    from tests.documents.pdfs import pypdf_with_javascript
+
+    files = {name: data if data is not None else pypdf_with_javascript()
+             for name, data in BULK_FILES.items()}
+    reviews = {}
+    for surface in ("page", "api", "command"):
+        reviews[surface] = factories.ReviewFactory(slug=f"bulk-{surface}", is_published=True)
+        factories.CaseFactory(review=reviews[surface], number="7", title="Lanterns")
+        factories.MembershipFactory(review=reviews[surface], user=users["lead"], role="lead")
+    answers_by = {"page": {}, "api": {}, "command": {}}
+    for name, data in files.items():
+        body = as_actor("lead").post(
+            "/reviews/bulk-page/documents/",
+            {"action": "upload", "files": [SimpleUploadedFile(name, data)]},
+            headers={"accept": "application/json"}).json()["results"][0]
+        answers_by["page"][name] = _bulk_answer(body["status"], body["reason"])
+        body = as_actor("lead", api=True).post(
+            "/api/reviews/bulk-api/documents/", {"files": [SimpleUploadedFile(name, data)]},
+            format="multipart").json()["results"][0]
+        answers_by["api"][name] = _bulk_answer(body["status"], body["reason"])
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        try:
+            call_command("import_documents", str(folder), "--review", "bulk-command",
+                         stdout=io.StringIO())
+        except CommandError as error:
+            reason = str(error).split(": ", 2)[2]
+            unmatched = "does not start with a case number" in reason
+            answers_by["command"][name] = _bulk_answer(
+                "unmatched" if unmatched else "refused", reason)
+        else:
+            answers_by["command"][name] = ("stored", "")
+    assert answers_by["page"] == answers_by["api"] == answers_by["command"]
+    assert [status for status, _ in answers_by["page"].values()] == [
+        "stored", "refused", "refused", "refused", "unmatched"]

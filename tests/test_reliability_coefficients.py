@@ -1,6 +1,8 @@
 """Published figures for the coefficients added to the reliability report, and the
 bootstrap's honesty about undefined resamples and small samples (no database)."""
 
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 
@@ -101,12 +103,16 @@ def test_ac1_counts_chance_over_the_codebook_categories():
     assert stats["gwet_ac1"] == pytest.approx(gwet_ac1(table, n_categories=3))
 
 
-def test_an_option_nobody_chose_has_ac1_one():
+def test_an_option_nobody_chose_is_not_estimable_rather_than_one():
+    # Issue 21: AC1 1.000 [1, 1] and PABAK 1.000 on an option nobody chose said nothing.
     table = {u: {"a": False, "b": False} for u in range(12)}
     stats = attribute_statistics(table, kind="boolean", n_boot=100)
-    assert stats["gwet_ac1"] == 1.0
-    assert stats["krippendorff_alpha"] is None and stats["cohen_kappa"] is None
-    assert stats["pabak"] == 1.0 and stats["prevalence_index"] == -1.0
+    assert stats["estimable"] is False
+    for key in ("gwet_ac1", "pabak", "krippendorff_alpha", "cohen_kappa", "fleiss_kappa"):
+        assert stats[key] is None, key
+    assert stats["alpha_ci_low"] is None and stats["ac1_ci_low"] is None
+    assert stats["percent_agreement"] == 1.0 and stats["prevalence_index"] == -1.0
+    assert any("not estimable" in w for w in stats["warnings"])
 
 
 def test_pabak_prevalence_and_bias_on_a_textbook_two_by_two_table():
@@ -139,24 +145,26 @@ def test_three_coders_get_fleiss_and_conger_but_no_cohen_or_prevalence():
 
 def test_bootstrap_reports_dropped_resamples():
     # 12 cases all agreeing but one: many resamples draw agreeing cases only, in one
-    # category, where alpha and kappa are undefined; they are counted, not hidden.
+    # category, where alpha and kappa are undefined; they are counted, not hidden. (With the
+    # page's rules this row gets no interval at all: see test_reliability_intervals.py.)
     table = {u: {"a": 1, "b": 1} for u in range(11)}
     table[11] = {"a": 1, "b": 2}
-    stats = row_statistics(encode(table)[0], n_boot=1000, seed=0)
+    stats = row_statistics(encode(table)[0], n_boot=1000, seed=0, min_minority=0,
+                           min_units=0, max_dropped=1.0)
     assert stats["resamples"] == 1000
     assert 0 < stats["alpha_dropped"] < 1000
     assert stats["alpha_dropped"] == stats["cohen_kappa_dropped"]
     assert any(f"{stats['alpha_dropped']} of 1000 resamples" in w for w in stats["warnings"])
 
 
-def test_fewer_than_ten_cases_show_figures_without_intervals():
+def test_fewer_than_thirty_cases_show_figures_without_intervals():
     table = {u: {"a": u % 3, "b": (u + (u == 2)) % 3} for u in range(5)}
     stats = row_statistics(encode(table)[0], n_boot=1000)
     assert stats["krippendorff_alpha"] is not None and stats["gwet_ac1"] is not None
     assert stats["alpha_ci_low"] is None and stats["ac1_ci_low"] is None
     assert stats["resamples"] == 0
     assert stats["warnings"] == [
-        "Only 5 cases coded twice or more: no interval below 10; the figures are shown but "
+        "Only 5 cases coded twice or more: no interval below 30; the figures are shown but "
         "are imprecise."
     ]
 
@@ -169,7 +177,7 @@ def test_bootstrap_equals_an_independent_resampling_of_the_same_counts():
     for u in range(15):
         table[u]["b"] = table[u]["a"]
     coded, _ = encode(table)
-    stats = row_statistics(coded, n_boot=200, seed=3)
+    stats = row_statistics(coded, n_boot=200, seed=3, min_units=10)
 
     from coding.reliability import coefficients as engine
     patterns = engine._Patterns(coded)
@@ -184,9 +192,21 @@ def test_bootstrap_equals_an_independent_resampling_of_the_same_counts():
         value = krippendorff_alpha(sample)
         if value is not None:
             alphas.append(value)
-    low, high = np.percentile(alphas, [2.5, 97.5])
-    assert stats["alpha_ci_low"] == pytest.approx(low)
-    assert stats["alpha_ci_high"] == pytest.approx(high)
+    # BCa (Efron 1987) from scratch: z0 from the share below the estimate, the acceleration
+    # from the leave-one-case-out alphas of the krippendorff package.
+    alphas = np.array(alphas)
+    estimate = krippendorff_alpha(table)
+    normal = NormalDist()
+    z0 = normal.inv_cdf((np.sum(alphas < estimate) + 0.5 * np.sum(alphas == estimate))
+                        / len(alphas))
+    jack = np.array([krippendorff_alpha({u: c for u, c in table.items() if u != left})
+                     for left in table])
+    d = jack.mean() - jack
+    a = (d ** 3).sum() / (6 * ((d ** 2).sum()) ** 1.5)
+    levels = [normal.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))) for z in (-1.959964, 1.959964)]
+    low, high = np.quantile(alphas, levels)
+    assert stats["alpha_ci_low"] == pytest.approx(low, abs=1e-4)
+    assert stats["alpha_ci_high"] == pytest.approx(high, abs=1e-4)
 
 
 def test_same_seed_same_intervals_and_every_coefficient_on_the_same_resamples():

@@ -304,6 +304,11 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(
         required=False, help_text="Invalid input: the messages per field.",
     )
+    where = serializers.CharField(required=False, help_text=(
+        "A codebook refused: the place, e.g. \"section 1 (Scales), attribute 2 (intensity)\"."))
+    field = serializers.CharField(required=False, help_text=(
+        "A codebook refused: the place as a path, e.g. \"sections.0.attributes.1.label\"."))
+    reason = serializers.CharField(required=False, help_text="A codebook refused: why.")
     missing = serializers.ListField(
         child=serializers.CharField(), required=False,
         help_text="Submit refused: keys of the required attributes not yet coded.",
@@ -512,7 +517,7 @@ class ReliabilityRowSerializer(serializers.Serializer):
     ac1_ci_low = serializers.FloatField(allow_null=True)
     ac1_ci_high = serializers.FloatField(allow_null=True)
     resamples = serializers.IntegerField(
-        help_text="Bootstrap resamples drawn (0: none, e.g. fewer than 10 cases)."
+        help_text="Bootstrap resamples drawn (0: none, e.g. fewer than 30 cases)."
     )
     alpha_dropped = serializers.IntegerField(
         allow_null=True, help_text="Resamples where alpha was undefined, left out."
@@ -521,6 +526,19 @@ class ReliabilityRowSerializer(serializers.Serializer):
     fleiss_kappa_dropped = serializers.IntegerField(allow_null=True)
     ac1_dropped = serializers.IntegerField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
+    pairable_values = serializers.IntegerField(
+        required=False, help_text="Values in cases coded at least twice.")
+    minority_values = serializers.IntegerField(
+        required=False, help_text="Pairable values outside the most common category; no "
+        "interval below 15.")
+    estimable = serializers.BooleanField(
+        required=False, allow_null=True, help_text="false: every value in one category, the "
+        "chance-corrected coefficients are not estimable (null); null: no case coded twice.")
+    interval_method = serializers.CharField(
+        required=False, help_text="How the intervals were computed; empty without one.")
+    alpha_boot = serializers.JSONField(
+        required=False, allow_null=True, help_text="For Krippendorff's q: the bootstrap alphas "
+        'as counts per thousandth in [0, 1): {"n", "below0", "bins": [[k, count], ...]}.')
 
 
 class ReliabilityPairSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ and Conger's kappa with missing values) and Krippendorff (2011) for alpha; see t
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,9 @@ import numpy as np
 from coding.reliability.encoding import Coded
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
-MIN_UNITS_FOR_INTERVAL = 10
+MIN_UNITS_FOR_INTERVAL = 30  # and MIN_MINORITY_VALUES: see there
 _DENSE_LIMIT = 50_000  # cells of a patterns x categories matrix kept dense
+_JACKKNIFE_PATTERNS = 2000  # distinct case patterns up to which BCa's jackknife is computed
 _CHUNK = 100  # resamples per block where a block needs patterns x resamples memory
 
 
@@ -346,6 +348,109 @@ INTERVAL_KEYS = {
     "krippendorff_alpha": "alpha", "cohen_kappa": "cohen_kappa", "fleiss_kappa": "fleiss_kappa",
     "gwet_ac1": "ac1",
 }
+# Chance-corrected coefficients: undefined ("not estimable") when every pairable value is in
+# one category (an option nobody or everybody chose), where the formulas give 0/0 or a
+# meaningless 1.000.
+CHANCE_CORRECTED = ("cohen_kappa", "fleiss_kappa", "conger_kappa", "krippendorff_alpha",
+                    "gwet_ac1", "gwet_ac2", "pabak")
+# An interval only when at least this many pairable values lie outside the most common
+# category (the minority of a yes/no row): below it the bootstrap intervals covered the true
+# alpha far less often than stated (bench/interval_coverage.py, bench/README.md).
+MIN_MINORITY_VALUES = 15
+# No interval when more than this share of the resamples gave no value (undefined).
+MAX_DROPPED_SHARE = 0.05
+# Interval ends are shown to 2 decimals: at 1,000 resamples they move by about +-0.01 with
+# the seed, so a third decimal would be noise.
+CI_DECIMALS = 2
+INTERVAL_METHOD = "bias-corrected and accelerated (BCa) bootstrap over cases"
+
+
+def interval_method(n_boot: int, confidence: float = 0.95) -> str:
+    return f"{confidence:.0%} {INTERVAL_METHOD}, {n_boot:,} resamples"
+
+
+def _minority_values(pat: _Patterns) -> tuple[int, int, int]:
+    """(pairable values, values outside the most common category, categories used) over the
+    units with two or more values."""
+    entry = pat.pairable[pat.p_idx] > 0
+    per_category = np.bincount(pat.c_idx[entry], weights=pat.freq[pat.p_idx[entry]],
+                               minlength=pat.q)
+    total = int(per_category.sum())
+    if total == 0:
+        return 0, 0, 0
+    return total, int(total - per_category.max()), int((per_category > 0).sum())
+
+
+def bc_interval(boot: np.ndarray, estimate: float, confidence: float = 0.95,
+                acceleration: float = 0.0):
+    """Bias-corrected and accelerated (BCa; BC when `acceleration` is 0) percentile interval
+    (Efron 1987) of finite resample values `boot` around `estimate`: the percentiles
+    Phi(z0 + (z0 + z) / (1 - a (z0 + z))) for z = -+ z_(1-c)/2, with z0 = Phi^-1(share of
+    resamples below the estimate, ties counted half). None when the estimate lies outside
+    (or at an end of) the resamples' range, where no correction is possible. The interval
+    always contains the estimate."""
+    n = boot.size
+    if n == 0:
+        return None
+    below = np.count_nonzero(boot < estimate) + 0.5 * np.count_nonzero(boot == estimate)
+    share = below / n
+    if not 0.0 < share < 1.0:
+        return None
+    normal = NormalDist()
+    z0 = normal.inv_cdf(share)
+    z = normal.inv_cdf(0.5 + confidence / 2.0)
+    levels = []
+    for zz in (-z, z):
+        shifted = z0 + zz
+        denominator = 1.0 - acceleration * shifted
+        if denominator <= 0:
+            return None
+        levels.append(normal.cdf(z0 + shifted / denominator))
+    low, high = np.quantile(boot, levels)
+    return min(float(low), estimate), max(float(high), estimate)
+
+
+def _accelerations(pat: _Patterns, level: str, binary: bool, keys) -> dict[str, float]:
+    """BCa's acceleration per coefficient from the jackknife over cases (leave one case out:
+    every case of a pattern gives the same value, so one row per pattern, weighted by its
+    count). 0 (plain BC) where a jackknife value is undefined or there are too many patterns."""
+    n_pat = len(pat.freq)
+    if n_pat > _JACKKNIFE_PATTERNS or pat.units_rated < 3:
+        return {key: 0.0 for key in keys}
+    counts = pat.freq[None, :] - np.eye(n_pat)
+    jack = _coefficients(pat, counts, level, binary, identity=pat.n_coders <= 2)
+    out = {}
+    for key in keys:
+        values = jack[key]
+        if not np.all(np.isfinite(values)):
+            out[key] = 0.0
+            continue
+        mean = (pat.freq * values).sum() / pat.freq.sum()
+        d = mean - values
+        spread = (pat.freq * d ** 2).sum()
+        out[key] = float((pat.freq * d ** 3).sum() / (6.0 * spread ** 1.5)) if spread > 0 else 0.0
+    return out
+
+
+def q_histogram(boot: np.ndarray) -> dict:
+    """What q needs of the bootstrap alphas, kept small: the number of finite resamples, how
+    many fell below 0, and the counts per thousandth in [0, 1) (floor(1000 alpha)), so that
+    q(t) = share of resamples with alpha < t is an exact count for any t of three decimals."""
+    k = np.floor(boot * 1000.0).astype(int)
+    inside = (k >= 0) & (k < 1000)
+    keys, counts = np.unique(k[inside], return_counts=True)
+    return {"n": int(boot.size), "below0": int(np.count_nonzero(k < 0)),
+            "bins": [[int(a), int(b)] for a, b in zip(keys, counts, strict=True)]}
+
+
+def q_below(histogram: dict | None, threshold: float) -> float | None:
+    """Krippendorff's q: the share of bootstrap alphas below `threshold` (in [0, 1], three
+    decimals), from q_histogram; None without a histogram."""
+    if not histogram or not histogram.get("n"):
+        return None
+    cut = int(round(threshold * 1000))
+    below = histogram["below0"] + sum(c for k, c in histogram["bins"] if k < cut)
+    return below / histogram["n"]
 
 
 def row_statistics(
@@ -357,10 +462,14 @@ def row_statistics(
     seed: int = 0,
     confidence: float = 0.95,
     min_units: int = MIN_UNITS_FOR_INTERVAL,
+    min_minority: int = MIN_MINORITY_VALUES,
+    max_dropped: float = MAX_DROPPED_SHARE,
 ) -> dict[str, Any]:
-    """All figures of one row: point estimates (None where undefined), percentile bootstrap
-    intervals for alpha, Cohen's kappa and AC1, the number of resamples dropped as undefined
-    for each, and warnings (plain sentences)."""
+    """All figures of one row: point estimates (None where undefined), BCa
+    bootstrap intervals for alpha, Cohen's kappa, Fleiss' kappa and AC1 (only where the data
+    carry the information for one: see MIN_MINORITY_VALUES and MAX_DROPPED_SHARE), the
+    number of resamples dropped as undefined for each, what q needs ("alpha_boot"), and
+    warnings (plain sentences)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     if level in ("interval", "ratio") and coded.values is None:
@@ -376,13 +485,28 @@ def row_statistics(
     for key in keys:
         value = None if point is None else float(point[key][0])
         stats[key] = value if value is not None and np.isfinite(value) else None
+    values_total, minority, used = _minority_values(pat)
+    stats["pairable_values"], stats["minority_values"] = values_total, minority
+    # False: values, all in one category ("not estimable"); None: no case coded twice.
+    stats["estimable"] = (used >= 2) if values_total else None
+    if values_total and used < 2:
+        for key in CHANCE_CORRECTED:
+            if key in stats:
+                stats[key] = None
+        warnings.append(
+            "Every coder gave the same value on every case: agreement is complete but "
+            "chance-corrected coefficients are not estimable (nothing to tell apart)."
+        )
     for short in INTERVAL_KEYS.values():
         stats[f"{short}_ci_low"] = stats[f"{short}_ci_high"] = None
         stats[f"{short}_dropped"] = None
-    if binary and (note := _paradox(stats)):
+    stats["alpha_boot"] = None
+    stats["interval_method"] = ""
+    dominant = 1.0 - minority / values_total if values_total else None
+    if note := _paradox(stats, dominant):
         warnings.append(note)
     stats["resamples"] = 0
-    if n_boot < 1 or point is None:
+    if n_boot < 1 or point is None or stats["estimable"] is False:
         stats["warnings"] = warnings
         return stats
     if pat.units < min_units:
@@ -393,6 +517,14 @@ def row_statistics(
             )
         stats["warnings"] = warnings
         return stats
+    if minority < min_minority:
+        warnings.append(
+            f"Only {minority} of {values_total} values differ from the most common one: no "
+            f"interval below {min_minority} (too little information; the figures are shown "
+            "but are imprecise)."
+        )
+        stats["warnings"] = warnings
+        return stats
     rng = np.random.default_rng(seed)
     if pat.n_coders > 2:
         # The intervals' coefficients (alpha, Fleiss' kappa, AC1) do not depend on who gave
@@ -401,8 +533,9 @@ def row_statistics(
         pat = _Patterns(_anonymous(coded))
     draws = _resample_counts(pat, n_boot, rng)
     boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2)
-    tail = (1.0 - confidence) / 2.0 * 100.0
+    accelerations = _accelerations(pat, level, binary, INTERVAL_KEYS)
     stats["resamples"] = n_boot
+    stats["interval_method"] = interval_method(n_boot, confidence)
     for key, short in INTERVAL_KEYS.items():
         if stats[key] is None:
             continue
@@ -410,30 +543,57 @@ def row_statistics(
         finite = values[np.isfinite(values)]
         dropped = int(n_boot - finite.size)
         stats[f"{short}_dropped"] = dropped
-        if finite.size:
-            low, high = np.percentile(finite, [tail, 100.0 - tail])
-            stats[f"{short}_ci_low"], stats[f"{short}_ci_high"] = float(low), float(high)
+        if dropped > max_dropped * n_boot:
+            warnings.append(
+                f"{dropped} of {n_boot} resamples ({dropped / n_boot:.0%}) gave no "
+                f"{_NAMES[key]} (undefined): no interval above {max_dropped:.0%}."
+            )
+            continue
+        interval = bc_interval(finite, stats[key], confidence, accelerations[key])
+        if interval is None:
+            warnings.append(
+                f"The resamples' {_NAMES[key]} all lie on one side of the estimate: no interval."
+            )
+            continue
+        stats[f"{short}_ci_low"], stats[f"{short}_ci_high"] = interval
+        if key == "krippendorff_alpha":
+            stats["alpha_boot"] = q_histogram(finite)
         if dropped:
             warnings.append(
-                f"{dropped} of {n_boot} resamples gave no {_NAMES[key]} (undefined) and were "
-                "dropped from its interval."
+                f"{dropped} of {n_boot} resamples ({dropped / n_boot:.1%}) gave no "
+                f"{_NAMES[key]} (undefined) and were dropped from its interval."
             )
     stats["warnings"] = warnings
     return stats
 
 
-def _paradox(stats: dict) -> str | None:
-    """The kappa paradox on a binary row: high agreement, low kappa, skewed prevalence."""
-    pa, kappa, pi = stats.get("percent_agreement"), stats.get("cohen_kappa"), stats.get(
-        "prevalence_index")
-    if pa is None or kappa is None or pi is None:
+# The kappa paradox: agreement at least this high, a chance-corrected coefficient at least
+# PARADOX_GAP below it, and one category holding at least PARADOX_DOMINANT of the values (two
+# coders: a prevalence index of at least 0.5).
+PARADOX_AGREEMENT, PARADOX_GAP, PARADOX_DOMINANT = 0.8, 0.2, 0.75
+
+
+def _paradox(stats: dict, dominant: float | None) -> str | None:
+    """The kappa paradox, any number of coders: high agreement, a chance-corrected
+    coefficient (kappa, alpha) much lower, because one value is much more common (`dominant`:
+    the most common category's share of the pairable values)."""
+    pa = stats.get("percent_agreement")
+    if pa is None or pa < PARADOX_AGREEMENT or dominant is None or dominant < PARADOX_DOMINANT:
         return None
-    if pa >= 0.8 and pa - kappa >= 0.2 and abs(pi) >= 0.5:
-        return (
-            f"Agreement {pa:.2f} but kappa {kappa:.2f}: one answer is much more common than the "
-            f"other (prevalence index {pi:+.2f}), which lowers kappa; see PABAK and AC1."
-        )
-    return None
+    names = (("cohen_kappa", "Cohen's kappa"), ("fleiss_kappa", "Fleiss' kappa"),
+             ("krippendorff_alpha", "alpha"))
+    low = [(stats[k], name) for k, name in names if stats.get(k) is not None]
+    low = [(v, name) for v, name in low if pa - v >= PARADOX_GAP]
+    if not low:
+        return None
+    value, name = min(low)
+    pi = stats.get("prevalence_index")
+    why = (f"one answer is much more common than the other (prevalence index {pi:+.2f})"
+           if pi is not None else "one value is much more common than the others")
+    return (
+        f"Agreement {pa:.2f} but {name} {value:.2f}: {why}, which lowers the chance-corrected "
+        "coefficients (the kappa paradox); see PABAK and AC1."
+    )
 
 
 _NAMES = {"krippendorff_alpha": "alpha", "cohen_kappa": "Cohen's kappa",

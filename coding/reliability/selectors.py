@@ -51,11 +51,12 @@ from coding.values import value_is_coded
 
 N_BOOT = 1000
 SEED = 0
-REPORT_VERSION = 3
+REPORT_VERSION = 4
 
 # The keys of every row, in output order. "masi_alpha" only on multiple-choice attribute
 # rows; "pabak", "prevalence_index" and "bias_index" only on yes/no rows (option rows and
-# yes/no attributes). Intervals are null below MIN_UNITS_FOR_INTERVAL cases.
+# yes/no attributes). Intervals are null where coefficients.row_statistics shows none (fewer
+# than MIN_UNITS_FOR_INTERVAL cases or MIN_MINORITY_VALUES minority values, ...).
 FIELDS = [
     "attribute", "option", "units", "coders", "percent_agreement", "cohen_kappa",
     "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", "gwet_ac1", "masi_alpha",
@@ -64,7 +65,12 @@ FIELDS = [
     "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa_ci_low", "fleiss_kappa_ci_high",
     "ac1_ci_low", "ac1_ci_high", "resamples", "alpha_dropped", "cohen_kappa_dropped",
     "fleiss_kappa_dropped", "ac1_dropped", "warnings",
+    # Issue 21: what decides whether an interval is shown, and how it was computed.
+    "pairable_values", "minority_values", "estimable", "interval_method",
 ]
+# Kept on every row but not a CSV column: what Krippendorff's q needs of the bootstrap alphas
+# (coefficients.q_histogram; the verdicts read it with the review's thresholds).
+ROW_EXTRA = ("alpha_boot",)
 BINARY_FIELDS = ("pabak", "prevalence_index", "bias_index")
 PAIR_FIELDS = [
     "coder_a", "coder_b", "attribute", "units", "percent_agreement", "cohen_kappa",
@@ -174,6 +180,8 @@ def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], 
             continue
         if key in BINARY_FIELDS and not binary:
             continue
+        row[key] = stats.get(key)
+    for key in ROW_EXTRA:
         row[key] = stats.get(key)
     return row
 

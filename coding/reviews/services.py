@@ -2,16 +2,18 @@
 resolution mode (adjudicator, or discussion first); and the review's data version, bumped by
 every service that changes what readers see."""
 
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.audit.services import audit_record
 from coding.models import ResolutionMode, Review
 from coding.reviews.policies import (
+    may_change_reliability_thresholds,
     may_change_resolution_mode,
     may_create_or_delete_reviews,
     may_publish,
@@ -83,6 +85,42 @@ def review_set_resolution_mode(*, review: Review, actor, mode: str) -> bool:
     audit_record(
         actor=actor, action="review.resolution_mode", obj=review, review=review,
         data={"before": before, "after": mode},
+    )
+    return True
+
+
+@transaction.atomic
+def review_set_reliability_thresholds(*, review: Review, actor, minimum, target) -> bool:
+    """Set the review's smallest acceptable alpha and the alpha of a reliable variable
+    (Krippendorff 2004: 0.667 and 0.800), which the reliability verdicts read. Only its leads
+    may; both between 0 and 1 with at most three decimals, the minimum below the target.
+    Returns whether anything changed; a change is recorded in the audit log."""
+    if not may_change_reliability_thresholds(actor, review):
+        raise ValidationError(gettext("Only a lead of this review can change the reliability "
+                                      "thresholds."), code="role")
+    try:
+        low, high = Decimal(str(minimum)), Decimal(str(target))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError(gettext("The thresholds must be numbers such as 0.667."),
+                              code="number") from error
+    for value in (low, high):
+        if not value.is_finite() or not Decimal("0") < value < Decimal("1") or (
+                value != value.quantize(Decimal("0.001"))):
+            raise ValidationError(
+                gettext("Each threshold must lie between 0 and 1 with at most three decimals, "
+                        "not %(value)s.") % {"value": value}, code="range")
+    if low >= high:
+        raise ValidationError(gettext("The smallest acceptable alpha must be below the alpha "
+                                      "of a reliable variable."), code="order")
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    before = [str(review.reliability_minimum), str(review.reliability_target)]
+    if review.reliability_minimum == low and review.reliability_target == high:
+        return False
+    review.reliability_minimum, review.reliability_target = low, high
+    review.save(update_fields=["reliability_minimum", "reliability_target"])
+    audit_record(
+        actor=actor, action="review.reliability_thresholds", obj=review, review=review,
+        data={"before": before, "after": [str(low), str(high)]},
     )
     return True
 

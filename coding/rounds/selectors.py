@@ -18,7 +18,13 @@ from coding.models import (
     RoundCoding,
     RoundValue,
 )
-from coding.reliability.selectors import ReliabilityData, pair_rows, reliability_rows, value_tables
+from coding.reliability.selectors import (
+    REPORT_VERSION,
+    ReliabilityData,
+    pair_rows,
+    reliability_rows,
+    value_tables,
+)
 from coding.rounds.policies import (
     round_blind_case_ids,
     round_coder_candidates,
@@ -148,7 +154,9 @@ def round_report(*, round_: Round, user=None) -> dict[str, Any]:
     says how many."""
     hidden = round_blind_case_ids(user, round_) if user is not None else set()
     done = round_.completed_at.isoformat() if round_.completed_at else "open"
-    key = f"round-report:{round_.pk}:{done}:{','.join(map(str, sorted(hidden)))}"
+    # REPORT_VERSION: a report cached by an older version lacks newer row keys.
+    key = (f"round-report:{REPORT_VERSION}:{round_.pk}:{done}:"
+           f"{','.join(map(str, sorted(hidden)))}")
     report = cache.get(key) if round_.completed_at else None
     if report is not None:
         return report

@@ -1,16 +1,24 @@
 """The reliability page for review leads: table, chart, confusion matrix, coder drift, CSVs."""
 
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
-from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
+from coding.reliability import report_table
+from coding.reliability.coefficients import (
+    CI_DECIMALS,
+    MAX_DROPPED_SHARE,
+    MIN_MINORITY_VALUES,
+    MIN_UNITS_FOR_INTERVAL,
+)
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
 from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
 from coding.reliability.selectors import (
@@ -18,20 +26,23 @@ from coding.reliability.selectors import (
     PAIR_FIELDS,
     reliability_snapshot_state,
 )
-from coding.reviews.policies import get_review_for_page, review_roles
+from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
+from coding.reviews.policies import (
+    get_review_for_page,
+    may_change_reliability_thresholds,
+    review_roles,
+)
+from coding.reviews.services import review_set_reliability_thresholds
+from coding.web.http import post_only
 
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
 # whether they are of the current codings ("no": newer figures are being computed).
 SNAPSHOT_COLUMNS = ["computed_at", "computation_seconds", "up_to_date"]
 
-# Krippendorff's conventional thresholds: >= 0.800 reliable, >= 0.667 tentative.
-GOOD, TENTATIVE = 0.800, 0.667
 
-
-def _band(alpha) -> str:
-    if alpha is None:
-        return ""
-    return "alpha-ok" if alpha >= GOOD else "alpha-tentative" if alpha >= TENTATIVE else "alpha-low"
+def with_verdict(row: dict, thresholds: Thresholds) -> dict:
+    """A report row with its verdict (word, band, q at both thresholds)."""
+    return {**row, **verdict(row, thresholds)}
 
 
 def _label(value, attribute: dict) -> str:
@@ -63,7 +74,8 @@ def reliability(request, slug: str):
         "status_url": reverse("coding:reliability_status", args=[review.slug]),
     }
     if state.latest is not None:
-        context.update(_figures(request, state.latest.report))
+        context.update(_figures(request, state.latest.report, Thresholds.of(review)))
+        context.update(_reporting(request, review, state.latest.report))
     context.update(_drift(request, review))
     return render(request, "coding/reliability.html", context)
 
@@ -117,7 +129,14 @@ def drift_csv(request, slug: str):
     return response
 
 
-def _figures(request, report: dict) -> dict:
+def interval_rules() -> dict:
+    """The rules the pages state beside the figures."""
+    return {"min_units": MIN_UNITS_FOR_INTERVAL, "min_minority": MIN_MINORITY_VALUES,
+            "max_dropped_percent": round(100 * MAX_DROPPED_SHARE), "ci_decimals": CI_DECIMALS,
+            "max_q": MAX_Q}
+
+
+def _figures(request, report: dict, thresholds: Thresholds) -> dict:
     attributes = {a["key"]: a for a in report["attributes"]}
     rows, notes = [], []
     for row in report["rows"]:
@@ -127,16 +146,15 @@ def _figures(request, report: dict) -> dict:
         for text in row["warnings"]:
             notes.append({"number": len(notes) + 1, "label": label, "text": text})
             numbers.append(len(notes))
-        rows.append({**row, "label": label, "band": _band(row["krippendorff_alpha"]),
-                     "notes": numbers})
+        rows.append({**with_verdict(row, thresholds), "label": label, "notes": numbers})
     chart = [
         {"key": r["attribute"], "label": r["label"], "alpha": r["krippendorff_alpha"],
          "low": r["alpha_ci_low"], "high": r["alpha_ci_high"], "units": r["units"]}
         for r in rows if r["option"] is None
     ]
     pairs = [
-        {**p, "label": attributes[p["attribute"]]["label"],
-         "band": _band(p["krippendorff_alpha"])}
+        # No interval for a pair, so no verdict and no colour.
+        {**p, "label": attributes[p["attribute"]]["label"], "band": ""}
         for p in report["pairs"]
     ]
 
@@ -161,7 +179,7 @@ def _figures(request, report: dict) -> dict:
     return {
         "rows": rows,
         "notes": notes,
-        "min_units": MIN_UNITS_FOR_INTERVAL,
+        **interval_rules(),
         "chart": chart,
         "pairs": pairs,
         "coders": report["coders"],
@@ -170,8 +188,8 @@ def _figures(request, report: dict) -> dict:
         "pair_choices": pair_choices,
         "pair": pair,
         "matrix": matrix,
-        "good": GOOD,
-        "tentative": TENTATIVE,
+        "good": thresholds.target,
+        "tentative": thresholds.minimum,
         "text_attributes": report["text_attributes"],
     }
 
@@ -214,3 +232,84 @@ def reliability_csv(request, slug: str):
             for value in (row.get(name) for name in fields)
         ] + extra)
     return response
+
+
+def _rounds_summary(review, user) -> list[dict]:
+    """Complete calibration rounds: cases, coders and the median alpha of their attributes
+    (a complete round's report is computed once and cached: coding.rounds.selectors)."""
+    from coding.models import Round
+    from coding.rounds.policies import may_see_round_results
+    from coding.rounds.selectors import round_report
+
+    out = []
+    for round_ in (Round.objects.filter(review=review, status="complete")
+                   .select_related("review", "codebook").order_by("number")):
+        if not may_see_round_results(user, round_):
+            continue
+        report = round_report(round_=round_, user=user)
+        alphas = sorted(a["rows"][0]["krippendorff_alpha"] for a in report["attributes"]
+                        if a["rows"] and a["rows"][0]["krippendorff_alpha"] is not None)
+        median = None
+        if alphas:
+            mid = len(alphas) // 2
+            median = alphas[mid] if len(alphas) % 2 else (alphas[mid - 1] + alphas[mid]) / 2
+        out.append({"number": round_.number, "cases": round_.cases.count(),
+                    "coders": len(report["coders"]), "alpha_median": median})
+    return out
+
+
+def _reporting(request, review, report: dict) -> dict:
+    """The reliability table's downloads, the methods paragraph and the thresholds form."""
+    thresholds = Thresholds.of(review)
+    return {
+        "table_formats": [(ext, reverse("coding:reliability_table", args=[review.slug, ext]))
+                          for ext in report_table.FORMATS],
+        "methods_text": report_table.methods_text(
+            report=report, thresholds=thresholds, mode=review.resolution_mode,
+            cases_total=review.cases.count(), rounds=_rounds_summary(review, request.user)),
+        "may_set_thresholds": may_change_reliability_thresholds(request.user, review),
+        "thresholds": thresholds,
+    }
+
+
+@login_required
+def reliability_table(request, slug: str, ext: str):
+    """The reliability table (one row per variable) as CSV, Markdown or Word, from the latest
+    snapshot (leads: PAGE_ROLES["reliability"])."""
+    review, state = _snapshot(request, slug)
+    if ext not in report_table.FORMATS:
+        raise Http404("No such format.")
+    if state.latest is None:
+        response = HttpResponse(
+            _("The reliability figures are being computed; try again in a moment.") + "\n",
+            status=503, content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
+    title = _("Inter-coder reliability: %(review)s") % {"review": review.title}
+    body = report_table.render(ext, state.latest.report, Thresholds.of(review),
+                               review.resolution_mode, title)
+    response = HttpResponse(body, content_type=report_table.CONTENT_TYPES[ext])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{review.slug}-reliability-table.{ext}"')
+    response["Last-Modified"] = http_date(state.latest.finished_at.timestamp())
+    return response
+
+
+@post_only("coding:reliability", "slug", anchor="#thresholds")
+@login_required
+def reliability_thresholds(request, slug: str):
+    """A lead sets the review's alpha thresholds of the verdicts."""
+    review = get_review_for_page(request.user, slug, "reliability")
+    try:
+        changed = review_set_reliability_thresholds(
+            review=review, actor=request.user, minimum=request.POST.get("minimum", ""),
+            target=request.POST.get("target", ""))
+    except ValidationError as error:
+        messages.error(request, _("Not changed.") + " " + " ".join(error.messages))
+    else:
+        if changed:
+            messages.success(request, _("Reliability thresholds saved."))
+        else:
+            messages.info(request, _("Those are the thresholds already."))
+    return redirect(reverse("coding:reliability", args=[review.slug]) + "#thresholds")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from coding.codings.services import CodingConflict
 from coding.models import Case, RoundCoding, RoundValue
-from coding.reliability.coefficients import MIN_UNITS_FOR_INTERVAL
+from coding.reliability.verdicts import Thresholds
 from coding.reviews.policies import get_review_for_member, get_review_for_page, review_roles
 from coding.rounds.policies import (
     get_round_for,
@@ -47,7 +47,7 @@ from coding.rounds.services import (
 from coding.web.coding import _attributes, _render_form, _wants_json
 from coding.web.forms import CodingForm
 from coding.web.http import post_only
-from coding.web.reliability import GOOD, TENTATIVE, _band
+from coding.web.reliability import interval_rules, with_verdict
 
 MAX_CASES_TEXT = 2000
 
@@ -146,20 +146,21 @@ def rounds(request, slug: str):
 
 def _results(request, round_) -> dict:
     report = round_report(round_=round_, user=request.user)
+    thresholds = Thresholds.of(round_.review)
     attributes = []
     for attribute in report["attributes"]:
         rows = []
         for row in attribute["rows"]:
             label = attribute["options"].get(row["option"]) if row["option"] else attribute[
                 "label"]
-            rows.append({**row, "label": label, "band": _band(row["krippendorff_alpha"])})
+            rows.append({**with_verdict(row, thresholds), "label": label})
         attributes.append({**attribute, "rows": rows})
     order = [a["key"] for a in report["attributes"]]
     return {
         "report": report,
         "attributes": attributes,
         "differences": round_differences(round_=round_, user=request.user, order=order),
-        "good": GOOD, "tentative": TENTATIVE, "min_units": MIN_UNITS_FOR_INTERVAL,
+        "good": thresholds.target, "tentative": thresholds.minimum, **interval_rules(),
     }
 
 

@@ -4,7 +4,10 @@ from coding.reviews.importers import ImportFailed, codebook_import
 
 
 class Command(BaseCommand):
-    help = "Load a YAML codebook into a review (creating the review if needed). All or nothing."
+    help = (
+        "Load a codebook into a review (creating the review if needed): YAML, or a REFI-QDA "
+        "codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, Taguette or QualCoder. All or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
