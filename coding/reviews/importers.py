@@ -48,6 +48,28 @@ class CodebookResult:
     review: Review
     codebook: Codebook
     outcome: str  # "created", "updated", "new version", "unchanged"
+    review_created: bool = False  # the import created the review
+    lead_added: bool = False  # `lead` was given the lead role
+
+
+def _review_for_import(slug: str, title: str, lead, create: bool, path: Path):
+    """The review an import writes into: (review, created, lead_added). A review the import
+    creates goes through the review services (audited, led by `lead` if given); an existing
+    one gets `lead` as a lead if they are not one yet."""
+    from coding.reviews.services import review_create_for_import, review_lead_ensure
+
+    review = Review.objects.filter(slug=slug).first()
+    try:
+        if review is not None:
+            added = lead is not None and review_lead_ensure(review=review, user=lead)
+            return review, False, added
+        if not create:
+            raise ImportFailed(path, "review", f"no review with slug {slug!r}; import its "
+                               "codebook first")
+        review = review_create_for_import(slug=slug, title=title, lead=lead)
+    except ValidationError as error:
+        raise ImportFailed(path, "review", " ".join(error.messages)) from None
+    return review, True, lead is not None
 
 
 # The keys a codebook file may use (codebook_as_dict writes the same).
@@ -351,8 +373,9 @@ def _update_in_place(codebook: Codebook, parsed: dict) -> None:
                     option.save(update_fields=["label"])
 
 
-def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
-    """Load a YAML codebook into a review, creating the review if needed.
+def codebook_import(*, path: Path | str, review_slug: str, lead=None) -> CodebookResult:
+    """Load a YAML codebook into a review, creating the review if needed (led by `lead`, an
+    account, if given; `lead` also becomes a lead of an existing review).
 
     An identical codebook changes nothing. Changed wording (titles, labels, help texts)
     and added none options update the current version in place, codings or not. Any
@@ -363,20 +386,20 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
     path = Path(path)
     parsed = _parse_codebook(path)
     with transaction.atomic():
-        review, _ = Review.objects.get_or_create(
-            slug=review_slug, defaults={"title": parsed["title"]}
-        )
+        review, created, lead_added = _review_for_import(
+            review_slug, parsed["title"], lead, True, path)
+        made = {"review_created": created, "lead_added": lead_added}
         current = review.current_codebook()
         current_dict = codebook_as_dict(current) if current is not None else None
         if current is not None and current_dict == parsed:
-            return CodebookResult(review, current, "unchanged")
+            return CodebookResult(review, current, "unchanged", **made)
         if current is None:
             codebook = Codebook.objects.create(review=review, version=1, title=parsed["title"])
             outcome = "created"
         elif _fits_in_place(current_dict, parsed):
             _update_in_place(current, parsed)
             review_data_changed(review=review)
-            return CodebookResult(review, current, "updated")
+            return CodebookResult(review, current, "updated", **made)
         elif _codebook_in_use(current):
             codebook = Codebook.objects.create(
                 review=review, version=current.version + 1, title=parsed["title"]
@@ -391,7 +414,7 @@ def codebook_import(*, path: Path | str, review_slug: str) -> CodebookResult:
         _fill_codebook(codebook, parsed)
         review_data_changed(review=review)
         reliability_changed(review=review)
-    return CodebookResult(review, codebook, outcome)
+    return CodebookResult(review, codebook, outcome, **made)
 
 
 # --- cases ------------------------------------------------------------------
@@ -406,6 +429,8 @@ class CasesResult:
     updated: int = 0
     unchanged: int = 0
     service_areas: list[str] = field(default_factory=list)
+    review_created: bool = False  # the import created the review
+    lead_added: bool = False  # `lead` was given the lead role
 
 
 def natural_sort_key(number: str) -> int:
@@ -482,28 +507,23 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 def cases_import(
     *, path: Path | str, review_slug: str, create_review: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, lead=None,
 ) -> CasesResult:
     """Create or update a review's cases from CSV, matching existing cases by number.
 
     All rows are checked first; then new cases are inserted and changed ones updated in
     batches inside one transaction. `progress(stage, done, total)` is told how far along
-    it is (the import commands draw a progress bar with it).
+    it is (the import commands draw a progress bar with it). With `create_review` a missing
+    review is created (led by `lead`, an account, if given); `lead` also becomes a lead of an
+    existing review.
     """
     path = Path(path)
     progress = progress or _no_progress
     rows = _parse_cases(path, progress)
     with transaction.atomic():
-        if create_review:
-            review, _ = Review.objects.get_or_create(
-                slug=review_slug, defaults={"title": review_slug}
-            )
-        else:
-            review = Review.objects.filter(slug=review_slug).first()
-            if review is None:
-                raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; "
-                                   "import its codebook first")
-        result = CasesResult(review=review)
+        review, created, lead_added = _review_for_import(
+            review_slug, review_slug, lead, create_review, path)
+        result = CasesResult(review=review, review_created=created, lead_added=lead_added)
         cases_lock(review.cases.all())  # before any write (coding.locks)
         areas = {}
         for name in sorted({a for row in rows for a in row["service_area"]}):

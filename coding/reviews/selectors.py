@@ -1,13 +1,18 @@
-"""Reads about a review's content: its codebook as plain data; the practice review."""
+"""Reads about a review's content: its codebook as plain data; the practice review; how far
+a new review is set up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Exists, OuterRef, Q
+
 from coding.models import (
     CHOICE_KINDS,
     Attribute,
+    Codebook,
     Review,
+    Role,
 )
 
 # --- the codebook as plain data ---------------------------------------------
@@ -93,3 +98,18 @@ PRACTICE_SLUG = "practice"
 def practice_review() -> Review | None:
     """The practice review, when it is loaded and published."""
     return Review.objects.published().filter(slug=PRACTICE_SLUG).first()
+
+
+# --- a new review's first steps ----------------------------------------------
+
+
+def review_setup(review: Review) -> dict:
+    """How far a review is set up, for its lead's first steps (one query), e.g.
+    {"codebook": False, "cases": 0, "coders": 0}."""
+    row = Review.objects.filter(pk=review.pk).annotate(
+        has_codebook=Exists(Codebook.objects.filter(review=OuterRef("pk"))),
+        case_count=Count("cases", distinct=True),
+        coder_count=Count("memberships", filter=Q(memberships__role=Role.CODER), distinct=True),
+    ).values("has_codebook", "case_count", "coder_count").get()
+    return {"codebook": row["has_codebook"], "cases": row["case_count"],
+            "coders": row["coder_count"]}

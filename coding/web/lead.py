@@ -19,6 +19,7 @@ from coding.codings.policies import codings_visible_to
 from coding.codings.services import coding_reopen
 from coding.models import Assignment, Case, Coding, ResolutionMode
 from coding.reviews.policies import get_review_for_page, review_roles
+from coding.reviews.selectors import review_setup
 from coding.reviews.services import review_set_resolution_mode
 from coding.web.forms import AssignCaseForm
 from coding.web.http import post_only
@@ -75,6 +76,7 @@ def progress(request, slug: str):
             "assign_form": _assign_form(review, initial=initial),
             "coder_count": review_coders(review=review).count(),
             "resolution_modes": ResolutionMode.choices,
+            "setup": review_setup(review),
         },
     )
 

@@ -1,0 +1,103 @@
+"""Creating a review (coding.reviews.services.review_create) and who may
+(coding.reviews.policies.may_create_review, settings.REVIEW_CREATORS)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+
+from coding.models import AuditEvent, Membership, ResolutionMode, Review, Role
+from coding.reviews.policies import may_create_review, may_delete_reviews
+from coding.reviews.services import review_create, review_delete
+from tests import factories
+
+
+@pytest.fixture
+def charlie(db):
+    return factories.UserFactory(username="charlie")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(username="stella", is_staff=True)
+
+
+@pytest.fixture
+def root(db):
+    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("signed-in", {"anonymous": False, "charlie": True, "stella": True, "root": True,
+                   "inactive": False}),
+    ("staff", {"anonymous": False, "charlie": False, "stella": True, "root": True,
+               "inactive": False}),
+])
+def test_who_may_create_a_review_follows_review_creators(settings, charlie, staff, root,
+                                                         setting, expected):
+    settings.REVIEW_CREATORS = setting
+    inactive = factories.UserFactory(username="gone", is_active=False)
+    people = {"anonymous": AnonymousUser(), "charlie": charlie, "stella": staff, "root": root,
+              "inactive": inactive}
+    assert {name: may_create_review(user) for name, user in people.items()} == expected
+
+
+def test_only_superusers_may_delete_reviews_whatever_the_setting(settings, charlie, staff, root):
+    for setting in ("signed-in", "staff"):
+        settings.REVIEW_CREATORS = setting
+        assert [may_delete_reviews(u) for u in (charlie, staff, root)] == [False, False, True]
+
+
+def test_the_creator_leads_the_new_unpublished_review_and_both_are_audited(charlie):
+    review = review_create(slug="school-meals", title="School meals", actor=charlie,
+                           description="Free meals", resolution_mode=ResolutionMode.DISCUSSION)
+    review.refresh_from_db()
+    assert (review.slug, review.title, review.description) == (
+        "school-meals", "School meals", "Free meals")
+    assert not review.is_published
+    assert review.resolution_mode == ResolutionMode.DISCUSSION
+    assert list(Membership.objects.filter(review=review).values_list("user__username", "role")) \
+        == [("charlie", Role.LEAD)]
+    actions = set(AuditEvent.objects.filter(review=review).values_list("action", "actor"))
+    assert actions == {("review.create", charlie.pk), ("membership.create", charlie.pk)}
+
+
+def test_a_taken_slug_is_refused_naming_the_field_and_nothing_is_stored(charlie):
+    factories.ReviewFactory(slug="taken", is_published=False)
+    with pytest.raises(ValidationError) as refused:
+        review_create(slug="taken", title="Mine", actor=charlie)
+    assert list(refused.value.message_dict) == ["slug"]
+    assert "“taken” is taken" in refused.value.message_dict["slug"][0]
+    assert Review.objects.count() == 1
+    assert not Membership.objects.exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"slug": "has spaces", "title": "T"}, "slug"),
+    ({"slug": "", "title": "T"}, "slug"),
+    ({"slug": "x" * 51, "title": "T"}, "slug"),
+    ({"slug": "ok", "title": "   "}, "title"),
+    ({"slug": "ok", "title": "x" * 301}, "title"),
+    ({"slug": "ok", "title": "Bell\x07"}, "title"),
+    ({"slug": "ok", "title": "T", "resolution_mode": "vote"}, "resolution_mode"),
+])
+def test_a_bad_field_is_refused_by_name(charlie, fields, field):
+    with pytest.raises(ValidationError) as refused:
+        review_create(actor=charlie, **fields)
+    assert field in refused.value.message_dict
+    assert not Review.objects.exists()
+
+
+def test_a_refused_account_creates_nothing(settings, charlie):
+    settings.REVIEW_CREATORS = "staff"
+    with pytest.raises(ValidationError) as refused:
+        review_create(slug="mine", title="Mine", actor=charlie)
+    assert refused.value.code == "role"
+    assert not Review.objects.exists()
+
+
+def test_deleting_stays_superuser_only(charlie, root):
+    review = review_create(slug="mine", title="Mine", actor=charlie)
+    with pytest.raises(ValidationError):
+        review_delete(review=review, actor=charlie)
+    review_delete(review=review, actor=root)
+    assert not Review.objects.exists()
