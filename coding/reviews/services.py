@@ -1,6 +1,7 @@
 """Creating a review (its creator leads it) and deleting one; publishing a review: a lead
-opens its consensus data to the public, or withdraws it; the resolution mode (adjudicator, or discussion first); and the review's data version, bumped by
-every service that changes what readers see."""
+opens its consensus data to the public, or withdraws it; the resolution mode (adjudicator, or
+discussion first); and the review's data version, bumped by every service that changes what
+readers see."""
 
 from functools import partial
 

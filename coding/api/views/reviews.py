@@ -3,11 +3,11 @@
 
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from django.utils.translation import gettext_lazy
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 
