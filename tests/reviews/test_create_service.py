@@ -101,3 +101,35 @@ def test_deleting_stays_superuser_only(charlie, root):
         review_delete(review=review, actor=charlie)
     review_delete(review=review, actor=root)
     assert not Review.objects.exists()
+
+
+def test_a_slug_taken_at_the_same_moment_is_the_same_field_error(charlie, monkeypatch):
+    """Two people press Create with one slug at once: the check passes for both, the
+    database refuses the second, and that one is told the slug is taken (not a 500)."""
+    from coding.reviews import services
+
+    check = services._review_new
+
+    def raced(**fields):
+        review = check(**fields)
+        factories.ReviewFactory(slug=fields["slug"])  # the other person's, committed first
+        return review
+
+    monkeypatch.setattr(services, "_review_new", raced)
+    with pytest.raises(ValidationError) as refused:
+        review_create(slug="both", title="Mine", actor=charlie)
+    assert "“both” is taken" in refused.value.message_dict["slug"][0]
+    # (here the other review went in inside the refused transaction, so it went too)
+    assert not Review.objects.exists() and not Membership.objects.exists()
+
+
+def test_a_superuser_who_lists_themselves_as_lead_in_the_admin_form_leads_once(admin_client,
+                                                                               admin_user):
+    response = admin_client.post("/admin/coding/review/add/", {
+        "title": "New review", "slug": "new", "description": "",
+        "resolution_mode": "adjudicator", "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000", "memberships-0-user": admin_user.pk,
+        "memberships-0-role": "lead"})
+    assert response.status_code == 302
+    assert list(Membership.objects.values_list("user", "role")) == [(admin_user.pk, Role.LEAD)]
