@@ -103,6 +103,12 @@ def read_utf8(path: Path, *, unit: str = "row") -> str:
         data = path.read_bytes()
     except OSError as error:
         raise ImportFailed(path, "file", error.strerror or str(error)) from None
+    return decode_utf8(data, name=path, unit=unit)
+
+
+def decode_utf8(data: bytes, *, name, unit: str = "row") -> str:
+    """`data` as text (a UTF-8 byte order mark dropped), refused as read_utf8 says."""
+    path = name
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[start:].decode("utf-8")
@@ -305,16 +311,31 @@ StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yam
 def yaml_read(path: Path | str) -> Any:
     """The YAML file's data (mappings as YamlMap); raises ImportFailed naming the line."""
     path = Path(path)
-    most = YAML_MAX_BYTES
     try:
         size = path.stat().st_size
     except OSError as error:
         raise ImportFailed(path, "file", error.strerror or str(error)) from None
-    if size > most:
+    _yaml_size_check(path, size)
+    return yaml_loads(read_utf8(path, unit="line"), name=path)
+
+
+def _yaml_size_check(name, size: int) -> None:
+    if size > YAML_MAX_BYTES:
         # PyYAML takes some thirty times a file's size in memory; a codebook is a few KB.
-        raise ImportFailed(path, "file", f"{size:,} bytes; a YAML file may have at most "
-                           f"{most:,} (a codebook of a hundred attributes has about 30,000)")
-    text = read_utf8(path, unit="line")
+        raise ImportFailed(name, "file", f"{size:,} bytes; a YAML file may have at most "
+                           f"{YAML_MAX_BYTES:,} (a codebook of a hundred attributes has about "
+                           "30,000)")
+
+
+def yaml_read_bytes(data: bytes, *, name: str) -> Any:
+    """Like yaml_read, for the bytes of an upload called `name`."""
+    _yaml_size_check(name, len(data))
+    return yaml_loads(decode_utf8(data, name=name, unit="line"), name=name)
+
+
+def yaml_loads(text: str, *, name) -> Any:
+    """The data of YAML `text` (from the file `name`), refused as yaml_read says."""
+    path = name
     try:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except _DuplicateKey as error:

@@ -15,6 +15,9 @@ The limits on what people upload, in one place (each enforced where the file is 
 - an import (codebook YAML, cases or codings CSV): `IMPORT_MAX_MB` (50), imports/services.py;
 - a YAML file: `YAML_MAX_SIZE` (2 MB), `MAX_NESTING` levels, no anchors or aliases,
   fileio.py;
+- a REFI-QDA codebook (`.qdc`, XML): `QDC_MAX_SIZE` (2 MB), `QDC_MAX_DEPTH` levels of
+  elements, `QDC_MAX_ELEMENTS` elements, no DOCTYPE (so no entities, internal or external),
+  reviews/qdc.py;
 - a CSV file: a cell of at most 131,072 characters (Python's csv limit), every row as wide
   as the header, every quote closed, fileio.py;
 - a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
@@ -35,6 +38,11 @@ from coding.values import text_problem
 MAX_NESTING = 20
 # Bytes of a YAML file (a codebook): PyYAML takes some thirty times a file's size in memory.
 YAML_MAX_SIZE = 2 * 1024 * 1024
+# A REFI-QDA codebook (.qdc): bytes, levels of nested elements (CodeBook, Codes, then codes
+# within codes: ours use 5, NVivo and ATLAS.ti trees a few more) and elements in all.
+QDC_MAX_SIZE = 2 * 1024 * 1024
+QDC_MAX_DEPTH = 16
+QDC_MAX_ELEMENTS = 20_000
 
 
 def nesting_over(data, limit: int = MAX_NESTING) -> bool:

@@ -7,6 +7,7 @@ from coding.web import (
     account,
     adjudication,
     audit,
+    codebook,
     coding,
     discussion,
     documents,
@@ -113,6 +114,13 @@ urlpatterns += [
          name="import_job_status"),
     path(review + "import/<int:pk>/confirm/", imports.import_job_confirm_view,
          name="import_job_confirm"),
+]
+
+# The codebook editor (leads): the page (GET, and POST to save), its check and "Open a file".
+urlpatterns += [
+    path(review + "codebook/", codebook.codebook_editor, name="codebook_editor"),
+    path(review + "codebook/check/", codebook.codebook_check, name="codebook_check"),
+    path(review + "codebook/open/", codebook.codebook_open, name="codebook_open"),
 ]
 
 # Members: leads add, invite, change and remove members; the invitee accepts by link.

@@ -177,6 +177,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "audit log": reverse("coding:audit_log", args=[slug]),
             "reliability": reverse("coding:reliability", args=[slug]),
             "members": reverse("coding:members", args=[slug]),
+            "codebook editor": reverse("coding:codebook_editor", args=[slug]),
             "rounds": reverse("coding:rounds", args=[slug]),
             "round page, complete": reverse("coding:round_detail", args=[slug, 1]),
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
@@ -202,6 +203,12 @@ def _settle(page) -> None:
         """() => [...document.querySelectorAll(
                    '[data-chart], #alpha-chart, #drift-chart, #rounds-chart')]
                  .every(el => el.querySelector('svg.main-svg[aria-hidden="true"]'))""",
+        timeout=30_000,
+    )
+    # The codebook editor built over its text field, with the coding form's preview.
+    page.wait_for_function(
+        """() => !document.getElementById('codebook-editor-data')
+                 || document.querySelector('#codebook-preview .attribute')""",
         timeout=30_000,
     )
     # And every PDF in view drawn with its text layer (coding and adjudication pages).

@@ -150,6 +150,15 @@ QUESTIONS = {
     #     and audited) on every surface, the admin too (issue 25, item 3).
     "publish:unpublished": Question(
         "publish", "b_draft", answers(False, lead=True, lead_coder=True), False),
+    # 18. May the actor change the codebook (open the editor and save; the API's PUT)? Its
+    #     leads, through codebook_save on every surface (issue 24, item 2).
+    "codebook_edit:published": Question(
+        "codebook_edit", "published", answers(False, lead=True, lead_coder=True), False),
+    # 19. May the actor read the codebook as its file (the API's GET ?format=json|yaml)?
+    #     Members; anyone once the review is published, as the codebook was readable before.
+    "codebook_read:unpublished": Question(
+        "codebook_read", "b_draft", answers(True, anonymous=False, outsider=False), False),
+    "codebook_read:published": Question("codebook_read", "published", answers(True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -244,6 +253,18 @@ SURFACES["publish:unpublished"] = {
     "page": EVERYONE,
     "api": NoSurface("the API publishes nothing: the review's page or the admin does"),
     "admin": STAFF_LEADS,
+}
+
+SURFACES["codebook_edit:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("the admin shows codebooks read-only: they change in the editor, by the "
+                       "API or by import"),
+}
+SURFACES["codebook_read:unpublished"] = SURFACES["codebook_read:published"] = {
+    "page": NoSurface("pages show the codebook as the coding form and the gallery's filters; "
+                      "the editor page is the leads' (codebook_edit)"),
+    "api": EVERYONE,
+    "admin": NoSurface("the admin shows codebooks to staff leads only, read-only"),
 }
 
 PARITY = [
@@ -814,6 +835,42 @@ def publish_admin(w, actor, number, as_actor):
 
 
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
+def _codebook_edited(w, actor):
+    """The codebook with a new title by `actor`, its token, and whether it is now saved."""
+    from coding.reviews.codebooks import codebook_file_data, codebook_token
+
+    review = w["review"]
+    data = codebook_file_data(review.current_codebook())
+    data["title"] = f"Retitled by {actor}"
+    return data, codebook_token(review), (
+        lambda: review.current_codebook().title == data["title"])
+
+
+def codebook_edit_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    data, token, saved = _codebook_edited(w, actor)
+    opened = client.get("/reviews/demo/codebook/")
+    client.post("/reviews/demo/codebook/", {"codebook": json.dumps(data), "token": token},
+                HTTP_ACCEPT="application/json")
+    return _agree({"page": opened.status_code == 200, "save": saved()}, True, False)
+
+
+def codebook_edit_api(w, actor, number, as_actor):
+    client = as_actor(actor, api=True)
+    data, token, saved = _codebook_edited(w, actor)
+    client.put("/api/reviews/demo/codebook/", data, format="json", HTTP_IF_MATCH=f'"{token}"')
+    return saved()
+
+
+def codebook_read_api(w, actor, number, as_actor):
+    client = as_actor(actor, api=True)
+    hits = {}
+    for wanted in ("json", "yaml"):
+        response = client.get(f"/api/reviews/demo/codebook/?format={wanted}")
+        hits[wanted] = response.status_code == 200 and b"level" in response.content
+    return _agree(hits, True, False)
+
+
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
     ("b_coding", "admin"): b_coding_admin,
@@ -838,6 +895,8 @@ PROBES = {
     ("reopen", "page"): reopen_page,
     ("code", "page"): code_page, ("code", "api"): code_api,
     ("publish", "page"): publish_page, ("publish", "admin"): publish_admin,
+    ("codebook_edit", "page"): codebook_edit_page, ("codebook_edit", "api"): codebook_edit_api,
+    ("codebook_read", "api"): codebook_read_api,
 }
 
 

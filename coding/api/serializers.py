@@ -320,6 +320,11 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(
         required=False, help_text="Invalid input: the messages per field.",
     )
+    where = serializers.CharField(required=False, help_text=(
+        "A codebook refused: the place, e.g. \"section 1 (Scales), attribute 2 (intensity)\"."))
+    field = serializers.CharField(required=False, help_text=(
+        "A codebook refused: the place as a path, e.g. \"sections.0.attributes.1.label\"."))
+    reason = serializers.CharField(required=False, help_text="A codebook refused: why.")
     missing = serializers.ListField(
         child=serializers.CharField(), required=False,
         help_text="Submit refused: keys of the required attributes not yet coded.",

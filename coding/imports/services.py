@@ -205,7 +205,7 @@ def _run(job: ImportJob, progress=None) -> dict:
         with job.file.open("rb") as stored:
             path.write_bytes(stored.read())
         if job.kind == ImportKind.CODEBOOK:
-            result = codebook_import(path=path, review_slug=slug)
+            result = codebook_import(path=path, review_slug=slug, actor=job.created_by)
             return {"codebook": result.outcome, "version": result.codebook.version}
         if job.kind == ImportKind.CASES:
             result = cases_import(path=path, review_slug=slug, progress=progress)

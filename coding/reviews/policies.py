@@ -45,6 +45,14 @@ def may_change_resolution_mode(user, review: Review) -> bool:
     return user.is_superuser or is_lead(user, review)
 
 
+def may_edit_codebook(user, review: Review) -> bool:
+    """Leads build and change the review's codebook (the editor page, the API's PUT); the
+    page is theirs alone (PAGE_ROLES["codebook"]). Members and, for a published review,
+    readers read the codebook through the API's GET, as they read it on the coding form and
+    the gallery."""
+    return is_lead(user, review)
+
+
 def reviews_led_by(user) -> QuerySet[Review]:
     return Review.objects.filter(memberships__user=user, memberships__role=Role.LEAD).distinct()
 
@@ -94,6 +102,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "imports": (Role.LEAD,),
     "rounds": (Role.LEAD,),
     "discussion": (Role.CODER,),
+    "codebook": (Role.LEAD,),
 }
 
 # Pages with something on them only in one resolution mode. Elsewhere they still open (and

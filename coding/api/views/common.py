@@ -122,7 +122,8 @@ class SharedReaderMixin:
         def render():
             response = super(SharedReaderMixin, self).get(request, *args, **kwargs)
             response = self.finalize_response(request, response, *args, **kwargs)
-            response.render()
+            if hasattr(response, "render"):  # a file download is a plain HttpResponse
+                response.render()
             return response
 
         return reader_response(

@@ -1,35 +1,40 @@
-import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Review
-from coding.reviews.importers import codebook_as_dict
+from coding.reviews.codebooks import codebook_file_data, codebook_yaml
+from coding.reviews.qdc import codebook_to_qdc
 
 
 class Command(BaseCommand):
     help = (
         "Write a review's current codebook as YAML, in the form import_codebook reads "
-        "(levels of measurement included)."
+        "(levels of measurement included), or with --format qdc as a REFI-QDA codebook "
+        "(.qdc) for NVivo, ATLAS.ti, MAXQDA, Taguette or QualCoder."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--review", required=True, help="Slug of the review.")
         parser.add_argument("--output", help="File to write (default: standard output).")
+        parser.add_argument(
+            "--format", choices=["yaml", "qdc"], default="yaml",
+            help="yaml (default) or qdc (REFI-QDA codebook exchange; import_codebook reads "
+            "both).",
+        )
 
-    def handle(self, *args, review, output=None, **options):
+    def handle(self, *args, review, output=None, format="yaml", **options):
         target = Review.objects.filter(slug=review).first()
         if target is None:
             raise CommandError(f"No review with slug {review!r}.")
         codebook = target.current_codebook()
         if codebook is None:
             raise CommandError(f"Review {review!r} has no codebook.")
-        data = codebook_as_dict(codebook)
-        for section in data["sections"]:
-            for attribute in section["attributes"]:
-                if attribute["kind"] == "text":
-                    attribute.pop("level")  # text has no level; import_codebook refuses one
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
+        data = codebook_file_data(codebook)
+        if format == "qdc":
+            content = codebook_to_qdc(data)
         else:
-            self.stdout.write(text, ending="")
+            content = codebook_yaml(data).encode()
+        if output:
+            with open(output, "wb") as handle:
+                handle.write(content)
+        else:
+            self.stdout.write(content.decode(), ending="")

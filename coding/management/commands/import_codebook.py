@@ -6,7 +6,8 @@ from coding.reviews.importers import ImportFailed, codebook_import
 
 class Command(BaseCommand):
     help = (
-        "Load a YAML codebook into a review (creating the review if needed, led by --lead). "
+        "Load a codebook into a review (creating the review if needed, led by --lead): YAML, "
+        "or a REFI-QDA codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, Taguette or QualCoder. "
         "All or nothing."
     )
     name_example = "python manage.py import_codebook"
