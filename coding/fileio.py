@@ -164,7 +164,7 @@ def csv_rows(
         names = [csv_uncell(name).strip() for name in header]
         if lower:
             names = [name.lower() for name in names]
-        _check_header(path, names, list(columns), list(optional))
+        header_check(path, names, list(columns), list(optional))
         width = len(names)
         for cells in reader:
             row += 1
@@ -198,7 +198,10 @@ def _csv_problem(reason: str) -> str:
     return f"unreadable CSV ({reason})"
 
 
-def _check_header(path: Path, names: list[str], columns: list[str], optional: list[str]):
+def header_check(path: Path, names: list[str], columns: list[str], optional: list[str], *,
+                 where: str = "row 1"):
+    """Refuse a header with a column twice, an unknown column or a missing one (CSV and
+    .xlsx alike; `where` names the header's place)."""
     expected = f"expected the columns {','.join(columns)}"
     if optional:
         expected += f" (and optionally {','.join(optional)})"
@@ -206,7 +209,7 @@ def _check_header(path: Path, names: list[str], columns: list[str], optional: li
     for position, name in enumerate(names, start=1):
         if name in seen:
             raise ImportFailed(
-                path, "row 1", f"column {name!r} appears twice (columns {seen[name]} and "
+                path, where, f"column {name!r} appears twice (columns {seen[name]} and "
                 f"{position}); {expected}"
             )
         seen[name] = position
@@ -214,10 +217,10 @@ def _check_header(path: Path, names: list[str], columns: list[str], optional: li
     if unknown:
         shown = ", ".join(repr(name) if name else "an unnamed column" for name in unknown)
         hint = _suggest(unknown, [*columns, *optional])
-        raise ImportFailed(path, "row 1", f"unknown column(s) {shown}{hint}; {expected}")
+        raise ImportFailed(path, where, f"unknown column(s) {shown}{hint}; {expected}")
     missing = [column for column in columns if column not in seen]
     if missing:
-        raise ImportFailed(path, "row 1", f"missing column(s) {', '.join(missing)}; {expected}")
+        raise ImportFailed(path, where, f"missing column(s) {', '.join(missing)}; {expected}")
 
 
 def _suggest(unknown: list[str], known: list[str]) -> str:

@@ -20,6 +20,8 @@ The limits on what people upload, in one place (each enforced where the file is 
   reviews/qdc.py;
 - a CSV file: a cell of at most 131,072 characters (Python's csv limit), every row as wide
   as the header, every quote closed, fileio.py;
+- an .xlsx workbook (cases or codings): `XLSX_LIMITS` below (unpacked size, compression
+  ratio, parts, sheets, rows, columns) and the CSV cell length, tables.py;
 - a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
 - a form or multipart body: Django's `DATA_UPLOAD_MAX_*`, and a part's header (a file
   name) of at most 1 KB, this module;
@@ -36,6 +38,25 @@ from coding.values import text_problem
 
 # Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
 MAX_NESTING = 20
+# A cell of a CSV or .xlsx file, in characters (Python's csv module's default field limit).
+CSV_CELL_MAX = 131_072
+# An .xlsx workbook (coding/tables.py). Checked from the zip's directory before anything is
+# unpacked: the unpacked size of all its parts, how much any part over `ratio_from_bytes` is
+# compressed (a zip bomb is compressed thousands to 1; a sheet's XML much less, see
+# tests/imports/test_xlsx_limits.py), the number of parts and of sheets. While reading the
+# one sheet: rows below the header (a codings file of 10,000 cases coded twice on 12
+# attributes has 240,000), columns (the widest file has 9; cells right of the limit are not
+# read) and the last row number a spreadsheet has.
+XLSX_LIMITS = {
+    "unpacked_mb": 400,
+    "ratio": 100,
+    "ratio_from_bytes": 1024 * 1024,
+    "parts": 1000,
+    "sheets": 100,
+    "rows": 300_000,
+    "columns": 50,
+    "last_row": 1_048_576,
+}
 # Bytes of a YAML file (a codebook): PyYAML takes some thirty times a file's size in memory.
 YAML_MAX_SIZE = 2 * 1024 * 1024
 # A REFI-QDA codebook (.qdc): bytes, levels of nested elements (CodeBook, Codes, then codes

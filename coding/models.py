@@ -847,8 +847,8 @@ class ReliabilitySnapshot(models.Model):
 
 class ImportKind(models.TextChoices):
     CODEBOOK = "codebook", "Codebook (YAML)"
-    CASES = "cases", "Cases (CSV)"
-    CODINGS = "codings", "Codings (CSV)"
+    CASES = "cases", "Cases (CSV or .xlsx)"
+    CODINGS = "codings", "Codings (CSV or .xlsx)"
 
 
 class ImportStatus(models.TextChoices):

@@ -109,6 +109,7 @@ urlpatterns += [
 # Imports from the browser: leads upload a file, see the dry run, confirm.
 urlpatterns += [
     path(review + "import/", imports.imports, name="imports"),
+    path(review + "import/sample/<str:name>", imports.import_sample, name="import_sample"),
     path(review + "import/<int:pk>/", imports.import_job, name="import_job"),
     path(review + "import/<int:pk>/status/", imports.import_job_status,
          name="import_job_status"),

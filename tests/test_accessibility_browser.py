@@ -21,7 +21,16 @@ from coding.adjudication.services import (
     disagreements_detect,
 )
 from coding.documents.services import document_upload
-from coding.models import AttributeKind, Coding, Disagreement, ResolutionMode, Review, Role
+from coding.models import (
+    AttributeKind,
+    Coding,
+    Disagreement,
+    ImportJob,
+    ImportStatus,
+    ResolutionMode,
+    Review,
+    Role,
+)
 from coding.reviews.services import review_create, review_set_resolution_mode
 from tests import factories
 from tests.documents.pdfs import minimal_pdf
@@ -100,7 +109,18 @@ def world(coproduction, settings, tmp_path) -> dict:
                  user=lead)
     # A review the lead has just created: its Progress page shows the next steps.
     review_create(slug="fresh", title="Fresh review", actor=lead)
+    # An import checked by its dry run, with cases to add and to change, for the job page.
+    import_job = ImportJob.objects.create(
+        review=review, kind="cases", filename="cases.xlsx", status=ImportStatus.CHECKED,
+        created_by=lead, preview={
+            "created": 60, "updated": 2, "unchanged": 40, "sheet": "Sheet1",
+            "added": [str(n) for n in range(100, 150)],
+            "changed": [{"case": "12", "fields": [["year", "2018", "2019"],
+                                                  ["country", "UK", "France"]]},
+                        {"case": "13", "fields": [["service_area", "Health",
+                                                   "Culture; Health"]]}]})
     return {
+        "import_job": import_job.pk,
         "round_case": cases[42].number,
         "review": review,
         "public_case": cases[12].number,
@@ -181,6 +201,8 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "rounds": reverse("coding:rounds", args=[slug]),
             "round page, complete": reverse("coding:round_detail", args=[slug, 1]),
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
+            "import": reverse("coding:imports", args=[slug]),
+            "import dry run": reverse("coding:import_job", args=[slug, world["import_job"]]),
         }
     return pages
 

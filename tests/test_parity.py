@@ -93,7 +93,8 @@ QUESTIONS = {
     #    anonymous reader's: a signed-in person's page is theirs alone.
     "shared:published": Question("shared", "published", answers(False, anonymous=True), False,
                                  case="3"),
-    # 8. May the actor import files into the review from the browser (upload, check, confirm)?
+    # 8. May the actor import files into the review from the browser (upload, check, confirm,
+    #    download the sample files)?
     "imports:published": Question(
         "imports", "published", answers(False, lead=True, lead_coder=True), False),
     # 9. May the actor add a person to the review's team?
@@ -635,6 +636,7 @@ def imports_page(w, actor, number, as_actor):
         "cases.csv", b"number,title,country,year,service_area,summary,source\n90,T,UK,,,,\n")})
     return _agree({
         "page": client.get("/reviews/demo/import/").status_code == 200,
+        "sample": client.get("/reviews/demo/import/sample/cases.xlsx").status_code == 200,
         "upload": upload.status_code == 302
         and upload["Location"].startswith("/reviews/demo/import/"),
     }, True, False)

@@ -28,7 +28,7 @@ from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
 from coding.codings.policies import import_coders_refused
 from coding.dbbulk import chunked, insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_rows, csv_writer
+from coding.fileio import ImportFailed, csv_writer
 from coding.locks import cases_lock
 from coding.models import (
     Assignment,
@@ -47,6 +47,7 @@ from coding.models import (
     Role,
 )
 from coding.reliability.services import reliability_changed
+from coding.tables import table_rows
 from coding.values import (
     BadValue,
     anchors_check,
@@ -76,6 +77,15 @@ class CodingsResult:
     assignments: int = 0
     compared_cases: int = 0
     open_disagreements: int = 0
+    # Which codings the import adds and which it replaces (the first DETAIL_MAX of each, for
+    # the Import page's dry run): (case number, coder, attribute keys whose value changes).
+    added: list[tuple[str, str]] = field(default_factory=list)
+    replaced: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for an .xlsx file
+
+
+# How many codings a result names one by one (the counts say how many in all).
+DETAIL_MAX = 50
 
 
 # --- parsing ----------------------------------------------------------------------
@@ -125,7 +135,8 @@ def _cell_message(attribute: Attribute, error: BadValue, option_keys: list[str])
 def _parse(path: Path, review: Review, codebook, progress):
     """{(case number, username): {attribute key: value}} in file order, the first row
     of each (case, coder), the number of rows, and, when the file has an evidence column,
-    {(case number, username): {attribute key: (evidence, anchors)}} (else None)."""
+    {(case number, username): {attribute key: (evidence, anchors)}} (else None); and the
+    table read (CSV or .xlsx: coding.tables), which names its rows."""
     cases = set(review.cases.values_list("number", flat=True))
     documents = {(number, name): pk for pk, number, name in Document.objects.filter(
         case__review=review).values_list("pk", "case__number", "filename")}
@@ -135,8 +146,10 @@ def _parse(path: Path, review: Review, codebook, progress):
     codings: dict[tuple[str, str], dict[str, Any]] = {}
     first_row: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for line, row in csv_rows(path, columns=COLUMNS, optional=EVIDENCE_COLUMNS, lower=True):
-        where = f"row {line}"
+    table = table_rows(path, columns=COLUMNS, optional=EVIDENCE_COLUMNS, lower=True,
+                       sheet="codings")
+    for line, row in table:
+        where = table.where(line)
         if evidence is None and "evidence" in row:
             evidence = {}
         number = row["case"].strip()
@@ -179,8 +192,8 @@ def _parse(path: Path, review: Review, codebook, progress):
             progress("reading", line - 1, 0)
     progress("reading", len(seen), len(seen))
     if not seen:
-        raise ImportFailed(path, "file", "no codings found below the header")
-    return codings, first_row, len(seen), evidence
+        raise ImportFailed(path, table.whole, "no codings found below the header")
+    return codings, first_row, len(seen), evidence, table
 
 
 def _parse_evidence(path: Path, where: str, row: dict, number: str, attribute: Attribute,
@@ -340,20 +353,21 @@ def codings_import(
     if codebook is None:
         raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
     progress = progress or _no_progress
-    parsed, first_row, n_rows, evidence = _parse(path, review, codebook, progress)
+    parsed, first_row, n_rows, evidence, table = _parse(path, review, codebook, progress)
     if not enrol:
         rows = {}
         for (_, username), line in first_row.items():
             rows[username] = min(line, rows.get(username, line))
         refused = import_coders_refused(review, sorted(rows, key=rows.get))
         if refused:
-            named = ", ".join(f"row {rows[name]}: {name!r}" for name in refused[:10])
+            named = ", ".join(f"{table.where(rows[name])}: {name!r}"
+                              for name in refused[:10])
             more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
-            raise ImportFailed(path, f"row {rows[refused[0]]}", gettext(
+            raise ImportFailed(path, table.where(rows[refused[0]]), gettext(
                 "not a coder of this review: %(named)s%(more)s. Codings are imported only "
                 "for the review's coders; add them on the Members page first"
             ) % {"named": named, "more": more})
-    result = CodingsResult(review=review, rows=n_rows)
+    result = CodingsResult(review=review, rows=n_rows, sheet=table.sheet)
     User = get_user_model()
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     with transaction.atomic():
@@ -411,8 +425,10 @@ def codings_import(
                 )
                 to_fill.append((coding, values))
                 result.created += 1
+                if len(result.added) < DETAIL_MAX:
+                    result.added.append((number, username))
                 continue
-            where = f"row {first_row[number, username]}"
+            where = table.where(first_row[number, username])
             if not coding.is_submitted:
                 raise ImportFailed(
                     path, where, f"{username} has a draft coding of case {number} in the app, "
@@ -429,6 +445,11 @@ def codings_import(
                                  number, username, values))):
                 result.unchanged += 1
                 continue
+            if len(result.replaced) < DETAIL_MAX:
+                before = stored.get(coding.pk, {})
+                # No key: only the evidence changes.
+                result.replaced.append((number, username, sorted(
+                    key for key in {*before, *values} if before.get(key) != values.get(key))))
             coding.values.all().delete()
             coding.version += 1
             coding.save(update_fields=["version", "updated_at"])

@@ -26,3 +26,34 @@ def import_job_state(job: ImportJob) -> dict:
     from coding.imports.services import import_job_progress
 
     return {"status": job.status, **import_job_progress(job)}
+
+
+def import_limits() -> dict:
+    """The limits the Import page states (coding.input_limits, the settings)."""
+    from django.conf import settings
+
+    from coding.input_limits import CSV_CELL_MAX, XLSX_LIMITS
+
+    numbers = {"mb": settings.IMPORT_MAX_MB, "cell": CSV_CELL_MAX, **XLSX_LIMITS}
+    return {name: f"{value:,}" for name, value in numbers.items()}
+
+
+def import_detail(summary: dict) -> dict:
+    """The case-by-case part of a job's preview or result, with how many more each list
+    stands for ("and 12 more"): the importers name the first few (DETAIL_MAX) only."""
+    if not summary or "added" not in summary:
+        return {}
+    added, changed = summary.get("added", []), summary.get("changed", [])
+    replaced = summary.get("replaced", [])
+    hidden = summary.get("hidden") or {"added": 0, "replaced": 0}
+    return {
+        "sheet": summary.get("sheet"),
+        "cases": "changed" in summary,
+        "added": added,
+        "added_more": summary.get("created", 0) - len(added) - hidden["added"],
+        "changed": changed, "changed_more": summary.get("updated", 0) - len(changed),
+        "replaced": replaced,
+        "replaced_more": summary.get("updated", 0) - len(replaced) - hidden["replaced"],
+        "unchanged": summary.get("unchanged", 0),
+        "hidden": hidden["added"] + hidden["replaced"],
+    }

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
+from coding.codings.policies import blind_cases
 from coding.codings.transfer import codings_import
 from coding.documents.storage import documents_storage
 from coding.fileio import ImportFailed
@@ -119,8 +120,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     try:
         with transaction.atomic():
             summary = _run(job, progress=_progress_writer(job))
+            # The counts; the case-by-case detail stays on the job.
             audit_record(actor=job.created_by, action=f"import.{job.kind}", obj=job,
-                         review=job.review, data={"filename": job.filename, **summary})
+                         review=job.review, data={"filename": job.filename, **{
+                             key: value for key, value in summary.items()
+                             if not isinstance(value, list)}})
         job.result, job.status = summary, ImportStatus.DONE
     except ImportFailed as error:
         # The file changed nothing meanwhile-valid data could not take (e.g. a case deleted
@@ -210,14 +214,34 @@ def _run(job: ImportJob, progress=None) -> dict:
         if job.kind == ImportKind.CASES:
             result = cases_import(path=path, review_slug=slug, progress=progress)
             return {"created": result.created, "updated": result.updated,
-                    "unchanged": result.unchanged}
+                    "unchanged": result.unchanged, "sheet": result.sheet,
+                    "added": result.added,
+                    "changed": [{"case": number, "fields": [list(change) for change in fields]}
+                                for number, fields in result.changes]}
         result = codings_import(path=path, review_slug=slug, actor=job.created_by,
                                 progress=progress)
+        added, replaced, hidden = _codings_detail(job, result)
         return {"rows": result.rows, "created": result.created, "updated": result.updated,
                 "unchanged": result.unchanged, "new_accounts": len(result.new_accounts),
                 "new_memberships": len(result.new_memberships),
                 "compared_cases": result.compared_cases,
-                "open_disagreements": result.open_disagreements}
+                "open_disagreements": result.open_disagreements, "sheet": result.sheet,
+                "added": added, "replaced": replaced, "hidden": hidden}
+
+
+def _codings_detail(job: ImportJob, result) -> tuple[list, list, dict]:
+    """The codings the file adds and replaces, one by one, less those of cases the lead who
+    uploaded it codes and has not finished (blind coding: nothing about another coder's
+    coding of such a case); how many of each were left out for that."""
+    numbers = {number for number, *_ in [*result.added, *result.replaced]}
+    blind = set(blind_cases(job.created_by).filter(
+        review=job.review, number__in=numbers).values_list("number", flat=True)
+    ) if numbers and job.created_by is not None else set()
+    added = [{"case": n, "coder": c} for n, c in result.added if n not in blind]
+    replaced = [{"case": n, "coder": c, "attributes": keys}
+                for n, c, keys in result.replaced if n not in blind]
+    return added, replaced, {"added": len(result.added) - len(added),
+                             "replaced": len(result.replaced) - len(replaced)}
 
 
 def _unexpected(job: ImportJob, error: Exception, *, checking: bool) -> str:

@@ -1,4 +1,4 @@
-"""Importers for codebooks (YAML, JSON, REFI-QDA `.qdc`) and cases (CSV).
+"""Importers for codebooks (YAML, JSON, REFI-QDA `.qdc`) and cases (CSV, `.xlsx`).
 
 Each importer validates the whole file first and writes inside one transaction,
 so a file with a bad row writes nothing; the error names the file, the row
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coding.dbbulk import insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_rows, csv_writer
+from coding.fileio import ImportFailed, csv_writer
 from coding.locks import cases_lock
 from coding.models import Case, Review, ServiceArea
 from coding.regions import region_for_country
@@ -31,10 +31,13 @@ from coding.reviews.codebooks import (  # noqa: F401 (importable from here as be
     CodebookResult,
     _fits_in_place,
     codebook_as_dict,
+    codebook_file_data,
     codebook_store,
     codebook_validate,
+    codebook_yaml,
 )
 from coding.reviews.services import review_data_changed
+from coding.tables import table_rows
 from coding.values import text_problem
 
 __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_as_dict", "codebook_import"]
@@ -72,6 +75,12 @@ def codebook_import(
     return result
 
 
+def codebook_as_yaml(codebook) -> str:
+    """The codebook as the YAML text `import_codebook` reads (`export_codebook` writes it;
+    the Import page's sample codebook)."""
+    return codebook_yaml(codebook_file_data(codebook))
+
+
 def _review_for_import(slug: str, title: str, lead, create: bool, path: Path):
     """The review an import writes into: (review, created, lead_added). A review the import
     creates goes through the review services (audited, led by `lead` if given); an existing
@@ -106,6 +115,18 @@ class CasesResult:
     service_areas: list[str] = field(default_factory=list)
     review_created: bool = False  # the import created the review
     lead_added: bool = False  # `lead` was given the lead role
+    # What the import adds and changes, case by case (the first DETAIL_MAX of each; the
+    # Import page's dry run shows them): numbers added, and per changed case its changes
+    # as (column, old, new).
+    added: list[str] = field(default_factory=list)
+    changes: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for an .xlsx file
+
+
+# How many cases an import's result names one by one (the counts say how many in all).
+DETAIL_MAX = 50
+# How much of a changed text a result shows.
+DETAIL_TEXT = 80
 
 
 def natural_sort_key(number: str) -> int:
@@ -113,16 +134,18 @@ def natural_sort_key(number: str) -> int:
     return int(digits[:9]) if digits else 0
 
 
-def _parse_cases(path: Path, progress) -> list[dict]:
+def _parse_cases(path: Path, progress) -> tuple[list[dict], str | None]:
+    """The file's cases (CSV or .xlsx, coding.tables) and the worksheet read."""
     rows, seen = [], {}
-    for line, row in csv_rows(path, columns=CASE_COLUMNS):
-        rows.append(_parse_case_row(path, line, row, seen))
+    table = table_rows(path, columns=CASE_COLUMNS, sheet="cases")
+    for line, row in table:
+        rows.append(_parse_case_row(path, table.where(line), line, row, seen))
         if line % 5000 == 0:
             progress("reading", line - 1, 0)
     progress("reading", len(rows), len(rows))
     if not rows:
-        raise ImportFailed(path, "file", "no cases found below the header")
-    return rows
+        raise ImportFailed(path, table.whole, "no cases found below the header")
+    return rows, table.sheet
 
 
 # The maximum length of each case column (settings.INPUT_MAX_LENGTHS), None: checked
@@ -133,8 +156,8 @@ CASE_LIMITS = {
 }
 
 
-def _parse_case_row(path: Path, line: int, row: dict, seen: dict) -> dict:
-    where = f"row {line}"
+def _parse_case_row(path: Path, where: str, line: int, row: dict, seen: dict) -> dict:
+    """One row's case; `where` names the row in messages ("row 4", "Sheet1 row 4")."""
     values = {key: (row.get(key) or "").strip() for key in CASE_COLUMNS}
     for column, limit in CASE_LIMITS.items():
         problem = text_problem(values[column], limit=limit)
@@ -194,11 +217,12 @@ def cases_import(
     """
     path = Path(path)
     progress = progress or _no_progress
-    rows = _parse_cases(path, progress)
+    rows, sheet = _parse_cases(path, progress)
     with transaction.atomic():
         review, created, lead_added = _review_for_import(
             review_slug, review_slug, lead, create_review, path)
-        result = CasesResult(review=review, review_created=created, lead_added=lead_added)
+        result = CasesResult(review=review, review_created=created, lead_added=lead_added,
+                             sheet=sheet)
         cases_lock(review.cases.all())  # before any write (coding.locks)
         areas = {}
         for name in sorted({a for row in rows for a in row["service_area"]}):
@@ -206,6 +230,7 @@ def cases_import(
                 name=name, defaults={"slug": _unique_area_slug(name)}
             )
         existing = {case.number: case for case in review.cases.all()}
+        area_names = {area.pk: name for name, area in areas.items()}
         Through = Case.service_areas.through
         current_areas: dict[int, set[int]] = {}
         for case_id, area_id in Through.objects.filter(case__review=review).values_list(
@@ -230,8 +255,15 @@ def cases_import(
             if case is None:
                 new_cases.append(Case(review=review, number=row["number"], **fields))
                 new_areas.append(wanted_areas)
+                if len(result.added) < DETAIL_MAX:
+                    result.added.append(row["number"])
                 continue
             changed = [name for name, value in fields.items() if getattr(case, name) != value]
+            if (changed or current_areas.get(case.pk, set()) != wanted_areas) and len(
+                    result.changes) < DETAIL_MAX:
+                result.changes.append((case.number, _case_changes(
+                    case, fields, changed, current_areas.get(case.pk, set()), wanted_areas,
+                    area_names)))
             for name in changed:
                 setattr(case, name, fields[name])
             if changed:
@@ -276,6 +308,30 @@ def cases_import(
         if result.created or result.updated:
             review_data_changed(review=review)
     return result
+
+
+# The fields of a case's change, in the file's order (the region follows from the country:
+# shown when it changes, such as for a case stored before the country was known).
+SHOWN_FIELDS = ["title", "country", "region", "year", "summary", "source"]
+
+
+def _case_changes(case: Case, fields: dict, changed: list[str], old_areas: set[int],
+                  new_areas: set[int], area_names: dict[int, str]) -> list[tuple[str, str, str]]:
+    """(column, old, new) of each column of `case` the file changes, texts shortened."""
+    out = [(name, _shown(getattr(case, name)), _shown(fields[name]))
+           for name in SHOWN_FIELDS if name in changed]
+    if old_areas != new_areas:
+        if old_areas - set(area_names):
+            # Areas the file does not name: the (short) list of all areas, read once.
+            area_names.update(ServiceArea.objects.values_list("pk", "name"))
+        out.append(("service_area", "; ".join(sorted(area_names[a] for a in old_areas)),
+                    "; ".join(sorted(area_names[a] for a in new_areas))))
+    return out
+
+
+def _shown(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= DETAIL_TEXT else text[:DETAIL_TEXT - 1] + "…"
 
 
 # Cases an export holds at a time.

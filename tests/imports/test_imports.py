@@ -42,8 +42,9 @@ def test_a_lead_uploads_sees_what_the_check_would_do_confirms_and_the_cases_arri
 
     import_job_check(job_id=job.pk)  # what the worker does
     job.refresh_from_db()
-    assert (job.status, job.preview) == (ImportStatus.CHECKED,
-                                         {"created": 2, "updated": 0, "unchanged": 0})
+    assert (job.status, job.preview) == (ImportStatus.CHECKED, {
+        "created": 2, "updated": 0, "unchanged": 0, "sheet": None, "added": ["21", "22"],
+        "changed": []})
     assert not Case.objects.filter(number__in=["21", "22"]).exists()  # a dry run
     page = client.get(reverse("coding:import_job", args=["demo", job.pk])).content.decode()
     assert "What importing it would do" in page and "Import cases.csv" in page

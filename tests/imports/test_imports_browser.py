@@ -41,7 +41,7 @@ def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, 
     page.locator("main").get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + reverse("coding:progress", args=["demo"]))
     page.get_by_role("link", name="Import a codebook, cases or codings").click()
-    page.get_by_label("Cases (CSV)").check()
+    page.get_by_label("Cases (CSV or .xlsx)").check()
     page.get_by_label("File", exact=True).set_input_files(str(upload))
     page.get_by_role("button", name="Upload and check").click()
     expect(page.locator("#import-status")).to_contain_text("Being checked")
@@ -60,3 +60,32 @@ def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, 
         "21", "22"}
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(shots / "import-done-390.png"), full_page=True)
+
+
+def test_a_lead_imports_cases_from_an_xlsx_and_sees_them_listed_before_confirming(
+        page, live_server, review, lead, tmp_path, settings):
+    from tests.imports.xlsx import cases_workbook
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    upload = tmp_path / "cases.xlsx"
+    upload.write_bytes(cases_workbook([21, "Library run by residents", "UK", 2015, "Culture",
+                                       None, None],
+                                      [22, "School meals", "Sweden", None, "Education", None,
+                                       None]))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("lena")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("coding:imports", args=["demo"]))
+    page.get_by_label("Cases (CSV or .xlsx)").check()
+    page.get_by_label("File", exact=True).set_input_files(str(upload))
+    page.get_by_role("button", name="Upload and check").click()
+    _work()
+    expect(page.get_by_role("heading", name="Cases to add")).to_be_visible(timeout=30_000)
+    expect(page.locator(".import-detail")).to_contain_text("21, 22")
+    expect(page.locator(".import-detail")).to_contain_text("Read from the sheet “Sheet1”")
+    page.get_by_role("button", name="Import cases.xlsx").click()
+    _work()
+    expect(page.get_by_role("heading", name="What was imported")).to_be_visible(timeout=30_000)
+    assert set(Case.objects.filter(review=review).values_list("number", flat=True)) >= {
+        "21", "22"}
