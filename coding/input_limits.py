@@ -12,6 +12,13 @@ The limits on what people upload, in one place (each enforced where the file is 
 - a document's text extraction: `TEXT_EXTRACTION_LIMITS` (seconds, memory, pages),
   documents/text.py;
 - an HTML document: sanitised by nh3 (which bounds nesting itself), documents/files.py;
+- many documents at once (the documents page, `POST /api/reviews/<slug>/documents/`):
+  `DOCUMENT_BATCH_MAX_FILES` files a request, checked for at most `DOCUMENT_BATCH_SECONDS`
+  (the rest answered "not checked, send again"), documents/bulk.py;
+- a zip of documents: `DOCUMENT_ZIP_MAX_BYTES` the archive, `DOCUMENT_ZIP_MAX_ENTRIES` files,
+  `DOCUMENT_ZIP_MAX_TOTAL_BYTES` uncompressed in all, `DOCUMENT_ZIP_MAX_RATIO` compression
+  ratio per file (a zip bomb), no zip inside it, no absolute path or "..", hidden files and
+  `__MACOSX/` skipped, documents/bulk.py; each file then as a document above;
 - an import (codebook YAML, cases or codings CSV): `IMPORT_MAX_MB` (50), imports/services.py;
 - a YAML file: `YAML_MAX_SIZE` (2 MB), `MAX_NESTING` levels, no anchors or aliases,
   fileio.py;
@@ -35,6 +42,22 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
 from coding.values import text_problem
+
+# Many documents at once. A request of the documents page or the API carries at most this many
+# files (Django's DATA_UPLOAD_MAX_NUMBER_FILES, 100 by default, refuses more before we see
+# them); the page sends larger drops in several requests.
+DOCUMENT_BATCH_MAX_FILES = 100
+# Seconds one request spends checking and storing files (gunicorn's timeout is 60): the files
+# not reached are answered "not checked in time" and the page sends them again.
+DOCUMENT_BATCH_SECONDS = 40
+# A zip of documents: the archive's size, its files (hidden ones and __MACOSX/ not counted),
+# their uncompressed size in all (as the archive declares it; reading never goes past the
+# declared size), and the most one file may be compressed (uncompressed / compressed size:
+# text compresses some 3 to 10 times, a zip bomb a thousand times and more).
+DOCUMENT_ZIP_MAX_BYTES = 500 * 1024 * 1024
+DOCUMENT_ZIP_MAX_ENTRIES = 1000
+DOCUMENT_ZIP_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+DOCUMENT_ZIP_MAX_RATIO = 100
 
 # Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
 MAX_NESTING = 20

@@ -135,8 +135,14 @@ urlpatterns += [
     path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
 ]
 
-# Documents: a case's full texts (upload and list for leads, access-checked download).
+# Documents: the review's page for many at once (leads), a case's full texts (upload and list
+# for leads), access-checked download.
 urlpatterns += [
+    path(review + "documents/", documents.review_documents, name="review_documents"),
+    path(review + "documents/check/", documents.review_documents_check,
+         name="review_documents_check"),
+    path(review + "documents/status/", documents.review_documents_status,
+         name="review_documents_status"),
     path(review + "cases/<str:number>/documents/", documents.case_documents_page,
          name="case_documents"),
     path(review + "cases/<str:number>/documents/<int:pk>/file/", documents.document_file,

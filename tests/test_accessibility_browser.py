@@ -198,6 +198,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "reliability": reverse("coding:reliability", args=[slug]),
             "members": reverse("coding:members", args=[slug]),
             "codebook editor": reverse("coding:codebook_editor", args=[slug]),
+            "review documents": reverse("coding:review_documents", args=[slug]),
             "rounds": reverse("coding:rounds", args=[slug]),
             "round page, complete": reverse("coding:round_detail", args=[slug, 1]),
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),

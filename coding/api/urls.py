@@ -64,6 +64,7 @@ urlpatterns = [
          name="round-coding-detail"),
     path(review + "rounds/<int:round>/codings/<str:number>/submit/",
          views.RoundCodingSubmit.as_view(), name="round-coding-submit"),
+    path(review + "documents/", views.ReviewDocuments.as_view(), name="review-documents"),
     path(review + "cases/<str:number>/documents/", views.DocumentList.as_view(),
          name="document-list"),
     path(review + "cases/<str:number>/documents/<int:pk>/", views.DocumentDetail.as_view(),

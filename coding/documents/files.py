@@ -94,7 +94,7 @@ def read_limited(name: str, fileobj) -> bytes:
 
 def inspect_file(name: str, data: bytes) -> CheckedFile:
     """Decide the type from the content, refuse what we do not accept, clean HTML."""
-    name = _safe_name(name)
+    name = safe_name(name)
     if len(data) > max_bytes():
         raise ValidationError(too_large_message(name, len(data)), code="too_large")
     if not data:
@@ -132,7 +132,7 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
 NAME_MAX_BYTES = 200  # file systems allow 255 bytes a name; the storage adds nothing to it
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     # Only the last part of a path, without control characters or quotes, and at most
     # NAME_MAX_BYTES in UTF-8 (a name of 200 accented letters is 400 bytes): the start of
     # the name and its extension are kept.

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from coding.models import Document, Membership, Review
-from coding.reviews.policies import is_lead, is_member
+from coding.reviews.policies import PAGE_ROLES, is_member, may_open_page
 
 
 def document_visible_to(user, document: Document) -> bool:
@@ -24,12 +24,14 @@ def documents_visible_to(user, queryset: QuerySet[Document]) -> QuerySet[Documen
 
 
 def documents_manageable_by(user, review: Review) -> bool:
-    """Only the review's leads upload, import and delete documents."""
-    return is_lead(user, review)
+    """Only the review's leads upload, import and delete documents: those who open the
+    review's documents page (reviews/policies.py PAGE_ROLES["documents"])."""
+    return may_open_page(user, review, "documents")
 
 
 def reviews_with_documents_manageable_by(user, queryset: QuerySet[Review]) -> QuerySet[Review]:
     """The queryset form of documents_manageable_by."""
     if not user.is_authenticated:
         return queryset.none()
-    return queryset.filter(memberships__user=user, memberships__role="lead").distinct()
+    return queryset.filter(memberships__user=user,
+                           memberships__role__in=PAGE_ROLES["documents"]).distinct()

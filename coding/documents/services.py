@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,8 +46,17 @@ def document_upload(
     if not documents_manageable_by(actor, case.review):
         raise ValidationError("Only a lead of this review can upload documents.")
     name = getattr(file, "name", "") or "document"
-    checked = inspect_file(name, read_limited(name, file))
-    title = _clean_title(title, checked.filename)
+    checked, title = document_check(case=case, name=name, data=read_limited(name, file),
+                                    title=title)
+    return document_store(case=case, checked=checked, title=title, is_public=is_public,
+                          actor=actor)
+
+
+def document_store(*, case: Case, checked: CheckedFile, title: str, is_public: bool,
+                   actor) -> Document:
+    """Store a file that passed document_check (its same content or name is looked for again,
+    in case another upload committed meanwhile), in one transaction with its audit event; a
+    failure leaves no file behind. The document's `notes` say what the checks changed."""
     with _delete_stored_on_error() as stored:
         document = _store(case=case, checked=checked, title=title, is_public=is_public,
                           actor=actor, stored=stored)
@@ -110,26 +119,17 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
         rows = _folder_rows(path, cases)
     else:
         raise ImportFailed(path, "path", "neither a folder nor a manifest CSV file")
-    seen: dict[tuple[int, str], str] = {}  # (case, sha256 or file name): the file
+    seen: BatchSeen = {}
     for row in rows:
         try:
             with open(row.path, "rb") as handle:
-                row.checked = inspect_file(row.path.name, read_limited(row.path.name, handle))
-            row.title = _clean_title(row.title, row.checked.filename)
+                data = read_limited(row.path.name, handle)
+            row.checked, row.title = document_check(case=row.case, name=row.path.name,
+                                                    data=data, title=row.title, seen=seen)
         except ValidationError as error:
             raise ImportFailed(row.path, row.where, " ".join(error.messages)) from None
         except OSError as error:
             raise ImportFailed(row.path, row.where, f"cannot be read ({error.strerror})") from None
-        key = (row.case.pk, hashlib.sha256(row.checked.data).hexdigest())
-        if key in seen:
-            raise ImportFailed(row.path, row.where,
-                               f"same content as {seen[key]} for case {row.case.number}")
-        seen[key] = row.path.name
-        named = (row.case.pk, row.checked.filename)
-        if named in seen:
-            raise ImportFailed(row.path, row.where, f"case {row.case.number} would have two "
-                               f"documents named {row.checked.filename}; rename one")
-        seen[named] = row.path.name
     result = ImportResult(review=review)
     with _delete_stored_on_error() as stored, transaction.atomic():
         for row in rows:
@@ -145,26 +145,16 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
 
 
 def _folder_rows(folder: Path, cases: dict[str, Case]) -> list[ImportRow]:
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not is_skipped_name(p.name))
     if not files:
         raise ImportFailed(folder, "folder", "has no files")
-    # Longest numbers first, so that "12-appendix" is case 12 even when case "12-a" exists
-    # only if its name says so.
-    numbers = sorted(cases, key=len, reverse=True)
+    numbers = case_numbers_longest_first(cases)
     rows = []
     for file in files:
-        stem = file.stem
-        number = next(
-            (n for n in numbers if stem == n or stem.startswith(n + "-")), None
-        )
-        if number is None:
-            raise ImportFailed(
-                file, "file name", "does not start with a case number of this review "
-                f"(name files like 12.pdf or 12-appendix.pdf); no case {stem.split('-')[0]!r}",
-            )
-        rest = stem[len(number):].lstrip("-").replace("-", " ").replace("_", " ").strip()
-        title = rest[:1].upper() + rest[1:] if rest else "Full text"
-        rows.append(ImportRow(where="file name", path=file, case=cases[number], title=title,
+        match = document_match(file.name, cases, numbers)
+        if match is None:
+            raise ImportFailed(file, "file name", unmatched_message(file.name))
+        rows.append(ImportRow(where="file name", path=file, case=match.case, title=match.title,
                               is_public=False))
     return rows
 
@@ -216,6 +206,78 @@ def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
 # --- shared -----------------------------------------------------------------------------
 
 
+# (case id, sha256 or file name) -> the name of the file of this batch that has it.
+BatchSeen = dict[tuple[int, str], str]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    case: Case
+    title: str
+
+
+def is_skipped_name(name: str) -> bool:
+    """Hidden files (".DS_Store", "._12.pdf") and macOS's "__MACOSX" folder in a zip: never
+    documents, skipped by the folder import and the zip upload alike."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part]
+    return any((part.startswith(".") and part not in (".", "..")) or part == "__MACOSX"
+               for part in parts)
+
+
+def case_numbers_longest_first(cases: dict[str, Case]) -> list[str]:
+    # Longest numbers first, so that "12-appendix" is case 12 even when case "12-a" exists
+    # only if its name says so.
+    return sorted(cases, key=len, reverse=True)
+
+
+def document_match(filename: str, cases: dict[str, Case],
+                   numbers: list[str] | None = None) -> NameMatch | None:
+    """The case a file belongs to by its name, and the document's title, or None: `12.pdf`
+    is case 12's "Full text", `12-appendix.pdf` its "Appendix", `12-site_plan.pdf` its
+    "Site plan". `cases` maps number -> case; `numbers` is case_numbers_longest_first(cases)
+    when matching many files. The one matcher of import_documents, the documents page and
+    `POST /api/reviews/<slug>/documents/`."""
+    stem = PurePath(str(filename).replace("\\", "/")).stem
+    numbers = numbers if numbers is not None else case_numbers_longest_first(cases)
+    number = next((n for n in numbers if stem == n or stem.startswith(n + "-")), None)
+    if number is None:
+        return None
+    rest = stem[len(number):].lstrip("-").replace("-", " ").replace("_", " ").strip()
+    title = rest[:1].upper() + rest[1:] if rest else "Full text"
+    return NameMatch(case=cases[number], title=title)
+
+
+def unmatched_message(filename: str) -> str:
+    stem = PurePath(str(filename).replace("\\", "/")).stem
+    return ("does not start with a case number of this review (name files like 12.pdf or "
+            f"12-appendix.pdf); no case {stem.split('-')[0]!r}")
+
+
+def document_check(*, case: Case, name: str, data: bytes, title: str = "",
+                   seen: BatchSeen | None = None) -> tuple[CheckedFile, str]:
+    """Every check a file passes before it is stored on `case`, storing nothing: the type
+    from the content, HTML sanitised, PDFs with active content refused, size and page
+    limits (files.inspect_file), the title, the same content or file name already on the
+    case, and (given `seen`, shared by the files of one batch) twice in the batch. Answers
+    the checked file and its title; raises ValidationError with the reason and a code.
+    One upload, import_documents and the bulk upload all ask it."""
+    checked = inspect_file(name, data)
+    title = _clean_title(title, checked.filename)
+    _check_not_on_case(case, checked)
+    if seen is not None:
+        key = (case.pk, hashlib.sha256(checked.data).hexdigest())
+        if key in seen:
+            raise ValidationError(f"same content as {seen[key]} for case {case.number}",
+                                  code="duplicate_in_batch")
+        named = (case.pk, checked.filename)
+        if named in seen:
+            raise ValidationError(f"case {case.number} would have two documents named "
+                                  f"{checked.filename}; rename one", code="duplicate_in_batch")
+        seen[key] = seen[named] = PurePath(str(name).replace("\\", "/")).name
+    return checked, title
+
+
+
 def _clean_title(title: str, filename: str) -> str:
     title = " ".join(str(title or "").split()) or Path(filename).stem
     if len(title) > TITLE_MAX:
@@ -239,12 +301,7 @@ def _delete_stored_on_error() -> Iterator[list[str]]:
 def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
            stored: list[str]) -> Document:
     sha256 = hashlib.sha256(checked.data).hexdigest()
-    existing = Document.objects.filter(case=case, sha256=sha256).first()
-    if existing is not None:
-        raise ValidationError(
-            f"{checked.filename} is already on case {case.number} as “{existing.title}”."
-        )
-    _check_filename_free(case, checked.filename)
+    _check_not_on_case(case, checked)  # again: another upload may have committed meanwhile
     document = Document(
         case=case, title=title, filename=checked.filename, content_type=checked.content_type,
         size=len(checked.data), sha256=sha256, is_public=is_public,
@@ -268,8 +325,20 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
                       "sha256": sha256, "public": is_public},
             )
     except IntegrityError:  # the same file (or name) uploaded twice at once
-        raise ValidationError(f"{checked.filename} is already on case {case.number}.") from None
+        raise ValidationError(f"{checked.filename} is already on case {case.number}.",
+                              code="already_exists") from None
     return document
+
+
+def _check_not_on_case(case, checked: CheckedFile) -> None:
+    sha256 = hashlib.sha256(checked.data).hexdigest()
+    existing = Document.objects.filter(case=case, sha256=sha256).first()
+    if existing is not None:
+        raise ValidationError(
+            f"{checked.filename} is already on case {case.number} as “{existing.title}”.",
+            code="already_exists",
+        )
+    _check_filename_free(case, checked.filename)
 
 
 def _check_filename_free(case, filename: str) -> None:

@@ -100,6 +100,8 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "reliability": (Role.LEAD,),
     "members": (Role.LEAD,),
     "imports": (Role.LEAD,),
+    # Adding many documents at once: those who manage documents (documents/policies.py).
+    "documents": (Role.LEAD,),
     "rounds": (Role.LEAD,),
     "discussion": (Role.CODER,),
     "codebook": (Role.LEAD,),

@@ -36,6 +36,7 @@ from coding.api.views.documents import (
     DocumentFile,  # noqa: F401
     DocumentList,  # noqa: F401
     DocumentUploadSerializer,  # noqa: F401
+    ReviewDocuments,  # noqa: F401
 )
 from coding.api.views.members import (
     InvitationDetail,  # noqa: F401

@@ -20,6 +20,7 @@ from coding import models
 from coding.api import serializers as s
 from coding.api.permissions import IsPublishedReadOnly, IsReviewMember, policy_permission
 from coding.api.views.common import ERRORS, NUMBER, READ_ERRORS, SLUG, ReviewMixin, service_errors
+from coding.documents.bulk import bulk_response, documents_bulk_upload
 from coding.documents.http import document_response
 from coding.documents.policies import documents_manageable_by, documents_visible_to
 from coding.documents.selectors import document_for_viewer
@@ -132,3 +133,66 @@ class DocumentFile(CaseDocumentsMixin, APIView):
     def get(self, request, *args, **kwargs):
         return document_response(self.get_object(),
                                  download=request.query_params.get("download") == "1")
+
+
+# --- many documents at once (issue 24) ------------------------------------------------------
+
+
+class BulkResultSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The file's name as sent; a zip's file: "
+                                 "\"archive.zip/path/in/zip.pdf\".")
+    status = serializers.ChoiceField(["stored", "matched", "refused", "unmatched"],
+                                     help_text="matched: would be stored (dry_run).")
+    reason = serializers.CharField(help_text="Why refused or unmatched; else empty.")
+    code = serializers.CharField(help_text="The refusal's code (e.g. too_large, pdf_script, "
+                                 "already_exists, duplicate_filename, zip_ratio, zip_path, "
+                                 "zip_nested), else empty.")
+    case = serializers.CharField(allow_null=True, help_text="The matched case's number.")
+    case_title = serializers.CharField()
+    title = serializers.CharField(help_text="The document's title, from the file name.")
+    document = serializers.IntegerField(allow_null=True, help_text="The stored document's id.")
+    size = serializers.IntegerField(allow_null=True)
+    notes = serializers.ListField(child=serializers.CharField(),
+                                  help_text="What the checks changed (HTML cleaned).")
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField(),
+                                   help_text="Files per status.")
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), allow_empty=False,
+        help_text="The files, repeated; each named by case number (12.pdf, 12-appendix.pdf), "
+        "or a .zip of such files.")
+    dry_run = serializers.BooleanField(required=False, default=False,
+                                       help_text="Check and match only; store nothing.")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Upload many documents, matched to cases by file name (leads)",
+        tags=["documents"], parameters=[SLUG],
+        request={"multipart/form-data": BulkUploadSerializer},
+        description="Each file (or each file of a zip) is matched to a case by its name as "
+        "import_documents does and checked as one upload is; the answer has a result per "
+        "file: stored, refused with the reason, or unmatched. A refused file does not stop "
+        "the others. dry_run: 200, nothing stored, `matched` for what would be stored.",
+        responses={201: BulkResponseSerializer, 200: BulkResponseSerializer, **ERRORS}),
+)
+class ReviewDocuments(ReviewMixin, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [MayManageDocuments]
+
+    def post(self, request, *args, **kwargs):
+        upload = BulkUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        dry_run = upload.validated_data["dry_run"]
+        with service_errors():
+            results = documents_bulk_upload(review=self.get_review(), actor=request.user,
+                                            files=upload.validated_data["files"],
+                                            dry_run=dry_run)
+        return Response(bulk_response(results),
+                        status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
