@@ -133,3 +133,21 @@ def test_a_superuser_who_lists_themselves_as_lead_in_the_admin_form_leads_once(a
         "memberships-0-role": "lead"})
     assert response.status_code == 302
     assert list(Membership.objects.values_list("user", "role")) == [(admin_user.pk, Role.LEAD)]
+
+
+def test_review_setup_counts_what_a_new_review_has_in_one_query(charlie,
+                                                               django_assert_num_queries):
+    from coding.reviews.selectors import review_setup
+
+    review = review_create(slug="mine", title="Mine", actor=charlie)
+    with django_assert_num_queries(1):
+        assert review_setup(review) == {"codebook": False, "cases": 0, "documents": 0,
+                                        "coders": 0}
+    factories.codebook_for(review)
+    for number in ("1", "2"):
+        factories.CaseFactory(review=review, number=number)
+    factories.MembershipFactory(review=review, role=Role.CODER)
+    factories.MembershipFactory(review=review, user=charlie, role=Role.CODER)
+    other = factories.ReviewFactory(slug="other")
+    factories.CaseFactory(review=other, number="1")
+    assert review_setup(review) == {"codebook": True, "cases": 2, "documents": 0, "coders": 2}
