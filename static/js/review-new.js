@@ -18,9 +18,12 @@
       .replace(/-+$/g, "");
   }
 
-  title.addEventListener("input", function () {
+  function suggest() {
     if (!edited) slug.value = slugify(title.value);
-  });
+  }
+
+  title.addEventListener("input", suggest);
+  suggest(); // a title typed before this script ran (or kept by the browser) counts too
   slug.addEventListener("input", function () {
     edited = slug.value !== "";
   });
