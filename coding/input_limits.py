@@ -32,7 +32,9 @@ The limits on what people upload, in one place (each enforced where the file is 
 - a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
 - a form or multipart body: Django's `DATA_UPLOAD_MAX_*`, and a part's header (a file
   name) of at most 1 KB, this module;
-- a text field: `INPUT_MAX_LENGTHS` characters, values.py.
+- a text field: `INPUT_MAX_LENGTHS` characters, values.py;
+- a codebook: `CODEBOOK_MAX_ATTRIBUTES` attributes, `CODEBOOK_MAX_OPTIONS` options per
+  attribute, reviews/codebooks.py.
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -59,6 +61,10 @@ DOCUMENT_ZIP_MAX_ENTRIES = 1000
 DOCUMENT_ZIP_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 DOCUMENT_ZIP_MAX_RATIO = 100
 
+# A codebook (any source: file, editor, API): attributes in all, options per attribute
+# (checked by reviews/codebooks.py codebook_validate; the editor's preview renders them all).
+CODEBOOK_MAX_ATTRIBUTES = 1000
+CODEBOOK_MAX_OPTIONS = 1000
 # Levels of nesting in a YAML file or a JSON body (a codebook needs 7, a coding's JSON 6).
 MAX_NESTING = 20
 # A cell of a CSV or .xlsx file, in characters (Python's csv module's default field limit).

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
+from coding.input_limits import CODEBOOK_MAX_ATTRIBUTES, CODEBOOK_MAX_OPTIONS
 from coding.models import (
     ATTRIBUTE_KEY_VALIDATOR,
     CHOICE_KINDS,
@@ -206,6 +207,9 @@ def codebook_validate(data) -> dict:
         titles.add(s_title)
         attributes = _list(where, f"{field}.attributes", "attributes",
                            section.get("attributes"), required=True)
+        if len(check.keys) + len(attributes) > CODEBOOK_MAX_ATTRIBUTES:
+            _fail(where, _("a codebook may have at most %(most)s attributes") % {
+                "most": f"{CODEBOOK_MAX_ATTRIBUTES:,}"}, f"{field}.attributes")
         clean_sections.append({"title": s_title, "attributes": [
             _attribute(f"{where} ({s_title}), attribute {a_index + 1}",
                        f"{field}.attributes.{a_index}", attribute, check)
@@ -251,6 +255,9 @@ def _attribute(where: str, field: str, attribute, check: _Check) -> dict:
     elif options:
         _fail(where, _("a %(kind)s attribute cannot have options") % {"kind": kind},
               f"{field}.options")
+    if len(options) > CODEBOOK_MAX_OPTIONS:
+        _fail(where, _("an attribute may have at most %(most)s options") % {
+            "most": f"{CODEBOOK_MAX_OPTIONS:,}"}, f"{field}.options")
     clean_options = []
     option_keys: set[str] = set()
     for o_index, option in enumerate(options):

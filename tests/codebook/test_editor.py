@@ -72,13 +72,14 @@ def test_a_wording_change_saves_in_place_even_once_coded(lead_client, review, co
 
 
 def test_a_new_option_once_coded_makes_a_new_version_and_the_check_says_so_first(
-        lead_client, review, coder_a):
+        lead_client, review, coder_a, django_assert_max_num_queries):
     factories.CodingFactory(case=factories.CaseFactory(review=review), coder=coder_a)
     data = _data(review)
     data["sections"][0]["attributes"][0]["options"].append({"key": "city", "label": "City"})
 
-    check = lead_client.post(_editor_url(review, "check/"), {
-        "codebook": json.dumps(data), "token": codebook_token(review)}).json()
+    with django_assert_max_num_queries(20):  # the editor asks this on every change
+        check = lead_client.post(_editor_url(review, "check/"), {
+            "codebook": json.dumps(data), "token": codebook_token(review)}).json()
     assert check["ok"] and check["outcome"] == "new version" and check["version"] == 2
     assert "makes a new version (2)" in check["message"]
     assert 'name="level" value="city"' in check["preview"]  # the coding form's own template

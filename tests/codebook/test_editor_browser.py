@@ -133,3 +133,17 @@ def test_an_error_is_shown_beside_its_field_and_nothing_saved(fresh, live_server
     expect(page.locator("#codebook-errors")).to_contain_text(
         "section 1 (Basics), attribute 1: 'key' must be letters, digits, '-' or '_'")
     assert Review.objects.get(slug="fresh").current_codebook() is None
+
+
+def test_dragging_an_attribute_reorders_it(review, lead, live_server, page):
+    _sign_in(page, live_server, "lena")
+    page.set_viewport_size({"width": 1280, "height": 1600})  # both in view: no scrolling
+    page.goto(f"{live_server.url}/reviews/demo/codebook/")
+    expect(page.get_by_label("Label (section 1, attribute 2)", exact=True)).to_have_value(
+        "Main topic")
+    page.locator("#cb-s0-a1 .cb-drag").drag_to(page.locator("#cb-s0-a0 .cb-heading"))
+    expect(page.get_by_label("Label (section 1, attribute 1)", exact=True)).to_have_value(
+        "Main topic")
+    expect(page.get_by_label("Label (section 1, attribute 2)", exact=True)).to_have_value(
+        "Level")
+    expect(page.locator("#codebook-outcome")).to_contain_text("replaces it")

@@ -132,3 +132,15 @@ def test_a_bad_codebook_file_is_refused_naming_the_place(name, data, where, reas
     with pytest.raises(ImportFailed) as error:
         codebook_file_load(name, data)
     assert error.value.where == where and reason in error.value.reason
+
+
+def test_a_codebook_over_the_attribute_limit_is_refused(monkeypatch):
+    from coding.reviews import codebooks
+
+    monkeypatch.setattr(codebooks, "CODEBOOK_MAX_ATTRIBUTES", 3)
+    book = _book()
+    book["sections"][1]["attributes"].append({"key": "more", "label": "More", "kind": "text"})
+    with pytest.raises(CodebookInvalid) as error:
+        codebook_validate(book)
+    assert error.value.where == "section 2"
+    assert error.value.reason == "a codebook may have at most 3 attributes"
