@@ -11,7 +11,7 @@ Which sheet: the one named like the file's kind (`cases`, `codings`; any case), 
 first worksheet; the others are not read.
 
 What a cell becomes: text as typed (a leading "'" before a formula character dropped, as in
-CSV); a whole number, also one Excel stores as 2019.0, as "2019"; another number in
+CSV); a whole number, also one a program stored as 2019.0 or 1.2E1, as "2019"; another number in
 Python's shortest form ("0.25"); TRUE/FALSE as "true"/"false"; a date as "2019-03-15"
 (with its time if it has one). Refused, naming the sheet, row and column: a formula (its
 saved result may be stale, or missing in files written by programs; paste values), an
@@ -64,11 +64,6 @@ class Table:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         return iter(self._rows)
-
-
-def file_is_workbook(path: Path) -> bool:
-    """Whether the file is a zip (an .xlsx workbook, or refused as one)."""
-    return _head(path) == ZIP_MAGIC
 
 
 def table_rows(path: Path | str, *, columns: Collection[str], optional: Collection[str] = (),
@@ -164,7 +159,7 @@ def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lowe
         ) % {"count": len(book.sheetnames), "limit": XLSX_LIMITS["sheets"], "sheet": sheet})
     chosen = next((ws for ws in worksheets if ws.title.strip().lower() == sheet.lower()),
                   worksheets[0])
-    table = Table((), sheet=chosen.title, sheets=len(worksheets))
+    table = Table((), sheet=chosen.title, sheets=len(worksheets))  # its rows below
     try:
         merged = _merged_ranges(chosen)
     except Exception as error:  # noqa: BLE001 - a damaged part

@@ -41,6 +41,24 @@ def test_import_cases_reads_a_workbook_with_numbers_typed_as_numbers(review, tmp
     assert cases["13"].source == "Smith 2016" and cases["14"].country == ""
 
 
+def test_numbers_stored_as_decimals_or_exponents_read_as_whole_numbers(review, tmp_path):
+    """Excel stores 2019 as <v>2019</v>; other programs write 2019.0 or 1.2E1: the same."""
+    data = cases_workbook([12, "A", "UK", 2019, "", "", ""], [13, "B", "UK", 2020, "", "", ""])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<v>2019</v>" in part and b"<v>12</v>" in part
+                part = part.replace(b"<v>2019</v>", b"<v>2019.0</v>").replace(
+                    b"<v>12</v>", b"<v>1.2E1</v>")
+            target.writestr(item.filename, part)
+    cases_import(path=_write(tmp_path, out.getvalue()), review_slug="demo")
+    assert dict(Case.objects.filter(review=review).values_list("number", "year")) == {
+        "12": 2019, "13": 2020}
+
+
 def test_a_workbook_and_the_same_csv_import_the_same_cases(review, tmp_path):
     rows = [["7", "Same case", "Kenya", "2018", "Health", "Text, with a comma", "A source"]]
     csv_text = (",".join(CASE_HEADER) + "\n"

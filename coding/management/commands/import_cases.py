@@ -7,8 +7,8 @@ from coding.reviews.importers import ImportFailed, cases_import
 
 class Command(BaseCommand):
     help = (
-        "Create or update a review's cases from CSV with the header "
-        "number,title,country,year,service_area,summary,source. All or nothing."
+        "Create or update a review's cases from CSV or an Excel workbook (.xlsx) with the "
+        "header number,title,country,year,service_area,summary,source. All or nothing."
     )
     name_example = "python manage.py import_cases"
 

@@ -7,7 +7,8 @@ from coding.reviews.importers import ImportFailed
 
 class Command(BaseCommand):
     help = (
-        "Load submitted codings from CSV with the header case,coder,attribute,value "
+        "Load submitted codings from CSV or an Excel workbook (.xlsx) with the header "
+        "case,coder,attribute,value "
         "(one row per value; multiple choice: option keys separated by ';'). All or nothing."
     )
 
