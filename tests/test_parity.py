@@ -160,6 +160,12 @@ QUESTIONS = {
     "codebook_read:unpublished": Question(
         "codebook_read", "b_draft", answers(True, anonymous=False, outsider=False), False),
     "codebook_read:published": Question("codebook_read", "published", answers(True), False),
+    # 18. May the actor add many documents at once, matched to cases by file name (the
+    #     review's documents page, POST documents/; issue 24)? The review's leads, as for one
+    #     document. import_documents has no actor: test_bulk_documents_answer_alike_...
+    #     compares its answer per file with the lead's page and API.
+    "bulk_documents:published": Question(
+        "bulk_documents", "published", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -254,6 +260,11 @@ SURFACES["publish:unpublished"] = {
     "page": EVERYONE,
     "api": NoSurface("the API publishes nothing: the review's page or the admin does"),
     "admin": STAFF_LEADS,
+}
+SURFACES["bulk_documents:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("documents are managed on the documents pages: the admin does not list "
+                       "them"),
 }
 
 SURFACES["codebook_edit:published"] = {
@@ -836,6 +847,31 @@ def publish_admin(w, actor, number, as_actor):
     return _published(w)
 
 
+def _bulk_file(actor: str, number: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(f"{number}-bulk-{actor}.txt", f"Notes by {actor}.".encode())
+
+
+def _bulk_stored(actor: str, number: str) -> bool:
+    return models.Document.objects.filter(filename=f"{number}-bulk-{actor}.txt").exists()
+
+
+def bulk_documents_page(w, actor, number, as_actor):
+    client = as_actor(actor)
+    page = client.get("/reviews/demo/documents/")
+    client.post("/reviews/demo/documents/", {"action": "upload",
+                                             "files": [_bulk_file(actor, number)]})
+    return _agree({"page": page.status_code == 200, "upload": _bulk_stored(actor, number)},
+                  True, False)
+
+
+def bulk_documents_api(w, actor, number, as_actor):
+    as_actor(actor, api=True).post("/api/reviews/demo/documents/",
+                                   {"files": [_bulk_file(actor, number)]}, format="multipart")
+    return _bulk_stored(actor, number)
+
+
 # Each probe: (world, actor, case number, as_actor) -> the surface's normalised answer.
 def _codebook_edited(w, actor):
     """The codebook with a new title by `actor`, its token, and whether it is now saved."""
@@ -899,6 +935,8 @@ PROBES = {
     ("publish", "page"): publish_page, ("publish", "admin"): publish_admin,
     ("codebook_edit", "page"): codebook_edit_page, ("codebook_edit", "api"): codebook_edit_api,
     ("codebook_read", "api"): codebook_read_api,
+    ("bulk_documents", "page"): bulk_documents_page,
+    ("bulk_documents", "api"): bulk_documents_api,
 }
 
 
@@ -1112,3 +1150,61 @@ def test_creating_a_review_same_answer_on_every_surface(settings, db, setting, s
         client.force_login(user)
     CREATE_PROBES[surface](client, user)
     assert _created(user) == expected
+
+
+BULK_FILES = {  # file name -> content: stored, refused (three reasons), unmatched
+    "7.txt": b"Minutes.",
+    "7-appendix.pdf": b"MZ\x90\x00" + b"\x00" * 60,
+    "7-blank.txt": b"",
+    "7-script.pdf": None,  # a PDF with JavaScript (below)
+    "70.txt": b"No such case.",
+}
+
+
+def _bulk_answer(status: str, reason: str) -> tuple[str, str]:
+    return status, reason.rstrip(".").lower()
+
+
+def test_bulk_documents_answer_alike_on_page_api_and_command(users, as_actor, tmp_path):
+    """The same file gets the same answer (stored, refused and why, unmatched) from the lead's
+    documents page, the API and import_documents (one file a run: the command is all or
+    nothing), each into a review of its own with the same cases."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import CommandError, call_command
+
+    from tests.documents.pdfs import pypdf_with_javascript
+
+    files = {name: data if data is not None else pypdf_with_javascript()
+             for name, data in BULK_FILES.items()}
+    reviews = {}
+    for surface in ("page", "api", "command"):
+        reviews[surface] = factories.ReviewFactory(slug=f"bulk-{surface}", is_published=True)
+        factories.CaseFactory(review=reviews[surface], number="7", title="Lanterns")
+        factories.MembershipFactory(review=reviews[surface], user=users["lead"], role="lead")
+    answers_by = {"page": {}, "api": {}, "command": {}}
+    for name, data in files.items():
+        body = as_actor("lead").post(
+            "/reviews/bulk-page/documents/",
+            {"action": "upload", "files": [SimpleUploadedFile(name, data)]},
+            headers={"accept": "application/json"}).json()["results"][0]
+        answers_by["page"][name] = _bulk_answer(body["status"], body["reason"])
+        body = as_actor("lead", api=True).post(
+            "/api/reviews/bulk-api/documents/", {"files": [SimpleUploadedFile(name, data)]},
+            format="multipart").json()["results"][0]
+        answers_by["api"][name] = _bulk_answer(body["status"], body["reason"])
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        try:
+            call_command("import_documents", str(folder), "--review", "bulk-command",
+                         stdout=io.StringIO())
+        except CommandError as error:
+            reason = str(error).split(": ", 2)[2]
+            unmatched = "does not start with a case number" in reason
+            answers_by["command"][name] = _bulk_answer(
+                "unmatched" if unmatched else "refused", reason)
+        else:
+            answers_by["command"][name] = ("stored", "")
+    assert answers_by["page"] == answers_by["api"] == answers_by["command"]
+    assert [status for status, _ in answers_by["page"].values()] == [
+        "stored", "refused", "refused", "refused", "unmatched"]

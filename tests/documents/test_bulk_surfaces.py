@@ -132,3 +132,11 @@ def test_the_lead_finds_the_documents_page_in_the_review_navigation(client, case
     assert f'href="{PAGE}"' in client.get("/reviews/demo/progress/").text
     client.force_login(coder_a)
     assert f'href="{PAGE}"' not in client.get("/reviews/demo/my-cases/").text
+
+
+def test_an_empty_file_among_others_is_refused_alone_in_the_api(cases, lead):
+    response = _api(lead).post(API, {"files": [upload("12.txt", b"Twelve"),
+                                               upload("1.txt", b"")]}, format="multipart")
+    assert response.status_code == 201
+    assert [(r["status"], r["reason"]) for r in response.json()["results"]] == [
+        ("stored", ""), ("refused", "1.txt is empty.")]

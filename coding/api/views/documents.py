@@ -164,7 +164,7 @@ class BulkResponseSerializer(serializers.Serializer):
 
 class BulkUploadSerializer(serializers.Serializer):
     files = serializers.ListField(
-        child=serializers.FileField(), allow_empty=False,
+        child=serializers.FileField(allow_empty_file=True), allow_empty=False,
         help_text="The files, repeated; each named by case number (12.pdf, 12-appendix.pdf), "
         "or a .zip of such files.")
     dry_run = serializers.BooleanField(required=False, default=False,
