@@ -70,6 +70,10 @@
     if (action === "upload" && rows.length) upload(); else check();
   });
 
+  // Files chosen before this script ran (a slow connection) are checked now.
+  form.dataset.ready = "true";
+  if (input.files.length) choose(input.files);
+
   function say(message) {
     progress.hidden = false;
     label.textContent = "";

@@ -32,7 +32,8 @@ def _open_page(page, live_server, client_cookie):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + "/reviews/demo/progress/")
     page.get_by_role("navigation").get_by_role("link", name="Documents").click()
-    expect(page.get_by_role("heading", name="Add many documents")).to_be_visible()
+    expect(page.get_by_role("heading", name="Add many documents")).to_be_visible(timeout=20_000)
+    expect(page.locator("#bulk-form")).to_have_attribute("data-ready", "true")
 
 
 @pytest.fixture
@@ -61,7 +62,9 @@ def test_lead_chooses_files_sees_each_result_then_uploads_with_progress(
     _open_page(page, live_server, lead_cookie)
     page.get_by_label("Files or a zip").set_input_files([str(tmp_path / n) for n in files])
 
-    expect(page.get_by_role("heading", name="Check: nothing stored yet")).to_be_visible()
+    # The check answers in well under a second; the machine running the tests may be busy.
+    expect(page.get_by_role("heading", name="Check: nothing stored yet")).to_be_visible(
+        timeout=20_000)
     expect(_row(page, "12.pdf")).to_contain_text("matched")
     expect(_row(page, "12.pdf")).to_contain_text("12. Case title 12")
     expect(_row(page, "12-appendix.txt")).to_contain_text("Appendix")
@@ -107,7 +110,7 @@ def test_lead_drops_a_zip_and_dropping_it_again_says_the_files_exist(
         page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
 
     drop()
-    expect(_row(page, "docs.zip/docs/1.txt")).to_contain_text("matched")
+    expect(_row(page, "docs.zip/docs/1.txt")).to_contain_text("matched", timeout=20_000)
     expect(page.locator("#bulk-results tbody tr")).to_have_count(2)  # __MACOSX skipped
     page.get_by_role("button", name="Upload 2 matched files").click()
     expect(page.locator("#bulk-progress-text")).to_have_text(
@@ -115,6 +118,7 @@ def test_lead_drops_a_zip_and_dropping_it_again_says_the_files_exist(
     assert Document.objects.count() == 2
 
     drop()
-    expect(_row(page, "docs.zip/docs/1.txt")).to_contain_text("already on case 1")
+    expect(_row(page, "docs.zip/docs/1.txt")).to_contain_text("already on case 1",
+                                                               timeout=20_000)
     expect(page.get_by_role("button", name="No file to upload")).to_be_disabled()
     assert Document.objects.count() == 2

@@ -140,3 +140,8 @@ def test_an_empty_file_among_others_is_refused_alone_in_the_api(cases, lead):
     assert response.status_code == 201
     assert [(r["status"], r["reason"]) for r in response.json()["results"]] == [
         ("stored", ""), ("refused", "1.txt is empty.")]
+
+
+def test_a_cases_documents_page_points_leads_to_the_page_for_many(client, cases, lead):
+    client.force_login(lead)
+    assert f'href="{PAGE}"' in client.get("/reviews/demo/cases/12/documents/").text
