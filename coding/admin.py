@@ -11,7 +11,8 @@ from coding.reviews.policies import (
     admin_reviews,
     may_administer,
     may_change_resolution_mode,
-    may_create_or_delete_reviews,
+    may_create_review,
+    may_delete_reviews,
     may_publish,
 )
 from coding.reviews.services import (
@@ -100,7 +101,7 @@ class LeadPermissions:
 
     def get_autocomplete_fields(self, request):
         # Autocompletion asks the related admin (e.g. users) for permission that leads lack.
-        if may_create_or_delete_reviews(request.user):
+        if may_delete_reviews(request.user):
             return super().get_autocomplete_fields(request)
         return ()
 
@@ -197,7 +198,8 @@ class MembershipInline(ScopedInline, admin.TabularInline):
 @admin.register(models.Review)
 class ReviewAdmin(ReviewScopedAdmin):
     """Every write through the review services (coding.reviews.services), which check and
-    audit: a superuser creates or deletes a review; its leads publish it and choose how
+    audit: whoever may_create_review allows creates a review (and leads it), a superuser
+    deletes one; its leads publish it and choose how
     disagreements are settled (the form refuses what the policies refuse). The slug, title
     and description are set when the review is created."""
 
@@ -237,7 +239,12 @@ class ReviewAdmin(ReviewScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            review_create(review=obj, actor=request.user)
+            # The one way a review is made (checked, audited, its creator its lead); `obj`
+            # becomes the saved review so that the inline memberships attach to it.
+            review = review_create(slug=obj.slug, title=obj.title, actor=request.user,
+                                   description=obj.description,
+                                   resolution_mode=obj.resolution_mode)
+            obj.__dict__.update(review.__dict__)
             return
         stored = models.Review.objects.get(pk=obj.pk)
         if obj.is_published != stored.is_published:
@@ -246,12 +253,13 @@ class ReviewAdmin(ReviewScopedAdmin):
             review_set_resolution_mode(review=stored, actor=request.user,
                                        mode=obj.resolution_mode)
 
-    # A lead manages the reviews they lead; creating or deleting reviews is for superusers.
+    # A lead manages the reviews they lead; who creates reviews is the policy's
+    # (REVIEW_CREATORS), among those the admin serves; deleting them is for superusers.
     def has_add_permission(self, request, *args):
-        return may_create_or_delete_reviews(request.user)
+        return may_administer(request.user) and may_create_review(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return may_create_or_delete_reviews(request.user)
+        return may_delete_reviews(request.user)
 
     def get_deleted_objects(self, objs, request):
         # review_delete removes everything in the review (its read-only rows and audit log
@@ -277,6 +285,10 @@ class ReviewAdmin(ReviewScopedAdmin):
             membership_delete(membership=membership, actor=request.user)
         changed = {obj.pk: fields for obj, fields in formset.changed_objects}
         for membership in instances:
+            if membership.pk is None and models.Membership.objects.filter(
+                review=membership.review, user=membership.user, role=membership.role
+            ).exists():
+                continue  # the creator listed as lead of the review they just created
             membership_save(
                 membership=membership, actor=request.user, changed=changed.get(membership.pk, ())
             )

@@ -17,6 +17,7 @@ from coding.web import (
     notifications,
     public,
     reliability,
+    reviews,
     rounds,
 )
 
@@ -42,8 +43,10 @@ urlpatterns += [
          name="notifications_read_all"),
 ]
 
-# Reviews and their public face: gallery, case pages, dashboard, exports, publishing.
+# Reviews and their public face: a new review (its creator leads it), gallery, case pages,
+# dashboard, exports, publishing.
 urlpatterns += [
+    path("new-review/", reviews.review_new, name="review_new"),
     path(review, public.gallery, name="gallery"),
     path(review + "publish/", public.review_publish, name="review_publish"),
     path(review + "cases/<str:number>/", public.case_detail, name="case_detail"),

@@ -438,4 +438,16 @@ INPUT_MAX_LENGTHS = {
     "case_country": 100,  # the database column's size
     "case_summary": envint("MAX_CASE_SUMMARY_LENGTH", "20000"),
     "case_source": envint("MAX_CASE_SOURCE_LENGTH", "2000"),
+    "review_title": 300,  # the database column's size
+    "review_description": envint("MAX_REVIEW_DESCRIPTION_LENGTH", "5000"),
 }
+
+# Who may create a review (the New review page, POST /api/reviews/, the admin; asked by
+# coding.reviews.policies.may_create_review): "signed-in", any signed-in account, which then
+# leads it; or "staff", staff accounts only. Superusers always may.
+REVIEW_CREATOR_CHOICES = ("signed-in", "staff")
+REVIEW_CREATORS = os.environ.get("REVIEW_CREATORS", "signed-in").strip().lower()
+if REVIEW_CREATORS not in REVIEW_CREATOR_CHOICES:
+    raise ImproperlyConfigured(
+        f"REVIEW_CREATORS is {REVIEW_CREATORS!r}; use one of: {', '.join(REVIEW_CREATOR_CHOICES)}."
+    )

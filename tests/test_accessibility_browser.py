@@ -31,7 +31,7 @@ from coding.models import (
     Review,
     Role,
 )
-from coding.reviews.services import review_set_resolution_mode
+from coding.reviews.services import review_create, review_set_resolution_mode
 from tests import factories
 from tests.documents.pdfs import minimal_pdf
 
@@ -107,6 +107,8 @@ def world(coproduction, settings, tmp_path) -> dict:
     first.save()
     round_create(review=review, title="Pilot 2", cases=cases[42:44], coders=[coder_a, coder_b],
                  user=lead)
+    # A review the lead has just created: its Progress page shows the next steps.
+    review_create(slug="fresh", title="Fresh review", actor=lead)
     # An import checked by its dry run, with cases to add and to change, for the job page.
     import_job = ImportJob.objects.create(
         review=review, kind="cases", filename="cases.xlsx", status=ImportStatus.CHECKED,
@@ -170,6 +172,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         "notifications": reverse("coding:notifications"),
         "documents": reverse("coding:case_documents", args=[slug, "1"]),
         "password change": reverse("password_change"),
+        "new review": reverse("coding:review_new"),
     }
     if role == "coder":
         pages |= {
@@ -193,6 +196,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
     if role == "lead":
         pages |= {
             "progress": reverse("coding:progress", args=[slug]),
+            "progress, new review": reverse("coding:progress", args=["fresh"]),
             "audit log": reverse("coding:audit_log", args=[slug]),
             "reliability": reverse("coding:reliability", args=[slug]),
             "members": reverse("coding:members", args=[slug]),

@@ -1079,6 +1079,86 @@ def test_in_discussion_mode_nothing_a_coder_sees_changes_before_they_submit(
         assert _normalised(client.get(url)) == before, f"{url} changed after {step.__name__}"
 
 
+# Creating a review (issue 24): who may is coding.reviews.policies.may_create_review, under
+# both settings of REVIEW_CREATORS; the page, the API and the admin all go through
+# review_create, so the same people create a review, and its creator leads it. Stella is
+# staff and leads another review (so the admin opens to her); Root is a superuser.
+CREATORS = ["anonymous", "ordinary", "staff", "superuser"]
+CREATE_RULE = {
+    "signed-in": {"anonymous": False, "ordinary": True, "staff": True, "superuser": True},
+    "staff": {"anonymous": False, "ordinary": False, "staff": True, "superuser": True},
+}
+CREATE_SURFACES = {
+    "page": frozenset(CREATORS), "api": frozenset(CREATORS),
+    # The admin serves superusers and staff who lead a review; others get its sign-in page.
+    "admin": frozenset({"staff", "superuser"}),
+}
+CREATE_PARITY = [
+    pytest.param(setting, surface, actor,
+                 rule[actor] if actor in CREATE_SURFACES[surface] else False,
+                 id=f"create_review-{setting}-{surface}-{actor}")
+    for setting, rule in CREATE_RULE.items()
+    for surface in CREATE_SURFACES
+    for actor in CREATORS
+]
+
+
+def _creator(actor):
+    if actor == "anonymous":
+        return None
+    if actor == "staff":
+        stella = _member(factories.ReviewFactory(slug="stellas"), "stella", models.Role.LEAD,
+                         staff=True)
+        return stella
+    return factories.UserFactory(username=actor, is_staff=actor == "superuser",
+                                 is_superuser=actor == "superuser")
+
+
+def _created(user) -> object:
+    """Whether the review "fresh" exists, led by its creator and audited; else how not."""
+    review = models.Review.objects.filter(slug="fresh").first()
+    if review is None:
+        return False
+    leads = set(review.memberships.filter(role=models.Role.LEAD).values_list("user", flat=True))
+    audited = models.AuditEvent.objects.filter(action="review.create", review=review,
+                                               actor=user).exists()
+    return True if (leads == {user.pk} and audited) else f"created: leads {leads}, " \
+        f"audited {audited}"
+
+
+def create_page(client, user):
+    client.post("/new-review/", {"title": "Fresh", "slug": "fresh",
+                                 "resolution_mode": "adjudicator"})
+
+
+def create_api(client, user):
+    client.post("/api/reviews/", {"title": "Fresh", "slug": "fresh"}, format="json")
+
+
+def create_admin(client, user):
+    client.post("/admin/coding/review/add/", {
+        "title": "Fresh", "slug": "fresh", "description": "", "resolution_mode": "adjudicator",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000"})
+
+
+CREATE_PROBES = {"page": create_page, "api": create_api, "admin": create_admin}
+
+
+@pytest.mark.parametrize("setting, surface, actor, expected", CREATE_PARITY)
+def test_creating_a_review_same_answer_on_every_surface(settings, db, setting, surface, actor,
+                                                        expected):
+    settings.REVIEW_CREATORS = setting
+    user = _creator(actor)
+    client = APIClient() if surface == "api" else Client()
+    if user is not None and surface == "api":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    elif user is not None:
+        client.force_login(user)
+    CREATE_PROBES[surface](client, user)
+    assert _created(user) == expected
+
+
 BULK_FILES = {  # file name -> content: stored, refused (three reasons), unmatched
     "7.txt": b"Minutes.",
     "7-appendix.pdf": b"MZ\x90\x00" + b"\x00" * 60,

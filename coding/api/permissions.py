@@ -41,6 +41,19 @@ def policy_permission(policy: Callable, message: str, name: str = "") -> type:
     })
 
 
+def user_policy_permission(policy: Callable, message: str, name: str = "") -> type:
+    """A permission class that asks `policy(user)`, for views that act on no review yet
+    (creating one: coding.reviews.policies.may_create_review)."""
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and policy(request.user)
+
+    return type(name or f"Allows_{policy.__name__}", (permissions.BasePermission,), {
+        "message": message, "has_permission": has_permission,
+        "__doc__": f"Asks {policy.__module__}.{policy.__name__}.",
+    })
+
+
 def page_permission(page: str) -> type:
     """Open to whoever opens the review's `page` (a key of PAGE_ROLES), as the pages are."""
     return policy_permission(

@@ -55,6 +55,22 @@ class ReviewSerializer(serializers.ModelSerializer):
         )
 
 
+class ReviewInputSerializer(serializers.Serializer):
+    """A new review. The fields are checked by the review service (coding.reviews.services
+    review_create), which names the field of each problem."""
+
+    slug = serializers.CharField(
+        help_text="The review's address, /reviews/<slug>/: letters, digits, hyphens and "
+        "underscores; unique.", trim_whitespace=True, allow_blank=True)
+    title = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    resolution_mode = serializers.CharField(
+        required=False, default=models.ResolutionMode.ADJUDICATOR,
+        help_text="How disagreements are settled: " + ", ".join(
+            f'"{value}" ({label.lower()})' for value, label in models.ResolutionMode.choices)
+        + '; "adjudicator" if left out.')
+
+
 class OptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Option

@@ -436,6 +436,9 @@ class CodebookResult:
     token: str = ""
     # "updated" by replacing the unused version's attributes (more than wording changed).
     replaced: bool = False
+    # The import created the review; its `lead` was given the lead role (import commands).
+    review_created: bool = False
+    lead_added: bool = False
 
 
 def _fill_codebook(codebook: Codebook, parsed: dict) -> None:

@@ -1,4 +1,4 @@
-"""Importers for codebooks (YAML, JSON, REFI-QDA `.qdc`) and cases (CSV).
+"""Importers for codebooks (YAML, JSON, REFI-QDA `.qdc`) and cases (CSV, `.xlsx`).
 
 Each importer validates the whole file first and writes inside one transaction,
 so a file with a bad row writes nothing; the error names the file, the row
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,7 +32,10 @@ from coding.reviews.codebooks import (  # noqa: F401 (importable from here as be
     CodebookResult,
     _fits_in_place,
     codebook_as_dict,
+    codebook_file_data,
     codebook_store,
+    codebook_validate,
+    codebook_yaml,
 )
 from coding.reviews.services import review_data_changed
 from coding.tables import table_rows
@@ -46,11 +50,14 @@ __all__ = ["ImportFailed", "cases_import", "cases_export", "codebook_as_dict", "
 # importer, the editor page and the API); these names stay importable from here.
 
 
-def codebook_import(*, path: Path | str, review_slug: str, actor=None) -> CodebookResult:
+def codebook_import(
+    *, path: Path | str, review_slug: str, actor=None, lead=None
+) -> CodebookResult:
     """Load a codebook file (YAML, JSON or REFI-QDA .qdc: codebook_files.codebook_file_load)
-    into a review, creating the review if needed, through codebooks.codebook_store (which
-    says when a change updates the current version in place and when it makes a new
-    version)."""
+    into a review, creating the review if needed (led by `lead`, an account, if given;
+    `lead` also becomes a lead of an existing review), through codebooks.codebook_store
+    (which says when a change updates the current version in place and when it makes a
+    new version)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -58,9 +65,35 @@ def codebook_import(*, path: Path | str, review_slug: str, actor=None) -> Codebo
         raise ImportFailed(path, "file", error.strerror or str(error)) from None
     raw = codebook_file_load(str(path), data)
     try:
-        return codebook_store(review_slug=review_slug, data=raw, actor=actor)
+        with transaction.atomic():
+            # Checked before the review is made: a bad file creates no review either.
+            title = codebook_validate(raw)["title"]
+            _, created, lead_added = _review_for_import(review_slug, title, lead, True, path)
+            result = codebook_store(review_slug=review_slug, data=raw, actor=actor)
     except CodebookInvalid as error:
         raise ImportFailed(path, error.where, error.reason) from None
+    result.review_created, result.lead_added = created, lead_added
+    return result
+
+
+def _review_for_import(slug: str, title: str, lead, create: bool, path: Path):
+    """The review an import writes into: (review, created, lead_added). A review the import
+    creates goes through the review services (audited, led by `lead` if given); an existing
+    one gets `lead` as a lead if they are not one yet."""
+    from coding.reviews.services import review_create_for_import, review_lead_ensure
+
+    review = Review.objects.filter(slug=slug).first()
+    try:
+        if review is not None:
+            added = lead is not None and review_lead_ensure(review=review, user=lead)
+            return review, False, added
+        if not create:
+            raise ImportFailed(path, "review", f"no review with slug {slug!r}; import its "
+                               "codebook first")
+        review = review_create_for_import(slug=slug, title=title, lead=lead)
+    except ValidationError as error:
+        raise ImportFailed(path, "review", " ".join(error.messages)) from None
+    return review, True, lead is not None
 
 
 # --- cases ------------------------------------------------------------------
@@ -75,6 +108,8 @@ class CasesResult:
     updated: int = 0
     unchanged: int = 0
     service_areas: list[str] = field(default_factory=list)
+    review_created: bool = False  # the import created the review
+    lead_added: bool = False  # `lead` was given the lead role
     # What the import adds and changes, case by case (the first DETAIL_MAX of each; the
     # Import page's dry run shows them): numbers added, and per changed case its changes
     # as (column, old, new).
@@ -165,28 +200,24 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 def cases_import(
     *, path: Path | str, review_slug: str, create_review: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, lead=None,
 ) -> CasesResult:
     """Create or update a review's cases from CSV, matching existing cases by number.
 
     All rows are checked first; then new cases are inserted and changed ones updated in
     batches inside one transaction. `progress(stage, done, total)` is told how far along
-    it is (the import commands draw a progress bar with it).
+    it is (the import commands draw a progress bar with it). With `create_review` a missing
+    review is created (led by `lead`, an account, if given); `lead` also becomes a lead of an
+    existing review.
     """
     path = Path(path)
     progress = progress or _no_progress
     rows, sheet = _parse_cases(path, progress)
     with transaction.atomic():
-        if create_review:
-            review, _ = Review.objects.get_or_create(
-                slug=review_slug, defaults={"title": review_slug}
-            )
-        else:
-            review = Review.objects.filter(slug=review_slug).first()
-            if review is None:
-                raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; "
-                                   "import its codebook first")
-        result = CasesResult(review=review, sheet=sheet)
+        review, created, lead_added = _review_for_import(
+            review_slug, review_slug, lead, create_review, path)
+        result = CasesResult(review=review, review_created=created, lead_added=lead_added,
+                             sheet=sheet)
         cases_lock(review.cases.all())  # before any write (coding.locks)
         areas = {}
         for name in sorted({a for row in rows for a in row["service_area"]}):

@@ -1,6 +1,7 @@
 """Who holds which role in a review, and who may see a review at all. Every page, API view
 and admin class finds its review through these."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -69,9 +70,22 @@ def may_administer(user) -> bool:
     )
 
 
-def may_create_or_delete_reviews(user) -> bool:
-    """Creating and deleting reviews, and editing lists shared by every review (service
-    areas), is for the server's superusers; leads manage the reviews they lead."""
+def may_create_review(user) -> bool:
+    """Who may create a review (and then leads it): settings.REVIEW_CREATORS says whether any
+    signed-in account may ("signed-in", the default) or staff only ("staff"); superusers
+    always may. The New review page, POST /api/reviews/ and the admin all ask this."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if settings.REVIEW_CREATORS == "staff":
+        return user.is_staff
+    return True
+
+
+def may_delete_reviews(user) -> bool:
+    """Deleting a review (everything in it goes), and editing lists shared by every review
+    (service areas), is for the server's superusers; leads manage the reviews they lead."""
     return user.is_superuser
 
 

@@ -1,13 +1,21 @@
-"""Reads about a review's content: its codebook as plain data; the practice review."""
+"""Reads about a review's content: its codebook as plain data; the practice review; how far
+a new review is set up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
+
 from coding.models import (
     CHOICE_KINDS,
     Attribute,
+    Case,
+    Codebook,
+    Document,
+    Membership,
     Review,
+    Role,
 )
 
 # --- the codebook as plain data ---------------------------------------------
@@ -93,3 +101,26 @@ PRACTICE_SLUG = "practice"
 def practice_review() -> Review | None:
     """The practice review, when it is loaded and published."""
     return Review.objects.published().filter(slug=PRACTICE_SLUG).first()
+
+
+# --- a new review's first steps ----------------------------------------------
+
+
+def _count(queryset) -> Subquery:
+    """How many rows `queryset` (filtered with OuterRef) has, as a subquery: COUNT as a plain
+    function, so that the subquery has no GROUP BY and always answers one row."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def review_setup(review: Review) -> dict:
+    """How far a review is set up, for its lead's first steps (one query, each figure a
+    subquery), e.g. {"codebook": False, "cases": 0, "documents": 0, "coders": 0}."""
+    row = Review.objects.filter(pk=review.pk).annotate(
+        has_codebook=Exists(Codebook.objects.filter(review=OuterRef("pk"))),
+        case_count=_count(Case.objects.filter(review=OuterRef("pk"))),
+        document_count=_count(Document.objects.filter(case__review=OuterRef("pk"))),
+        coder_count=_count(Membership.objects.filter(review=OuterRef("pk"), role=Role.CODER)),
+    ).values("has_codebook", "case_count", "document_count", "coder_count").get()
+    return {"codebook": row["has_codebook"], "cases": row["case_count"],
+            "documents": row["document_count"], "coders": row["coder_count"]}

@@ -1,23 +1,26 @@
-"""Publishing a review: a lead opens its consensus data to the public, or withdraws it; the
-resolution mode (adjudicator, or discussion first); and the review's data version, bumped by
-every service that changes what readers see."""
+"""Creating a review (its creator leads it) and deleting one; publishing a review: a lead
+opens its consensus data to the public, or withdraws it; the resolution mode (adjudicator, or
+discussion first); and the review's data version, bumped by every service that changes what
+readers see."""
 
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext, gettext_lazy
 
 from coding.audit.services import audit_record
-from coding.models import ResolutionMode, Review
+from coding.models import Membership, ResolutionMode, Review, Role
 from coding.reviews.policies import (
     may_change_reliability_thresholds,
     may_change_resolution_mode,
-    may_create_or_delete_reviews,
+    may_create_review,
+    may_delete_reviews,
     may_publish,
 )
+from coding.values import text_problem
 
 
 def review_data_changed(*, review: Review | int) -> None:
@@ -125,27 +128,114 @@ def review_set_reliability_thresholds(*, review: Review, actor, minimum, target)
     return True
 
 
-NOT_SUPERUSER_MESSAGE = gettext_lazy("Only a superuser can create or delete a review.")
+NOT_ALLOWED_MESSAGE = gettext_lazy("Your account may not create reviews: ask the server's "
+                                   "administrator to create one for you.")
+NOT_SUPERUSER_MESSAGE = gettext_lazy("Only a superuser can delete a review.")
+
+
+def _review_new(*, slug: str, title: str, description: str, resolution_mode: str) -> Review:
+    """A new review, checked field by field: ValidationError({field: [message]}) names each
+    field that is wrong (the slug taken, empty or with other characters than letters, digits,
+    hyphens and underscores; the title empty or too long; an unknown resolution mode)."""
+    review = Review(slug=(slug or "").strip(), title=(title or "").strip(),
+                    description=(description or "").strip(), is_published=False,
+                    resolution_mode=resolution_mode or ResolutionMode.ADJUDICATOR)
+    errors: dict[str, list[str]] = {}
+    for field, limit in (("title", "review_title"), ("description", "review_description")):
+        problem = text_problem(getattr(review, field), limit=limit)
+        if problem:
+            errors[field] = [gettext("The %(field)s %(problem)s.") % {"field": field,
+                                                                    "problem": problem}]
+    try:
+        review.full_clean(exclude=[*errors, "data_version"], validate_unique=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if "slug" not in errors and Review.objects.filter(slug=review.slug).exists():
+        errors["slug"] = [_slug_taken(review.slug)]
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    return review
+
+
+def _slug_taken(slug: str) -> str:
+    return gettext("The slug “%(slug)s” is taken by another review: choose another "
+                   "(it is the review's address, /reviews/%(slug)s/).") % {"slug": slug}
+
+
+def _review_insert(review: Review) -> Review:
+    """Save a checked new review; a review given the same slug at the same moment by
+    someone else is the same field error as one that existed before."""
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:
+        raise ValidationError({"slug": [_slug_taken(review.slug)]}, code="invalid") from None
+    return review
+
+
+def _lead_add(*, review: Review, user, actor) -> bool:
+    """Give `user` the lead role in `review` if they lack it, through the member services
+    (audited). Returns whether the role was added."""
+    from coding.members.services import membership_save  # members import this module
+
+    if Membership.objects.filter(review=review, user=user, role=Role.LEAD).exists():
+        return False
+    if not user.is_active:
+        raise ValidationError(gettext("The account %(name)s is deactivated.")
+                              % {"name": user.username}, code="inactive")
+    membership_save(membership=Membership(review=review, user=user, role=Role.LEAD),
+                    actor=actor)
+    return True
 
 
 @transaction.atomic
-def review_create(*, review: Review, actor) -> Review:
-    """Create `review` (an unsaved Review: slug, title, description), unpublished: superusers
-    only (the admin); its leads publish it later. Recorded in the audit log."""
-    if not may_create_or_delete_reviews(actor):
-        raise ValidationError(NOT_SUPERUSER_MESSAGE, code="role")
-    review.is_published = False
-    review.save()
+def review_create(
+    *, slug: str, title: str, actor, description: str = "",
+    resolution_mode: str = ResolutionMode.ADJUDICATOR,
+) -> Review:
+    """Create a review, unpublished, and make `actor` its lead: whoever
+    coding.reviews.policies.may_create_review allows (the New review page, POST
+    /api/reviews/, the admin). Field errors name the field (ValidationError with a dict);
+    a refusal has code "role". The creation and the lead's membership are audited."""
+    if not may_create_review(actor):
+        raise ValidationError(NOT_ALLOWED_MESSAGE, code="role")
+    review = _review_insert(_review_new(slug=slug, title=title, description=description,
+                                        resolution_mode=resolution_mode))
     audit_record(actor=actor, action="review.create", obj=review, review=review,
-                 data={"slug": review.slug, "title": review.title})
+                 data={"slug": review.slug, "title": review.title,
+                       "resolution_mode": review.resolution_mode})
+    _lead_add(review=review, user=actor, actor=actor)
     return review
+
+
+@transaction.atomic
+def review_create_for_import(*, slug: str, title: str, lead=None) -> Review:
+    """Create a review for the import commands, run by the server's operator (no policy to
+    ask; the audit event has no actor): unpublished, led by `lead` if given, else by nobody
+    until someone is given the lead role (the command again with --lead, or the admin)."""
+    review = _review_insert(_review_new(slug=slug, title=title, description="",
+                                        resolution_mode=ResolutionMode.ADJUDICATOR))
+    audit_record(actor=None, action="review.create", obj=review, review=review,
+                 data={"slug": review.slug, "title": review.title, "by": "command",
+                       "lead": lead.username if lead is not None else None})
+    if lead is not None:
+        _lead_add(review=review, user=lead, actor=None)
+    return review
+
+
+@transaction.atomic
+def review_lead_ensure(*, review: Review, user, actor=None) -> bool:
+    """Make `user` a lead of an existing review if they are not one yet (the import commands'
+    --lead), audited. Returns whether the role was added."""
+    return _lead_add(review=review, user=user, actor=actor)
 
 
 @transaction.atomic
 def review_delete(*, review: Review, actor) -> None:
     """Delete a review with everything in it: superusers only. Its own audit log goes with
     it, so the deletion is recorded outside any review."""
-    if not may_create_or_delete_reviews(actor):
+    if not may_delete_reviews(actor):
         raise ValidationError(NOT_SUPERUSER_MESSAGE, code="role")
     audit_record(actor=actor, action="review.delete", obj=review, review=None,
                  data={"slug": review.slug, "title": review.title})

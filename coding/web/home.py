@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from coding.models import Membership, Review
-from coding.reviews.policies import pages_for_roles
+from coding.reviews.policies import may_create_review, pages_for_roles
 from coding.reviews.selectors import practice_review
 
 
@@ -29,5 +29,6 @@ def home(request):
             "practice_pages": entries.get(practice.pk, {}).get("pages", set()) if practice else (),
             # Demo accounts exist only where seed_demo ran, which it does only with DEBUG on.
             "demo": settings.DEBUG,
+            "may_create_review": may_create_review(request.user),
         },
     )

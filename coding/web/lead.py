@@ -19,6 +19,7 @@ from coding.codings.policies import codings_visible_to
 from coding.codings.services import coding_reopen
 from coding.models import Assignment, Case, Coding, ResolutionMode
 from coding.reviews.policies import get_review_for_page, review_roles
+from coding.reviews.selectors import review_setup
 from coding.reviews.services import review_set_resolution_mode
 from coding.web.forms import AssignCaseForm
 from coding.web.http import post_only
@@ -54,6 +55,7 @@ def progress(request, slug: str):
         for s in CaseState if s != CaseState.HIDDEN or counts[s.value]
     ]
     filters.append(("needs_coders", "Needs coders", counts["needs_coders"]))
+    setup = review_setup(review)
     initial = {}
     chosen = request.GET.get("case")
     if chosen:
@@ -73,8 +75,10 @@ def progress(request, slug: str):
             "state": state,
             "filters": filters,
             "assign_form": _assign_form(review, initial=initial),
-            "coder_count": review_coders(review=review).count(),
+            # The review's coders, counted with the first steps' figures (one query).
+            "coder_count": setup["coders"],
             "resolution_modes": ResolutionMode.choices,
+            "setup": setup,
         },
     )
 

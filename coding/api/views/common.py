@@ -63,6 +63,8 @@ def service_errors():
         message = " ".join(error.messages)
         code = getattr(error, "code", None)
         body = {"detail": message, "errors": error.messages}
+        if hasattr(error, "error_dict"):  # field by field: "fields", as for invalid input
+            body["fields"] = error.message_dict
         params = getattr(error, "params", None)
         if isinstance(params, dict) and "missing" in params:
             body["missing"] = params["missing"]

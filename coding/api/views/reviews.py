@@ -23,6 +23,7 @@ from coding.api.permissions import (
     IsPublishedReadOnly,
     IsReviewMember,
     policy_permission,
+    user_policy_permission,
 )
 from coding.api.views.common import (
     CONFLICT,
@@ -43,19 +44,49 @@ from coding.reviews.codebooks import (
     codebook_token,
     codebook_yaml,
 )
-from coding.reviews.policies import may_edit_codebook
+from coding.reviews.policies import may_create_review, may_edit_codebook
 from coding.reviews.qdc import codebook_to_qdc
+from coding.reviews.services import review_create
+
+MayCreateReview = user_policy_permission(
+    may_create_review,
+    gettext_lazy("Your account may not create reviews (REVIEW_CREATORS): ask the server's "
+                 "administrator."),
+    "MayCreateReview",
+)
 
 
 @extend_schema_view(
     get=extend_schema(summary="Reviews you can see", tags=["reviews"],
-                      description="Published reviews, plus every review you are a member of.")
+                      description="Published reviews, plus every review you are a member of."),
+    post=extend_schema(
+        summary="Create a review", tags=["reviews"], request=s.ReviewInputSerializer,
+        responses={201: s.ReviewSerializer, **{c: ERRORS[c] for c in (400, 401, 403)}},
+        description="Signed-in accounts, or staff only, as the server's REVIEW_CREATORS "
+        "setting says (superusers always). The review is unpublished and you are its lead; "
+        "400 names each field that is wrong (`fields`), e.g. a slug already taken."),
 )
 class ReviewList(generics.ListAPIView):
-    # Anyone: the list itself is filtered to what the client may see.
+    # Anyone lists (the list itself is filtered to what the client may see); creating asks
+    # the review policy.
     permission_classes = [permissions.AllowAny]
     serializer_class = s.ReviewSerializer
     pagination_class = None
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [MayCreateReview()]
+        return super().get_permissions()
+
+    def post(self, request):
+        payload = s.ReviewInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            review = review_create(actor=request.user, **payload.validated_data)
+        data = s.ReviewSerializer(review, context={
+            "request": request, "roles_by_review": {review.pk: {models.Role.LEAD}},
+        }).data
+        return Response(data, status=201, headers={"Location": data["url"]})
 
     def get_queryset(self):
         visible = Q(is_published=True)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from coding.management.commands._lead import add_lead_argument, lead_account, lead_report
 from coding.management.commands._progress import TerminalProgress
 from coding.reviews.importers import ImportFailed, cases_import
 
@@ -9,6 +10,7 @@ class Command(BaseCommand):
         "Create or update a review's cases from CSV or an Excel workbook (.xlsx) with the "
         "header number,title,country,year,service_area,summary,source. All or nothing."
     )
+    name_example = "python manage.py import_cases"
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -16,12 +18,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-review", action="store_true", help="Create the review if it does not exist."
         )
+        add_lead_argument(parser)
 
-    def handle(self, *args, path, review, create_review, **options):
+    def handle(self, *args, path, review, create_review, lead, **options):
+        lead = lead_account(lead)
         progress = TerminalProgress(self)
         try:
             result = cases_import(path=path, review_slug=review, create_review=create_review,
-                                  progress=progress)
+                                  progress=progress, lead=lead)
         except ImportFailed as error:
             raise CommandError(f"Nothing imported. {error}") from None
         finally:
@@ -30,3 +34,4 @@ class Command(BaseCommand):
             f"Cases for {result.review.slug}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged."
         )
+        lead_report(command=self, result=result, slug=result.review.slug, path=path, lead=lead)
