@@ -1,6 +1,7 @@
 """API views of the reliability report and coder drift, for leads."""
 
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
@@ -75,3 +76,37 @@ class DriftView(ReviewMixin, APIView):
             params = drift_params(request.query_params.get("drift"),
                                   request.query_params.get("n"))
         return Response(coder_drift(review=self.get_review(), params=params))
+
+
+@extend_schema(
+    summary="Replication package", tags=["reliability"], parameters=[SLUG],
+    responses={
+        (200, "application/zip"): OpenApiResponse(
+            description="A zip holding a Frictionless Data Package (datapackage.json): "
+            "codebook, cases, codings in long form, coding status, consensus, decisions with "
+            "rationales, the reliability figures of the latest snapshot, and reproduce.py / "
+            "reproduce.R, which recompute every alpha from the files."),
+        503: OpenApiResponse(description="No figures yet: ask again after Retry-After "
+                             "seconds."),
+        **READ_ERRORS,
+    },
+    description="Review leads (the reliability page's permission): the package names coders "
+    "and carries the rationales of decisions. The same file as the reliability page's link and "
+    "`manage.py export_package`.",
+)
+class PackageView(ReviewMixin, APIView):
+    permission_classes = [page_permission("reliability")]
+
+    def get(self, request, slug):
+        from django.http import HttpResponse
+
+        from coding.reliability.package import package_response
+
+        review = self.get_review()
+        if reliability_snapshot_state(review=review).latest is None:
+            response = HttpResponse(
+                _("The reliability figures are being computed; try again in a moment.") + "\n",
+                status=503, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = "5"
+            return response
+        return package_response(review)
