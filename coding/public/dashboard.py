@@ -314,8 +314,8 @@ def source_note_text(review: Review) -> str:
 def apply_source_note(review: Review, charts: list[Chart]) -> None:
     """Replace the notes of the charts the review's source note speaks of (e.g. the bundled
     review's counterparts of the paper's Table 3 and Figure 2: drawn from this app's
-    consensus, not a reproduction). Applied on every request, after the cache: a note edited
-    in the admin shows at once."""
+    consensus, not a reproduction). Applied on every request, after the cache: a changed
+    note shows at once."""
     note = review.source_note if isinstance(review.source_note, dict) else {}
     by_chart = note.get("charts") or {}
     if not isinstance(by_chart, dict):
