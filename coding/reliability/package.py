@@ -209,9 +209,12 @@ def _write_status(review: Review, out: IO[str]) -> int:
                                              "codebook__version"):
             row = rows.setdefault((case_id, coder), ["no", "", ""])
             row[1:] = [status, version]
+        by_case: dict[int, list] = {}
+        for (case_id, coder), row in sorted(rows.items()):
+            by_case.setdefault(case_id, []).append([coder, *row])
         for pk, number in chunk:
-            for (case_id, coder), row in sorted((k, v) for k, v in rows.items() if k[0] == pk):
-                writer.writerow([number, coder, *row])
+            for row in by_case.get(pk, []):
+                writer.writerow([number, *row])
                 count += 1
     return count
 
@@ -225,8 +228,9 @@ def _write_decisions(review: Review, out: IO[str]) -> int:
         for consensus in (ConsensusValue.objects.filter(case_id__in=ids)
                           .select_related("case", "attribute__codebook", "decided_by")
                           .prefetch_related("options", "attribute__options")
-                          .order_by("case__sort_key", "case__number", "attribute__codebook__version",
-                                    "attribute__section__order", "attribute__order")):
+                          .order_by("case__sort_key", "case__number",
+                                    "attribute__codebook__version", "attribute__section__order",
+                                    "attribute__order")):
             attribute = consensus.attribute
             orders = {o.key: i for i, o in enumerate(attribute.options.all())}
             value = stored_value(attribute, consensus)

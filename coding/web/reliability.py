@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
 from coding.reliability import report_table
-from coding.reliability.package import package_response
 from coding.reliability.coefficients import (
     CI_DECIMALS,
     MAX_DROPPED_SHARE,
@@ -22,6 +21,7 @@ from coding.reliability.coefficients import (
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
 from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
+from coding.reliability.package import package_response
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,

@@ -121,22 +121,27 @@ def main(folder="."):
         else:  # multiple choice
             none = attribute["none_option"]
 
-            def chosen(raw):
+            def chosen(raw, none=none):
                 picked = frozenset(k for k in raw.split(";") if k)
                 return None if (not picked and none) else picked
 
             sets = sorted({s for codes in table.values() for s in map(chosen, codes.values())
                            if s is not None}, key=lambda s: sorted(s))
             index = {s: i for i, s in enumerate(sets)}
-            results.append((key, "", alpha(
-                matrix(table, lambda raw: index.get(chosen(raw))), "nominal",
-                list(range(len(sets))) or None)))
+            def category(raw, index=index, chosen=chosen):
+                return index.get(chosen(raw))
+
+            results.append((key, "", alpha(matrix(table, category), "nominal",
+                                            list(range(len(sets))) or None)))
             for option in keys:
-                def bit(raw, option=option):
+                def bit(raw, option=option, chosen=chosen):
                     picked = chosen(raw)
                     return None if picked is None else float(option in picked)
 
                 results.append((key, option, alpha(matrix(table, bit), "nominal", [0.0, 1.0])))
+
+    def show(v):
+        return "undefined" if v is None else ("missing" if v == "missing" else f"{v:.6f}")
 
     worst = 0.0
     print(f"{'attribute':<28} {'option':<24} {'recomputed':>12} {'app':>12}  match")
@@ -149,8 +154,6 @@ def main(folder="."):
         else:
             ok = math.isclose(ours, theirs, rel_tol=0, abs_tol=TOLERANCE)
             worst = max(worst, abs(ours - theirs))
-        show = lambda v: "undefined" if v is None else ("missing" if v == "missing"
-                                                         else f"{v:.6f}")  # noqa: E731
         print(f"{key:<28} {option:<24} {show(ours):>12} {show(theirs):>12}  "
               f"{'yes' if ok else 'NO'}")
         if not ok:
