@@ -205,3 +205,44 @@ def test_lead_role_is_what_opens_the_package(coded, review, client):
     assert client.get(API).status_code in (403, 404)
     factories.MembershipFactory(review=review, user=user, role=Role.LEAD)
     assert client.get(API).status_code == 200
+
+
+def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduction,
+                                                                         tmp_path):
+    """The bundled codebook: multiple choice with "none" options (nothing ticked: not coded),
+    single choice, yes/no; 25 double-coded cases and one coded by one coder only."""
+    rng = random.Random(3)
+    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
+    attributes = list(coproduction.current_codebook().attributes.exclude(kind="text")
+                      .prefetch_related("options"))
+
+    def values():
+        out = {}
+        for attribute in attributes:
+            keys = [o.key for o in attribute.options.all()]
+            if attribute.kind == "single":
+                out[attribute.key] = rng.choice(keys)
+            elif attribute.kind == "multi":
+                out[attribute.key] = rng.sample(keys, rng.randint(0, 2))  # may be empty
+            elif attribute.kind == "boolean":
+                out[attribute.key] = rng.random() < 0.5
+        return out
+
+    for case in coproduction.cases.order_by("sort_key")[:26]:
+        first = values()
+        second = {k: (v if rng.random() < 0.7 else values()[k]) for k, v in first.items()}
+        factories.coding_with_values(case=case, coder=coders[0], values=first)
+        factories.coding_with_values(case=case, coder=coders[1], values=second,
+                                     submitted=case.number != "26")
+    snapshot = factories.reliability_computed(coproduction)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review="coproduction", output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = snapshot.report["rows"]
+    assert len([line for line in done.stdout.splitlines() if line.endswith("  yes")]) == len(rows)
+    assert "25 cases whose assigned coders all submitted are compared; 1 coded cases" in \
+        done.stdout
