@@ -2,7 +2,13 @@
 
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -86,8 +92,11 @@ class DriftView(ReviewMixin, APIView):
             "codebook, cases, codings in long form, coding status, consensus, decisions with "
             "rationales, the reliability figures of the latest snapshot, and reproduce.py / "
             "reproduce.R, which recompute every alpha from the files."),
-        503: OpenApiResponse(description="No figures yet: ask again after Retry-After "
-                             "seconds."),
+        202: OpenApiResponse(
+            inline_serializer("PackageComputing", {
+                "status": serializers.CharField(), "detail": serializers.CharField()}),
+            description="No reliability figures yet (status computing): ask again after "
+            "Retry-After seconds."),
         **READ_ERRORS,
     },
     description="Review leads (the reliability page's permission): the package names coders "
@@ -98,15 +107,12 @@ class PackageView(ReviewMixin, APIView):
     permission_classes = [page_permission("reliability")]
 
     def get(self, request, slug):
-        from django.http import HttpResponse
-
         from coding.reliability.package import package_response
 
         review = self.get_review()
         if reliability_snapshot_state(review=review).latest is None:
-            response = HttpResponse(
-                _("The reliability figures are being computed; try again in a moment.") + "\n",
-                status=503, content_type="text/plain; charset=utf-8")
-            response["Retry-After"] = "5"
-            return response
+            # As the reliability figures' own read: not yet, ask again.
+            return Response({"status": "computing", "detail": _(
+                "The reliability figures are being computed; try again in a moment.")},
+                status=202, headers={"Retry-After": "5"})
         return package_response(review)
