@@ -17,7 +17,7 @@ args <- commandArgs(trailingOnly = TRUE)
 folder <- if (length(args) > 0) args[1] else "."
 read <- function(name) {
   read.csv(file.path(folder, name), colClasses = "character", na.strings = character(0),
-           encoding = "UTF-8")
+           fileEncoding = "UTF-8")
 }
 tolerance <- 1e-9
 
@@ -31,9 +31,10 @@ version <- if (nrow(attributes) > 0) attributes$codebook_version[1] else ""
 assigned <- status[status$assigned == "yes", ]
 n_assigned <- table(assigned$case)
 n_submitted <- table(assigned$case[assigned$status == "submitted"])
-complete <- names(n_assigned)[n_assigned >= 2 &
-  as.integer(n_submitted[names(n_assigned)]) %in% as.integer(n_assigned)]
-complete <- complete[!is.na(n_submitted[complete]) & n_submitted[complete] == n_assigned[complete]]
+complete <- names(n_assigned)[n_assigned >= 2]
+submitted <- as.integer(n_submitted[complete])
+submitted[is.na(submitted)] <- 0L
+complete <- complete[submitted == as.integer(n_assigned[complete])]
 current <- paste(status$case, status$coder)[status$status == "submitted" &
                                             status$codebook_version == version]
 kept <- codings[codings$case %in% complete & paste(codings$case, codings$coder) %in% current, ]
@@ -54,10 +55,12 @@ as_matrix <- function(rows, convert) {
   m
 }
 
+# Alpha of a coders x units matrix, NA where undefined (no two pairable values, or one value
+# only). Units with fewer than two values carry no pairable value: left out before irr sees
+# them (they do not change alpha).
 alpha <- function(m, level) {
-  pairable <- colSums(!is.na(m)) >= 2
-  observed <- m[, pairable, drop = FALSE]
-  observed <- observed[!is.na(observed)]
+  m <- m[, colSums(!is.na(m)) >= 2, drop = FALSE]
+  observed <- m[!is.na(m)]
   if (length(observed) < 2 || length(unique(observed)) < 2) return(NA_real_)
   kripp.alpha(m, method = level)$value
 }
