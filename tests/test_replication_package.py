@@ -247,3 +247,20 @@ def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduc
     assert len([line for line in done.stdout.splitlines() if line.endswith("  yes")]) == len(rows)
     assert "25 cases whose assigned coders all submitted are compared; 1 coded cases" in \
         done.stdout
+
+
+def test_package_reads_in_a_bounded_number_of_queries(review, coder_a, coder_b, lead, client,
+                                                      django_assert_max_num_queries):
+    """A fixed number of reads per chunk of 500 cases, whatever the number of codings: the
+    same count for 20 cases as for 60."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(lead)
+    _double_coded(review, coder_a, coder_b, cases=20, single=0, seed=1)
+    with CaptureQueriesContext(connection) as few:
+        _zip(client.get(PACKAGE))
+    _double_coded(review, coder_a, coder_b, cases=40, single=0, seed=2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        archive = _zip(client.get(PACKAGE))
+    assert len({r["case"] for r in _rows(archive, "codings.csv")}) == 60
