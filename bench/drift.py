@@ -1,5 +1,6 @@
-"""Benchmark of coder drift (coding/reliability/drift.py), computed live on the reliability
-page and in the API: bench/run.py's synthetic review, submissions spread over 26 weeks.
+"""Benchmark of coder drift (coding/reliability/drift.py), computed live: since issue 22 the
+background snapshot's part, never a request's (bench/reliability_page.py measures the views):
+bench/run.py's synthetic review, submissions spread over 26 weeks.
 
     .venv/bin/python bench/drift.py --cases 10000
     DATABASE_URL=postgresql://coproduction@127.0.0.1:5432/x .venv/bin/python bench/drift.py
@@ -59,24 +60,17 @@ def main() -> None:
             print(f"Database: {where}; {built['cases']} cases, {built['codings']} codings, "
                   f"{built['coded_values']} coded values, {built['consensus_values']} "
                   f"consensus values ({built['consensus_cases']} cases with consensus)")
-        from django.core.cache import cache
-
         for params in (DriftParams("week"), DriftParams("window", 20)):
-            cold, warm = [], []
+            times = []
             for _ in range(args.repeat):
-                cache.clear()  # the first call after a change compares every coding
-                began = time.perf_counter()
-                coder_drift(review=review, params=params)
-                cold.append(time.perf_counter() - began)
                 with CaptureQueriesContext(connection) as queries:
                     began = time.perf_counter()
                     drift = coder_drift(review=review, params=params)
-                    warm.append(time.perf_counter() - began)
+                    times.append(time.perf_counter() - began)
             compared = sum(r["values_compared"] for r in drift["rows"])
-            print(f"by {params.by:6} n={params.n:<3}: after a change median "
-                  f"{statistics.median(cold):.2f} s (max {max(cold):.2f}); cached median "
-                  f"{statistics.median(warm) * 1000:.0f} ms, {len(queries.captured_queries)} "
-                  f"queries; {len(drift['rows'])} rows, {compared} values compared")
+            print(f"by {params.by:6} n={params.n:<3}: median {statistics.median(times):.2f} s "
+                  f"(max {max(times):.2f}), {len(queries.captured_queries)} queries; "
+                  f"{len(drift['rows'])} rows, {compared} values compared")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         if not args.keep:

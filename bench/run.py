@@ -26,7 +26,8 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRATCH_PG = "bench_coproduction"
+# BENCH_DATABASE: another name, so that two benchmarks on one server do not drop each other's.
+SCRATCH_PG = os.environ.get("BENCH_DATABASE", "bench_coproduction")
 SQLITE = ROOT / "bench" / "bench.sqlite3"
 
 

@@ -72,6 +72,13 @@ class Review(models.Model):
         default=1, editable=False,
         help_text="Changes whenever anything readers see changes; keys the cached dashboard.",
     )
+    # Bumped (coding.reliability.services.reliability_changed) in the transaction of every
+    # change to what the reliability figures or coder drift are computed from; a snapshot
+    # records the value it was computed at, so a page or a status poll reads this one row.
+    reliability_version = models.PositiveBigIntegerField(
+        default=1, editable=False,
+        help_text="Changes whenever the reliability figures or coder drift may change.",
+    )
 
     objects = ReviewQuerySet.as_manager()
 
@@ -82,13 +89,13 @@ class Review(models.Model):
         return self.title
 
     def save(self, **kwargs):
-        # data_version is written only by review_data_changed's atomic UPDATE: saving an
-        # instance read before a bump must not set the version back (a cached entry of the
-        # older version would then be served again).
+        # data_version and reliability_version are written only by their services' atomic
+        # UPDATEs: saving an instance read before a bump must not set a version back (a cached
+        # entry or a snapshot of the older version would then be served as current again).
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "data_version"
+                if not f.primary_key and f.name not in ("data_version", "reliability_version")
             ]
         super().save(**kwargs)
 
@@ -813,16 +820,16 @@ class ReliabilitySnapshotQuerySet(models.QuerySet):
 
 class ReliabilitySnapshot(models.Model):
     """A review's reliability report as computed by a background task for one state of its
-    submitted codings and codebook (`fingerprint`). One row per state: two requests for the
-    same state find the same row, so the report is computed once."""
+    submitted codings, consensus and codebook (`version`, the review's reliability_version when
+    it was asked for). One row per state: two requests for the same state find the same row,
+    so the report is computed once."""
 
     review = models.ForeignKey(
         Review, on_delete=models.CASCADE, related_name="reliability_snapshots"
     )
-    fingerprint = models.CharField(
-        max_length=64,
-        help_text="The state of the submitted codings and the codebook it was computed from "
-        "(coding.reliability.selectors.reliability_fingerprint).",
+    version = models.PositiveBigIntegerField(
+        help_text="The review's reliability_version it was computed at (0: made before the "
+        "version existed, never current).",
     )
     status = models.CharField(
         max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.PENDING
@@ -831,6 +838,16 @@ class ReliabilitySnapshot(models.Model):
         null=True, blank=True, editable=False,
         help_text="rows, pairs, coders (as the API and the reliability command), and what the "
         "page needs besides: attribute labels and the confusion matrices.",
+    )
+    drift = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="Coder drift by week and by windows of the default size "
+        "(coding.reliability.drift.drift_snapshot).",
+    )
+    drift_codings = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="Per coder, each submitted coding's date and counts, in order: other window "
+        "sizes are grouped from it (read only when asked for).",
     )
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -846,7 +863,7 @@ class ReliabilitySnapshot(models.Model):
         ordering = ["review_id", "-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["review", "fingerprint"], name="reliability_snapshot_once_per_state"
+                fields=["review", "version"], name="reliability_snapshot_once_per_version"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=SnapshotStatus.values),

@@ -52,6 +52,7 @@ urlpatterns += [
          name="dashboard_csv"),
     path(review + "export.csv", public.export_csv, name="export_csv"),
     path(review + "export.json", public.export_json, name="export_json"),
+    path(review + "export.xlsx", public.export_xlsx, name="export_xlsx"),
 ]
 
 # Codings: the coder's queue, the coding form (autosave, submit), one coding read-only.

@@ -100,7 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "coding.middleware.CSPMiddleware",  # django-csp's, header built once
     "coding.middleware.security_headers",
     # Answers for one person are private, API answers vary on the credentials.
     "coding.middleware.private_responses",
@@ -414,6 +414,7 @@ SPECTACULAR_SETTINGS = {
         "DisagreementStatusEnum": "coding.models.DisagreementStatus.choices",
         "CodingStateEnum": "coding.codings.selectors.QueueState.choices",
         "RoundStatusEnum": "coding.models.RoundStatus.choices",
+        "FiguresStatusEnum": "coding.reliability.selectors.FIGURES_STATUSES",
     },
 }
 

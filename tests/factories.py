@@ -201,7 +201,20 @@ def coding_with_values(
         else:
             fields["text"] = value
         CodedValueFactory(coding=coding, attribute=attribute, options=chosen, **fields)
+    if submitted:
+        reliability_bumped(case.review)
     return coding
+
+
+def reliability_bumped(review: models.Review) -> None:
+    """What coding.reliability.services.reliability_changed does in the transaction of a
+    change, without asking for a snapshot after it: for data made here around the services
+    (a submitted coding_with_values), so that the figures count as out of date."""
+    from django.db.models import F
+
+    models.Review.objects.filter(pk=review.pk).update(
+        reliability_version=F("reliability_version") + 1)
+    review.__dict__.pop("reliability_version", None)
 
 
 class ConsensusValueFactory(factory.django.DjangoModelFactory):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -605,6 +606,9 @@ def public_page(w, actor, number, as_actor):
     rows = csv.DictReader(io.StringIO(client.get("/reviews/demo/export.csv").getvalue().decode()))
     row = next(r for r in rows if r["number"] == number)
     cases = json.loads(client.get("/reviews/demo/export.json").getvalue())["cases"]
+    sheet = load_workbook(io.BytesIO(b"".join(
+        client.get("/reviews/demo/export.xlsx").streaming_content)), read_only=True).active
+    xlsx = next(r for r in sheet.iter_rows(values_only=True) if r[0] == number)
     chart = client.get(f"/reviews/demo/dashboard/data/roles.csv?q={word}").text
     return _agree({
         "gallery card": '<li class="tag"' in _card(client.get("/reviews/demo/").text, number),
@@ -612,6 +616,7 @@ def public_page(w, actor, number, as_actor):
         "case page": 'class="consensus-value"' in client.get(f"/reviews/demo/cases/{number}/").text,
         "export.csv": any(row[key] for key in ("level", "roles", "budget", "agreement")),
         "export.json": bool(next(c for c in cases if c["number"] == number)["consensus"]),
+        "export.xlsx": any(cell is not None for cell in xlsx[9:]),
         "dashboard csv": any(int(line[-1]) for line in list(csv.reader(io.StringIO(chart)))[1:]),
     }, SHOWN, NONE)
 
@@ -768,6 +773,7 @@ def shared_api(w, actor, number, as_actor):
 
 
 def drift_page(w, actor, number, as_actor):
+    factories.reliability_computed(w["review"])  # drift is served from the snapshot
     client, base = as_actor(actor), "/reviews/demo/reliability"
     return _agree({
         "page": 'id="drift-heading"' in client.get(f"{base}/").text,
@@ -776,6 +782,7 @@ def drift_page(w, actor, number, as_actor):
 
 
 def drift_api(w, actor, number, as_actor):
+    factories.reliability_computed(w["review"])
     body = as_actor(actor, api=True).get("/api/reviews/demo/reliability/drift/")
     return body.status_code == 200 and "rows" in body.json()
 

@@ -1,7 +1,10 @@
 """Who may read the reader pages, and that they never show raw codings or who coded."""
 
+import io
+
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from coding.models import ConsensusMethod
 from tests import factories
@@ -13,6 +16,7 @@ READ_URLS = [
     ("coding:dashboard_csv", ["level"]),
     ("coding:export_csv", []),
     ("coding:export_json", []),
+    ("coding:export_xlsx", []),
 ]
 ACTORS = ["anonymous", "outsider", "coder_a", "coder_b", "adjudicator", "lead"]
 
@@ -68,6 +72,16 @@ def test_unknown_review_is_404(client, db):
     assert client.get(reverse("coding:gallery", args=["nope"])).status_code == 404
 
 
+def _text(response) -> str:
+    """A response's text; of an .xlsx workbook, the text of every cell."""
+    body = response.getvalue()
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        sheets = load_workbook(io.BytesIO(body), read_only=True).worksheets
+        return "\n".join(str(cell) for sheet in sheets
+                         for row in sheet.iter_rows(values_only=True) for cell in row)
+    return body.decode()
+
+
 def test_reader_pages_show_no_raw_coding_no_coder_and_no_decider(
     client, review, case, coder_a, coder_b, adjudicator
 ):
@@ -92,7 +106,7 @@ def test_reader_pages_show_no_raw_coding_no_coder_and_no_decider(
     pages += [client.get(reverse("coding:dashboard_csv", args=["demo", chart]))
               for chart in ("year", "region", "country", "service_area", "roles", "agreement")]
     pages.append(client.get(reverse("coding:gallery", args=["demo"]), {"level": "local"}))
-    bodies = [response.getvalue().decode() for response in pages]  # exports stream: once
+    bodies = [_text(response) for response in pages]  # exports stream: read once
     for response, body in zip(pages, bodies, strict=True):
         assert response.status_code == 200
         for secret in ("RAWONLY", "SECRETRATIONALE", "alice", "Alice", "bob", "Bob", "Ada",
@@ -102,5 +116,5 @@ def test_reader_pages_show_no_raw_coding_no_coder_and_no_decider(
     assert "The parish council decided." in case_page and "Lighting" in case_page
     # The raw choices (State, National) lost to the consensus (Local).
     assert "Local" in case_page and "State" not in case_page and "National" not in case_page
-    export = bodies[4]
-    assert "Local" in export and "State" not in export and "National" not in export
+    for export in (bodies[4], bodies[6]):  # export.csv, export.xlsx
+        assert "Local" in export and "State" not in export and "National" not in export

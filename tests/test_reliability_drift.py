@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from coding.models import Coding, ConsensusValue, Option, Role
 from coding.reliability.drift import DriftParams, coder_drift
+from coding.reliability.selectors import snapshot_drift
 from tests import factories
 
 # Four compared attributes: level (single), budget (number), roles (multi), agreement (yes/no).
@@ -59,7 +60,7 @@ def _figures(rows):
 
 
 def test_weekly_drift_matches_the_hand_count(coded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(11):  # the state (3), the comparison (7)
+    with django_assert_max_num_queries(8):  # the comparison, whatever the number of cases
         drift = coder_drift(review=coded)
     assert drift["by"] == "week" and drift["coders"] == ["alice", "bob"]
     assert drift["periods"] == ["2026-W06", "2026-W07"]
@@ -73,19 +74,28 @@ def test_weekly_drift_matches_the_hand_count(coded, django_assert_max_num_querie
         "2026-02-02", "2026-02-08")
 
 
-def test_the_comparison_is_cached_per_state_and_follows_a_new_decision(
-    coded, django_assert_max_num_queries
-):
-    first = coder_drift(review=coded)
-    with django_assert_max_num_queries(3):  # only the state: the comparison is cached
-        assert coder_drift(review=coded, params=DriftParams("window", 2))["rows"]
+@pytest.mark.parametrize("params", [DriftParams(), DriftParams("window", 20),
+                                    DriftParams("window", 2), DriftParams("window", 1)])
+def test_drift_served_from_the_snapshot_equals_the_live_computation(coded, params):
+    snapshot = factories.reliability_computed(coded)
+    assert snapshot_drift(snapshot=snapshot, params=params) == coder_drift(
+        review=coded, params=params)
+
+
+def test_the_next_snapshot_follows_a_new_decision(coded):
+    first = factories.reliability_computed(coded)
+    before = snapshot_drift(snapshot=first, params=DriftParams())["rows"]
     # Case 3's level is decided again: "state" (Alice's value), not "local".
     consensus = ConsensusValue.objects.get(case__number="3", attribute__key="level")
     consensus.options.set([Option.objects.get(attribute=consensus.attribute, key="state")])
-    ConsensusValue.objects.filter(pk=consensus.pk).update(version=consensus.version + 1)
-    again = {(r["coder"], r["period"]): r["agreement"] for r in coder_drift(review=coded)["rows"]}
+    factories.reliability_bumped(coded)  # as the decision's service does
+    second = factories.reliability_computed(coded)
+
+    rows = snapshot_drift(snapshot=second, params=DriftParams())["rows"]
+    again = {(r["coder"], r["period"]): r["agreement"] for r in rows}
     assert again[("alice", "2026-W07")] == 1.0 and again[("bob", "2026-W07")] == 0.5
-    assert first != coder_drift(review=coded)
+    assert before != rows
+    assert rows == coder_drift(review=coded)["rows"]
 
 
 def test_windows_of_n_submitted_cases(coded):
@@ -126,6 +136,7 @@ def test_a_multiple_choice_with_a_none_option_left_untouched_is_not_coded(review
 
 @pytest.fixture
 def lead_client(client, coded, lead):
+    factories.reliability_computed(coded)  # what the worker does after the codings
     client.force_login(lead)
     return client
 
@@ -155,6 +166,8 @@ def test_bad_drift_parameters_get_a_message(lead_client, coded):
 def test_drift_csv_has_the_table_with_formula_escaping(lead_client, coded, coder_b):
     coder_b.username = "=bob"
     coder_b.save()
+    factories.reliability_bumped(coded)  # the names are those of the snapshot's time
+    factories.reliability_computed(coded)
     response = lead_client.get(reverse("coding:reliability_drift_csv", args=["demo"]))
     assert response["Content-Disposition"] == (
         'attachment; filename="demo-coder-drift-weekly.csv"')
@@ -168,7 +181,9 @@ def test_drift_csv_has_the_table_with_formula_escaping(lead_client, coded, coder
 
 def test_api_returns_the_same_figures(lead_client, coded):
     body = lead_client.get("/api/reviews/demo/reliability/drift/?drift=window&n=2").json()
+    status = {"status": body.pop("status"), "computed_at": body.pop("computed_at")}
     assert body == coder_drift(review=coded, params=DriftParams("window", 2))
+    assert status["status"] == "up_to_date" and status["computed_at"]
 
 
 @pytest.mark.parametrize("actor", ["coder_a", "adjudicator", "outsider"])

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_drift_chart_draws_a_line_per_coder(browser, live_server, coded, lead):  # noqa: F811
+    from tests import factories
+
+    factories.reliability_computed(coded)  # drift is served from the worker's snapshot
     shots = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/coproduction-screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
     client = Client()

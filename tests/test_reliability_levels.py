@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from coding.models import Attribute, Review
+from coding.reliability.services import reliability_changed, reliability_snapshot_request
 from tests import factories
 
 CODEBOOK = textwrap.dedent("""
@@ -181,8 +182,11 @@ def test_changing_a_level_makes_a_new_snapshot(review, coder_a, coder_b):
     _coded_review(review, coder_a, coder_b)
     first = factories.reliability_computed(review)
     before = next(r for r in first.report["rows"] if r["attribute"] == "budget")
-    # Behind every service's back (as in a shell): the next look at the figures notices.
+    # Behind every service's back (as in a shell): nothing notices until someone says so,
+    # as every service and the admin do with reliability_changed.
     Attribute.objects.filter(codebook__review=review, key="budget").update(level="nominal")
+    assert reliability_snapshot_request(review=review).pk == first.pk
+    reliability_changed(review=review)
     second = factories.reliability_computed(review)
     after = next(r for r in second.report["rows"] if r["attribute"] == "budget")
     assert second.pk != first.pk

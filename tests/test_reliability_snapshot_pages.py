@@ -183,6 +183,7 @@ def test_page_labels_come_from_the_snapshot_after_the_codebook_changed(
     _code(review, coder_a, coder_b, "1")
     factories.reliability_computed(review)
     Attribute.objects.filter(codebook__review=review, key="level").delete()
+    factories.reliability_bumped(review)  # as the admin's delete does
     client.force_login(lead)
 
     response = client.get(PAGE)

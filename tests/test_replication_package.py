@@ -251,7 +251,7 @@ def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduc
 
 def test_package_reads_in_a_bounded_number_of_queries(review, coder_a, coder_b, lead, client,
                                                       django_assert_max_num_queries):
-    """A fixed number of reads per chunk of 500 cases, whatever the number of codings: the
+    """A fixed number of reads per chunk of cases, whatever the number of codings: the
     same count for 20 cases as for 60."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -59,6 +59,7 @@ from coding.notifications.services import (
     notify_discussion_waiting,
 )
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
+from coding.reliability.services import reliability_changed
 from coding.reviews.services import review_data_changed
 from coding.values import (
     BadValue,
@@ -128,7 +129,8 @@ def _joined_evidence(*quotes: str) -> str:
 def case_consensus_refresh(*, case: Case) -> bool:
     """Store whether readers may see the case's consensus (coding.public.policies); every
     service that submits, reopens, decides or reassigns calls it in its transaction. Bumps
-    the review's data version when readers' view of the case changes."""
+    the review's data version when readers' view of the case changes, and its reliability
+    version with it (coder drift compares codings with the consensus of public cases)."""
     public = consensus_is_public(case)
     changed = Case.objects.filter(pk=case.pk).exclude(consensus_complete=public).update(
         consensus_complete=public
@@ -138,14 +140,19 @@ def case_consensus_refresh(*, case: Case) -> bool:
     # change to a public case's consensus, changes what they see.
     if changed or public:
         review_data_changed(review=case.review_id)
+        reliability_changed(review=case.review_id)
     return public
 
 
 def cases_consensus_refresh(*, cases: QuerySet[Case]) -> None:
-    """case_consensus_refresh for many cases at once (large imports), in two statements."""
+    """case_consensus_refresh for many cases at once (large imports), in two statements, and
+    a bump of the reliability version of their reviews (a lead's import: the bump tells no
+    coder anything)."""
     public = cases_with_public_consensus_rule(cases).values("pk")
     cases.filter(pk__in=public).update(consensus_complete=True)
     cases.exclude(pk__in=public).update(consensus_complete=False)
+    for review_id in set(cases.values_list("review_id", flat=True).distinct()):
+        reliability_changed(review=review_id)
 
 
 # --- detection ----------------------------------------------------------------------

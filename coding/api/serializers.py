@@ -12,6 +12,7 @@ from rest_framework import serializers
 from coding import models
 from coding.codings.selectors import QueueState
 from coding.public.policies import READER_CONSENSUS_FIELDS
+from coding.reliability.selectors import FIGURES_STATUSES
 from coding.urlmaking import absolute_url_maker
 from coding.values import stored_value, value_json
 
@@ -557,7 +558,7 @@ class ReliabilitySerializer(serializers.Serializer):
     pairs = ReliabilityPairSerializer(many=True)
     coders = serializers.ListField(child=serializers.CharField())
     status = serializers.ChoiceField(
-        choices=["up_to_date", "computing", "failed"],
+        choices=FIGURES_STATUSES,
         help_text="up_to_date: the figures are of the current codings; computing: newer "
         "figures (or, with HTTP 202, the first ones) are being computed in the background; "
         "failed: computing the current codings' figures failed (these are older).",
@@ -634,6 +635,13 @@ class DriftSerializer(serializers.Serializer):
     coders = serializers.ListField(child=serializers.CharField())
     periods = serializers.ListField(child=serializers.CharField())
     rows = DriftRowSerializer(many=True)
+    status = serializers.ChoiceField(
+        choices=FIGURES_STATUSES,
+        help_text="As the reliability figures': whether newer drift is being computed.",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When this drift was computed; null before the first."
+    )
 
 
 # --- calibration rounds -----------------------------------------------------------------

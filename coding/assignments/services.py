@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from coding.adjudication.services import case_consensus_refresh, cases_consensus_refresh
 from coding.audit.services import audit_record, audit_record_many
-from coding.codings.policies import may_unassign
+from coding.codings.policies import coding_complete, may_unassign
 from coding.dbbulk import insert_objects
 from coding.locks import case_lock, cases_lock
 from coding.models import (
@@ -23,6 +23,7 @@ from coding.models import (
     Role,
 )
 from coding.notifications.services import notify_cases_assigned
+from coding.reliability.services import reliability_changed
 
 # --- assignment --------------------------------------------------------------
 
@@ -184,6 +185,10 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
                 created.append(assignment)
         # New coders make a complete case incomplete again.
         case_consensus_refresh(case=case)
+        # A submitted coder cannot be taken off, so a complete case stays as it is; a new
+        # coder who has submitted already (imported) can complete one: it counts from now.
+        if coding_complete(case):
+            reliability_changed(review=review)
         notify_cases_assigned(review=review, numbers_by_coder=_numbers_by_coder(created),
                               assigned_by=assigned_by)
     return list(Assignment.objects.filter(case=case).select_related("coder"))

@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy
 
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
-from coding.codings.policies import coding_visible_to, may_code, may_reopen_coding
+from coding.codings.policies import (
+    coding_complete,
+    coding_visible_to,
+    may_code,
+    may_reopen_coding,
+)
 from coding.locks import case_lock, retry_on_lock_conflict
 from coding.models import (
     Attribute,
@@ -301,7 +306,10 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
         from coding.adjudication.services import disagreements_detect
 
         disagreements_detect(case=coding.case, actor=user)
-        reliability_changed(review=coding.case.review_id)
+        # Only a submission that completes its case changes the figures: one before that
+        # must not show the other coder's lead "being updated" (blind coding).
+        if coding_complete(coding.case):
+            reliability_changed(review=coding.case.review_id)
     return coding
 
 
@@ -319,6 +327,8 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
         raise ValidationError("Only a review lead can reopen a coding.")
     with transaction.atomic():
         case_lock(coding.case_id)  # the case first (coding.locks)
+        # Only a complete case counts in the figures, so only its reopening changes them.
+        was_complete = coding_complete(coding.case)
         changed = Coding.objects.filter(pk=coding.pk, status=CodingStatus.SUBMITTED).update(
             status=CodingStatus.DRAFT,
             submitted_at=None,
@@ -338,6 +348,7 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
         # A reopened coding takes the case's consensus out of public view (and puts its
         # disagreements on hold) until the coder submits again.
         case_consensus_refresh(case=coding.case)
-        reliability_changed(review=review)
+        if was_complete:
+            reliability_changed(review=review)
     return coding
 

@@ -12,14 +12,18 @@ the text. A missing row means "not coded".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -27,8 +31,9 @@ from coding.adjudication.bulk import disagreements_detect_many
 from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
 from coding.codings.policies import import_coders_refused
-from coding.dbbulk import chunked, insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_writer
+from coding.dbbulk import insert_objects, insert_rows
+from coding.exports import Table, case_chunks, chosen_options, csv_write, ids_lookup
+from coding.fileio import ImportFailed
 from coding.locks import cases_lock
 from coding.models import (
     Assignment,
@@ -43,6 +48,7 @@ from coding.models import (
     DisagreementStatus,
     Document,
     Membership,
+    Option,
     Review,
     Role,
 )
@@ -51,9 +57,7 @@ from coding.tables import table_rows
 from coding.values import (
     BadValue,
     anchors_check,
-    stored_value,
     text_check,
-    value_csv,
     value_parse,
     value_store,
 )
@@ -288,12 +292,20 @@ def _value_row(coding: Coding, attribute: Attribute, value: Any, option_ids: dic
             ""), options
 
 
-def _anchor_cells(anchors: list, filenames: dict[int, str]) -> list:
+NO_ANCHOR = ("", "", "", "")
+
+
+def _anchor_cells(anchors: str | None, filenames: dict[int, str]) -> tuple | list:
     """evidence_document, evidence_page, evidence_start, evidence_end of the first anchored
-    quote (of a document still there), or four empty cells."""
-    anchor = next((a for a in anchors or [] if a.get("document") in filenames), None)
+    quote (of a document still there), or four empty cells. `anchors`: the stored anchors as
+    JSON text (ANCHORS_TEXT), decoded only when there are some: most values have none, and
+    decoding every one took a quarter of the codings export's time."""
+    if not anchors or anchors == "[]" or not filenames:
+        return NO_ANCHOR
+    anchor = next((a for a in orjson.loads(anchors) or [] if a.get("document") in filenames),
+                  None)
     if anchor is None:
-        return ["", "", "", ""]
+        return NO_ANCHOR
     return [filenames[anchor["document"]], anchor.get("page"), anchor.get("start"),
             anchor.get("end")]
 
@@ -529,105 +541,199 @@ def codings_import(
 # --- export -----------------------------------------------------------------------
 
 
-def _option_orders(attributes) -> dict[int, dict[str, int]]:
-    return {a.pk: {o.key: i for i, o in enumerate(a.options.all())} for a in attributes}
+class _Codebook:
+    """What the exports need of a review's attributes (every codebook version) and options,
+    read in two queries: per attribute id its key, kind and place in the codebook; per
+    option id its key, attribute and place among the attribute's options."""
+
+    def __init__(self, review: Review):
+        self.attributes: dict[int, tuple[str, str]] = {}
+        self.rank: dict[int, int] = {}
+        for n, (pk, key, kind) in enumerate(
+            Attribute.objects.filter(codebook__review=review)
+            .order_by("section__order", "order", "id").values_list("id", "key", "kind")
+        ):
+            self.attributes[pk] = (key, kind)
+            self.rank[pk] = n
+        self.option_keys: dict[int, str] = {}
+        self.option_rank: dict[int, int] = {}
+        place: dict[int, int] = {}
+        for pk, attribute_id, key in Option.objects.filter(
+            attribute__codebook__review=review
+        ).order_by("attribute", "order", "id").values_list("id", "attribute_id", "key"):
+            self.option_keys[pk] = key
+            self.option_rank[pk] = place[attribute_id] = place.get(attribute_id, -1) + 1
+
+    def cell(self, attribute_id: int):
+        """A function (text, number, boolean, option ids) -> the cell of a stored value of
+        this attribute, as coding.values.value_csv writes stored_value of it (numbers as
+        numbers), or None when not coded (stored_value None). One per attribute, chosen once:
+        an export calls it a quarter of a million times."""
+        kind = self.attributes[attribute_id][1]
+        keys, rank = self.option_keys, self.option_rank.__getitem__
+        if kind in (AttributeKind.SINGLE, AttributeKind.MULTI):
+            # The cell of each set of chosen options, kept: a review has few of them.
+            seen: dict[tuple, str] = {}
+            single = kind == AttributeKind.SINGLE
+
+            def choice(text, number, boolean, options):
+                if not options:
+                    return None if single else ""  # multiple choice: "" for none chosen
+                chosen = tuple(options)
+                cell = seen.get(chosen)
+                if cell is None:
+                    if len(seen) > 10_000:  # bounded, whatever the options
+                        seen.clear()
+                    cell = seen[chosen] = (
+                        keys[min(options, key=rank)] if single
+                        else ";".join([keys[i] for i in sorted(options, key=rank)]))
+                return cell
+
+            return choice
+        if kind == AttributeKind.NUMBER:
+            return lambda text, number, boolean, options: (
+                None if number is None
+                else int(number) if float(number).is_integer() else float(number))
+        if kind == AttributeKind.BOOLEAN:
+            return lambda text, number, boolean, options: (
+                None if boolean is None else "yes" if boolean else "no")
+        return lambda text, number, boolean, options: text or None
+
+    def cells(self) -> dict[int, Callable]:
+        """Attribute id -> its `cell` function, for every attribute of the review."""
+        return {pk: self.cell(pk) for pk in self.attributes}
 
 
-EXPORT_CHUNK = 500
+def _case_chunks(review: Review):
+    """The review's cases in export order (sort key, number) as lists of (id, number), by
+    the exports' chunked tuple reader."""
+    return case_chunks(Case.objects.filter(review=review).order_by("sort_key", "number"),
+                       ("pk", "number"))
 
 
-def _case_chunks(review: Review, size: int = EXPORT_CHUNK):
-    """The review's cases in export order (sort key, number), as lists of (id, number) read
-    with a chunked cursor: the exports below hold one chunk at a time, never the review."""
-    rows = (Case.objects.filter(review=review).order_by("sort_key", "number")
-            .values_list("pk", "number").iterator(chunk_size=size))
-    yield from chunked(rows, size)
+# A value's evidence anchors as the JSON text stored, for _anchor_cells.
+ANCHORS_TEXT = Cast("evidence_anchors", output_field=TextField())
 
 
-def codings_export(*, review: Review, out: IO[str]) -> int:
-    """Write every submitted coding as long CSV; returns the number of value rows. Streamed
-    per chunk of cases, in constant memory."""
-    writer = csv_writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EVIDENCE_COLUMNS)
-    orders: dict[int, dict[str, int]] = {}
-    filenames = dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
-    written = 0
-    for chunk in _case_chunks(review):
-        values = (
-            CodedValue.objects.filter(
-                coding__case_id__in=[pk for pk, _ in chunk],
+def _filenames(review: Review) -> dict[int, str]:
+    return dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
+
+
+def codings_table(*, review: Review) -> Table:
+    """Every submitted coding of the review as the long table `import_codings` reads:
+    COLUMNS + EVIDENCE_COLUMNS, one row per coded value, by case (sort key, number), coder
+    (username) and codebook order. Streamed per chunk of cases, three queries a chunk.
+
+    For whoever runs the server (the command) and leads: it names every coder and every
+    coding of every case, so no surface offers it to anyone else."""
+    codebook = _Codebook(review)
+    filenames = _filenames(review)
+    coders = dict(get_user_model().objects.filter(
+        pk__in=Coding.objects.filter(case__review=review).values("coder_id")
+    ).order_by("username").values_list("pk", "username"))
+    coder_rank = {pk: n for n, pk in enumerate(coders)}
+    through = CodedValue.options.through
+    cells = codebook.cells()
+    keys = {pk: key for pk, (key, _) in codebook.attributes.items()}
+    # Without documents no anchor can be written: the anchors are not even read.
+    anchors_column = ANCHORS_TEXT if filenames else Value(None, output_field=TextField())
+
+    def chunks():
+        for chunk in _case_chunks(review):
+            place = {pk: n for n, (pk, _) in enumerate(chunk)}
+            numbers = dict(chunk)
+            values = [row for row in CodedValue.objects.filter(
                 coding__status=CodingStatus.SUBMITTED,
-            )
-            .select_related("attribute", "coding__case", "coding__coder")
-            .prefetch_related("options")
-            .order_by(
-                "coding__case__sort_key", "coding__case__number", "coding__coder__username",
-                "attribute__section__order", "attribute__order", "attribute__id",
-            )
-        )
-        for coded in values:
-            attribute = coded.attribute
-            value = stored_value(attribute, coded)
-            if value is None:
-                continue
-            if attribute.pk not in orders:
-                orders.update(_option_orders([attribute]))
-            writer.writerow([
-                coded.coding.case.number, coded.coding.coder.username, attribute.key,
-                value_csv(attribute, value, orders[attribute.pk]), coded.evidence,
-                *_anchor_cells(coded.evidence_anchors, filenames),
-            ])
-            written += 1
-    return written
+                **ids_lookup("coding__case_id", list(place)),
+            ).order_by().annotate(anchors=anchors_column).values_list(
+                "id", "coding__case_id", "coding__coder_id", "attribute_id", "text", "number",
+                "boolean", "evidence", "anchors",
+            ) if row[1] in place]
+            chosen = chosen_options(through, "codedvalue_id", [row[0] for row in values])
+            values.sort(key=lambda row: (place[row[1]], coder_rank[row[2]],
+                                         codebook.rank[row[3]]))
+            rows = []
+            for (pk, case_id, coder_id, attribute_id, text, number, boolean, evidence,
+                 anchors) in values:
+                value = cells[attribute_id](text, number, boolean, chosen.get(pk))
+                if value is None:  # not coded (a multiple choice is: "" for none chosen)
+                    continue
+                rows.append([numbers[case_id], coders[coder_id], keys[attribute_id], value,
+                             evidence, *_anchor_cells(anchors, filenames)])
+            yield rows
+
+    return Table(sheet="codings", header=COLUMNS + EVIDENCE_COLUMNS, chunks=chunks())
 
 
-def consensus_export(*, review: Review, out: IO[str], evidence: bool = False) -> int:
+def consensus_table(*, review: Review, evidence: bool = False) -> Table:
     """One row per case, one column per attribute of the current codebook (text attributes,
     which get no consensus value, left out). A cell is empty while the attribute has
     no settled value (no consensus yet, or an open disagreement). With `evidence`, each
     attribute's column is followed by the consensus value's evidence and its first anchored
-    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Returns the row
-    count. Streamed per chunk of cases, in constant memory."""
-    codebook = review.current_codebook()
+    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Streamed per
+    chunk of cases, four queries a chunk."""
+    current = review.current_codebook()
     attributes = list(
-        codebook.attributes.exclude(kind=AttributeKind.TEXT).prefetch_related("options")
-    ) if codebook else []
-    by_id = {a.pk: a for a in attributes}
-    orders = _option_orders(attributes)
-    writer = csv_writer(out, lineterminator="\n")
-    width = 1 + (len(EVIDENCE_COLUMNS) if evidence else 0)
+        current.attributes.exclude(kind=AttributeKind.TEXT).values_list("id", "key", "kind")
+    ) if current else []
+    cells = _Codebook(review).cells() if attributes else {}
     header = ["case"]
-    for attribute in attributes:
-        header.append(attribute.key)
+    for _, key, _ in attributes:
+        header.append(key)
         if evidence:
-            header.extend(f"{attribute.key}:{column}" for column in EVIDENCE_COLUMNS)
-    writer.writerow(header)
-    filenames = dict(Document.objects.filter(case__review=review).values_list(
-        "pk", "filename")) if evidence else {}
-    count = 0
-    for chunk in _case_chunks(review):
-        ids = [pk for pk, _ in chunk]
-        open_pairs = set(
-            Disagreement.objects.filter(case_id__in=ids, status=DisagreementStatus.OPEN)
-            .values_list("case_id", "attribute_id")
-        )
-        cells: dict[int, dict[int, str]] = {}
-        for consensus in ConsensusValue.objects.filter(
-            case_id__in=ids, attribute__in=attributes
-        ).order_by("id").prefetch_related("options"):
-            if (consensus.case_id, consensus.attribute_id) in open_pairs:
-                continue
-            attribute = by_id[consensus.attribute_id]
-            value = stored_value(attribute, consensus)
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
-            cell = [value_csv(attribute, value, orders[attribute.pk])]
-            if evidence:
-                cell += [consensus.evidence, *_anchor_cells(consensus.evidence_anchors, filenames)]
-            cells.setdefault(consensus.case_id, {})[attribute.pk] = cell
-        for pk, number in chunk:
-            row = cells.get(pk, {})
-            writer.writerow([number, *[cell for a in attributes
-                                       for cell in row.get(a.pk, [""] * width)]])
-            count += 1
-    return count
+            header.extend(f"{key}:{column}" for column in EVIDENCE_COLUMNS)
+    filenames = _filenames(review) if evidence else {}
+    blank = [""] * (1 + (len(EVIDENCE_COLUMNS) if evidence else 0))
+    through = ConsensusValue.options.through
+    # The evidence and its anchors only when written (the anchors only if there are
+    # documents they could point to).
+    fields = ["id", "case_id", "attribute_id", "text", "number", "boolean"]
+    if evidence:
+        fields += ["evidence", "anchors"]
+    anchors_column = ANCHORS_TEXT if filenames else Value(None, output_field=TextField())
+    order = [pk for pk, _, _ in attributes]
+
+    def chunks():
+        for chunk in _case_chunks(review):
+            # By the range of the chunk's ids (coding.exports.ids_lookup): rows of other
+            # cases it brings are never looked up.
+            cases = ids_lookup("case_id", [pk for pk, _ in chunk])
+            open_pairs = set(
+                Disagreement.objects.filter(status=DisagreementStatus.OPEN, **cases)
+                .values_list("case_id", "attribute_id")
+            )
+            values = list(ConsensusValue.objects.filter(
+                attribute_id__in=list(cells), **cases,
+            ).order_by("id").annotate(anchors=anchors_column).values_list(*fields))
+            chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
+            # case id -> {attribute id: its cell, or with evidence its list of cells}
+            found: dict[int, dict[int, object]] = {}
+            for pk, case_id, attribute_id, text, number, boolean, *quote in values:
+                if open_pairs and (case_id, attribute_id) in open_pairs:
+                    continue
+                value = cells[attribute_id](text, number, boolean, chosen.get(pk))
+                cell = "" if value is None else value
+                if evidence:
+                    cell = [cell, quote[0], *_anchor_cells(quote[1], filenames)]
+                found.setdefault(case_id, {})[attribute_id] = cell
+            rows = []
+            for case_id, number in chunk:
+                got = found.get(case_id, {})
+                if evidence:
+                    rows.append([number, *[c for pk in order for c in got.get(pk, blank)]])
+                else:
+                    rows.append([number, *[got.get(pk, "") for pk in order]])
+            yield rows
+
+    return Table(sheet="consensus", header=header, chunks=chunks())
+
+
+def codings_export(*, review: Review, out: IO[str]) -> int:
+    """Write codings_table as CSV; returns the number of value rows."""
+    return csv_write(codings_table(review=review), out, lineterminator="\n")
+
+
+def consensus_export(*, review: Review, out: IO[str], evidence: bool = False) -> int:
+    """Write consensus_table as CSV; returns the number of cases."""
+    return csv_write(consensus_table(review=review, evidence=evidence), out,
+                     lineterminator="\n")

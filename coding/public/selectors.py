@@ -18,7 +18,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from coding.countries import iso3_for_country
-from coding.dbbulk import chunked, cyclic_gc_paused
+from coding.dbbulk import cyclic_gc_paused
+from coding.exports import case_chunks, chosen_options, ids_lookup
 from coding.models import (
     AttributeKind,
     Case,
@@ -50,26 +51,15 @@ def card_attributes(codebook: CodebookInfo) -> list[AttributeInfo]:
     return [a for a in codebook.choice_attributes() if a.required][:CARD_ATTRIBUTES]
 
 
-def _ids_lookup(field: str, ids: list[int]) -> dict:
-    """A filter on `field` (an id) that takes in at least `ids`: their range when the ids
-    are dense (as the cases of an export in number order, and their consensus values),
-    which spares the database and the driver a list of a thousand parameters per query,
-    else the list. Callers look rows up by their own ids, so the few others a range may
-    bring are never read."""
-    low, high = min(ids), max(ids)
-    if high - low < 2 * len(ids):
-        return {f"{field}__gte": low, f"{field}__lte": high}
-    return {f"{field}__in": ids}
-
-
 def service_area_names(case_ids: list[int]) -> dict[int, list[str]]:
     """Each case's service area names, alphabetically, in one query (for these cases, and
-    perhaps a few more: see _ids_lookup). Example: {12: ["Health care", "Social care"]}."""
+    perhaps a few more: see coding.exports.ids_lookup). Example:
+    {12: ["Health care", "Social care"]}."""
     if not case_ids:
         return {}
     areas: dict[int, list[str]] = defaultdict(list)
     for case_id, name in (
-        Case.service_areas.through.objects.filter(**_ids_lookup("case_id", case_ids))
+        Case.service_areas.through.objects.filter(**ids_lookup("case_id", case_ids))
         .order_by("servicearea__name")
         .values_list("case_id", "servicearea__name")
     ):
@@ -228,53 +218,46 @@ def consensus_for_api(*, case_ids: list[int]) -> dict[int, list[dict]]:
     return dict(found)
 
 
-EXPORT_CHUNK = 1000
+EXPORT_FIELDS = ("id", "number", "title", "country", "region", "year", "summary", "source",
+                 "consensus_complete")
 
 
 def export_rows_iter(
-    *, cases: QuerySet[Case], codebook: CodebookInfo, chunk_size: int = EXPORT_CHUNK
+    *, cases: QuerySet[Case], codebook: CodebookInfo, chunk_size: int | None = None
 ) -> Iterator[dict]:
-    """The filtered cases with their consensus values, for the CSV/JSON exports, one dict
-    per case in the filter's order. Cases are read with a chunked cursor and each chunk of
-    `chunk_size` cases costs three more queries (service areas, values, their chosen
-    options), so memory stays the same whatever the number of cases. Example row:
-    {"number": "3", "title": "...", "country": "UK", "region": "Europe", "year": 1999,
-    "summary": "...", "source": "...", "consensus_complete": True,
+    """The filtered cases with their consensus values, for the CSV/JSON/.xlsx exports, one
+    dict per case in the filter's order. Cases are read by the exports' chunked tuple reader
+    (coding.exports.case_chunks) and each chunk costs three more queries (service areas,
+    values, their chosen options), so memory stays the same whatever the number of cases.
+    Example row: {"number": "3", "title": "...", "country": "UK", "region": "Europe",
+    "year": 1999, "summary": "...", "source": "...", "consensus_complete": True,
     "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
     "evidence": "..."}}}."""
     attributes = {i: a for a in codebook.by_key.values() for i in a.ids}
     options = dict(Option.objects.filter(attribute_id__in=list(attributes))
                    .order_by("order", "id").values_list("id", "label"))
     rank = {option_id: n for n, option_id in enumerate(options)}
-    rows = cases.values("id", "number", "title", "country", "region", "year", "summary",
-                        "source", "consensus_complete")
-    for chunk in chunked(rows.iterator(chunk_size=chunk_size), chunk_size):
+    for chunk in case_chunks(cases, EXPORT_FIELDS, chunk_size):
         with cyclic_gc_paused():
             built = _export_chunk(chunk, attributes, options, rank)
         yield from built
 
 
-def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo],
+def _export_chunk(chunk: list[tuple], attributes: dict[int, AttributeInfo],
                   options: dict[int, str], rank: dict[int, int]) -> list[dict]:
-    """export_rows_iter's rows for one chunk of cases (values() rows), in three queries;
-    `options`: option id -> label, `rank`: option id -> its place in the codebook."""
-    ids = [row["id"] for row in chunk]
+    """export_rows_iter's rows for one chunk of cases (EXPORT_FIELDS tuples), in three
+    queries; `options`: option id -> label, `rank`: option id -> its place in the codebook."""
+    ids = [row[0] for row in chunk]
     areas = service_area_names(ids)
     values = list(
         # In id order, so each case's attributes keep one order from export to export.
-        ConsensusValue.objects.filter(public_consensus_q(), **_ids_lookup("case_id", ids))
+        ConsensusValue.objects.filter(public_consensus_q(), **ids_lookup("case_id", ids))
         .order_by("id")
         .values_list("id", "case_id", "attribute_id", "text", "number", "boolean",
                      "evidence")
     )
-    # The chosen options by their values' ids: joined into the query above, PostgreSQL read
-    # the whole options table for every chunk; their labels and order come from `options`.
-    chosen: dict[int, list[int]] = defaultdict(list)
-    if values:
-        for value_id, option_id in OptionThrough.objects.filter(
-            **_ids_lookup("consensusvalue_id", [row[0] for row in values])
-        ).order_by().values_list("consensusvalue_id", "option_id"):
-            chosen[value_id].append(option_id)
+    # Labels and order of the chosen options come from `options`.
+    chosen = chosen_options(OptionThrough, "consensusvalue_id", [row[0] for row in values])
     consensus: dict[int, dict] = defaultdict(dict)
     for value_id, case_id, attribute_id, text, number, boolean, evidence in values:
         attribute = attributes.get(attribute_id)
@@ -288,12 +271,12 @@ def _export_chunk(chunk: list[dict], attributes: dict[int, AttributeInfo],
                 attribute.kind, {"text": text, "number": number, "boolean": boolean}, labels),
             "evidence": evidence,
         }
-    built = []
-    for row in chunk:
-        case_id = row.pop("id")
-        built.append({**row, "service_areas": areas[case_id],
-                      "consensus": consensus.get(case_id, {})})
-    return built
+    names = EXPORT_FIELDS[1:]
+    return [
+        {**dict(zip(names, row[1:], strict=True)), "service_areas": areas[row[0]],
+         "consensus": consensus.get(row[0], {})}
+        for row in chunk
+    ]
 
 
 def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:

@@ -9,24 +9,22 @@ with a none option, nothing ticked is not coded) is counted apart, as "not coded
 compared. Codings are grouped by the ISO week they were submitted in, or in windows of N
 consecutive submitted cases per coder.
 
-Computed when asked, not in the reliability snapshot (which is keyed by the codings, while
-drift changes with every adjudication decision too): three aggregate queries give the state
-it depends on (drift_state), and the comparison of every coding with the consensus, six
-queries whatever the number of cases, is kept in Django's cache for that state.
+Computed by the reliability snapshot's background task (drift_snapshot), never in a request:
+the review's reliability_version is bumped by every change drift depends on too (submissions,
+reopenings, decisions, codebooks; coding.reliability.services.reliability_changed), and pages
+and the API read the stored rows (coding.reliability.selectors.snapshot_drift). The
+comparison of every coding with the consensus takes six queries whatever the number of cases.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, Max, Q, Sum
 
 from coding.models import (
     Attribute,
@@ -188,73 +186,36 @@ def _per_coding(review: Review) -> list[tuple[str, datetime, str, int, int, int]
 
 
 def _row(coder: str, period: str, start: str, end: str, items: list) -> DriftRow:
-    compared = sum(i[3] for i in items)
-    agreed = sum(i[4] for i in items)
+    compared = sum(i[1] for i in items)
+    agreed = sum(i[2] for i in items)
     return DriftRow(
         coder=coder, period=period, period_start=start, period_end=end, cases=len(items),
         values_compared=compared, values_agreed=agreed,
         agreement=round(agreed / compared, 4) if compared else None,
-        not_coded=sum(i[5] for i in items),
+        not_coded=sum(i[3] for i in items),
     )
 
 
-# Change when the shape of what is cached changes.
-CACHE_FORMAT = 1
-CACHE_TIMEOUT = 24 * 60 * 60
+Item = tuple[datetime, int, int, int]  # submitted at, compared, agreed, not coded
 
 
-def drift_state(review: Review) -> str:
-    """What the per-coding comparison depends on, as a digest, in three aggregate queries:
-    the submitted codings of complete cases (which, their versions, when last changed), the
-    consensus values of those cases (which, their versions) and the attributes and options
-    of the review's codebooks. Any submission, reopening, decision or codebook change makes
-    a new digest, so a cached comparison is never read for another state."""
-    complete = {"case__review": review, "case__consensus_complete": True}
-    codings = Coding.objects.filter(**complete, status=CodingStatus.SUBMITTED).aggregate(
-        n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk"),
-        cases=Sum("case_id"),
-    )
-    consensus = ConsensusValue.objects.filter(**complete).aggregate(
-        n=Count("pk"), last=Max("decided_at"), versions=Sum("version"), ids=Sum("pk"),
-    )
-    scheme = Attribute.objects.filter(codebook__review=review).aggregate(
-        n=Count("options"), ids=Sum("options__pk"), attributes=Sum("pk"),
-        none=Count("options", filter=Q(options__is_none=True)), last=Max("codebook__pk"),
-    )
-    state = repr((CACHE_FORMAT, review.pk, review.created_at.isoformat(),
-                  sorted(codings.items()), sorted(consensus.items()), sorted(scheme.items())))
-    return hashlib.sha256(state.encode()).hexdigest()
+def _by_coder(per_coding: list) -> dict[str, list[Item]]:
+    """_per_coding's rows per coder, in the order they submitted (then case order)."""
+    by_coder: dict[str, list[Item]] = {}
+    for coder, submitted_at, _, compared, agreed, not_coded in sorted(
+        per_coding, key=lambda i: (i[0], i[1], i[2])
+    ):
+        by_coder.setdefault(coder, []).append((submitted_at, compared, agreed, not_coded))
+    return by_coder
 
 
-def _per_coding_cached(review: Review) -> list:
-    """_per_coding, kept in Django's cache per state (drift_state): seconds at 10,000 cases
-    the first time after a change, one cache read and three aggregates afterwards."""
-    key = f"coding:drift:f{CACHE_FORMAT}:review:{review.pk}:{drift_state(review)}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _per_coding(review)
-        cache.set(key, rows, CACHE_TIMEOUT)
-    return rows
-
-
-def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
-    """Per coder and period, how many consensus values they were compared on and agreed with.
-
-    Example: {"by": "week", "n": None, "coders": ["alice", "bob"], "periods": ["2026-W07"],
-    "rows": [{"coder": "alice", "period": "2026-W07", "period_start": "2026-02-09",
-    "period_end": "2026-02-15", "cases": 12, "values_compared": 140, "values_agreed": 131,
-    "agreement": 0.9357, "not_coded": 4}, ...]} (rows by coder, then time).
-    """
-    per_coding = _per_coding_cached(review)
-    by_coder: dict[str, list] = {}
-    for item in sorted(per_coding, key=lambda i: (i[0], i[1], i[2])):
-        by_coder.setdefault(item[0], []).append(item)
+def _group(by_coder: dict[str, list[Item]], params: DriftParams) -> dict:
     rows: list[DriftRow] = []
     for coder, items in by_coder.items():
         if params.by == WEEK:
             weeks: dict[tuple[int, int], list] = {}
             for item in items:
-                year, week, _ = item[1].isocalendar()
+                year, week, _ = item[0].isocalendar()
                 weeks.setdefault((year, week), []).append(item)
             for (year, week), group in weeks.items():
                 monday = date.fromisocalendar(year, week, 1)
@@ -266,7 +227,7 @@ def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
                 end = start + len(group)
                 rows.append(_row(
                     coder, f"cases {start + 1}–{end}" if end > start + 1 else f"case {end}",
-                    group[0][1].date().isoformat(), group[-1][1].date().isoformat(), group,
+                    group[0][0].date().isoformat(), group[-1][0].date().isoformat(), group,
                 ))
     periods = list(dict.fromkeys(
         r.period for r in sorted(rows, key=lambda r: (r.period_start, r.period))
@@ -281,3 +242,51 @@ def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
         "periods": periods,
         "rows": [asdict(r) for r in rows],
     }
+
+
+def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
+    """Per coder and period, how many consensus values they were compared on and agreed with,
+    computed now from the database (seconds at 10,000 cases): pages and the API read it from
+    the reliability snapshot instead (coding.reliability.selectors.snapshot_drift), which the
+    background task fills with drift_snapshot.
+
+    Example: {"by": "week", "n": None, "coders": ["alice", "bob"], "periods": ["2026-W07"],
+    "rows": [{"coder": "alice", "period": "2026-W07", "period_start": "2026-02-09",
+    "period_end": "2026-02-15", "cases": 12, "values_compared": 140, "values_agreed": 131,
+    "agreement": 0.9357, "not_coded": 4}, ...]} (rows by coder, then time).
+    """
+    return _group(_by_coder(_per_coding(review)), params)
+
+
+# The groupings stored ready-made in a snapshot; any other window size is grouped from the
+# stored per-coding counts when asked for.
+STORED = {"week": DriftParams(WEEK), "window": DriftParams(WINDOW, DEFAULT_WINDOW)}
+
+
+def drift_snapshot(*, review: Review) -> tuple[dict, list]:
+    """What a reliability snapshot stores of coder drift (the background task's part, run with
+    the figures): (drift, drift_codings). `drift`: coder_drift's answer for each grouping of
+    STORED, keyed as there; `drift_codings`: [coder, [[submitted at (ISO), compared, agreed,
+    not coded] per submitted coding in order]] per coder in order (a list, not an object:
+    PostgreSQL's jsonb does not keep the order of keys), from which any window size is
+    grouped."""
+    by_coder = _by_coder(_per_coding(review))
+    drift = {name: _group(by_coder, params) for name, params in STORED.items()}
+    codings = [[coder, [[at.isoformat(), *counts] for at, *counts in items]]
+               for coder, items in by_coder.items()]
+    return drift, codings
+
+
+def stored_name(params: DriftParams) -> str | None:
+    """The key of `params`'s grouping in a snapshot's `drift`, or None if it is not stored
+    ready-made (then drift_from_codings groups it)."""
+    return next((name for name, stored in STORED.items() if stored == params), None)
+
+
+def drift_from_codings(codings: list, params: DriftParams) -> dict:
+    """coder_drift's answer for `params` from a snapshot's `drift_codings` (no query)."""
+    by_coder = {
+        coder: [(datetime.fromisoformat(at), *counts) for at, *counts in items]
+        for coder, items in codings
+    }
+    return _group(by_coder, params)

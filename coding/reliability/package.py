@@ -6,7 +6,8 @@ alpha from the files and print it beside the app's.
 
 A leads' download (PAGE_ROLES["package"]): it names coders and carries rationales. The CSVs
 are written by the exports the commands use (cases_export, codings_export, consensus_export,
-the codebook file), each streamed per chunk of cases into a temporary zip; nothing here holds
+the codebook file; coding/exports.py `case_chunks` for the package's own tables), each
+streamed per chunk of cases into a temporary zip; nothing here holds
 a review in memory.
 """
 
@@ -21,8 +22,8 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.codings.transfer import EXPORT_CHUNK, codings_export, consensus_export
-from coding.dbbulk import chunked
+from coding.codings.transfer import codings_export, consensus_export
+from coding.exports import case_chunks
 from coding.fileio import csv_writer
 from coding.models import (
     Assignment,
@@ -197,8 +198,7 @@ def _write_status(review: Review, out: IO[str]) -> int:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow([f["name"] for f in STATUS_SCHEMA["fields"]])
     count = 0
-    cases = review.cases.order_by("sort_key", "number").values_list("pk", "number")
-    for chunk in chunked(cases.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+    for chunk in case_chunks(review.cases.order_by("sort_key", "number"), ("pk", "number")):
         ids = [pk for pk, _n in chunk]
         rows: dict[tuple[int, str], list] = {}
         for case_id, coder in Assignment.objects.filter(case_id__in=ids).values_list(
@@ -223,8 +223,8 @@ def _write_decisions(review: Review, out: IO[str]) -> int:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow([f["name"] for f in DECISIONS_SCHEMA["fields"]])
     count = 0
-    cases = review.cases.order_by("sort_key", "number").values_list("pk", flat=True)
-    for ids in chunked(cases.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+    for chunk in case_chunks(review.cases.order_by("sort_key", "number"), ("pk",)):
+        ids = [pk for (pk,) in chunk]
         for consensus in (ConsensusValue.objects.filter(case_id__in=ids)
                           .select_related("case", "attribute__codebook", "decided_by")
                           .prefetch_related("options", "attribute__options")

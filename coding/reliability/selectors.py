@@ -12,12 +12,11 @@ have no categories and are left out.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models.fields.json import KeyTransform
 
 from coding.codings.policies import cases_with_complete_coding
 from coding.models import (
@@ -25,7 +24,6 @@ from coding.models import (
     AttributeKind,
     Codebook,
     CodedValue,
-    Coding,
     CodingStatus,
     ReliabilitySnapshot,
     Review,
@@ -97,8 +95,8 @@ class ReliabilityData:
 
 def _complete_cases(review: Review):
     """Only cases every assigned coder has submitted count: a lead who codes sees this report,
-    and a case they are still blind on must not move its figures (or its fingerprint, which
-    would show "being computed") when the other coder submits."""
+    and a case they are still blind on must not move its figures (nor the review's
+    reliability_version, which would show "being updated") when the other coder submits."""
     return cases_with_complete_coding(review.cases.all()).values("pk")
 
 
@@ -271,29 +269,11 @@ def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
     return rows
 
 
-def reliability_fingerprint(*, review: Review, codebook: Codebook | None = None) -> str:
-    """The state the report depends on, as a digest: it changes whenever a submitted coding of
-    the current codebook is added, changed or reopened, and whenever the codebook's compared
-    attributes, their levels or options change (a new version, a replaced codebook, an edit in
-    the admin). Two aggregate queries, whatever the number of codings."""
-    codebook = codebook if codebook is not None else review.current_codebook()
-    if codebook is None:
-        return hashlib.sha256(f"{REPORT_VERSION}:none".encode()).hexdigest()
-    agg = Coding.objects.filter(
-        codebook=codebook, status=CodingStatus.SUBMITTED, case__in=_complete_cases(review)
-    ).aggregate(
-        n=Count("pk"), last=Max("updated_at"), versions=Sum("version"), ids=Sum("pk")
-    )
-    last = agg["last"].isoformat() if agg["last"] else ""
-    scheme = list(
-        codebook.attributes.order_by("pk").values_list(
-            "pk", "key", "kind", "level", "options__pk", "options__key", "options__order",
-            "options__is_none",
-        )
-    )
-    # REPORT_VERSION: a snapshot made by an older version of this code lacks newer keys.
-    state = f"{REPORT_VERSION}:{codebook.pk}:{agg['n']}:{last}:{agg['versions']}:{agg['ids']}"
-    return hashlib.sha256(f"{state}:{scheme!r}".encode()).hexdigest()
+def reliability_version(*, review: Review) -> int:
+    """The review's reliability_version as committed now (one row): what the figures and coder
+    drift of its current state are keyed by (coding.reliability.services.reliability_changed
+    bumps it in the transaction of every change they depend on)."""
+    return Review.objects.filter(pk=review.pk).values_list("reliability_version", flat=True).get()
 
 
 def reliability_report(
@@ -396,6 +376,11 @@ def confusion(
     return {"labels": labels, "matrix": matrix}
 
 
+# SnapshotState.status's answers (the page, its status poll, the API's figures and drift).
+FIGURES_STATUSES = [("up_to_date", "up_to_date"), ("computing", "computing"),
+                    ("failed", "failed")]
+
+
 @dataclass
 class SnapshotState:
     """What a reader of the figures is told: the newest computed snapshot (None before the
@@ -427,18 +412,40 @@ class SnapshotState:
         }
 
 
-def reliability_snapshot_state(*, review: Review) -> SnapshotState:
-    """Where the figures of the review's current codings stand, read only (a page view writes
-    nothing): their snapshot, if one was asked for (every service that changes submitted
-    codings asks, and the worker's recovery asks for any state nobody announced, see
-    coding.reliability.services), and the newest ready one."""
-    current = ReliabilitySnapshot.objects.filter(
-        review=review, fingerprint=reliability_fingerprint(review=review)
-    ).first()
+def reliability_snapshot_state(*, review: Review, report: bool = True) -> SnapshotState:
+    """Where the figures of the review's current state stand, read only (a page view writes
+    nothing), in one or two queries whatever the size of the review: the snapshot of its
+    reliability_version (as read with `review`), if one was asked for (every service that
+    changes what they depend on asks, and the worker's recovery asks for any version nobody
+    asked for, see coding.reliability.services), and the newest ready one. Without `report`
+    the snapshots' report and drift are not read (a status poll needs neither)."""
+    # Drift is read by snapshot_drift, only the part asked for.
+    snapshots = ReliabilitySnapshot.objects.filter(review_id=review.pk).defer(
+        "drift", "drift_codings")
+    if not report:
+        snapshots = snapshots.defer("report")
+    current = snapshots.filter(version=review.reliability_version).first()
     if current is not None and current.status == SnapshotStatus.READY:
         return SnapshotState(current, current)
-    latest = (
-        ReliabilitySnapshot.objects.ready().filter(review_id=review.pk)
-        .order_by("-requested_at", "-pk").first()
-    )
+    latest = snapshots.filter(status=SnapshotStatus.READY).order_by("-requested_at", "-pk").first()
     return SnapshotState(latest, current)
+
+
+def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | None:
+    """Coder drift for `params` (coding.reliability.drift.DriftParams) as the snapshot stored
+    it, never computed from the codings, in one query that reads only what `params` needs: a
+    grouping stored ready-made (weeks, windows of 20) as it is, any other window size grouped
+    from the stored per-coding counts. None if there is no snapshot or it has no drift (one
+    made before drift was stored)."""
+    from coding.reliability.drift import drift_from_codings, stored_name
+
+    if snapshot is None:
+        return None
+    rows = ReliabilitySnapshot.objects.filter(pk=snapshot.pk)
+    name = stored_name(params)
+    if name is not None:
+        # Only that key: the windows of 20 grow with the codings, the weeks with time.
+        return rows.annotate(part=KeyTransform(name, "drift")).values_list(
+            "part", flat=True).first()
+    codings = rows.values_list("drift_codings", flat=True).first()
+    return None if codings is None else drift_from_codings(codings, params)

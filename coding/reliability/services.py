@@ -1,11 +1,19 @@
 """Reliability snapshots: asking for one when submitted codings change, and computing it in a
 background task (coding/reliability/tasks.py), once per state of the codings.
 
-Every service that changes submitted codings or the codebook calls `reliability_changed`
-inside its transaction; once the transaction commits, `reliability_snapshot_request` finds or
-creates the snapshot row of the new state (unique per review and fingerprint) and, only if it
-created it, queues the task. The task claims the row with a compare-and-swap update, so that
-however many triggers, page views and workers meet, each state is computed once.
+Every service that changes what the figures or coder drift are computed from (submitted
+codings of complete cases, assignments of such cases, consensus of public cases, the codebook)
+calls `reliability_changed` inside its transaction: it bumps the review's reliability_version
+(one atomic UPDATE, as review_data_changed does for data_version), so that a page or a status
+poll compares one number with the snapshot's. Once the transaction commits,
+`reliability_snapshot_request` finds or creates the snapshot row of the new version (unique per
+review and version) and, only if it created it, queues the task. The task claims the row with a
+compare-and-swap update, so that however many triggers, page views and workers meet, each
+version is computed once.
+
+Blind coding: a submission moves the version only once it completes its case, and a reopening
+only if its case was complete (coding.codings.services), so the status a lead who codes sees
+("being updated") says nothing about a case they are blind on.
 """
 
 from __future__ import annotations
@@ -17,14 +25,12 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from coding.models import ReliabilitySnapshot, Review, SnapshotStatus
-from coding.reliability.selectors import (
-    reliability_data,
-    reliability_fingerprint,
-    snapshot_report,
-)
+from coding.reliability.drift import drift_snapshot
+from coding.reliability.selectors import reliability_data, reliability_version, snapshot_report
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +42,15 @@ def _request_after_commit(review_id: int) -> None:
 
 
 def reliability_changed(*, review: Review | int) -> None:
-    """Call inside the transaction of every change to submitted codings or to the codebook:
-    after it commits, a snapshot of the new state is queued (never if it rolls back). Calling
-    it several times costs a lookup each after the commit, and still queues one snapshot."""
+    """Call inside the transaction of every change to what the figures or coder drift are
+    computed from: bumps the review's reliability_version, and after the commit a snapshot of
+    the new version is queued (neither if it rolls back). Calling it several times in one
+    transaction bumps several times, and still queues one snapshot (of the last version)."""
     review_id = review.pk if isinstance(review, Review) else review
+    Review.objects.filter(pk=review_id).update(reliability_version=F("reliability_version") + 1)
+    if isinstance(review, Review):
+        # Deferred: read again on access, and left out of a later save() of this instance.
+        review.__dict__.pop("reliability_version", None)
     transaction.on_commit(partial(_request_after_commit, review_id), robust=True)
 
 
@@ -68,26 +79,26 @@ def _enqueue(snapshot: ReliabilitySnapshot) -> None:
 
 
 def reliability_snapshot_request(*, review: Review) -> ReliabilitySnapshot:
-    """The snapshot of the review's current state, queued for computation if it is new.
+    """The snapshot of the review's current version, queued for computation if it is new.
 
-    Idempotent and cheap (two aggregate queries and one lookup). Called after the commit of
-    every change (`reliability_changed`) and by the worker's recovery for every review
-    (`reliability_snapshots_recover`), so that a change no service announced (e.g. a level
-    edited in the shell) is still picked up; never by a page or the API, which only read
-    (`selectors.reliability_snapshot_state`). A snapshot that was superseded while the data
-    went back to its state is queued again.
+    Idempotent and cheap (two lookups). Called after the commit of every change
+    (`reliability_changed`) and by the worker's recovery for every review
+    (`reliability_snapshots_recover`), so that a version whose request was lost (a crash
+    between the commit and the request) is still computed; never by a page or the API, which
+    only read (`selectors.reliability_snapshot_state`). A change made around the services (e.g.
+    a level edited in the shell) is picked up once someone calls `reliability_changed` for the
+    review (the admin does on every save). A snapshot that was superseded is queued again if
+    its version is current again (it cannot be, unless the snapshot was requested early).
     """
-    fingerprint = reliability_fingerprint(review=review)
-    snapshot = ReliabilitySnapshot.objects.filter(review=review, fingerprint=fingerprint).first()
+    version = reliability_version(review=review)
+    snapshot = ReliabilitySnapshot.objects.filter(review=review, version=version).first()
     if snapshot is None:
         try:
             with transaction.atomic():
-                snapshot = ReliabilitySnapshot.objects.create(
-                    review=review, fingerprint=fingerprint
-                )
+                snapshot = ReliabilitySnapshot.objects.create(review=review, version=version)
         except IntegrityError:
             # Another trigger created it a moment ago and queued it: computed once.
-            return ReliabilitySnapshot.objects.get(review=review, fingerprint=fingerprint)
+            return ReliabilitySnapshot.objects.get(review=review, version=version)
         _enqueue(snapshot)
         return snapshot
     if snapshot.status == SnapshotStatus.SUPERSEDED:
@@ -132,9 +143,10 @@ def _requeue_lost() -> set[int]:
 
 
 def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | None:
-    """Compute a queued snapshot (the background task's body). Does nothing if another worker
-    has claimed it or it is done; marks it superseded, without computing, if the codings have
-    changed since it was asked for (the change queued a snapshot of its own)."""
+    """Compute a queued snapshot (the background task's body): the figures and coder drift.
+    Does nothing if another worker has claimed it or it is done; marks it superseded, without
+    computing, if the review's version has moved on since it was asked for (the change queued
+    a snapshot of its own)."""
     claimed = ReliabilitySnapshot.objects.filter(
         pk=snapshot_id, status=SnapshotStatus.PENDING
     ).update(status=SnapshotStatus.RUNNING, started_at=timezone.now())
@@ -144,12 +156,14 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
     started = time.perf_counter()
     review = snapshot.review
     try:
-        # One transaction, so that SQLite reads one state; on PostgreSQL the fingerprint read
-        # after the data tells whether a change committed while the data were being read.
+        # One transaction, so that SQLite reads one state; on PostgreSQL the version read after
+        # the data tells whether a change committed while the data were being read (every
+        # change bumps it in its own transaction).
         with transaction.atomic():
-            current = reliability_fingerprint(review=review) == snapshot.fingerprint
+            current = reliability_version(review=review) == snapshot.version
             data = reliability_data(review=review) if current else None
-            current = current and reliability_fingerprint(review=review) == snapshot.fingerprint
+            drift = drift_snapshot(review=review) if current else None
+            current = current and reliability_version(review=review) == snapshot.version
         if not current:
             _finish(snapshot, SnapshotStatus.SUPERSEDED, started)
             return snapshot
@@ -157,7 +171,7 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
     except Exception as error:
         _finish(snapshot, SnapshotStatus.FAILED, started, error=f"{type(error).__name__}: {error}")
         raise
-    if _finish(snapshot, SnapshotStatus.READY, started, report=report):
+    if _finish(snapshot, SnapshotStatus.READY, started, report=report, drift=drift):
         # Older snapshots of the review are of no further use once this one is ready.
         ReliabilitySnapshot.objects.filter(
             review=review, requested_at__lt=snapshot.requested_at,
@@ -167,12 +181,14 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
 
 
 def _finish(snapshot: ReliabilitySnapshot, status: str, started: float, *, report=None,
-            error: str = "") -> bool:
+            drift: tuple[dict, list] | None = None, error: str = "") -> bool:
     snapshot.status, snapshot.report, snapshot.error = status, report, error[:2000]
+    snapshot.drift, snapshot.drift_codings = drift if drift is not None else (None, None)
     snapshot.finished_at = timezone.now()
     snapshot.duration = round(time.perf_counter() - started, 3)
     # Only the worker that claimed it writes the outcome (a lost task may have been requeued).
     return bool(ReliabilitySnapshot.objects.filter(
         pk=snapshot.pk, status=SnapshotStatus.RUNNING
-    ).update(status=status, report=report, error=snapshot.error,
-             finished_at=snapshot.finished_at, duration=snapshot.duration))
+    ).update(status=status, report=report, error=snapshot.error, drift=snapshot.drift,
+             drift_codings=snapshot.drift_codings, finished_at=snapshot.finished_at,
+             duration=snapshot.duration))

@@ -7,7 +7,6 @@ and the reason.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -16,9 +15,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coding.dbbulk import insert_objects, insert_rows
-from coding.fileio import ImportFailed, csv_writer
+from coding.exports import Table, case_chunks, csv_write
+from coding.fileio import ImportFailed
 from coding.locks import cases_lock
 from coding.models import Case, Review, ServiceArea
+from coding.public.selectors import service_area_names
 from coding.regions import region_for_country
 from coding.reviews.codebook_files import codebook_file_load
 from coding.reviews.codebooks import (  # noqa: F401 (importable from here as before)
@@ -298,29 +299,23 @@ def _shown(value) -> str:
 
 
 # Cases an export holds at a time.
-EXPORT_CHUNK = 2000
+def cases_table(*, review: Review) -> Table:
+    """The review's cases in the shape `import_cases` reads (CASE_COLUMNS), in (sort key,
+    number) order, by the exports' chunked tuple reader; service areas one query a chunk."""
+    def chunks():
+        for chunk in case_chunks(review.cases.order_by("sort_key", "number"), (
+                "pk", "number", "title", "country", "year", "summary", "source")):
+            areas = service_area_names([row[0] for row in chunk])
+            yield [[number, title, country, year, ";".join(areas.get(pk, [])), summary, source]
+                   for pk, number, title, country, year, summary, source in chunk]
+
+    return Table(sheet="cases", header=CASE_COLUMNS, chunks=chunks())
 
 
 def cases_export(*, review: Review, out: IO[str]) -> int:
-    """The review's cases in the shape `import_cases` reads; returns the row count. Streamed
-    per chunk of cases (their service areas read per chunk), in constant memory."""
-    writer = csv_writer(out, lineterminator="\n")
-    writer.writerow(CASE_COLUMNS)
-    count = 0
-    rows = review.cases.order_by("sort_key", "number").iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(rows, EXPORT_CHUNK)):
-        areas: dict[int, list[str]] = {}
-        for case_id, name in Case.service_areas.through.objects.filter(
-            case_id__in=[case.pk for case in chunk]
-        ).order_by("servicearea__name").values_list("case_id", "servicearea__name"):
-            areas.setdefault(case_id, []).append(name)
-        for case in chunk:
-            writer.writerow([
-                case.number, case.title, case.country, case.year,
-                ";".join(areas.get(case.pk, [])), case.summary, case.source,
-            ])
-            count += 1
-    return count
+    """Write cases_table as CSV; returns the row count."""
+    return csv_write(cases_table(review=review), out, lineterminator="\n")
+
 
 def _unique_area_slug(name: str) -> str:
     base = slugify(name) or "area"

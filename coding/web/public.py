@@ -5,19 +5,21 @@ Anyone may read a published review; a review's members may also read it unpublis
 coder or who decided.
 """
 
+import tempfile
 from urllib.parse import urlencode
 
 import orjson
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from coding.dbbulk import chunked
 from coding.documents.selectors import case_documents
+from coding.exports import XLSX_CONTENT_TYPE, Table, csv_pieces, xlsx_write
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.cache import case_filter_for, codebook_for, dashboard_data
@@ -143,49 +145,41 @@ def _export(request, slug):
     return review, codebook, case_filter.qs
 
 
-class _Lines:
-    """A file for csv.writer that hands back what was written, for streaming."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts.clear()
-        return text
-
-
 def _streamed(chunks, *, content_type: str, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _csv_lines(codebook, cases, case_url):
+def _cases_table(codebook, cases, case_url) -> Table:
+    """The filtered cases with their consensus as a table, for export.csv and export.xlsx:
+    numbers (year, number values) as numbers, choices as labels joined by "; "."""
     attributes = list(codebook.by_key.values())
     columns = ["number", "title", "country", "region", "year", "service_areas", "summary",
                "source", "url"]
     for attribute in attributes:
         columns += [attribute.key, f"{attribute.key}_evidence"]
-    lines = _Lines()
-    writer = csv_writer(lines)
-    writer.writerow(columns)
-    for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
-        for row in chunk:
-            line = [row["number"], row["title"], row["country"], row["region"],
-                    value_text(row["year"], empty=""),
-                    "; ".join(row["service_areas"]), row["summary"], row["source"],
-                    case_url(row["number"])]
-            for attribute in attributes:
-                value = row["consensus"].get(attribute.key)
-                shown = value_text(value["value"], empty="", none_chosen="") if value else ""
-                line += [shown, value["evidence"] if value else ""]
-            writer.writerow(line)
-        yield lines.take()
-    yield lines.take()
+
+    def chunks():
+        for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
+            rows = []
+            for row in chunk:
+                line = [row["number"], row["title"], row["country"], row["region"],
+                        row["year"], "; ".join(row["service_areas"]), row["summary"],
+                        row["source"], case_url(row["number"])]
+                for attribute in attributes:
+                    value = row["consensus"].get(attribute.key)
+                    if value is None:
+                        line += ["", ""]
+                        continue
+                    shown = value["value"]
+                    if not isinstance(shown, int | float):
+                        shown = value_text(shown, empty="", none_chosen="")
+                    line += [shown, value["evidence"]]
+                rows.append(line)
+            yield rows
+
+    return Table(sheet="cases", header=columns, chunks=chunks())
 
 
 @require_GET
@@ -193,9 +187,23 @@ def export_csv(request, slug):
     """Streamed in chunks of cases, so memory stays flat whatever the review's size."""
     review, codebook, cases = _export(request, slug)
     case_url = absolute_url_maker(request, "coding:case_detail", review.slug)
-    return _streamed(_csv_lines(codebook, cases, case_url),
+    return _streamed(csv_pieces(_cases_table(codebook, cases, case_url)),
                      content_type="text/csv; charset=utf-8",
                      filename=f"{review.slug}-cases.csv")
+
+
+@require_GET
+def export_xlsx(request, slug):
+    """export.csv's table as an .xlsx workbook: written in chunks of cases to a temporary
+    file (an .xlsx is a zip, finished only at its end), then streamed from it."""
+    review, codebook, cases = _export(request, slug)
+    case_url = absolute_url_maker(request, "coding:case_detail", review.slug)
+    out = tempfile.TemporaryFile()
+    xlsx_write(_cases_table(codebook, cases, case_url), out)
+    out.seek(0)
+    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE, as_attachment=True,
+                            filename=f"{review.slug}-cases.xlsx")
+    return response
 
 
 def _json(value) -> bytes:

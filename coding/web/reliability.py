@@ -20,12 +20,13 @@ from coding.reliability.coefficients import (
     MIN_UNITS_FOR_INTERVAL,
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
-from coding.reliability.drift import WEEK, WINDOW, DriftParams, coder_drift, drift_params
+from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_params
 from coding.reliability.package import package_response
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
     reliability_snapshot_state,
+    snapshot_drift,
 )
 from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
 from coding.reviews.policies import (
@@ -56,16 +57,24 @@ def _label(value, attribute: dict) -> str:
     return str(value)
 
 
-def _snapshot(request, slug: str):
+def _snapshot(request, slug: str, *, report: bool = True):
     review = get_review_for_page(request.user, slug, "reliability")
-    state = reliability_snapshot_state(review=review)
+    state = reliability_snapshot_state(review=review, report=report)
     return review, state
+
+NOT_YET = "The reliability figures are being computed; try again in a moment.\n"
+
+
+def _not_yet() -> HttpResponse:
+    response = HttpResponse(NOT_YET, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "5"
+    return response
 
 
 @login_required
 def reliability(request, slug: str):
-    """The latest snapshot's figures (never computed here: a worker computes them), with when
-    they were computed and whether newer ones are on their way; and coder drift (live)."""
+    """The latest snapshot's figures and coder drift (never computed here: a worker computes
+    them), with when they were computed and whether newer ones are on their way."""
     review, state = _snapshot(request, slug)
     context = {
         "review": review,
@@ -77,17 +86,21 @@ def reliability(request, slug: str):
     if state.latest is not None:
         context.update(_figures(request, state.latest.report, Thresholds.of(review)))
         context.update(_reporting(request, review, state.latest.report))
-    context.update(_drift(request, review))
+    context.update(_drift(request, state.latest))
     return render(request, "coding/reliability.html", context)
 
 
-def _drift(request, review) -> dict:
+def _drift(request, snapshot) -> dict:
     error = ""
     try:
         params = drift_params(request.GET.get("drift"), request.GET.get("n"))
     except ValidationError as invalid:
         error, params = " ".join(invalid.messages), DriftParams()
-    drift = coder_drift(review=review, params=params)
+    query = f"drift={params.by}" + (f"&n={params.n}" if params.by == WINDOW else "")
+    drift = snapshot_drift(snapshot=snapshot, params=params)
+    if drift is None:  # no snapshot with drift yet: the status above says it is on its way
+        return {"drift": None, "drift_error": error, "drift_params": params,
+                "drift_query": query, "drift_chart": None}
     for row in drift["rows"]:
         row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
     series = {}
@@ -96,7 +109,6 @@ def _drift(request, review) -> dict:
             {"period": row["period"], "percent": row["percent"],
              "compared": row["values_compared"]}
         )
-    query = f"drift={params.by}" + (f"&n={params.n}" if params.by == WINDOW else "")
     return {
         "drift": drift,
         "drift_error": error,
@@ -110,14 +122,17 @@ def _drift(request, review) -> dict:
 
 @login_required
 def drift_csv(request, slug: str):
-    """Coder drift as CSV (same parameters as the page: ?drift=week or ?drift=window&n=20)."""
-    review = get_review_for_page(request.user, slug, "reliability")
+    """Coder drift as CSV (same parameters as the page: ?drift=week or ?drift=window&n=20),
+    as the latest snapshot stored it."""
+    review, state = _snapshot(request, slug, report=False)
     try:
         params = drift_params(request.GET.get("drift"), request.GET.get("n"))
     except ValidationError as invalid:
         return HttpResponse(" ".join(invalid.messages) + "\n", status=400,
                             content_type="text/plain; charset=utf-8")
-    drift = coder_drift(review=review, params=params)
+    drift = snapshot_drift(snapshot=state.latest, params=params)
+    if drift is None:
+        return _not_yet()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     suffix = "weekly" if params.by == WEEK else f"window-{params.n}"
     response["Content-Disposition"] = (
@@ -200,7 +215,7 @@ def reliability_status(request, slug: str):
     """Polled by static/js/reliability-status.js while newer figures are being computed
     (never kept by the browser: coding.middleware.private_responses, as every member's
     answer)."""
-    _, state = _snapshot(request, slug)
+    _, state = _snapshot(request, slug, report=False)
     return JsonResponse(state.as_json())
 
 
@@ -208,12 +223,7 @@ def reliability_status(request, slug: str):
 def reliability_csv(request, slug: str):
     review, state = _snapshot(request, slug)
     if state.latest is None:
-        response = HttpResponse(
-            "The reliability figures are being computed; try again in a moment.\n",
-            status=503, content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "5"
-        return response
+        return _not_yet()
     report = state.latest.report
     by_pair = request.GET.get("table") == "pairs"
     fields = PAIR_FIELDS if by_pair else FIELDS

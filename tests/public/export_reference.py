@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
 
-from coding.codings.transfer import COLUMNS, _option_orders
+from coding.codings.transfer import COLUMNS
 from coding.fileio import csv_writer
 from coding.models import (
     AttributeKind,
@@ -30,6 +30,7 @@ from coding.public.selectors import _public_option_labels
 from coding.reviews.importers import CASE_COLUMNS
 from coding.reviews.selectors import CodebookInfo
 from coding.values import stored_value, value_csv, value_for_readers, value_text
+from tests.public.command_export_reference import _option_orders
 
 
 def _export(request, review):

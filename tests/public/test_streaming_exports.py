@@ -58,19 +58,10 @@ def big(review, coder_a, coder_b):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    from coding.codings import transfer
-    from coding.public import selectors
-    from coding.reviews import importers
+    """Every export reads its cases in chunks of 50 (coding.exports.case_chunks)."""
+    from coding import exports
 
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 50)
-    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 50)
-    monkeypatch.setattr(importers, "EXPORT_CHUNK", 50)
-    original = selectors.export_rows_iter
-
-    def export_rows_iter(*, cases, codebook, chunk_size=50):
-        return original(cases=cases, codebook=codebook, chunk_size=chunk_size)
-
-    monkeypatch.setattr("coding.web.public.export_rows_iter", export_rows_iter)
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 50)
 
 
 QUERIES = [{}, {"country": "UK"}, {"roles": "deliverer", "sort": "-year"}, {"q": "zzz"}]

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from coding.api import serializers as s
 from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, ReviewMixin, service_errors
-from coding.reliability.drift import coder_drift, drift_params
-from coding.reliability.selectors import reliability_snapshot_state
+from coding.reliability.drift import drift_params
+from coding.reliability.selectors import reliability_snapshot_state, snapshot_drift
 
 
 @extend_schema(
@@ -68,10 +68,19 @@ class ReliabilityView(ReviewMixin, APIView):
                          "`n` consecutive submitted cases per coder."),
         OpenApiParameter("n", int, description="Cases per window (1 to 1000; default 20)."),
     ],
-    responses={200: s.DriftSerializer, 400: ERRORS[400], **READ_ERRORS},
+    responses={
+        200: s.DriftSerializer,
+        202: OpenApiResponse(
+            s.DriftSerializer,
+            description="No drift yet: it is being computed (empty lists, status computing); "
+            "ask again after Retry-After seconds.",
+        ),
+        400: ERRORS[400], **READ_ERRORS,
+    },
     description="Review leads. Per coder and period: consensus values compared, agreeing, "
     "the share agreeing, and consensus values the coder gave no value for; only cases whose "
-    "consensus is complete. Computed from the current decisions (the page's Coder drift).",
+    "consensus is complete. Computed by the background worker with the reliability figures "
+    "(the page's Coder drift): `status` and `computed_at` as there.",
 )
 class DriftView(ReviewMixin, APIView):
     permission_classes = [page_permission("reliability")]
@@ -81,7 +90,21 @@ class DriftView(ReviewMixin, APIView):
         with service_errors():
             params = drift_params(request.query_params.get("drift"),
                                   request.query_params.get("n"))
-        return Response(coder_drift(review=self.get_review(), params=params))
+        state = reliability_snapshot_state(review=self.get_review(), report=False)
+        drift = snapshot_drift(snapshot=state.latest, params=params)
+        latest = state.latest if drift is not None else None
+        meta = {
+            "status": state.status,
+            "computed_at": DateTimeField().to_representation(latest.finished_at)
+            if latest else None,
+        }
+        if drift is None:
+            return Response(
+                {"by": params.by, "n": params.n if params.by == "window" else None,
+                 "coders": [], "periods": [], "rows": [], **meta},
+                status=202, headers={"Retry-After": "5"},
+            )
+        return Response({**drift, **meta})
 
 
 @extend_schema(

@@ -1,29 +1,46 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from coding.exports import FORMATS, Table, csv_write, xlsx_write
 from coding.models import Review
 
 
 class ExportCommand(BaseCommand):
-    """A review's data as CSV on standard output, or in --output with a count on stderr."""
+    """A review's data as CSV on standard output, or in --output (CSV or, with --format xlsx,
+    an .xlsx workbook) with a count on stderr. The table comes from the same chunked reader
+    and the same writers as the gallery's exports (coding.exports)."""
 
     unit = "rows"
-    # The function that writes the CSV: writer(review=..., out=...) -> rows written.
-    writer = None
+    # The function that builds the table: table(review=...) -> coding.exports.Table.
+    table = None
 
     def add_arguments(self, parser):
         parser.add_argument("--review", required=True, help="Slug of the review.")
         parser.add_argument("--output", help="File to write (default: standard output).")
+        parser.add_argument(
+            "--format", choices=FORMATS, default="csv",
+            help="csv (default) or xlsx: an Excel workbook of one sheet with the same "
+            "columns, numbers as numbers (needs --output).",
+        )
 
-    def write(self, *, review, out, options) -> int:
-        return self.writer(review=review, out=out)
+    def build(self, *, review, options) -> Table:
+        return self.table(review=review)
 
-    def handle(self, *args, review, output, **options):
+    def handle(self, *args, review, output, format, **options):
         target = Review.objects.filter(slug=review).first()
         if target is None:
             raise CommandError(f"No review with slug {review!r}.")
-        if output:
+        if format == "xlsx" and not output:
+            raise CommandError(_("--format xlsx writes a binary file: give --output FILE "
+                                 "(for example --output %(name)s.xlsx).") % {"name": review})
+        table = self.build(review=target, options=options)
+        if format == "xlsx":
+            with open(output, "wb") as out:
+                rows = xlsx_write(table, out)
+        elif output:
             with open(output, "w", encoding="utf-8", newline="") as out:
-                rows = self.write(review=target, out=out, options=options)
-            self.stderr.write(f"{rows} {self.unit} written to {output}.")
+                rows = csv_write(table, out, lineterminator="\n")
         else:
-            self.write(review=target, out=self.stdout, options=options)
+            csv_write(table, self.stdout, lineterminator="\n")
+            return
+        self.stderr.write(f"{rows} {self.unit} written to {output}.")

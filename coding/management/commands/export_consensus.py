@@ -1,15 +1,15 @@
-from coding.codings.transfer import consensus_export
+from coding.codings.transfer import consensus_table
 from coding.management.commands._export import ExportCommand
 
 
 class Command(ExportCommand):
     help = (
-        "Write a review's consensus as CSV: one row per case, one column per attribute "
+        "Write a review's consensus as CSV (or .xlsx): one row per case, one column per attribute "
         "(multiple choice: option keys joined by ';'; empty while undecided). With "
         "--evidence, each attribute's column is followed by its evidence and where it is."
     )
     unit = "cases"
-    writer = staticmethod(consensus_export)
+    table = staticmethod(consensus_table)
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -19,5 +19,5 @@ class Command(ExportCommand):
             "<key>:evidence_page, <key>:evidence_start and <key>:evidence_end.",
         )
 
-    def write(self, *, review, out, options) -> int:
-        return consensus_export(review=review, out=out, evidence=options["evidence"])
+    def build(self, *, review, options):
+        return consensus_table(review=review, evidence=options["evidence"])

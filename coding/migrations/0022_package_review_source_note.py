@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0020_stats_reliability_thresholds'),
+        ('coding', '0021_reliability_counter'),
     ]
 
     operations = [
