@@ -264,3 +264,16 @@ def test_package_reads_in_a_bounded_number_of_queries(review, coder_a, coder_b, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         archive = _zip(client.get(PACKAGE))
     assert len({r["case"] for r in _rows(archive, "codings.csv")}) == 60
+
+
+def test_package_waits_while_the_figures_are_of_older_codings(coded, review, lead, coder_a,
+                                                              client):
+    """Codings changed since the last figures: the files would not reproduce them."""
+    case = factories.CaseFactory(review=review)
+    factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    from coding.reliability.services import reliability_changed
+
+    reliability_changed(review=review)
+    client.force_login(lead)
+    assert client.get(PACKAGE).status_code == 503
+    assert client.get(API).status_code == 202

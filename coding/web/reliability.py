@@ -323,7 +323,8 @@ def reliability_package(request, slug: str):
     temporary file (leads: PAGE_ROLES["reliability"]; it names coders and carries the
     rationales). Not audited: like the reliability page and the exports, a read."""
     review, state = _snapshot(request, slug)
-    if state.latest is None:
+    if state.status != "up_to_date":
+        # The files are the current codings: figures of older ones would not reproduce.
         return _being_computed()
     return package_response(review)
 

@@ -118,8 +118,8 @@ class DriftView(ReviewMixin, APIView):
         202: OpenApiResponse(
             inline_serializer("PackageComputing", {
                 "status": serializers.CharField(), "detail": serializers.CharField()}),
-            description="No reliability figures yet (status computing): ask again after "
-            "Retry-After seconds."),
+            description="The figures of the current codings are not computed yet (status "
+            "computing): ask again after Retry-After seconds."),
         **READ_ERRORS,
     },
     description="Review leads (the reliability page's permission): the package names coders "
@@ -133,8 +133,9 @@ class PackageView(ReviewMixin, APIView):
         from coding.reliability.package import package_response
 
         review = self.get_review()
-        if reliability_snapshot_state(review=review).latest is None:
-            # As the reliability figures' own read: not yet, ask again.
+        if reliability_snapshot_state(review=review, report=False).status != "up_to_date":
+            # As the reliability figures' own read: not yet, ask again (the files are the
+            # current codings: figures of older ones would not reproduce).
             return Response({"status": "computing", "detail": _(
                 "The reliability figures are being computed; try again in a moment.")},
                 status=202, headers={"Retry-After": "5"})

@@ -20,11 +20,11 @@ class Command(BaseCommand):
         target = Review.objects.filter(slug=review).first()
         if target is None:
             raise CommandError(f"No review with slug {review!r}.")
-        if reliability_snapshot_state(review=target).latest is None:
+        if reliability_snapshot_state(review=target, report=False).status != "up_to_date":
             self.stderr.write(
-                "No reliability figures have been computed yet: reliability.csv is empty and "
-                "the scripts have nothing to compare with (the background worker computes "
-                "them; run db_worker, then export again).")
+                "The reliability figures of the current codings are not computed yet: "
+                "reliability.csv is empty or of older codings, and the scripts may not match "
+                "it (the background worker computes them; run db_worker, then export again).")
         with open(output, "wb") as handle:
             counts = write_package(review=target, target=handle)
         described = ", ".join(f"{n} {name}" for name, n in counts.items())
