@@ -56,6 +56,15 @@ class Review(models.Model):
         max_digits=4, decimal_places=3, default=Decimal("0.800"), editable=False,
         help_text="Krippendorff's alpha of a reliable variable (verdict 'reliable' above it).",
     )
+    # Where the review's data depart from the publication it comes from, shown to readers on
+    # the dashboard and the gallery: {"text": "...", "charts": {chart id: note}} (a chart's
+    # note replaces the dashboard's own). load_coproduction sets the bundled review's from
+    # fixtures/coproduction_note.json.
+    source_note = models.JSONField(
+        default=dict, blank=True,
+        help_text='How the data relate to the source publication: {"text": ..., "charts": '
+        '{chart id: note}}; shown to readers.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped (coding.reviews.services.review_data_changed) in the transaction of every change
     # a reader can see; cached reader data is keyed by it (coding.public.cache).

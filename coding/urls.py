@@ -103,6 +103,8 @@ urlpatterns += [
     path(review + "reliability.csv", reliability.reliability_csv, name="reliability_csv"),
     path(review + "reliability/table.<str:ext>", reliability.reliability_table,
          name="reliability_table"),
+    path(review + "reliability/package.zip", reliability.reliability_package,
+         name="reliability_package"),
     path(review + "reliability/thresholds/", reliability.reliability_thresholds,
          name="reliability_thresholds"),
     path(review + "reliability/drift.csv", reliability.drift_csv, name="reliability_drift_csv"),

@@ -167,6 +167,11 @@ QUESTIONS = {
     #     compares its answer per file with the lead's page and API.
     "bulk_documents:published": Question(
         "bulk_documents", "published", answers(False, lead=True, lead_coder=True), False),
+    # 21. May the actor download the replication package (names coders, carries the
+    #     rationales; issue 21, item 5)? The review's leads, as the reliability page; never
+    #     a reader, even of a published review.
+    "package:published": Question(
+        "package", "published", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -268,6 +273,10 @@ SURFACES["bulk_documents:published"] = {
                        "them"),
 }
 
+SURFACES["package:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("the package is a download of derived files, not a record to edit"),
+}
 SURFACES["codebook_edit:published"] = {
     "page": EVERYONE, "api": EVERYONE,
     "admin": NoSurface("the admin shows codebooks read-only: they change in the editor, by the "
@@ -864,6 +873,25 @@ def _bulk_stored(actor: str, number: str) -> bool:
     return models.Document.objects.filter(filename=f"{number}-bulk-{actor}.txt").exists()
 
 
+def _package_zip(response) -> bool:
+    if response.status_code != 200 or response.get("Content-Type") != "application/zip":
+        return False
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    return "datapackage.json" in archive.namelist()
+
+
+def package_page(w, actor, number, as_actor):
+    factories.reliability_computed(w["review"])
+    return _package_zip(as_actor(actor).get("/reviews/demo/reliability/package.zip"))
+
+
+def package_api(w, actor, number, as_actor):
+    factories.reliability_computed(w["review"])
+    return _package_zip(as_actor(actor, api=True).get("/api/reviews/demo/package/"))
+
+
 def bulk_documents_page(w, actor, number, as_actor):
     client = as_actor(actor)
     page = client.get("/reviews/demo/documents/")
@@ -944,6 +972,7 @@ PROBES = {
     ("codebook_read", "api"): codebook_read_api,
     ("bulk_documents", "page"): bulk_documents_page,
     ("bulk_documents", "api"): bulk_documents_api,
+    ("package", "page"): package_page, ("package", "api"): package_api,
 }
 
 

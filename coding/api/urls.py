@@ -50,6 +50,7 @@ urlpatterns = [
     path(review + "disagreements/<int:pk>/escalate/", views.DisagreementEscalate.as_view(),
          name="disagreement-escalate"),
     path(review + "reliability/", views.ReliabilityView.as_view(), name="reliability"),
+    path(review + "package/", views.PackageView.as_view(), name="package"),
     path(review + "reliability/drift/", views.DriftView.as_view(), name="reliability-drift"),
     path(review + "members/", views.MemberList.as_view(), name="member-list"),
     path(review + "members/invitations/", views.InvitationList.as_view(),

@@ -265,7 +265,7 @@ class Dashboard:
             plot={"x": [label for _, label in second.options],
                   "y": [label for _, label in first.options], "z": z, "urls": urls},
             empty="" if counts else self._no_consensus(f"{first.label} and {second.label}"),
-            note="Cases coded with both; as in the review's Table 3.",
+            note="Cases coded with both.",
         )
 
     def sankey(self) -> Chart:
@@ -299,6 +299,27 @@ class Dashboard:
             plot={"nodes": nodes, "source": source, "target": target, "value": value,
                   "urls": urls},
             empty="" if rows else self._no_consensus(labels),
-            note="Each band's width is the number of cases coded with both ends; as in the "
-                 "review's Figure 2, drawn from the consensus data.",
+            note="Each band's width is the number of cases coded with both ends, drawn from "
+                 "the consensus data.",
         )
+
+
+def source_note_text(review: Review) -> str:
+    """What the review says about how its data relate to the source publication ("" for
+    none): Review.source_note["text"]."""
+    note = review.source_note if isinstance(review.source_note, dict) else {}
+    return str(note.get("text") or "")
+
+
+def apply_source_note(review: Review, charts: list[Chart]) -> None:
+    """Replace the notes of the charts the review's source note speaks of (e.g. the bundled
+    review's counterparts of the paper's Table 3 and Figure 2: drawn from this app's
+    consensus, not a reproduction). Applied on every request, after the cache: a changed
+    note shows at once."""
+    note = review.source_note if isinstance(review.source_note, dict) else {}
+    by_chart = note.get("charts") or {}
+    if not isinstance(by_chart, dict):
+        return
+    for chart in charts:
+        if by_chart.get(chart.id):
+            chart.note = str(by_chart[chart.id])

@@ -23,6 +23,7 @@ from coding.exports import XLSX_CONTENT_TYPE, Table, csv_pieces, xlsx_write
 from coding.fileio import csv_writer
 from coding.models import Case, Role
 from coding.public.cache import case_filter_for, codebook_for, dashboard_data
+from coding.public.dashboard import apply_source_note, source_note_text
 from coding.public.responses import reader_page
 from coding.public.selectors import case_consensus, export_rows_iter, gallery_page
 from coding.reviews.policies import (
@@ -66,6 +67,7 @@ def gallery(request, slug):
         "review": review, "roles": roles, "filter": case_filter, "page": page, "cards": cards,
         "filters": filters, "filter_query": _query(filters),
         "page_query": _query(filters, sort=sort), "may_publish": may_publish(request.user, review),
+        "source_note": source_note_text(review),
     })
 
 
@@ -105,6 +107,7 @@ def dashboard(request, slug):
     review, case_filter, filters, data = _dashboard(request, slug)
     groups = data.groups
     charts = data.charts
+    apply_source_note(review, [chart for group in groups for chart in group.charts])
     for chart in charts:
         chart.csv = _chart_csv_url(review, chart.id, filters)
     roles = review_roles(request.user, review)
@@ -114,6 +117,7 @@ def dashboard(request, slug):
         "charts": [chart.payload() for chart in charts],
         "total": data.total, "complete": data.complete,
         "may_publish": may_publish(request.user, review),
+        "source_note": source_note_text(review),
     })
 
 

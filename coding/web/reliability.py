@@ -21,6 +21,7 @@ from coding.reliability.coefficients import (
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
 from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_params
+from coding.reliability.package import package_response
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
@@ -274,6 +275,7 @@ def _reporting(request, review, report: dict) -> dict:
     return {
         "table_formats": [(ext, reverse("coding:reliability_table", args=[review.slug, ext]))
                           for ext in report_table.FORMATS],
+        "package_url": reverse("coding:reliability_package", args=[review.slug]),
         "methods_text": report_table.methods_text(
             report=report, thresholds=thresholds, mode=review.resolution_mode,
             cases_total=review.cases.count(), rounds=_rounds_summary(review, request.user)),
@@ -304,6 +306,27 @@ def reliability_table(request, slug: str, ext: str):
         f'attachment; filename="{review.slug}-reliability-table.{ext}"')
     response["Last-Modified"] = http_date(state.latest.finished_at.timestamp())
     return response
+
+
+def _being_computed() -> HttpResponse:
+    response = HttpResponse(
+        _("The reliability figures are being computed; try again in a moment.") + "\n",
+        status=503, content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "5"
+    return response
+
+
+@login_required
+def reliability_package(request, slug: str):
+    """The replication package (coding/reliability/package.py) as one zip, streamed from a
+    temporary file (leads: PAGE_ROLES["reliability"]; it names coders and carries the
+    rationales). Not audited: like the reliability page and the exports, a read."""
+    review, state = _snapshot(request, slug)
+    if state.status != "up_to_date":
+        # The files are the current codings: figures of older ones would not reproduce.
+        return _being_computed()
+    return package_response(review)
 
 
 @post_only("coding:reliability", "slug", anchor="#thresholds")

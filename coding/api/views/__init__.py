@@ -48,7 +48,7 @@ from coding.api.views.notifications import (
     NotificationRead,  # noqa: F401
     NotificationsReadAll,  # noqa: F401
 )
-from coding.api.views.reliability import DriftView, ReliabilityView  # noqa: F401
+from coding.api.views.reliability import DriftView, PackageView, ReliabilityView  # noqa: F401
 from coding.api.views.reviews import (
     CodebookDetail,  # noqa: F401
     ReviewDetail,  # noqa: F401

@@ -1,7 +1,14 @@
 """API views of the reliability report and coder drift, for leads."""
 
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -98,3 +105,38 @@ class DriftView(ReviewMixin, APIView):
                 status=202, headers={"Retry-After": "5"},
             )
         return Response({**drift, **meta})
+
+
+@extend_schema(
+    summary="Replication package", tags=["reliability"], parameters=[SLUG],
+    responses={
+        (200, "application/zip"): OpenApiResponse(
+            description="A zip holding a Frictionless Data Package (datapackage.json): "
+            "codebook, cases, codings in long form, coding status, consensus, decisions with "
+            "rationales, the reliability figures of the latest snapshot, and reproduce.py / "
+            "reproduce.R, which recompute every alpha from the files."),
+        202: OpenApiResponse(
+            inline_serializer("PackageComputing", {
+                "status": serializers.CharField(), "detail": serializers.CharField()}),
+            description="The figures of the current codings are not computed yet (status "
+            "computing): ask again after Retry-After seconds."),
+        **READ_ERRORS,
+    },
+    description="Review leads (the reliability page's permission): the package names coders "
+    "and carries the rationales of decisions. The same file as the reliability page's link and "
+    "`manage.py export_package`.",
+)
+class PackageView(ReviewMixin, APIView):
+    permission_classes = [page_permission("reliability")]
+
+    def get(self, request, slug):
+        from coding.reliability.package import package_response
+
+        review = self.get_review()
+        if reliability_snapshot_state(review=review, report=False).status != "up_to_date":
+            # As the reliability figures' own read: not yet, ask again (the files are the
+            # current codings: figures of older ones would not reproduce).
+            return Response({"status": "computing", "detail": _(
+                "The reliability figures are being computed; try again in a moment.")},
+                status=202, headers={"Retry-After": "5"})
+        return package_response(review)

@@ -1,0 +1,279 @@
+"""The replication package (coding/reliability/package.py): a valid Frictionless Data
+Package whose reproduce.py recomputes every alpha the app reports, for leads only."""
+
+import csv
+import io
+import json
+import random
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from django.core.management import call_command
+
+from coding import models
+from coding.models import Role
+from tests import factories
+
+PACKAGE = "/reviews/demo/reliability/package.zip"
+API = "/api/reviews/demo/package/"
+
+
+def _double_coded(review, coder_a, coder_b, *, cases=30, single=3, seed=7):
+    """`cases` cases coded by both coders (with disagreements of every kind), `single` coded by
+    one (the other assigned but not submitted), a draft under way; an ordinal level."""
+    models.Attribute.objects.filter(codebook__review=review, key="level").update(level="ordinal")
+    models.Attribute.objects.filter(codebook__review=review, key="budget").update(
+        level="interval")
+    rng = random.Random(seed)
+    levels, roles = ["national", "state", "local"], ["commissioner", "deliverer", "assessor"]
+    for i in range(cases + single):
+        case = factories.CaseFactory(review=review)
+        base = {"level": rng.choice(levels), "roles": rng.sample(roles, rng.randint(0, 2)),
+                "budget": rng.choice([10, 20, 35.5, 50]), "agreement": rng.random() < 0.7,
+                "topic": "Care"}
+        other = dict(base)
+        if rng.random() < 0.3:
+            other["level"] = rng.choice(levels)
+        if rng.random() < 0.3:
+            other["roles"] = rng.sample(roles, rng.randint(0, 3))
+        if rng.random() < 0.2:
+            other["budget"] = base["budget"] + 5
+        if rng.random() < 0.2:
+            other["agreement"] = not base["agreement"]
+        if rng.random() < 0.1:
+            del other["budget"]  # not coded by the second coder
+        factories.coding_with_values(case=case, coder=coder_a, values=base)
+        factories.coding_with_values(case=case, coder=coder_b, values=other,
+                                     submitted=i < cases)
+        if i == 0:
+            factories.consensus_for(case=case, values={"level": base["level"]},
+                                    method=models.ConsensusMethod.ADJUDICATED,
+                                    decided_by=coder_a, rationale="The report says so.")
+    return factories.reliability_computed(review)
+
+
+def _zip(response) -> zipfile.ZipFile:
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def _rows(archive, name):
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+
+
+@pytest.fixture
+def coded(review, coder_a, coder_b, lead):
+    return _double_coded(review, coder_a, coder_b)
+
+
+def test_reproduce_py_recomputes_every_alpha_the_app_reports_to_1e_9(coded, lead, client,
+                                                                      tmp_path):
+    client.force_login(lead)
+    archive = _zip(client.get(PACKAGE))
+    archive.extractall(tmp_path)
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = coded.report["rows"]
+    compared = [line for line in done.stdout.splitlines() if line.endswith("  yes")]
+    assert len(compared) == len(rows)  # every attribute and option row, each matching
+    assert "30 cases whose assigned coders all submitted are compared; 3 coded cases are left " \
+           "out" in done.stdout
+    assert len(rows) == 7 and all(r["krippendorff_alpha"] is not None for r in rows)
+
+
+def test_reproduce_py_reports_a_figure_that_differs(coded, lead, client, tmp_path):
+    client.force_login(lead)
+    archive = _zip(client.get(PACKAGE))
+    archive.extractall(tmp_path)
+    path = tmp_path / "reliability.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    row = next(r for r in rows if r["attribute"] == "level")
+    row["krippendorff_alpha"] = repr(float(row["krippendorff_alpha"]) + 1e-6)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert any(line.startswith("level ") and line.endswith("NO")
+               for line in done.stdout.splitlines())
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed here")
+def test_reproduce_r_recomputes_every_alpha(coded, lead, client, tmp_path):
+    client.force_login(lead)
+    _zip(client.get(PACKAGE)).extractall(tmp_path)
+    done = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_package_holds_single_coded_cases_and_the_rationales(coded, lead, client):
+    client.force_login(lead)
+    archive = _zip(client.get(PACKAGE))
+    codings = _rows(archive, "codings.csv")
+    assert list(codings[0])[:4] == ["case", "coder", "attribute", "value"]
+    assert len({r["case"] for r in codings}) == 33  # single-coded cases are in the files
+    decisions = _rows(archive, "decisions.csv")
+    assert [(d["method"], d["decided_by"], d["rationale"]) for d in decisions] == [
+        ("adjudicated", "alice", "The report says so.")]
+    status = _rows(archive, "coding_status.csv")
+    assert sum(r["status"] == "draft" for r in status) == 3
+    assert {"codebook.yaml", "reproduce.py", "reproduce.R", "reliability_table.csv"} <= set(
+        archive.namelist())
+
+
+def test_datapackage_is_valid_under_frictionless(coded, lead, client, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    client.force_login(lead)
+    _zip(client.get(PACKAGE)).extractall(tmp_path)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type",
+                                         "note"])
+
+
+def test_bundled_review_package_is_valid_under_frictionless(coproduction, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    factories.reliability_computed(coproduction)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review="coproduction", output=str(target),
+                 stderr=io.StringIO())
+    with zipfile.ZipFile(target) as archive:
+        archive.extractall(tmp_path)
+        descriptor = json.loads(archive.read("datapackage.json"))
+    assert {r["name"] for r in descriptor["resources"]} >= {
+        "cases", "attributes", "options", "codings", "coding_status", "consensus", "decisions",
+        "reliability", "reliability_table"}
+    assert all(f.get("description") for r in descriptor["resources"]
+               for f in r["schema"]["fields"])
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type",
+                                         "note"])
+
+
+def test_api_and_page_give_the_same_package(coded, lead, client):
+    client.force_login(lead)
+    page = _zip(client.get(PACKAGE))
+    api = _zip(client.get(API))
+    for name in ("codings.csv", "decisions.csv", "reliability.csv", "cases.csv"):
+        assert page.read(name) == api.read(name)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "coder", "adjudicator", "reader"])
+def test_package_is_refused_to_everyone_but_leads(coded, review, coder_a, adjudicator,
+                                                  outsider, client, who):
+    models.Review.objects.filter(pk=review.pk).update(is_published=True)
+    user = {"outsider": outsider, "coder": coder_a, "adjudicator": adjudicator}.get(who)
+    if user is not None:
+        client.force_login(user)
+    for url in (PACKAGE, API):
+        response = client.get(url)
+        assert response.status_code in (302, 401, 403, 404), (url, response.status_code)
+        assert response.get("Content-Type") != "application/zip"
+        assert b"The report says so." not in response.content
+
+
+def test_the_reliability_page_links_the_package_for_leads(coded, lead, client):
+    client.force_login(lead)
+    assert PACKAGE in client.get("/reviews/demo/reliability/").text
+
+
+def test_package_waits_for_the_first_figures(review, lead, client):
+    client.force_login(lead)
+    page = client.get(PACKAGE)
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    api = client.get(API)  # as the API's reliability read before the first figures
+    assert api.status_code == 202 and api["Retry-After"] == "5"
+    assert api.json()["status"] == "computing"
+
+
+def test_export_package_command_names_an_unknown_review(db, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nosuch"):
+        call_command("export_package", review="nosuch", output=str(tmp_path / "p.zip"))
+
+
+def test_lead_role_is_what_opens_the_package(coded, review, client):
+    user = factories.UserFactory(username="late_lead")
+    client.force_login(user)
+    assert client.get(API).status_code in (403, 404)
+    factories.MembershipFactory(review=review, user=user, role=Role.LEAD)
+    assert client.get(API).status_code == 200
+
+
+def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduction,
+                                                                         tmp_path):
+    """The bundled codebook: multiple choice with "none" options (nothing ticked: not coded),
+    single choice, yes/no; 25 double-coded cases and one coded by one coder only."""
+    rng = random.Random(3)
+    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
+    attributes = list(coproduction.current_codebook().attributes.exclude(kind="text")
+                      .prefetch_related("options"))
+
+    def values():
+        out = {}
+        for attribute in attributes:
+            keys = [o.key for o in attribute.options.all()]
+            if attribute.kind == "single":
+                out[attribute.key] = rng.choice(keys)
+            elif attribute.kind == "multi":
+                out[attribute.key] = rng.sample(keys, rng.randint(0, 2))  # may be empty
+            elif attribute.kind == "boolean":
+                out[attribute.key] = rng.random() < 0.5
+        return out
+
+    for case in coproduction.cases.order_by("sort_key")[:26]:
+        first = values()
+        second = {k: (v if rng.random() < 0.7 else values()[k]) for k, v in first.items()}
+        factories.coding_with_values(case=case, coder=coders[0], values=first)
+        factories.coding_with_values(case=case, coder=coders[1], values=second,
+                                     submitted=case.number != "26")
+    snapshot = factories.reliability_computed(coproduction)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review="coproduction", output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = snapshot.report["rows"]
+    assert len([line for line in done.stdout.splitlines() if line.endswith("  yes")]) == len(rows)
+    assert "25 cases whose assigned coders all submitted are compared; 1 coded cases" in \
+        done.stdout
+
+
+def test_package_reads_in_a_bounded_number_of_queries(review, coder_a, coder_b, lead, client,
+                                                      django_assert_max_num_queries):
+    """A fixed number of reads per chunk of cases, whatever the number of codings: the
+    same count for 20 cases as for 60."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(lead)
+    _double_coded(review, coder_a, coder_b, cases=20, single=0, seed=1)
+    with CaptureQueriesContext(connection) as few:
+        _zip(client.get(PACKAGE))
+    _double_coded(review, coder_a, coder_b, cases=40, single=0, seed=2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        archive = _zip(client.get(PACKAGE))
+    assert len({r["case"] for r in _rows(archive, "codings.csv")}) == 60
+
+
+def test_package_waits_while_the_figures_are_of_older_codings(coded, review, lead, coder_a,
+                                                              client):
+    """Codings changed since the last figures: the files would not reproduce them."""
+    case = factories.CaseFactory(review=review)
+    factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    from coding.reliability.services import reliability_changed
+
+    reliability_changed(review=review)
+    client.force_login(lead)
+    assert client.get(PACKAGE).status_code == 503
+    assert client.get(API).status_code == 202
