@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from coding.models import Coding, ConsensusValue, Option, Role
 from coding.reliability.drift import DriftParams, coder_drift, trend
-from coding.reliability.selectors import snapshot_drift
+from coding.reliability.selectors import reliability_snapshot_state, snapshot_drift
 from tests import factories
 
 # Four compared attributes: level (single), budget (number), roles (multi), agreement (yes/no).
@@ -217,7 +217,10 @@ def lead_client(client, coded, lead):
 def test_reliability_page_shows_the_drift_table_and_chart_data(lead_client, coded):
     html = lead_client.get(reverse("coding:reliability", args=["demo"])).content.decode()
     assert 'id="drift-table"' in html and 'id="drift-chart-data"' in html
+    assert 'id="drift-coders"' in html and 'id="drift-overall"' in html
     assert "60.0%" in html and "js/drift.js" in html
+    assert "consensus, which the coders" in html  # says what it is not
+    assert "Too few complete cases for a trend test" in html
     html = lead_client.get(
         reverse("coding:reliability", args=["demo"]) + "?drift=window&n=2"
     ).content.decode()
@@ -246,16 +249,25 @@ def test_drift_csv_has_the_table_with_formula_escaping(lead_client, coded, coder
         'attachment; filename="demo-coder-drift-weekly.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["coder", "period", "period_start", "period_end", "cases",
-                       "values_compared", "values_agreed", "agreement", "not_coded"]
-    assert ["alice", "2026-W06", "2026-02-02", "2026-02-08", "2", "6", "6", "1.0", "0"] in rows
+                       "values_compared", "values_agreed", "agreement", "alpha",
+                       "alpha_ci_low", "alpha_ci_high", "not_coded"]
+    assert rows[1][:8] == ["all coders", "2026-W06", "2026-02-02", "2026-02-08", "2", "5",
+                           "3", "0.6"]
+    assert rows[1][9:] == ["", "", "0"]  # no interval on two cases
     bob = [row for row in rows if row[0] == "'=bob"]  # escaped: no formula in a spreadsheet
-    assert [row[7] for row in bob] == ["0.6", "1.0"]
+    assert [row[7] for row in bob] == ["0.6", "0.5", "0.0"]
+    assert [row[11] for row in bob] == ["2", "0", "0"]
 
 
 def test_api_returns_the_same_figures(lead_client, coded):
     body = lead_client.get("/api/reviews/demo/reliability/drift/?drift=window&n=2").json()
     status = {"status": body.pop("status"), "computed_at": body.pop("computed_at")}
-    assert body == coder_drift(review=coded, params=DriftParams("window", 2))
+    served = snapshot_drift(snapshot=reliability_snapshot_state(review=coded).latest,
+                            params=DriftParams("window", 2))
+    assert body == served
+    live = coder_drift(review=coded, params=DriftParams("window", 2))
+    assert _figures(body["blocks"]) == _figures(live["blocks"])
+    assert body["trend"] is None and body["overall"] == live["overall"]
     assert status["status"] == "up_to_date" and status["computed_at"]
 
 
