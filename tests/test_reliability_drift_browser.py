@@ -1,5 +1,5 @@
-"""Coder drift on the reliability page in Chromium: one line per coder, drawn without console
-errors and hidden from screen readers (the table has the figures)."""
+"""Coder drift on the reliability page in Chromium: all coders and one line per coder, drawn
+without console errors and hidden from screen readers (the tables have the figures)."""
 
 import os
 from pathlib import Path
@@ -15,7 +15,7 @@ from tests.test_reliability_drift import coded  # noqa: F401  (the hand-counted 
 pytestmark = pytest.mark.browser
 
 
-def test_drift_chart_draws_a_line_per_coder(browser, live_server, coded, lead):  # noqa: F811
+def test_drift_chart_draws_all_coders_and_a_line_per_coder(browser, live_server, coded, lead):  # noqa: F811
     from tests import factories
 
     factories.reliability_computed(coded)  # drift is served from the worker's snapshot
@@ -32,9 +32,14 @@ def test_drift_chart_draws_a_line_per_coder(browser, live_server, coded, lead): 
     page.goto(f"{live_server.url}/reviews/demo/reliability/#drift")
     chart = page.locator("#drift-chart")
     expect(chart.locator('svg.main-svg[aria-hidden="true"]').first).to_be_attached()
-    expect(chart.locator(".scatterlayer .trace")).to_have_count(2)
-    expect(chart.locator(".legendtext")).to_have_text(["alice", "bob"])
-    expect(page.locator("#drift-table tbody tr")).to_have_count(4)
+    expect(chart.locator(".legendtext")).to_have_text(["all coders", "alice", "bob"])
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(3)
+    expect(page.locator("#drift-table tbody tr")).to_have_count(3)
+    expect(page.locator("#drift-coders tbody tr")).to_have_count(6)
     page.locator("#drift").screenshot(path=shots / "reliability-drift-1280.png")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.reload()
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(3)
+    page.locator("#drift").screenshot(path=shots / "reliability-drift-390.png")
     context.close()
     assert errors == []

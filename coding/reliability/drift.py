@@ -54,7 +54,7 @@ from coding.models import (
     Coding,
     CodingStatus,
 )
-from coding.reliability.coefficients import CI_DECIMALS, row_statistics
+from coding.reliability.coefficients import CI_DECIMALS, MIN_UNITS_FOR_INTERVAL, row_statistics
 from coding.reliability.encoding import Coded
 from coding.values import value_is_coded, value_json
 
@@ -241,9 +241,13 @@ def _figures(coded: Coded, n_boot: int) -> dict:
     low, high = stats["alpha_ci_low"], stats["alpha_ci_high"]
     note = ""
     if stats["krippendorff_alpha"] is not None and low is None:
-        note = (" ".join(stats["warnings"]) if n_boot else
-                _("Intervals are computed for weeks and windows of %(n)d cases only.")
-                % {"n": DEFAULT_WINDOW})
+        if n_boot and stats["units"] < MIN_UNITS_FOR_INTERVAL:
+            note = _("Only %(units)d case-attribute units coded twice or more: no interval "
+                     "below %(min)d.") % {"units": stats["units"], "min": MIN_UNITS_FOR_INTERVAL}
+        else:
+            note = (" ".join(stats["warnings"]) if n_boot else
+                    _("Intervals are computed for weeks and windows of %(n)d cases only.")
+                    % {"n": DEFAULT_WINDOW})
     return {
         "alpha": _round(stats["krippendorff_alpha"]),
         "alpha_ci_low": None if low is None else round(low, CI_DECIMALS),

@@ -75,7 +75,8 @@ class ReliabilityView(ReviewMixin, APIView):
     "same cases (`rows`), as pairs compared and agreeing, percent agreement and Krippendorff's "
     "alpha with a 95% interval where the data allow (weeks and windows of 20 only); `overall` "
     "over all cases; `trend` an early/late permutation test. Every case all of whose assigned "
-    "coders submitted counts, whatever its disagreements; never the consensus. Computed by the background worker with the reliability figures "
+    "coders submitted counts, whatever its disagreements; never the consensus. Computed by "
+    "the background worker with the reliability figures "
     "(the page's Coder drift): `status` and `computed_at` as there.",
 )
 class DriftView(ReviewMixin, APIView):
