@@ -377,8 +377,14 @@ def _group(stored: dict, params: DriftParams, n_boot: int) -> dict:
             if not mine:
                 continue
             coded, not_coded = _with_others(mine, coder, q)
-            rows.append(_row(coder, period, start, end, len(mine), coded,
-                             _figures(coded, n_boot), not_coded))
+            # Point figures only: a bootstrap per coder and period would multiply the
+            # worker's time by the number of coders; each coder's interval is over all cases
+            # (`overall`).
+            figures = _figures(coded, 0)
+            if figures["note"]:
+                figures["note"] = _("A coder's interval is given over all cases only.")
+            rows.append(_row(coder, period, start, end, len(mine), coded, figures,
+                             not_coded))
     order = {coder: i for i, coder in enumerate(coders)}
     rows.sort(key=lambda r: order[r["coder"]])  # by coder, then time (a stable sort)
     return {
