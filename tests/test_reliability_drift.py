@@ -296,3 +296,14 @@ def test_a_lead_who_codes_sees_no_drift_from_a_case_they_are_blind_on(client, re
     before = seen()
     factories.coding_with_values(case=case, coder=coder_b, values={"level": "local"})
     assert seen() == before
+
+
+def test_the_drift_page_reads_within_the_same_query_bound(lead_client, coded,
+                                                          django_assert_max_num_queries):
+    url = reverse("coding:reliability", args=["demo"])
+    for query in ("", "?drift=window&n=2", "?drift=window&n=20"):
+        with django_assert_max_num_queries(12):  # as tests/test_reliability_counter.py
+            assert lead_client.get(url + query).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert lead_client.get(reverse("coding:reliability_drift_csv", args=["demo"])
+                               + "?drift=window&n=3").status_code == 200
