@@ -42,11 +42,14 @@
     }
     return trace;
   });
+  // Narrow screens: the slanted period labels take more height, so the legend goes lower
+  // (below the axis title, not over it).
+  var narrow = box.clientWidth < 600;
   var layout = {
-    font: FONT, dragmode: false, height: 340,
+    font: FONT, dragmode: false, height: narrow ? 380 : 340,
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     margin: { l: 10, r: 16, t: 16, b: 10 },
-    legend: { orientation: "h", y: -0.25 },
+    legend: { orientation: "h", y: narrow ? -0.5 : -0.25 },
     yaxis: { range: [Math.min(0, lowest) - 0.05, 1.05], title: { text: "Krippendorff's alpha" },
       automargin: true, zeroline: true },
     xaxis: { type: "category", categoryorder: "array", categoryarray: data.periods,
