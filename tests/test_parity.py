@@ -118,7 +118,7 @@ QUESTIONS = {
         False),
     "decide:discussion_both_submitted": Question(
         "decide", "discussion_both_submitted", answers(False), False),
-    # 12. May the actor read coder drift (agreement with the consensus over time)?
+    # 12. May the actor read coder drift (agreement between the coders over time)?
     "drift:both_submitted": Question(
         "drift", "both_submitted", answers(False, lead=True, lead_coder=True), False),
     # 13. What do the actor's notifications say about case X? Bob submitting tells nobody

@@ -105,7 +105,7 @@ def test_a_decision_bumps_the_version(assigned, coder_a, coder_b, adjudicator):
     disagreement_resolve(disagreement=disagreement, user=adjudicator, choice="a",
                          rationale="as coded by A",
                          expected_version=consensus_version(disagreement))
-    assert version(assigned.review) > before  # coder drift compares with the consensus
+    assert version(assigned.review) > before  # as every decision does
 
 
 def test_assigning_a_coder_who_has_submitted_bumps_the_version(review, coder_a, coder_b, lead):
@@ -155,7 +155,7 @@ def never_computed_here(monkeypatch):
         raise AssertionError("computed in the request")
 
     for module, name in ((services, "snapshot_report"), (selectors, "reliability_rows"),
-                         (selectors, "reliability_data"), (drift, "_per_coding"),
+                         (selectors, "reliability_data"), (drift, "_per_case"),
                          (drift, "coder_drift"), (services, "drift_snapshot")):
         monkeypatch.setattr(module, name, refuse)
 

@@ -4,14 +4,15 @@ small dataset."""
 
 import csv
 import io
+import random
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
 from coding.models import Coding, ConsensusValue, Option, Role
-from coding.reliability.drift import DriftParams, coder_drift
-from coding.reliability.selectors import snapshot_drift
+from coding.reliability.drift import DriftParams, coder_drift, trend
+from coding.reliability.selectors import reliability_snapshot_state, snapshot_drift
 from tests import factories
 
 # Four compared attributes: level (single), budget (number), roles (multi), agreement (yes/no).
@@ -59,76 +60,149 @@ def _figures(rows):
              r["agreement"], r["not_coded"]) for r in rows]
 
 
-def test_weekly_drift_matches_the_hand_count(coded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):  # the comparison, whatever the number of cases
+def test_weekly_drift_is_agreement_between_the_coders_by_hand(coded,
+                                                              django_assert_max_num_queries):
+    """Pairs compared per case: 1: 4 (2 agree), 2: 1 (1; Bob gave no budget or roles), 3: 2
+    (1), 4: 1 (0). Case 4 counts although its disagreement is open."""
+    with django_assert_max_num_queries(8):  # the reading, whatever the number of cases
         drift = coder_drift(review=coded)
     assert drift["by"] == "week" and drift["coders"] == ["alice", "bob"]
-    assert drift["periods"] == ["2026-W06", "2026-W07"]
-    assert _figures(drift["rows"]) == [
-        ("alice", "2026-W06", 2, 6, 6, 1.0, 0),
-        ("alice", "2026-W07", 1, 2, 1, 0.5, 0),
-        ("bob", "2026-W06", 2, 5, 3, 0.6, 1),
-        ("bob", "2026-W07", 1, 2, 2, 1.0, 0),
+    assert drift["periods"] == ["2026-W06", "2026-W07", "2026-W08"]
+    assert _figures(drift["blocks"]) == [
+        ("all coders", "2026-W06", 2, 5, 3, 0.6, 0),
+        ("all coders", "2026-W07", 1, 2, 1, 0.5, 0),
+        ("all coders", "2026-W08", 1, 1, 0, 0.0, 0),
     ]
-    assert (drift["rows"][0]["period_start"], drift["rows"][0]["period_end"]) == (
+    # Each coder with the other on the same cases: the same pairs, and who left values out.
+    assert _figures(drift["rows"])[:2] == [
+        ("alice", "2026-W06", 2, 5, 3, 0.6, 0),
+        ("alice", "2026-W07", 1, 2, 1, 0.5, 0),
+    ]
+    assert _figures(drift["rows"])[3] == ("bob", "2026-W06", 2, 5, 3, 0.6, 2)
+    assert (drift["blocks"][0]["period_start"], drift["blocks"][0]["period_end"]) == (
         "2026-02-02", "2026-02-08")
 
 
-@pytest.mark.parametrize("params", [DriftParams(), DriftParams("window", 20),
-                                    DriftParams("window", 2), DriftParams("window", 1)])
+def test_drift_does_not_depend_on_whom_the_adjudicator_sided_with(review, coder_a, coder_b):
+    """The same codings twice: once every decision takes Alice's values, once Bob's (and
+    once nothing is decided): the drift is identical."""
+    cases = []
+    for number in ("1", "2", "3", "4"):
+        case = factories.CaseFactory(review=review, number=number)
+        for coder, values in ((coder_a, ALICE), (coder_b, BOB)):
+            factories.AssignmentFactory(case=case, coder=coder)
+            coding = factories.coding_with_values(case=case, coder=coder, values=values[number])
+            Coding.objects.filter(pk=coding.pk).update(submitted_at=SUBMITTED[number])
+        cases.append(case)
+    answers = []
+    for side in (ALICE, BOB, None):
+        ConsensusValue.objects.filter(case__review=review).delete()
+        for case in cases:
+            if side is not None:
+                factories.consensus_for(case=case, values=side[case.number])
+        answers.append(coder_drift(review=review))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0]["blocks"][0]["agreement"] == 0.6  # not 100% for either coder
+
+
+@pytest.mark.parametrize("params", [DriftParams(), DriftParams("window", 20)])
 def test_drift_served_from_the_snapshot_equals_the_live_computation(coded, params):
     snapshot = factories.reliability_computed(coded)
     assert snapshot_drift(snapshot=snapshot, params=params) == coder_drift(
         review=coded, params=params)
 
 
-def test_the_next_snapshot_follows_a_new_decision(coded):
+@pytest.mark.parametrize("params", [DriftParams("window", 2), DriftParams("window", 1)])
+def test_other_window_sizes_come_from_the_snapshot_without_intervals(coded, params):
+    snapshot = factories.reliability_computed(coded)
+    served = snapshot_drift(snapshot=snapshot, params=params)
+    live = coder_drift(review=coded, params=params)
+    for part in ("blocks", "rows"):
+        assert _figures(served[part]) == _figures(live[part])
+        assert [r["alpha"] for r in served[part]] == [r["alpha"] for r in live[part]]
+        assert all(r["alpha_ci_low"] is None for r in served[part])
+    assert served["trend"] == live["trend"] and served["overall"] == live["overall"]
+
+
+def test_the_next_snapshot_follows_a_new_coding_not_a_decision(coded):
     first = factories.reliability_computed(coded)
-    before = snapshot_drift(snapshot=first, params=DriftParams())["rows"]
-    # Case 3's level is decided again: "state" (Alice's value), not "local".
+    before = snapshot_drift(snapshot=first, params=DriftParams())
     consensus = ConsensusValue.objects.get(case__number="3", attribute__key="level")
     consensus.options.set([Option.objects.get(attribute=consensus.attribute, key="state")])
     factories.reliability_bumped(coded)  # as the decision's service does
     second = factories.reliability_computed(coded)
-
-    rows = snapshot_drift(snapshot=second, params=DriftParams())["rows"]
-    again = {(r["coder"], r["period"]): r["agreement"] for r in rows}
-    assert again[("alice", "2026-W07")] == 1.0 and again[("bob", "2026-W07")] == 0.5
-    assert before != rows
-    assert rows == coder_drift(review=coded)["rows"]
+    assert snapshot_drift(snapshot=second, params=DriftParams()) == before
 
 
-def test_windows_of_n_submitted_cases(coded):
+def test_windows_of_n_cases_in_completion_order(coded):
     drift = coder_drift(review=coded, params=DriftParams("window", 2))
-    assert drift["n"] == 2 and drift["periods"] == ["cases 1–2", "case 3"]
-    assert _figures(drift["rows"])[:2] == [
-        ("alice", "cases 1–2", 2, 6, 6, 1.0, 0),
-        ("alice", "case 3", 1, 2, 1, 0.5, 0),
+    assert drift["n"] == 2 and drift["periods"] == ["cases 1–2", "cases 3–4"]
+    assert _figures(drift["blocks"]) == [
+        ("all coders", "cases 1–2", 2, 5, 3, 0.6, 0),
+        ("all coders", "cases 3–4", 2, 3, 1, 0.3333, 0),
     ]
-    one = coder_drift(review=coded, params=DriftParams("window", 1))
-    assert [r["agreement"] for r in one["rows"] if r["coder"] == "bob"] == [0.5, 1.0, 1.0]
 
 
-def test_a_case_whose_consensus_is_not_complete_does_not_count(coded, coder_a):
-    """Case 4 has codings and a consensus value, but an open disagreement: nothing of it."""
-    drift = coder_drift(review=coded)
-    assert "2026-W08" not in drift["periods"]
-    assert sum(r["cases"] for r in drift["rows"] if r["coder"] == "alice") == 3
+def test_intervals_are_withheld_on_thin_blocks_with_the_reason(coded):
+    drift = coder_drift(review=coded, params=DriftParams("window", 2))
+    for row in drift["blocks"] + drift["rows"]:
+        assert row["alpha_ci_low"] is None and row["alpha_ci_high"] is None
+    assert "case-attribute units coded twice or more: no interval below 30" in (
+        drift["blocks"][0]["note"])
 
 
-def test_a_multiple_choice_with_a_none_option_left_untouched_is_not_coded(review, coder_a,
-                                                                            coder_b):
-    roles = review.current_codebook().attributes.get(key="roles")
-    factories.OptionFactory(attribute=roles, key="none", label="None of these", is_none=True,
-                            order=9)
+def test_a_case_not_every_coder_submitted_does_not_count(review, coder_a, coder_b):
     case = factories.CaseFactory(review=review, number="1")
-    factories.coding_with_values(case=case, coder=coder_a, values={"roles": ["none"]})
-    factories.coding_with_values(case=case, coder=coder_b, values={"roles": []})
-    factories.consensus_for(case=case, values={"roles": ["none"]})
-    rows = {r["coder"]: r for r in coder_drift(review=review)["rows"]}
-    assert (rows["alice"]["values_compared"], rows["alice"]["values_agreed"]) == (1, 1)
-    assert (rows["bob"]["values_compared"], rows["bob"]["not_coded"]) == (0, 1)
-    assert rows["bob"]["agreement"] is None
+    for coder in (coder_a, coder_b):
+        factories.AssignmentFactory(case=case, coder=coder)
+    factories.coding_with_values(case=case, coder=coder_a, values={"level": "local"})
+    factories.coding_with_values(case=case, coder=coder_b, values={"level": "local"},
+                                 submitted=False)
+    drift = coder_drift(review=review)
+    assert drift["blocks"] == [] and drift["rows"] == [] and drift["trend"] is None
+
+
+# --- the trend test on seeded data (drift.trend reads the stored per-case form) ---------
+
+
+def _seeded(agree_early: float, agree_late: float, cases: int = 80, attributes: int = 6,
+            seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    stored = {"attributes": [f"a{i}" for i in range(attributes)],
+              "categories": [f"a{i}={v}" for i in range(attributes) for v in range(4)],
+              "cases": []}
+    for number in range(cases):
+        share = agree_early + (agree_late - agree_early) * number / (cases - 1)
+        alice, bob = [], []
+        for a in range(attributes):
+            value = rng.randrange(4)
+            other = value if rng.random() < share else (value + 1 + rng.randrange(3)) % 4
+            alice.append([a, 4 * a + value])
+            bob.append([a, 4 * a + other])
+        stored["cases"].append([f"2026-02-{1 + number // 10:02d}T09:00:{number % 60:02d}",
+                                {"alice": alice, "bob": bob}])
+    return stored
+
+
+def test_a_rising_agreement_is_detected_with_a_small_p():
+    result = trend(_seeded(0.4, 0.95))
+    assert result["second_alpha"] > result["first_alpha"] + 0.2
+    assert result["p_value"] < 0.01
+    assert "rose from" in result["sentence"] and "unlikely to be chance" in result["sentence"]
+
+
+def test_a_flat_agreement_is_not_called_a_trend():
+    result = trend(_seeded(0.75, 0.75))
+    assert result["p_value"] > 0.05
+    assert "may well be chance" in result["sentence"]
+
+
+def test_intervals_are_shown_on_blocks_with_enough_information():
+    from coding.reliability.drift import _group
+
+    drift = _group(_seeded(0.7, 0.7, cases=60), DriftParams("window", 20), 1000)
+    for block in drift["blocks"]:
+        assert block["alpha_ci_low"] <= block["alpha"] <= block["alpha_ci_high"]
 
 
 # --- page, CSV, API --------------------------------------------------------------------
@@ -144,7 +218,10 @@ def lead_client(client, coded, lead):
 def test_reliability_page_shows_the_drift_table_and_chart_data(lead_client, coded):
     html = lead_client.get(reverse("coding:reliability", args=["demo"])).content.decode()
     assert 'id="drift-table"' in html and 'id="drift-chart-data"' in html
+    assert 'id="drift-coders"' in html and 'id="drift-overall"' in html
     assert "60.0%" in html and "js/drift.js" in html
+    assert "consensus, which the coders" in html  # says what it is not
+    assert "Too few complete cases for a trend test" in html
     html = lead_client.get(
         reverse("coding:reliability", args=["demo"]) + "?drift=window&n=2"
     ).content.decode()
@@ -173,16 +250,25 @@ def test_drift_csv_has_the_table_with_formula_escaping(lead_client, coded, coder
         'attachment; filename="demo-coder-drift-weekly.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["coder", "period", "period_start", "period_end", "cases",
-                       "values_compared", "values_agreed", "agreement", "not_coded"]
-    assert ["alice", "2026-W06", "2026-02-02", "2026-02-08", "2", "6", "6", "1.0", "0"] in rows
+                       "values_compared", "values_agreed", "agreement", "alpha",
+                       "alpha_ci_low", "alpha_ci_high", "not_coded"]
+    assert rows[1][:8] == ["all coders", "2026-W06", "2026-02-02", "2026-02-08", "2", "5",
+                           "3", "0.6"]
+    assert rows[1][9:] == ["", "", "0"]  # no interval on two cases
     bob = [row for row in rows if row[0] == "'=bob"]  # escaped: no formula in a spreadsheet
-    assert [row[7] for row in bob] == ["0.6", "1.0"]
+    assert [row[7] for row in bob] == ["0.6", "0.5", "0.0"]
+    assert [row[11] for row in bob] == ["2", "0", "0"]
 
 
 def test_api_returns_the_same_figures(lead_client, coded):
     body = lead_client.get("/api/reviews/demo/reliability/drift/?drift=window&n=2").json()
     status = {"status": body.pop("status"), "computed_at": body.pop("computed_at")}
-    assert body == coder_drift(review=coded, params=DriftParams("window", 2))
+    served = snapshot_drift(snapshot=reliability_snapshot_state(review=coded).latest,
+                            params=DriftParams("window", 2))
+    assert body == served
+    live = coder_drift(review=coded, params=DriftParams("window", 2))
+    assert _figures(body["blocks"]) == _figures(live["blocks"])
+    assert body["trend"] is None and body["overall"] == live["overall"]
     assert status["status"] == "up_to_date" and status["computed_at"]
 
 
@@ -210,3 +296,14 @@ def test_a_lead_who_codes_sees_no_drift_from_a_case_they_are_blind_on(client, re
     before = seen()
     factories.coding_with_values(case=case, coder=coder_b, values={"level": "local"})
     assert seen() == before
+
+
+def test_the_drift_page_reads_within_the_same_query_bound(lead_client, coded,
+                                                          django_assert_max_num_queries):
+    url = reverse("coding:reliability", args=["demo"])
+    for query in ("", "?drift=window&n=2", "?drift=window&n=20"):
+        with django_assert_max_num_queries(12):  # as tests/test_reliability_counter.py
+            assert lead_client.get(url + query).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert lead_client.get(reverse("coding:reliability_drift_csv", args=["demo"])
+                               + "?drift=window&n=3").status_code == 200

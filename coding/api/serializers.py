@@ -633,24 +633,58 @@ class NotificationsReadSerializer(serializers.Serializer):
 
 
 class DriftRowSerializer(serializers.Serializer):
-    coder = serializers.CharField()
-    period = serializers.CharField(help_text='"2026-W07" (ISO week) or "cases 1–20".')
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-    cases = serializers.IntegerField(help_text="Submitted codings in the period.")
-    values_compared = serializers.IntegerField()
-    values_agreed = serializers.IntegerField()
+    coder = serializers.CharField(help_text='A username, or "all coders" (a block\'s row).')
+    period = serializers.CharField(help_text='"2026-W07" (ISO week) or "cases 1–20"; "" in '
+                                   "`overall`.")
+    period_start = serializers.CharField(help_text="ISO date; \"\" in `overall`.")
+    period_end = serializers.CharField(help_text="ISO date; \"\" in `overall`.")
+    cases = serializers.IntegerField(help_text="Complete cases in the period (the coder's).")
+    values_compared = serializers.IntegerField(
+        help_text="Pairs of values of two coders on the same case and attribute.")
+    values_agreed = serializers.IntegerField(help_text="Of those, pairs with the same value.")
     agreement = serializers.FloatField(allow_null=True,
                                        help_text="values_agreed / values_compared.")
-    not_coded = serializers.IntegerField(help_text="Consensus values the coder gave none for.")
+    alpha = serializers.FloatField(
+        allow_null=True, help_text="Krippendorff's alpha (nominal), every attribute pooled; "
+        "a coder's row: with the other coders. Null where not estimable.")
+    alpha_ci_low = serializers.FloatField(allow_null=True,
+                                          help_text="95% BCa interval; null where withheld.")
+    alpha_ci_high = serializers.FloatField(allow_null=True)
+    not_coded = serializers.IntegerField(
+        help_text="Values another coder gave on the case where this coder gave none.")
+    note = serializers.CharField(help_text="Why no interval is shown, or \"\".")
+
+
+class DriftOverallSerializer(serializers.Serializer):
+    between = DriftRowSerializer()
+    coders = DriftRowSerializer(many=True)
+
+
+class DriftTrendSerializer(serializers.Serializer):
+    first_cases = serializers.IntegerField()
+    second_cases = serializers.IntegerField()
+    first_alpha = serializers.FloatField()
+    second_alpha = serializers.FloatField()
+    difference = serializers.FloatField(help_text="second_alpha - first_alpha.")
+    p_value = serializers.FloatField(
+        help_text="Share of random reorderings of the cases with a difference at least as "
+        "large (two-sided permutation test).")
+    reorderings = serializers.IntegerField()
+    sentence = serializers.CharField()
 
 
 class DriftSerializer(serializers.Serializer):
+    format = serializers.IntegerField(required=False, help_text="Drift's stored format (2).")
     by = serializers.ChoiceField(choices=["week", "window"])
     n = serializers.IntegerField(allow_null=True)
     coders = serializers.ListField(child=serializers.CharField())
     periods = serializers.ListField(child=serializers.CharField())
-    rows = DriftRowSerializer(many=True)
+    blocks = DriftRowSerializer(many=True, help_text="All coders with each other, per period.")
+    rows = DriftRowSerializer(many=True,
+                              help_text="Each coder with the other coders, per period.")
+    overall = DriftOverallSerializer(allow_null=True)
+    trend = DriftTrendSerializer(allow_null=True,
+                                 help_text="Null below 10 complete cases.")
     status = serializers.ChoiceField(
         choices=FIGURES_STATUSES,
         help_text="As the reliability figures': whether newer drift is being computed.",

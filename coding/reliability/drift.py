@@ -1,47 +1,80 @@
-"""Coder drift: each coder's agreement with the final consensus over time.
+"""Coder drift: agreement between the coders over time, and each coder's agreement with the
+others on the same cases, chance-corrected, with intervals where the data allow and a trend
+test. Never agreement with the consensus: a consensus is made from the coders' own values
+(the coder the adjudicator sided with would score 100%), so drift here does not depend on
+any decision.
 
-Only cases whose consensus is complete (Case.consensus_complete: every assigned coder
-submitted and no disagreement open, coding.public.policies) count, so the figures say
-nothing about a case someone is still blind on. For each submitted coding of such a case and
-each attribute with a consensus value, the coder's value is compared with it
-(coding.values.values_equal); a value the coder did not give (coding.values.value_is_coded:
-with a none option, nothing ticked is not coded) is counted apart, as "not coded", and not
-compared. Codings are grouped by the ISO week they were submitted in, or in windows of N
-consecutive submitted cases per coder.
+Cases: those whose assigned coders (at least two) have all submitted
+(coding.codings.policies.cases_with_complete_coding), whether disagreements on them are open
+or settled; a case is placed in time when its last coding was submitted (when it became
+complete), then by case order. Nothing of a case someone is still blind on counts.
+
+Units: one per case and attribute (text attributes left out); the values are the coders'
+answers (coding.values.value_is_coded: a value not given is missing). All attributes of a
+block are pooled into one nominal Krippendorff's alpha, each attribute's answers being
+categories of their own (a "local" for level is never the same category as anything of
+another attribute), the way the per-case figures pool in the review's report table: one
+figure per block that uses every value compared, rather than an average of per-attribute
+alphas that are mostly undefined or without interval on a block of 20 cases. Intervals come
+from coding.reliability.coefficients.row_statistics (BCa bootstrap with its minimum
+information rules); percent agreement beside it.
+
+Per coder: each pair of that coder's value and another coder's value on the same case and
+attribute is a unit (two columns: the coder, the other), so the coder's alpha is with the
+other coders, not with a consensus.
+
+Trend: the alpha of the first half of the cases (in completion order) against the second
+half, and the share of random reorderings of the cases with a difference at least as large
+(a two-sided permutation test).
 
 Computed by the reliability snapshot's background task (drift_snapshot), never in a request:
-the review's reliability_version is bumped by every change drift depends on too (submissions,
-reopenings, decisions, codebooks; coding.reliability.services.reliability_changed), and pages
-and the API read the stored rows (coding.reliability.selectors.snapshot_drift). The
-comparison of every coding with the consensus takes six queries whatever the number of cases.
+pages and the API read the stored rows (coding.reliability.selectors.snapshot_drift). Window
+sizes other than the stored ones are grouped from the stored per-case values when asked
+for, with point figures only (no bootstrap in a request).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.utils.translation import gettext as _
 
+from coding.codings.policies import cases_with_complete_coding
 from coding.models import (
     Attribute,
     AttributeKind,
+    Case,
     CodedValue,
     Coding,
     CodingStatus,
-    ConsensusValue,
-    Review,
 )
-from coding.values import value_is_coded, values_equal
+from coding.reliability.coefficients import CI_DECIMALS, MIN_UNITS_FOR_INTERVAL, row_statistics
+from coding.reliability.encoding import Coded
+from coding.values import value_is_coded, value_json
 
 WEEK, WINDOW = "week", "window"
 DEFAULT_WINDOW = 20
 MAX_WINDOW = 1000
+# The stored drift's format: snapshots with another (older) format are not read.
+FORMAT = 2
+N_BOOT = 1000
+SEED = 0
+# The trend test's reorderings, fewer on large reviews so that the background task stays
+# bounded (each reordering computes two alphas over all units).
+TREND_REORDERINGS = 999
+TREND_MIN_REORDERINGS = 99
+TREND_UNIT_BUDGET = 2_000_000  # units x reorderings
+TREND_MIN_CASES = 10  # at least 5 cases per half
+# The CSV's columns: one row per block ("all coders") and per coder and block.
 FIELDS = ["coder", "period", "period_start", "period_end", "cases", "values_compared",
-          "values_agreed", "agreement", "not_coded"]
+          "values_agreed", "agreement", "alpha", "alpha_ci_low", "alpha_ci_high", "not_coded"]
+ALL = "all coders"
 
 
 @dataclass(frozen=True)
@@ -71,36 +104,8 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
     return DriftParams(WINDOW, size)
 
 
-@dataclass
-class DriftRow:
-    coder: str
-    period: str  # "2026-W07", or "cases 1–20"
-    # ISO dates: the week's Monday and Sunday, or when the window's first and last cases
-    # were submitted.
-    period_start: str
-    period_end: str
-    cases: int
-    values_compared: int
-    values_agreed: int
-    agreement: float | None  # values_agreed / values_compared, None when nothing compared
-    not_coded: int  # consensus values the coder gave no value for
-
-
-def _value(kind: str, number, boolean, keys) -> Any:
-    if kind == AttributeKind.SINGLE:
-        return min(keys) if keys else None
-    if kind == AttributeKind.MULTI:
-        return frozenset(keys or ())
-    if kind == AttributeKind.NUMBER:
-        return number
-    return boolean
-
-
 def _rows(queryset):
-    """A values_list queryset's rows as the database driver gives them: without Django's
-    per-value converters, which take half the time at 300,000 rows. Numbers, ids and keys
-    come back as they are; yes/no may come as 0/1 (SQLite), the same on both sides of every
-    comparison here."""
+    """A values_list queryset's rows as the database driver gives them (no converters)."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -108,185 +113,351 @@ def _rows(queryset):
             yield from rows
 
 
-def _options(model, **filters) -> dict[int, list[str]]:
+def _answer(kind: str, number, boolean, keys) -> Any:
+    if kind == AttributeKind.SINGLE:
+        return min(keys) if keys else None
+    if kind == AttributeKind.MULTI:
+        return frozenset(keys or ())
+    if kind == AttributeKind.NUMBER:
+        return None if number is None else float(number)
+    return None if boolean is None else bool(boolean)
+
+
+def _per_case(review) -> dict:
+    """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
+    [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
+    completion order. A category's label is "attribute=value" (value as JSON)."""
+    complete = cases_with_complete_coding(Case.objects.filter(review=review)).values("pk")
+    codings = list(_rows(Coding.objects.filter(
+        case__in=complete, status=CodingStatus.SUBMITTED
+    ).values_list("pk", "case_id", "case__sort_key", "case__number", "coder__username",
+                  "submitted_at")))
+    attributes = {a.pk: a for a in Attribute.objects.filter(
+        codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
     chosen: dict[int, list[str]] = {}
-    field = model._meta.model_name  # codedvalue / consensusvalue
-    for value_id, key in _rows(model.options.through.objects.filter(**filters).values_list(
-        f"{field}_id", "option__key"
-    )):
+    filters = {"codedvalue__coding__case__in": complete,
+               "codedvalue__coding__status": CodingStatus.SUBMITTED}
+    for value_id, key in _rows(CodedValue.options.through.objects.filter(
+            **filters).values_list("codedvalue_id", "option__key")):
         chosen.setdefault(value_id, []).append(key)
-    return chosen
-
-
-def _per_coding(review: Review) -> list[tuple[str, datetime, str, int, int, int]]:
-    """(coder, submitted_at, case number, compared, agreed, not coded) per submitted coding
-    of a case with complete consensus."""
-    complete = {"case__review": review, "case__consensus_complete": True}
-    codings = list(
-        Coding.objects.filter(**complete, status=CodingStatus.SUBMITTED).values_list(
-            "pk", "case_id", "case__number", "case__sort_key", "coder__username",
-            "codebook_id", "submitted_at",
-        )
-    )
-    if not codings:
-        return []
-    attributes = {
-        a.pk: a for a in Attribute.objects.filter(
-            codebook_id__in={c[5] for c in codings}
-        ).exclude(kind=AttributeKind.TEXT).prefetch_related("options")
-    }
-    of_coding = {f"coding__{k}": v for k, v in complete.items()}
-    of_coding["coding__status"] = CodingStatus.SUBMITTED
-    coded_options = _options(CodedValue, **{f"codedvalue__{k}": v for k, v in of_coding.items()})
-    coded: dict[int, dict[str, Any]] = {}
+    values: dict[int, dict[str, Any]] = {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
-        **of_coding, attribute__in=attributes.keys()
+        coding__case__in=complete, coding__status=CodingStatus.SUBMITTED,
+        attribute__in=list(attributes),
     ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
         attribute = attributes[attribute_id]
-        coded.setdefault(coding_id, {})[attribute.key] = _value(
-            attribute.kind, number, boolean, coded_options.get(pk)
-        )
-    consensus_options = _options(
-        ConsensusValue, **{f"consensusvalue__{k}": v for k, v in complete.items()}
-    )
-    consensus: dict[int, dict[str, tuple[str, Any]]] = {}
-    for pk, case_id, key, kind, number, boolean in _rows(ConsensusValue.objects.filter(
-        **complete
-    ).exclude(attribute__kind=AttributeKind.TEXT).values_list(
-        "pk", "case_id", "attribute__key", "attribute__kind", "number", "boolean"
-    )):
-        consensus.setdefault(case_id, {})[key] = (
-            kind, _value(kind, number, boolean, consensus_options.get(pk))
-        )
-    # What values.py's rules read of an attribute (kind, none option), computed once: the
-    # model's none_option walks its options on every call, 500,000 calls at 10,000 cases.
-    by_codebook: dict[int, list[SimpleNamespace]] = {}
-    for attribute in attributes.values():
-        by_codebook.setdefault(attribute.codebook_id, []).append(SimpleNamespace(
-            key=attribute.key, kind=attribute.kind, none_option=attribute.none_option))
-    rows = []
-    for pk, case_id, number, sort_key, coder, codebook_id, submitted_at in codings:
-        decided = consensus.get(case_id, {})
-        values = coded.get(pk, {})
-        compared = agreed = not_coded = 0
-        for attribute in by_codebook.get(codebook_id, []):
-            kind, settled = decided.get(attribute.key, (None, None))
-            # A consensus under another codebook version with another kind is not the same
-            # question; a consensus that is no answer has nothing to agree with.
-            if kind != attribute.kind or not value_is_coded(attribute, settled):
+        answer = _answer(attribute.kind, number, boolean, chosen.get(pk))
+        if value_is_coded(attribute, answer):
+            values.setdefault(coding_id, {})[f"{attribute.key}"] = json_label(answer)
+    cases: dict[int, list] = {}
+    for pk, case_id, sort_key, number, coder, submitted_at in codings:
+        case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
+        if submitted_at is not None and (case[0] is None or submitted_at > case[0]):
+            case[0] = submitted_at
+        case[2][coder] = values.get(pk, {})
+    ordered = sorted((c for c in cases.values() if c[0] is not None),
+                     key=lambda c: (c[0], c[1]))
+    names: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    stored = []
+    for at, _key, by_coder in ordered:
+        coded = {}
+        for coder, answers in sorted(by_coder.items()):
+            coded[coder] = [
+                [names.setdefault(key, len(names)),
+                 categories.setdefault(f"{key}={label}", len(categories))]
+                for key, label in sorted(answers.items())
+            ]
+        stored.append([at.isoformat(), coded])
+    return {"attributes": list(names), "categories": list(categories), "cases": stored}
+
+
+def json_label(answer) -> str:
+    return json.dumps(value_json(answer), sort_keys=True)
+
+
+# --- figures from the per-case values -------------------------------------------------
+
+
+def _units(cases: list) -> tuple[list[dict], list[str]]:
+    """Per case {(attribute): {coder: category}} and the coders in order."""
+    coders = sorted({coder for _at, coded in cases for coder in coded})
+    per_case = []
+    for _at, coded in cases:
+        table: dict[int, dict[str, int]] = {}
+        for coder, pairs in coded.items():
+            for attribute, category in pairs:
+                table.setdefault(attribute, {})[coder] = category
+        per_case.append(table)
+    return per_case, coders
+
+
+def _between(tables: list[dict], coders: list[str], q: int) -> Coded:
+    column = {c: i for i, c in enumerate(coders)}
+    rows = [(t, a) for t in tables for a in t]
+    codes = np.full((len(rows), max(len(coders), 1)), -1, dtype=np.int64)
+    for u, (table, attribute) in enumerate(rows):
+        for coder, category in table[attribute].items():
+            codes[u, column[coder]] = category
+    return Coded(codes=codes, q=max(q, 1))
+
+
+def _with_others(tables: list[dict], coder: str, q: int) -> tuple[Coded, int]:
+    """Units (case, attribute, other coder) with the coder's and the other's value; and how
+    many values other coders gave where the coder gave none."""
+    pairs, not_coded = [], 0
+    for table in tables:
+        for by_coder in table.values():
+            if coder not in by_coder:
+                not_coded += any(c != coder for c in by_coder)
                 continue
-            mine = values.get(attribute.key)
-            if not value_is_coded(attribute, mine):
-                not_coded += 1
+            if not any(c != coder for c in by_coder):
                 continue
-            compared += 1
-            agreed += values_equal(attribute, mine, settled)
-        rows.append((coder, submitted_at, (sort_key, number), compared, agreed, not_coded))
-    return rows
+            for other, category in by_coder.items():
+                if other != coder:
+                    pairs.append((by_coder[coder], category))
+    codes = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return Coded(codes=codes, q=max(q, 1)), not_coded
 
 
-def _row(coder: str, period: str, start: str, end: str, items: list) -> DriftRow:
-    compared = sum(i[1] for i in items)
-    agreed = sum(i[2] for i in items)
-    return DriftRow(
-        coder=coder, period=period, period_start=start, period_end=end, cases=len(items),
-        values_compared=compared, values_agreed=agreed,
-        agreement=round(agreed / compared, 4) if compared else None,
-        not_coded=sum(i[3] for i in items),
-    )
+def _counts(coded: Coded) -> tuple[int, int]:
+    """(pairs of values compared, pairs agreeing) over the units: every two coders who both
+    gave a value on a unit are one comparison."""
+    compared = agreed = 0
+    for row in coded.codes:
+        given = row[row >= 0]
+        for i in range(len(given)):
+            for j in range(i + 1, len(given)):
+                compared += 1
+                agreed += int(given[i] == given[j])
+    return compared, agreed
 
 
-Item = tuple[datetime, int, int, int]  # submitted at, compared, agreed, not coded
-
-
-def _by_coder(per_coding: list) -> dict[str, list[Item]]:
-    """_per_coding's rows per coder, in the order they submitted (then case order)."""
-    by_coder: dict[str, list[Item]] = {}
-    for coder, submitted_at, _, compared, agreed, not_coded in sorted(
-        per_coding, key=lambda i: (i[0], i[1], i[2])
-    ):
-        by_coder.setdefault(coder, []).append((submitted_at, compared, agreed, not_coded))
-    return by_coder
-
-
-def _group(by_coder: dict[str, list[Item]], params: DriftParams) -> dict:
-    rows: list[DriftRow] = []
-    for coder, items in by_coder.items():
-        if params.by == WEEK:
-            weeks: dict[tuple[int, int], list] = {}
-            for item in items:
-                year, week, _ = item[0].isocalendar()
-                weeks.setdefault((year, week), []).append(item)
-            for (year, week), group in weeks.items():
-                monday = date.fromisocalendar(year, week, 1)
-                rows.append(_row(coder, f"{year}-W{week:02d}", monday.isoformat(),
-                                 (monday + timedelta(days=6)).isoformat(), group))
+def _figures(coded: Coded, n_boot: int) -> dict:
+    if len(coded.codes) == 0:
+        return {"alpha": None, "alpha_ci_low": None, "alpha_ci_high": None,
+                "percent_agreement": None, "units": 0, "note": ""}
+    stats = row_statistics(coded, n_boot=n_boot, seed=SEED)
+    low, high = stats["alpha_ci_low"], stats["alpha_ci_high"]
+    note = ""
+    if stats["krippendorff_alpha"] is not None and low is None:
+        if n_boot and stats["units"] < MIN_UNITS_FOR_INTERVAL:
+            note = _("Only %(units)d case-attribute units coded twice or more: no interval "
+                     "below %(min)d.") % {"units": stats["units"], "min": MIN_UNITS_FOR_INTERVAL}
         else:
-            for start in range(0, len(items), params.n):
-                group = items[start:start + params.n]
-                end = start + len(group)
-                rows.append(_row(
-                    coder, f"cases {start + 1}–{end}" if end > start + 1 else f"case {end}",
-                    group[0][0].date().isoformat(), group[-1][0].date().isoformat(), group,
-                ))
-    periods = list(dict.fromkeys(
-        r.period for r in sorted(rows, key=lambda r: (r.period_start, r.period))
-    ))
-    if params.by == WINDOW:
-        periods = sorted({r.period for r in rows},
-                         key=lambda p: int(p.split()[1].split("–")[0]))
+            note = (" ".join(stats["warnings"]) if n_boot else
+                    _("Intervals are computed for weeks and windows of %(n)d cases only.")
+                    % {"n": DEFAULT_WINDOW})
     return {
-        "by": params.by,
-        "n": params.n if params.by == WINDOW else None,
-        "coders": list(by_coder),
-        "periods": periods,
-        "rows": [asdict(r) for r in rows],
+        "alpha": _round(stats["krippendorff_alpha"]),
+        "alpha_ci_low": None if low is None else round(low, CI_DECIMALS),
+        "alpha_ci_high": None if high is None else round(high, CI_DECIMALS),
+        "percent_agreement": _round(stats["percent_agreement"]),
+        "units": stats["units"],
+        "note": note,
     }
 
 
-def coder_drift(*, review: Review, params: DriftParams = DriftParams()) -> dict:
-    """Per coder and period, how many consensus values they were compared on and agreed with,
-    computed now from the database (seconds at 10,000 cases): pages and the API read it from
-    the reliability snapshot instead (coding.reliability.selectors.snapshot_drift), which the
-    background task fills with drift_snapshot.
+def _round(value):
+    return None if value is None else round(value, 4)
 
-    Example: {"by": "week", "n": None, "coders": ["alice", "bob"], "periods": ["2026-W07"],
-    "rows": [{"coder": "alice", "period": "2026-W07", "period_start": "2026-02-09",
-    "period_end": "2026-02-15", "cases": 12, "values_compared": 140, "values_agreed": 131,
-    "agreement": 0.9357, "not_coded": 4}, ...]} (rows by coder, then time).
+
+def _blocks(cases: list, params: DriftParams) -> list[tuple[str, str, str, list]]:
+    """(period, start, end, the block's cases) in order."""
+    blocks = []
+    if params.by == WEEK:
+        weeks: dict[tuple[int, int], list] = {}
+        for case in cases:
+            year, week, _ = datetime.fromisoformat(case[0]).isocalendar()
+            weeks.setdefault((year, week), []).append(case)
+        for (year, week), group in weeks.items():
+            monday = date.fromisocalendar(year, week, 1)
+            blocks.append((f"{year}-W{week:02d}", monday.isoformat(),
+                           (monday + timedelta(days=6)).isoformat(), group))
+        return blocks
+    for start in range(0, len(cases), params.n):
+        group = cases[start:start + params.n]
+        end = start + len(group)
+        blocks.append((f"cases {start + 1}–{end}" if end > start + 1 else f"case {end}",
+                       group[0][0][:10], group[-1][0][:10], group))
+    return blocks
+
+
+def _row(coder, period, start, end, cases, coded, figures, not_coded) -> dict:
+    compared, agreed = _counts(coded)
+    return {
+        "coder": coder, "period": period, "period_start": start, "period_end": end,
+        "cases": cases, "values_compared": compared, "values_agreed": agreed,
+        "agreement": round(agreed / compared, 4) if compared else None,
+        "alpha": figures["alpha"], "alpha_ci_low": figures["alpha_ci_low"],
+        "alpha_ci_high": figures["alpha_ci_high"], "not_coded": not_coded,
+        "note": figures["note"],
+    }
+
+
+def _alpha(coded: Coded) -> float | None:
+    if len(coded.codes) == 0:
+        return None
+    return row_statistics(coded, n_boot=0)["krippendorff_alpha"]
+
+
+def trend(stored: dict) -> dict | None:
+    """Early against late: alpha of the first half of the cases (completion order) and of
+    the second, and the two-sided permutation p: the share of random reorderings of the
+    cases whose halves differ at least as much. None below TREND_MIN_CASES cases."""
+    cases = stored["cases"]
+    if len(cases) < TREND_MIN_CASES:
+        return None
+    tables, coders = _units(cases)
+    q = len(stored["categories"])
+    # One units x coders matrix, and which case each unit belongs to: a reordering only
+    # relabels which cases are "early".
+    whole = _between(tables, coders, q)
+    of_case = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
+    half = len(tables) // 2
+
+    def difference(early_cases: np.ndarray) -> float | None:
+        early = np.isin(of_case, early_cases)
+        first, second = (_alpha(Coded(codes=whole.codes[m], q=whole.q))
+                         for m in (early, ~early))
+        return None if first is None or second is None else second - first, first, second
+
+    observed, first, second = difference(np.arange(half))
+    if observed is None:
+        return None
+    units = max(len(whole.codes), 1)
+    reorderings = int(min(TREND_REORDERINGS,
+                          max(TREND_MIN_REORDERINGS, TREND_UNIT_BUDGET // units)))
+    rng = np.random.default_rng(SEED)
+    as_large = valid = 0
+    for _i in range(reorderings):
+        permuted, _a, _b = difference(rng.permutation(len(tables))[:half])
+        if permuted is None:
+            continue
+        valid += 1
+        as_large += abs(permuted) >= abs(observed) - 1e-12
+    p = (as_large + 1) / (valid + 1)
+    return {
+        "first_cases": half, "second_cases": len(tables) - half,
+        "first_alpha": round(first, 4), "second_alpha": round(second, 4),
+        "difference": round(observed, 4), "p_value": round(p, 4),
+        "reorderings": valid, "sentence": trend_sentence(first, second, p, half,
+                                                         len(tables) - half),
+    }
+
+
+def trend_sentence(first: float, second: float, p: float, n1: int, n2: int) -> str:
+    if abs(second - first) < 0.005:
+        moved = _("Agreement between coders (alpha) stayed at %(a).2f from the first %(n1)d "
+                  "cases to the last %(n2)d") % {"a": first, "n1": n1, "n2": n2}
+    else:
+        word = _("rose") if second > first else _("fell")
+        moved = _("Agreement between coders (alpha) %(word)s from %(a).2f in the first "
+                  "%(n1)d cases to %(b).2f in the last %(n2)d") % {
+            "word": word, "a": first, "b": second, "n1": n1, "n2": n2}
+    chance = _("a change this large would arise by chance in %(p)s of random reorderings "
+               "of the cases") % {"p": f"{p:.0%}" if p >= 0.01 else "<1%"}
+    verdict = (_("so it is unlikely to be chance.") if p < 0.05 else
+               _("so it may well be chance."))
+    return f"{moved}; {chance}, {verdict}"
+
+
+def _group(stored: dict, params: DriftParams, n_boot: int) -> dict:
+    cases = stored["cases"]
+    q = len(stored["categories"])
+    _tables, coders = _units(cases)
+    blocks, rows = [], []
+    for period, start, end, group in _blocks(cases, params):
+        tables, _c = _units(group)
+        between = _between(tables, coders, q)
+        blocks.append(_row(ALL, period, start, end, len(group), between,
+                           _figures(between, n_boot), 0))
+        for coder in coders:
+            mine = [t for t, case in zip(tables, group, strict=True) if coder in case[1]]
+            if not mine:
+                continue
+            coded, not_coded = _with_others(mine, coder, q)
+            # Point figures only: a bootstrap per coder and period would multiply the
+            # worker's time by the number of coders; each coder's interval is over all cases
+            # (`overall`).
+            figures = _figures(coded, 0)
+            if figures["note"]:
+                figures["note"] = _("A coder's interval is given over all cases only.")
+            rows.append(_row(coder, period, start, end, len(mine), coded, figures,
+                             not_coded))
+    order = {coder: i for i, coder in enumerate(coders)}
+    rows.sort(key=lambda r: order[r["coder"]])  # by coder, then time (a stable sort)
+    return {
+        "format": FORMAT,
+        "by": params.by,
+        "n": params.n if params.by == WINDOW else None,
+        "coders": coders,
+        "periods": [b["period"] for b in blocks],
+        "blocks": blocks,
+        "rows": rows,
+    }
+
+
+def _overall(stored: dict, n_boot: int) -> dict:
+    tables, coders = _units(stored["cases"])
+    q = len(stored["categories"])
+    between = _between(tables, coders, q)
+    overall = {"between": _row(ALL, "", "", "", len(tables), between,
+                               _figures(between, n_boot), 0), "coders": []}
+    for coder in coders:
+        mine = [t for t, case in zip(tables, stored["cases"], strict=True) if coder in case[1]]
+        coded, not_coded = _with_others(mine, coder, q)
+        overall["coders"].append(_row(coder, "", "", "", len(mine), coded,
+                                      _figures(coded, n_boot), not_coded))
+    return overall
+
+
+def _answer_for(stored: dict, grouped: dict, overall: dict, trend_: dict | None) -> dict:
+    return {**grouped, "overall": overall, "trend": trend_}
+
+
+def coder_drift(*, review, params: DriftParams = DriftParams()) -> dict:
+    """Drift for `params`, computed now from the database with intervals (seconds on a large
+    review): pages and the API read it from the reliability snapshot instead.
+
+    Example: {"format": 2, "by": "week", "n": None, "coders": ["alice", "bob"],
+    "periods": ["2026-W07"], "blocks": [{"coder": "all coders", "period": "2026-W07", ...,
+    "cases": 12, "values_compared": 140, "values_agreed": 120, "agreement": 0.8571,
+    "alpha": 0.78, "alpha_ci_low": 0.69, "alpha_ci_high": 0.85, ...}], "rows": [per coder
+    and period, agreement with the other coders], "overall": {"between": ..., "coders":
+    [...]}, "trend": {"first_alpha": ..., "second_alpha": ..., "p_value": ..., "sentence":
+    ...} or None}.
     """
-    return _group(_by_coder(_per_coding(review)), params)
+    stored = _per_case(review)
+    return _answer_for(stored, _group(stored, params, N_BOOT), _overall(stored, N_BOOT),
+                       trend(stored))
 
 
-# The groupings stored ready-made in a snapshot; any other window size is grouped from the
-# stored per-coding counts when asked for.
+# The groupings stored ready-made (with intervals) in a snapshot; any other window size is
+# grouped from the stored per-case values when asked for (point figures only).
 STORED = {"week": DriftParams(WEEK), "window": DriftParams(WINDOW, DEFAULT_WINDOW)}
 
 
-def drift_snapshot(*, review: Review) -> tuple[dict, list]:
-    """What a reliability snapshot stores of coder drift (the background task's part, run with
-    the figures): (drift, drift_codings). `drift`: coder_drift's answer for each grouping of
-    STORED, keyed as there; `drift_codings`: [coder, [[submitted at (ISO), compared, agreed,
-    not coded] per submitted coding in order]] per coder in order (a list, not an object:
-    PostgreSQL's jsonb does not keep the order of keys), from which any window size is
-    grouped."""
-    by_coder = _by_coder(_per_coding(review))
-    drift = {name: _group(by_coder, params) for name, params in STORED.items()}
-    codings = [[coder, [[at.isoformat(), *counts] for at, *counts in items]]
-               for coder, items in by_coder.items()]
-    return drift, codings
+def drift_snapshot(*, review) -> tuple[dict, dict]:
+    """What a reliability snapshot stores (the background task's part): (drift,
+    drift_codings). `drift`: coder_drift's answer for each grouping of STORED, keyed as
+    there; `drift_codings`: the per-case values (_per_case's form, with "format") from which
+    other window sizes are grouped."""
+    stored = _per_case(review)
+    overall, trend_ = _overall(stored, N_BOOT), trend(stored)
+    drift = {name: _answer_for(stored, _group(stored, params, N_BOOT), overall, trend_)
+             for name, params in STORED.items()}
+    return drift, {"format": FORMAT, "overall": overall, "trend": trend_, **stored}
 
 
 def stored_name(params: DriftParams) -> str | None:
-    """The key of `params`'s grouping in a snapshot's `drift`, or None if it is not stored
-    ready-made (then drift_from_codings groups it)."""
     return next((name for name, stored in STORED.items() if stored == params), None)
 
 
-def drift_from_codings(codings: list, params: DriftParams) -> dict:
-    """coder_drift's answer for `params` from a snapshot's `drift_codings` (no query)."""
-    by_coder = {
-        coder: [(datetime.fromisoformat(at), *counts) for at, *counts in items]
-        for coder, items in codings
-    }
-    return _group(by_coder, params)
+def drift_from_codings(codings, params: DriftParams) -> dict | None:
+    """The drift for `params` from a snapshot's `drift_codings`, without a bootstrap (no
+    intervals); None for a snapshot stored in an older format."""
+    if not isinstance(codings, dict) or codings.get("format") != FORMAT:
+        return None
+    return _answer_for(codings, _group(codings, params, 0), codings["overall"],
+                       codings["trend"])

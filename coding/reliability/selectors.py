@@ -437,7 +437,7 @@ def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | No
     grouping stored ready-made (weeks, windows of 20) as it is, any other window size grouped
     from the stored per-coding counts. None if there is no snapshot or it has no drift (one
     made before drift was stored)."""
-    from coding.reliability.drift import drift_from_codings, stored_name
+    from coding.reliability.drift import FORMAT, drift_from_codings, stored_name
 
     if snapshot is None:
         return None
@@ -445,7 +445,10 @@ def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | No
     name = stored_name(params)
     if name is not None:
         # Only that key: the windows of 20 grow with the codings, the weeks with time.
-        return rows.annotate(part=KeyTransform(name, "drift")).values_list(
+        drift = rows.annotate(part=KeyTransform(name, "drift")).values_list(
             "part", flat=True).first()
+        # A snapshot stored before drift's current format has none to show (the next one
+        # computed has).
+        return drift if isinstance(drift, dict) and drift.get("format") == FORMAT else None
     codings = rows.values_list("drift_codings", flat=True).first()
     return None if codings is None else drift_from_codings(codings, params)

@@ -99,24 +99,30 @@ def _drift(request, snapshot) -> dict:
     query = f"drift={params.by}" + (f"&n={params.n}" if params.by == WINDOW else "")
     drift = snapshot_drift(snapshot=snapshot, params=params)
     if drift is None:  # no snapshot with drift yet: the status above says it is on its way
-        return {"drift": None, "drift_error": error, "drift_params": params,
+        return {"drift": None, "drift_overall": None, "drift_error": error,
+                "drift_params": params,
                 "drift_query": query, "drift_chart": None}
-    for row in drift["rows"]:
+    for row in drift["blocks"] + drift["rows"]:
+        row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
+    overall = drift.get("overall") or {"between": None, "coders": []}
+    for row in ([overall["between"]] if overall["between"] else []) + overall["coders"]:
         row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
     series = {}
-    for row in drift["rows"]:
+    for row in drift["blocks"] + drift["rows"]:
         series.setdefault(row["coder"], []).append(
-            {"period": row["period"], "percent": row["percent"],
+            {"period": row["period"], "alpha": row["alpha"], "low": row["alpha_ci_low"],
+             "high": row["alpha_ci_high"], "percent": row["percent"],
              "compared": row["values_compared"]}
         )
     return {
         "drift": drift,
+        "drift_overall": overall,
         "drift_error": error,
         "drift_params": params,
         "drift_query": query,
         "drift_chart": {"periods": drift["periods"], "by": params.by,
                         "series": [{"coder": c, "points": p} for c, p in series.items()]}
-        if drift["rows"] else None,
+        if drift["blocks"] else None,
     }
 
 
@@ -140,7 +146,7 @@ def drift_csv(request, slug: str):
     )
     writer = csv_writer(response, lineterminator="\n")
     writer.writerow(DRIFT_FIELDS)
-    for row in drift["rows"]:
+    for row in drift["blocks"] + drift["rows"]:
         writer.writerow([row[name] for name in DRIFT_FIELDS])
     return response
 

@@ -1,6 +1,7 @@
-/* Reliability page, coder drift: agreement with the consensus per coder over time, one line
- * per coder. Data come from <script id="drift-chart-data" type="application/json">; the
- * table under the chart has the same figures. */
+/* Reliability page, coder drift: Krippendorff's alpha between all coders per block (with its
+ * 95% interval where the page shows one) and each coder's alpha with the others, one line
+ * each. Data come from <script id="drift-chart-data" type="application/json">; the tables
+ * under the chart have the same figures. */
 (function () {
   "use strict";
 
@@ -9,40 +10,57 @@
   if (!source || !box || typeof Plotly === "undefined") return;
   var data = JSON.parse(source.textContent);
   var FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 13, color: "#1d2433" };
-  // Distinguishable without colour too: each coder gets a marker symbol and a dash.
-  var COLORS = ["#1f5fbf", "#b4451f", "#1e7a46", "#7a3ea1", "#9a5b00", "#4a5568"];
-  var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross"];
-  var DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+  // Distinguishable without colour too: each line gets a marker symbol and a dash.
+  var COLORS = ["#1d2433", "#1f5fbf", "#b4451f", "#1e7a46", "#7a3ea1", "#9a5b00", "#4a5568"];
+  var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star"];
+  var DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "dash"];
+  var lowest = 0;
 
   var traces = data.series.map(function (s, i) {
-    var points = s.points.filter(function (p) { return p.percent !== null; });
-    return {
+    var points = s.points.filter(function (p) { return p.alpha !== null; });
+    var between = i === 0;  // the first series is all coders with each other
+    points.forEach(function (p) { lowest = Math.min(lowest, p.low !== null ? p.low : p.alpha); });
+    var trace = {
       type: "scatter", mode: "lines+markers", name: s.coder,
       x: points.map(function (p) { return p.period; }),
-      y: points.map(function (p) { return p.percent; }),
+      y: points.map(function (p) { return p.alpha; }),
       hovertext: points.map(function (p) {
-        return s.coder + "<br>" + p.period + "<br>" + p.percent + "% of " + p.compared + " values";
+        var text = s.coder + "<br>" + p.period + "<br>alpha " + p.alpha.toFixed(3);
+        if (p.low !== null) text += " (" + p.low.toFixed(2) + " to " + p.high.toFixed(2) + ")";
+        return text + "<br>" + p.percent + "% of " + p.compared + " pairs agree";
       }),
       hoverinfo: "text",
-      line: { color: COLORS[i % COLORS.length], dash: DASHES[i % DASHES.length], width: 2 },
-      marker: { size: 8, symbol: SYMBOLS[i % SYMBOLS.length], color: COLORS[i % COLORS.length] }
+      line: { color: COLORS[i % COLORS.length], dash: DASHES[i % DASHES.length], width: between ? 3 : 1.5 },
+      marker: { size: between ? 9 : 7, symbol: SYMBOLS[i % SYMBOLS.length], color: COLORS[i % COLORS.length] }
     };
+    if (between) {
+      trace.error_y = {
+        type: "data", symmetric: false, visible: true, color: COLORS[0], thickness: 1.5,
+        array: points.map(function (p) { return p.high !== null ? p.high - p.alpha : 0; }),
+        arrayminus: points.map(function (p) { return p.low !== null ? p.alpha - p.low : 0; })
+      };
+    }
+    return trace;
   });
+  // Narrow screens: the slanted period labels take more height, so the legend goes lower
+  // (below the axis title, not over it).
+  var narrow = box.clientWidth < 600;
   var layout = {
-    font: FONT, dragmode: false, height: 340,
+    font: FONT, dragmode: false, height: narrow ? 380 : 340,
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     margin: { l: 10, r: 16, t: 16, b: 10 },
-    legend: { orientation: "h", y: -0.25 },
-    yaxis: { range: [0, 102], title: { text: "Agreement with consensus (%)" }, automargin: true },
+    legend: { orientation: "h", y: narrow ? -0.5 : -0.25 },
+    yaxis: { range: [Math.min(0, lowest) - 0.05, 1.05], title: { text: "Krippendorff's alpha" },
+      automargin: true, zeroline: true },
     xaxis: { type: "category", categoryorder: "array", categoryarray: data.periods,
       automargin: true, tickangle: -30,
-      title: { text: data.by === "week" ? "Week submitted" : "Submitted cases" } }
+      title: { text: data.by === "week" ? "Week the cases became complete" : "Complete cases" } }
   };
   box.style.height = layout.height + "px";
   Plotly.react(box, traces, layout, { responsive: true, displaylogo: false,
     modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
       "zoomOut2d", "autoScale2d", "resetScale2d"] }).then(function () {
-    // The box is a labelled group and the table has the figures (as reliability.js).
+    // The box is a labelled group and the tables have the figures (as reliability.js).
     box.querySelectorAll("svg.main-svg").forEach(function (svg) {
       svg.setAttribute("aria-hidden", "true");
     });

@@ -65,7 +65,7 @@ class ReliabilityView(ReviewMixin, APIView):
         SLUG,
         OpenApiParameter("drift", str, enum=["week", "window"],
                          description="Group by ISO week submitted (default) or by windows of "
-                         "`n` consecutive submitted cases per coder."),
+                         "`n` consecutive complete cases."),
         OpenApiParameter("n", int, description="Cases per window (1 to 1000; default 20)."),
     ],
     responses={
@@ -77,9 +77,13 @@ class ReliabilityView(ReviewMixin, APIView):
         ),
         400: ERRORS[400], **READ_ERRORS,
     },
-    description="Review leads. Per coder and period: consensus values compared, agreeing, "
-    "the share agreeing, and consensus values the coder gave no value for; only cases whose "
-    "consensus is complete. Computed by the background worker with the reliability figures "
+    description="Review leads. Agreement between the coders over time (`blocks`: all coders "
+    "with each other per period) and each coder's agreement with the other coders on the "
+    "same cases (`rows`), as pairs compared and agreeing, percent agreement and Krippendorff's "
+    "alpha with a 95% interval where the data allow (weeks and windows of 20 only); `overall` "
+    "over all cases; `trend` an early/late permutation test. Every case all of whose assigned "
+    "coders submitted counts, whatever its disagreements; never the consensus. Computed by "
+    "the background worker with the reliability figures "
     "(the page's Coder drift): `status` and `computed_at` as there.",
 )
 class DriftView(ReviewMixin, APIView):
@@ -101,7 +105,8 @@ class DriftView(ReviewMixin, APIView):
         if drift is None:
             return Response(
                 {"by": params.by, "n": params.n if params.by == "window" else None,
-                 "coders": [], "periods": [], "rows": [], **meta},
+                 "coders": [], "periods": [], "blocks": [], "rows": [], "overall": None,
+                 "trend": None, **meta},
                 status=202, headers={"Retry-After": "5"},
             )
         return Response({**drift, **meta})
