@@ -173,16 +173,21 @@ def test_kept_counts_equal_rebuilt_counts_after_random_changes(coproduction, tmp
     _run(coproduction, tmp_path, seed=22, steps=300)
 
 
+@pytest.mark.parametrize("n", [5, 50])
 def test_cold_dashboard_reads_counts_in_bounded_queries(
-        client, coproduction, django_assert_max_num_queries):
+        client, coproduction, n, django_assert_max_num_queries):
     from django.urls import reverse
 
+    for case in coproduction.cases.all()[:n]:
+        factories.consensus_for(case=case, values={
+            "level": "local", "coproduction_type": "user", "citizen_roles": ["co_deliverer"]})
     call_command("rebuild_dashboard_counts", "--review", "coproduction", verbosity=0)
     assert dashboard_counts_built(coproduction)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("coding:dashboard", args=["coproduction"]))
     assert response.status_code == 200
-    assert 'Cases per country' in response.content.decode()
+    html = response.content.decode()
+    assert "Cases per country" in html and f"{n} of {n} cases with complete consensus" in html
 
 
 def test_a_filtered_dashboard_runs_the_live_queries(coproduction):
