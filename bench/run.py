@@ -250,7 +250,7 @@ def summary(times: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def measure(review, repeat: int) -> list[dict]:
+def measure(review, repeat: int, only_dashboard: bool = False) -> list[dict]:
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -273,6 +273,8 @@ def measure(review, repeat: int) -> list[dict]:
     # the cache before every request, as the first request after a change finds it.
     pages[1:1] = [("dashboard, cold", pages[0][1])]
     pages[3:3] = [("dashboard, UK, cold", pages[2][1])]
+    if only_dashboard:
+        pages = [page for page in pages if page[0].startswith("dashboard")]
     results = []
     for name, url in pages:
         cold = name.endswith("cold")
@@ -333,6 +335,13 @@ def main() -> None:
                         help="keep the scratch database afterwards (SQLite file, PG database)")
     parser.add_argument("--reuse", action="store_true",
                         help="measure a scratch database kept by an earlier --keep run")
+    parser.add_argument(
+        "--counts", choices=["kept", "live"], default="kept",
+        help="kept (default): the dashboard's precomputed counts are rebuilt after the build "
+        "(timed), so the unfiltered dashboard reads them; live: they are deleted, so every "
+        "dashboard runs the live aggregate queries (as before coding.public.counts)")
+    parser.add_argument("--only-dashboard", action="store_true",
+                        help="measure the dashboard pages only (no gallery, export, reliability)")
     args = parser.parse_args()
 
     where, cleanup = scratch_database(keep_existing=args.reuse)
@@ -359,10 +368,22 @@ def main() -> None:
                   f"{built['codings']} codings, {built['coded_values']} coded values, "
                   f"{built['consensus_values']} consensus values "
                   f"({built['consensus_cases']} cases with consensus)")
+        from coding.models import DashboardCaseCounts, DashboardCount
+        from coding.public.counts import dashboard_counts_rebuild
+
+        if args.counts == "kept":
+            start = time.perf_counter()
+            dashboard_counts_rebuild(review)
+            print(f"Dashboard counts rebuilt in {time.perf_counter() - start:.1f} s "
+                  f"({DashboardCount.objects.filter(review=review).count()} rows)")
+        else:
+            DashboardCount.objects.filter(review=review).delete()
+            DashboardCaseCounts.objects.filter(review=review).delete()
+            print("Dashboard counts deleted: every dashboard runs the live queries")
         # Time pages as production runs them: no template debug, no query log.
         settings.DEBUG = False
-        results = measure(review, args.repeat)
-        reliability = measure_reliability(review)
+        results = measure(review, args.repeat, args.only_dashboard)
+        reliability = None if args.only_dashboard else measure_reliability(review)
     finally:
         if not args.keep:
             cleanup()
@@ -378,9 +399,10 @@ def main() -> None:
     for row in results:
         print(f"{row['page']:<24}{row['median']:>9.1f}{row['p95']:>9.1f}{row['cpu']:>9.1f}"
               f"{row['queries']:>9}")
-    print(f"reliability report from the database (read {reliability['read']:.2f} s, compute "
-          f"{reliability['compute']:.2f} s, CPU {reliability['cpu']:.2f} s; "
-          f"{reliability['rows']} rows, {reliability['pairs']} pair rows)")
+    if reliability is not None:
+        print(f"reliability report from the database (read {reliability['read']:.2f} s, "
+              f"compute {reliability['compute']:.2f} s, CPU {reliability['cpu']:.2f} s; "
+              f"{reliability['rows']} rows, {reliability['pairs']} pair rows)")
     for row in results:
         if "ratio" in row:
             print(f"{row['page']}: its {row['queries']} queries run bare take "

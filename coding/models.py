@@ -1112,3 +1112,41 @@ class RoundValue(ValueFields):
 
     def __str__(self) -> str:
         return f"{self.attribute.key} of {self.coding}"
+
+
+class DashboardCount(models.Model):
+    """One precomputed count of the dashboard of a review (coding.public.counts): the cases
+    per `dimension` and values (`first`, `second`), kept by the services that change what the
+    dashboard counts, in their transaction. Dimensions: "cases" and "complete" (no values),
+    "year", "region", "country", "service_area" (its id), "option" (an option id: its count
+    of chosen options among public cases), "coverage" (attribute id, and "1"/"0"/"" for a
+    yes/no value), "pair" (two option ids chosen in one public case), and "built" (the review's
+    counts are whole: rebuilt once, kept since)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    first = models.CharField(max_length=300, blank=True, default="")
+    second = models.CharField(max_length=300, blank=True, default="")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "dimension", "first", "second"],
+                                    name="dashboardcount_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.first} {self.second}: {self.n}"
+
+
+class DashboardCaseCounts(models.Model):
+    """What one case adds to its review's DashboardCount rows, as last added: the counts
+    subtract exactly this when the case changes, whatever changed it."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    keys = models.JSONField(default=list)  # [[dimension, first, second, n], ...]
+
+    def __str__(self) -> str:
+        return f"counts of case {self.case_id}"

@@ -58,6 +58,7 @@ from coding.notifications.services import (
     notify_adjudication_needed,
     notify_discussion_waiting,
 )
+from coding.public.counts import dashboard_counts_refresh
 from coding.public.policies import cases_with_public_consensus_rule, consensus_is_public
 from coding.reliability.services import reliability_changed
 from coding.reviews.services import review_data_changed
@@ -139,6 +140,7 @@ def case_consensus_refresh(*, case: Case) -> bool:
     # Readers see a case's consensus only while it is public: a change of the flag, or any
     # change to a public case's consensus, changes what they see.
     if changed or public:
+        dashboard_counts_refresh([case.pk])  # in this transaction (coding.public.counts)
         review_data_changed(review=case.review_id)
         reliability_changed(review=case.review_id)
     return public
@@ -151,6 +153,7 @@ def cases_consensus_refresh(*, cases: QuerySet[Case]) -> None:
     public = cases_with_public_consensus_rule(cases).values("pk")
     cases.filter(pk__in=public).update(consensus_complete=True)
     cases.exclude(pk__in=public).update(consensus_complete=False)
+    dashboard_counts_refresh(cases.values_list("pk", flat=True))
     for review_id in set(cases.values_list("review_id", flat=True).distinct()):
         reliability_changed(review=review_id)
 

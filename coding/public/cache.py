@@ -20,6 +20,11 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 
 from coding.models import Review
+from coding.public.counts import (
+    dashboard_counts,
+    dashboard_counts_built,
+    dashboard_counts_rebuild,
+)
 from coding.public.dashboard import Chart, ChartGroup, Dashboard
 from coding.public.filters import CaseFilter, filter_choices
 from coding.reviews.selectors import CodebookInfo, review_codebook
@@ -86,8 +91,12 @@ def dashboard_data(*, review: Review, case_filter: CaseFilter) -> DashboardData:
     filters = case_filter.active_filters()
 
     def compute() -> dict:
+        # Without filters, from the precomputed counts when the review has them; any filter
+        # (a country, an option, a search...) narrows the cases in ways the counts do not
+        # keep, so a filtered dashboard runs the live queries for that request.
+        counts = None if filters else dashboard_counts(review)
         board = Dashboard(review=review, cases=case_filter.qs, codebook=case_filter.codebook,
-                          filters=filters)
+                          filters=filters, counts=counts)
         groups = board.groups()
         return {
             "total": board.total, "complete": board.complete,
@@ -119,6 +128,8 @@ def dashboard_warm(*, review_id: int) -> bool:
     review = Review.objects.filter(pk=review_id).first()
     if review is None:
         return False
+    if not dashboard_counts_built(review):
+        dashboard_counts_rebuild(review)  # off the request path, once per review
     if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
         return False
     case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))

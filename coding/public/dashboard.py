@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from coding.models import AttributeKind, Case, Review
 from coding.public import selectors
+from coding.public.counts import DashboardCounts
 from coding.public.policies import cases_with_public_consensus
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 
@@ -66,8 +67,11 @@ class Dashboard:
     Dashboard(review=review, cases=case_filter.qs, codebook=codebook, filters=active_filters)."""
 
     def __init__(self, *, review: Review, cases: QuerySet[Case], codebook: CodebookInfo,
-                 filters: dict[str, list[str]]):
+                 filters: dict[str, list[str]], counts: DashboardCounts | None = None):
         self.review, self.cases, self.codebook, self.filters = review, cases, codebook, filters
+        # The review's precomputed counts (coding.public.counts), used only without filters:
+        # a filtered dashboard aggregates the filtered cases with the live queries.
+        self.counts = None if filters else counts
         self.gallery = reverse("coding:gallery", args=[review.slug])
 
     # -- shared aggregates, each one query, run at most once per request --
@@ -79,19 +83,27 @@ class Dashboard:
 
     @cached_property
     def total(self) -> int:
+        if self.counts is not None:
+            return self.counts.total
         return self.cases.count()
 
     @cached_property
     def complete(self) -> int:
         """Cases whose consensus is complete: the only ones coded charts count."""
+        if self.counts is not None:
+            return self.counts.complete
         return cases_with_public_consensus(self.cases).count()
 
     @cached_property
     def options(self) -> dict[tuple[str, str], int]:
+        if self.counts is not None:
+            return self.counts.option_counts(self.codebook)
         return selectors.option_counts(self.coded_cases, self.codebook)
 
     @cached_property
     def coverage(self) -> dict[str, dict]:
+        if self.counts is not None:
+            return self.counts.attribute_coverage(self.codebook)
         return selectors.attribute_coverage(self.coded_cases, self.codebook)
 
     @cached_property
@@ -102,9 +114,15 @@ class Dashboard:
                  if first in keys and second in keys]
         if all(key in keys and keys[key].is_choice for key in SANKEY_PATH):
             pairs += list(zip(SANKEY_PATH, SANKEY_PATH[1:], strict=False))
-        return selectors.cooccurrences(
-            self.coded_cases, [(keys[first], keys[second]) for first, second in pairs]
-        )
+        pairs = [(keys[first], keys[second]) for first, second in pairs]
+        if self.counts is not None:
+            return self.counts.cooccurrences(pairs)
+        return selectors.cooccurrences(self.coded_cases, pairs)
+
+    def case_counts(self, field_name: str) -> list[tuple]:
+        if self.counts is not None:
+            return self.counts.case_counts(field_name)
+        return selectors.case_counts(self.cases, field_name)
 
     def link(self, **extra: str) -> str:
         """The gallery with the current filters, narrowed to `extra`."""
@@ -155,7 +173,7 @@ class Dashboard:
 
     # -- case characteristics (Case fields: known for every case) --
     def by_year(self) -> Chart:
-        counts = selectors.case_counts(self.cases, "year")
+        counts = self.case_counts("year")
         known = [(y, n) for y, n in counts if y is not None]
         unknown = sum(n for y, n in counts if y is None)
         rows = [[y, n] for y, n in known] + ([["Unknown", unknown]] if unknown else [])
@@ -183,7 +201,7 @@ class Dashboard:
         )
 
     def by_region(self) -> Chart:
-        counts = [(r, n) for r, n in selectors.case_counts(self.cases, "region")]
+        counts = [(r, n) for r, n in self.case_counts("region")]
         return self._hbar(
             id="region", title="Cases per region", y_title="Region", columns=["Region", "Cases"],
             labels=[r or "Unknown" for r, _ in counts], values=[n for _, n in counts],
@@ -192,7 +210,8 @@ class Dashboard:
         )
 
     def by_country(self) -> Chart:
-        counts = selectors.country_counts(self.cases)
+        counts = (self.counts.country_counts() if self.counts is not None
+                  else selectors.country_counts(self.cases))
         urls = [self.link(country=row["country"]) for row in counts]
         mapped = [(row, url) for row, url in zip(counts, urls, strict=False) if row["iso3"]]
         return Chart(
@@ -210,7 +229,8 @@ class Dashboard:
         )
 
     def by_service_area(self) -> Chart:
-        counts = selectors.service_area_counts(self.cases)
+        counts = (self.counts.service_area_counts() if self.counts is not None
+                  else selectors.service_area_counts(self.cases))
         return self._hbar(
             id="service_area", title="Cases per service area", y_title="Service area",
             columns=["Service area", "Cases"], labels=[row["name"] for row in counts],

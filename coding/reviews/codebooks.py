@@ -589,6 +589,7 @@ def codebook_store(
             )
         elif _fits_in_place(current_dict, parsed):
             _update_in_place(current, parsed)
+            _counts_rebuilt(review)
             review_data_changed(review=review)
             return _stored(review, current, "updated", actor, source, parsed)
         else:  # replaced
@@ -597,6 +598,7 @@ def codebook_store(
             current.save(update_fields=["title"])
             codebook = current
         _fill_codebook(codebook, parsed)
+        _counts_rebuilt(review)
         review_data_changed(review=review)
         reliability_changed(review=review)
         return _stored(review, codebook, outcome, actor, source, parsed, replaced=replaced)
@@ -621,3 +623,13 @@ def codebook_save(*, review: Review, actor, data, if_match: str | None,
                               code="role")
     return codebook_store(review_slug=review.slug, data=data, actor=actor, if_match=if_match,
                           dry_run=dry_run, create_review=False, source=source)
+
+
+def _counts_rebuilt(review: Review) -> None:
+    """A codebook change may delete consensus values (a replaced codebook) or change which
+    options the dashboard draws: the review's dashboard counts are rebuilt, if it has any
+    (coding.public.counts; a review without them gets them from the background warm-up)."""
+    from coding.public.counts import dashboard_counts_built, dashboard_counts_rebuild
+
+    if dashboard_counts_built(review):
+        dashboard_counts_rebuild(review)

@@ -20,6 +20,7 @@ from coding.exports import Table, case_chunks, csv_write
 from coding.fileio import ImportFailed
 from coding.locks import cases_lock
 from coding.models import Case, Review, ServiceArea
+from coding.public.counts import dashboard_counts_refresh
 from coding.public.selectors import service_area_names
 from coding.regions import region_for_country
 from coding.reviews.codebook_files import codebook_file_load
@@ -300,6 +301,9 @@ def cases_import(
         ] + [(case_id, area) for case_id, wanted in area_changes.items() for area in wanted]
         insert_rows(Through, ["case", "servicearea"], links)
         result.service_areas = sorted(areas)
+        # Country, year and service areas are counted on the dashboard (coding.public.counts).
+        dashboard_counts_refresh([case.pk for case in new_cases]
+                                 + [case.pk for case in changed_cases] + list(area_changes))
         if result.created or result.updated:
             review_data_changed(review=review)
     return result
