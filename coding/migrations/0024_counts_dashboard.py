@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0021_reliability_counter'),
+        ('coding', '0023_drift_between_coders'),
     ]
 
     operations = [
