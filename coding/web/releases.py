@@ -79,9 +79,9 @@ def releases(request, slug):
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                errors = {k: " ".join(v.messages) for k, v in error.error_dict.items()}
+                errors = {k: " ".join(m) for k, m in error.message_dict.items()}
             else:
-                errors = {"__all__": " ".join(error.messages)}
+                errors = {"form": " ".join(error.messages)}
         else:
             messages.success(request, _("Release %(n)d made.") % {"n": release.number})
             return redirect("coding:release_gallery", review.slug, release.number)
