@@ -120,6 +120,17 @@ def world(coproduction, settings, tmp_path) -> dict:
     # The reliability figures computed, so its page shows its tables, verdicts, the
     # reliability table's downloads, the methods text and the thresholds form.
     factories.reliability_computed(review)
+    # Two citable releases, the second with changes since the first.
+    from coding.releases.services import release_create
+
+    Review.objects.filter(pk=review.pk).update(is_published=True)
+    review.refresh_from_db()
+    release_create(review=review, actor=lead, title="First data", authors="The demo team",
+                   base_url=live_base())
+    _public_consensus(review, cases[24:28])
+    release_create(review=review, actor=lead, title="Second data", authors="The demo team",
+                   notes="Four more cases with consensus.", base_url=live_base())
+    review.refresh_from_db()
     return {
         "import_job": import_job.pk,
         "round_case": cases[42].number,
@@ -130,6 +141,10 @@ def world(coproduction, settings, tmp_path) -> dict:
         "coding": Coding.objects.filter(case__number=disputed.case.number,
                                         coder=coder_a).get().pk,
     }
+
+
+def live_base() -> str:
+    return "http://testserver"
 
 
 def _public_consensus(review: Review, cases) -> None:
@@ -157,6 +172,9 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         "gallery": reverse("coding:gallery", args=[slug]),
         "case page": reverse("coding:case_detail", args=[slug, case]),
         "dashboard": reverse("coding:dashboard", args=[slug]),
+        "releases": reverse("coding:releases", args=[slug]),
+        "release cases": reverse("coding:release_gallery", args=[slug, 2]),
+        "release dashboard": reverse("coding:release_dashboard", args=[slug, 2]),
         "error page": "/no-such-page/",
     }
     if role == "reader":

@@ -22,7 +22,12 @@ from coding.documents.selectors import case_documents
 from coding.exports import XLSX_CONTENT_TYPE, Table, csv_pieces, xlsx_write
 from coding.fileio import csv_writer
 from coding.models import Case, Role
-from coding.public.cache import case_filter_for, codebook_for, dashboard_data
+from coding.public.cache import (
+    case_filter_for,
+    codebook_for,
+    dashboard_data,
+    latest_release_for,
+)
 from coding.public.responses import reader_page
 from coding.public.selectors import (
     case_consensus,
@@ -30,7 +35,6 @@ from coding.public.selectors import (
     export_rows_iter,
     gallery_page,
 )
-from coding.releases.selectors import latest_release
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
@@ -71,7 +75,7 @@ def gallery(request, slug):
         "review": review, "roles": roles, "filter": case_filter, "page": page, "cards": cards,
         "filters": filters, "filter_query": _query(filters),
         "page_query": _query(filters, sort=sort), "may_publish": may_publish(request.user, review),
-        "latest_release": latest_release(review),
+        "latest_release": latest_release_for(review),
     })
 
 
@@ -120,7 +124,7 @@ def dashboard(request, slug):
         "charts": [chart.payload() for chart in charts],
         "total": data.total, "complete": data.complete,
         "may_publish": may_publish(request.user, review),
-        "latest_release": latest_release(review),
+        "latest_release": latest_release_for(review),
     })
 
 
