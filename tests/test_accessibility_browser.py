@@ -358,3 +358,34 @@ def test_dashboard_axis_titles_are_not_clipped_at_either_width(browser, live_ser
         page.screenshot(path=SHOTS / f"a11y-dashboard-{width}.png", full_page=True)
     context.close()
     assert clipped == []
+
+
+def test_release_pages_fit_the_width_and_say_which_release(browser, live_server, world):
+    """The releases list, a release's cases and dashboard, and the lead's form: nothing wider
+    than the window at 390 px, the release named; screenshots for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    slug = world["review"].slug
+    pages = {
+        "releases": (None, reverse("coding:releases", args=[slug]), "Release 2"),
+        "release-cases": (None, reverse("coding:release_gallery", args=[slug, 2]),
+                          "Release 2 of"),
+        "release-dashboard": (None, reverse("coding:release_dashboard", args=[slug, 2]),
+                              "Changes since release 1"),
+        "releases-lead": ("lead", reverse("coding:releases", args=[slug]), "Make a release"),
+        "live-dashboard": (None, reverse("coding:dashboard", args=[slug]),
+                           "the same as release 2"),
+    }
+    too_wide = []
+    for name, (username, path, text) in pages.items():
+        context = _signed_in_context(browser, live_server, username)
+        page = context.new_page()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, name
+            assert text in page.inner_text("main"), (name, text)
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                too_wide.append(f"{name} at {width} px")
+            page.screenshot(path=SHOTS / f"release-{name}-{width}.png", full_page=True)
+        context.close()
+    assert too_wide == []

@@ -180,7 +180,7 @@ def release_create(*, review: Review, actor, title: str, authors: str, notes: st
             "n": RELEASE_MAX_NOTES_CHARS}
     if errors:
         raise ValidationError(errors)
-    cases = Case.objects.filter(review=review).order_by("number", "id")
+    cases = Case.objects.filter(review=review).order_by("sort_key", "number", "id")
     total = cases.count()
     if total > RELEASE_MAX_CASES:
         raise ValidationError(_(
