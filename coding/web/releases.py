@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -45,7 +45,9 @@ def release_response(request, review, release, render_response) -> HttpResponse:
         patch_vary_headers(response, ("Cookie",))
         return response
     etag = release_etag(release, request.build_absolute_uri())
-    if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
+    wanted = {tag.removeprefix("W/") for tag in parse_etags(
+        request.META.get("HTTP_IF_NONE_MATCH", ""))}
+    if etag in wanted or "*" in wanted:
         response = HttpResponseNotModified()
     else:
         response = render_response()
@@ -137,6 +139,3 @@ def release_download(request, slug, number):
 
     return release_response(request, review, release, render_response)
 
-
-def release_url(review, release) -> str:
-    return reverse("coding:release_gallery", args=[review.slug, release.number])

@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from coding.models import AuditEvent, ConsensusValue, Release, Review, Role
+from coding.models import AuditEvent, ConsensusValue, Release, Review
 from coding.releases.services import release_create
 from coding.reviews.services import review_data_changed
 from tests import factories
@@ -289,4 +289,3 @@ def test_release_pages_read_a_bounded_number_of_queries(world, lead, client,
             assert client.get(f"/reviews/demo/releases/{number}/").status_code == 200
         with django_assert_max_num_queries(8):
             assert client.get(f"/reviews/demo/releases/{number}/dashboard/").status_code == 200
-    assert Role.LEAD
