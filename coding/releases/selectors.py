@@ -38,8 +38,10 @@ def release_list(review: Review) -> QuerySet[Release]:
     return visible_releases(review)
 
 
-def release_get(review: Review, number: int) -> Release | None:
-    return Release.objects.filter(review=review, number=number).first()
+def release_get(review: Review, number: int, *, archive: bool = False) -> Release | None:
+    """The review's release `number`, its zip only when `archive` (the download)."""
+    found = Release.objects.filter(review=review, number=number)
+    return (found if archive else found.defer("archive")).first()
 
 
 def latest_release(review: Review) -> Release | None:

@@ -57,9 +57,9 @@ def release_response(request, review, release, render_response) -> HttpResponse:
     return response
 
 
-def _release(request, slug, number):
+def _release(request, slug, number, *, archive: bool = False):
     review = get_public_review(request.user, slug)
-    release = release_get(review, number)
+    release = release_get(review, number, archive=archive)
     if release is None:
         raise Http404(_("No such release."))
     return review, release
@@ -127,7 +127,7 @@ def release_dashboard(request, slug, number):
 
 @require_http_methods(["GET", "HEAD"])
 def release_download(request, slug, number):
-    review, release = _release(request, slug, number)
+    review, release = _release(request, slug, number, archive=True)
 
     def render_response():
         archive = bytes(release.archive)

@@ -18,7 +18,7 @@ from coding.api.views.common import (
     service_errors,
 )
 from coding.releases.policies import may_create_release
-from coding.releases.selectors import release_get, release_list, release_summary
+from coding.releases.selectors import release_list, release_summary
 from coding.releases.services import release_create
 
 
@@ -116,7 +116,7 @@ class ReleaseDetail(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
 
     def get(self, request, slug, n):
-        release = release_get(self.get_review(), n)
+        release = release_list(self.get_review()).filter(number=n).first()
         if release is None:
             raise Http404(_("No such release."))
         return Response(ReleaseSerializer(release_summary(release),
