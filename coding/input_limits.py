@@ -163,3 +163,9 @@ def refuse_control_characters(get_response):
         return HttpResponse(body, status=400)
 
     return middleware
+
+# Citable releases (coding.releases.services): the cases one release may freeze, and the
+# length of the title, authors and notes a lead writes.
+RELEASE_MAX_CASES = 20_000
+RELEASE_MAX_AUTHORS_CHARS = 5_000
+RELEASE_MAX_NOTES_CHARS = 20_000

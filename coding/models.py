@@ -1150,3 +1150,38 @@ class DashboardCaseCounts(models.Model):
 
     def __str__(self) -> str:
         return f"counts of case {self.case_id}"
+
+
+class Release(models.Model):
+    """A citable release: the review's public data frozen by a lead as release `number`
+    (1, 2, ...). Immutable once made (coding.releases.services.release_create). `rows` are
+    the public export's rows at the freeze (coding.public.selectors.export_rows_iter), from
+    which the release's pages are drawn; `archive` is the zip readers download. `created_by`
+    is never shown to readers."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    data_version = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=300)
+    notes = models.TextField(blank=True)
+    authors = models.TextField(
+        help_text="The release's authors as the lead wrote them, one per line.")
+    case_count = models.PositiveIntegerField(default=0)
+    attribute_count = models.PositiveIntegerField(default=0)
+    value_count = models.PositiveIntegerField(default=0)
+    codebook = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    changes = models.JSONField(default=dict)
+    archive = models.BinaryField()
+
+    class Meta:
+        ordering = ["review", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="release_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.review.slug} release {self.number}"

@@ -16,6 +16,7 @@ from coding.web import (
     members,
     notifications,
     public,
+    releases,
     reliability,
     reviews,
     rounds,
@@ -56,6 +57,12 @@ urlpatterns += [
     path(review + "export.csv", public.export_csv, name="export_csv"),
     path(review + "export.json", public.export_json, name="export_json"),
     path(review + "export.xlsx", public.export_xlsx, name="export_xlsx"),
+    path(review + "releases/", releases.releases, name="releases"),
+    path(review + "releases/<int:number>/", releases.release_gallery, name="release_gallery"),
+    path(review + "releases/<int:number>/dashboard/", releases.release_dashboard,
+         name="release_dashboard"),
+    path(review + "releases/<int:number>/download.zip", releases.release_download,
+         name="release_download"),
 ]
 
 # Codings: the coder's queue, the coding form (autosave, submit), one coding read-only.

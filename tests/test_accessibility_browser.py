@@ -122,6 +122,17 @@ def world(coproduction, settings, tmp_path) -> dict:
     # The reliability figures computed, so its page shows its tables, verdicts, the
     # reliability table's downloads, the methods text and the thresholds form.
     factories.reliability_computed(review)
+    # Two citable releases, the second with changes since the first.
+    from coding.releases.services import release_create
+
+    Review.objects.filter(pk=review.pk).update(is_published=True)
+    review.refresh_from_db()
+    release_create(review=review, actor=lead, title="First data", authors="The demo team",
+                   base_url=live_base())
+    _public_consensus(review, cases[24:28])
+    release_create(review=review, actor=lead, title="Second data", authors="The demo team",
+                   notes="Four more cases with consensus.", base_url=live_base())
+    review.refresh_from_db()
     return {
         "import_job": import_job.pk,
         "round_case": cases[42].number,
@@ -132,6 +143,10 @@ def world(coproduction, settings, tmp_path) -> dict:
         "coding": Coding.objects.filter(case__number=disputed.case.number,
                                         coder=coder_a).get().pk,
     }
+
+
+def live_base() -> str:
+    return "http://testserver"
 
 
 def _public_consensus(review: Review, cases) -> None:
@@ -159,6 +174,9 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         "gallery": reverse("coding:gallery", args=[slug]),
         "case page": reverse("coding:case_detail", args=[slug, case]),
         "dashboard": reverse("coding:dashboard", args=[slug]),
+        "releases": reverse("coding:releases", args=[slug]),
+        "release cases": reverse("coding:release_gallery", args=[slug, 2]),
+        "release dashboard": reverse("coding:release_dashboard", args=[slug, 2]),
         "error page": "/no-such-page/",
     }
     if role == "reader":
@@ -344,3 +362,34 @@ def test_dashboard_axis_titles_are_not_clipped_at_either_width(browser, live_ser
         page.screenshot(path=SHOTS / f"a11y-dashboard-{width}.png", full_page=True)
     context.close()
     assert clipped == []
+
+
+def test_release_pages_fit_the_width_and_say_which_release(browser, live_server, world):
+    """The releases list, a release's cases and dashboard, and the lead's form: nothing wider
+    than the window at 390 px, the release named; screenshots for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    slug = world["review"].slug
+    pages = {
+        "releases": (None, reverse("coding:releases", args=[slug]), "Release 2"),
+        "release-cases": (None, reverse("coding:release_gallery", args=[slug, 2]),
+                          "Release 2 of"),
+        "release-dashboard": (None, reverse("coding:release_dashboard", args=[slug, 2]),
+                              "Changes since release 1"),
+        "releases-lead": ("lead", reverse("coding:releases", args=[slug]), "Make a release"),
+        "live-dashboard": (None, reverse("coding:dashboard", args=[slug]),
+                           "the same as release 2"),
+    }
+    too_wide = []
+    for name, (username, path, text) in pages.items():
+        context = _signed_in_context(browser, live_server, username)
+        page = context.new_page()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, name
+            assert text in page.inner_text("main"), (name, text)
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                too_wide.append(f"{name} at {width} px")
+            page.screenshot(path=SHOTS / f"release-{name}-{width}.png", full_page=True)
+        context.close()
+    assert too_wide == []

@@ -172,6 +172,10 @@ QUESTIONS = {
     #     a reader, even of a published review.
     "package:published": Question(
         "package", "published", answers(False, lead=True, lead_coder=True), False),
+    # 22. May the actor freeze the public data as a citable release (the releases page's form,
+    #     the API's POST releases/)? The review's leads, through release_create (issue 21).
+    "release:published": Question(
+        "release", "published", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -287,6 +291,12 @@ SURFACES["codebook_read:unpublished"] = SURFACES["codebook_read:published"] = {
                       "the editor page is the leads' (codebook_edit)"),
     "api": EVERYONE,
     "admin": NoSurface("the admin shows codebooks to staff leads only, read-only"),
+}
+
+SURFACES["release:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("releases are made on the releases page or by the API: the admin does "
+                       "not list them"),
 }
 
 PARITY = [
@@ -944,6 +954,23 @@ def codebook_read_api(w, actor, number, as_actor):
     return _agree(hits, True, False)
 
 
+def _released(actor: str) -> bool:
+    return models.Release.objects.filter(title=f"Release by {actor}").exists()
+
+
+def release_page(w, actor, number, as_actor):
+    as_actor(actor).post("/reviews/demo/releases/", {"title": f"Release by {actor}",
+                                                     "authors": "The demo team"})
+    return _released(actor)
+
+
+def release_api(w, actor, number, as_actor):
+    as_actor(actor, api=True).post("/api/reviews/demo/releases/",
+                                   {"title": f"Release by {actor}", "authors": "The demo team"},
+                                   format="json")
+    return _released(actor)
+
+
 PROBES = {
     ("b_coding", "page"): b_coding_page, ("b_coding", "api"): b_coding_api,
     ("b_coding", "admin"): b_coding_admin,
@@ -973,6 +1000,7 @@ PROBES = {
     ("bulk_documents", "page"): bulk_documents_page,
     ("bulk_documents", "api"): bulk_documents_api,
     ("package", "page"): package_page, ("package", "api"): package_api,
+    ("release", "page"): release_page, ("release", "api"): release_api,
 }
 
 

@@ -26,6 +26,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.releases.services import release_create
 from coding.rounds.services import round_coding_save_draft, round_coding_start, round_create
 from coproduction.wsgi import application
 from tests import factories
@@ -95,6 +96,9 @@ def api_data(db, settings, tmp_path):
     round_coding_save_draft(
         coding=round_coding_start(round_=round_, case=cases[0], user=users["alice"]),
         values={"level": {"value": "local"}}, expected_version=0, user=users["alice"])
+    # A citable release of the published review.
+    release_create(review=review, actor=users["lena"], title="First", authors="The team",
+                   base_url="http://testserver")
     assert Disagreement.objects.filter(case=cases[0]).exists()
     assert Notification.objects.filter(user=users["ada"]).exists()
     return {
@@ -123,6 +127,8 @@ def _use_real_path_values(case, api_data) -> None:
         params["slug"] = "coproduction"
     if "round" in params:
         params["round"] = 1
+    if "n" in params:  # the release
+        params["n"] = 1
     if "number" in params:
         params["number"] = _real(api_data["numbers"], params["number"])
     if "id" in params:
@@ -177,7 +183,7 @@ def test_real_path_values_reach_real_objects(api_data):
     for operation in _get_operations():
         for actor in ("lena", "alice"):
             case = operation.Case(path_parameters={
-                name: {"slug": "coproduction", "number": "1", "round": 1}.get(name)
+                name: {"slug": "coproduction", "number": "1", "round": 1, "n": 1}.get(name)
                 for name in _path_names(operation.path)
             })
             if "{id}" in operation.path:

@@ -137,3 +137,13 @@ def dashboard_warm(*, review_id: int) -> bool:
     dashboard_data(review=review, case_filter=case_filter)
     choices_for(review)  # the page's filter form shows them
     return True
+
+
+def latest_release_for(review: Review):
+    """The review's newest release (number, date, data version) or None, once per data
+    version: making a release starts a new version (coding.releases.services)."""
+    from coding.releases.selectors import latest_release
+
+    found = cache.get_or_set(_key(review, "latest-release"),
+                             lambda: {"release": latest_release(review)}, TIMEOUT)
+    return found["release"]

@@ -11,15 +11,15 @@ decided a consensus value: readers see consensus values only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from coding.countries import iso3_for_country
-from coding.dbbulk import cyclic_gc_paused
-from coding.exports import case_chunks, chosen_options, ids_lookup
+from coding.dbbulk import chunked, cyclic_gc_paused
+from coding.exports import Table, case_chunks, chosen_options, ids_lookup
 from coding.models import (
     AttributeKind,
     Case,
@@ -30,7 +30,7 @@ from coding.models import (
 )
 from coding.public.policies import cases_with_public_consensus, public_consensus_q
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
-from coding.values import value_for_readers
+from coding.values import value_for_readers, value_text
 
 OptionThrough = ConsensusValue.options.through
 # From a chosen option (OptionThrough) to the options chosen in its case's other values.
@@ -277,6 +277,38 @@ def _export_chunk(chunk: list[tuple], attributes: dict[int, AttributeInfo],
          "consensus": consensus.get(row[0], {})}
         for row in chunk
     ]
+
+
+def cases_table(codebook: CodebookInfo, rows: Iterable[dict], case_url) -> Table:
+    """Export rows (export_rows_iter's, live or a release's frozen ones) as a table, for
+    export.csv, export.xlsx and a release's cases.csv: numbers (year, number values) as
+    numbers, choices as labels joined by "; "."""
+    attributes = list(codebook.by_key.values())
+    columns = ["number", "title", "country", "region", "year", "service_areas", "summary",
+               "source", "url"]
+    for attribute in attributes:
+        columns += [attribute.key, f"{attribute.key}_evidence"]
+
+    def chunks():
+        for chunk in chunked(rows, 200):
+            lines = []
+            for row in chunk:
+                line = [row["number"], row["title"], row["country"], row["region"],
+                        row["year"], "; ".join(row["service_areas"]), row["summary"],
+                        row["source"], case_url(row["number"])]
+                for attribute in attributes:
+                    value = row["consensus"].get(attribute.key)
+                    if value is None:
+                        line += ["", ""]
+                        continue
+                    shown = value["value"]
+                    if not isinstance(shown, int | float):
+                        shown = value_text(shown, empty="", none_chosen="")
+                    line += [shown, value["evidence"]]
+                lines.append(line)
+            yield lines
+
+    return Table(sheet="cases", header=columns, chunks=chunks())
 
 
 def export_rows(*, cases: QuerySet[Case], codebook: CodebookInfo) -> list[dict]:

@@ -22,10 +22,20 @@ from coding.documents.selectors import case_documents
 from coding.exports import XLSX_CONTENT_TYPE, Table, csv_pieces, xlsx_write
 from coding.fileio import csv_writer
 from coding.models import Case, Role
-from coding.public.cache import case_filter_for, codebook_for, dashboard_data
+from coding.public.cache import (
+    case_filter_for,
+    codebook_for,
+    dashboard_data,
+    latest_release_for,
+)
 from coding.public.dashboard import apply_source_note, source_note_text
 from coding.public.responses import reader_page
-from coding.public.selectors import case_consensus, export_rows_iter, gallery_page
+from coding.public.selectors import (
+    case_consensus,
+    cases_table,
+    export_rows_iter,
+    gallery_page,
+)
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
@@ -34,7 +44,6 @@ from coding.reviews.policies import (
 )
 from coding.reviews.services import review_set_published
 from coding.urlmaking import absolute_url_maker
-from coding.values import value_text
 from coding.web.http import post_only
 
 
@@ -68,6 +77,7 @@ def gallery(request, slug):
         "filters": filters, "filter_query": _query(filters),
         "page_query": _query(filters, sort=sort), "may_publish": may_publish(request.user, review),
         "source_note": source_note_text(review),
+        "latest_release": latest_release_for(review),
     })
 
 
@@ -118,6 +128,7 @@ def dashboard(request, slug):
         "total": data.total, "complete": data.complete,
         "may_publish": may_publish(request.user, review),
         "source_note": source_note_text(review),
+        "latest_release": latest_release_for(review),
     })
 
 
@@ -152,34 +163,7 @@ def _streamed(chunks, *, content_type: str, filename: str) -> StreamingHttpRespo
 
 
 def _cases_table(codebook, cases, case_url) -> Table:
-    """The filtered cases with their consensus as a table, for export.csv and export.xlsx:
-    numbers (year, number values) as numbers, choices as labels joined by "; "."""
-    attributes = list(codebook.by_key.values())
-    columns = ["number", "title", "country", "region", "year", "service_areas", "summary",
-               "source", "url"]
-    for attribute in attributes:
-        columns += [attribute.key, f"{attribute.key}_evidence"]
-
-    def chunks():
-        for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
-            rows = []
-            for row in chunk:
-                line = [row["number"], row["title"], row["country"], row["region"],
-                        row["year"], "; ".join(row["service_areas"]), row["summary"],
-                        row["source"], case_url(row["number"])]
-                for attribute in attributes:
-                    value = row["consensus"].get(attribute.key)
-                    if value is None:
-                        line += ["", ""]
-                        continue
-                    shown = value["value"]
-                    if not isinstance(shown, int | float):
-                        shown = value_text(shown, empty="", none_chosen="")
-                    line += [shown, value["evidence"]]
-                rows.append(line)
-            yield rows
-
-    return Table(sheet="cases", header=columns, chunks=chunks())
+    return cases_table(codebook, export_rows_iter(cases=cases, codebook=codebook), case_url)
 
 
 @require_GET

@@ -4,6 +4,8 @@ gallery's filters), as an anonymous reader, of a published review with an adjudi
 and a value agreed after discussion, finds no rationale, no thread and no member's name,
 username or e-mail address in any body or header: first answers, 304s and cached copies."""
 
+import io
+import zipfile
 from urllib.parse import urlencode
 
 import pytest
@@ -38,6 +40,7 @@ from coding.models import (
 )
 from coding.public.cache import case_filter_for, dashboard_data
 from coding.public.policies import READER_CONSENSUS_FIELDS
+from coding.releases.services import release_create
 from coding.reviews.services import review_set_published, review_set_resolution_mode
 from tests import factories
 from tests.urlwalk import (
@@ -107,6 +110,10 @@ def decided(review, settings, tmp_path):
     document_upload(case=case, file=ContentFile(b"<p>Internal minutes.</p>", "1-minutes.html"),
                     actor=lorcan, title="Minutes")
     review_set_published(review=review, actor=lorcan, published=True)
+    review.refresh_from_db()
+    # A citable release made by the lead: its pages, download and API are reader surfaces.
+    release_create(review=review, actor=lorcan, title="First release",
+                   authors="The Street Kitchen Study Group", base_url="https://example.org")
     review.refresh_from_db()
 
     # What there is to leak: both kinds of decided value, with who and why.
@@ -260,8 +267,17 @@ def test_no_reader_response_shows_a_rationale_or_a_member(decided):
         f"/api/reviews/{slug}/cases/?include=consensus",
         f"/api/reviews/{slug}/consensus/?case=1",
         f"/api/reviews/{slug}/cases/1/documents/",
+        f"/reviews/{slug}/releases/", f"/reviews/{slug}/releases/1/",
+        f"/reviews/{slug}/releases/1/dashboard/", f"/reviews/{slug}/releases/1/download.zip",
+        f"/api/reviews/{slug}/releases/", f"/api/reviews/{slug}/releases/1/",
     ]:
         assert expected in read, expected
+    # The release's download is a zip: what is inside shows no rationale or member either.
+    download = Client().get(f"/reviews/{slug}/releases/1/download.zip")
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        inside = b"".join(archive.read(name) for name in archive.namelist()).decode().lower()
+    assert "the borough council ran it" in inside
+    assert not sorted(secret for secret in walk.secrets if secret in inside)
     assert any(url.startswith(f"/reviews/{slug}/?level=") for url in read)
     assert walk.not_modified > 20 and walk.cached > 20
     # Every GET endpoint of the API schema was walked.

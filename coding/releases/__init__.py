@@ -1,0 +1,1 @@
+"""Citable releases: a lead freezes a published review's public data as release N."""
