@@ -17,6 +17,7 @@ from coding.api.views.common import (
     SharedReaderMixin,
     service_errors,
 )
+from coding.models import Release
 from coding.releases.policies import may_create_release
 from coding.releases.selectors import release_list, release_summary
 from coding.releases.services import release_create
@@ -81,6 +82,9 @@ class ReleaseMixin(ReviewMixin):
                        responses={201: ReleaseSerializer, **ERRORS}),
 )
 class ReleaseList(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
+    # The rows come from release_list (the review's releases); this only tells the schema
+    # generator which model the view serves.
+    queryset = Release.objects.none()
     serializer_class = ReleaseSerializer
     pagination_class = None
 
@@ -112,6 +116,7 @@ class ReleaseList(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
                                        description="The release's number.")],
     responses={200: ReleaseSerializer, **READ_ERRORS}))
 class ReleaseDetail(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
+    queryset = Release.objects.none()
     serializer_class = ReleaseSerializer
     permission_classes = [IsPublishedReadOnly | IsReviewMember]
 
