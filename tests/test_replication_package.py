@@ -277,3 +277,27 @@ def test_package_waits_while_the_figures_are_of_older_codings(coded, review, lea
     client.force_login(lead)
     assert client.get(PACKAGE).status_code == 503
     assert client.get(API).status_code == 202
+
+
+def test_a_lead_who_codes_gets_nothing_of_a_case_they_are_blind_on(coded, review, lead,
+                                                                   coder_b, client, tmp_path):
+    """Blind coding holds in the package: the lead codes a case (a draft) that coder_b has
+    submitted; until the lead submits, the package they download says nothing of coder_b's
+    coding or status there, and its figures still reproduce. The command writes it all."""
+    case = factories.CaseFactory(review=review, number="900")
+    factories.coding_with_values(case=case, coder=lead, values={"level": "local"},
+                                 submitted=False)
+    factories.coding_with_values(case=case, coder=coder_b, values={"level": "state"})
+    factories.reliability_computed(review)
+    client.force_login(lead)
+    archive = _zip(client.get(PACKAGE))
+    for name in ("codings.csv", "coding_status.csv", "consensus.csv", "decisions.csv"):
+        assert all(row["case"] != "900" for row in _rows(archive, name)), name
+    archive.extractall(tmp_path)
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    call_command("export_package", review=review.slug, output=str(tmp_path / "all.zip"))
+    everything = zipfile.ZipFile(tmp_path / "all.zip")
+    assert {row["coder"] for row in _rows(everything, "codings.csv")
+            if row["case"] == "900"} == {coder_b.username}

@@ -5,10 +5,11 @@ snapshot and two scripts (`reproduce.py`, `reproduce.R`) that recompute every Kr
 alpha from the files and print it beside the app's.
 
 A leads' download (PAGE_ROLES["package"]): it names coders and carries rationales. The CSVs
-are written by the exports the commands use (cases_export, codings_export, consensus_export,
+are written by the exports the commands use (cases_export, codings_table, consensus_table,
 the codebook file; coding/exports.py `case_chunks` for the package's own tables), each
 streamed per chunk of cases into a temporary zip; nothing here holds
-a review in memory.
+a review in memory. A lead who codes gets no coding, status, consensus or decision of a case
+they are blind on (write_package's `viewer`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.codings.transfer import codings_export, consensus_export
-from coding.exports import case_chunks
+from coding.codings.policies import blind_cases
+from coding.codings.transfer import codings_table, consensus_table
+from coding.exports import Table, case_chunks, csv_write
 from coding.fileio import csv_writer
 from coding.models import (
     Assignment,
@@ -192,7 +194,22 @@ def _write_codebook(review: Review, out_attributes: IO[str], out_options: IO[str
                               "yes" if option.is_none else "no"])
 
 
-def _write_status(review: Review, out: IO[str]) -> int:
+def _hidden_cases(review: Review, viewer) -> frozenset[str]:
+    """The numbers of the cases of `review` the viewer is blind on (none without a viewer)."""
+    if viewer is None:
+        return frozenset()
+    return frozenset(blind_cases(viewer).filter(review=review).values_list("number", flat=True))
+
+
+def _without(table: Table, hidden: frozenset[str]) -> Table:
+    """`table` without the rows of the hidden cases (its first column is the case number)."""
+    if not hidden:
+        return table
+    chunks = ([row for row in chunk if str(row[0]) not in hidden] for chunk in table.chunks)
+    return Table(sheet=table.sheet, header=table.header, chunks=chunks)
+
+
+def _write_status(review: Review, out: IO[str], hidden: frozenset[str]) -> int:
     """One row per coder assigned to or coding a case: what the scripts need to apply the
     app's rule (a case counts once every assigned coder, at least two, has submitted)."""
     writer = csv_writer(out, lineterminator="\n")
@@ -213,13 +230,15 @@ def _write_status(review: Review, out: IO[str]) -> int:
         for (case_id, coder), row in sorted(rows.items()):
             by_case.setdefault(case_id, []).append([coder, *row])
         for pk, number in chunk:
+            if number in hidden:
+                continue
             for row in by_case.get(pk, []):
                 writer.writerow([number, *row])
                 count += 1
     return count
 
 
-def _write_decisions(review: Review, out: IO[str]) -> int:
+def _write_decisions(review: Review, out: IO[str], hidden: frozenset[str]) -> int:
     writer = csv_writer(out, lineterminator="\n")
     writer.writerow([f["name"] for f in DECISIONS_SCHEMA["fields"]])
     count = 0
@@ -231,6 +250,8 @@ def _write_decisions(review: Review, out: IO[str]) -> int:
                           .order_by("case__sort_key", "case__number",
                                     "attribute__codebook__version", "attribute__section__order",
                                     "attribute__order")):
+            if consensus.case.number in hidden:
+                continue
             attribute = consensus.attribute
             orders = {o.key: i for i, o in enumerate(attribute.options.all())}
             value = stored_value(attribute, consensus)
@@ -278,15 +299,19 @@ def package_filename(review: Review) -> str:
     return f"{review.slug}-replication-package.zip"
 
 
-def write_package(*, review: Review, target: IO[bytes]) -> dict[str, int]:
+def write_package(*, review: Review, target: IO[bytes], viewer=None) -> dict[str, int]:
     """Write the package of `review` as a zip into the binary file `target`; returns the row
-    count of each CSV."""
+    count of each CSV. For a `viewer` (the page and the API: a lead, who may code too) the
+    codings, statuses, consensus and decisions of the cases they are blind on are left out
+    (codings/policies.py blind_cases): those cases are not complete, so no figure counts them
+    and the scripts reproduce the same figures. The command (no viewer) writes everything."""
     import zipfile
 
     state = reliability_snapshot_state(review=review)
     report = state.latest.report if state.latest is not None else None
     counts: dict[str, int] = {}
     codebook = review.current_codebook()
+    hidden = _hidden_cases(review, viewer)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def text(name: str):
             return io.TextIOWrapper(archive.open(name, "w"), encoding="utf-8", newline="")
@@ -302,13 +327,15 @@ def write_package(*, review: Review, target: IO[bytes]) -> dict[str, int]:
         if codebook is not None:
             archive.writestr("codebook.yaml", codebook_yaml(codebook_file_data(codebook)))
         with text("codings.csv") as out:
-            counts["codings"] = codings_export(review=review, out=out)
+            counts["codings"] = csv_write(
+                _without(codings_table(review=review), hidden), out, lineterminator="\n")
         with text("coding_status.csv") as out:
-            counts["coding_status"] = _write_status(review, out)
+            counts["coding_status"] = _write_status(review, out, hidden)
         with text("consensus.csv") as out:
-            counts["consensus"] = consensus_export(review=review, out=out)
+            counts["consensus"] = csv_write(
+                _without(consensus_table(review=review), hidden), out, lineterminator="\n")
         with text("decisions.csv") as out:
-            counts["decisions"] = _write_decisions(review, out)
+            counts["decisions"] = _write_decisions(review, out, hidden)
         with text("reliability.csv") as out:
             counts["reliability"] = _write_reliability(report, out)
         table_header: list[str] = []
@@ -369,14 +396,14 @@ def _descriptor(review: Review, report: dict | None, table_header: list[str]) ->
     }
 
 
-def package_tempfile(*, review: Review):
+def package_tempfile(*, review: Review, viewer=None):
     """The package in an anonymous temporary file, positioned at its start (the caller
     streams it out and closes it, which deletes it)."""
     import tempfile
 
     handle = tempfile.TemporaryFile(suffix=".zip")
     try:
-        write_package(review=review, target=handle)
+        write_package(review=review, target=handle, viewer=viewer)
     except BaseException:
         handle.close()
         raise
@@ -384,9 +411,9 @@ def package_tempfile(*, review: Review):
     return handle
 
 
-def package_response(review: Review):
-    """The package as a download (the page and the API answer with it)."""
+def package_response(review: Review, viewer):
+    """The package for `viewer` as a download (the page and the API answer with it)."""
     from django.http import FileResponse
 
-    return FileResponse(package_tempfile(review=review), as_attachment=True,
+    return FileResponse(package_tempfile(review=review, viewer=viewer), as_attachment=True,
                         filename=package_filename(review), content_type="application/zip")

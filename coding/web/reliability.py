@@ -332,7 +332,7 @@ def reliability_package(request, slug: str):
     if state.status != "up_to_date":
         # The files are the current codings: figures of older ones would not reproduce.
         return _being_computed()
-    return package_response(review)
+    return package_response(review, request.user)
 
 
 @post_only("coding:reliability", "slug", anchor="#thresholds")

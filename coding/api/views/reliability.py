@@ -144,4 +144,4 @@ class PackageView(ReviewMixin, APIView):
             return Response({"status": "computing", "detail": _(
                 "The reliability figures are being computed; try again in a moment.")},
                 status=202, headers={"Retry-After": "5"})
-        return package_response(review)
+        return package_response(review, request.user)
