@@ -132,6 +132,10 @@ def drop_documents(page, live_server, slug):
     page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
     expect(page.get_by_role("heading", name="Check: nothing stored yet")).to_be_visible()
     page.get_by_role("button", name="Upload 2 matched files").click()
+    # The upload's answer has come back (its files stored, their extraction queued) once the
+    # progress line counts extracted texts; only then may the worker find the tasks.
+    expect(page.locator("#bulk-progress-text")).to_contain_text("text extracted",
+                                                                timeout=30_000)
     expect(page.locator("#bulk-results")).to_contain_text("stored")
     _work()  # the text extraction
     expect(page.locator("#bulk-progress-text")).to_have_text(
