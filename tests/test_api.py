@@ -310,3 +310,25 @@ def test_disagreement_and_coding_lists_cost_fixed_queries(
     with django_assert_max_num_queries(8):
         # Every case has open disagreements, so no case's consensus is complete yet.
         assert alice.get("/api/reviews/demo/consensus/").json()["count"] == 0
+
+
+def test_a_disagreement_removed_after_it_was_found_answers_404_not_500(api, world,
+                                                                       monkeypatch):
+    """Two servers: a reopening elsewhere may remove the disagreement between the view's
+    lookup and its answer; the answer is the 404 of a missing id, never a 500."""
+    from coding.api.views import adjudication as views
+    from coding.models import Disagreement
+
+    _code_and_submit(api("coder_a"), "1", ALICE_CODING)
+    _code_and_submit(api("coder_b"), "1", BOB_CODING)
+    row = api("lead").get("/api/reviews/demo/disagreements/").json()["results"][0]
+    found = views.DisagreementActionMixin.disagreement
+
+    def found_then_removed(self):
+        disagreement = found(self)
+        Disagreement.objects.filter(pk=disagreement.pk).delete()
+        return disagreement
+
+    monkeypatch.setattr(views.DisagreementActionMixin, "disagreement", found_then_removed)
+    response = api("lead").get(f"/api/reviews/demo/disagreements/{row['id']}/")
+    assert response.status_code == 404

@@ -92,7 +92,9 @@ class DisagreementActionMixin(AdjudicatorMixin):
         return get_object_or_404(self.disagreements(), pk=self.kwargs["pk"])
 
     def respond(self, disagreement) -> Response:
-        fresh = self.disagreements().get(pk=disagreement.pk)
+        # Read again after the action; a reopening or resubmission on another server may have
+        # removed it since: the same 404 as an id that never existed, never a 500.
+        fresh = get_object_or_404(self.disagreements(), pk=disagreement.pk)
         row = disagreement_rows([fresh], user=self.request.user)[0]
         return Response(s.DisagreementSerializer(row).data)
 
