@@ -44,7 +44,7 @@ from coding.reviews.codebooks import (
     codebook_token,
     codebook_yaml,
 )
-from coding.reviews.policies import may_create_review, may_edit_codebook
+from coding.reviews.policies import may_create_review, may_edit_codebook, review_roles
 from coding.reviews.qdc import codebook_to_qdc
 from coding.reviews.services import review_create
 
@@ -84,7 +84,7 @@ class ReviewList(generics.ListAPIView):
         with service_errors():
             review = review_create(actor=request.user, **payload.validated_data)
         data = s.ReviewSerializer(review, context={
-            "request": request, "roles_by_review": {review.pk: {models.Role.LEAD}},
+            "request": request, "roles_by_review": {review.pk: review_roles(request.user, review)},
         }).data
         return Response(data, status=201, headers={"Location": data["url"]})
 
