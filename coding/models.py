@@ -1185,3 +1185,258 @@ class Release(models.Model):
 
     def __str__(self):
         return f"{self.review.slug} release {self.number}"
+
+
+# --- Stage one: eligibility screening of candidate records (coding/screening/) ---------------
+
+
+class ScreeningStage(models.TextChoices):
+    TITLE_ABSTRACT = "title_abstract", _("Title and abstract")
+    FULL_TEXT = "full_text", _("Full text")
+
+
+class ScreeningStages(models.TextChoices):
+    """Which stages a review screens in (PRISMA: records screened, then reports assessed)."""
+
+    BOTH = "both", _("Title and abstract, then full text")
+    TITLE_ABSTRACT = "title_abstract", _("Title and abstract only")
+    FULL_TEXT = "full_text", _("Full text only")
+
+
+class ScreeningDecisionValue(models.TextChoices):
+    INCLUDE = "include", _("Include")
+    EXCLUDE = "exclude", _("Exclude")
+    MAYBE = "maybe", _("Maybe")
+
+
+class ScreeningSettings(models.Model):
+    """How a review screens its candidate records: stages, criteria, and what PRISMA counts the
+    review reports without records behind them (a review whose stage one was done elsewhere)."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="screening_settings")
+    stages = models.CharField(max_length=20, choices=ScreeningStages.choices,
+                              default=ScreeningStages.BOTH)
+    criteria = models.TextField(
+        blank=True, help_text=_("Eligibility criteria, shown beside every record (Markdown-free "
+                                "plain text; one criterion per line)."))
+    # PRISMA box name → count, for boxes the review reports but did not record here (e.g. the
+    # bundled review's included total). A box in neither the data nor here is "not reported".
+    reported_counts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Screening settings of {self.review}"
+
+
+class ExclusionReason(models.Model):
+    """A reason a record may be excluded for at the full-text stage, from the review's list."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE,
+                               related_name="exclusion_reasons")
+    key = models.SlugField(max_length=60)
+    label = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["review", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "key"], name="exclusion_reason_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Search(models.Model):
+    """One search of one source, as PRISMA counts identification: every import of records is
+    one search (source, date, query, how many records it brought)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="searches")
+    source = models.CharField(max_length=200, help_text=_('A database, register or website, '
+                                                          'e.g. "Nesta".'))
+    searched_on = models.DateField(null=True, blank=True)
+    query = models.TextField(blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    # Records this search identified: the imported count, or the count the review reports when
+    # its records are not here (null: not reported).
+    count = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "created_at", "pk"]
+        verbose_name_plural = "searches"
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.searched_on or 'no date'})"
+
+
+class DuplicateStatus(models.TextChoices):
+    NONE = "", _("Not a duplicate")
+    SUSPECTED = "suspected", _("Suspected duplicate")
+    CONFIRMED = "confirmed", _("Duplicate removed")
+    SPLIT = "split", _("Not a duplicate (checked)")
+
+
+class Record(models.Model):
+    """A candidate record (a report of a programme) to be screened for eligibility."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    search = models.ForeignKey(Search, on_delete=models.PROTECT, related_name="records")
+    external_id = models.CharField(max_length=200, blank=True,
+                                   help_text=_("The record's ID in its source file, if any."))
+    title = models.CharField(max_length=1000)
+    authors = models.TextField(blank=True, help_text=_("One author per line."))
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    abstract = models.TextField(blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    doi = models.CharField(max_length=200, blank=True, db_index=True,
+                           help_text=_("Normalised: lower case, no https://doi.org/ prefix."))
+    # Normalised title (lower case, letters and digits only) for finding duplicates.
+    title_key = models.CharField(max_length=1000, blank=True, editable=False)
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="duplicates")
+    duplicate_status = models.CharField(max_length=10, choices=DuplicateStatus.choices,
+                                        blank=True, default=DuplicateStatus.NONE)
+    # Full-text stage: null until sought; False = sought but not retrieved (a PRISMA box).
+    full_text_retrieved = models.BooleanField(null=True, blank=True)
+    # Stage two: the case an included record became (one action, keeps documents and source).
+    case = models.OneToOneField(Case, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="record")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        indexes = [
+            models.Index(fields=["review", "title_key", "year"]),
+            models.Index(fields=["review", "duplicate_status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2100),
+                name="record_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(duplicate_status__in=DuplicateStatus.values),
+                name="record_duplicate_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:120]
+
+
+class ScreeningAssignment(models.Model):
+    """A screener assigned to screen a record at a stage. Each record gets two per stage."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="assignments")
+    stage = models.CharField(max_length=20, choices=ScreeningStage.choices)
+    screener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                 related_name="screening_assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["record", "stage", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "screener"],
+                                    name="screening_assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screener} → {self.record} ({self.stage})"
+
+
+class ScreeningDecision(models.Model):
+    """One screener's decision on one record at one stage (blind until both have decided)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="decisions")
+    stage = models.CharField(max_length=20, choices=ScreeningStage.choices)
+    screener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                 related_name="screening_decisions")
+    decision = models.CharField(max_length=10, choices=ScreeningDecisionValue.choices)
+    reason = models.ForeignKey(ExclusionReason, on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["record", "stage", "decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "screener"],
+                                    name="screening_decision_unique"),
+            models.CheckConstraint(condition=Q(decision__in=ScreeningDecisionValue.values),
+                                   name="screening_decision_valid"),
+            models.CheckConstraint(condition=Q(stage__in=ScreeningStage.values),
+                                   name="screening_decision_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screener}: {self.decision} {self.record} ({self.stage})"
+
+
+class ScreeningOutcomeMethod(models.TextChoices):
+    AGREED = "agreed", _("Screeners agreed")
+    ADJUDICATED = "adjudicated", _("Adjudicated")
+    DISCUSSED = "discussed", _("Agreed in discussion")
+
+
+class ScreeningConflict(models.Model):
+    """The two assigned screeners' decisions on a record at a stage differ (include vs exclude,
+    or either said maybe): settled by the adjudicator or in discussion, as the review's
+    resolution mode says."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="conflicts")
+    stage = models.CharField(max_length=20, choices=ScreeningStage.choices)
+    decision_a = models.ForeignKey(ScreeningDecision, on_delete=models.CASCADE, related_name="+")
+    decision_b = models.ForeignKey(ScreeningDecision, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=DisagreementStatus.choices,
+                              default=DisagreementStatus.OPEN)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["record", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage"], name="screening_conflict_unique"),
+            models.CheckConstraint(condition=~Q(decision_a=models.F("decision_b")),
+                                   name="screening_conflict_two_decisions"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conflict on {self.record} ({self.stage}, {self.status})"
+
+
+class ScreeningOutcome(models.Model):
+    """The settled decision on a record at a stage: both screeners agreed, or their conflict was
+    resolved. What PRISMA counts and what moves a record on to the next stage or to a case."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="outcomes")
+    stage = models.CharField(max_length=20, choices=ScreeningStage.choices)
+    decision = models.CharField(max_length=10, choices=[
+        (ScreeningDecisionValue.INCLUDE, _("Include")),
+        (ScreeningDecisionValue.EXCLUDE, _("Exclude")),
+    ])
+    reason = models.ForeignKey(ExclusionReason, on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    method = models.CharField(max_length=12, choices=ScreeningOutcomeMethod.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    rationale = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["record", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage"], name="screening_outcome_unique"),
+            models.CheckConstraint(condition=Q(decision__in=["include", "exclude"]),
+                                   name="screening_outcome_decision_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.decision} ({self.stage})"

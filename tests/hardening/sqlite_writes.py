@@ -4,7 +4,7 @@
 This process migrates a fresh SQLite database at PATH (with the project's own settings, as
 `make run` uses them), builds a review with a draft and a disagreement, starts a second process
 that holds SQLite write transactions for 200 ms at a time (as the background worker does while
-it stores a reliability snapshot), and then makes N writes through the services: draft saves
+it stores a reliability snapshot), and then makes at least N writes (for at least MIN_SECONDS) through the services: draft saves
 and decisions, alternately. It prints one JSON line with what it measured. The test database
 of pytest is in memory and cannot be shared with a second process, hence the subprocess.
 """
@@ -18,6 +18,9 @@ import time
 
 HOLD_SECONDS = 0.2
 PAUSE_SECONDS = 0.02
+# The writes go on (past N if need be) for at least this long, so that the holder takes the
+# lock many times while they run, however fast the machine is.
+MIN_SECONDS = 6.0
 
 # The second process: raw sqlite3 (no Django), one write transaction after another.
 HOLDER = f"""
@@ -92,7 +95,8 @@ def main(path: str, writes: int) -> dict:
         assert holder.stdout.readline().strip() == "ready"
         time.sleep(HOLD_SECONDS)  # the holder is inside its first write transaction
         started = time.monotonic()
-        for n in range(writes):
+        n = 0
+        while n < writes or time.monotonic() - started < MIN_SECONDS:
             began = time.monotonic()
             try:
                 if n % 2 == 0:
@@ -107,6 +111,7 @@ def main(path: str, writes: int) -> dict:
             except Exception as error:  # every failure counts, whatever its kind
                 failures.append(f"{type(error).__name__}: {error}")
             latencies.append(time.monotonic() - began)
+            n += 1
         elapsed = time.monotonic() - started
     finally:
         holder.terminate()  # our own child, by its handle
@@ -116,12 +121,13 @@ def main(path: str, writes: int) -> dict:
     latencies.sort()
     return {
         "journal_mode": journal_mode,
-        "writes": writes,
+        "writes": n,
         "failures": len(failures),
         "logged_errors": len(errors.messages),
         "first_failures": (failures + errors.messages)[:3],
         "holder_transactions": held,
         "seconds": round(elapsed, 1),
+        "held_share": round(held * HOLD_SECONDS / elapsed, 2),
         "median_write_ms": round(latencies[len(latencies) // 2] * 1000),
         "max_write_ms": round(latencies[-1] * 1000),
     }

@@ -27,10 +27,12 @@ def test_draft_saves_and_decisions_never_fail_while_another_process_holds_the_wr
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     print(figures)  # the measured figures, shown with -s
-    assert figures["writes"] == 200
+    assert figures["writes"] >= 200
     assert figures["failures"] == 0 and figures["logged_errors"] == 0, figures
-    # The other process really kept writing all along.
-    assert figures["holder_transactions"] >= 20, figures
+    # The other process really kept writing all along: it held the lock for a good share of the
+    # time the writes took (not a count, which depends on how fast this machine writes).
+    assert figures["seconds"] >= 6
+    assert figures["held_share"] >= 0.25, figures
     assert figures["journal_mode"] == "wal"
 
 
