@@ -48,8 +48,9 @@ class PrismaFlow:
     reported: set[str] = field(default_factory=set)
     # [(source, count or None)], one per source in the order first searched.
     sources: list[tuple[str, int | None]] = field(default_factory=list)
-    # [(reason label, count)] of the reports excluded at the full-text stage.
-    reasons: list[tuple[str, int]] = field(default_factory=list)
+    # [(reason label or None: no reason given, count)] of the reports excluded at the last
+    # stage.
+    reasons: list[tuple[str | None, int]] = field(default_factory=list)
     # Records not yet settled at each stage (not a PRISMA box: "still being screened").
     awaiting: dict[str, int] = field(default_factory=dict)
 
@@ -68,10 +69,14 @@ class PrismaFlow:
                 for key, label in BOXES.items()
             },
             "sources": [{"source": source, "count": count} for source, count in self.sources],
-            "exclusion_reasons": [{"reason": reason, "count": count}
+            "exclusion_reasons": [{"reason": reason_label(reason), "count": count}
                                   for reason, count in self.reasons],
             "awaiting": self.awaiting,
         }
+
+
+def reason_label(reason: str | None) -> str:
+    return reason if reason else _("No reason given")
 
 
 def _stages_used(stages: str) -> set[str]:
@@ -148,7 +153,7 @@ def prisma_flow(review: Review) -> PrismaFlow:
         final = ft if ft in used else ta
         counts["included"] = settled(final, include)
         reasons = [
-            (row["reason__label"] or _("No reason given"), row["n"])
+            (row["reason__label"] or None, row["n"])
             for row in ScreeningOutcome.objects.filter(
                 record__review=review, stage=final, decision=exclude)
             .exclude(record__duplicate_status=DuplicateStatus.CONFIRMED)

@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from coding.prisma.selectors import BOXES, PrismaFlow
+from coding.prisma.selectors import BOXES, PrismaFlow, reason_label
 
 WIDTH = 960
 PHASE_X, PHASE_W = 10, 34
@@ -103,7 +103,7 @@ def prisma_svg(flow: PrismaFlow, title: str) -> str:
     for key in ("duplicates_removed", "automation_removed", "other_removed"):
         removed += _counted(key, counts[key])
     reasons = [(f"{BOXES['assessed_excluded']} {n_text(counts['assessed_excluded'])}", False)]
-    reasons += [(f"{reason} {n_text(n)}", False) for reason, n in flow.reasons]
+    reasons += [(f"{reason_label(reason)} {n_text(n)}", False) for reason, n in flow.reasons]
 
     rows = [
         (_("Identification"), _box(LEFT_X, LEFT_W, identified), _box(RIGHT_X, RIGHT_W, removed)),
@@ -176,5 +176,6 @@ def prisma_summary(flow: PrismaFlow) -> str:
     for key, label in BOXES.items():
         parts.append(f"{label} {n_text(flow.counts.get(key))}")
     for reason, n in flow.reasons:
-        parts.append(_("Excluded: %(reason)s %(n)s") % {"reason": reason, "n": n_text(n)})
+        parts.append(_("Excluded: %(reason)s %(n)s") % {"reason": reason_label(reason),
+                                                          "n": n_text(n)})
     return "; ".join(parts) + "."

@@ -136,6 +136,7 @@ def dashboard_warm(*, review_id: int) -> bool:
     case_filter.form.is_valid()
     dashboard_data(review=review, case_filter=case_filter)
     choices_for(review)  # the page's filter form shows them
+    prisma_for(review)  # and its selection diagram
     return True
 
 
@@ -147,3 +148,12 @@ def latest_release_for(review: Review):
     found = cache.get_or_set(_key(review, "latest-release"),
                              lambda: {"release": latest_release(review)}, TIMEOUT)
     return found["release"]
+
+
+def prisma_for(review: Review):
+    """The review's PRISMA flow counts (coding.prisma.selectors), once per data version: the
+    screening and records services bump the version when a settled outcome, a record or a
+    search changes. Labels are not in it, so one copy serves every language."""
+    from coding.prisma.selectors import prisma_flow
+
+    return cache.get_or_set(_key(review, "prisma"), lambda: prisma_flow(review), TIMEOUT)

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from coding.prisma.selectors import BOXES, prisma_flow
+from coding.prisma.selectors import BOXES, reason_label
 from coding.prisma.svg import n_text, prisma_svg
-from coding.public.cache import latest_release_for
+from coding.public.cache import latest_release_for, prisma_for
 from coding.public.responses import reader_page
 from coding.reviews.policies import get_public_review, may_publish, review_roles
 
@@ -20,12 +20,12 @@ def diagram_title(review) -> str:
 
 def prisma_context(review) -> dict:
     """What templates/coding/_prisma.html shows: the diagram and its counts as a table."""
-    flow = prisma_flow(review)
+    flow = prisma_for(review)
     return {
         "prisma": flow, "svg": prisma_svg(flow, diagram_title(review)),
         "rows": [(label, n_text(flow.counts.get(key))) for key, label in BOXES.items()],
         "sources": [(source, n_text(count)) for source, count in flow.sources],
-        "reasons": [(reason, n_text(count)) for reason, count in flow.reasons],
+        "reasons": [(reason_label(reason), n_text(count)) for reason, count in flow.reasons],
     }
 
 
@@ -45,7 +45,7 @@ def selection(request, slug):
 @reader_page
 def prisma_svg_file(request, slug):
     review = get_public_review(request.user, slug)
-    response = HttpResponse(prisma_svg(prisma_flow(review), diagram_title(review)),
+    response = HttpResponse(prisma_svg(prisma_for(review), diagram_title(review)),
                             content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{review.slug}-prisma.svg"'
     return response

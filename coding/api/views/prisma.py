@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from coding.api.permissions import IsPublishedReadOnly, IsReviewMember
 from coding.api.views.common import READ_ERRORS, ReviewMixin, SharedReaderMixin
-from coding.prisma.selectors import prisma_flow
+from coding.public.cache import prisma_for
 
 
 class BoxSerializer(serializers.Serializer):
@@ -43,4 +43,4 @@ class PrismaView(SharedReaderMixin, ReviewMixin, APIView):
 
     @extend_schema(responses={200: PrismaSerializer, **READ_ERRORS})
     def get(self, request, slug):
-        return Response(prisma_flow(self.get_review()).as_data())
+        return Response(prisma_for(self.get_review()).as_data())
