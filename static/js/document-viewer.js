@@ -306,10 +306,7 @@ class PdfView {
 }
 
 // Zoom: fit to the pane's width times 1, 1.25, ... 3; pages are drawn again at the new size.
-// The level reads as a percentage in the page's language ("125%", "125 %").
 const ZOOMS = [1, 1.25, 1.5, 2, 3];
-const percent = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" });
-for (const label of document.querySelectorAll("[data-zoom-level]")) label.textContent = percent.format(1);
 for (const button of document.querySelectorAll("[data-pdf-zoom]")) {
   button.hidden = false;
   button.addEventListener("click", () => {
@@ -319,7 +316,11 @@ for (const button of document.querySelectorAll("[data-pdf-zoom]")) {
     const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, now + step))];
     container.dataset.zoom = String(next);
     const label = button.closest("[data-document]").querySelector("[data-zoom-level]");
-    if (label) label.textContent = percent.format(next);
+    // As the page writes it ("100 %"); the language's own spacing in its translation.
+    if (label) {
+      label.textContent = interpolate(gettext("%(percent)s %"),
+        { percent: numbers.format(Math.round(next * 100)) }, true);
+    }
     if (container.dataset.loaded) renderPdf(container);
   });
 }
