@@ -30,8 +30,8 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class ResolutionMode(models.TextChoices):
-    ADJUDICATOR = "adjudicator", "An adjudicator decides"
-    DISCUSSION = "discussion", "The two coders discuss first"
+    ADJUDICATOR = "adjudicator", _("An adjudicator decides")
+    DISCUSSION = "discussion", _("The two coders discuss first")
 
 
 class Review(models.Model):
@@ -107,9 +107,9 @@ class Review(models.Model):
 
 
 class Role(models.TextChoices):
-    LEAD = "lead", "Review lead"
-    CODER = "coder", "Coder"
-    ADJUDICATOR = "adjudicator", "Adjudicator"
+    LEAD = "lead", _("Review lead")
+    CODER = "coder", _("Coder")
+    ADJUDICATOR = "adjudicator", _("Adjudicator")
 
 
 class Membership(models.Model):
@@ -172,11 +172,11 @@ class Section(models.Model):
 
 
 class AttributeKind(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTI = "multi", "Multiple choice"
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    BOOLEAN = "boolean", "Yes / no"
+    SINGLE = "single", _("Single choice")
+    MULTI = "multi", _("Multiple choice")
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    BOOLEAN = "boolean", _("Yes / no")
 
 
 CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
@@ -185,10 +185,10 @@ CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
 class MeasurementLevel(models.TextChoices):
     """Krippendorff's levels of measurement: which distance reliability uses."""
 
-    NOMINAL = "nominal", "Nominal"
-    ORDINAL = "ordinal", "Ordinal (the options' order is the scale)"
-    INTERVAL = "interval", "Interval"
-    RATIO = "ratio", "Ratio"
+    NOMINAL = "nominal", _("Nominal")
+    ORDINAL = "ordinal", _("Ordinal (the options' order is the scale)")
+    INTERVAL = "interval", _("Interval")
+    RATIO = "ratio", _("Ratio")
 
 
 # The levels each kind allows; the first is the default. Text has no level (no categories).
@@ -388,8 +388,8 @@ class Assignment(models.Model):
 
 
 class CodingStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class CodingQuerySet(models.QuerySet):
@@ -473,9 +473,9 @@ class CodedValue(ValueFields):
 
 
 class ConsensusMethod(models.TextChoices):
-    AGREED = "agreed", "Agreed by both coders"
-    ADJUDICATED = "adjudicated", "Adjudicated"
-    DISCUSSION = "discussion", "Agreed after discussion"
+    AGREED = "agreed", _("Agreed by both coders")
+    ADJUDICATED = "adjudicated", _("Adjudicated")
+    DISCUSSION = "discussion", _("Agreed after discussion")
 
 
 class ConsensusValue(ValueFields):
@@ -519,8 +519,8 @@ class ConsensusValue(ValueFields):
 
 
 class DisagreementStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Disagreement(models.Model):
@@ -719,10 +719,10 @@ class Invitation(models.Model):
 
 
 class DocumentType(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    HTML = "text/html", "HTML"
-    TEXT = "text/plain", "Plain text"
-    MARKDOWN = "text/markdown", "Markdown"
+    PDF = "application/pdf", _("PDF")
+    HTML = "text/html", _("HTML")
+    TEXT = "text/plain", _("Plain text")
+    MARKDOWN = "text/markdown", _("Markdown")
 
 
 def document_upload_to(document: "Document", filename: str) -> str:
@@ -734,9 +734,9 @@ def document_upload_to(document: "Document", filename: str) -> str:
 
 
 class TextStatus(models.TextChoices):
-    PENDING = "pending", "Text being extracted"
-    READY = "ready", "Text extracted"
-    FAILED = "failed", "Text could not be extracted"
+    PENDING = "pending", _("Text being extracted")
+    READY = "ready", _("Text extracted")
+    FAILED = "failed", _("Text could not be extracted")
     # Over settings.TEXT_EXTRACTION_LIMITS (time, memory or pages): not tried again.
     TOO_LARGE = "too_large", _("Text not extracted: too large")
 
@@ -805,12 +805,12 @@ class Document(models.Model):
 
 
 class SnapshotStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a worker"
-    RUNNING = "running", "Being computed"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting for a worker")
+    RUNNING = "running", _("Being computed")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
     # The codings changed before it was computed: a newer snapshot replaces it.
-    SUPERSEDED = "superseded", "Superseded"
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class ReliabilitySnapshotQuerySet(models.QuerySet):
@@ -884,19 +884,19 @@ class ReliabilitySnapshot(models.Model):
 
 
 class ImportKind(models.TextChoices):
-    CODEBOOK = "codebook", "Codebook (YAML)"
-    CASES = "cases", "Cases (CSV or .xlsx)"
-    CODINGS = "codings", "Codings (CSV or .xlsx)"
+    CODEBOOK = "codebook", _("Codebook (YAML)")
+    CASES = "cases", _("Cases (CSV or .xlsx)")
+    CODINGS = "codings", _("Codings (CSV or .xlsx)")
 
 
 class ImportStatus(models.TextChoices):
-    CHECKING = "checking", "Being checked"
-    CHECKED = "checked", "Checked: ready to import"
-    REFUSED = "refused", "Refused: nothing imported"
-    QUEUED = "queued", "Waiting to run"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed: nothing imported"
+    CHECKING = "checking", _("Being checked")
+    CHECKED = "checked", _("Checked: ready to import")
+    REFUSED = "refused", _("Refused: nothing imported")
+    QUEUED = "queued", _("Waiting to run")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed: nothing imported")
 
 
 class ImportJob(models.Model):
@@ -936,11 +936,11 @@ class ImportJob(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    CASE_ASSIGNED = "case_assigned", "Cases assigned to you"
-    DISCUSSION_WAITING = "discussion_waiting", "A disagreement waits for your discussion"
-    ADJUDICATION_NEEDED = "adjudication_needed", "Adjudication needed"
-    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
-    ROUND_COMPLETE = "round_complete", "Calibration round complete"
+    CASE_ASSIGNED = "case_assigned", _("Cases assigned to you")
+    DISCUSSION_WAITING = "discussion_waiting", _("A disagreement waits for your discussion")
+    ADJUDICATION_NEEDED = "adjudication_needed", _("Adjudication needed")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    ROUND_COMPLETE = "round_complete", _("Calibration round complete")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -1005,8 +1005,8 @@ class NotificationSettings(models.Model):
 
 
 class RoundStatus(models.TextChoices):
-    OPEN = "open", "Open: being coded"
-    COMPLETE = "complete", "Complete: every coder submitted every case"
+    OPEN = "open", _("Open: being coded")
+    COMPLETE = "complete", _("Complete: every coder submitted every case")
 
 
 class Round(models.Model):
