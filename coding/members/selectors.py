@@ -26,7 +26,7 @@ class Member:
     @property
     def role_labels(self) -> list[str]:
         labels = dict(Role.choices)
-        return [labels[role] for role in self.roles]
+        return [str(labels[role]) for role in self.roles]
 
 
 def review_members(*, review: Review, viewer) -> list[Member]:

@@ -189,7 +189,7 @@ def _send_invitation_mail(*, invitation: Invitation, base_url: str) -> None:
         "invitation": invitation,
         "review": invitation.review,
         "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
-        "roles": [labels[role] for role in invitation.roles],
+        "roles": [str(labels[role]) for role in invitation.roles],
         "link": link,
     }
     subject = render_to_string("coding/email/invitation_subject.txt", context)

@@ -241,7 +241,7 @@ def invitation_accept_view(request, token: str):
     context = {
         "invitation": invitation,
         "invited_review": invitation.review,
-        "role_labels": [labels[r] for r in invitation.roles],
+        "role_labels": [str(labels[r]) for r in invitation.roles],
         "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
         "accept_refusal": (
             invitation_accept_refusal(request.user, invitation)
