@@ -13,6 +13,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -98,21 +99,25 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
     if len(data) > max_bytes():
         raise ValidationError(too_large_message(name, len(data)), code="too_large")
     if not data:
-        raise ValidationError(f"{name} is empty.", code="empty")
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": name}, code="empty")
     claimed = KNOWN.get(PurePath(name).suffix.lower())
     if b"%PDF-" in data[:1024]:
         if claimed and claimed != DocumentType.PDF:
             raise ValidationError(
-                f"{name} is named as {claimed.label} but its content is a PDF; rename it "
-                "to .pdf.", code="type_mismatch",
+                gettext(
+                    "%(name)s is named as %(label)s but its content is a PDF; rename it to "
+                    ".pdf.") % {
+                    "name": name, "label": claimed.label}, code="type_mismatch",
             )
         _check_pdf(name, data)
         return CheckedFile(_with_extension(name, DocumentType.PDF), DocumentType.PDF, data)
     text = _as_text(name, data, claimed)
     if claimed == DocumentType.PDF:
         raise ValidationError(
-            f"{name} is not a PDF: its content is text. Upload the real PDF, or name the "
-            "file .txt, .html or .md.", code="type_mismatch",
+            gettext(
+                "%(name)s is not a PDF: its content is text. Upload the real PDF, or name the "
+                "file .txt, .html or .md.") % {
+                "name": name}, code="type_mismatch",
         )
     if claimed == DocumentType.HTML or HTML_STARTS.match(data):
         cleaned = nh3.clean(text)
@@ -190,7 +195,9 @@ def _check_pdf(name: str, data: bytes) -> None:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ValidationError(
-                f"{name} is an encrypted PDF; upload it without a password.", code="encrypted"
+                gettext(
+                    "%(name)s is an encrypted PDF; upload it without a password.") % {
+                    "name": name}, code="encrypted"
             )
         pages = len(reader.pages)  # the page tree's /Count: no page is read
         active = pdf_active_content(reader.trailer)
@@ -198,25 +205,33 @@ def _check_pdf(name: str, data: bytes) -> None:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as error:
         raise ValidationError(
-            f"{name} is not a readable PDF ({error.__class__.__name__}: {error}).",
+            gettext(
+                "%(name)s is not a readable PDF (%(name2)s: %(error)s).") % {
+                "name": name, "name2": error.__class__.__name__, "error": error},
             code="broken_pdf",
         ) from None
     if active == "javascript" or (active is None and PDF_SCRIPT_BYTES.search(data)):
         raise ValidationError(
-            f"{name} contains JavaScript; PDFs with scripts are refused. Print it to a new "
-            "PDF without scripts (or remove them) and upload that.", code="pdf_script",
+            gettext(
+                "%(name)s contains JavaScript; PDFs with scripts are refused. Print it to a "
+                "new PDF without scripts (or remove them) and upload that.") % {
+                "name": name}, code="pdf_script",
         )
     if active is not None:
         raise ValidationError(
-            f"{name} contains {PDF_ACTIVE_CONTENT[active]}; PDFs with active content are "
-            "refused. Print it to a new PDF (which keeps only the pages) and upload that.",
+            gettext(
+                "%(name)s contains %(pdf_active_content)s; PDFs with active content are "
+                "refused. Print it to a new PDF (which keeps only the pages) and upload that.") % {
+                "name": name, "pdf_active_content": PDF_ACTIVE_CONTENT[active]},
             code="pdf_active_content",
         )
     most = document_max_pages()
     if pages > most:
         raise ValidationError(
-            f"{name} has {pages:,} pages; documents may have at most {most:,}. Split it and "
-            "upload the parts.", code="too_many_pages",
+            gettext(
+                "%(name)s has %(pages)s pages; documents may have at most %(most)s. Split it "
+                "and upload the parts.") % {
+                "name": name, "pages": f"{pages:,}", "most": f"{most:,}"}, code="too_many_pages",
         )
 
 

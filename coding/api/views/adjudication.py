@@ -2,6 +2,7 @@
 
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -72,7 +73,8 @@ class DisagreementList(AdjudicatorMixin, generics.ListAPIView):
         if state := params.get("status"):
             if state not in QUEUE_STATUSES:
                 raise exceptions.ValidationError(
-                    {"status": [f"Choose one of {', '.join(QUEUE_STATUSES)}."]}
+                    {"status": [gettext("Choose one of %(values)s.") % {
+                        "values": ", ".join(QUEUE_STATUSES)}]}
                 )
             rows = disagreements_for_queue(rows, state)
         if attribute := params.get("attribute"):
