@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
@@ -79,7 +79,7 @@ from coding.values import (
     values_equal,
 )
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = gettext_noop(
     "Someone else changed this decision after you opened the page, so your decision was not "
     "saved. Reload the page to see the current decision; your rationale is kept below."
 )
@@ -403,7 +403,7 @@ def _refuse(refusal: tuple[str, str] | None) -> None:
 
 def _refuse_unless_ready(disagreement: Disagreement) -> None:
     if not disagreement_ready(disagreement):
-        raise ValidationError(NOT_READY_MESSAGE, code="not_ready")
+        raise ValidationError(gettext(NOT_READY_MESSAGE), code="not_ready")
 
 
 def _locked(disagreement: Disagreement) -> Disagreement:
@@ -457,7 +457,7 @@ def _consensus_decide(
             consensus.save()
     except IntegrityError:
         # Another adjudicator created the value between our read and write.
-        raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
+        raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict") from None
     if attribute.is_choice:
         consensus.options.set(options)
     after = {**value_snapshot(attribute, consensus, value), **after_extra}
@@ -519,7 +519,7 @@ def disagreement_resolve(
         )
         current = _current_consensus(disagreement)
         if (current.version if current else 0) != expected_version:
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+            raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict")
         if choice == "other":
             new_value = parse_value(attribute, value)
             new_evidence = (evidence or "").strip()
@@ -574,7 +574,7 @@ def disagreement_reopen(
             raise ValidationError(gettext("This disagreement is open already."))
         current = _current_consensus(disagreement)
         if (current.version if current else 0) != expected_version:
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+            raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict")
         disagreement.status = DisagreementStatus.OPEN
         disagreement.resolved_at = None
         disagreement.save(update_fields=["status", "resolved_at"])

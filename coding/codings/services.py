@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
@@ -43,11 +43,11 @@ from coding.values import (
     value_store,
 )
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = gettext_noop(
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
     "saved. Your text is kept below to copy; reload the page to see the saved version."
 )
-SUBMITTED_MESSAGE = (
+SUBMITTED_MESSAGE = gettext_noop(
     "This coding has been submitted and is read-only. A review lead can reopen it."
 )
 NO_SUCH_CODING_MESSAGE = gettext_lazy("There is no such coding.")
@@ -211,7 +211,8 @@ def coding_save_draft(
         if not changed:
             current = Coding.objects.get(pk=coding.pk)
             raise CodingConflict(
-                SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
+                gettext(SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
+                code="conflict",
             )
         changed_keys = values_write(value_model=CodedValue, coding=coding,
                                     attributes=attributes, cleaned=cleaned)
@@ -293,7 +294,8 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
         if not changed:
             current = Coding.objects.get(pk=coding.pk)
             raise CodingConflict(
-                SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
+                gettext(SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
+                code="conflict",
             )
         coding_required_check(coding=coding)  # raising rolls the status change back
         record_unticked_multi_choices(coding)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from coding.assignments.services import assignment_set
 from coding.audit.services import audit_record
@@ -56,7 +56,7 @@ from coding.rounds.policies import (
 )
 from coding.values import text_check
 
-ROUND_SUBMITTED_MESSAGE = (
+ROUND_SUBMITTED_MESSAGE = gettext_noop(
     "This round coding has been submitted and is read-only: a round compares first answers."
 )
 LEFT_ROUND_MESSAGE = "You no longer code in this round."
@@ -146,7 +146,7 @@ def _swap(coding: RoundCoding, expected_version: int, **changes) -> None:
     if not changed:
         current = RoundCoding.objects.get(pk=coding.pk)
         raise CodingConflict(
-            ROUND_SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE,
+            gettext(ROUND_SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
             code="conflict",
         )
 

@@ -247,7 +247,7 @@ def _resolve(request, review, case, key: str):
     try:
         row, data = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY_MESSAGE)
+        messages.error(request, gettext(NOT_READY_MESSAGE))
         return redirect(_back(review, case))
     names = _names(data)
     form = ResolveForm(request.POST, row=row, names=names)
@@ -313,7 +313,7 @@ def _reopen(request, review, case, key: str):
     try:
         row, _ = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY_MESSAGE)
+        messages.error(request, gettext(NOT_READY_MESSAGE))
         return redirect(_back(review, case))
     form = ReopenForm(request.POST, row=row)
     if form.is_valid():

@@ -2,7 +2,7 @@
 
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -127,7 +127,8 @@ class DisagreementDetail(DisagreementActionMixin, APIView):
     "value's history keeps every decision. A decided disagreement may be decided again.",
 )
 class DisagreementResolve(DisagreementActionMixin, APIView):
-    permission_classes = [policy_permission(may_decide_in, NOT_ADJUDICATOR_MESSAGE)]
+    permission_classes = [policy_permission(may_decide_in,
+                                            gettext_lazy(NOT_ADJUDICATOR_MESSAGE))]
     serializer_class = s.DisagreementSerializer
 
     def post(self, request, slug, pk):
