@@ -110,8 +110,8 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
         # With a none option, nothing ticked is "not coded", which is no decision.
         raise ValidationError(
             gettext(
-                "%(label)s: choose options, or %(label2)s.") % {
-                "label": label, "label2": repr(attribute.none_option.label)}
+                "%(label)s: choose options, or %(none_option)s.") % {
+                "label": label, "none_option": repr(attribute.none_option.label)}
         )
     if value is None:
         needed = {
@@ -529,9 +529,9 @@ def disagreement_resolve(
             if not coding.is_submitted:
                 raise ValidationError(
                     gettext(
-                        "%(value)s's coding has been reopened; decide once it is submitted "
+                        "%(coder)s's coding has been reopened; decide once it is submitted "
                         "again.") % {
-                        "value": coding.coder.get_full_name() or coding.coder.username}
+                        "coder": coding.coder.get_full_name() or coding.coder.username}
                 )
             stored = (
                 CodedValue.objects.filter(coding=coding, attribute=attribute)

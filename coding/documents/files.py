@@ -206,8 +206,8 @@ def _check_pdf(name: str, data: bytes) -> None:
     except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as error:
         raise ValidationError(
             gettext(
-                "%(name)s is not a readable PDF (%(name2)s: %(error)s).") % {
-                "name": name, "name2": error.__class__.__name__, "error": error},
+                "%(name)s is not a readable PDF (%(error_type)s: %(error)s).") % {
+                "name": name, "error_type": error.__class__.__name__, "error": error},
             code="broken_pdf",
         ) from None
     if active == "javascript" or (active is None and PDF_SCRIPT_BYTES.search(data)):

@@ -82,9 +82,9 @@ def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
         job.refresh_from_db()
         if not changed:
             raise ValidationError(gettext(
-                "%(filename)s cannot be imported now: it is %(lower)s.") % {
+                "%(filename)s cannot be imported now: it is %(status)s.") % {
                 "filename": job.filename,
-                "lower": job.get_status_display().lower()}, code="conflict")
+                "status": job.get_status_display().lower()}, code="conflict")
         audit_record(actor=actor, action="import.confirm", obj=job, review=job.review,
                      data={"kind": job.kind, "filename": job.filename})
         transaction.on_commit(partial(_queue, "run_import", job.pk), robust=True)
