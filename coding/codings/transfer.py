@@ -220,8 +220,8 @@ def _parse_evidence(path: Path, where: str, row: dict, number: str, attribute: A
             "attribute": repr(attribute.key)})
         if not name:
             if any((row.get(c) or "").strip() for c in EVIDENCE_COLUMNS[2:]):
-                raise ValidationError("evidence_page, evidence_start and evidence_end need "
-                                      "evidence_document")
+                raise ValidationError(gettext("evidence_page, evidence_start and evidence_end "
+                                              "need evidence_document"))
             return text, []
         if (number, name) not in documents:
             raise ValidationError(gettext(

@@ -13,7 +13,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -30,21 +30,21 @@ KNOWN = {ext: kind for kind, exts in EXTENSIONS.items() for ext in exts}
 
 # Well-known starts of files we never accept, to say what a refused file really is.
 SIGNATURES = [
-    (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "a Linux executable"),
-    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
-    (b"\xfe\xed\xfa\xce", "a macOS executable"),
-    (b"\xca\xfe\xba\xbe", "a macOS executable or Java class"),
-    (b"#!", "a script"),
-    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel/EPUB file)"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"MZ", gettext_noop("a Windows executable")),
+    (b"\x7fELF", gettext_noop("a Linux executable")),
+    (b"\xcf\xfa\xed\xfe", gettext_noop("a macOS executable")),
+    (b"\xfe\xed\xfa\xce", gettext_noop("a macOS executable")),
+    (b"\xca\xfe\xba\xbe", gettext_noop("a macOS executable or Java class")),
+    (b"#!", gettext_noop("a script")),
+    (b"PK\x03\x04", gettext_noop("a ZIP archive (or a Word/Excel/EPUB file)")),
+    (b"\xd0\xcf\x11\xe0", gettext_noop("an old Microsoft Office file")),
+    (b"{\\rtf", gettext_noop("an RTF document")),
+    (b"\x89PNG", gettext_noop("a PNG image")),
+    (b"\xff\xd8\xff", gettext_noop("a JPEG image")),
+    (b"GIF8", gettext_noop("a GIF image")),
+    (b"\x1f\x8b", gettext_noop("a gzip archive")),
+    (b"Rar!", gettext_noop("a RAR archive")),
+    (b"7z\xbc\xaf", gettext_noop("a 7-Zip archive")),
 ]
 
 # WHATWG MIME sniffing: text starting with one of these (after white space) is HTML.
@@ -123,9 +123,9 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
         cleaned = nh3.clean(text)
         notes = []
         if _removed_active_content(text, cleaned):
-            notes.append(
-                f"{name}: scripts, styles and event handlers were removed from the HTML."
-            )
+            notes.append(gettext(
+                "%(name)s: scripts, styles and event handlers were removed from the HTML.")
+                % {"name": name})
         return CheckedFile(
             _with_extension(name, DocumentType.HTML), DocumentType.HTML,
             cleaned.encode("utf-8"), notes,
@@ -161,28 +161,29 @@ def _with_extension(name: str, kind: DocumentType) -> str:
 def _as_text(name: str, data: bytes, claimed) -> str:
     for signature, what in SIGNATURES:
         if data.startswith(signature) and signature != b"#!":
-            raise ValidationError(_refusal(name, claimed, what), code="unsupported")
+            raise ValidationError(_refusal(name, claimed, gettext(what)), code="unsupported")
     if b"\x00" in data:
-        raise ValidationError(_refusal(name, claimed, "binary data"), code="unsupported")
+        raise ValidationError(_refusal(name, claimed, gettext("binary data")), code="unsupported")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(
-            _refusal(name, claimed, f"not UTF-8 text (byte {error.start + 1})"),
+            _refusal(name, claimed, gettext("not UTF-8 text (byte %(byte)s)") % {
+                "byte": error.start + 1}),
             code="unsupported",
         ) from None
     if data.startswith(b"#!"):
-        raise ValidationError(_refusal(name, claimed, "a script"), code="unsupported")
+        raise ValidationError(_refusal(name, claimed, gettext("a script")), code="unsupported")
     return text
 
 
 def _refusal(name: str, claimed, what: str) -> str:
     if claimed == DocumentType.PDF:
-        return f"{name} is not a PDF: its content is {what}."
-    return (
-        f"{name} cannot be uploaded: its content is {what}. Documents may be PDF, HTML, "
-        "plain text or Markdown (UTF-8)."
-    )
+        return gettext("%(name)s is not a PDF: its content is %(what)s.") % {
+            "name": name, "what": what}
+    return gettext(
+        "%(name)s cannot be uploaded: its content is %(what)s. Documents may be PDF, HTML, "
+        "plain text or Markdown (UTF-8).") % {"name": name, "what": what}
 
 
 def _removed_active_content(original: str, cleaned: str) -> bool:
@@ -222,7 +223,7 @@ def _check_pdf(name: str, data: bytes) -> None:
             gettext(
                 "%(name)s contains %(pdf_active_content)s; PDFs with active content are "
                 "refused. Print it to a new PDF (which keeps only the pages) and upload that.") % {
-                "name": name, "pdf_active_content": PDF_ACTIVE_CONTENT[active]},
+                "name": name, "pdf_active_content": gettext(PDF_ACTIVE_CONTENT[active])},
             code="pdf_active_content",
         )
     most = document_max_pages()
@@ -238,14 +239,15 @@ def _check_pdf(name: str, data: bytes) -> None:
 # What a PDF may not hold, by kind (README, "Safe files"): the reason shown to the lead.
 PDF_ACTIVE_CONTENT = {
     "javascript": "JavaScript",
-    "launch": "an action that starts a program or opens a file (/Launch)",
-    "uri_script": "a link that runs a script (/URI with javascript:)",
-    "submit_form": "a form that sends what is typed into it to an address (/SubmitForm)",
-    "import_data": "an action that loads form data from another file (/ImportData)",
-    "remote_goto": "a link that opens another file (/GoToR or /GoToE)",
-    "rich_media": "an action that runs embedded media (/RichMediaExecute)",
-    "xfa": "an XFA form (/XFA), which can carry scripts",
-    "embedded_files": "embedded files (/EmbeddedFiles, /EF)",
+    "launch": gettext_noop("an action that starts a program or opens a file (/Launch)"),
+    "uri_script": gettext_noop("a link that runs a script (/URI with javascript:)"),
+    "submit_form": gettext_noop(
+        "a form that sends what is typed into it to an address (/SubmitForm)"),
+    "import_data": gettext_noop("an action that loads form data from another file (/ImportData)"),
+    "remote_goto": gettext_noop("a link that opens another file (/GoToR or /GoToE)"),
+    "rich_media": gettext_noop("an action that runs embedded media (/RichMediaExecute)"),
+    "xfa": gettext_noop("an XFA form (/XFA), which can carry scripts"),
+    "embedded_files": gettext_noop("embedded files (/EmbeddedFiles, /EF)"),
 }
 _ACTION_KINDS = {
     "/JavaScript": "javascript", "/Launch": "launch", "/SubmitForm": "submit_form",
