@@ -201,7 +201,8 @@ def _send_invitation_mail(*, invitation: Invitation, base_url: str) -> None:
     context = {
         "invitation": invitation,
         "review": invitation.review,
-        "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
+        "inviter": (_name(invitation.invited_by) if invitation.invited_by
+                    else gettext("A review lead")),
         "roles": [str(labels[role]) for role in invitation.roles],
         "link": link,
     }
