@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from coding.input_limits import MAX_NESTING, YAML_MAX_SIZE
 
@@ -94,7 +94,8 @@ def csv_writer(out: IO[str], **options) -> SafeCsvWriter:
 
 # --- reading: UTF-8 only ----------------------------------------------------------
 
-SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8') and import it again"
+SAVE_AS_UTF8 = gettext_noop(
+    "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8') and import it again")
 
 
 def read_utf8(path: Path, *, unit: str = "row") -> str:
@@ -125,7 +126,7 @@ def decode_utf8(data: bytes, *, name, unit: str = "row") -> str:
             path, f"{place} (byte {position + 1})",
             gettext(
                 "not UTF-8 text (byte 0x%(bad)s); %(save_as_utf8)s") % {
-                "bad": bad, "save_as_utf8": SAVE_AS_UTF8},
+                "bad": bad, "save_as_utf8": gettext(SAVE_AS_UTF8)},
         ) from None
 
 
@@ -206,9 +207,11 @@ def header_check(path: Path, names: list[str], columns: list[str], optional: lis
                  where: str = "row 1"):
     """Refuse a header with a column twice, an unknown column or a missing one (CSV and
     .xlsx alike; `where` names the header's place)."""
-    expected = f"expected the columns {','.join(columns)}"
     if optional:
-        expected += f" (and optionally {','.join(optional)})"
+        expected = gettext("expected the columns %(columns)s (and optionally %(optional)s)") % {
+            "columns": ",".join(columns), "optional": ",".join(optional)}
+    else:
+        expected = gettext("expected the columns %(columns)s") % {"columns": ",".join(columns)}
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
@@ -222,7 +225,8 @@ def header_check(path: Path, names: list[str], columns: list[str], optional: lis
         seen[name] = position
     unknown = [name for name in names if name not in columns and name not in optional]
     if unknown:
-        shown = ", ".join(repr(name) if name else "an unnamed column" for name in unknown)
+        shown = ", ".join(repr(name) if name else gettext("an unnamed column")
+                          for name in unknown)
         hint = _suggest(unknown, [*columns, *optional])
         raise ImportFailed(path, where, gettext(
             "unknown column(s) %(shown)s%(hint)s; %(expected)s") % {
@@ -238,9 +242,10 @@ def _suggest(unknown: list[str], known: list[str]) -> str:
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=1)
         if close:
-            return f" (did you mean {close[0]!r}" + (
-                f" for {name!r}?)" if len(unknown) > 1 else "?)"
-            )
+            if len(unknown) > 1:
+                return gettext(" (did you mean %(close)s for %(name)s?)") % {
+                    "close": repr(close[0]), "name": repr(name)}
+            return gettext(" (did you mean %(close)s?)") % {"close": repr(close[0])}
     return ""
 
 
@@ -392,7 +397,7 @@ def yaml_check_keys(path: Path, data: YamlMap, known: list[str], what: str) -> N
         if key in known:
             continue
         close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = gettext("did you mean %(key)r? ") % {"key": close[0]} if close else ""
         line = data.line_of(key) if isinstance(data, YamlMap) else 0
         raise ImportFailed(
             path, f"line {line}" if line else what,

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
@@ -203,7 +203,7 @@ def import_job_progress(job: ImportJob) -> dict:
 def _queue(task_name: str, job_id: int) -> None:
     from coding.imports import tasks
 
-    getattr(tasks, task_name).enqueue(job_id=job_id)
+    getattr(tasks, task_name).enqueue(job_id=job_id, language=get_language())
 
 
 def _run(job: ImportJob, progress=None) -> dict:
