@@ -68,7 +68,8 @@ def import_job_create(*, review: Review, kind: str, upload, actor) -> ImportJob:
         job.save()
         audit_record(actor=actor, action="import.upload", obj=job, review=review,
                      data={"kind": kind, "filename": name, "size": size})
-        transaction.on_commit(partial(_queue, "check_import", job.pk), robust=True)
+        transaction.on_commit(partial(_queue, "check_import", job.pk, get_language()),
+                              robust=True)
     return job
 
 
@@ -87,7 +88,8 @@ def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
                 "status": job.get_status_display().lower()}, code="conflict")
         audit_record(actor=actor, action="import.confirm", obj=job, review=job.review,
                      data={"kind": job.kind, "filename": job.filename})
-        transaction.on_commit(partial(_queue, "run_import", job.pk), robust=True)
+        transaction.on_commit(partial(_queue, "run_import", job.pk, get_language()),
+                              robust=True)
     return job
 
 
@@ -200,10 +202,11 @@ def import_job_progress(job: ImportJob) -> dict:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _queue(task_name: str, job_id: int) -> None:
+def _queue(task_name: str, job_id: int, language: str | None) -> None:
+    """Queue the job's task with the language it was asked in (its messages are stored)."""
     from coding.imports import tasks
 
-    getattr(tasks, task_name).enqueue(job_id=job_id, language=get_language())
+    getattr(tasks, task_name).enqueue(job_id=job_id, language=language)
 
 
 def _run(job: ImportJob, progress=None) -> dict:
