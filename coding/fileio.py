@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
+from django.utils.translation import gettext, gettext_noop
 
 from coding.input_limits import MAX_NESTING, YAML_MAX_SIZE
 
@@ -93,7 +94,8 @@ def csv_writer(out: IO[str], **options) -> SafeCsvWriter:
 
 # --- reading: UTF-8 only ----------------------------------------------------------
 
-SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8') and import it again"
+SAVE_AS_UTF8 = gettext_noop(
+    "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8') and import it again")
 
 
 def read_utf8(path: Path, *, unit: str = "row") -> str:
@@ -122,7 +124,9 @@ def decode_utf8(data: bytes, *, name, unit: str = "row") -> str:
         bad = data[position:position + 1].hex()
         raise ImportFailed(
             path, f"{place} (byte {position + 1})",
-            f"not UTF-8 text (byte 0x{bad}); {SAVE_AS_UTF8}",
+            gettext(
+                "not UTF-8 text (byte 0x%(bad)s); %(save_as_utf8)s") % {
+                "bad": bad, "save_as_utf8": gettext(SAVE_AS_UTF8)},
         ) from None
 
 
@@ -159,8 +163,9 @@ def csv_rows(
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportFailed(path, "row 1", f"the file is empty; expected the header "
-                               f"{','.join(columns)}")
+            raise ImportFailed(path, "row 1", gettext(
+                "the file is empty; expected the header %(columns)s") % {
+                "columns": ','.join(columns)})
         names = [csv_uncell(name).strip() for name in header]
         if lower:
             names = [name.lower() for name in names]
@@ -202,34 +207,45 @@ def header_check(path: Path, names: list[str], columns: list[str], optional: lis
                  where: str = "row 1"):
     """Refuse a header with a column twice, an unknown column or a missing one (CSV and
     .xlsx alike; `where` names the header's place)."""
-    expected = f"expected the columns {','.join(columns)}"
     if optional:
-        expected += f" (and optionally {','.join(optional)})"
+        expected = gettext("expected the columns %(columns)s (and optionally %(optional)s)") % {
+            "columns": ",".join(columns), "optional": ",".join(optional)}
+    else:
+        expected = gettext("expected the columns %(columns)s") % {"columns": ",".join(columns)}
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
             raise ImportFailed(
-                path, where, f"column {name!r} appears twice (columns {seen[name]} and "
-                f"{position}); {expected}"
+                path, where, gettext(
+                    "column %(name)s appears twice (columns %(seen)s and %(position)s); "
+                    "%(expected)s") % {
+                    "name": repr(name), "seen": seen[name], "position": position,
+                    "expected": expected}
             )
         seen[name] = position
     unknown = [name for name in names if name not in columns and name not in optional]
     if unknown:
-        shown = ", ".join(repr(name) if name else "an unnamed column" for name in unknown)
+        shown = ", ".join(repr(name) if name else gettext("an unnamed column")
+                          for name in unknown)
         hint = _suggest(unknown, [*columns, *optional])
-        raise ImportFailed(path, where, f"unknown column(s) {shown}{hint}; {expected}")
+        raise ImportFailed(path, where, gettext(
+            "unknown column(s) %(shown)s%(hint)s; %(expected)s") % {
+            "shown": shown, "hint": hint, "expected": expected})
     missing = [column for column in columns if column not in seen]
     if missing:
-        raise ImportFailed(path, where, f"missing column(s) {', '.join(missing)}; {expected}")
+        raise ImportFailed(path, where, gettext(
+            "missing column(s) %(missing)s; %(expected)s") % {
+            "missing": ', '.join(missing), "expected": expected})
 
 
 def _suggest(unknown: list[str], known: list[str]) -> str:
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=1)
         if close:
-            return f" (did you mean {close[0]!r}" + (
-                f" for {name!r}?)" if len(unknown) > 1 else "?)"
-            )
+            if len(unknown) > 1:
+                return gettext(" (did you mean %(close)s for %(name)s?)") % {
+                    "close": repr(close[0]), "name": repr(name)}
+            return gettext(" (did you mean %(close)s?)") % {"close": repr(close[0])}
     return ""
 
 
@@ -325,9 +341,10 @@ def yaml_read(path: Path | str) -> Any:
 def _yaml_size_check(name, size: int) -> None:
     if size > YAML_MAX_BYTES:
         # PyYAML takes some thirty times a file's size in memory; a codebook is a few KB.
-        raise ImportFailed(name, "file", f"{size:,} bytes; a YAML file may have at most "
-                           f"{YAML_MAX_BYTES:,} (a codebook of a hundred attributes has about "
-                           "30,000)")
+        raise ImportFailed(name, "file", gettext(
+            "%(size)s bytes; a YAML file may have at most %(yaml_max_bytes)s (a codebook of a "
+            "hundred attributes has about 30,000)") % {
+            "size": f"{size:,}", "yaml_max_bytes": f"{YAML_MAX_BYTES:,}"})
 
 
 def yaml_read_bytes(data: bytes, *, name: str) -> Any:
@@ -344,25 +361,33 @@ def yaml_loads(text: str, *, name) -> Any:
     except _DuplicateKey as error:
         line = error.problem_mark.line + 1
         raise ImportFailed(
-            path, f"line {line}", f"key {error.key!r} appears twice in one mapping (first on "
-            f"line {error.first_line}); keep one"
+            path, f"line {line}", gettext(
+                "key %(key)s appears twice in one mapping (first on line %(first_line)s); keep "
+                "one") % {
+                "key": repr(error.key), "first_line": error.first_line}
         ) from None
     except _Reference as error:
         raise ImportFailed(
             path, f"line {error.problem_mark.line + 1}",
-            f"{error.what}: YAML anchors and aliases are not accepted; write the value out "
-            "in full where it is used",
+            gettext(
+                "%(what)s: YAML anchors and aliases are not accepted; write the value out in "
+                "full where it is used") % {
+                "what": error.what},
         ) from None
     except _TooDeep as error:
         raise ImportFailed(
             path, f"line {error.problem_mark.line + 1}",
-            f"nested more than {YAML_MAX_DEPTH} levels deep; a codebook needs at most 7",
+            gettext(
+                "nested more than %(yaml_max_depth)s levels deep; a codebook needs at most 7") % {
+                "yaml_max_depth": YAML_MAX_DEPTH},
         ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         raise ImportFailed(
-            path, where, f"not valid YAML ({getattr(error, 'problem', None) or error})"
+            path, where, gettext(
+                "not valid YAML (%(value)s)") % {
+                "value": getattr(error, 'problem', None) or error}
         ) from None
 
 
@@ -372,9 +397,11 @@ def yaml_check_keys(path: Path, data: YamlMap, known: list[str], what: str) -> N
         if key in known:
             continue
         close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = gettext("did you mean %(key)r? ") % {"key": close[0]} if close else ""
         line = data.line_of(key) if isinstance(data, YamlMap) else 0
         raise ImportFailed(
             path, f"line {line}" if line else what,
-            f"unknown key {key!r} in {what}; {hint}known keys: {', '.join(known)}",
+            gettext(
+                "unknown key %(key)s in %(what)s; %(hint)sknown keys: %(known)s") % {
+                "key": repr(key), "what": what, "hint": hint, "known": ', '.join(known)},
         )

@@ -113,12 +113,13 @@ def request_problem(request) -> str | None:
     """What is wrong with the request's address, query or form fields (None if nothing)."""
     problem = text_problem(request.path_info, multiline=False)
     if problem:
-        return f"The address {problem}."
+        return gettext("The address %(problem)s.") % {"problem": problem}
     for name, values in request.GET.lists():
         for text in (name, *values):
             problem = text_problem(text, multiline=False)
             if problem:
-                return f"The query parameter {_name(name)} {problem}."
+                return gettext("The query parameter %(name)s %(problem)s.") % {
+                    "name": _name(name), "problem": problem}
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded", "multipart/form-data"
     ):
@@ -132,7 +133,8 @@ def request_problem(request) -> str | None:
             for text in (name, *values):
                 problem = text_problem(text)
                 if problem:
-                    return f"The form field {_name(name)} {problem}."
+                    return gettext("The form field %(name)s %(problem)s.") % {
+                        "name": _name(name), "problem": problem}
     return None
 
 

@@ -30,8 +30,8 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class ResolutionMode(models.TextChoices):
-    ADJUDICATOR = "adjudicator", "An adjudicator decides"
-    DISCUSSION = "discussion", "The two coders discuss first"
+    ADJUDICATOR = "adjudicator", _("An adjudicator decides")
+    DISCUSSION = "discussion", _("The two coders discuss first")
 
 
 class Review(models.Model):
@@ -39,22 +39,22 @@ class Review(models.Model):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     is_published = models.BooleanField(
-        default=False, help_text="Published reviews show their consensus data to the public."
+        default=False, help_text=_("Published reviews show their consensus data to the public.")
     )
     resolution_mode = models.CharField(
         max_length=12, choices=ResolutionMode.choices, default=ResolutionMode.ADJUDICATOR,
-        help_text="How disagreements are settled: by an adjudicator, or first by the two "
-        "coders discussing them (an adjudicator decides what they escalate).",
+        help_text=_("How disagreements are settled: by an adjudicator, or first by the two "
+        "coders discussing them (an adjudicator decides what they escalate)."),
     )
     # Krippendorff's smallest acceptable alpha ("tentative" above it) and the alpha of a
     # reliable variable; the reliability verdicts read them (coding/reliability/verdicts.py).
     reliability_minimum = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.667"), editable=False,
-        help_text="Smallest acceptable Krippendorff's alpha (verdict 'tentative' above it).",
+        help_text=_("Smallest acceptable Krippendorff's alpha (verdict 'tentative' above it)."),
     )
     reliability_target = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.800"), editable=False,
-        help_text="Krippendorff's alpha of a reliable variable (verdict 'reliable' above it).",
+        help_text=_("Krippendorff's alpha of a reliable variable (verdict 'reliable' above it)."),
     )
     # Where the review's data depart from the publication it comes from, shown to readers on
     # the dashboard and the gallery: {"text": "...", "charts": {chart id: note}} (a chart's
@@ -62,22 +62,22 @@ class Review(models.Model):
     # fixtures/coproduction_note.json.
     source_note = models.JSONField(
         default=dict, blank=True,
-        help_text='How the data relate to the source publication: {"text": ..., "charts": '
-        '{chart id: note}}; shown to readers.',
+        help_text=_('How the data relate to the source publication: {"text": ..., "charts": '
+        '{chart id: note}}; shown to readers.'),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped (coding.reviews.services.review_data_changed) in the transaction of every change
     # a reader can see; cached reader data is keyed by it (coding.public.cache).
     data_version = models.PositiveBigIntegerField(
         default=1, editable=False,
-        help_text="Changes whenever anything readers see changes; keys the cached dashboard.",
+        help_text=_("Changes whenever anything readers see changes; keys the cached dashboard."),
     )
     # Bumped (coding.reliability.services.reliability_changed) in the transaction of every
     # change to what the reliability figures or coder drift are computed from; a snapshot
     # records the value it was computed at, so a page or a status poll reads this one row.
     reliability_version = models.PositiveBigIntegerField(
         default=1, editable=False,
-        help_text="Changes whenever the reliability figures or coder drift may change.",
+        help_text=_("Changes whenever the reliability figures or coder drift may change."),
     )
 
     objects = ReviewQuerySet.as_manager()
@@ -107,9 +107,9 @@ class Review(models.Model):
 
 
 class Role(models.TextChoices):
-    LEAD = "lead", "Review lead"
-    CODER = "coder", "Coder"
-    ADJUDICATOR = "adjudicator", "Adjudicator"
+    LEAD = "lead", _("Review lead")
+    CODER = "coder", _("Coder")
+    ADJUDICATOR = "adjudicator", _("Adjudicator")
 
 
 class Membership(models.Model):
@@ -172,11 +172,11 @@ class Section(models.Model):
 
 
 class AttributeKind(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTI = "multi", "Multiple choice"
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    BOOLEAN = "boolean", "Yes / no"
+    SINGLE = "single", _("Single choice")
+    MULTI = "multi", _("Multiple choice")
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    BOOLEAN = "boolean", _("Yes / no")
 
 
 CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
@@ -185,10 +185,10 @@ CHOICE_KINDS = (AttributeKind.SINGLE, AttributeKind.MULTI)
 class MeasurementLevel(models.TextChoices):
     """Krippendorff's levels of measurement: which distance reliability uses."""
 
-    NOMINAL = "nominal", "Nominal"
-    ORDINAL = "ordinal", "Ordinal (the options' order is the scale)"
-    INTERVAL = "interval", "Interval"
-    RATIO = "ratio", "Ratio"
+    NOMINAL = "nominal", _("Nominal")
+    ORDINAL = "ordinal", _("Ordinal (the options' order is the scale)")
+    INTERVAL = "interval", _("Interval")
+    RATIO = "ratio", _("Ratio")
 
 
 # The levels each kind allows; the first is the default. Text has no level (no categories).
@@ -221,7 +221,7 @@ class Attribute(models.Model):
     key = models.CharField(
         max_length=80,
         validators=[ATTRIBUTE_KEY_VALIDATOR],
-        help_text="Letters, digits, '-' and '_' (it appears in URLs and CSV headers).",
+        help_text=_("Letters, digits, '-' and '_' (it appears in URLs and CSV headers)."),
     )
     label = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
@@ -229,7 +229,7 @@ class Attribute(models.Model):
     required = models.BooleanField(default=False)
     level = models.CharField(
         max_length=10, choices=MeasurementLevel.choices, blank=True, default="nominal",
-        help_text="Level of measurement for reliability (empty for text).",
+        help_text=_("Level of measurement for reliability (empty for text)."),
     )
     order = models.PositiveIntegerField(default=0)
 
@@ -275,8 +275,8 @@ class Option(models.Model):
     # options, which is a category of its own, while an untouched attribute is "not coded".
     is_none = models.BooleanField(
         default=False,
-        help_text="The explicit 'none of these' choice of a multiple-choice attribute; it "
-        "excludes the other options.",
+        help_text=_("The explicit 'none of these' choice of a multiple-choice attribute; it "
+        "excludes the other options."),
     )
 
     class Meta:
@@ -314,24 +314,24 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="cases")
     number = models.CharField(
-        max_length=20, help_text='As printed in the review, e.g. "1" or "K01".'
+        max_length=20, help_text=_('As printed in the review, e.g. "1" or "K01".')
     )
     # Numeric part of `number`, kept for natural ordering (2 before 10).
     sort_key = models.PositiveIntegerField(default=0, editable=False)
     title = models.CharField(max_length=500)
     country = models.CharField(max_length=100)
     region = models.CharField(
-        max_length=20, choices=Region.choices, blank=True, help_text="Derived from the country."
+        max_length=20, choices=Region.choices, blank=True, help_text=_("Derived from the country.")
     )
-    year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: unknown.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Empty: unknown."))
     service_areas = models.ManyToManyField(ServiceArea, related_name="cases")
     summary = models.TextField(blank=True)
-    source = models.TextField(blank=True, help_text="Reference or URL.")
+    source = models.TextField(blank=True, help_text=_("Reference or URL."))
     # Kept by coding.adjudication.services.case_consensus_refresh from the rule in
     # coding.public.policies.consensus_is_public, so reader pages filter on one column.
     consensus_complete = models.BooleanField(
         default=False, editable=False,
-        help_text="Both codings submitted and no disagreement open: readers see its consensus.",
+        help_text=_("Both codings submitted and no disagreement open: readers see its consensus."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -388,8 +388,8 @@ class Assignment(models.Model):
 
 
 class CodingStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class CodingQuerySet(models.QuerySet):
@@ -443,13 +443,13 @@ class ValueFields(models.Model):
     text = models.TextField(blank=True)
     number = models.FloatField(null=True, blank=True)
     boolean = models.BooleanField(null=True, blank=True)
-    evidence = models.TextField(blank=True, help_text="A quote from the case text.")
+    evidence = models.TextField(blank=True, help_text=_("A quote from the case text."))
     # Where each quote of the evidence is in the case's documents: W3C Web Annotation
     # selectors, see coding.values.anchors_check.
     evidence_anchors = models.JSONField(
         default=list, blank=True,
-        help_text="Per quote: document id, page, exact/prefix/suffix (TextQuoteSelector), "
-        "start/end (TextPositionSelector in the page's or document's text).",
+        help_text=_("Per quote: document id, page, exact/prefix/suffix (TextQuoteSelector), "
+        "start/end (TextPositionSelector in the page's or document's text)."),
     )
     note = models.TextField(blank=True)
 
@@ -473,9 +473,9 @@ class CodedValue(ValueFields):
 
 
 class ConsensusMethod(models.TextChoices):
-    AGREED = "agreed", "Agreed by both coders"
-    ADJUDICATED = "adjudicated", "Adjudicated"
-    DISCUSSION = "discussion", "Agreed after discussion"
+    AGREED = "agreed", _("Agreed by both coders")
+    ADJUDICATED = "adjudicated", _("Adjudicated")
+    DISCUSSION = "discussion", _("Agreed after discussion")
 
 
 class ConsensusValue(ValueFields):
@@ -519,8 +519,8 @@ class ConsensusValue(ValueFields):
 
 
 class DisagreementStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Disagreement(models.Model):
@@ -682,8 +682,8 @@ class Invitation(models.Model):
     signed (coding.members.services) and works once, until `expires_at`."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(help_text="Stored in lower case.")
-    roles = models.JSONField(default=list, help_text='Role names, e.g. ["coder"].')
+    email = models.EmailField(help_text=_("Stored in lower case."))
+    roles = models.JSONField(default=list, help_text=_('Role names, e.g. ["coder"].'))
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -719,10 +719,10 @@ class Invitation(models.Model):
 
 
 class DocumentType(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    HTML = "text/html", "HTML"
-    TEXT = "text/plain", "Plain text"
-    MARKDOWN = "text/markdown", "Markdown"
+    PDF = "application/pdf", _("PDF")
+    HTML = "text/html", _("HTML")
+    TEXT = "text/plain", _("Plain text")
+    MARKDOWN = "text/markdown", _("Markdown")
 
 
 def document_upload_to(document: "Document", filename: str) -> str:
@@ -734,9 +734,9 @@ def document_upload_to(document: "Document", filename: str) -> str:
 
 
 class TextStatus(models.TextChoices):
-    PENDING = "pending", "Text being extracted"
-    READY = "ready", "Text extracted"
-    FAILED = "failed", "Text could not be extracted"
+    PENDING = "pending", _("Text being extracted")
+    READY = "ready", _("Text extracted")
+    FAILED = "failed", _("Text could not be extracted")
     # Over settings.TEXT_EXTRACTION_LIMITS (time, memory or pages): not tried again.
     TOO_LARGE = "too_large", _("Text not extracted: too large")
 
@@ -753,16 +753,16 @@ class Document(models.Model):
     title = models.CharField(max_length=300)
     file = models.FileField(upload_to=document_upload_to, storage=get_documents_storage,
                             max_length=500)
-    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    filename = models.CharField(max_length=255, help_text=_("The file's name as uploaded."))
     content_type = models.CharField(
-        max_length=40, choices=DocumentType.choices, help_text="Decided from the content."
+        max_length=40, choices=DocumentType.choices, help_text=_("Decided from the content.")
     )
-    size = models.PositiveBigIntegerField(help_text="Bytes, as stored.")
-    sha256 = models.CharField(max_length=64, help_text="Of the bytes as stored.")
+    size = models.PositiveBigIntegerField(help_text=_("Bytes, as stored."))
+    sha256 = models.CharField(max_length=64, help_text=_("Of the bytes as stored."))
     is_public = models.BooleanField(
         default=False,
-        help_text="Readers of a published review may download it. Off by default: most full "
-        "texts are copyrighted.",
+        help_text=_("Readers of a published review may download it. Off by default: most full "
+        "texts are copyrighted."),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -771,18 +771,18 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(
         blank=True, editable=False,
-        help_text="Extracted after upload by a background task, for search. PDF pages are "
-        "separated by form feeds.",
+        help_text=_("Extracted after upload by a background task, for search. PDF pages are "
+        "separated by form feeds."),
     )
     text_status = models.CharField(
         max_length=10, choices=TextStatus.choices, default=TextStatus.READY, editable=False,
-        help_text="Whether the text has been extracted yet (search finds a document once it "
-        "has).",
+        help_text=_("Whether the text has been extracted yet (search finds a document once it "
+        "has)."),
     )
     text_requested_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When the text extraction was last queued (a pending one queued long ago "
-        "was lost with its worker and is queued again).",
+        help_text=_("When the text extraction was last queued (a pending one queued long ago "
+        "was lost with its worker and is queued again)."),
     )
 
     objects = DocumentQuerySet.as_manager()
@@ -805,12 +805,12 @@ class Document(models.Model):
 
 
 class SnapshotStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a worker"
-    RUNNING = "running", "Being computed"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting for a worker")
+    RUNNING = "running", _("Being computed")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
     # The codings changed before it was computed: a newer snapshot replaces it.
-    SUPERSEDED = "superseded", "Superseded"
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class ReliabilitySnapshotQuerySet(models.QuerySet):
@@ -828,32 +828,32 @@ class ReliabilitySnapshot(models.Model):
         Review, on_delete=models.CASCADE, related_name="reliability_snapshots"
     )
     version = models.PositiveBigIntegerField(
-        help_text="The review's reliability_version it was computed at (0: made before the "
-        "version existed, never current).",
+        help_text=_("The review's reliability_version it was computed at (0: made before the "
+        "version existed, never current)."),
     )
     status = models.CharField(
         max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.PENDING
     )
     report = models.JSONField(
         null=True, blank=True, editable=False,
-        help_text="rows, pairs, coders (as the API and the reliability command), and what the "
-        "page needs besides: attribute labels and the confusion matrices.",
+        help_text=_("rows, pairs, coders (as the API and the reliability command), and what the "
+        "page needs besides: attribute labels and the confusion matrices."),
     )
     drift = models.JSONField(
         null=True, blank=True, editable=False,
-        help_text="Coder drift by week and by windows of the default size "
-        "(coding.reliability.drift.drift_snapshot).",
+        help_text=_("Coder drift by week and by windows of the default size "
+        "(coding.reliability.drift.drift_snapshot)."),
     )
     drift_codings = models.JSONField(
         null=True, blank=True, editable=False,
-        help_text="Per coder, each submitted coding's date and counts, in order: other window "
-        "sizes are grouped from it (read only when asked for).",
+        help_text=_("Per coder, each submitted coding's date and counts, in order: other window "
+        "sizes are grouped from it (read only when asked for)."),
     )
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(
-        null=True, blank=True, help_text="Seconds the computation took."
+        null=True, blank=True, help_text=_("Seconds the computation took.")
     )
     error = models.TextField(blank=True)
 
@@ -884,19 +884,19 @@ class ReliabilitySnapshot(models.Model):
 
 
 class ImportKind(models.TextChoices):
-    CODEBOOK = "codebook", "Codebook (YAML)"
-    CASES = "cases", "Cases (CSV or .xlsx)"
-    CODINGS = "codings", "Codings (CSV or .xlsx)"
+    CODEBOOK = "codebook", _("Codebook (YAML)")
+    CASES = "cases", _("Cases (CSV or .xlsx)")
+    CODINGS = "codings", _("Codings (CSV or .xlsx)")
 
 
 class ImportStatus(models.TextChoices):
-    CHECKING = "checking", "Being checked"
-    CHECKED = "checked", "Checked: ready to import"
-    REFUSED = "refused", "Refused: nothing imported"
-    QUEUED = "queued", "Waiting to run"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed: nothing imported"
+    CHECKING = "checking", _("Being checked")
+    CHECKED = "checked", _("Checked: ready to import")
+    REFUSED = "refused", _("Refused: nothing imported")
+    QUEUED = "queued", _("Waiting to run")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed: nothing imported")
 
 
 class ImportJob(models.Model):
@@ -911,9 +911,10 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=ImportStatus.choices,
                               default=ImportStatus.CHECKING)
     preview = models.JSONField(default=dict, blank=True,
-                               help_text="What the dry run would do (counts, notes).")
-    result = models.JSONField(default=dict, blank=True, help_text="What the import did.")
-    error = models.TextField(blank=True, help_text="Why the file was refused: file, row, reason.")
+                               help_text=_("What the dry run would do (counts, notes)."))
+    result = models.JSONField(default=dict, blank=True, help_text=_("What the import did."))
+    error = models.TextField(blank=True,
+                             help_text=_("Why the file was refused: file, row, reason."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -936,11 +937,11 @@ class ImportJob(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    CASE_ASSIGNED = "case_assigned", "Cases assigned to you"
-    DISCUSSION_WAITING = "discussion_waiting", "A disagreement waits for your discussion"
-    ADJUDICATION_NEEDED = "adjudication_needed", "Adjudication needed"
-    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
-    ROUND_COMPLETE = "round_complete", "Calibration round complete"
+    CASE_ASSIGNED = "case_assigned", _("Cases assigned to you")
+    DISCUSSION_WAITING = "discussion_waiting", _("A disagreement waits for your discussion")
+    ADJUDICATION_NEEDED = "adjudication_needed", _("Adjudication needed")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    ROUND_COMPLETE = "round_complete", _("Calibration round complete")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -961,7 +962,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     text = models.CharField(max_length=500)
-    url = models.CharField(max_length=500, help_text="A path on this site, e.g. /reviews/x/.")
+    url = models.CharField(max_length=500, help_text=_("A path on this site, e.g. /reviews/x/."))
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -992,11 +993,11 @@ class NotificationSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
     daily_digest = models.BooleanField(
-        default=False, help_text="Once a day, e-mail the notifications not read yet."
+        default=False, help_text=_("Once a day, e-mail the notifications not read yet.")
     )
     last_digest_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When the last digest was sent; the next one lists only newer notifications.",
+        help_text=_("When the last digest was sent; the next one lists only newer notifications."),
     )
 
     def __str__(self) -> str:
@@ -1005,8 +1006,8 @@ class NotificationSettings(models.Model):
 
 
 class RoundStatus(models.TextChoices):
-    OPEN = "open", "Open: being coded"
-    COMPLETE = "complete", "Complete: every coder submitted every case"
+    OPEN = "open", _("Open: being coded")
+    COMPLETE = "complete", _("Complete: every coder submitted every case")
 
 
 class Round(models.Model):
@@ -1015,11 +1016,11 @@ class Round(models.Model):
     review's codings (RoundCoding) and count only for the round."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rounds")
-    number = models.PositiveIntegerField(help_text="1 for the review's first round, and so on.")
+    number = models.PositiveIntegerField(help_text=_("1 for the review's first round, and so on."))
     title = models.CharField(max_length=200)
     codebook = models.ForeignKey(
         Codebook, on_delete=models.PROTECT, related_name="rounds",
-        help_text="The codebook version the round is coded under.",
+        help_text=_("The codebook version the round is coded under."),
     )
     cases = models.ManyToManyField(Case, related_name="rounds")
     coders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="coding_rounds")
@@ -1168,7 +1169,7 @@ class Release(models.Model):
     title = models.CharField(max_length=300)
     notes = models.TextField(blank=True)
     authors = models.TextField(
-        help_text="The release's authors as the lead wrote them, one per line.")
+        help_text=_("The release's authors as the lead wrote them, one per line."))
     case_count = models.PositiveIntegerField(default=0)
     attribute_count = models.PositiveIntegerField(default=0)
     value_count = models.PositiveIntegerField(default=0)

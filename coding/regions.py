@@ -1,15 +1,16 @@
 """World regions derived from a case's country, as the review's Figure 1 groups them."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.TextChoices):
-    EUROPE = "Europe"
-    NORTH_AMERICA = "North America"
-    SOUTH_AMERICA = "South America"
-    ASIA = "Asia"
-    OCEANIA = "Oceania"
-    AFRICA = "Africa"
+    EUROPE = "Europe", _("Europe")
+    NORTH_AMERICA = "North America", _("North America")
+    SOUTH_AMERICA = "South America", _("South America")
+    ASIA = "Asia", _("Asia")
+    OCEANIA = "Oceania", _("Oceania")
+    AFRICA = "Africa", _("Africa")
 
 
 _COUNTRIES = {

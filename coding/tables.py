@@ -36,13 +36,16 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coding.fileio import ImportFailed, csv_rows, csv_uncell, header_check
 from coding.input_limits import CSV_CELL_MAX, XLSX_LIMITS
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other OLE files
-SAVE_AS = "save it from your spreadsheet program as an Excel Workbook (.xlsx) or as CSV UTF-8"
+SAVE_AS = gettext_noop(
+    "save it from your spreadsheet program as an Excel Workbook (.xlsx) or as CSV UTF-8"
+)
 
 
 class Table:
@@ -76,11 +79,11 @@ def table_rows(path: Path | str, *, columns: Collection[str], optional: Collecti
                                lower=lower, sheet=sheet)
     if head == OLE_MAGIC:
         raise ImportFailed(path, "file", _(
-            "an Excel 97-2003 workbook (.xls), which is not read; %(save)s") % {"save": SAVE_AS})
+            "an Excel 97-2003 workbook (.xls), which is not read; %(save)s") % {"save": _(SAVE_AS)})
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise ImportFailed(path, "file", _(
             "not an Excel workbook: an .xlsx file is a zip file, and this one is not; "
-            "%(save)s") % {"save": SAVE_AS})
+            "%(save)s") % {"save": _(SAVE_AS)})
     return Table(csv_rows(path, columns=columns, optional=optional, lower=lower))
 
 
@@ -104,7 +107,7 @@ def _zip_check(path: Path) -> None:
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ImportFailed(path, "file", _(
             "not a readable .xlsx workbook (a damaged zip file: %(error)s); %(save)s"
-        ) % {"error": error, "save": SAVE_AS}) from None
+        ) % {"error": error, "save": _(SAVE_AS)}) from None
     if len(parts) > limits["parts"]:
         raise ImportFailed(path, "file", _(
             "the workbook has %(count)s parts; an .xlsx file may have at most %(limit)s"
@@ -127,7 +130,7 @@ def _zip_check(path: Path) -> None:
     if "xl/workbook.xml" not in names:
         what = (_("an OpenDocument spreadsheet (.ods), which is not read")
                 if "content.xml" in names else _("a zip file but not an Excel workbook"))
-        raise ImportFailed(path, "file", f"{what}; {SAVE_AS}")
+        raise ImportFailed(path, "file", f"{what}; {_(SAVE_AS)}")
 
 
 def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lower: bool,
@@ -146,7 +149,7 @@ def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lowe
         cause = error.__cause__ or error
         raise ImportFailed(path, "file", _(
             "not a readable .xlsx workbook (%(error)s); %(save)s"
-        ) % {"error": type(cause).__name__, "save": SAVE_AS}) from None
+        ) % {"error": type(cause).__name__, "save": _(SAVE_AS)}) from None
     worksheets = book.worksheets
     if not worksheets:
         book.close()
@@ -166,7 +169,7 @@ def _workbook_table(path: Path, *, columns: list[str], optional: list[str], lowe
         book.close()
         raise ImportFailed(path, table.whole, _(
             "not a readable worksheet (%(error)s); %(save)s"
-        ) % {"error": type(error).__name__, "save": SAVE_AS}) from None
+        ) % {"error": type(error).__name__, "save": _(SAVE_AS)}) from None
     if merged:
         book.close()
         more = _(" and %(count)s more") % {"count": len(merged) - 3} if len(merged) > 3 else ""
@@ -258,7 +261,7 @@ def _workbook_rows(path: Path, book, worksheet, table: Table, *, columns: list[s
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
         raise ImportFailed(path, table.whole, _(
             "not a readable worksheet (%(error)s); %(save)s"
-        ) % {"error": type(error).__name__, "save": SAVE_AS}) from None
+        ) % {"error": type(error).__name__, "save": _(SAVE_AS)}) from None
     finally:
         book.close()
 

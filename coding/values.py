@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 
 from coding.models import (
     CHOICE_KINDS,
@@ -47,10 +48,12 @@ def text_problem(text: str, *, limit: str | None = None, multiline: bool = True)
     than max_length(limit). The wording is shared by the page, the API and the importers."""
     found = (_CONTROL if multiline else _CONTROL_ANY).search(text)
     if found:
-        return (f"contains a control character (U+{ord(found.group()):04X} at character "
-                f"{found.start() + 1}); remove it")
+        return gettext("contains a control character (U+%(code)s at character %(position)s); "
+                       "remove it") % {"code": f"{ord(found.group()):04X}",
+                                        "position": found.start() + 1}
     if limit is not None and len(text) > max_length(limit):
-        return f"too long ({len(text):,} characters; at most {max_length(limit):,})"
+        return gettext("too long (%(length)s characters; at most %(limit)s)") % {
+            "length": f"{len(text):,}", "limit": f"{max_length(limit):,}"}
     return None
 
 
@@ -58,7 +61,8 @@ def text_check(text: str, *, label: str, limit: str | None = None) -> str:
     """`text` if it has no problem; else ValidationError("<label>: <problem>.")."""
     problem = text_problem(text, limit=limit)
     if problem:
-        raise ValidationError(f"{label}: {problem}.", code="bad_text")
+        raise ValidationError(gettext("%(label)s: %(problem)s.") % {
+            "label": label, "problem": problem}, code="bad_text")
     return text
 
 
@@ -73,7 +77,8 @@ class TextValidator:
     def __call__(self, value) -> None:
         problem = text_problem(str(value), limit=self.limit)
         if problem:
-            raise ValidationError(f"{problem}.", code="bad_text")
+            raise ValidationError(gettext("%(problem)s.") % {"problem": problem},
+                                  code="bad_text")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, TextValidator) and other.limit == self.limit
@@ -104,33 +109,38 @@ def anchors_check(raw: Any, *, evidence: str, document_ids: Collection[int], lab
         try:
             raw = json.loads(raw)
         except ValueError:
-            raise ValidationError(f"{label}: the evidence anchors are not valid JSON.") from None
+            raise ValidationError(gettext("%(label)s: the evidence anchors are not valid JSON.")
+                                  % {"label": label}) from None
     if not isinstance(raw, list) or len(raw) > MAX_ANCHORS:
-        raise ValidationError(f"{label}: evidence anchors must be a list of at most "
-                              f"{MAX_ANCHORS}.")
+        raise ValidationError(gettext("%(label)s: evidence anchors must be a list of at most "
+                                      "%(max)s.") % {"label": label, "max": MAX_ANCHORS})
     in_evidence = _squashed(evidence)
     anchors = []
     for item in raw:
         if (not isinstance(item, dict) or set(item) - set(ANCHOR_KEYS)
                 or not isinstance(item.get("exact"), str) or not item["exact"].strip()):
-            raise ValidationError(
-                f"{label}: an evidence anchor needs 'document' and 'exact' and takes only "
-                f"{', '.join(ANCHOR_KEYS)}.")
+            raise ValidationError(gettext(
+                "%(label)s: an evidence anchor needs 'document' and 'exact' and takes only "
+                "%(keys)s.") % {"label": label, "keys": ", ".join(ANCHOR_KEYS)})
         numbers = {name: item.get(name) for name in ("document", "page", "start", "end")}
         if any(v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0)
                for v in numbers.values()) or numbers["page"] == 0:
-            raise ValidationError(f"{label}: an evidence anchor's document, page, start and end "
-                                  "are whole numbers (pages from 1).")
+            raise ValidationError(gettext(
+                "%(label)s: an evidence anchor's document, page, start and end are whole "
+                "numbers (pages from 1).") % {"label": label})
         if numbers["document"] not in document_ids:
-            raise ValidationError(f"{label}: an evidence anchor points to a document that is not "
-                                  "one of this case's.")
+            raise ValidationError(gettext(
+                "%(label)s: an evidence anchor points to a document that is not one of this "
+                "case's.") % {"label": label})
         start, end = numbers["start"], numbers["end"]
         if (start is None) != (end is None) or (start is not None and end < start):
-            raise ValidationError(f"{label}: an evidence anchor's end comes before its start.")
+            raise ValidationError(gettext(
+                "%(label)s: an evidence anchor's end comes before its start.") % {"label": label})
         exact = text_check(item["exact"], limit="evidence", label=label)
         context = {name: str(item.get(name) or "")[:CONTEXT_MAX] for name in ("prefix", "suffix")}
         for name, text in context.items():
-            text_check(text, label=f"{label} (anchor {name})")
+            text_check(text, label=gettext("%(label)s (anchor %(name)s)") % {
+                "label": label, "name": name})
         if _squashed(exact) not in in_evidence:
             continue
         anchors.append({"document": numbers["document"], "page": numbers["page"],
@@ -209,20 +219,24 @@ def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     """The message people see in the coding form, the API and adjudication."""
     label = attribute.label
     if error.problem == "bad_text":
-        return f"{label}: {error.detail}."
+        return gettext("%(label)s: %(problem)s.") % {"label": label, "problem": error.detail}
     if error.problem == "none_exclusive":
         none = attribute.none_option
-        return (f"{label}: {none.label!r} means none of the options; choose it alone or "
-                "untick it.")
+        return gettext("%(label)s: %(none)s means none of the options; choose it alone or "
+                       "untick it.") % {"label": label, "none": repr(none.label)}
     if error.problem == "unknown_option":
         if attribute.kind == AttributeKind.SINGLE:
-            return f"{label}: {error.raw!r} is not one of its options."
-        return f"{label}: {', '.join(map(repr, error.unknown))} not among its options."
+            return gettext("%(label)s: %(value)s is not one of its options.") % {
+                "label": label, "value": repr(error.raw)}
+        return gettext("%(label)s: %(values)s not among its options.") % {
+            "label": label, "values": ", ".join(map(repr, error.unknown))}
     if error.problem == "not_a_number":
-        return f"{label}: enter a number, not {error.raw!r}."
+        return gettext("%(label)s: enter a number, not %(value)s.") % {
+            "label": label, "value": repr(error.raw)}
     if error.problem == "not_finite":
-        return f"{label}: enter a finite number."
-    return f"{label}: answer yes or no, not {error.raw!r}."
+        return gettext("%(label)s: enter a finite number.") % {"label": label}
+    return gettext("%(label)s: answer yes or no, not %(value)s.") % {
+        "label": label, "value": repr(error.raw)}
 
 
 def stored_value(attribute: Attribute, stored) -> Any:
@@ -329,7 +343,7 @@ def value_display(attribute: Attribute, value: Any) -> str | list[str] | None:
     if attribute.kind == AttributeKind.NUMBER:
         return f"{value:g}"
     if attribute.kind == AttributeKind.BOOLEAN:
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     return value
 
 
@@ -343,13 +357,16 @@ def value_from_snapshot(attribute: Attribute, snapshot: dict | None) -> str | li
     return value_display(attribute, value)
 
 
-def value_text(value, *, empty: str = "no value", none_chosen: str = "none chosen") -> str:
+def value_text(value, *, empty: str | None = None, none_chosen: str | None = None) -> str:
     """A displayed value (value_display, value_for_readers) as one line of text: `empty`
-    when not coded, options joined by "; ", `none_chosen` for an empty multiple choice."""
+    ("no value" if not given) when not coded, options joined by "; ", `none_chosen` ("none
+    chosen" if not given) for an empty multiple choice."""
     if value is None:
-        return empty
+        return gettext("no value") if empty is None else empty
     if isinstance(value, list):
-        return "; ".join(value) if value else none_chosen
+        if not value:
+            return gettext("none chosen") if none_chosen is None else none_chosen
+        return "; ".join(value)
     return str(value)
 
 

@@ -7,6 +7,7 @@ a case they coded.
 """
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from coding.codings.policies import blind_cases
 from coding.models import (
@@ -25,16 +26,18 @@ from coding.reviews.policies import PAGE_ROLES, review_roles
 
 VIEWER_ROLES = PAGE_ROLES["adjudication"]
 
-NOT_READY_MESSAGE = (
+NOT_READY_MESSAGE = gettext_noop(
     "Nothing was saved: a coding of this case has been reopened. Decide once both assigned "
     "coders have submitted again."
 )
-OWN_CASE_MESSAGE = (
+OWN_CASE_MESSAGE = gettext_noop(
     "You coded this case, so you cannot adjudicate it: an adjudicator does not adjudicate a "
     "case they coded."
 )
-NOT_ADJUDICATOR_MESSAGE = "Only an adjudicator of this review can decide disagreements."
-NOT_REOPENER_MESSAGE = "Only an adjudicator or a review lead can reopen a decision."
+NOT_ADJUDICATOR_MESSAGE = gettext_noop(
+    "Only an adjudicator of this review can decide disagreements."
+)
+NOT_REOPENER_MESSAGE = gettext_noop("Only an adjudicator or a review lead can reopen a decision.")
 
 
 def disagreements_ready(disagreements: QuerySet[Disagreement]) -> QuerySet[Disagreement]:
@@ -97,9 +100,9 @@ def decide_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[st
     """Why `user` may not decide the case's disagreements, as (code, message); None if they
     may. `coders` saves a query when the caller has case_coder_ids already."""
     if not may_decide_in(user, case.review):
-        return "role", NOT_ADJUDICATOR_MESSAGE
+        return "role", gettext(NOT_ADJUDICATOR_MESSAGE)
     if user.pk in (coders if coders is not None else case_coder_ids(case)):
-        return "own_case", OWN_CASE_MESSAGE
+        return "own_case", gettext(OWN_CASE_MESSAGE)
     return None
 
 
@@ -136,9 +139,9 @@ def queue_actions(user, review: Review, case_ids, status: str) -> dict[int, str]
 def reopen_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[str, str] | None:
     """Why `user` may not reopen the case's decisions, as (code, message); None if they may."""
     if not review_roles(user, case.review) & set(VIEWER_ROLES):
-        return "role", NOT_REOPENER_MESSAGE
+        return "role", gettext(NOT_REOPENER_MESSAGE)
     if user.pk in (coders if coders is not None else case_coder_ids(case)):
-        return "own_case", OWN_CASE_MESSAGE
+        return "own_case", gettext(OWN_CASE_MESSAGE)
     return None
 
 
@@ -153,17 +156,19 @@ def reopen_refusal(user, case: Case, coders: set[int] | None = None) -> tuple[st
 # and the coders can still comment but no longer propose or accept. Adjudicators and leads
 # comment in both modes. Before both have submitted there is no disagreement, so no thread.
 
-DISCUSSION_ONLY_MESSAGE = "Disagreements are discussed only in reviews set to discussion first."
-NOT_DISCUSSANT_MESSAGE = "Only the two coders of this case discuss its disagreements."
-NOT_COMMENTER_MESSAGE = (
+DISCUSSION_ONLY_MESSAGE = gettext_noop(
+    "Disagreements are discussed only in reviews set to discussion first."
+)
+NOT_DISCUSSANT_MESSAGE = gettext_noop("Only the two coders of this case discuss its disagreements.")
+NOT_COMMENTER_MESSAGE = gettext_noop(
     "Only the case's two coders (in discussion mode), adjudicators and review leads can comment "
     "on a disagreement."
 )
-ESCALATED_MESSAGE = (
+ESCALATED_MESSAGE = gettext_noop(
     "This disagreement has been escalated: an adjudicator decides it now. You can still comment."
 )
-SETTLED_MESSAGE = "This disagreement is settled already; nothing was changed."
-AWAITING_DISCUSSION_MESSAGE = (
+SETTLED_MESSAGE = gettext_noop("This disagreement is settled already; nothing was changed.")
+AWAITING_DISCUSSION_MESSAGE = gettext_noop(
     "In this review the two coders discuss a disagreement first: an adjudicator decides it "
     "once one of them escalates it."
 )
@@ -211,9 +216,9 @@ def thread_visible_to(user, disagreement: Disagreement) -> bool:
 def comment_refusal(user, disagreement: Disagreement) -> tuple[str, str] | None:
     """Why `user` may not comment on the disagreement, as (code, message); None if they may."""
     if not disagreement_ready(disagreement):
-        return "not_ready", NOT_READY_MESSAGE
+        return "not_ready", gettext(NOT_READY_MESSAGE)
     if not thread_visible_to(user, disagreement):
-        return "role", NOT_COMMENTER_MESSAGE
+        return "role", gettext(NOT_COMMENTER_MESSAGE)
     return None
 
 
@@ -221,15 +226,15 @@ def settle_refusal(user, disagreement: Disagreement) -> tuple[str, str] | None:
     """Why `user` may not propose a value, accept one or escalate; None if they may: the two
     coders, in discussion mode, while the disagreement is ready, open and not escalated."""
     if not in_discussion_mode(disagreement.case.review):
-        return "mode", DISCUSSION_ONLY_MESSAGE
+        return "mode", gettext(DISCUSSION_ONLY_MESSAGE)
     if not disagreement_ready(disagreement):
-        return "not_ready", NOT_READY_MESSAGE
+        return "not_ready", gettext(NOT_READY_MESSAGE)
     if not may_discuss(user, disagreement):
-        return "role", NOT_DISCUSSANT_MESSAGE
+        return "role", gettext(NOT_DISCUSSANT_MESSAGE)
     if disagreement.status != DisagreementStatus.OPEN:
-        return "settled", SETTLED_MESSAGE
+        return "settled", gettext(SETTLED_MESSAGE)
     if disagreement.escalated_at is not None:
-        return "escalated", ESCALATED_MESSAGE
+        return "escalated", gettext(ESCALATED_MESSAGE)
     return None
 
 
@@ -256,7 +261,7 @@ def decide_disagreement_refusal(user, disagreement: Disagreement,
     if refusal := decide_refusal(user, disagreement.case, coders):
         return refusal
     if awaiting_discussion(disagreement):
-        return "discussion", AWAITING_DISCUSSION_MESSAGE
+        return "discussion", gettext(AWAITING_DISCUSSION_MESSAGE)
     return None
 
 

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from coding.adjudication.policies import (
     NOT_READY_MESSAGE,
@@ -78,7 +79,7 @@ from coding.values import (
     values_equal,
 )
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = gettext_noop(
     "Someone else changed this decision after you opened the page, so your decision was not "
     "saved. Reload the page to see the current decision; your rationale is kept below."
 )
@@ -98,7 +99,9 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
     """
     label = attribute.label
     if attribute.kind == AttributeKind.TEXT:
-        raise ValidationError(f"{label}: text attributes are not adjudicated.")
+        raise ValidationError(gettext(
+            "%(label)s: text attributes are not adjudicated.") % {
+            "label": label})
     try:
         value = value_parse(attribute, raw, {o.key for o in attribute.options.all()})
     except BadValue as error:
@@ -106,7 +109,9 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
     if attribute.kind == AttributeKind.MULTI and not value and attribute.none_option:
         # With a none option, nothing ticked is "not coded", which is no decision.
         raise ValidationError(
-            f"{label}: choose options, or {attribute.none_option.label!r}."
+            gettext(
+                "%(label)s: choose options, or %(none_option)s.") % {
+                "label": label, "none_option": repr(attribute.none_option.label)}
         )
     if value is None:
         needed = {
@@ -114,7 +119,9 @@ def parse_value(attribute: Attribute, raw: Any) -> Any:
             AttributeKind.NUMBER: "enter a number",
             AttributeKind.BOOLEAN: "answer yes or no",
         }
-        raise ValidationError(f"{label}: {needed[attribute.kind]}.")
+        raise ValidationError(gettext(
+            "%(label)s: %(needed)s.") % {
+            "label": label, "needed": needed[attribute.kind]})
     return value
 
 
@@ -396,7 +403,7 @@ def _refuse(refusal: tuple[str, str] | None) -> None:
 
 def _refuse_unless_ready(disagreement: Disagreement) -> None:
     if not disagreement_ready(disagreement):
-        raise ValidationError(NOT_READY_MESSAGE, code="not_ready")
+        raise ValidationError(gettext(NOT_READY_MESSAGE), code="not_ready")
 
 
 def _locked(disagreement: Disagreement) -> Disagreement:
@@ -450,7 +457,7 @@ def _consensus_decide(
             consensus.save()
     except IntegrityError:
         # Another adjudicator created the value between our read and write.
-        raise ValidationError(CONFLICT_MESSAGE, code="conflict") from None
+        raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict") from None
     if attribute.is_choice:
         consensus.options.set(options)
     after = {**value_snapshot(attribute, consensus, value), **after_extra}
@@ -494,11 +501,12 @@ def disagreement_resolve(
     """
     rationale = (rationale or "").strip()
     if choice not in ("a", "b", "other"):
-        raise ValidationError("Choose coder A's value, coder B's value or another value.")
+        raise ValidationError(gettext("Choose coder A's value, coder B's value or another value."))
     if not rationale:
-        raise ValidationError("Give a rationale: why is this the right value?", code="rationale")
-    text_check(rationale, label="Rationale", limit="rationale")
-    text_check((evidence or "").strip(), label="Evidence quote", limit="evidence")
+        raise ValidationError(gettext(
+            "Give a rationale: why is this the right value?"), code="rationale")
+    text_check(rationale, label=gettext("Rationale"), limit="rationale")
+    text_check((evidence or "").strip(), label=gettext("Evidence quote"), limit="evidence")
     case = disagreement.case
     _refuse(decide_refusal(user, case))
     with transaction.atomic():
@@ -511,7 +519,7 @@ def disagreement_resolve(
         )
         current = _current_consensus(disagreement)
         if (current.version if current else 0) != expected_version:
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+            raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict")
         if choice == "other":
             new_value = parse_value(attribute, value)
             new_evidence = (evidence or "").strip()
@@ -520,8 +528,10 @@ def disagreement_resolve(
             coding = disagreement.coding_a if choice == "a" else disagreement.coding_b
             if not coding.is_submitted:
                 raise ValidationError(
-                    f"{coding.coder.get_full_name() or coding.coder.username}'s coding has been "
-                    "reopened; decide once it is submitted again."
+                    gettext(
+                        "%(coder)s's coding has been reopened; decide once it is submitted "
+                        "again.") % {
+                        "coder": coding.coder.get_full_name() or coding.coder.username}
                 )
             stored = (
                 CodedValue.objects.filter(coding=coding, attribute=attribute)
@@ -555,16 +565,16 @@ def disagreement_reopen(
     review = case.review
     _refuse(reopen_refusal(user, case))
     if not reason:
-        raise ValidationError("Say why the decision is reopened.", code="rationale")
-    text_check(reason, label="Reason", limit="rationale")
+        raise ValidationError(gettext("Say why the decision is reopened."), code="rationale")
+    text_check(reason, label=gettext("Reason"), limit="rationale")
     with transaction.atomic():
         disagreement = _locked(disagreement)
         _refuse_unless_ready(disagreement)
         if disagreement.status != DisagreementStatus.RESOLVED:
-            raise ValidationError("This disagreement is open already.")
+            raise ValidationError(gettext("This disagreement is open already."))
         current = _current_consensus(disagreement)
         if (current.version if current else 0) != expected_version:
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+            raise ValidationError(gettext(CONFLICT_MESSAGE), code="conflict")
         disagreement.status = DisagreementStatus.OPEN
         disagreement.resolved_at = None
         disagreement.save(update_fields=["status", "resolved_at"])
@@ -617,8 +627,8 @@ def _proposal_value(attribute: Attribute, comment: DisagreementComment) -> Any:
 def _body(body: str, *, required: bool) -> str:
     body = (body or "").strip()
     if required and not body:
-        raise ValidationError("Write a comment first.", code="body")
-    return text_check(body, label="Comment", limit="rationale").strip() if body else ""
+        raise ValidationError(gettext("Write a comment first."), code="body")
+    return text_check(body, label=gettext("Comment"), limit="rationale").strip() if body else ""
 
 
 def _locked_for_discussion(disagreement: Disagreement) -> Disagreement:
@@ -699,7 +709,7 @@ def disagreement_accept(*, disagreement: Disagreement, user, proposal: int) -> S
         ).first()
         if comment is None:
             raise ValidationError(
-                "There is no such proposal in this disagreement's thread.", code="proposal"
+                gettext("There is no such proposal in this disagreement's thread."), code="proposal"
             )
         attribute = Attribute.objects.prefetch_related("options").get(
             pk=disagreement.attribute_id

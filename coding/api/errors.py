@@ -3,6 +3,7 @@ input, "fields" ({field: [messages]}). Scripts can always print `detail`."""
 
 import logging
 
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -36,7 +37,7 @@ def api_exception_handler(exc, context):
         response.data = {"detail": str(data["detail"]), "errors": [str(data["detail"])]}
         return response
     messages = _flatten(data)
-    response.data = {"detail": " ".join(messages) or "Invalid input.", "errors": messages}
+    response.data = {"detail": " ".join(messages) or gettext("Invalid input."), "errors": messages}
     if isinstance(data, dict):
         response.data["fields"] = data
     return response

@@ -12,12 +12,13 @@ from coding.values import text_problem
 def _problem(data, path: str) -> str | None:
     if isinstance(data, str):
         problem = text_problem(data)
-        return f"Field {path or '(body)'!r} {problem}." if problem else None
+        return gettext("Field %(field)s %(problem)s.") % {
+            "field": repr(path or "(body)"), "problem": problem} if problem else None
     if isinstance(data, dict):
         for key, value in data.items():
             name = f"{path}.{key}" if path else str(key)
             if text_problem(str(key)):
-                return f"A field name {text_problem(str(key))}."
+                return gettext("A field name %(problem)s.") % {"problem": text_problem(str(key))}
             found = _problem(value, name)
             if found:
                 return found

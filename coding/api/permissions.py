@@ -71,7 +71,7 @@ IsReviewMember = policy_permission(
 class IsPublishedReadOnly(permissions.BasePermission):
     """Anyone may read a published review's public data."""
 
-    message = "This review is not published."
+    message = gettext_lazy("This review is not published.")
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS and view.get_review().is_published

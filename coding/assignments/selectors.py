@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from coding.codings.policies import blind_cases
 from coding.codings.selectors import NOT_STARTED, own_coding_field
@@ -40,15 +41,15 @@ from coding.models import (
 
 
 class CaseState(TextChoices):
-    NOT_STARTED = NOT_STARTED, "Not started"
-    IN_PROGRESS = "in_progress", "In progress (drafts only)"
-    ONE_SUBMITTED = "one_submitted", "One coding submitted"
-    BOTH_SUBMITTED = "both_submitted", "Both submitted"
-    DISAGREEMENTS_OPEN = "disagreements_open", "Disagreements open"
-    CONSENSUS_COMPLETE = "consensus_complete", "Consensus complete"
+    NOT_STARTED = NOT_STARTED, _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress (drafts only)")
+    ONE_SUBMITTED = "one_submitted", _("One coding submitted")
+    BOTH_SUBMITTED = "both_submitted", _("Both submitted")
+    DISAGREEMENTS_OPEN = "disagreements_open", _("Disagreements open")
+    CONSENSUS_COMPLETE = "consensus_complete", _("Consensus complete")
     # The viewer codes the case and it is not complete: its state would tell them about the
     # other coding (coding.codings.policies).
-    HIDDEN = "hidden", "Hidden (you code it)"
+    HIDDEN = "hidden", _("Hidden (you code it)")
 
 HIDDEN = CaseState.HIDDEN.value
 

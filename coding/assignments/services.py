@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from coding.adjudication.services import case_consensus_refresh, cases_consensus_refresh
 from coding.audit.services import audit_record, audit_record_many
@@ -47,10 +47,10 @@ def _check_coders(review: Review, coders: Iterable) -> None:
     allowed = _coder_ids(review)
     outside = [_display(c) for c in coders if c.pk not in allowed]
     if outside:
-        raise ValidationError(
-            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not a coder in this "
-            "review. Add the coder role first."
-        )
+        raise ValidationError(ngettext(
+            "%(people)s is not a coder in this review. Add the coder role first.",
+            "%(people)s are not a coder in this review. Add the coder role first.",
+            len(outside)) % {"people": ", ".join(outside)})
 
 
 def _audit_assignment(*, actor, action: str, assignment: Assignment, review: Review) -> None:
@@ -79,13 +79,22 @@ def cases_assign(
     """
     coders = list(dict.fromkeys(coders))
     if not 1 <= per_case <= CODERS_PER_CASE:
-        raise ValidationError(f"Each case needs 1 or {CODERS_PER_CASE} coders, not {per_case}.")
+        raise ValidationError(gettext(
+            "Each case needs 1 or %(coders_per_case)s coders, not %(per_case)s.") % {
+            "coders_per_case": CODERS_PER_CASE, "per_case": per_case})
     if len(coders) < per_case:
-        raise ValidationError(
-            f"Assigning {per_case} coders per case needs at least {per_case} coders; "
-            f"{'only ' if coders else ''}{len(coders)} {'is' if len(coders) == 1 else 'are'} "
-            "available. Add coders to the review first."
-        )
+        available = len(coders)
+        if not available:
+            text = gettext("Assigning %(per_case)s coders per case needs at least %(per_case)s "
+                           "coders; 0 are available. Add coders to the review first.")
+        else:
+            text = ngettext(
+                "Assigning %(per_case)s coders per case needs at least %(per_case)s coders; "
+                "only %(available)s is available. Add coders to the review first.",
+                "Assigning %(per_case)s coders per case needs at least %(per_case)s coders; "
+                "only %(available)s are available. Add coders to the review first.",
+                available)
+        raise ValidationError(text % {"per_case": per_case, "available": available})
     _check_coders(review, coders)
     with transaction.atomic():
         targets = Case.objects.filter(review=review)
@@ -133,9 +142,11 @@ def _numbers_by_coder(assignments: Iterable[Assignment]) -> dict[int, list[str]]
 def _refuse_if_submitted(case: Case, coder) -> None:
     if Coding.objects.filter(case=case, coder=coder, status=CodingStatus.SUBMITTED).exists():
         raise ValidationError(
-            f"{_display(coder)} has already submitted a coding of case {case.number}, so they "
-            "stay assigned. To replace them anyway, reopen their coding first (their draft is "
-            "kept)."
+            gettext(
+                "%(display)s has already submitted a coding of case %(number)s, so they stay "
+                "assigned. To replace them anyway, reopen their coding first (their draft is "
+                "kept).") % {
+                "display": _display(coder), "number": case.number}
         )
 
 
@@ -148,9 +159,11 @@ def assignment_set(*, case: Case, coders: Sequence, assigned_by) -> list[Assignm
     """
     coders = list(coders)
     if len({c.pk for c in coders}) != len(coders):
-        raise ValidationError("Choose two different coders.")
+        raise ValidationError(gettext("Choose two different coders."))
     if len(coders) > CODERS_PER_CASE:
-        raise ValidationError(f"A case has at most {CODERS_PER_CASE} coders.")
+        raise ValidationError(gettext(
+            "A case has at most %(coders_per_case)s coders.") % {
+            "coders_per_case": CODERS_PER_CASE})
     review = case.review
     _check_coders(review, coders)
     with transaction.atomic():
@@ -198,9 +211,13 @@ def assignment_replace(*, case: Case, old_coder, new_coder, assigned_by) -> Assi
     """Reassign the case from `old_coder` to `new_coder` (refused once `old_coder` submitted)."""
     current = list(Assignment.objects.filter(case=case).select_related("coder"))
     if not any(a.coder_id == old_coder.pk for a in current):
-        raise ValidationError(f"{_display(old_coder)} is not assigned to case {case.number}.")
+        raise ValidationError(gettext(
+            "%(display)s is not assigned to case %(number)s.") % {
+            "display": _display(old_coder), "number": case.number})
     if any(a.coder_id == new_coder.pk for a in current):
-        raise ValidationError(f"{_display(new_coder)} is already assigned to case {case.number}.")
+        raise ValidationError(gettext(
+            "%(display)s is already assigned to case %(number)s.") % {
+            "display": _display(new_coder), "number": case.number})
     coders = [new_coder if a.coder_id == old_coder.pk else a.coder for a in current]
     assignment_set(case=case, coders=coders, assigned_by=assigned_by)
     return Assignment.objects.get(case=case, coder=new_coder)
@@ -228,14 +245,16 @@ def assignments_add(
         pair = (assignment.case_id, assignment.coder_id)
         if pair in pairs:
             raise ValidationError(
-                f"{_display(assignment.coder)} is already assigned to case "
-                f"{assignment.case.number}."
+                gettext(
+                    "%(display)s is already assigned to case %(number)s.") % {
+                    "display": _display(assignment.coder), "number": assignment.case.number}
             )
         pairs.add(pair)
         counts[assignment.case_id] = counts.get(assignment.case_id, 0) + 1
         if counts[assignment.case_id] > CODERS_PER_CASE:
-            raise ValidationError(f"A case has at most {CODERS_PER_CASE} coders "
-                                  f"(case {assignment.case.number}).")
+            raise ValidationError(gettext(
+                "A case has at most %(coders_per_case)s coders (case %(number)s).") % {
+                "coders_per_case": CODERS_PER_CASE, "number": assignment.case.number})
     now = timezone.now()
     with transaction.atomic():
         cases_lock({a.case_id for a in assignments})  # the cases first (coding.locks)

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, TextChoices, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from coding.models import (
     Assignment,
@@ -15,9 +16,9 @@ NOT_STARTED = "not_started"
 
 
 class QueueState(TextChoices):
-    NOT_STARTED = NOT_STARTED, "Not started"
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    NOT_STARTED = NOT_STARTED, _("Not started")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from coding.adjudication.services import case_consensus_refresh
 from coding.audit.services import audit_record, audit_record_draft_save
@@ -43,11 +43,11 @@ from coding.values import (
     value_store,
 )
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = gettext_noop(
     "This coding was saved elsewhere (another tab?) after you opened it, so this change was not "
     "saved. Your text is kept below to copy; reload the page to see the saved version."
 )
-SUBMITTED_MESSAGE = (
+SUBMITTED_MESSAGE = gettext_noop(
     "This coding has been submitted and is read-only. A review lead can reopen it."
 )
 NO_SUCH_CODING_MESSAGE = gettext_lazy("There is no such coding.")
@@ -67,10 +67,12 @@ def coding_start(*, case: Case, user) -> Coding:
     Only an assigned coder may code a case.
     """
     if not may_code(user, case):
-        raise ValidationError(f"You are not assigned to case {case.number}.")
+        raise ValidationError(gettext(
+            "You are not assigned to case %(number)s.") % {
+            "number": case.number})
     codebook = case.review.current_codebook()
     if codebook is None:
-        raise ValidationError("This review has no codebook yet; import one first.")
+        raise ValidationError(gettext("This review has no codebook yet; import one first."))
     coding, _ = Coding.objects.get_or_create(
         case=case, coder=user, defaults={"codebook": codebook, "version": 0}
     )
@@ -111,7 +113,9 @@ def values_clean(*, coding, values: Mapping[str, Mapping[str, Any]]) -> tuple[di
     }
     unknown = [key for key in values if key not in attributes]
     if unknown:
-        raise ValidationError(f"Unknown attribute(s) for this codebook: {', '.join(unknown)}.")
+        raise ValidationError(gettext(
+            "Unknown attribute(s) for this codebook: %(unknown)s.") % {
+            "unknown": ', '.join(unknown)})
     document_ids = (
         set(Document.objects.filter(case=coding.case_id).values_list("pk", flat=True))
         if any(entry.get("anchors") for entry in values.values()) else set()
@@ -122,13 +126,15 @@ def values_clean(*, coding, values: Mapping[str, Mapping[str, Any]]) -> tuple[di
         options = {o.key: o for o in attribute.options.all()}
         fields = _clean_value(attribute, entry.get("value"), options)
         evidence = text_check((entry.get("evidence") or "").strip(), limit="evidence",
-                              label=f"{attribute.label} (evidence quote)")
+                              label=gettext("%(attribute)s (evidence quote)") % {
+                "attribute": attribute.label})
         note = text_check((entry.get("note") or "").strip(), limit="note",
-                          label=f"{attribute.label} (note)")
+                          label=gettext("%(attribute)s (note)") % {"attribute": attribute.label})
         # Without "anchors" the stored ones stay, as far as their quotes are still there.
         anchors = None if "anchors" not in entry else anchors_check(
             entry["anchors"], evidence=evidence, document_ids=document_ids,
-            label=f"{attribute.label} (evidence quote)")
+            label=gettext("%(attribute)s (evidence quote)") % {
+                "attribute": attribute.label})
         cleaned[key] = (fields, evidence, note, anchors)
     return attributes, cleaned
 
@@ -192,7 +198,7 @@ def coding_save_draft(
     version.
     """
     if coding.coder_id != user.pk:
-        raise ValidationError("Only the coder who owns a coding can change it.")
+        raise ValidationError(gettext("Only the coder who owns a coding can change it."))
     attributes, cleaned = values_clean(coding=coding, values=values)
     with transaction.atomic():
         case_lock(coding.case_id)  # the case first (coding.locks)
@@ -205,7 +211,8 @@ def coding_save_draft(
         if not changed:
             current = Coding.objects.get(pk=coding.pk)
             raise CodingConflict(
-                SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
+                gettext(SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
+                code="conflict",
             )
         changed_keys = values_write(value_model=CodedValue, coding=coding,
                                     attributes=attributes, cleaned=cleaned)
@@ -246,9 +253,9 @@ def coding_required_check(*, coding: Coding, value_model=CodedValue) -> None:
     missing = coding_missing_required(coding=coding, value_model=value_model)
     if missing:
         raise ValidationError(
-            "Not submitted: please code the required "
-            f"attribute{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(a.label for a in missing)}.",
+            ngettext("Not submitted: please code the required attribute %(attributes)s.",
+                     "Not submitted: please code the required attributes %(attributes)s.",
+                     len(missing)) % {"attributes": ", ".join(a.label for a in missing)},
             code="missing",
             params={"missing": [a.key for a in missing]},
         )
@@ -272,7 +279,7 @@ def record_unticked_multi_choices(coding: Coding, value_model=CodedValue) -> Non
 def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
     """Submit the coding: checks required attributes, then makes it read-only for the coder."""
     if coding.coder_id != user.pk:
-        raise ValidationError("Only the coder who owns a coding can submit it.")
+        raise ValidationError(gettext("Only the coder who owns a coding can submit it."))
     with transaction.atomic():
         case_lock(coding.case_id)  # the case first (coding.locks)
         now = timezone.now()
@@ -287,7 +294,8 @@ def coding_submit(*, coding: Coding, expected_version: int, user) -> Coding:
         if not changed:
             current = Coding.objects.get(pk=coding.pk)
             raise CodingConflict(
-                SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE, code="conflict"
+                gettext(SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
+                code="conflict",
             )
         coding_required_check(coding=coding)  # raising rolls the status change back
         record_unticked_multi_choices(coding)
@@ -323,8 +331,9 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
             # exist for them, and the refusal must not say otherwise.
             raise ValidationError(NO_SUCH_CODING_MESSAGE, code="not_found")
         if not coding.is_submitted:
-            raise ValidationError("This coding is a draft already; there is nothing to reopen.")
-        raise ValidationError("Only a review lead can reopen a coding.")
+            raise ValidationError(gettext(
+                "This coding is a draft already; there is nothing to reopen."))
+        raise ValidationError(gettext("Only a review lead can reopen a coding."))
     with transaction.atomic():
         case_lock(coding.case_id)  # the case first (coding.locks)
         # Only a complete case counts in the figures, so only its reopening changes them.
@@ -336,7 +345,8 @@ def coding_reopen(*, coding: Coding, user, reason: str = "") -> Coding:
             updated_at=timezone.now(),
         )
         if not changed:
-            raise ValidationError("This coding is a draft already; there is nothing to reopen.")
+            raise ValidationError(gettext(
+                "This coding is a draft already; there is nothing to reopen."))
         coding.refresh_from_db()
         audit_record(
             actor=user,

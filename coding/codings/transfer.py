@@ -160,22 +160,30 @@ def _parse(path: Path, review: Review, codebook, progress):
         username = row["coder"].strip()
         key = row["attribute"].strip()
         if number not in cases:
-            raise ImportFailed(path, where, f"unknown case number {number!r}")
+            raise ImportFailed(path, where, gettext(
+                "unknown case number %(number)s") % {
+                "number": repr(number)})
         # Legacy data may name coders "Coder 1": any printable name is kept as the
         # username, so the coders in reports are the names in the file.
         if not username or len(username) > 150 or not username.isprintable():
             raise ImportFailed(
-                path, where, f"coder {username!r} must be a name of 1 to 150 printable "
-                "characters"
+                path, where, gettext(
+                    "coder %(username)s must be a name of 1 to 150 printable characters") % {
+                    "username": repr(username)}
             )
         if key not in attributes:
             raise ImportFailed(
-                path, where, f"unknown attribute key {key!r} in the current codebook"
+                path, where, gettext(
+                    "unknown attribute key %(key)s in the current codebook") % {
+                    "key": repr(key)}
             )
         if (number, username, key) in seen:
             raise ImportFailed(
-                path, where, f"case {number}, coder {username}, attribute {key} "
-                f"already appears in row {seen[number, username, key]}"
+                path, where, gettext(
+                    "case %(number)s, coder %(username)s, attribute %(key)s already appears in "
+                    "row %(seen)s") % {
+                    "number": number, "username": username, "key": key,
+                    "seen": seen[number, username, key]}
             )
         seen[number, username, key] = line
         try:
@@ -189,14 +197,16 @@ def _parse(path: Path, review: Review, codebook, progress):
         if evidence is not None:
             quote = _parse_evidence(path, where, row, number, attributes[key], documents)
             if quote[0] and value is None:
-                raise ImportFailed(path, where, f"evidence for {key!r} without a value")
+                raise ImportFailed(path, where, gettext(
+                    "evidence for %(key)s without a value") % {
+                    "key": repr(key)})
             if value is not None:
                 evidence.setdefault((number, username), {})[key] = quote
         if line % 10000 == 0:
             progress("reading", line - 1, 0)
     progress("reading", len(seen), len(seen))
     if not seen:
-        raise ImportFailed(path, table.whole, "no codings found below the header")
+        raise ImportFailed(path, table.whole, gettext("no codings found below the header"))
     return codings, first_row, len(seen), evidence, table
 
 
@@ -206,25 +216,31 @@ def _parse_evidence(path: Path, where: str, row: dict, number: str, attribute: A
     text = (row.get("evidence") or "").strip()
     name = (row.get("evidence_document") or "").strip()
     try:
-        text_check(text, limit="evidence", label=f"the evidence of {attribute.key!r}")
+        text_check(text, limit="evidence", label=gettext("the evidence of %(attribute)s") % {
+            "attribute": repr(attribute.key)})
         if not name:
             if any((row.get(c) or "").strip() for c in EVIDENCE_COLUMNS[2:]):
-                raise ValidationError("evidence_page, evidence_start and evidence_end need "
-                                      "evidence_document")
+                raise ValidationError(gettext("evidence_page, evidence_start and evidence_end "
+                                              "need evidence_document"))
             return text, []
         if (number, name) not in documents:
-            raise ValidationError(f"case {number} has no document {name!r}")
+            raise ValidationError(gettext(
+                "case %(number)s has no document %(name)s") % {
+                "number": number, "name": repr(name)})
         numbers = {}
         for column in EVIDENCE_COLUMNS[2:]:
             cell = (row.get(column) or "").strip()
             if cell and not cell.isdigit():
-                raise ValidationError(f"{column} must be a whole number or empty, got {cell!r}")
+                raise ValidationError(gettext(
+                    "%(column)s must be a whole number or empty, got %(cell)s") % {
+                    "column": column, "cell": repr(cell)})
             numbers[column] = int(cell) if cell else None
         anchors = anchors_check([{
             "document": documents[number, name], "page": numbers["evidence_page"],
             "exact": text, "start": numbers["evidence_start"], "end": numbers["evidence_end"],
         }], evidence=text, document_ids={documents[number, name]},
-            label=f"the evidence of {attribute.key!r}")
+            label=gettext("the evidence of %(attribute)s") % {
+            "attribute": repr(attribute.key)})
     except ValidationError as error:
         raise ImportFailed(path, where, " ".join(error.messages)) from None
     return text, anchors
@@ -359,11 +375,14 @@ def codings_import(
     path = Path(path)
     review = Review.objects.filter(slug=review_slug).first()
     if review is None:
-        raise ImportFailed(path, "review", f"no review with slug {review_slug!r}; import its "
-                           "codebook and cases first")
+        raise ImportFailed(path, "review", gettext(
+            "no review with slug %(review_slug)s; import its codebook and cases first") % {
+            "review_slug": repr(review_slug)})
     codebook = review.current_codebook()
     if codebook is None:
-        raise ImportFailed(path, "review", f"review {review_slug!r} has no codebook yet")
+        raise ImportFailed(path, "review", gettext(
+            "review %(review_slug)s has no codebook yet") % {
+            "review_slug": repr(review_slug)})
     progress = progress or _no_progress
     parsed, first_row, n_rows, evidence, table = _parse(path, review, codebook, progress)
     if not enrol:
@@ -443,13 +462,17 @@ def codings_import(
             where = table.where(first_row[number, username])
             if not coding.is_submitted:
                 raise ImportFailed(
-                    path, where, f"{username} has a draft coding of case {number} in the app, "
-                    "which importing would overwrite; nothing imported"
+                    path, where, gettext(
+                        "%(username)s has a draft coding of case %(number)s in the app, which "
+                        "importing would overwrite; nothing imported") % {
+                        "username": username, "number": number}
                 )
             if coding.codebook_id != codebook.pk:
                 raise ImportFailed(
-                    path, where, f"{username}'s coding of case {number} was made under an "
-                    f"older codebook version; importing would replace it"
+                    path, where, gettext(
+                        "%(username)s's coding of case %(number)s was made under an older "
+                        "codebook version; importing would replace it") % {
+                        "username": username, "number": number}
                 )
             if stored.get(coding.pk, {}) == values and (evidence is None or _as_in_csv(
                     _evidence_of(evidence, number, username, values)) == _as_in_csv(

@@ -13,6 +13,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext, gettext_noop
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -29,21 +30,21 @@ KNOWN = {ext: kind for kind, exts in EXTENSIONS.items() for ext in exts}
 
 # Well-known starts of files we never accept, to say what a refused file really is.
 SIGNATURES = [
-    (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "a Linux executable"),
-    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
-    (b"\xfe\xed\xfa\xce", "a macOS executable"),
-    (b"\xca\xfe\xba\xbe", "a macOS executable or Java class"),
-    (b"#!", "a script"),
-    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel/EPUB file)"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"MZ", gettext_noop("a Windows executable")),
+    (b"\x7fELF", gettext_noop("a Linux executable")),
+    (b"\xcf\xfa\xed\xfe", gettext_noop("a macOS executable")),
+    (b"\xfe\xed\xfa\xce", gettext_noop("a macOS executable")),
+    (b"\xca\xfe\xba\xbe", gettext_noop("a macOS executable or Java class")),
+    (b"#!", gettext_noop("a script")),
+    (b"PK\x03\x04", gettext_noop("a ZIP archive (or a Word/Excel/EPUB file)")),
+    (b"\xd0\xcf\x11\xe0", gettext_noop("an old Microsoft Office file")),
+    (b"{\\rtf", gettext_noop("an RTF document")),
+    (b"\x89PNG", gettext_noop("a PNG image")),
+    (b"\xff\xd8\xff", gettext_noop("a JPEG image")),
+    (b"GIF8", gettext_noop("a GIF image")),
+    (b"\x1f\x8b", gettext_noop("a gzip archive")),
+    (b"Rar!", gettext_noop("a RAR archive")),
+    (b"7z\xbc\xaf", gettext_noop("a 7-Zip archive")),
 ]
 
 # WHATWG MIME sniffing: text starting with one of these (after white space) is HTML.
@@ -98,29 +99,33 @@ def inspect_file(name: str, data: bytes) -> CheckedFile:
     if len(data) > max_bytes():
         raise ValidationError(too_large_message(name, len(data)), code="too_large")
     if not data:
-        raise ValidationError(f"{name} is empty.", code="empty")
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": name}, code="empty")
     claimed = KNOWN.get(PurePath(name).suffix.lower())
     if b"%PDF-" in data[:1024]:
         if claimed and claimed != DocumentType.PDF:
             raise ValidationError(
-                f"{name} is named as {claimed.label} but its content is a PDF; rename it "
-                "to .pdf.", code="type_mismatch",
+                gettext(
+                    "%(name)s is named as %(label)s but its content is a PDF; rename it to "
+                    ".pdf.") % {
+                    "name": name, "label": claimed.label}, code="type_mismatch",
             )
         _check_pdf(name, data)
         return CheckedFile(_with_extension(name, DocumentType.PDF), DocumentType.PDF, data)
     text = _as_text(name, data, claimed)
     if claimed == DocumentType.PDF:
         raise ValidationError(
-            f"{name} is not a PDF: its content is text. Upload the real PDF, or name the "
-            "file .txt, .html or .md.", code="type_mismatch",
+            gettext(
+                "%(name)s is not a PDF: its content is text. Upload the real PDF, or name the "
+                "file .txt, .html or .md.") % {
+                "name": name}, code="type_mismatch",
         )
     if claimed == DocumentType.HTML or HTML_STARTS.match(data):
         cleaned = nh3.clean(text)
         notes = []
         if _removed_active_content(text, cleaned):
-            notes.append(
-                f"{name}: scripts, styles and event handlers were removed from the HTML."
-            )
+            notes.append(gettext(
+                "%(name)s: scripts, styles and event handlers were removed from the HTML.")
+                % {"name": name})
         return CheckedFile(
             _with_extension(name, DocumentType.HTML), DocumentType.HTML,
             cleaned.encode("utf-8"), notes,
@@ -156,28 +161,29 @@ def _with_extension(name: str, kind: DocumentType) -> str:
 def _as_text(name: str, data: bytes, claimed) -> str:
     for signature, what in SIGNATURES:
         if data.startswith(signature) and signature != b"#!":
-            raise ValidationError(_refusal(name, claimed, what), code="unsupported")
+            raise ValidationError(_refusal(name, claimed, gettext(what)), code="unsupported")
     if b"\x00" in data:
-        raise ValidationError(_refusal(name, claimed, "binary data"), code="unsupported")
+        raise ValidationError(_refusal(name, claimed, gettext("binary data")), code="unsupported")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(
-            _refusal(name, claimed, f"not UTF-8 text (byte {error.start + 1})"),
+            _refusal(name, claimed, gettext("not UTF-8 text (byte %(byte)s)") % {
+                "byte": error.start + 1}),
             code="unsupported",
         ) from None
     if data.startswith(b"#!"):
-        raise ValidationError(_refusal(name, claimed, "a script"), code="unsupported")
+        raise ValidationError(_refusal(name, claimed, gettext("a script")), code="unsupported")
     return text
 
 
 def _refusal(name: str, claimed, what: str) -> str:
     if claimed == DocumentType.PDF:
-        return f"{name} is not a PDF: its content is {what}."
-    return (
-        f"{name} cannot be uploaded: its content is {what}. Documents may be PDF, HTML, "
-        "plain text or Markdown (UTF-8)."
-    )
+        return gettext("%(name)s is not a PDF: its content is %(what)s.") % {
+            "name": name, "what": what}
+    return gettext(
+        "%(name)s cannot be uploaded: its content is %(what)s. Documents may be PDF, HTML, "
+        "plain text or Markdown (UTF-8).") % {"name": name, "what": what}
 
 
 def _removed_active_content(original: str, cleaned: str) -> bool:
@@ -190,7 +196,9 @@ def _check_pdf(name: str, data: bytes) -> None:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ValidationError(
-                f"{name} is an encrypted PDF; upload it without a password.", code="encrypted"
+                gettext(
+                    "%(name)s is an encrypted PDF; upload it without a password.") % {
+                    "name": name}, code="encrypted"
             )
         pages = len(reader.pages)  # the page tree's /Count: no page is read
         active = pdf_active_content(reader.trailer)
@@ -198,39 +206,48 @@ def _check_pdf(name: str, data: bytes) -> None:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as error:
         raise ValidationError(
-            f"{name} is not a readable PDF ({error.__class__.__name__}: {error}).",
+            gettext(
+                "%(name)s is not a readable PDF (%(error_type)s: %(error)s).") % {
+                "name": name, "error_type": error.__class__.__name__, "error": error},
             code="broken_pdf",
         ) from None
     if active == "javascript" or (active is None and PDF_SCRIPT_BYTES.search(data)):
         raise ValidationError(
-            f"{name} contains JavaScript; PDFs with scripts are refused. Print it to a new "
-            "PDF without scripts (or remove them) and upload that.", code="pdf_script",
+            gettext(
+                "%(name)s contains JavaScript; PDFs with scripts are refused. Print it to a "
+                "new PDF without scripts (or remove them) and upload that.") % {
+                "name": name}, code="pdf_script",
         )
     if active is not None:
         raise ValidationError(
-            f"{name} contains {PDF_ACTIVE_CONTENT[active]}; PDFs with active content are "
-            "refused. Print it to a new PDF (which keeps only the pages) and upload that.",
+            gettext(
+                "%(name)s contains %(pdf_active_content)s; PDFs with active content are "
+                "refused. Print it to a new PDF (which keeps only the pages) and upload that.") % {
+                "name": name, "pdf_active_content": gettext(PDF_ACTIVE_CONTENT[active])},
             code="pdf_active_content",
         )
     most = document_max_pages()
     if pages > most:
         raise ValidationError(
-            f"{name} has {pages:,} pages; documents may have at most {most:,}. Split it and "
-            "upload the parts.", code="too_many_pages",
+            gettext(
+                "%(name)s has %(pages)s pages; documents may have at most %(most)s. Split it "
+                "and upload the parts.") % {
+                "name": name, "pages": f"{pages:,}", "most": f"{most:,}"}, code="too_many_pages",
         )
 
 
 # What a PDF may not hold, by kind (README, "Safe files"): the reason shown to the lead.
 PDF_ACTIVE_CONTENT = {
     "javascript": "JavaScript",
-    "launch": "an action that starts a program or opens a file (/Launch)",
-    "uri_script": "a link that runs a script (/URI with javascript:)",
-    "submit_form": "a form that sends what is typed into it to an address (/SubmitForm)",
-    "import_data": "an action that loads form data from another file (/ImportData)",
-    "remote_goto": "a link that opens another file (/GoToR or /GoToE)",
-    "rich_media": "an action that runs embedded media (/RichMediaExecute)",
-    "xfa": "an XFA form (/XFA), which can carry scripts",
-    "embedded_files": "embedded files (/EmbeddedFiles, /EF)",
+    "launch": gettext_noop("an action that starts a program or opens a file (/Launch)"),
+    "uri_script": gettext_noop("a link that runs a script (/URI with javascript:)"),
+    "submit_form": gettext_noop(
+        "a form that sends what is typed into it to an address (/SubmitForm)"),
+    "import_data": gettext_noop("an action that loads form data from another file (/ImportData)"),
+    "remote_goto": gettext_noop("a link that opens another file (/GoToR or /GoToE)"),
+    "rich_media": gettext_noop("an action that runs embedded media (/RichMediaExecute)"),
+    "xfa": gettext_noop("an XFA form (/XFA), which can carry scripts"),
+    "embedded_files": gettext_noop("embedded files (/EmbeddedFiles, /EF)"),
 }
 _ACTION_KINDS = {
     "/JavaScript": "javascript", "/Launch": "launch", "/SubmitForm": "submit_form",

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.audit.services import audit_record
 from coding.documents.files import CheckedFile, inspect_file, read_limited
@@ -44,7 +45,7 @@ def document_upload(
     say what was changed on the way in (e.g. scripts removed from HTML).
     """
     if not documents_manageable_by(actor, case.review):
-        raise ValidationError("Only a lead of this review can upload documents.")
+        raise ValidationError(gettext("Only a lead of this review can upload documents."))
     name = getattr(file, "name", "") or "document"
     checked, title = document_check(case=case, name=name, data=read_limited(name, file),
                                     title=title)
@@ -68,7 +69,7 @@ def document_delete(*, document: Document, actor) -> None:
     """Remove a document and its file. Only the review's leads may."""
     review = document.case.review
     if not documents_manageable_by(actor, review):
-        raise ValidationError("Only a lead of this review can delete documents.")
+        raise ValidationError(gettext("Only a lead of this review can delete documents."))
     name = document.file.name
     with transaction.atomic():
         audit_record(actor=actor, action="document.delete", obj=document, review=review,
@@ -109,7 +110,9 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
     path = Path(path)
     review = Review.objects.filter(slug=review_slug).first()
     if review is None:
-        raise ImportFailed(path, "review", f"no review with slug {review_slug!r}")
+        raise ImportFailed(path, "review", gettext(
+            "no review with slug %(review_slug)s") % {
+            "review_slug": repr(review_slug)})
     cases = {case.number: case for case in Case.objects.filter(review=review)}
     if path.is_dir() and (path / MANIFEST_NAME).is_file():
         path = path / MANIFEST_NAME
@@ -118,7 +121,7 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
     elif path.is_dir():
         rows = _folder_rows(path, cases)
     else:
-        raise ImportFailed(path, "path", "neither a folder nor a manifest CSV file")
+        raise ImportFailed(path, "path", gettext("neither a folder nor a manifest CSV file"))
     seen: BatchSeen = {}
     for row in rows:
         try:
@@ -129,7 +132,9 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
         except ValidationError as error:
             raise ImportFailed(row.path, row.where, " ".join(error.messages)) from None
         except OSError as error:
-            raise ImportFailed(row.path, row.where, f"cannot be read ({error.strerror})") from None
+            raise ImportFailed(row.path, row.where, gettext(
+                "cannot be read (%(strerror)s)") % {
+                "strerror": error.strerror}) from None
     result = ImportResult(review=review)
     with _delete_stored_on_error() as stored, transaction.atomic():
         for row in rows:
@@ -147,7 +152,7 @@ def documents_import(*, path: Path | str, review_slug: str, actor=None) -> Impor
 def _folder_rows(folder: Path, cases: dict[str, Case]) -> list[ImportRow]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not is_skipped_name(p.name))
     if not files:
-        raise ImportFailed(folder, "folder", "has no files")
+        raise ImportFailed(folder, "folder", gettext("has no files"))
     numbers = case_numbers_longest_first(cases)
     rows = []
     for file in files:
@@ -166,38 +171,49 @@ def _manifest_rows(manifest: Path, cases: dict[str, Case]) -> list[ImportRow]:
             header = [name.strip() for name in reader.fieldnames or []]
             missing = [c for c in ("case", "file") if c not in header]
             if missing:
-                raise ImportFailed(manifest, "header", f"missing column(s) {', '.join(missing)}; "
-                                   f"expected {','.join(MANIFEST_COLUMNS)}")
+                raise ImportFailed(manifest, "header", gettext(
+                    "missing column(s) %(missing)s; expected %(manifest_columns)s") % {
+                    "missing": ', '.join(missing), "manifest_columns": ','.join(MANIFEST_COLUMNS)})
             raw_rows = []
             for line, row in enumerate(reader, start=2):
                 # DictReader files extra cells under None and fills missing ones with None.
                 if None in row or None in row.values():
-                    raise ImportFailed(manifest, f"row {line}", "more or fewer fields than the "
-                                       f"header has columns ({len(header)})")
+                    raise ImportFailed(manifest, f"row {line}", gettext(
+                        "more or fewer fields than the header has columns (%(count)s)") % {
+                        "count": len(header)})
                 raw_rows.append({k.strip(): (v or "").strip() for k, v in row.items() if k})
     except UnicodeDecodeError:
         raise ImportFailed(manifest, "file", "not UTF-8 text") from None
     except csv.Error as error:
-        raise ImportFailed(manifest, "file", f"not valid CSV ({error}); a quote may be left "
-                           "open") from None
+        raise ImportFailed(manifest, "file", gettext(
+            "not valid CSV (%(error)s); a quote may be left open") % {
+            "error": error}) from None
     if not raw_rows:
-        raise ImportFailed(manifest, "file", "has no rows")
+        raise ImportFailed(manifest, "file", gettext("has no rows"))
     rows = []
     for line, raw in enumerate(raw_rows, start=2):
         where = f"row {line}"
         number, name = raw.get("case", ""), raw.get("file", "")
         if number not in cases:
-            raise ImportFailed(manifest, where, f"no case {number!r} in this review")
+            raise ImportFailed(manifest, where, gettext(
+                "no case %(number)s in this review") % {
+                "number": repr(number)})
         if not name:
-            raise ImportFailed(manifest, where, "'file' is empty")
+            raise ImportFailed(manifest, where, gettext("'file' is empty"))
         file = (manifest.parent / name).resolve()
         if manifest.parent.resolve() not in file.parents:
-            raise ImportFailed(manifest, where, f"file {name!r} is outside the manifest's folder")
+            raise ImportFailed(manifest, where, gettext(
+                "file %(name)s is outside the manifest's folder") % {
+                "name": repr(name)})
         if not file.is_file():
-            raise ImportFailed(manifest, where, f"file {name!r} not found")
+            raise ImportFailed(manifest, where, gettext(
+                "file %(name)s not found") % {
+                "name": repr(name)})
         public = raw.get("public", "").lower()
         if public not in TRUE | FALSE:
-            raise ImportFailed(manifest, where, f"'public' must be true or false, got {public!r}")
+            raise ImportFailed(manifest, where, gettext(
+                "'public' must be true or false, got %(public)s") % {
+                "public": repr(public)})
         rows.append(ImportRow(where=f"{manifest.name} {where}", path=file, case=cases[number],
                               title=raw.get("title", ""), is_public=public in TRUE))
     return rows
@@ -267,12 +283,15 @@ def document_check(*, case: Case, name: str, data: bytes, title: str = "",
     if seen is not None:
         key = (case.pk, hashlib.sha256(checked.data).hexdigest())
         if key in seen:
-            raise ValidationError(f"same content as {seen[key]} for case {case.number}",
+            raise ValidationError(gettext(
+                "same content as %(seen)s for case %(number)s") % {
+                "seen": seen[key], "number": case.number},
                                   code="duplicate_in_batch")
         named = (case.pk, checked.filename)
         if named in seen:
-            raise ValidationError(f"case {case.number} would have two documents named "
-                                  f"{checked.filename}; rename one", code="duplicate_in_batch")
+            raise ValidationError(gettext(
+                "case %(number)s would have two documents named %(filename)s; rename one") % {
+                "number": case.number, "filename": checked.filename}, code="duplicate_in_batch")
         seen[key] = seen[named] = PurePath(str(name).replace("\\", "/")).name
     return checked, title
 
@@ -281,7 +300,9 @@ def document_check(*, case: Case, name: str, data: bytes, title: str = "",
 def _clean_title(title: str, filename: str) -> str:
     title = " ".join(str(title or "").split()) or Path(filename).stem
     if len(title) > TITLE_MAX:
-        raise ValidationError(f"the title is longer than {TITLE_MAX} characters")
+        raise ValidationError(gettext(
+            "the title is longer than %(title_max)s characters") % {
+            "title_max": TITLE_MAX})
     return title
 
 
@@ -325,7 +346,9 @@ def _store(*, case, checked: CheckedFile, title: str, is_public: bool, actor,
                       "sha256": sha256, "public": is_public},
             )
     except IntegrityError:  # the same file (or name) uploaded twice at once
-        raise ValidationError(f"{checked.filename} is already on case {case.number}.",
+        raise ValidationError(gettext(
+            "%(filename)s is already on case %(number)s.") % {
+            "filename": checked.filename, "number": case.number},
                               code="already_exists") from None
     return document
 
@@ -335,7 +358,9 @@ def _check_not_on_case(case, checked: CheckedFile) -> None:
     existing = Document.objects.filter(case=case, sha256=sha256).first()
     if existing is not None:
         raise ValidationError(
-            f"{checked.filename} is already on case {case.number} as “{existing.title}”.",
+            gettext(
+                "%(filename)s is already on case %(number)s as “%(title)s”.") % {
+                "filename": checked.filename, "number": case.number, "title": existing.title},
             code="already_exists",
         )
     _check_filename_free(case, checked.filename)
@@ -347,8 +372,11 @@ def _check_filename_free(case, filename: str) -> None:
     same_name = Document.objects.filter(case=case, filename=filename).first()
     if same_name is not None:
         raise ValidationError(
-            f"Case {case.number} already has a document named {filename} (“{same_name.title}”); "
-            "rename the file, or delete the other document first.", code="duplicate_filename",
+            gettext(
+                "Case %(number)s already has a document named %(filename)s (“%(title)s”); "
+                "rename the file, or delete the other document first.") % {
+                "number": case.number, "filename": filename, "title": same_name.title},
+            code="duplicate_filename",
         )
 
 

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
@@ -49,40 +50,46 @@ def import_job_create(*, review: Review, kind: str, upload, actor) -> ImportJob:
     """Store an uploaded file and queue its check. Refuses other people than the review's
     leads, an unknown kind, an empty file and one over IMPORT_MAX_MB."""
     if not may_import(actor, review):
-        raise ValidationError("Only a lead of this review can import files.")
+        raise ValidationError(gettext("Only a lead of this review can import files."))
     if kind not in ImportKind.values:
-        raise ValidationError("Choose what the file holds: a codebook, cases or codings.")
+        raise ValidationError(gettext("Choose what the file holds: a codebook, cases or codings."))
     name = Path(getattr(upload, "name", "") or "upload").name[:200]
     size = getattr(upload, "size", None)
     if not size:
-        raise ValidationError(f"{name} is empty.")
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": name})
     limit = settings.IMPORT_MAX_MB * 1024 * 1024
     if size > limit:
-        raise ValidationError(f"{name} is larger than the limit of {settings.IMPORT_MAX_MB} MB.")
+        raise ValidationError(gettext(
+            "%(name)s is larger than the limit of %(import_max_mb)s MB.") % {
+            "name": name, "import_max_mb": settings.IMPORT_MAX_MB})
     with transaction.atomic():
         job = ImportJob(review=review, kind=kind, filename=name, created_by=actor)
         job.file.save(name, upload, save=False)
         job.save()
         audit_record(actor=actor, action="import.upload", obj=job, review=review,
                      data={"kind": kind, "filename": name, "size": size})
-        transaction.on_commit(partial(_queue, "check_import", job.pk), robust=True)
+        transaction.on_commit(partial(_queue, "check_import", job.pk, get_language()),
+                              robust=True)
     return job
 
 
 def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
     """Import a checked file for real (in the background)."""
     if not may_import(actor, job.review):
-        raise ValidationError("Only a lead of this review can import files.")
+        raise ValidationError(gettext("Only a lead of this review can import files."))
     with transaction.atomic():
         changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
             status=ImportStatus.QUEUED)
         job.refresh_from_db()
         if not changed:
-            raise ValidationError(f"{job.filename} cannot be imported now: it is "
-                                  f"{job.get_status_display().lower()}.", code="conflict")
+            raise ValidationError(gettext(
+                "%(filename)s cannot be imported now: it is %(status)s.") % {
+                "filename": job.filename,
+                "status": job.get_status_display().lower()}, code="conflict")
         audit_record(actor=actor, action="import.confirm", obj=job, review=job.review,
                      data={"kind": job.kind, "filename": job.filename})
-        transaction.on_commit(partial(_queue, "run_import", job.pk), robust=True)
+        transaction.on_commit(partial(_queue, "run_import", job.pk, get_language()),
+                              robust=True)
     return job
 
 
@@ -195,10 +202,11 @@ def import_job_progress(job: ImportJob) -> dict:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _queue(task_name: str, job_id: int) -> None:
+def _queue(task_name: str, job_id: int, language: str | None) -> None:
+    """Queue the job's task with the language it was asked in (its messages are stored)."""
     from coding.imports import tasks
 
-    getattr(tasks, task_name).enqueue(job_id=job_id)
+    getattr(tasks, task_name).enqueue(job_id=job_id, language=language)
 
 
 def _run(job: ImportJob, progress=None) -> dict:

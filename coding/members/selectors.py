@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coding.assignments.selectors import CoderProgress, coder_progress
 from coding.models import Invitation, Membership, Review, Role
@@ -26,7 +27,7 @@ class Member:
     @property
     def role_labels(self) -> list[str]:
         labels = dict(Role.choices)
-        return [labels[role] for role in self.roles]
+        return [str(labels[role]) for role in self.roles]
 
 
 def review_members(*, review: Review, viewer) -> list[Member]:
@@ -72,7 +73,10 @@ def user_by_name_or_email(identifier: str):
         if by_username:
             return by_username[0]
         raise ValidationError(
-            f"Several accounts use the e-mail address {identifier}; give a username instead.",
+            gettext(
+                "Several accounts use the e-mail address %(identifier)s; give a username "
+                "instead.") % {
+                "identifier": identifier},
             code="ambiguous",
         )
     return found[0] if found else None
@@ -92,12 +96,12 @@ def invitation_from_token(token: str) -> Invitation:
         )
     except signing.SignatureExpired:
         raise ValidationError(
-            "This invitation link has expired. Ask the review's lead to send it again.",
+            gettext("This invitation link has expired. Ask the review's lead to send it again."),
             code="expired",
         ) from None
     except signing.BadSignature:
         raise ValidationError(
-            "This invitation link is not valid. Check that you copied the whole link.",
+            gettext("This invitation link is not valid. Check that you copied the whole link."),
             code="invalid",
         ) from None
     invitation = (
@@ -106,22 +110,24 @@ def invitation_from_token(token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise ValidationError("This invitation no longer exists.", code="invalid")
+        raise ValidationError(gettext("This invitation no longer exists."), code="invalid")
     if invitation.accepted_at:
         raise ValidationError(
-            "This invitation has already been used. Sign in with the account it created.",
+            gettext("This invitation has already been used. Sign in with the account it created."),
             code="used",
         )
     if invitation.revoked_at:
-        raise ValidationError("This invitation was withdrawn by the review's lead.", code="revoked")
+        raise ValidationError(gettext(
+            "This invitation was withdrawn by the review's lead."), code="revoked")
     if invitation.nonce != data.get("n"):
         raise ValidationError(
-            "This link was replaced by a newer invitation; use the link in the latest e-mail.",
+            gettext("This link was replaced by a newer invitation; use the link in the "
+                    "latest e-mail."),
             code="replaced",
         )
     if invitation.expires_at <= timezone.now():
         raise ValidationError(
-            "This invitation link has expired. Ask the review's lead to send it again.",
+            gettext("This invitation link has expired. Ask the review's lead to send it again."),
             code="expired",
         )
     return invitation

@@ -39,12 +39,13 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
     unknown = [role for role in roles if role not in ROLE_ORDER]
     if unknown:
         raise ValidationError(
-            f"Unknown role {', '.join(map(repr, unknown))}; roles are "
-            f"{', '.join(ROLE_ORDER)}.",
+            gettext(
+                "Unknown role %(unknown)s; roles are %(role_order)s.") % {
+                "unknown": ', '.join(map(repr, unknown)), "role_order": ', '.join(ROLE_ORDER)},
             code="invalid_role",
         )
     if not roles:
-        raise ValidationError("Choose at least one role.", code="no_role")
+        raise ValidationError(gettext("Choose at least one role."), code="no_role")
     return sorted(roles, key=ROLE_ORDER.index)
 
 
@@ -57,7 +58,9 @@ def _keep_a_lead(*, review: Review, user) -> None:
     others = Membership.objects.filter(review=review, role=Role.LEAD).exclude(user=user)
     if not others.exists():
         raise ValidationError(
-            f"{_name(user)} is the review's only lead; make someone else a lead first.",
+            gettext(
+                "%(name)s is the review's only lead; make someone else a lead first.") % {
+                "name": _name(user)},
             code="last_lead",
         )
 
@@ -111,11 +114,15 @@ def member_add(*, review: Review, user, roles: Iterable[str], actor) -> list[str
     roles = _clean_roles(roles)
     if member_roles(review=review, user=user):
         raise ValidationError(
-            f"{_name(user)} is already a member of this review; change their roles instead.",
+            gettext(
+                "%(name)s is already a member of this review; change their roles instead.") % {
+                "name": _name(user)},
             code="already_member",
         )
     if not user.is_active:
-        raise ValidationError(f"The account {user.username} is deactivated.", code="inactive")
+        raise ValidationError(gettext(
+            "The account %(username)s is deactivated.") % {
+            "username": user.username}, code="inactive")
     for role in roles:
         membership_save(membership=Membership(review=review, user=user, role=role), actor=actor)
     return roles
@@ -127,7 +134,9 @@ def member_set_roles(*, review: Review, user, roles: Iterable[str], actor) -> li
     roles = _clean_roles(roles)
     held = member_roles(review=review, user=user)
     if not held:
-        raise ValidationError(f"{_name(user)} is not a member of this review.", code="not_member")
+        raise ValidationError(gettext(
+            "%(name)s is not a member of this review.") % {
+            "name": _name(user)}, code="not_member")
     if Role.LEAD in held and Role.LEAD not in roles:
         _keep_a_lead(review=review, user=user)
     for membership in Membership.objects.filter(review=review, user=user).exclude(role__in=roles):
@@ -146,7 +155,9 @@ def member_remove(*, review: Review, user, actor) -> None:
     assignments until a lead reassigns the cases (Progress page)."""
     memberships = list(Membership.objects.filter(review=review, user=user).select_related("user"))
     if not memberships:
-        raise ValidationError(f"{_name(user)} is not a member of this review.", code="not_member")
+        raise ValidationError(gettext(
+            "%(name)s is not a member of this review.") % {
+            "name": _name(user)}, code="not_member")
     if any(m.role == Role.LEAD for m in memberships):
         _keep_a_lead(review=review, user=user)
     for membership in memberships:
@@ -163,15 +174,17 @@ def member_add_or_invite(
     account, send an invitation. Returns ("member", user) or ("invitation", invitation)."""
     identifier = identifier.strip()
     if not identifier:
-        raise ValidationError("Give a username or an e-mail address.", code="required")
+        raise ValidationError(gettext("Give a username or an e-mail address."), code="required")
     user = user_by_name_or_email(identifier)
     if user is not None:
         member_add(review=review, user=user, roles=roles, actor=actor)
         return "member", user
     if "@" not in identifier:
         raise ValidationError(
-            f"No account has the username '{identifier}'. To invite someone new, give "
-            "their e-mail address.",
+            gettext(
+                "No account has the username '%(identifier)s'. To invite someone new, give "
+                "their e-mail address.") % {
+                "identifier": identifier},
             code="no_user",
         )
     invitation = invitation_send(
@@ -188,8 +201,9 @@ def _send_invitation_mail(*, invitation: Invitation, base_url: str) -> None:
     context = {
         "invitation": invitation,
         "review": invitation.review,
-        "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
-        "roles": [labels[role] for role in invitation.roles],
+        "inviter": (_name(invitation.invited_by) if invitation.invited_by
+                    else gettext("A review lead")),
+        "roles": [str(labels[role]) for role in invitation.roles],
         "link": link,
     }
     subject = render_to_string("coding/email/invitation_subject.txt", context)
@@ -199,8 +213,10 @@ def _send_invitation_mail(*, invitation: Invitation, base_url: str) -> None:
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("Invitation mail to %s failed: %s", invitation.email, error)
         raise ValidationError(
-            f"The invitation e-mail to {invitation.email} could not be sent ({error}). "
-            "Nothing was saved; check the e-mail settings (EMAIL_HOST and friends).",
+            gettext(
+                "The invitation e-mail to %(email)s could not be sent (%(error)s). Nothing was "
+                "saved; check the e-mail settings (EMAIL_HOST and friends).") % {
+                "email": invitation.email, "error": error},
             code="mail_failed",
         ) from None
 
@@ -218,12 +234,16 @@ def invitation_send(
         validate_email(email)
     except ValidationError:
         raise ValidationError(
-            f"'{email}' is not a valid e-mail address.", code="bad_email"
+            gettext("'%(email)s' is not a valid e-mail address.") % {"email": email},
+            code="bad_email"
         ) from None
     roles = _clean_roles(roles)
     if get_user_model().objects.filter(email__iexact=email).exists():
         raise ValidationError(
-            f"An account with the e-mail address {email} exists already; add it as a member.",
+            gettext(
+                "An account with the e-mail address %(email)s exists already; add it as a "
+                "member.") % {
+                "email": email},
             code="has_account",
         )
     now = timezone.now()
@@ -244,7 +264,9 @@ def invitation_send(
             invitation.save()
     except IntegrityError:  # another lead invited the same address a moment ago
         raise ValidationError(
-            f"{email} was invited a moment ago; see Invitations waiting.", code="duplicate"
+            gettext(
+                "%(email)s was invited a moment ago; see Invitations waiting.") % {
+                "email": email}, code="duplicate"
         ) from None
     audit_record(
         actor=actor, action=action, obj=invitation, review=review,
@@ -258,7 +280,7 @@ def invitation_send(
 def invitation_revoke(*, invitation: Invitation, actor) -> None:
     """Withdraw a pending invitation: its link stops working."""
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError("This invitation is no longer pending.", code="not_pending")
+        raise ValidationError(gettext("This invitation is no longer pending."), code="not_pending")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -270,9 +292,9 @@ def invitation_revoke(*, invitation: Invitation, actor) -> None:
 def _accept(*, invitation: Invitation, user) -> list[str]:
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.accepted_at or locked.revoked_at or locked.nonce != invitation.nonce:
-        raise ValidationError("This invitation has already been used.", code="used")
+        raise ValidationError(gettext("This invitation has already been used."), code="used")
     if locked.expires_at <= timezone.now():
-        raise ValidationError("This invitation link has expired.", code="expired")
+        raise ValidationError(gettext("This invitation link has expired."), code="expired")
     # Only an account holding the invited address takes the roles (members/policies.py);
     # asked here so that no path (page, a future API, a script) can skip it.
     refusal = invitation_accept_refusal(user, locked)
@@ -312,7 +334,9 @@ def invitation_accept_new_account(
             code="has_account",
         )
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError(f"The username {username} is taken; choose another.", code="taken")
+        raise ValidationError(gettext(
+            "The username %(username)s is taken; choose another.") % {
+            "username": username}, code="taken")
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -321,7 +345,9 @@ def invitation_accept_new_account(
             )
     except IntegrityError:
         raise ValidationError(
-            f"The username {username} is taken; choose another.", code="taken"
+            gettext(
+                "The username %(username)s is taken; choose another.") % {
+                "username": username}, code="taken"
         ) from None
     _accept(invitation=invitation, user=user)
     return user

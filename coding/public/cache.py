@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from coding.models import Review
 from coding.public.counts import (
@@ -109,8 +110,9 @@ def dashboard_data(*, review: Review, case_filter: CaseFilter) -> DashboardData:
         # change without a new data version: computed for each request, never shared.
         raw = compute()
     else:
-        raw = cache.get_or_set(_key(review, "dashboard", filters_key(filters)), compute,
-                               TIMEOUT)
+        # The charts' titles and notes are in the reader's language: one entry per language.
+        key = _key(review, "dashboard", get_language() or "", filters_key(filters))
+        raw = cache.get_or_set(key, compute, TIMEOUT)
     return DashboardData(
         total=raw["total"], complete=raw["complete"],
         groups=[ChartGroup(group["title"], [Chart(**chart) for chart in group["charts"]])
@@ -130,7 +132,7 @@ def dashboard_warm(*, review_id: int) -> bool:
         return False
     if not dashboard_counts_built(review):
         dashboard_counts_rebuild(review)  # off the request path, once per review
-    if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
+    if cache.get(_key(review, "dashboard", get_language() or "", filters_key({}))) is not None:
         return False
     case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
     case_filter.form.is_valid()

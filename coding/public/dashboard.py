@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from coding.models import AttributeKind, Case, Review
 from coding.public import selectors
@@ -154,7 +155,7 @@ class Dashboard:
         """All charts, grouped as the page shows them: case characteristics, then one group
         per codebook section, then the process diagram."""
         builders = self.builders()
-        groups = [ChartGroup("Case characteristics", [
+        groups = [ChartGroup(gettext("Case characteristics"), [
             builders[key]() for key in ("year", "region", "country", "service_area")
         ])]
         for section, attributes in self.codebook.sections:
@@ -168,7 +169,8 @@ class Dashboard:
             if charts:
                 groups.append(ChartGroup(section, charts))
         if "process" in builders:
-            groups.append(ChartGroup("The coproduction process", [builders["process"]()]))
+            groups.append(ChartGroup(gettext("The coproduction process"),
+                                     [builders["process"]()]))
         return groups
 
     # -- case characteristics (Case fields: known for every case) --
@@ -176,16 +178,17 @@ class Dashboard:
         counts = self.case_counts("year")
         known = [(y, n) for y, n in counts if y is not None]
         unknown = sum(n for y, n in counts if y is None)
-        rows = [[y, n] for y, n in known] + ([["Unknown", unknown]] if unknown else [])
+        rows = [[y, n] for y, n in known] + ([[gettext("Unknown"), unknown]] if unknown else [])
         urls = [self.link(year_min=str(y), year_max=str(y)) for y, _ in known]
         urls += [None] if unknown else []
         return Chart(
-            id="year", title="Cases per year", kind="bar", x_title="Year", y_title="Cases",
+            id="year", title=gettext("Cases per year"), kind="bar", x_title=gettext("Year"),
+            y_title=gettext("Cases"),
             columns=["Year", "Cases"], rows=rows, urls=urls,
             plot={"labels": [str(r[0]) for r in rows], "values": [r[1] for r in rows],
                   "urls": urls},
-            empty="" if rows else "No case matches these filters.",
-            note="Year of the case as the review reports it.",
+            empty="" if rows else gettext("No case matches these filters."),
+            note=gettext("Year of the case as the review reports it."),
         )
 
     def _hbar(self, *, id: str, title: str, y_title: str, columns: list[str], labels: list[str],
@@ -194,19 +197,21 @@ class Dashboard:
         if rows is None:
             rows = [[label, n] for label, n in zip(labels, values, strict=True)]
         return Chart(
-            id=id, title=title, kind="hbar", x_title="Cases", y_title=y_title, columns=columns,
+            id=id, title=title, kind="hbar", x_title=gettext("Cases"), y_title=y_title,
+            columns=columns,
             rows=rows, urls=urls,
             plot={"labels": labels, "values": values, "urls": urls},
-            empty=empty or ("" if rows else "No case matches these filters."), note=note,
+            empty=empty or ("" if rows else gettext("No case matches these filters.")), note=note,
         )
 
     def by_region(self) -> Chart:
         counts = [(r, n) for r, n in self.case_counts("region")]
         return self._hbar(
-            id="region", title="Cases per region", y_title="Region", columns=["Region", "Cases"],
-            labels=[r or "Unknown" for r, _ in counts], values=[n for _, n in counts],
+            id="region", title=gettext("Cases per region"), y_title=gettext("Region"),
+            columns=["Region", "Cases"],
+            labels=[r or gettext("Unknown") for r, _ in counts], values=[n for _, n in counts],
             urls=[self.link(region=r) if r else None for r, _ in counts],
-            note="Derived from each case's country.",
+            note=gettext("Derived from each case's country."),
         )
 
     def by_country(self) -> Chart:
@@ -215,8 +220,9 @@ class Dashboard:
         urls = [self.link(country=row["country"]) for row in counts]
         mapped = [(row, url) for row, url in zip(counts, urls, strict=False) if row["iso3"]]
         return Chart(
-            id="country", title="Cases per country", kind="map", x_title="Country",
-            y_title="Cases", columns=["Country", "ISO-3", "Cases"],
+            id="country", title=gettext("Cases per country"), kind="map",
+            x_title=gettext("Country"), y_title=gettext("Cases"),
+            columns=["Country", "ISO-3", "Cases"],
             rows=[[row["country"], row["iso3"], row["cases"]] for row in counts], urls=urls,
             plot={
                 "locations": [row["iso3"] for row, _ in mapped],
@@ -224,30 +230,31 @@ class Dashboard:
                 "values": [row["cases"] for row, _ in mapped],
                 "urls": [url for _, url in mapped],
             },
-            empty="" if counts else "No case matches these filters.",
-            note="Darker means more cases. Click a country to see its cases.",
+            empty="" if counts else gettext("No case matches these filters."),
+            note=gettext("Darker means more cases. Click a country to see its cases."),
         )
 
     def by_service_area(self) -> Chart:
         counts = (self.counts.service_area_counts() if self.counts is not None
                   else selectors.service_area_counts(self.cases))
         return self._hbar(
-            id="service_area", title="Cases per service area", y_title="Service area",
+            id="service_area", title=gettext("Cases per service area"),
+            y_title=gettext("Service area"),
             columns=["Service area", "Cases"], labels=[row["name"] for row in counts],
             values=[row["cases"] for row in counts],
             urls=[self.link(service_area=row["slug"]) for row in counts],
-            note="A case in two service areas counts in both.",
+            note=gettext("A case in two service areas counts in both."),
         )
 
     # -- coded dimensions (consensus values only) --
     def _no_consensus(self, label: str) -> str:
-        return (f"No consensus values yet for “{label}” among these cases. The chart appears "
-                "once coders agree or an adjudicator decides.")
+        return gettext("No consensus values yet for “%(label)s” among these cases. The chart "
+                       "appears once coders agree or an adjudicator decides.") % {"label": label}
 
     def by_attribute(self, attribute: AttributeInfo) -> Chart:
         coded = self.coverage.get(attribute.key, {"cases": 0, "yes": 0, "no": 0})
         if attribute.kind == AttributeKind.BOOLEAN:
-            keys, labels = ["yes", "no"], ["Yes", "No"]
+            keys, labels = ["yes", "no"], [gettext("Yes"), gettext("No")]
             values = [coded["yes"], coded["no"]]
         else:
             keys = [key for key, _ in attribute.options]
@@ -261,9 +268,14 @@ class Dashboard:
             id=attribute.key, title=attribute.label, y_title=attribute.label,
             columns=[attribute.label, "Cases"], labels=labels, values=values, urls=urls,
             empty="" if coded["cases"] else self._no_consensus(attribute.label),
-            note=(f"{coded['cases']} of {self.complete} case{'s' if self.complete != 1 else ''} "
-                  "with complete consensus have a value"
-                  + ("; a case may count in several bars." if multiple else ".")),
+            note=(ngettext(
+                "%(coded)s of %(complete)s case with complete consensus have a value; a case "
+                "may count in several bars.",
+                "%(coded)s of %(complete)s cases with complete consensus have a value; a case "
+                "may count in several bars.", self.complete) if multiple else ngettext(
+                "%(coded)s of %(complete)s case with complete consensus have a value.",
+                "%(coded)s of %(complete)s cases with complete consensus have a value.",
+                self.complete)) % {"coded": coded["cases"], "complete": self.complete},
         )
 
     def heatmap(self, first: AttributeInfo, second: AttributeInfo) -> Chart:
@@ -284,8 +296,10 @@ class Dashboard:
             columns=[first.label, second.label, "Cases"], rows=rows, urls=flat_urls,
             plot={"x": [label for _, label in second.options],
                   "y": [label for _, label in first.options], "z": z, "urls": urls},
-            empty="" if counts else self._no_consensus(f"{first.label} and {second.label}"),
-            note="Cases coded with both.",
+            empty="" if counts else self._no_consensus(
+                gettext("%(first)s and %(second)s") % {"first": first.label,
+                                                        "second": second.label}),
+            note=gettext("Cases coded with both."),
         )
 
     def sankey(self) -> Chart:
@@ -312,15 +326,16 @@ class Dashboard:
                                  second.option_label(y), n])
         labels = " → ".join(a.label for a in path)
         return Chart(
-            id="process", title=f"Coproduction process: {labels}", kind="sankey",
+            id="process", title=gettext("Coproduction process: %(labels)s") % {"labels": labels},
+            kind="sankey",
             x_title="", y_title="",
             columns=["From dimension", "From", "To dimension", "To", "Cases"], rows=rows,
             urls=urls,
             plot={"nodes": nodes, "source": source, "target": target, "value": value,
                   "urls": urls},
             empty="" if rows else self._no_consensus(labels),
-            note="Each band's width is the number of cases coded with both ends, drawn from "
-                 "the consensus data.",
+            note=gettext("Each band's width is the number of cases coded with both ends, drawn "
+                         "from the consensus data."),
         )
 
 

@@ -19,6 +19,7 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 
 from coding.documents.policies import documents_visible_to
 from coding.documents.selectors import documents_matching
@@ -38,14 +39,14 @@ SORTS = {
     "title": ("title", "sort_key"),
 }
 SORT_CHOICES = [
-    ("number", "Case number"),
-    ("-number", "Case number, last first"),
-    ("year", "Year, oldest first"),
-    ("-year", "Year, newest first"),
-    ("country", "Country"),
-    ("title", "Title"),
+    ("number", gettext_lazy("Case number")),
+    ("-number", gettext_lazy("Case number, last first")),
+    ("year", gettext_lazy("Year, oldest first")),
+    ("-year", gettext_lazy("Year, newest first")),
+    ("country", gettext_lazy("Country")),
+    ("title", gettext_lazy("Title")),
 ]
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 def filter_choices(review: Review) -> dict:
@@ -72,28 +73,33 @@ class CaseFilter(django_filters.FilterSet):
     one named by the URL's `slug`."""
 
     q = django_filters.CharFilter(
-        method="filter_search", label="Search",
+        method="filter_search", label=gettext_lazy("Search"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Title, summary, country, documents"}
+            attrs={"type": "search",
+                   "placeholder": gettext_lazy("Title, summary, country, documents")}
         ),
     )
     service_area = django_filters.ChoiceFilter(
-        field_name="service_areas__slug", label="Service area", empty_label="Any service area"
+        field_name="service_areas__slug", label=gettext_lazy("Service area"),
+        empty_label=gettext_lazy("Any service area"),
     )
-    country = django_filters.ChoiceFilter(label="Country", empty_label="Any country")
+    country = django_filters.ChoiceFilter(label=gettext_lazy("Country"),
+                                          empty_label=gettext_lazy("Any country"))
     region = django_filters.ChoiceFilter(
-        label="Region", choices=Region.choices, empty_label="Any region"
+        label=gettext_lazy("Region"), choices=Region.choices,
+        empty_label=gettext_lazy("Any region"),
     )
     year_min = django_filters.NumberFilter(
-        field_name="year", lookup_expr="gte", label="From year",
+        field_name="year", lookup_expr="gte", label=gettext_lazy("From year"),
         widget=forms.NumberInput(attrs={"min": 1800, "max": 2100}),
     )
     year_max = django_filters.NumberFilter(
-        field_name="year", lookup_expr="lte", label="To year",
+        field_name="year", lookup_expr="lte", label=gettext_lazy("To year"),
         widget=forms.NumberInput(attrs={"min": 1800, "max": 2100}),
     )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label="Sort by", choices=SORT_CHOICES, empty_label=None
+        method="filter_sort", label=gettext_lazy("Sort by"), choices=SORT_CHOICES,
+        empty_label=None,
     )
 
     class Meta:
@@ -159,7 +165,8 @@ class CaseFilter(django_filters.FilterSet):
                 )))
 
             return django_filters.ChoiceFilter(
-                label=attribute.label, choices=YES_NO, method=by_boolean, empty_label="Any"
+                label=attribute.label, choices=YES_NO, method=by_boolean,
+                empty_label=gettext("Any"),
             )
         return None
 
@@ -217,7 +224,8 @@ class CaseFilter(django_filters.FilterSet):
         if not self.is_bound or self.form.is_valid():
             return []
         return [
-            f"{self.form.fields[name].label}: {message} This filter was ignored."
+            gettext("%(filter)s: %(problem)s This filter was ignored.") % {
+                "filter": self.form.fields[name].label, "problem": message}
             if name in self.form.fields else str(message)
             for name, errors in self.form.errors.items() for message in errors
         ]

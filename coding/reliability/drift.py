@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from coding.codings.policies import cases_with_complete_coding
@@ -88,7 +89,9 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
     ValidationError with a message for anything else."""
     by = (by or WEEK).strip().lower()
     if by not in (WEEK, WINDOW):
-        raise ValidationError(f"Group drift by 'week' or 'window', not {by[:40]!r}.")
+        raise ValidationError(gettext(
+            "Group drift by 'week' or 'window', not %(by)s.") % {
+            "by": repr(by[:40])})
     if by == WEEK:
         return DriftParams(WEEK, DEFAULT_WINDOW)
     if n in (None, ""):
@@ -99,7 +102,9 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
         size = 0
     if not 1 <= size <= MAX_WINDOW:
         raise ValidationError(
-            f"The window size n must be a whole number from 1 to {MAX_WINDOW}."
+            gettext(
+                "The window size n must be a whole number from 1 to %(max_window)s.") % {
+                "max_window": MAX_WINDOW}
         )
     return DriftParams(WINDOW, size)
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from coding.dbbulk import insert_objects, insert_rows
 from coding.exports import Table, case_chunks, csv_write
@@ -89,8 +90,9 @@ def _review_for_import(slug: str, title: str, lead, create: bool, path: Path):
             added = lead is not None and review_lead_ensure(review=review, user=lead)
             return review, False, added
         if not create:
-            raise ImportFailed(path, "review", f"no review with slug {slug!r}; import its "
-                               "codebook first")
+            raise ImportFailed(path, "review", gettext(
+                "no review with slug %(slug)s; import its codebook first") % {
+                "slug": repr(slug)})
         review = review_create_for_import(slug=slug, title=title, lead=lead)
     except ValidationError as error:
         raise ImportFailed(path, "review", " ".join(error.messages)) from None
@@ -140,7 +142,7 @@ def _parse_cases(path: Path, progress) -> tuple[list[dict], str | None]:
             progress("reading", line - 1, 0)
     progress("reading", len(rows), len(rows))
     if not rows:
-        raise ImportFailed(path, table.whole, "no cases found below the header")
+        raise ImportFailed(path, table.whole, gettext("no cases found below the header"))
     return rows, table.sheet
 
 
@@ -158,19 +160,27 @@ def _parse_case_row(path: Path, where: str, line: int, row: dict, seen: dict) ->
     for column, limit in CASE_LIMITS.items():
         problem = text_problem(values[column], limit=limit)
         if problem:
-            raise ImportFailed(path, where, f"{column!r} {problem}")
+            raise ImportFailed(path, where, gettext(
+                "%(column)s %(problem)s") % {
+                "column": repr(column), "problem": problem})
     # Country and service area may be unknown, like the year; a case needs a number and a title.
     for column in ("number", "title"):
         if not values[column]:
-            raise ImportFailed(path, where, f"'{column}' is empty")
+            raise ImportFailed(path, where, gettext(
+                "'%(column)s' is empty") % {
+                "column": column})
     number = values["number"]
     if len(number) > 20:
-        raise ImportFailed(path, where, "'number' is longer than 20 characters")
+        raise ImportFailed(path, where, gettext("'number' is longer than 20 characters"))
     if "/" in number or "?" in number or "#" in number:
-        raise ImportFailed(path, where, f"'number' {number!r} may not contain '/', '?' or '#'")
+        raise ImportFailed(path, where, gettext(
+            "'number' %(number)s may not contain '/', '?' or '#'") % {
+            "number": repr(number)})
     if number in seen:
         raise ImportFailed(
-            path, where, f"case number {number!r} already appears in row {seen[number]}"
+            path, where, gettext(
+                "case number %(number)s already appears in row %(seen)s") % {
+                "number": repr(number), "seen": seen[number]}
         )
     seen[number] = line
     year = None
@@ -179,15 +189,20 @@ def _parse_case_row(path: Path, where: str, line: int, row: dict, seen: dict) ->
             year = int(values["year"])
         except ValueError:
             raise ImportFailed(
-                path, where, f"'year' must be a whole number or empty, got {values['year']!r}"
+                path, where, gettext(
+                    "'year' must be a whole number or empty, got %(values)s") % {
+                    "values": repr(values['year'])}
             ) from None
         if not 1800 <= year <= 2100:
-            raise ImportFailed(path, where, f"'year' {year} is outside 1800-2100")
+            raise ImportFailed(path, where, gettext(
+                "'year' %(year)s is outside 1800-2100") % {
+                "year": year})
     areas = [area.strip() for area in values["service_area"].split(";") if area.strip()]
     for area in areas:
         if len(area) > 100:
-            raise ImportFailed(path, where, f"service area {area[:40]!r}... is longer than 100 "
-                               "characters")
+            raise ImportFailed(path, where, gettext(
+                "service area %(area)s... is longer than 100 characters") % {
+                "area": repr(area[:40])})
     return {**values, "year": year, "service_area": areas}
 
 

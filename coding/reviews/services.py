@@ -51,7 +51,7 @@ def review_set_published(*, review: Review, actor, published: bool) -> bool:
     """Publish (`published=True`) or withdraw a review. Only its leads may. Returns whether
     anything changed; a change is recorded in the audit log."""
     if not may_publish(actor, review):
-        raise ValidationError("Only a lead of this review can publish or withdraw it.")
+        raise ValidationError(gettext("Only a lead of this review can publish or withdraw it."))
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_published == published:
         return False
@@ -73,11 +73,13 @@ def review_set_resolution_mode(*, review: Review, actor, mode: str) -> bool:
     when a lead switches to "adjudicator" go to the adjudicators' queue; open ones when a
     lead switches to "discussion" wait for the coders."""
     if not may_change_resolution_mode(actor, review):
-        raise ValidationError("Only a lead of this review can change how disagreements are "
-                              "settled.", code="role")
+        raise ValidationError(gettext("Only a lead of this review can change how disagreements "
+                                      "are settled."), code="role")
     if mode not in ResolutionMode.values:
         raise ValidationError(
-            f"Choose a resolution mode: {', '.join(ResolutionMode.values)}.", code="mode"
+            gettext(
+                "Choose a resolution mode: %(values)s.") % {
+                "values": ', '.join(ResolutionMode.values)}, code="mode"
         )
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.resolution_mode == mode:

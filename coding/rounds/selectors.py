@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext
 
 from coding.models import (
     AttributeKind,
@@ -216,7 +217,7 @@ def round_differences(*, round_: Round, user, order: list[str] | None = None
                 continue
             rows.append({"case": case, "codings": [
                 {"coder": coder,
-                 "value": value_text(value_display(attribute, value), empty="not coded"),
+                 "value": value_text(value_display(attribute, value), empty=gettext("not coded")),
                  "evidence": by_coder[coder.pk].evidence if coder.pk in by_coder else "",
                  "note": by_coder[coder.pk].note if coder.pk in by_coder else ""}
                 for coder, value in zip(coders, compared, strict=True)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from coding.assignments.services import assignment_set
 from coding.audit.services import audit_record
@@ -56,7 +56,7 @@ from coding.rounds.policies import (
 )
 from coding.values import text_check
 
-ROUND_SUBMITTED_MESSAGE = (
+ROUND_SUBMITTED_MESSAGE = gettext_noop(
     "This round coding has been submitted and is read-only: a round compares first answers."
 )
 LEFT_ROUND_MESSAGE = "You no longer code in this round."
@@ -67,35 +67,40 @@ def round_create(*, review: Review, title: str, cases: Sequence[Case], coders: S
     """A new round under the review's current codebook: every one of `coders` codes every one
     of `cases`."""
     if not may_manage_rounds(user, review):
-        raise ValidationError("Only a review lead can create a calibration round.")
-    title = text_check((title or "").strip(), label="Title", limit="case_title")
+        raise ValidationError(gettext("Only a review lead can create a calibration round."))
+    title = text_check((title or "").strip(), label=gettext("Title"), limit="case_title")
     if not title:
-        raise ValidationError("Give the round a title, e.g. “Pilot 1: first ten cases”.")
+        raise ValidationError(gettext("Give the round a title, e.g. “Pilot 1: first ten cases”."))
     if len(title) > Round._meta.get_field("title").max_length:
-        raise ValidationError("Title: at most 200 characters.")
+        raise ValidationError(gettext("Title: at most 200 characters."))
     codebook = review.current_codebook()
     if codebook is None:
-        raise ValidationError("This review has no codebook yet; import one first.")
+        raise ValidationError(gettext("This review has no codebook yet; import one first."))
     cases = list({c.pk: c for c in cases}.values())
     if not cases:
-        raise ValidationError("Choose at least one case for the round.")
+        raise ValidationError(gettext("Choose at least one case for the round."))
     if any(c.review_id != review.pk for c in cases):
-        raise ValidationError("Every case of a round must belong to this review.")
+        raise ValidationError(gettext("Every case of a round must belong to this review."))
     coders = list({c.pk: c for c in coders}.values())
     if len(coders) < MIN_ROUND_CODERS:
-        raise ValidationError("Choose at least two coders: a round compares their codings.")
+        raise ValidationError(gettext(
+            "Choose at least two coders: a round compares their codings."))
     members = set(Membership.objects.filter(review=review, user__in=coders)
                   .values_list("user_id", flat=True))
     outsiders = [c.username for c in coders if c.pk not in members]
     if outsiders:
-        raise ValidationError(f"Not members of this review: {', '.join(outsiders)}.")
+        raise ValidationError(gettext(
+            "Not members of this review: %(outsiders)s.") % {
+            "outsiders": ', '.join(outsiders)})
     allowed = set(round_coder_candidates(review).filter(pk__in=[c.pk for c in coders])
                   .values_list("pk", flat=True))
     not_coders = sorted(c.username for c in coders if c.pk not in allowed)
     if not_coders:
         raise ValidationError(
-            f"Not coders of this review: {', '.join(not_coders)}. Round coders are the "
-            "review's coders; give them the coder role on the Members page first.")
+            gettext(
+                "Not coders of this review: %(not_coders)s. Round coders are the review's "
+                "coders; give them the coder role on the Members page first.") % {
+                "not_coders": ', '.join(not_coders)})
     try:
         with transaction.atomic():
             number = (Round.objects.filter(review=review).aggregate(n=Max("number"))["n"]
@@ -110,7 +115,8 @@ def round_create(*, review: Review, title: str, cases: Sequence[Case], coders: S
             })
     except IntegrityError:
         # Two leads created a round at the same moment and got the same number.
-        raise ValidationError("Another round was created at the same time; please try again."
+        raise ValidationError(gettext(
+            "Another round was created at the same time; please try again.")
                               ) from None
     return round_
 
@@ -122,8 +128,10 @@ def round_coding_start(*, round_: Round, case: Case, user) -> RoundCoding:
         return existing
     if not may_code_round_case(user, round_, case):
         if round_.is_complete:
-            raise ValidationError("This round is complete; its codings are read-only.")
-        raise ValidationError(f"You do not code case {case.number} in this round.")
+            raise ValidationError(gettext("This round is complete; its codings are read-only."))
+        raise ValidationError(gettext(
+            "You do not code case %(number)s in this round.") % {
+            "number": case.number})
     coding, _ = RoundCoding.objects.get_or_create(
         round=round_, case=case, coder=user, defaults={"codebook": round_.codebook, "version": 0}
     )
@@ -138,7 +146,7 @@ def _swap(coding: RoundCoding, expected_version: int, **changes) -> None:
     if not changed:
         current = RoundCoding.objects.get(pk=coding.pk)
         raise CodingConflict(
-            ROUND_SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE,
+            gettext(ROUND_SUBMITTED_MESSAGE if current.is_submitted else CONFLICT_MESSAGE),
             code="conflict",
         )
 
@@ -149,7 +157,7 @@ def round_coding_save_draft(*, coding: RoundCoding, values: Mapping[str, Mapping
     (the same validation: coding.codings.services.values_clean). Drafts are not audited one
     by one: the round's audit trail is its creation, each submission and its completion."""
     if coding.coder_id != user.pk:
-        raise ValidationError("Only the coder who owns a coding can change it.")
+        raise ValidationError(gettext("Only the coder who owns a coding can change it."))
     _check_still_coding(coding)
     attributes, cleaned = values_clean(coding=coding, values=values)
     with transaction.atomic():
@@ -177,7 +185,7 @@ def round_coding_submit(*, coding: RoundCoding, expected_version: int, user) -> 
     """Submit a round coding (required attributes checked as for codings); the round is
     complete once every coder of it has submitted every case."""
     if coding.coder_id != user.pk:
-        raise ValidationError("Only the coder who owns a coding can submit it.")
+        raise ValidationError(gettext("Only the coder who owns a coding can submit it."))
     round_ = coding.round
     with transaction.atomic():
         # Submissions of one round take turns: two last submissions at once would each miss
@@ -258,31 +266,35 @@ def round_promote(*, round_: Round, user, coders: Sequence = ()) -> dict[str, li
     the review is left as it is. Returns {"promoted": [...], "skipped": ["3: why", ...]}."""
     if not may_promote_round(user, round_):
         if not may_manage_rounds(user, round_.review):
-            raise ValidationError("Only a review lead can use a round's codings for the review.")
+            raise ValidationError(gettext(
+                "Only a review lead can use a round's codings for the review."))
         if not round_.is_complete:
-            raise ValidationError("The round is not complete yet: every coder has to submit "
-                                  "every case first.")
-        raise ValidationError("This round's codings are in use for the review already.")
+            raise ValidationError(gettext("The round is not complete yet: every coder has to "
+                                          "submit every case first."))
+        raise ValidationError(gettext("This round's codings are in use for the review already."))
     review = round_.review
     if review.current_codebook() != round_.codebook:
         raise ValidationError(
-            f"The codebook has a newer version than the round's (version "
-            f"{round_.codebook.version}); codings of an older version cannot become the "
-            "review's codings. Open a new round under the current codebook instead.")
+            gettext(
+                "The codebook has a newer version than the round's (version %(version)s); "
+                "codings of an older version cannot become the review's codings. Open a new "
+                "round under the current codebook instead.") % {
+                "version": round_.codebook.version})
     picked = list(coders)
     round_coder_ids = set(round_.coders.values_list("pk", flat=True))
     if picked:
         if len({c.pk for c in picked}) != 2:
-            raise ValidationError("Pick two different coders of the round.")
+            raise ValidationError(gettext("Pick two different coders of the round."))
         if any(c.pk not in round_coder_ids for c in picked):
-            raise ValidationError("Pick two coders who coded in this round.")
+            raise ValidationError(gettext("Pick two coders who coded in this round."))
     from coding.adjudication.services import disagreements_detect
 
     promoted, skipped = [], []
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.promoted_at is not None:
-            raise ValidationError("This round's codings are in use for the review already.")
+            raise ValidationError(gettext(
+                "This round's codings are in use for the review already."))
         cases_lock(round_.cases.all())  # in id order, before any case's write (coding.locks)
         for case in round_.cases.select_related("review").order_by("sort_key", "number"):
             assigned = list(Assignment.objects.filter(case=case).select_related("coder")

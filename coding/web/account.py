@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
@@ -50,7 +51,8 @@ def token_create(request):
     Token.objects.create(user=request.user)
     messages.success(
         request,
-        "New token created; the old one no longer works." if replaced else "Token created.",
+        gettext("New token created; the old one no longer works.") if replaced
+        else gettext("Token created."),
     )
     return redirect("coding:tokens")
 
@@ -59,9 +61,10 @@ def token_create(request):
 @login_required
 def token_revoke(request):
     if Token.objects.filter(user=request.user).delete()[0]:
-        messages.success(request, "Token revoked. Scripts using it are refused from now on.")
+        messages.success(request, gettext(
+            "Token revoked. Scripts using it are refused from now on."))
     else:
-        messages.warning(request, "You had no token to revoke.")
+        messages.warning(request, gettext("You had no token to revoke."))
     return redirect("coding:tokens")
 
 
@@ -72,9 +75,10 @@ def notification_settings(request):
     on = request.POST.get("daily_digest") == "on"
     notification_settings_set(user=request.user, daily_digest=on)
     if on and not request.user.email:
-        messages.warning(request, "Daily digest turned on, but your account has no e-mail "
-                         "address: ask a review lead or the administrator to add one.")
+        messages.warning(request, gettext(
+            "Daily digest turned on, but your account has no e-mail address: ask a review "
+            "lead or the administrator to add one."))
     else:
-        messages.success(request, "Daily e-mail digest turned on." if on
-                         else "Daily e-mail digest turned off.")
+        messages.success(request, gettext("Daily e-mail digest turned on.") if on
+                         else gettext("Daily e-mail digest turned off."))
     return redirect("coding:notifications")

@@ -16,6 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from coding.adjudication.policies import (
@@ -60,7 +62,7 @@ def value_field(attribute, label: str) -> forms.Field:
         field = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
     else:
         field = forms.ChoiceField(
-            choices=[("yes", "Yes"), ("no", "No")], required=False, widget=forms.RadioSelect
+            choices=[("yes", _("Yes")), ("no", _("No"))], required=False, widget=forms.RadioSelect
         )
     field.label = label
     return field
@@ -69,8 +71,8 @@ def value_field(attribute, label: str) -> forms.Field:
 class ResolveForm(forms.Form):
     """One disagreement's decision; the "other value" field follows the attribute kind."""
 
-    choice = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
-    rationale = text_field("rationale", rows=3, label="Rationale (required)")
+    choice = forms.ChoiceField(widget=forms.RadioSelect, label=_("Decision"))
+    rationale = text_field("rationale", rows=3, label=_("Rationale (required)"))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, names, **kwargs):
@@ -78,27 +80,31 @@ class ResolveForm(forms.Form):
         attribute = row.attribute
         self.attribute = attribute
         self.fields["choice"].choices = [
-            ("a", f"{names[0]}’s value: {value_text(row.a, empty='not coded')}"),
-            ("b", f"{names[1]}’s value: {value_text(row.b, empty='not coded')}"),
-            ("other", "Another value:"),
+            ("a", gettext("%(name)s’s value: %(value)s") % {
+                "name": names[0], "value": value_text(row.a, empty=gettext("not coded"))}),
+            ("b", gettext("%(name)s’s value: %(value)s") % {
+                "name": names[1], "value": value_text(row.b, empty=gettext("not coded"))}),
+            ("other", gettext("Another value:")),
         ]
-        self.fields["value"] = value_field(attribute, f"Another value for {attribute.label}")
+        self.fields["value"] = value_field(attribute, gettext(
+            "Another value for %(attribute)s") % {"attribute": attribute.label})
         self.initial.setdefault("expected_version", row.version)
 
     def clean(self):
         data = super().clean()
         if data.get("choice") == "other" and self.attribute.kind != AttributeKind.MULTI:
             if data.get("value") in (None, ""):
-                self.add_error("value", "Give the other value, or choose a coder’s value.")
+                self.add_error(
+                    "value", gettext("Give the other value, or choose a coder’s value."))
         return data
 
 
 class CommentForm(forms.Form):
-    body = text_field("rationale", rows=2, label="Comment")
+    body = text_field("rationale", rows=2, label=_("Comment"))
 
 
 class ReopenForm(forms.Form):
-    reason = text_field("rationale", label="Reason for reopening (required)")
+    reason = text_field("rationale", label=_("Reason for reopening (required)"))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, row, **kwargs):
@@ -193,7 +199,7 @@ def case_page(request, slug: str, number: str):
     if request.method == "POST":
         action, key = request.POST.get("action", ""), request.POST.get("key", "")
         if action not in ACTIONS or not key:
-            messages.error(request, "Choose what to do: decide, reopen or comment.")
+            messages.error(request, gettext("Choose what to do: decide, reopen or comment."))
             return redirect(_back(review, case))
         return {"resolve": _resolve, "reopen": _reopen, "comment": _comment}[action](
             request, review, case, key)
@@ -212,7 +218,7 @@ def _row_for(case, key):
         for row in section["rows"]:
             if row.attribute.key == key:
                 return row, data
-    raise PermissionDenied("No such attribute in this case's codebook.")
+    raise PermissionDenied(gettext("No such attribute in this case's codebook."))
 
 
 def _back(review, case, key: str = "") -> str:
@@ -241,7 +247,7 @@ def _resolve(request, review, case, key: str):
     try:
         row, data = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY_MESSAGE)
+        messages.error(request, gettext(NOT_READY_MESSAGE))
         return redirect(_back(review, case))
     names = _names(data)
     form = ResolveForm(request.POST, row=row, names=names)
@@ -258,7 +264,8 @@ def _resolve(request, review, case, key: str):
             conflict = getattr(error, "code", None) == "conflict"
             return _page(request, review, case, bound=(key, "resolve", form),
                          status=409 if conflict else 400)
-        messages.success(request, f"Decision saved for {row.attribute.label}.")
+        messages.success(request, gettext("Decision saved for %(attribute)s.") % {
+            "attribute": row.attribute.label})
         return redirect(_back(review, case, key))
     return _page(request, review, case, bound=(key, "resolve", form), status=400)
 
@@ -286,7 +293,8 @@ def _comment(request, review, case, key: str):
                 raise PermissionDenied(" ".join(error.messages)) from None
             form.add_error(None, error)
             return _page(request, review, case, bound=(key, "comment", form), status=400)
-        messages.success(request, f"Comment added to {disagreement.attribute.label}.")
+        messages.success(request, gettext("Comment added to %(attribute)s.") % {
+            "attribute": disagreement.attribute.label})
         return redirect(_back(review, case, key))
     return _page(request, review, case, bound=(key, "comment", form), status=400)
 
@@ -305,7 +313,7 @@ def _reopen(request, review, case, key: str):
     try:
         row, _ = _row_for(case, key)
     except NotReady:
-        messages.error(request, NOT_READY_MESSAGE)
+        messages.error(request, gettext(NOT_READY_MESSAGE))
         return redirect(_back(review, case))
     form = ReopenForm(request.POST, row=row)
     if form.is_valid():
@@ -319,6 +327,7 @@ def _reopen(request, review, case, key: str):
             conflict = getattr(error, "code", None) == "conflict"
             return _page(request, review, case, bound=(key, "reopen", form),
                          status=409 if conflict else 400)
-        messages.success(request, f"{row.attribute.label} is open again for a new decision.")
+        messages.success(request, gettext("%(attribute)s is open again for a new decision.") % {
+            "attribute": row.attribute.label})
         return redirect(_back(review, case, key))
     return _page(request, review, case, bound=(key, "reopen", form), status=400)

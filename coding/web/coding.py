@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from coding.adjudication.policies import in_discussion_mode
@@ -136,11 +137,11 @@ def _urls(request, review, case) -> dict:
         "next_url": following and reverse("coding:coding_form",
                                           args=[review.slug, following.number]),
         "back_url": reverse("coding:queue", args=[review.slug]),
-        "back_label": "My cases",
+        "back_label": gettext("My cases"),
         "form_url": reverse("coding:coding_form", args=[review.slug, case.number]),
         "save_url": reverse("coding:coding_save", args=[review.slug, case.number]),
-        "submitted_note": "Your coding is read-only now; a review lead can reopen it if it "
-                          "needs changes.",
+        "submitted_note": gettext("Your coding is read-only now; a review lead can reopen it "
+                                  "if it needs changes."),
     }
 
 
@@ -215,7 +216,8 @@ def _save_draft(request, review, case, coding):
         errors = form.error_summary()
         if as_json:
             return JsonResponse(
-                {"ok": False, "errors": errors, "message": "Not saved: " + " ".join(errors)},
+                {"ok": False, "errors": errors, "message": gettext("Not saved: %(errors)s") % {
+                    "errors": " ".join(errors)}},
                 status=400,
             )
         return _render_form(request, review, case, coding, form=form, errors=errors, status=400)
@@ -242,7 +244,7 @@ def _save_draft(request, review, case, coding):
         return JsonResponse(
             {"ok": True, "version": coding.version, "saved_at": coding.updated_at.isoformat()}
         )
-    messages.success(request, "Draft saved.")
+    messages.success(request, gettext("Draft saved."))
     return redirect("coding:coding_form", slug=review.slug, number=case.number)
 
 
@@ -273,7 +275,8 @@ def _submit(request, review, case, coding):
         )
     messages.success(
         request,
-        f"Case {case.number} submitted. It is read-only now; a review lead can reopen it.",
+        gettext("Case %(number)s submitted. It is read-only now; a review lead can reopen "
+                "it.") % {"number": case.number},
     )
     return redirect("coding:coding_form", slug=review.slug, number=case.number)
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from coding.adjudication.policies import (
@@ -40,15 +41,16 @@ ACTIONS = ("comment", "propose", "accept", "escalate")
 
 
 class ProposeForm(forms.Form):
-    body = text_field("rationale", rows=2, required=False, label="Why (optional)")
+    body = text_field("rationale", rows=2, required=False, label=gettext_lazy("Why (optional)"))
 
     def __init__(self, *args, attribute, **kwargs):
         super().__init__(*args, prefix=f"propose-{attribute.key}", **kwargs)
-        self.fields["value"] = value_field(attribute, f"Propose a value for {attribute.label}")
+        self.fields["value"] = value_field(attribute, gettext(
+            "Propose a value for %(attribute)s") % {"attribute": attribute.label})
 
 
 class EscalateForm(forms.Form):
-    body = text_field("rationale", rows=2, required=False, label="Why (optional)")
+    body = text_field("rationale", rows=2, required=False, label=gettext_lazy("Why (optional)"))
 
 
 class AcceptForm(forms.Form):
@@ -130,8 +132,8 @@ def _render(request, review, case, *, bound=None, status=200):
         row.mine_stored, row.theirs_stored = (
             (row.stored_a, row.stored_b) if mine_is_a else (row.stored_b, row.stored_a)
         )
-        row.mine_text = value_text(row.mine, empty="not coded")
-        row.theirs_text = value_text(row.theirs, empty="not coded")
+        row.mine_text = value_text(row.mine, empty=gettext("not coded"))
+        row.theirs_text = value_text(row.theirs, empty=gettext("not coded"))
     return render(request, "coding/discussion_case.html", {
         "review": review,
         "roles": review_roles(user, review),
@@ -162,7 +164,8 @@ def _act(request, review, case):
     )
     disagreement.case = case
     if action not in ACTIONS:
-        messages.error(request, "Choose what to do: comment, propose, accept or escalate.")
+        messages.error(request, gettext(
+            "Choose what to do: comment, propose, accept or escalate."))
         return redirect(_url(review, case, key))
     _, rows = _rows(request.user, review, case)
     row = next(r for r in rows if r.attribute.key == key)
@@ -183,10 +186,11 @@ def _apply(action: str, disagreement, user, data) -> str:
     label = disagreement.attribute.label
     if action == "comment":
         disagreement_comment(disagreement=disagreement, user=user, body=data["body"])
-        return f"Comment added to {label}."
+        return gettext("Comment added to %(attribute)s.") % {"attribute": label}
     if action == "escalate":
         disagreement_escalate(disagreement=disagreement, user=user, body=data["body"])
-        return f"{label} is escalated: an adjudicator decides it now, reading this discussion."
+        return gettext("%(attribute)s is escalated: an adjudicator decides it now, reading this "
+                       "discussion.") % {"attribute": label}
     if action == "propose":
         settled = disagreement_propose(
             disagreement=disagreement, user=user, value=data.get("value"), body=data["body"]
@@ -196,8 +200,9 @@ def _apply(action: str, disagreement, user, data) -> str:
             disagreement=disagreement, user=user, proposal=data["proposal"]
         )
     if settled.consensus is not None:
-        return (f"You both accept this value for {label}: it is the consensus now, "
-                "agreed after discussion.")
+        return gettext("You both accept this value for %(attribute)s: it is the consensus now, "
+                       "agreed after discussion.") % {"attribute": label}
     if action == "propose":
-        return f"Proposal added for {label}; it becomes the consensus once it is accepted."
-    return f"You accept this value for {label}."
+        return gettext("Proposal added for %(attribute)s; it becomes the consensus once it is "
+                       "accepted.") % {"attribute": label}
+    return gettext("You accept this value for %(attribute)s.") % {"attribute": label}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coding import input_limits as limits
@@ -36,16 +37,18 @@ from coding.web.http import post_only
 
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(
-        help_text="PDF, HTML, plain text or Markdown; the type is read from the content."
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "PDF, HTML, plain text or Markdown; the type is read from the content.")
     )
     title = forms.CharField(
         max_length=Document._meta.get_field("title").max_length, required=False,
-        help_text="Empty: the file's name.",
+        label=gettext_lazy("Title"), help_text=gettext_lazy("Empty: the file's name."),
     )
     is_public = forms.BooleanField(
-        required=False, label="Public",
-        help_text="Readers of the published review may download it. Leave off for "
-        "copyrighted full texts.",
+        required=False, label=gettext_lazy("Public"),
+        help_text=gettext_lazy("Readers of the published review may download it. Leave off "
+                               "for copyrighted full texts."),
     )
 
 
@@ -73,7 +76,8 @@ def case_documents_page(request, slug, number):
             except ValidationError as error:
                 form.add_error("file", error)
             else:
-                messages.success(request, f"Uploaded “{document.title}” ({document.filename}).")
+                messages.success(request, _("Uploaded “%(title)s” (%(filename)s).") % {
+                    "title": document.title, "filename": document.filename})
                 for note in document.notes:
                     messages.warning(request, note)
                 return redirect("coding:case_documents", review.slug, case.number)
@@ -94,7 +98,7 @@ def document_delete_view(request, slug, number, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Deleted “{document.title}”.")
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": document.title})
     return redirect("coding:case_documents", review.slug, number)
 
 

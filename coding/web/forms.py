@@ -3,11 +3,13 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coding.models import Attribute, AttributeKind, CodedValue
 from coding.values import TextValidator, max_length
 
-BOOLEAN_CHOICES = [("yes", "Yes"), ("no", "No")]
+BOOLEAN_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def _value_field(attribute: Attribute) -> forms.Field:
@@ -63,10 +65,10 @@ class CodingForm(forms.Form):
         for attribute in attributes:
             self.fields[attribute.key] = _value_field(attribute)
             self.fields[evidence_name(attribute.key)] = text_field(
-                "evidence", rows=1, css="evidence", required=False, label="Evidence quote"
+                "evidence", rows=1, css="evidence", required=False, label=_("Evidence quote")
             )
             self.fields[note_name(attribute.key)] = text_field(
-                "note", rows=1, required=False, label="Note"
+                "note", rows=1, required=False, label=_("Note")
             )
             # Where the evidence quotes are in the documents (JSON, kept by the page's
             # script; checked by coding.values.anchors_check).
@@ -92,11 +94,14 @@ class CodingForm(forms.Form):
         """Errors as sentences naming the attribute, e.g. "Budget: Enter a number."."""
         labels = {name: field.label for name, field in self.fields.items()}
         for attribute in self.attributes:
-            labels[evidence_name(attribute.key)] = f"{attribute.label} (evidence quote)"
-            labels[note_name(attribute.key)] = f"{attribute.label} (note)"
+            labels[evidence_name(attribute.key)] = gettext("%(attribute)s (evidence quote)") % {
+                "attribute": attribute.label}
+            labels[note_name(attribute.key)] = gettext("%(attribute)s (note)") % {
+                "attribute": attribute.label}
         messages = []
         for name, errors in self.errors.items():
-            prefix = "" if name == "__all__" else f"{labels.get(name, name)}: "
+            prefix = "" if name == "__all__" else gettext("%(field)s: ") % {
+                "field": labels.get(name, name)}
             messages.extend(prefix + str(error) for error in errors)
         return messages
 
@@ -144,16 +149,16 @@ class AssignCaseForm(forms.Form):
     """Hand-assign or reassign one case to (up to) two coders."""
 
     case = ModelChoiceByKey(
-        queryset=None, to_field_name="number", label="Case",
+        queryset=None, to_field_name="number", label=_("Case"),
         label_from=lambda c: f"{c.number}. {c.title[:70]}",
     )
     coder_1 = ModelChoiceByKey(
-        queryset=None, to_field_name="username", label="First coder", required=False,
-        empty_label="(nobody)", label_from=_person,
+        queryset=None, to_field_name="username", label=_("First coder"), required=False,
+        empty_label=_("(nobody)"), label_from=_person,
     )
     coder_2 = ModelChoiceByKey(
-        queryset=None, to_field_name="username", label="Second coder", required=False,
-        empty_label="(nobody)", label_from=_person,
+        queryset=None, to_field_name="username", label=_("Second coder"), required=False,
+        empty_label=_("(nobody)"), label_from=_person,
     )
 
     def __init__(self, *args, cases, coders, **kwargs):
@@ -166,7 +171,7 @@ class AssignCaseForm(forms.Form):
         data = super().clean()
         first, second = data.get("coder_1"), data.get("coder_2")
         if first and second and first == second:
-            raise forms.ValidationError("Choose two different coders.")
+            raise forms.ValidationError(gettext("Choose two different coders."))
         return data
 
     def coders(self) -> list:

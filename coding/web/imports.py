@@ -25,9 +25,9 @@ from coding.web.http import post_only
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="The file holds", choices=ImportKind.choices,
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportKind.choices,
                              widget=forms.RadioSelect, initial=ImportKind.CASES)
-    file = forms.FileField(label="File", help_text=gettext_lazy(
+    file = forms.FileField(label=gettext_lazy("File"), help_text=gettext_lazy(
         "A codebook in YAML; cases or codings in CSV (UTF-8) or an Excel workbook (.xlsx). "
         "The formats are described below, with a sample of each."))
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from coding.assignments.selectors import (
     CaseState,
@@ -49,12 +50,12 @@ def progress(request, slug: str):
     labels = dict(CaseState.choices)
     for case in cases:
         case.state_label = labels[case.state]
-    filters = [("", "All cases", sum(counts[s] for s in CaseState.values))]
+    filters = [("", gettext("All cases"), sum(counts[s] for s in CaseState.values))]
     filters += [
         (s.value, s.label, counts[s.value])
         for s in CaseState if s != CaseState.HIDDEN or counts[s.value]
     ]
-    filters.append(("needs_coders", "Needs coders", counts["needs_coders"]))
+    filters.append(("needs_coders", gettext("Needs coders"), counts["needs_coders"]))
     setup = review_setup(review)
     initial = {}
     chosen = request.GET.get("case")
@@ -97,17 +98,20 @@ def assign_auto(request, slug: str):
             review=review, coders=list(review_coders(review=review)), assigned_by=request.user
         )
     except ValidationError as error:
-        messages.error(request, "Nothing assigned. " + " ".join(error.messages))
+        messages.error(request, gettext("Nothing assigned.") + " " + " ".join(error.messages))
     else:
         if created:
             cases = len({a.case_id for a in created})
             messages.success(
                 request,
-                f"Assigned {len(created)} coder place{'s' if len(created) != 1 else ''} "
-                f"across {cases} case{'s' if cases != 1 else ''}.",
+                gettext("Assigned %(places)s across %(cases)s.") % {
+                    "places": ngettext("%(count)s coder place", "%(count)s coder places",
+                                       len(created)) % {"count": len(created)},
+                    "cases": ngettext("%(count)s case", "%(count)s cases",
+                                      cases) % {"count": cases}},
             )
         else:
-            messages.info(request, "Every case already has two coders; nothing changed.")
+            messages.info(request, gettext("Every case already has two coders; nothing changed."))
     return redirect(_progress_url(review))
 
 
@@ -119,16 +123,22 @@ def assign_case(request, slug: str):
     form = _assign_form(review, data=request.POST)
     if not form.is_valid():
         errors = [e for errors in form.errors.values() for e in errors]
-        messages.error(request, "Assignment not changed. " + " ".join(errors))
+        messages.error(request, gettext("Assignment not changed.") + " " + " ".join(errors))
         return redirect(_progress_url(review, "#assign"))
     case = form.cleaned_data["case"]
     try:
         assignment_set(case=case, coders=form.coders(), assigned_by=request.user)
     except ValidationError as error:
-        messages.error(request, "Assignment not changed. " + " ".join(error.messages))
+        messages.error(request, gettext("Assignment not changed.") + " "
+                       + " ".join(error.messages))
         return redirect(_progress_url(review, "#assign"))
-    names = " and ".join(c.get_full_name() or c.username for c in form.coders()) or "nobody"
-    messages.success(request, f"Case {case.number} is now assigned to {names}.")
+    people = [c.get_full_name() or c.username for c in form.coders()]
+    if len(people) == 2:
+        names = gettext("%(first)s and %(second)s") % {"first": people[0], "second": people[1]}
+    else:
+        names = people[0] if people else gettext("nobody")
+    messages.success(request, gettext("Case %(number)s is now assigned to %(names)s.") % {
+        "number": case.number, "names": names})
     return redirect(_progress_url(review, f"#case-{case.number}"))
 
 
@@ -141,12 +151,13 @@ def resolution_mode(request, slug: str):
     try:
         changed = review_set_resolution_mode(review=review, actor=request.user, mode=mode)
     except ValidationError as error:
-        messages.error(request, "Not changed. " + " ".join(error.messages))
+        messages.error(request, gettext("Not changed.") + " " + " ".join(error.messages))
     else:
         if changed:
-            messages.success(request, f"Disagreements: {ResolutionMode(mode).label.lower()}.")
+            messages.success(request, gettext("Disagreements: %(mode)s.") % {
+                "mode": ResolutionMode(mode).label.lower()})
         else:
-            messages.info(request, "That is the review's resolution mode already.")
+            messages.info(request, gettext("That is the review's resolution mode already."))
     return redirect(_progress_url(review, "#resolution"))
 
 
@@ -166,7 +177,8 @@ def reopen(request, slug: str, pk: int):
     else:
         messages.success(
             request,
-            f"Reopened {coding.coder.get_full_name() or coding.coder.username}'s coding of case "
-            f"{coding.case.number}; it is a draft again.",
+            gettext("Reopened %(coder)s's coding of case %(number)s; it is a draft again.") % {
+                "coder": coding.coder.get_full_name() or coding.coder.username,
+                "number": coding.case.number},
         )
     return redirect(_progress_url(review, f"#case-{coding.case.number}"))

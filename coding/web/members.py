@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from coding.members.policies import (
@@ -34,12 +36,14 @@ ROLE_CHOICES = Role.choices
 
 class AddMemberForm(forms.Form):
     identifier = forms.CharField(
-        label="Username or e-mail", max_length=254,
-        help_text="An existing account is added at once; a new e-mail address gets an invitation.",
+        label=gettext_lazy("Username or e-mail"), max_length=254,
+        help_text=gettext_lazy(
+            "An existing account is added at once; a new e-mail address gets an invitation."),
     )
     roles = forms.MultipleChoiceField(
+        label=gettext_lazy("Roles"),
         choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.CODER],
-        error_messages={"required": "Choose at least one role."},
+        error_messages={"required": gettext_lazy("Choose at least one role.")},
     )
 
 
@@ -52,13 +56,14 @@ class RolesForm(forms.Form):
 
 class AcceptForm(forms.Form):
     username = forms.CharField(
-        max_length=150, help_text="Letters, digits and @ . + - _ only; you sign in with it.",
+        max_length=150, label=gettext_lazy("Username"),
+        help_text=gettext_lazy("Letters, digits and @ . + - _ only; you sign in with it."),
         validators=[get_user_model().username_validator],
     )
-    first_name = forms.CharField(max_length=150, label="First name")
-    last_name = forms.CharField(max_length=150, label="Last name", required=False)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput)
+    first_name = forms.CharField(max_length=150, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, label=gettext_lazy("Last name"), required=False)
+    password1 = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=gettext_lazy("Password again"), widget=forms.PasswordInput)
 
     def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +73,7 @@ class AcceptForm(forms.Form):
         data = super().clean()
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", gettext("The two passwords differ."))
         elif first:
             user = get_user_model()(
                 username=data.get("username", ""), email=self.email,
@@ -139,12 +144,13 @@ def _add(request, review):
         form.add_error("identifier", error)
         return _members_page(request, review, add_form=form)
     if kind == "member":
-        messages.success(request, f"{_name(result)} is now a member of this review.")
+        messages.success(request, gettext("%(name)s is now a member of this review.") % {
+            "name": _name(result)})
     else:
         messages.success(
             request,
-            f"Invitation sent to {result.email}; the link works until "
-            f"{result.expires_at:%-d %B %Y} (UTC).",
+            gettext("Invitation sent to %(email)s; the link works until %(date)s (UTC).") % {
+                "email": result.email, "date": date_format(result.expires_at, "j F Y")},
         )
     return redirect(_members_url(review))
 
@@ -155,7 +161,7 @@ def member_roles(request, slug: str):
     review = get_review_for_member_manager(request.user, slug)
     form = RolesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Roles not changed: choose roles from the list.")
+        messages.error(request, gettext("Roles not changed: choose roles from the list."))
         return redirect(_members_url(review))
     user = _member_or_404(review, form.cleaned_data["user"])
     try:
@@ -163,11 +169,12 @@ def member_roles(request, slug: str):
             review=review, user=user, roles=form.cleaned_data["roles"], actor=request.user
         )
     except ValidationError as error:
-        messages.error(request, "Roles not changed. " + " ".join(error.messages))
+        messages.error(request, gettext("Roles not changed.") + " " + " ".join(error.messages))
     else:
         labels = dict(ROLE_CHOICES)
         messages.success(
-            request, f"{_name(user)}: {', '.join(labels[r] for r in roles).lower()}."
+            request, gettext("%(name)s: %(roles)s.") % {
+                "name": _name(user), "roles": ", ".join(str(labels[r]) for r in roles).lower()}
         )
     return redirect(_members_url(review))
 
@@ -186,12 +193,12 @@ def member_remove_view(request, slug: str):
     try:
         member_remove(review=review, user=user, actor=request.user)
     except ValidationError as error:
-        messages.error(request, "Not removed. " + " ".join(error.messages))
+        messages.error(request, gettext("Not removed.") + " " + " ".join(error.messages))
     else:
         messages.success(
             request,
-            f"{_name(user)} is no longer a member. Their codings stay; reassign their open "
-            "cases on the Progress page.",
+            gettext("%(name)s is no longer a member. Their codings stay; reassign their open "
+                    "cases on the Progress page.") % {"name": _name(user)},
         )
     return redirect(_members_url(review))
 
@@ -204,7 +211,8 @@ def invitation_revoke_view(request, slug: str, pk: int):
     invitation = get_object_or_404(invitations, review=review, pk=pk)
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(
-        request, f"Invitation to {invitation.email} withdrawn; its link no longer works."
+        request, gettext("Invitation to %(email)s withdrawn; its link no longer works.") % {
+            "email": invitation.email}
     )
     return redirect(_members_url(review))
 
@@ -233,7 +241,7 @@ def invitation_accept_view(request, token: str):
     context = {
         "invitation": invitation,
         "invited_review": invitation.review,
-        "role_labels": [labels[r] for r in invitation.roles],
+        "role_labels": [str(labels[r]) for r in invitation.roles],
         "inviter": _name(invitation.invited_by) if invitation.invited_by else "A review lead",
         "accept_refusal": (
             invitation_accept_refusal(request.user, invitation)
@@ -267,6 +275,7 @@ def invitation_accept_view(request, token: str):
                           {"problem": " ".join(error.messages)},
                           status=403 if error.code == "wrong_account" else 410)
         review = invitation.review
-        messages.success(request, f"Welcome to {review.title}, {_name(user)}.")
+        messages.success(request, gettext("Welcome to %(review)s, %(name)s.") % {
+            "review": review.title, "name": _name(user)})
         return redirect(review_landing_url(review, review_roles(user, review)))
     return render(request, "coding/invitation_accept.html", {**context, "form": form})

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from coding.notifications.policies import get_notification_for_user
@@ -40,7 +41,8 @@ def notifications_read_all(request):
     changed = notifications_mark_read(user=request.user)
     messages.success(
         request,
-        f"{changed} notification{'s' if changed != 1 else ''} marked read." if changed
-        else "You had no unread notifications.",
+        ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.",
+                 changed) % {"count": changed} if changed
+        else gettext("You had no unread notifications."),
     )
     return redirect("coding:notifications")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext
 
 from coding.accounts.tasks import send_password_reset_mail
 
@@ -45,8 +46,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         if password_reset_throttled(request=self.request, email=form.cleaned_data["email"]):
             form.add_error(
                 None,
-                "Too many password-reset requests from here or for this address. "
-                "Try again in an hour, or ask a review lead for help.",
+                gettext("Too many password-reset requests from here or for this address. "
+                        "Try again in an hour, or ask a review lead for help."),
             )
             response = self.form_invalid(form)
             response.status_code = 429

@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from coding.dbbulk import chunked
@@ -249,9 +250,10 @@ def review_publish(request, slug):
         messages.error(request, " ".join(error.messages))
     else:
         if changed:
-            messages.success(request, "Review published: anyone can now read its consensus data."
-                             if publish else "Review withdrawn: only its members can see it now.")
+            messages.success(request, gettext(
+                "Review published: anyone can now read its consensus data.")
+                if publish else gettext("Review withdrawn: only its members can see it now."))
         else:
-            messages.info(request, "The review was already "
-                          + ("published." if publish else "withdrawn."))
+            messages.info(request, gettext("The review was already published.") if publish
+                          else gettext("The review was already withdrawn."))
     return redirect("coding:gallery", slug=review.slug)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coding.fileio import csv_writer
 from coding.models import AttributeKind
@@ -62,11 +63,12 @@ def _snapshot(request, slug: str, *, report: bool = True):
     state = reliability_snapshot_state(review=review, report=report)
     return review, state
 
-NOT_YET = "The reliability figures are being computed; try again in a moment.\n"
+NOT_YET = gettext_noop("The reliability figures are being computed; try again in a moment.")
 
 
 def _not_yet() -> HttpResponse:
-    response = HttpResponse(NOT_YET, status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(_(NOT_YET) + "\n", status=503,
+                            content_type="text/plain; charset=utf-8")
     response["Retry-After"] = "5"
     return response
 

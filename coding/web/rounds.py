@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from coding.codings.services import CodingConflict
@@ -73,18 +74,21 @@ def parse_case_numbers(text: str, numbers: list[str]) -> list[str]:
         else:
             unknown.append(token)
     if unknown:
-        raise forms.ValidationError(f"No such case in this review: {', '.join(unknown[:10])}.")
+        raise forms.ValidationError(gettext("No such case in this review: %(cases)s.") % {
+            "cases": ", ".join(unknown[:10])})
     return list(dict.fromkeys(wanted))
 
 
 class RoundForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="E.g. “Pilot 1: first ten cases”.")
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"),
+                            help_text=gettext_lazy("E.g. “Pilot 1: first ten cases”."))
     cases = forms.CharField(
-        max_length=MAX_CASES_TEXT, widget=forms.TextInput,
-        help_text="Case numbers and ranges, e.g. “1-5, 8, 12”.")
+        max_length=MAX_CASES_TEXT, widget=forms.TextInput, label=gettext_lazy("Cases"),
+        help_text=gettext_lazy("Case numbers and ranges, e.g. “1-5, 8, 12”."))
     coders = forms.MultipleChoiceField(
-        widget=forms.CheckboxSelectMultiple, help_text="Every one codes every case of the round.",
-        error_messages={"required": "Choose at least two coders."})
+        widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Coders"),
+        help_text=gettext_lazy("Every one codes every case of the round."),
+        error_messages={"required": gettext_lazy("Choose at least two coders.")})
 
     def __init__(self, *args, review, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +105,7 @@ class RoundForm(forms.Form):
                        .values_list("number", flat=True))
         wanted = parse_case_numbers(self.cleaned_data["cases"], numbers)
         if not wanted:
-            raise forms.ValidationError("Give at least one case number.")
+            raise forms.ValidationError(gettext("Give at least one case number."))
         return list(Case.objects.filter(review=self.review, number__in=wanted))
 
     def chosen_coders(self) -> list:
@@ -129,8 +133,9 @@ def rounds(request, slug: str):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Round {round_.number} created: its coders find it "
-                                          "on their My cases page.")
+                messages.success(request, gettext(
+                    "Round %(number)s created: its coders find it on their My cases page.")
+                    % {"number": round_.number})
                 return redirect("coding:round_detail", slug=review.slug, number=round_.number)
         status = 400
     codebook = review.current_codebook()
@@ -165,13 +170,13 @@ def _results(request, round_) -> dict:
 
 
 class PromoteForm(forms.Form):
-    coder_1 = forms.ChoiceField(required=False, label="First coder")
-    coder_2 = forms.ChoiceField(required=False, label="Second coder")
+    coder_1 = forms.ChoiceField(required=False, label=gettext_lazy("First coder"))
+    coder_2 = forms.ChoiceField(required=False, label=gettext_lazy("Second coder"))
 
     def __init__(self, *args, round_, **kwargs):
         super().__init__(*args, **kwargs)
         self.coders = {u.username: u for u in round_.coders.order_by("username")}
-        choices = [("", "(nobody)")] + [(name, name) for name in self.coders]
+        choices = [("", gettext("(nobody)"))] + [(name, name) for name in self.coders]
         self.fields["coder_1"].choices = choices
         self.fields["coder_2"].choices = choices
 
@@ -213,17 +218,22 @@ def round_promote_view(request, slug: str, number: int):
     round_ = get_round_for(request.user, review, number)
     form = PromoteForm(request.POST, round_=round_)
     if not form.is_valid():
-        messages.error(request, "Pick coders of the round.")
+        messages.error(request, gettext("Pick coders of the round."))
         return redirect("coding:round_detail", slug=review.slug, number=round_.number)
     try:
         result = round_promote(round_=round_, user=request.user, coders=form.picked())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        text = (f"{len(result['promoted'])} case{'s' if len(result['promoted']) != 1 else ''} "
-                "now have these codings in the review; disagreements go to adjudication.")
+        promoted = len(result["promoted"])
+        text = ngettext(
+            "%(count)s case now have these codings in the review; disagreements go to "
+            "adjudication.",
+            "%(count)s cases now have these codings in the review; disagreements go to "
+            "adjudication.", promoted) % {"count": promoted}
         if result["skipped"]:
-            text += " Left as they were: " + "; ".join(result["skipped"]) + "."
+            text += " " + gettext("Left as they were: %(cases)s.") % {
+                "cases": "; ".join(result["skipped"])}
         messages.success(request, text)
     return redirect("coding:round_detail", slug=review.slug, number=round_.number)
 
@@ -258,11 +268,11 @@ def _render(request, review, round_, case, coding, **kwargs):
         "next_url": following and reverse("coding:round_coding_form",
                                           args=[*args, following.number]),
         "back_url": reverse("coding:round_detail", args=args),
-        "back_label": f"Round {round_.number}",
+        "back_label": gettext("Round %(number)s") % {"number": round_.number},
         "form_url": reverse("coding:round_coding_form", args=[*args, case.number]),
         "save_url": reverse("coding:round_coding_save", args=[*args, case.number]),
-        "submitted_note": "Your round coding is read-only now: the round compares first "
-                          "answers.",
+        "submitted_note": gettext("Your round coding is read-only now: the round compares "
+                                  "first answers."),
     }
     if coding is None and not may_code_round_case(request.user, round_, case):
         raise Http404("No such case")
@@ -303,7 +313,8 @@ def _save_draft(request, review, round_, case, coding):
         errors = form.error_summary()
         if as_json:
             return JsonResponse({"ok": False, "errors": errors,
-                                 "message": "Not saved: " + " ".join(errors)}, status=400)
+                                 "message": gettext("Not saved: %(errors)s") % {
+                                     "errors": " ".join(errors)}}, status=400)
         return _render(request, review, round_, case, coding, form=form, errors=errors,
                        status=400)
     try:
@@ -323,7 +334,7 @@ def _save_draft(request, review, round_, case, coding):
     if as_json:
         return JsonResponse({"ok": True, "version": coding.version,
                              "saved_at": coding.updated_at.isoformat()})
-    messages.success(request, "Draft saved.")
+    messages.success(request, gettext("Draft saved."))
     return redirect("coding:round_coding_form", slug=review.slug, number=round_.number,
                     case_number=case.number)
 
@@ -346,7 +357,8 @@ def _submit(request, review, round_, case, coding):
     except ValidationError as error:
         return _render(request, review, round_, case, _own(round_, case, request.user),
                        errors=error.messages, status=400)
-    messages.success(request, f"Case {case.number} submitted in round {round_.number}.")
+    messages.success(request, gettext("Case %(number)s submitted in round %(round)s.") % {
+        "number": case.number, "round": round_.number})
     return redirect("coding:round_coding_form", slug=review.slug, number=round_.number,
                     case_number=case.number)
 

@@ -2,6 +2,7 @@
 
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -72,7 +73,8 @@ class DisagreementList(AdjudicatorMixin, generics.ListAPIView):
         if state := params.get("status"):
             if state not in QUEUE_STATUSES:
                 raise exceptions.ValidationError(
-                    {"status": [f"Choose one of {', '.join(QUEUE_STATUSES)}."]}
+                    {"status": [gettext("Choose one of %(values)s.") % {
+                        "values": ", ".join(QUEUE_STATUSES)}]}
                 )
             rows = disagreements_for_queue(rows, state)
         if attribute := params.get("attribute"):
@@ -125,7 +127,8 @@ class DisagreementDetail(DisagreementActionMixin, APIView):
     "value's history keeps every decision. A decided disagreement may be decided again.",
 )
 class DisagreementResolve(DisagreementActionMixin, APIView):
-    permission_classes = [policy_permission(may_decide_in, NOT_ADJUDICATOR_MESSAGE)]
+    permission_classes = [policy_permission(may_decide_in,
+                                            gettext_lazy(NOT_ADJUDICATOR_MESSAGE))]
     serializer_class = s.DisagreementSerializer
 
     def post(self, request, slug, pk):

@@ -2,6 +2,7 @@
 
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -51,14 +52,16 @@ class AssignmentList(ReviewMixin, generics.ListAPIView):
         users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
         unknown = [name for name in names if name not in users]
         if unknown:
-            raise Refused({"detail": f"No such user: {', '.join(unknown)}."})
+            raise Refused({"detail": gettext("No such user: %(users)s.") % {
+                "users": ", ".join(unknown)}})
         cases = None
         if "cases" in payload.validated_data:
             numbers = payload.validated_data["cases"]
             cases = list(models.Case.objects.filter(review=review, number__in=numbers))
             missing = sorted(set(numbers) - {c.number for c in cases})
             if missing:
-                raise Refused({"detail": f"No such case in this review: {', '.join(missing)}."})
+                raise Refused({"detail": gettext("No such case in this review: %(cases)s.") % {
+                    "cases": ", ".join(missing)}})
         with service_errors():
             created = cases_assign(
                 review=review, coders=[users[name] for name in names], assigned_by=request.user,

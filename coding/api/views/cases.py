@@ -2,6 +2,7 @@
 
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -88,7 +89,8 @@ class CaseList(SharedReaderMixin, CaseQuerysetMixin, generics.ListAPIView):
         unknown = sorted(wanted - {"consensus"})
         if unknown:
             raise exceptions.ValidationError({"include": [
-                f"unknown value {', '.join(map(repr, unknown))} (allowed: consensus)"]})
+                gettext("unknown value %(values)s (allowed: consensus)") % {
+                    "values": ", ".join(map(repr, unknown))}]})
         return wanted
 
     def list(self, request, *args, **kwargs):

@@ -4,6 +4,7 @@
 from django.db.models import IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -88,7 +89,8 @@ class CodingList(CoderMixin, generics.ListAPIView):
         state = self.request.query_params.get("state")
         if state and state not in QueueState.values:
             raise exceptions.ValidationError(
-                {"state": [f"Choose one of {', '.join(QueueState.values)}."]}
+                {"state": [gettext("Choose one of %(values)s.") % {
+                    "values": ", ".join(QueueState.values)}]}
             )
         return (
             coder_queue(review=self.get_review(), user=self.request.user, state=state)
@@ -132,7 +134,8 @@ class CodingDetail(CoderMixin, APIView):
         for item in payload.validated_data["values"]:
             if item["attribute"] in values:
                 raise exceptions.ValidationError(
-                    {"values": [f"Attribute {item['attribute']!r} is given twice."]}
+                    {"values": [gettext("Attribute %(attribute)s is given twice.") % {
+                        "attribute": repr(item["attribute"])}]}
                 )
             values[item["attribute"]] = item
         with service_errors():
@@ -160,7 +163,8 @@ class CodingSubmit(CoderMixin, APIView):
         payload.is_valid(raise_exception=True)
         coding = self.own_coding(case)
         if coding is None:
-            raise Refused({"detail": "Nothing to submit: save a draft of this coding first."})
+            raise Refused({"detail": gettext(
+                "Nothing to submit: save a draft of this coding first.")})
         with service_errors():
             coding_submit(coding=coding, user=request.user,
                                    expected_version=payload.validated_data["version"])

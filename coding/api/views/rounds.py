@@ -4,6 +4,7 @@ results once complete, a round coder's coding of a round case, and promoting a r
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -100,14 +101,16 @@ class RoundList(RoundMixin, APIView):
         cases = list(models.Case.objects.filter(review=review, number__in=numbers))
         unknown = sorted(set(numbers) - {c.number for c in cases})
         if unknown:
-            raise Refused({"detail": f"No such case in this review: {', '.join(unknown[:10])}."})
+            raise Refused({"detail": gettext("No such case in this review: %(cases)s.") % {
+                "cases": ", ".join(unknown[:10])}})
         users = get_user_model().objects
         if "coders" in payload.validated_data:
             names = list(dict.fromkeys(payload.validated_data["coders"]))
             coders = list(users.filter(username__in=names))
             missing = sorted(set(names) - {c.username for c in coders})
             if missing:
-                raise Refused({"detail": f"No such user: {', '.join(missing[:10])}."})
+                raise Refused({"detail": gettext("No such user: %(users)s.") % {
+                    "users": ", ".join(missing[:10])}})
         else:
             coders = round_default_coders(review=review)
         with service_errors():
@@ -179,7 +182,7 @@ class RoundPromote(RoundMixin, APIView):
         names = payload.validated_data.get("coders", [])
         coders = list(round_.coders.filter(username__in=names))
         if len(coders) != len(set(names)):
-            raise Refused({"detail": "Pick coders of this round."})
+            raise Refused({"detail": gettext("Pick coders of this round.")})
         with service_errors():
             result = round_promote(round_=round_, user=request.user, coders=coders)
         return Response(s.RoundPromoteSerializer(result).data)
@@ -239,7 +242,8 @@ class RoundCodingDetail(RoundCoderMixin, APIView):
         for item in payload.validated_data["values"]:
             if item["attribute"] in values:
                 raise exceptions.ValidationError(
-                    {"values": [f"Attribute {item['attribute']!r} is given twice."]})
+                    {"values": [gettext("Attribute %(attribute)s is given twice.") % {
+                        "attribute": repr(item["attribute"])}]})
             values[item["attribute"]] = item
         with service_errors():
             round_coding_start_and_save_draft(
@@ -264,7 +268,8 @@ class RoundCodingSubmit(RoundCoderMixin, APIView):
         payload.is_valid(raise_exception=True)
         coding = self.own(round_, case)
         if coding is None:
-            raise Refused({"detail": "Nothing to submit: save a draft of this coding first."})
+            raise Refused({"detail": gettext(
+                "Nothing to submit: save a draft of this coding first.")})
         with service_errors():
             round_coding_submit(coding=coding, user=request.user,
                                 expected_version=payload.validated_data["version"])

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         for username, _, _, roles in DEMO_USERS:
             self.stdout.write(
                 f"  {username:<12} {username + '@example.org':<26} "
-                f"{', '.join(r.label for r in roles)}"
+                f"{', '.join(str(r.label) for r in roles)}"
             )
         self.stdout.write("Mails (invitations, password reset) are printed by the server here.")
         if created:
