@@ -5,8 +5,8 @@ This process migrates a fresh SQLite database at PATH (with the project's own se
 `make run` uses them), builds a review with a draft and a disagreement, starts a second process
 that holds SQLite write transactions for 200 ms at a time (as the background worker does while
 it stores a reliability snapshot), and then makes at least N writes, for at least MIN_SECONDS,
-through the services: draft saves and decisions, alternately. It prints one JSON line with what it measured. The test database
-of pytest is in memory and cannot be shared with a second process, hence the subprocess.
+through the services: draft saves and decisions, alternately. It prints one JSON line with what
+it measured. The test database of pytest is in memory and cannot be shared with a second process, hence the subprocess.
 """
 
 import json
