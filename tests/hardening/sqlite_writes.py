@@ -1,12 +1,13 @@
 """Draft saves and decisions on a SQLite file while another process keeps taking its write lock
 (run by tests/hardening/test_sqlite_busy.py as `python -m tests.hardening.sqlite_writes PATH N`).
 
-This process migrates a fresh SQLite database at PATH (with the project's own settings, as
-`make run` uses them), builds a review with a draft and a disagreement, starts a second process
-that holds SQLite write transactions for 200 ms at a time (as the background worker does while
-it stores a reliability snapshot), and then makes at least N writes, for at least MIN_SECONDS,
+This process migrates a fresh SQLite database at PATH (with the project's own settings, as `make
+run` uses them), builds a review with a draft and a disagreement, starts a second process that
+holds SQLite write transactions for 200 ms at a time (as the background worker does while it
+stores a reliability snapshot), and then makes at least N writes, for at least MIN_SECONDS,
 through the services: draft saves and decisions, alternately. It prints one JSON line with what
-it measured. The test database of pytest is in memory and cannot be shared with a second process, hence the subprocess.
+it measured. The test database of pytest is in memory and cannot be shared with a second
+process, hence the subprocess.
 """
 
 import json
