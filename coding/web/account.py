@@ -1,13 +1,25 @@
 """The signed-in user's own settings: sign-in and password change (rate limited), API
-tokens, the daily notification digest."""
+tokens, the daily notification digest, language and time zone."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 from rest_framework.authtoken.models import Token
 
+from coding.accounts.selectors import (
+    is_offered_language,
+    locale_preferences,
+    offered_languages,
+    time_zone_names,
+)
+from coding.accounts.services import account_locale_set
 from coding.notifications.services import notification_settings_set
 from coding.web.http import post_only
 from coding.web.signin import LimitedPasswordChangeForm, SignInForm
@@ -78,3 +90,49 @@ def notification_settings(request):
         messages.success(request, "Daily e-mail digest turned on." if on
                          else "Daily e-mail digest turned off.")
     return redirect("coding:notifications")
+
+
+@require_POST
+def set_language(request):
+    """The header's language switcher: Django's set_language (the language cookie, then back
+    to `next`), and for a signed-in person the account's language too, so that it follows
+    them to every browser."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and is_offered_language(language):
+        account_locale_set(user=request.user, language=language)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request):
+    """Language and time zone of the account (each may be left to the browser / the site)."""
+    prefs = locale_preferences(request.user)
+    values = {"language": prefs.language, "time_zone": prefs.time_zone}
+    errors = {}
+    if request.method == "POST":
+        values = {"language": request.POST.get("language", "").strip(),
+                  "time_zone": request.POST.get("time_zone", "").strip()}
+        try:
+            account_locale_set(user=request.user, **values)
+        except ValidationError as error:
+            errors = {field: " ".join(str(m) for m in messages_)
+                      for field, messages_ in error.message_dict.items()}
+        else:
+            response = redirect("coding:preferences")
+            if not values["language"]:  # the browser's language from now on
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+            else:  # the message below, and the cookie for this browser, say it in the new one
+                translation.activate(values["language"])
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, values["language"],
+                                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+            messages.success(request, _("Language and time zone saved."))
+            return response
+    return render(request, "coding/preferences.html", {
+        "values": values, "errors": errors, "languages": offered_languages(),
+        "time_zones": time_zone_names(), "site_time_zone": settings.TIME_ZONE,
+    }, status=400 if errors else 200)
