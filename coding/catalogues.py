@@ -70,8 +70,15 @@ class Problem:
         return f"{self.path}: {self.msgid!r}: {self.reason}"
 
 
-def entry_problems(path: Path, entry: polib.POEntry) -> list[Problem]:
-    """Untranslated, fuzzy, or a translation that drops, adds or changes a placeholder."""
+def nplurals(catalogue: polib.POFile) -> int:
+    """How many plural forms the catalogue's language has (its Plural-Forms header)."""
+    match = re.search(r"nplurals\s*=\s*(\d+)", catalogue.metadata.get("Plural-Forms", ""))
+    return int(match.group(1)) if match else 2
+
+
+def entry_problems(path: Path, entry: polib.POEntry, forms: int = 2) -> list[Problem]:
+    """Untranslated (a plural with fewer than `forms` forms too), fuzzy, or a translation
+    that drops, adds or changes a placeholder."""
     problems = []
     if entry.obsolete:
         return problems
@@ -79,7 +86,7 @@ def entry_problems(path: Path, entry: polib.POEntry) -> list[Problem]:
         problems.append(Problem(path, entry.msgid, "fuzzy"))
     if entry.msgid_plural:
         translations = [entry.msgstr_plural[k] for k in sorted(entry.msgstr_plural)]
-        if not translations or not all(translations):
+        if len(translations) < forms or not all(translations):
             problems.append(Problem(path, entry.msgid, "untranslated"))
             return problems
         # Every form must keep the plural's placeholders; a language whose form covers n = 1
@@ -106,8 +113,10 @@ def entry_problems(path: Path, entry: polib.POEntry) -> list[Problem]:
 def catalogue_problems(paths) -> list[Problem]:
     problems = []
     for path in paths:
-        for entry in polib.pofile(str(path)):
-            problems += entry_problems(Path(path), entry)
+        catalogue = polib.pofile(str(path))
+        forms = nplurals(catalogue)
+        for entry in catalogue:
+            problems += entry_problems(Path(path), entry, forms)
     return problems
 
 
@@ -165,13 +174,19 @@ def merge_json(json_paths, locale_dir: Path = LOCALE_DIR,
                 value = _translation(item, language)
                 if not value:
                     continue
-                if _fill(entry, value):
+                if _fill(entry, value, nplurals(catalogue)):
                     report.filled += 1
                     changed = True
             if changed:
+                catalogue.metadata_is_fuzzy = False
+                catalogue.metadata.setdefault("Language", language)
+                if not catalogue.metadata.get("Language"):
+                    catalogue.metadata["Language"] = language
                 catalogue.save(str(path))
+            forms = nplurals(catalogue)
             missing = [e.msgid for e in catalogue
-                       if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
+                       if any(p.reason in ("untranslated", "fuzzy")
+                              for p in entry_problems(path, e, forms))]
             if missing:
                 report.untranslated[str(path)] = missing
     report.not_in_catalogues = sorted({
@@ -180,17 +195,16 @@ def merge_json(json_paths, locale_dir: Path = LOCALE_DIR,
     return report
 
 
-def _fill(entry: polib.POEntry, value) -> bool:
-    """Put `value` in an empty or fuzzy entry; True when it changed."""
+def _fill(entry: polib.POEntry, value, forms: int = 2) -> bool:
+    """Put `value` in an empty or fuzzy entry (a plural gets the language's `forms` forms:
+    the JSON's first for form 0, its last for any form it lacks); True when it changed."""
     fuzzy = "fuzzy" in entry.flags
     if entry.msgid_plural:
-        forms = value if isinstance(value, list) else [value]
-        current = [entry.msgstr_plural.get(k, "") for k in sorted(entry.msgstr_plural)] or [""]
-        if all(current) and not fuzzy:
+        texts = value if isinstance(value, list) else [value]
+        current = [entry.msgstr_plural.get(k, "") for k in sorted(entry.msgstr_plural)]
+        if len(current) >= forms and all(current) and not fuzzy:
             return False
-        count = max(len(current), 1)
-        # zh_Hans has one form; es two. Use as many as the catalogue's header asks for.
-        entry.msgstr_plural = {i: forms[min(i, len(forms) - 1)] for i in range(count)}
+        entry.msgstr_plural = {i: texts[min(i, len(texts) - 1)] for i in range(forms)}
     else:
         text = value[0] if isinstance(value, list) else value
         if entry.msgstr and not fuzzy:

@@ -150,7 +150,7 @@ def test_dashboard_loads_plotly_from_our_static_files_and_no_inline_script(clien
     assert '<script src="/static/vendor/plotly.min.js"></script>' in html
     assert '<script src="/static/js/dashboard.js"></script>' in html
     scripts = html.count("<script")
-    assert scripts == 3  # the two files and the json_script data block
+    assert scripts == 4  # the JavaScript catalogue, the two files and the json_script block
     assert "cdn" not in html.lower()
 
 
