@@ -52,12 +52,24 @@ def compile_catalogues(locale_dir: Path = LOCALE_DIR, *, force: bool = False) ->
 
 # --- checking ----------------------------------------------------------------------------
 
-def placeholders(text: str, flags=()) -> list[str]:
-    """The placeholders of a message, sorted: python-format ones always (Django's templates
-    and gettext calls use them), brace ones ({0}, {name}) too (our JavaScript's)."""
-    found = [p for p in PYTHON_PLACEHOLDER.findall(text) if p != "%%"]
+def placeholders(text: str, python: bool = True) -> list[str]:
+    """The placeholders of a message, sorted: python-format ones (Django's templates, gettext
+    and interpolate() use them) unless `python` is false, and brace ones ({0}, {name}) always
+    (our JavaScript's)."""
+    found = [p for p in PYTHON_PLACEHOLDER.findall(text) if p != "%%"] if python else []
     found += BRACE_PLACEHOLDER.findall(text)
     return sorted(found)
+
+
+FORMAT_FLAGS = {"python-format", "python-brace-format", "javascript-format", "c-format"}
+
+
+def _has_python_format(entry: polib.POEntry) -> bool:
+    """A python-format message (flagged so, or with %(name)s / %s in it): "100% sure" is
+    not one."""
+    source = entry.msgid + (entry.msgid_plural or "")
+    return bool(FORMAT_FLAGS & set(entry.flags)) or bool(
+        re.search(r"%\([^)]+\)[sdif]|%[sd]", source))
 
 
 @dataclass
@@ -92,10 +104,11 @@ def entry_problems(path: Path, entry: polib.POEntry, forms: int = 2) -> list[Pro
         # Every form must keep the plural's placeholders; a language whose form covers n = 1
         # only (the singular) may name the one thing instead of counting it, so the
         # singular's are accepted for form 0 as well.
-        wanted_plural = placeholders(entry.msgid_plural)
-        wanted_singular = placeholders(entry.msgid)
+        python = _has_python_format(entry)
+        wanted_plural = placeholders(entry.msgid_plural, python)
+        wanted_singular = placeholders(entry.msgid, python)
         for index, text in enumerate(translations):
-            got = placeholders(text)
+            got = placeholders(text, python)
             if got != wanted_plural and not (index == 0 and got == wanted_singular):
                 problems.append(Problem(path, entry.msgid,
                                         f"form {index} has placeholders {got}, "
@@ -104,7 +117,8 @@ def entry_problems(path: Path, entry: polib.POEntry, forms: int = 2) -> list[Pro
     if not entry.msgstr:
         problems.append(Problem(path, entry.msgid, "untranslated"))
         return problems
-    wanted, got = placeholders(entry.msgid), placeholders(entry.msgstr)
+    python = _has_python_format(entry)
+    wanted, got = placeholders(entry.msgid, python), placeholders(entry.msgstr, python)
     if got != wanted:
         problems.append(Problem(path, entry.msgid, f"placeholders {got}, not {wanted}"))
     return problems
