@@ -797,7 +797,13 @@
     book = fromData(stored.book);
     tokenInput.value = stored.base || config.token;
     var when = new Date(stored.at);
-    var text = "Your unsaved changes from " + when.toLocaleString() + " are restored.";
+    var page = document.documentElement, shown;
+    try {
+      shown = new Intl.DateTimeFormat(page.lang || undefined, {
+        dateStyle: "medium", timeStyle: "short", timeZone: page.dataset.timeZone || undefined,
+      }).format(when) + " " + (page.dataset.timeZone || "");
+    } catch (e) { shown = when.toLocaleString(); }
+    var text = "Your unsaved changes from " + shown.trim() + " are restored.";
     if (stored.base !== config.token) {
       text += " Someone saved the codebook since you started them, so saving them will be " +
         "refused: discard your draft to see the saved codebook.";

@@ -38,17 +38,27 @@
     stateEl.textContent = text;
   }
 
-  function clock(d) {
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  // Times in the page's language and the reader's time zone (the account's, else the
+  // site's: <html data-time-zone>, the zone the server wrote the page's times in), naming it.
+  function clock(d, withDate) {
+    var page = document.documentElement;
+    var options = {hour: "2-digit", minute: "2-digit", timeZoneName: "short"};
+    if (withDate) { options.day = "numeric"; options.month = "short"; }
+    try {
+      options.timeZone = page.dataset.timeZone || undefined;
+      return new Intl.DateTimeFormat(page.lang || undefined, options).format(d);
+    } catch (e) {  // a zone this browser does not know: its own
+      delete options.timeZone;
+      return new Intl.DateTimeFormat(page.lang || undefined, options).format(d);
+    }
   }
   function timeNow() { return clock(new Date()); }
 
-  // The server wrote the last save time in its own time zone; show the coder's.
   if (stateEl.dataset.savedAt) {
     var savedAt = new Date(stateEl.dataset.savedAt);
     if (!isNaN(savedAt)) {
       var sameDay = savedAt.toDateString() === new Date().toDateString();
-      stateEl.textContent = "Saved " + (sameDay ? "" : savedAt.toLocaleDateString() + " ") + clock(savedAt);
+      stateEl.textContent = "Saved " + clock(savedAt, !sameDay);
     }
   }
 
