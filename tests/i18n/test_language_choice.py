@@ -112,3 +112,18 @@ def test_every_page_template_with_scripts_loads_the_catalogue_first():
 def test_set_language_for_a_visitor_stores_nothing(client, coder_a):
     client.post(reverse("set_language"), {"language": "es", "next": "/"})
     assert not NotificationSettings.objects.exists()
+
+
+def test_a_shared_reader_page_is_cached_per_language(client, coproduction):
+    from coding.models import Case
+
+    case = Case.objects.filter(review=coproduction).first()
+    url = reverse("coding:case_detail", args=[coproduction.slug, case.number])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    assert english.status_code == spanish.status_code == 200
+    assert english["ETag"] != spanish["ETag"]
+    assert "Saltar al contenido" in spanish.content.decode()
+    assert "Accept-Language" in spanish["Vary"] and "Cookie" in spanish["Vary"]
+    again = client.get(url, HTTP_ACCEPT_LANGUAGE="es", HTTP_IF_NONE_MATCH=english["ETag"])
+    assert again.status_code == 200
