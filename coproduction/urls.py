@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coding.web.account import LoginView, PasswordChangeView, set_language
-from coding.web.i18n import javascript_catalog
 from coding.web.health import health
 from coding.web.home import home
+from coding.web.i18n import javascript_catalog
 from coding.web.password_reset import PasswordResetView
 
 urlpatterns = [

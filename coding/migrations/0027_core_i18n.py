@@ -62,12 +62,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notificationsettings',
             name='language',
-            field=models.CharField(blank=True, default='', help_text="A code of settings.LANGUAGES; empty: the browser's language.", max_length=15),
+            field=models.CharField(blank=True, default='', help_text="A code of settings.LANGUAGES; empty: the browser's language.",
+                                   max_length=15),
         ),
         migrations.AddField(
             model_name='notificationsettings',
             name='time_zone',
-            field=models.CharField(blank=True, default='', help_text="An IANA time zone (Europe/Madrid); empty: the site's time zone.", max_length=64),
+            field=models.CharField(blank=True, default='', help_text="An IANA time zone (Europe/Madrid); empty: the site's time zone.",
+                                   max_length=64),
         ),
         migrations.RunPython(keys_for_old_rows, migrations.RunPython.noop),
     ]

@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,8 @@ MESSAGES: dict[str, Message] = {
     "cases_assigned": Message(
         "%(n)s case assigned to you in “%(review)s”",
         "%(n)s cases assigned to you in “%(review)s”", count="n"),
-    "adjudication_needed": Message(gettext_noop("Case %(case)s of “%(review)s” needs adjudication")),
+    "adjudication_needed": Message(
+        gettext_noop("Case %(case)s of “%(review)s” needs adjudication")),
     "adjudications_needed": Message(
         "%(n)s case of “%(review)s” needs adjudication",
         "%(n)s cases of “%(review)s” need adjudication", count="n"),
@@ -47,7 +47,8 @@ MESSAGES: dict[str, Message] = {
     "discussions_waiting": Message(
         "%(n)s case of “%(review)s”: disagreements wait for your discussion",
         "%(n)s cases of “%(review)s”: disagreements wait for your discussion", count="n"),
-    "round_complete": Message(gettext_noop("Calibration round “%(round)s” of “%(review)s” is complete")),
+    "round_complete": Message(
+        gettext_noop("Calibration round “%(round)s” of “%(review)s” is complete")),
 }
 
 

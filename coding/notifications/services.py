@@ -18,10 +18,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from coding.accounts.selectors import reader_language, reader_time_zone
 from coding.adjudication.policies import cases_coder_ids, deciders_of_cases
 from coding.codings.policies import cases_with_complete_coding
 from coding.members.policies import may_manage_members
-from coding.accounts.selectors import reader_language, reader_time_zone
 from coding.models import (
     Case,
     Notification,

@@ -40,7 +40,8 @@ def test_header_count_costs_one_query(client, review, coder_a):
     client.force_login(coder_a)
     with CaptureQueriesContext(connection) as captured:
         client.get(reverse("coding:tokens"))
-    counts = [q["sql"] for q in captured.captured_queries if 'FROM "coding_notification" ' in q["sql"]]
+    counts = [q["sql"] for q in captured.captured_queries
+              if 'FROM "coding_notification" ' in q["sql"]]
     assert len(counts) == 1
 
 
