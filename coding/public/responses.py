@@ -21,9 +21,9 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
-from django.utils import translation
 from django.utils.http import parse_etags
 
 from coding.models import Review
