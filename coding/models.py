@@ -10,6 +10,7 @@ raw codings.
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -1462,3 +1463,14 @@ class ScreeningOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record}: {self.decision} ({self.stage})"
+
+
+def _warm_locale_preferences(sender, request, user, **kwargs):
+    """Signing in reads the account's language and time zone into the cache
+    (coding.accounts.selectors): connected here, where it is connected in every process."""
+    from coding.accounts.selectors import warm_locale_preferences
+
+    warm_locale_preferences(sender, request, user, **kwargs)
+
+
+user_logged_in.connect(_warm_locale_preferences, dispatch_uid="coding.warm_locale_preferences")

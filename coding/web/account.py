@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 from rest_framework.authtoken.models import Token
@@ -92,16 +93,27 @@ def notification_settings(request):
     return redirect("coding:notifications")
 
 
-@require_POST
-def set_language(request):
-    """The header's language switcher: Django's set_language (the language cookie, then back
-    to `next`), and for a signed-in person the account's language too, so that it follows
-    them to every browser."""
+@csrf_protect
+def _set_account_language(request):
     response = django_set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and is_offered_language(language):
+    if is_offered_language(language):
         account_locale_set(user=request.user, language=language)
     return response
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """The language switcher: Django's set_language (the language cookie, then back to
+    `next`), and for a signed-in person the account's language too, so that it follows them
+    to every browser. A visitor's switcher (the header's) carries no CSRF token, so that the
+    readers' pages stay shareable by caches (coding.public.responses stores no page that set
+    a cookie); all it changes is that browser's language cookie. A signed-in person's
+    (the account menu's) carries one, checked here: it changes the account."""
+    if request.user.is_authenticated:
+        return _set_account_language(request)
+    return django_set_language(request)
 
 
 @login_required

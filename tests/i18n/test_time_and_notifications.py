@@ -27,6 +27,7 @@ def render(source: str, **context) -> str:
 
 
 def test_zoned_time_is_in_the_active_zone_and_names_it():
+    translation.activate("en")
     with timezone.override("Europe/Madrid"):
         html = render("{{ t|zoned }}", t=MOMENT)
     assert html == ('<time datetime="2026-01-15T13:30:00+01:00">Jan. 15, 2026, 1:30 p.m. '

@@ -139,12 +139,14 @@ def test_api_lists_my_notifications_and_filters_unread(client, review, coder_a, 
     body = client.get(API).json()
     assert [n["text"] for n in body["results"]] == [_round("second"), _round("first")]
     assert body["results"][0] == {
-        "id": body["results"][0]["id"], "kind": "case_assigned", "text": "second",
+        "id": body["results"][0]["id"], "kind": "case_assigned", "text": _round("second"),
+        "message_key": "round_complete", "params": {"round": "second", "review": "Demo review"},
         "url": "/reviews/demo/my-cases/", "review": "demo",
         "created_at": body["results"][0]["created_at"], "read_at": None, "read": False,
     }
     assert client.post(f"{API}{first.pk}/read/").json()["read"] is True
-    assert [n["text"] for n in client.get(API + "?unread=true").json()["results"]] == ["second"]
+    assert [n["text"] for n in client.get(API + "?unread=true").json()["results"]] == [
+        _round("second")]
     assert client.post(API + "read-all/").json() == {"marked_read": 1, "unread": 0}
 
 
