@@ -48,7 +48,7 @@ def test_switcher_is_a_form_in_the_header_that_works_without_javascript(client):
     form = re.search(r'<form class="language-switcher" method="post" action="/i18n/setlang/">'
                      r'.*?</form>', html, re.S).group(0)
     assert '<label for="language-header"' in form and 'name="language"' in form
-    assert '<option value="es" lang="es"' in form and 'type="submit"' in form
+    assert '<option value="es" lang="es"' in form and '<button class="language-go">' in form
     response = client.post(reverse("set_language"), {"language": "es", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert response.cookies["django_language"].value == "es"
