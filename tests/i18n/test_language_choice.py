@@ -130,3 +130,27 @@ def test_a_shared_reader_page_is_cached_per_language(client, coproduction):
     assert "Accept-Language" in spanish["Vary"] and "Cookie" in spanish["Vary"]
     again = client.get(url, HTTP_ACCEPT_LANGUAGE="es", HTTP_IF_NONE_MATCH=english["ETag"])
     assert again.status_code == 200
+
+
+def test_switcher_needs_the_csrf_token_only_to_change_an_account(coder_a):
+    from django.test import Client
+
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post(reverse("set_language"), {"language": "es", "next": "/"})
+    assert response.status_code == 302 and "csrftoken" not in response.cookies
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(coder_a)
+    forged = member.post(reverse("set_language"), {"language": "es", "next": "/"})
+    assert forged.status_code == 403
+    assert not NotificationSettings.objects.filter(user=coder_a, language="es").exists()
+    html = member.get(reverse("home")).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    member.post(reverse("set_language"),
+                {"language": "es", "next": "/", "csrfmiddlewaretoken": token})
+    assert NotificationSettings.objects.get(user=coder_a).language == "es"
+
+
+def test_a_visitors_page_sets_no_csrf_cookie(client):
+    response = client.get(reverse("home"))
+    assert "csrftoken" not in response.cookies
+    assert "csrfmiddlewaretoken" not in response.content.decode()
