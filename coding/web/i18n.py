@@ -1,11 +1,13 @@
 """The JavaScript catalogue: Django's JavaScriptCatalog (gettext, ngettext, interpolate,
-get_format as globals) for the active language, loaded by base.html before any other script.
+get_format as globals) for the active language, loaded by base.html before any other
+script.
 
 It changes only when the catalogues are compiled again, that is with a deployment: the
 rendered catalogue is kept in the cache per language and process start, and a browser's
 If-None-Match / If-Modified-Since is answered 304 (ETag: the process's start and the
-language; `no-cache`: the browser keeps it and asks again, the answer is one 304). It is served from our own origin as
-a script file: the Content-Security-Policy allows it, no inline script.
+language; `no-cache`: the browser keeps it and asks again, the answer is one 304). It is
+served from our own origin as a script file: the Content-Security-Policy allows it, no
+inline script.
 """
 
 from django.core.cache import cache
