@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+# The translation catalogues (locale/*/LC_MESSAGES/*.po) compiled into the .mo files Django
+# reads, with polib: no GNU gettext needed. Only the catalogues changed since are compiled.
 install: $(VENV)/.installed
+	$(PY) scripts/translations.py compile
 
 # Rewrite requirements.lock from pyproject.toml at the versions pinned in constraints.txt,
 # with the hashes of every file the package index has for them, for any Python 3.11+ and

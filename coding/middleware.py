@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone, translation
 
 from coding.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict
 
@@ -152,3 +153,28 @@ class CSPMiddleware(BaseCSPMiddleware):
         if getattr(request, "_csp_nonce", None) is None:
             request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class AccountLocaleMiddleware:
+    """A signed-in person's own language and time zone (their account's settings), after
+    AuthenticationMiddleware. Django's LocaleMiddleware (earlier) has already chosen the
+    language from the switcher's cookie or Accept-Language; an account's language replaces
+    it. Times are rendered in the account's time zone, else the site's TIME_ZONE. API
+    requests with a token are authenticated later, by the view: they follow Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from coding.accounts.selectors import is_offered_language, locale_preferences, zone
+
+        prefs = locale_preferences(getattr(request, "user", None))
+        if prefs.language and is_offered_language(prefs.language):
+            translation.activate(prefs.language)
+            request.LANGUAGE_CODE = translation.get_language()
+        timezone.activate(zone(prefs.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -10,6 +10,7 @@ raw codings.
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -961,6 +962,11 @@ class Notification(models.Model):
         Review, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    # What it says: a key of coding.notifications.messages and its parameters, rendered in
+    # the reader's language when shown or mailed. `text` is the English rendering, kept as the
+    # fallback (rows written before keys existed have only the text).
+    message_key = models.CharField(max_length=60, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     text = models.CharField(max_length=500)
     url = models.CharField(max_length=500, help_text=_("A path on this site, e.g. /reviews/x/."))
     created_at = models.DateTimeField(default=timezone.now)
@@ -984,10 +990,19 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.user}: {self.text}"
 
+    @property
+    def message(self) -> str:
+        """What the notification says, in the active language (its text when its key is
+        unknown)."""
+        from coding.notifications.messages import render_notification
+
+        return render_notification(self)
+
 
 class NotificationSettings(models.Model):
-    """A person's choice of a daily e-mail digest of their unread notifications (off unless
-    they turn it on)."""
+    """A person's own settings: a daily e-mail digest of their unread notifications (off
+    unless they turn it on), the interface's language and the time zone times are shown in
+    (empty: the browser's language, the site's time zone)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
@@ -998,6 +1013,14 @@ class NotificationSettings(models.Model):
     last_digest_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text=_("When the last digest was sent; the next one lists only newer notifications."),
+    )
+    language = models.CharField(
+        max_length=15, blank=True, default="",
+        help_text="A code of settings.LANGUAGES; empty: the browser's language.",
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="An IANA time zone (Europe/Madrid); empty: the site's time zone.",
     )
 
     def __str__(self) -> str:
@@ -1441,3 +1464,14 @@ class ScreeningOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record}: {self.decision} ({self.stage})"
+
+
+def _warm_locale_preferences(sender, request, user, **kwargs):
+    """Signing in reads the account's language and time zone into the cache
+    (coding.accounts.selectors): connected here, where it is connected in every process."""
+    from coding.accounts.selectors import warm_locale_preferences
+
+    warm_locale_preferences(sender, request, user, **kwargs)
+
+
+user_logged_in.connect(_warm_locale_preferences, dispatch_uid="coding.warm_locale_preferences")

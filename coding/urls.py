@@ -34,6 +34,7 @@ urlpatterns = [
     path("account/tokens/revoke/", account.token_revoke, name="token_revoke"),
     path("account/notifications/", account.notification_settings,
          name="notification_settings"),
+    path("account/preferences/", account.preferences, name="preferences"),
 ]
 
 # Notifications: the signed-in person's list across reviews.

@@ -106,10 +106,14 @@ MIDDLEWARE = [
     "coding.middleware.private_responses",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the switcher's cookie or Accept-Language; an account's own language
+    # and time zone replace it once the user is known (AccountLocaleMiddleware below).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "coding.input_limits.refuse_control_characters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coding.middleware.AccountLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "coding.middleware.LockConflictMiddleware",
@@ -158,10 +162,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en-gb"
+# Languages (README, "Languages"). The interface speaks the languages of LANGUAGES, chosen by
+# the account's setting, else the switcher's cookie, else the browser's Accept-Language; URLs
+# carry no language. Catalogues live in locale/ (scripts/translations.py makes and compiles
+# them). TIME_ZONE is the site's: times are shown in the account's time zone, else in it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("zh-hans", "简体中文"),
+]
+# Arabic (right to left) for checking the layout only: it has no catalogue of ours, so it is
+# not offered unless RTL_LAYOUT_LANGUAGE=1 (the right-to-left browser test turns it on).
+RTL_LAYOUT_LANGUAGE = envbool("RTL_LAYOUT_LANGUAGE", "0")
+if RTL_LAYOUT_LANGUAGE:
+    LANGUAGES.append(("ar", "العربية"))
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Numbers in pages use the reader's decimal mark (0.5 / 0,5); they are not grouped in
+# thousands (case counts stay short, and an id or a year must never read 2.026). A number a
+# machine reads (a data attribute, a form value, JSON or CSV written by a template) is written
+# with |unlocalize or inside {% localize off %}.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

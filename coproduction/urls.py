@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from coding.web.account import LoginView, PasswordChangeView
+from coding.web.account import LoginView, PasswordChangeView, set_language
 from coding.web.health import health
 from coding.web.home import home
+from coding.web.i18n import javascript_catalog
 from coding.web.password_reset import PasswordResetView
 
 urlpatterns = [
@@ -19,6 +20,10 @@ urlpatterns = [
     # Wrong old passwords count as failed sign-ins (coding/web/signin.py).
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The language switcher (Django's set_language, remembered by the account too) and the
+    # JavaScript catalogue of the active language (gettext() and friends for static/js).
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("api/", include("coding.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("coding.urls")),

@@ -188,6 +188,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         return pages
     pages |= {
         "account": reverse("coding:tokens"),
+        "language and time zone": reverse("coding:preferences"),
         "notifications": reverse("coding:notifications"),
         "documents": reverse("coding:case_documents", args=[slug, "1"]),
         "password change": reverse("password_change"),

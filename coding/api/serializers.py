@@ -618,10 +618,19 @@ class NotificationSerializer(serializers.ModelSerializer):
                                           help_text="The review's slug (null: none).")
     url = serializers.CharField(help_text="The page to act on: a path on this site.")
     read = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField(
+        help_text="What it says, in the request's language (Accept-Language).")
+    message_key = serializers.CharField(
+        read_only=True, help_text="The message's key (empty for old notifications).")
+    params = serializers.JSONField(read_only=True, help_text="The message's parameters.")
 
     class Meta:
         model = models.Notification
-        fields = ["id", "kind", "text", "url", "review", "created_at", "read_at", "read"]
+        fields = ["id", "kind", "text", "message_key", "params", "url", "review", "created_at",
+                  "read_at", "read"]
+
+    def get_text(self, obj) -> str:
+        return obj.message
 
     def get_read(self, obj) -> bool:
         return obj.read_at is not None

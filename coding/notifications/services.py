@@ -5,6 +5,7 @@ dry run) leaves no notification behind. Notifications are a person's own inbox, 
 data: writing and reading them is not audited (the actions they announce are).
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,8 +16,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from coding.accounts.selectors import reader_language, reader_time_zone
 from coding.adjudication.policies import cases_coder_ids, deciders_of_cases
 from coding.codings.policies import cases_with_complete_coding
 from coding.members.policies import may_manage_members
@@ -26,8 +28,8 @@ from coding.models import (
     NotificationKind,
     NotificationSettings,
     Review,
-    Role,
 )
+from coding.notifications.messages import UnknownMessage, render_english
 
 TEXT_MAX = Notification._meta.get_field("text").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
@@ -43,29 +45,37 @@ def _user_ids(users: Iterable) -> list[int]:
 
 
 def notify(
-    *, users: Iterable, review: Review | None, kind: str, text: str, url: str
+    *, users: Iterable, review: Review | None, kind: str, message: str, params: dict,
+    url: str,
 ) -> list[Notification]:
     """One notification for each of `users` (users or user ids; each once), in one INSERT.
 
-    `kind` is a NotificationKind, `url` a path on this site (the page to act on), `text` one
-    line the recipient reads in the list and the digest. The caller decides who may be told
-    what (coding.notifications.policies): the text must not reveal another coder's work on a
-    case a recipient is blind on.
+    `kind` is a NotificationKind, `url` a path on this site (the page to act on), `message` a
+    key of coding.notifications.messages.MESSAGES and `params` its parameters (JSON values):
+    the one line the recipient reads in the list and the digest, in their language. The
+    caller decides who may be told what (coding.notifications.policies): the message must not
+    reveal another coder's work on a case a recipient is blind on.
     """
     if kind not in NotificationKind.values:
         raise ValidationError(f"Unknown notification kind {kind!r}.")
     if not url.startswith("/") or url.startswith("//"):
         raise ValidationError("A notification links to a path on this site.")
+    params = dict(params or {})
+    try:
+        text = render_english(message, params)
+        json.dumps(params)
+    except (UnknownMessage, TypeError, ValueError):
+        raise ValidationError(f"Unknown notification message {message!r} or its parameters "
+                              f"{sorted(params)}.") from None
     text = " ".join(text.split())
-    if not text:
-        raise ValidationError("A notification needs a text.")
     if len(text) > TEXT_MAX:
         text = text[: TEXT_MAX - 1] + "…"
     if len(url) > URL_MAX:
         raise ValidationError("The notification's link is too long.")
     now = timezone.now()
     rows = [
-        Notification(user_id=pk, review=review, kind=kind, text=text, url=url, created_at=now)
+        Notification(user_id=pk, review=review, kind=kind, message_key=message, params=params,
+                     text=text, url=url, created_at=now)
         for pk in _user_ids(users)
     ]
     return Notification.objects.bulk_create(rows)
@@ -138,18 +148,22 @@ def notification_digests_send(*, base_url: str, now=None) -> DigestRun:
         if not total:
             run.nothing_new += 1
             continue
-        items = [
-            {"text": n.text, "link": _absolute(base_url, n.url), "created_at": n.created_at}
-            for n in unread.order_by("-created_at", "-id")[:DIGEST_LIMIT]
-        ]
-        context = {
-            "user": prefs.user, "items": items, "total": total, "more": total - len(items),
-            "list_url": _absolute(base_url, "/notifications/"),
-        }
-        subject = " ".join(render_to_string(
-            "coding/email/digest_subject.txt", context
-        ).split())
-        body = render_to_string("coding/email/digest_body.txt", context)
+        # In the recipient's language and time zone (their settings, else the site's).
+        with translation.override(reader_language(prefs)), \
+                timezone.override(reader_time_zone(prefs)):
+            items = [
+                {"text": n.message, "link": _absolute(base_url, n.url),
+                 "created_at": n.created_at}
+                for n in unread.order_by("-created_at", "-id")[:DIGEST_LIMIT]
+            ]
+            context = {
+                "user": prefs.user, "items": items, "total": total,
+                "more": total - len(items), "list_url": _absolute(base_url, "/notifications/"),
+            }
+            subject = " ".join(render_to_string(
+                "coding/email/digest_subject.txt", context
+            ).split())
+            body = render_to_string("coding/email/digest_body.txt", context)
         with transaction.atomic():
             locked = NotificationSettings.objects.select_for_update().get(pk=prefs.pk)
             if locked.last_digest_at is not None and locked.last_digest_at.date() >= today:
@@ -171,10 +185,13 @@ def notification_digests_send(*, base_url: str, now=None) -> DigestRun:
 # the review, the recipient's own work or a count of cases, nothing about anyone's coding.
 
 
-def _cases_text(numbers: list[str], one: str, many: str) -> str:
+def _cases_message(numbers: list[str], one: str, many: str, review: Review
+                   ) -> tuple[str, dict]:
+    """The message key and parameters for one case (`one`, naming it) or several (`many`,
+    counting them)."""
     if len(numbers) == 1:
-        return one.format(case=f"Case {numbers[0]}")
-    return many.format(n=len(numbers))
+        return one, {"case": numbers[0], "review": review.title}
+    return many, {"n": len(numbers), "review": review.title}
 
 
 def notify_cases_assigned(*, review: Review, numbers_by_coder: dict[int, list[str]],
@@ -188,10 +205,10 @@ def notify_cases_assigned(*, review: Review, numbers_by_coder: dict[int, list[st
     for coder_id, numbers in numbers_by_coder.items():
         if not numbers or coder_id == actor:
             continue
-        text = _cases_text(sorted(set(numbers)), "{case} assigned to you in “%s”",
-                           "{n} cases assigned to you in “%s”") % review.title
+        message, params = _cases_message(sorted(set(numbers)), "case_assigned",
+                                         "cases_assigned", review)
         created += notify(users=[coder_id], review=review, kind=NotificationKind.CASE_ASSIGNED,
-                          text=text, url=url)
+                          message=message, params=params, url=url)
     return created
 
 
@@ -211,10 +228,11 @@ def notify_adjudication_needed(*, review: Review, case_ids) -> list[Notification
             url = reverse("coding:adjudication_case", args=[review.slug, mine[0]])
         else:
             url = reverse("coding:adjudication_queue", args=[review.slug])
-        text = _cases_text(mine, "{case} of “%s” needs adjudication",
-                           "{n} cases of “%s” need adjudication") % review.title
+        message, params = _cases_message(mine, "adjudication_needed", "adjudications_needed",
+                                         review)
         created += notify(users=[user_id], review=review,
-                          kind=NotificationKind.ADJUDICATION_NEEDED, text=text, url=url)
+                          kind=NotificationKind.ADJUDICATION_NEEDED, message=message,
+                          params=params, url=url)
     return created
 
 
@@ -227,10 +245,11 @@ def notify_invitation_accepted(*, invitation, user) -> list[Notification]:
     ):
         return []
     name = user.get_full_name() or user.username
-    roles = ", ".join(str(Role(r).label).lower() for r in invitation.roles if r in Role.values)
     return notify(
         users=[inviter], review=invitation.review, kind=NotificationKind.INVITATION_ACCEPTED,
-        text=f"{name} accepted your invitation to “{invitation.review.title}” ({roles})",
+        message="invitation_accepted",
+        params={"name": name, "review": invitation.review.title,
+                "roles": [str(r) for r in invitation.roles]},
         url=reverse("coding:members", args=[invitation.review.slug]),
     )
 
@@ -263,14 +282,13 @@ def notify_discussion_waiting(*, review: Review, coders_by_case: dict[int, Itera
     for user_id, numbers_of_theirs in mine.items():
         if len(numbers_of_theirs) == 1:
             url = reverse("coding:discussion_case", args=[review.slug, numbers_of_theirs[0]])
-            text = (f"Case {numbers_of_theirs[0]} of “{review.title}”: a disagreement waits "
-                    "for your discussion")
         else:
             url = reverse("coding:discussion_queue", args=[review.slug])
-            text = (f"{len(numbers_of_theirs)} cases of “{review.title}”: disagreements wait "
-                    "for your discussion")
+        message, params = _cases_message(numbers_of_theirs, "discussion_waiting",
+                                         "discussions_waiting", review)
         created += notify(users=[user_id], review=review,
-                          kind=NotificationKind.DISCUSSION_WAITING, text=text, url=url)
+                          kind=NotificationKind.DISCUSSION_WAITING, message=message,
+                          params=params, url=url)
     return created
 
 
@@ -280,5 +298,5 @@ def notify_round_complete(*, review: Review, users, title: str, url: str
     round `title` is complete, everyone having submitted, linking to its page."""
     return notify(
         users=users, review=review, kind=NotificationKind.ROUND_COMPLETE,
-        text=f"Calibration round “{title}” of “{review.title}” is complete", url=url,
+        message="round_complete", params={"round": title, "review": review.title}, url=url,
     )

@@ -1,14 +1,26 @@
 """The signed-in user's own settings: sign-in and password change (rate limited), API
-tokens, the daily notification digest."""
+tokens, the daily notification digest, language and time zone."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 from rest_framework.authtoken.models import Token
 
+from coding.accounts.selectors import (
+    is_offered_language,
+    locale_preferences,
+    offered_languages,
+    time_zone_names,
+)
+from coding.accounts.services import account_locale_set
 from coding.notifications.services import notification_settings_set
 from coding.web.http import post_only
 from coding.web.signin import LimitedPasswordChangeForm, SignInForm
@@ -82,3 +94,60 @@ def notification_settings(request):
         messages.success(request, gettext("Daily e-mail digest turned on.") if on
                          else gettext("Daily e-mail digest turned off."))
     return redirect("coding:notifications")
+
+
+@csrf_protect
+def _set_account_language(request):
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if is_offered_language(language):
+        account_locale_set(user=request.user, language=language)
+    return response
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """The language switcher: Django's set_language (the language cookie, then back to
+    `next`), and for a signed-in person the account's language too, so that it follows them
+    to every browser. A visitor's switcher (the header's) carries no CSRF token, so that the
+    readers' pages stay shareable by caches (coding.public.responses stores no page that set
+    a cookie); all it changes is that browser's language cookie. A signed-in person's
+    (the account menu's) carries one, checked here: it changes the account."""
+    if request.user.is_authenticated:
+        return _set_account_language(request)
+    return django_set_language(request)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request):
+    """Language and time zone of the account (each may be left to the browser / the site)."""
+    prefs = locale_preferences(request.user)
+    values = {"language": prefs.language, "time_zone": prefs.time_zone}
+    errors = {}
+    if request.method == "POST":
+        values = {"language": request.POST.get("language", "").strip(),
+                  "time_zone": request.POST.get("time_zone", "").strip()}
+        try:
+            account_locale_set(user=request.user, **values)
+        except ValidationError as error:
+            errors = {field: " ".join(str(m) for m in messages_)
+                      for field, messages_ in error.message_dict.items()}
+        else:
+            response = redirect("coding:preferences")
+            if not values["language"]:  # the browser's language from now on
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+            else:  # the message below, and the cookie for this browser, say it in the new one
+                translation.activate(values["language"])
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, values["language"],
+                                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+            messages.success(request, _("Language and time zone saved."))
+            return response
+    return render(request, "coding/preferences.html", {
+        "values": values, "errors": errors, "languages": offered_languages(),
+        "time_zones": time_zone_names(), "site_time_zone": settings.TIME_ZONE,
+    }, status=400 if errors else 200)

@@ -812,11 +812,13 @@
     book = fromData(stored.book);
     tokenInput.value = stored.base || config.token;
     var when = new Date(stored.at);
-    // In the page's language and the editor's time zone, which it names.
-    var at = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-      timeZoneName: "short" }).format(when);
-    var text = fill(gettext("Your unsaved changes from %(time)s are restored."), { time: at });
+    var page = document.documentElement, shown;
+    try {
+      shown = new Intl.DateTimeFormat(page.lang || undefined, {
+        dateStyle: "medium", timeStyle: "short", timeZone: page.dataset.timeZone || undefined,
+      }).format(when) + " " + (page.dataset.timeZone || "");
+    } catch (e) { shown = when.toLocaleString(); }
+    var text = fill(gettext("Your unsaved changes from %(time)s are restored."), { time: shown.trim() });
     if (stored.base !== config.token) {
       text += " " + gettext("Someone saved the codebook since you started them, so saving them will be refused: discard your draft to see the saved codebook.");
     }

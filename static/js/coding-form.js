@@ -38,17 +38,25 @@
     stateEl.textContent = text;
   }
 
-  // Times in the page's language and the coder's time zone, which they name ("14:05 CET").
-  var lang = document.documentElement.lang || undefined;
-  var TIME = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
-  var clock = new Intl.DateTimeFormat(lang, TIME);
-  var dayAndClock = new Intl.DateTimeFormat(lang, Object.assign({ day: "numeric", month: "short" }, TIME));
+  // Times in the page's language and the reader's time zone (the account's, else the
+  // site's: <html data-time-zone>, the zone the server wrote the page's times in), naming it.
+  function clock(d, withDate) {
+    var page = document.documentElement;
+    var options = {hour: "2-digit", minute: "2-digit", timeZoneName: "short"};
+    if (withDate) { options.day = "numeric"; options.month = "short"; }
+    try {
+      options.timeZone = page.dataset.timeZone || undefined;
+      return new Intl.DateTimeFormat(page.lang || undefined, options).format(d);
+    } catch (e) {  // a zone this browser does not know: its own
+      delete options.timeZone;
+      return new Intl.DateTimeFormat(page.lang || undefined, options).format(d);
+    }
+  }
   function savedText(d) {
     var sameDay = d.toDateString() === new Date().toDateString();
-    return interpolate(gettext("Saved %(time)s"), { time: (sameDay ? clock : dayAndClock).format(d) }, true);
+    return interpolate(gettext("Saved %(time)s"), { time: clock(d, !sameDay) }, true);
   }
 
-  // The server wrote the last save time in its own time zone; show the coder's.
   if (stateEl.dataset.savedAt) {
     var savedAt = new Date(stateEl.dataset.savedAt);
     if (!isNaN(savedAt)) stateEl.textContent = savedText(savedAt);

@@ -22,9 +22,16 @@ def _locmem(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def _notify(user, review, text):
-    return notify(users=[user], review=review, kind=NotificationKind.CASE_ASSIGNED, text=text,
-                  url="/reviews/demo/my-cases/")[0]
+def _notify(user, review, text="Case 3 assigned to you in “Demo review”",
+            url="/reviews/demo/my-cases/"):
+    """A notification that reads `text`: the case_assigned message for case 3, else the
+    round_complete one naming `text` as the round (“text”)."""
+    if text == "Case 3 assigned to you in “Demo review”":
+        message, params = "case_assigned", {"case": "3", "review": "Demo review"}
+    else:
+        message, params = "round_complete", {"round": text, "review": "Demo review"}
+    return notify(users=[user], review=review, kind=NotificationKind.CASE_ASSIGNED,
+                  message=message, params=params, url=url)[0]
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ def test_digest_is_sent_once_a_day_and_then_only_newer_notifications(review, ali
     tomorrow = notification_digests_send(base_url=BASE, now=now + timedelta(days=1))
     assert tomorrow.sent == 1
     assert len(mail.outbox) == 2
-    assert "- second" in mail.outbox[1].body and "- first" not in mail.outbox[1].body
+    assert "round “second”" in mail.outbox[1].body and "round “first”" not in mail.outbox[1].body
 
 
 def test_nothing_new_sends_nothing(review, alice):

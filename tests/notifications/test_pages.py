@@ -13,8 +13,18 @@ API = "/api/notifications/"
 
 def _notify(user, review, text="Case 3 assigned to you in “Demo review”",
             url="/reviews/demo/my-cases/"):
-    return notify(users=[user], review=review, kind=NotificationKind.CASE_ASSIGNED, text=text,
-                  url=url)[0]
+    """A notification that reads `text`: the case_assigned message for case 3, else the
+    round_complete one naming `text` as the round (“text”)."""
+    if text == "Case 3 assigned to you in “Demo review”":
+        message, params = "case_assigned", {"case": "3", "review": "Demo review"}
+    else:
+        message, params = "round_complete", {"round": text, "review": "Demo review"}
+    return notify(users=[user], review=review, kind=NotificationKind.CASE_ASSIGNED,
+                  message=message, params=params, url=url)[0]
+
+
+def _round(title):
+    return f"Calibration round “{title}” of “Demo review” is complete"
 
 
 def test_header_shows_the_unread_count_with_an_accessible_label(client, review, coder_a):
@@ -30,7 +40,8 @@ def test_header_count_costs_one_query(client, review, coder_a):
     client.force_login(coder_a)
     with CaptureQueriesContext(connection) as captured:
         client.get(reverse("coding:tokens"))
-    counts = [q["sql"] for q in captured.captured_queries if "coding_notification" in q["sql"]]
+    counts = [q["sql"] for q in captured.captured_queries
+              if 'FROM "coding_notification" ' in q["sql"]]
     assert len(counts) == 1
 
 
@@ -126,14 +137,16 @@ def test_api_lists_my_notifications_and_filters_unread(client, review, coder_a, 
     _notify(coder_b, review, text="not mine")
     client.force_login(coder_a)
     body = client.get(API).json()
-    assert [n["text"] for n in body["results"]] == ["second", "first"]
+    assert [n["text"] for n in body["results"]] == [_round("second"), _round("first")]
     assert body["results"][0] == {
-        "id": body["results"][0]["id"], "kind": "case_assigned", "text": "second",
+        "id": body["results"][0]["id"], "kind": "case_assigned", "text": _round("second"),
+        "message_key": "round_complete", "params": {"round": "second", "review": "Demo review"},
         "url": "/reviews/demo/my-cases/", "review": "demo",
         "created_at": body["results"][0]["created_at"], "read_at": None, "read": False,
     }
     assert client.post(f"{API}{first.pk}/read/").json()["read"] is True
-    assert [n["text"] for n in client.get(API + "?unread=true").json()["results"]] == ["second"]
+    assert [n["text"] for n in client.get(API + "?unread=true").json()["results"]] == [
+        _round("second")]
     assert client.post(API + "read-all/").json() == {"marked_read": 1, "unread": 0}
 
 
@@ -146,6 +159,6 @@ def test_page_and_api_show_the_same_notifications(client, review, coder_a, coder
     client.force_login(coder_a)
     page = client.get(reverse("coding:notifications")).content.decode()
     api = [n["text"] for n in client.get(API).json()["results"]]
-    expected = [f"for alice {n}" for n in (2, 1, 0)]
+    expected = [_round(f"for alice {n}") for n in (2, 1, 0)]
     assert api == expected
     assert [t for t in expected if t in page] == expected and "for bob" not in page

@@ -31,8 +31,8 @@ def test_notify_writes_one_row_per_user_in_one_query(review, coder_a, coder_b,
                                                       django_assert_num_queries):
     with django_assert_num_queries(1):
         made = notify(users=[coder_a, coder_b, coder_a.pk], review=review,
-                      kind=NotificationKind.ROUND_COMPLETE, text="Round 1 is complete",
-                      url="/reviews/demo/")
+                      kind=NotificationKind.ROUND_COMPLETE, message="round_complete",
+                      params={"round": "Round 1", "review": "Demo review"}, url="/reviews/demo/")
     assert len(made) == 2
     assert Notification.objects.filter(user=coder_a).count() == 1
 
@@ -41,13 +41,15 @@ def test_notify_writes_one_row_per_user_in_one_query(review, coder_a, coder_b,
                                        ("round_complete", "//evil.example/")])
 def test_notify_refuses_unknown_kinds_and_links_off_the_site(review, coder_a, kind, url):
     with pytest.raises(ValidationError):
-        notify(users=[coder_a], review=review, kind=kind, text="x", url=url)
+        notify(users=[coder_a], review=review, kind=kind, message="round_complete",
+               params={"round": "x", "review": "y"}, url=url)
     assert not Notification.objects.exists()
 
 
 def test_marking_read_changes_only_the_users_own_notifications(review, coder_a, coder_b):
     notify(users=[coder_a, coder_b], review=review, kind=NotificationKind.ROUND_COMPLETE,
-           text="Round 1 is complete", url="/reviews/demo/")
+           message="round_complete", params={"round": "Round 1", "review": "Demo review"},
+           url="/reviews/demo/")
     assert notifications_mark_read(user=coder_a) == 1
     assert notifications_mark_read(user=coder_a) == 0
     assert Notification.objects.unread().filter(user=coder_b).count() == 1
