@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
 
 from coding.web.account import LoginView, PasswordChangeView, set_language
 from coding.web.health import health
@@ -9,7 +8,6 @@ from coding.web.i18n import javascript_catalog
 from coding.web.password_reset import PasswordResetView
 
 urlpatterns = [
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", home, name="home"),
     # For a load balancer: 200 or 503 with the failed checks (coding/health.py).
     path("health/", health, name="health"),
