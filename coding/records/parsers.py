@@ -164,8 +164,9 @@ def _url(path: Path, where: str, value: str | list[str]) -> str:
         except ValidationError:
             if isinstance(value, list):
                 continue  # RIS: "internal-pdf://..." and the like are not links
-            raise ImportFailed(path, where, _("'url' %(url)s is not a web address (http:// or "
-                                              "https://)") % {"url": repr(candidate[:80])}) from None
+            reason = _("'url' %(url)s is not a web address (http:// or https://)") % {
+                "url": repr(candidate[:80])}
+            raise ImportFailed(path, where, reason) from None
         if len(candidate) > RECORD_FIELD_MAX["url"]:
             raise ImportFailed(path, where, _("'url' is longer than %(limit)s characters") % {
                 "limit": f"{RECORD_FIELD_MAX['url']:,}"})
