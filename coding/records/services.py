@@ -245,7 +245,8 @@ def record_citation(record: Record) -> str:
     authors = record.authors.splitlines()
     who = authors[0] + (" et al." if len(authors) > 1 else "") if authors else ""
     when = f" ({record.year})" if record.year else ""
-    return f"{who}{when}. {record.title}".strip(". ")[:max_length("case_source")]
+    text = f"{who}{when}. {record.title}" if who else f"{record.title}{when}"
+    return text[:max_length("case_source")]
 
 
 def cases_from_included_records(*, review: Review, actor) -> list[Case]:
