@@ -1,5 +1,6 @@
 """Write the practice review's files into fixtures/practice/: six short fictional case
-reports (three PDFs, three HTML pages), the cases CSV and the documents manifest.
+reports (three PDFs, three HTML pages), the cases CSV, the documents manifest and the candidate
+records to screen (records.ris).
 
 The bundled coproduction review cannot ship its cases' full texts (they are not ours to
 redistribute), so these reports exist to give a new coder something to code from. Every
