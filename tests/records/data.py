@@ -10,25 +10,25 @@ AB  - Volunteers and the council share the library's running.
 DO  - https://doi.org/10.1000/LIB.1
 UR  - https://example.org/library
 ID  - n1
-ER  - 
+ER  -
 
 TY  - RPRT
 TI  - Parents plan school meals
 AU  - Berg, Anna
 PY  - 2019
-ER  - 
+ER  -
 
 TY  - JOUR
 T1  - A national survey of parking permits
 PY  - 2020
 AB  - Not about coproduction.
-ER  - 
+ER  -
 
 TY  - RPRT
 TI  - Residents Run the Village Library (summary)
 PY  - 2015
 DO  - 10.1000/lib.1
-ER  - 
+ER  -
 """
 
 # Governance International: 3 records; the 1st repeats Nesta's 2nd by title and year
@@ -36,17 +36,17 @@ ER  -
 GI_RIS = """TY  - RPRT
 TI  - Parents plan school-meals!
 PY  - 2019
-ER  - 
+ER  -
 
 TY  - RPRT
 TI  - Older people's circles in Kita
 PY  - 2016
-ER  - 
+ER  -
 
 TY  - RPRT
 TI  - Parents plan school meals
 PY  - 2012
-ER  - 
+ER  -
 """
 
 BIBTEX = r"""@techreport{smith2015,

@@ -102,7 +102,7 @@ def test_a_dry_run_keeps_nothing(tmp_path, review, lead):
 
 
 @pytest.mark.parametrize(("name", "text", "where", "reason"), [
-    ("bad.ris", NESTA_RIS.replace("ER  - \n\nTY  - JOUR", "\nTY  - JOUR"), "line 17",
+    ("bad.ris", NESTA_RIS.replace("ER  -\n\nTY  - JOUR", "\nTY  - JOUR"), "line 17",
      "ER  -"),
     ("bad.ris", NESTA_RIS + "TY  - RPRT\nTI  - Unfinished\n", "line 29", "does not end"),
     ("bad.ris", NESTA_RIS.replace("TI  - Parents plan school meals\n", ""),

@@ -26,9 +26,9 @@ def imported(tmp_path, review, lead):
         records_import(review=review, path=path, source=source, actor=lead)
 
 
-def _upload(client, data=NESTA_RIS.encode(), name="nesta.ris", source="Nesta"):
+def _upload(client, data: bytes | None = None, name="nesta.ris", source="Nesta"):
     return client.post(reverse("coding:records", args=["demo"]), {
-        "file": SimpleUploadedFile(name, data), "source": source,
+        "file": SimpleUploadedFile(name, data or NESTA_RIS.encode()), "source": source,
         "searched_on": "2014-06-01", "query": "coproduction AND public services"})
 
 
