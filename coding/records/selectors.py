@@ -44,15 +44,18 @@ def records_for_screening(review: Review) -> QuerySet[Record]:
     return Record.objects.filter(review=review).exclude(duplicate_status__in=NOT_SCREENED)
 
 
-def included_records(review: Review) -> QuerySet[Record]:
-    """Records whose outcome at the final stage is include (duplicates left out)."""
+def included_records(review: Review, *, stage: str | None = None) -> QuerySet[Record]:
+    """Records whose outcome at the final stage (`stage`, if the caller has it) is include
+    (duplicates left out)."""
     return records_for_screening(review).filter(
-        outcomes__stage=final_stage(review), outcomes__decision=ScreeningDecisionValue.INCLUDE)
+        outcomes__stage=stage or final_stage(review),
+        outcomes__decision=ScreeningDecisionValue.INCLUDE)
 
 
-def included_records_without_case(review: Review) -> QuerySet[Record]:
+def included_records_without_case(review: Review, *, stage: str | None = None
+                                  ) -> QuerySet[Record]:
     """Included records that have not become a case yet (the "Create cases" action's rows)."""
-    return included_records(review).filter(case__isnull=True).order_by("pk")
+    return included_records(review, stage=stage).filter(case__isnull=True).order_by("pk")
 
 
 # --- the Records page -------------------------------------------------------------------------

@@ -79,6 +79,7 @@ def records(request, slug: str):
                             duplicate=chosen["duplicate"], year=chosen["year"],
                             text=chosen["q"])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    stage = final_stage(review)
     kept = urlencode({name: value for name, value in chosen.items() if value})
     return render(request, "coding/records.html", {
         "review": review, "roles": review_roles(request.user, review), "form": form,
@@ -86,8 +87,8 @@ def records(request, slug: str):
         "searches": searches_with_counts(review), "choices": record_filter_choices(review),
         "statuses": [("none", DuplicateStatus.NONE.label),
                      *[(value, label) for value, label in DuplicateStatus.choices if value]],
-        "to_promote": included_records_without_case(review).count(),
-        "final_stage": final_stage(review),
+        "to_promote": included_records_without_case(review, stage=stage).count(),
+        "final_stage": stage,
         "jobs": list(ImportJob.objects.filter(review=review, kind=ImportKind.RECORDS)
                      .order_by("-created_at", "-pk")[:5]),
         "limits": {**import_limits(), "records": f"{RECORDS_MAX:,}"},

@@ -70,6 +70,12 @@ def test_a_bad_upload_is_refused_by_the_check_naming_the_record(client, review, 
     assert not Record.objects.exists()
 
 
+def test_the_progress_page_links_the_records_page_for_leads(client, review, lead):
+    client.force_login(lead)
+    page = client.get(reverse("coding:progress", args=["demo"])).content.decode()
+    assert reverse("coding:records", args=["demo"]) in page
+
+
 def test_the_upload_form_needs_a_source(client, review, lead):
     client.force_login(lead)
     response = _upload(client, source="")
@@ -135,16 +141,18 @@ def test_the_list_page_makes_a_bounded_number_of_queries(
     client.force_login(lead)
     url = reverse("coding:records", args=["demo"])
     client.get(url)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         small = client.get(url)
     for index in range(3):
         path = tmp_path / f"more{index}.ris"
         path.write_text(NESTA_RIS.replace("Residents", f"Residents {index}").replace(
             "lib.1", f"lib.{index + 10}"))
         records_import(review=review, path=path, source=f"Source {index}", actor=lead)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         large = client.get(url)
     assert small.status_code == large.status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("api:record-list", args=["demo"])).json()["count"] == 19
 
 
 def test_the_api_lists_and_imports_for_leads_only(client, review, lead, coder_a, outsider,
