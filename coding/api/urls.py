@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from coding.api import views
-from coding.api.views.records import RecordList, SearchList
+from coding.api.views.records import RecordCases, RecordDuplicate, RecordList, SearchList
 from coding.api.views.releases import ReleaseDetail, ReleaseList
 
 app_name = "api"
@@ -31,6 +31,9 @@ urlpatterns = [
     path(review + "dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path(review + "releases/", ReleaseList.as_view(), name="release-list"),
     path(review + "records/", RecordList.as_view(), name="record-list"),
+    path(review + "records/<int:pk>/duplicate/", RecordDuplicate.as_view(),
+         name="record-duplicate"),
+    path(review + "records/cases/", RecordCases.as_view(), name="record-cases"),
     path(review + "searches/", SearchList.as_view(), name="search-list"),
     path(review + "releases/<int:n>/", ReleaseDetail.as_view(), name="release-detail"),
     path(review + "codings/", views.CodingList.as_view(), name="coding-list"),

@@ -191,3 +191,37 @@ def test_the_api_lists_and_imports_for_leads_only(client, review, lead, coder_a,
     client.logout()
     assert client.get(url).status_code in (401, 403)
     assert Search.objects.filter(source="X").count() == 0
+
+
+def test_the_api_settles_duplicates_for_leads_and_answers_409_when_settled(
+        client, review, lead, coder_a, imported):
+    record = Record.objects.get(title__endswith="(summary)")
+    url = reverse("api:record-duplicate", args=["demo", record.pk])
+    client.force_login(coder_a)
+    assert client.post(url, {"action": "confirm"}).status_code == 403
+    client.force_login(lead)
+    assert client.post(url, {"action": "maybe"}).status_code == 400
+    answer = client.post(url, {"action": "confirm"})
+    assert answer.status_code == 200 and answer.json()["duplicate_status"] == "confirmed"
+    assert client.post(url, {"action": "split"}).status_code == 409
+    record.refresh_from_db()
+    assert record.duplicate_status == "confirmed"
+    assert client.post(reverse("api:record-duplicate", args=["demo", 999999]),
+                       {"action": "split"}).status_code == 404
+
+
+def test_the_api_makes_cases_of_included_records(client, review, lead, coder_a, imported):
+    from coding.models import ScreeningOutcome
+
+    record = Record.objects.get(title="Parents plan school meals", year=2019)
+    ScreeningOutcome.objects.create(record=record, stage="full_text", decision="include",
+                                    method="agreed")
+    url = reverse("api:record-cases", args=["demo"])
+    client.force_login(coder_a)
+    assert client.post(url).status_code == 403
+    client.force_login(lead)
+    answer = client.post(url)
+    assert answer.status_code == 201 and answer.json() == {"created": ["1"]}
+    assert client.post(url).json() == {"created": []}
+    record.refresh_from_db()
+    assert record.case.number == "1"

@@ -9,13 +9,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from coding.api.permissions import page_permission
 from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, Refused, ReviewMixin, service_errors
 from coding.fileio import ImportFailed
 from coding.models import Record
-from coding.records.selectors import records_filtered, searches_with_counts
-from coding.records.services import records_import
+from coding.records.selectors import record_for, records_filtered, searches_with_counts
+from coding.records.services import (
+    cases_from_included_records,
+    duplicate_confirm,
+    duplicate_split,
+    records_import,
+)
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -140,3 +146,54 @@ class SearchList(ReviewMixin, ListAPIView):
 
     def get_queryset(self):
         return searches_with_counts(self.get_review())
+
+
+class SettleSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["confirm", "split"], help_text=(
+        '"confirm": a duplicate, removed from screening; "split": not a duplicate.'))
+
+
+class CasesMadeSerializer(serializers.Serializer):
+    created = serializers.ListField(child=serializers.CharField(),
+                                    help_text="The numbers of the cases made.")
+
+
+@extend_schema(
+    summary="Settle a suspected duplicate", tags=["records"],
+    parameters=[SLUG, OpenApiParameter("pk", int, OpenApiParameter.PATH)],
+    request=SettleSerializer, responses={200: RecordSerializer, **ERRORS},
+    description="Review leads. Confirm the suspected duplicate (removed from screening, counted "
+    "for its source) or split it (screened on its own). 409 when it is no longer suspected.",
+)
+class RecordDuplicate(ReviewMixin, APIView):
+    permission_classes = [page_permission("records")]
+    serializer_class = SettleSerializer
+
+    def post(self, request, slug, pk):
+        review = self.get_review()
+        record = record_for(user=request.user, review=review, pk=pk)
+        payload = SettleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        settle = duplicate_confirm if payload.validated_data["action"] == "confirm" \
+            else duplicate_split
+        with service_errors():
+            settle(record=record, actor=request.user)
+        record = record_for(user=request.user, review=review, pk=pk)
+        return Response(RecordSerializer(record).data)
+
+
+@extend_schema(
+    summary="Make cases of included records", tags=["records"], parameters=[SLUG],
+    request=None, responses={201: CasesMadeSerializer, 200: CasesMadeSerializer, **ERRORS},
+    description="Review leads. A case for every record included at the review's final "
+    "screening stage that has none yet (201); 200 with an empty list when there is none.",
+)
+class RecordCases(ReviewMixin, APIView):
+    permission_classes = [page_permission("records")]
+    serializer_class = CasesMadeSerializer
+
+    def post(self, request, slug):
+        with service_errors():
+            cases = cases_from_included_records(review=self.get_review(), actor=request.user)
+        return Response({"created": [case.number for case in cases]},
+                        status=status.HTTP_201_CREATED if cases else status.HTTP_200_OK)
