@@ -12,7 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding.api.permissions import page_permission
-from coding.api.views.common import ERRORS, READ_ERRORS, SLUG, Refused, ReviewMixin, service_errors
+from coding.api.views.common import (
+    CONFLICT,
+    ERRORS,
+    READ_ERRORS,
+    SLUG,
+    Refused,
+    ReviewMixin,
+    service_errors,
+)
 from coding.fileio import ImportFailed
 from coding.models import Record
 from coding.records.selectors import record_for, records_filtered, searches_with_counts
@@ -110,12 +118,15 @@ class RecordList(ReviewMixin, ListAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         upload = data["file"]
-        name = Path(upload.name or "records").name[:200]
+        name = Path(upload.name or "").name[:200] or "records"
+        suffix = Path(name).suffix.lower()
         if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
             raise Refused({"detail": _("%(file)s is larger than the limit of %(limit)s MB.") % {
                 "file": name, "limit": settings.IMPORT_MAX_MB}})
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
+            # A name of our own (the uploaded one may be ".." or the like); its suffix tells
+            # the format.
+            path = Path(folder) / ("upload" + (suffix if suffix[1:].isalnum() else ""))
             with path.open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
@@ -160,8 +171,9 @@ class CasesMadeSerializer(serializers.Serializer):
 
 @extend_schema(
     summary="Settle a suspected duplicate", tags=["records"],
-    parameters=[SLUG, OpenApiParameter("pk", int, OpenApiParameter.PATH)],
-    request=SettleSerializer, responses={200: RecordSerializer, **ERRORS},
+    parameters=[SLUG, OpenApiParameter("id", int, OpenApiParameter.PATH,
+                                       description="The record's id.")],
+    request=SettleSerializer, responses={200: RecordSerializer, **ERRORS, **CONFLICT},
     description="Review leads. Confirm the suspected duplicate (removed from screening, counted "
     "for its source) or split it (screened on its own). 409 when it is no longer suspected.",
 )
