@@ -52,6 +52,8 @@ def test_a_lead_uploads_sees_the_dry_run_confirms_and_the_records_arrive(client,
     assert job.status == ImportStatus.DONE and Record.objects.count() == 4
     search = Search.objects.get()
     assert (search.source, str(search.searched_on), search.count) == ("Nesta", "2014-06-01", 4)
+    page = client.get(response["Location"]).content.decode()
+    assert "What was imported" in page and f"?search={search.pk}" in page
     # The Import page's link to the job leads here.
     assert client.get(reverse("coding:import_job", args=["demo", job.pk]))["Location"] == \
         response["Location"]
