@@ -227,3 +227,18 @@ def test_the_api_makes_cases_of_included_records(client, review, lead, coder_a, 
     assert client.post(url).json() == {"created": []}
     record.refresh_from_db()
     assert record.case.number == "1"
+
+
+def test_the_duplicates_page_makes_a_bounded_number_of_queries(
+        client, review, lead, imported, tmp_path, django_assert_max_num_queries):
+    client.force_login(lead)
+    url = reverse("coding:records_duplicates", args=["demo"])
+    client.get(url)
+    with django_assert_max_num_queries(10):
+        client.get(url)
+    path = tmp_path / "again.ris"
+    path.write_text(NESTA_RIS + GI_RIS)
+    records_import(review=review, path=path, source="Again", actor=lead)
+    with django_assert_max_num_queries(10):
+        page = client.get(url).content.decode()
+    assert "9 suspected duplicates to check." in page
