@@ -29,6 +29,8 @@ The limits on what people upload, in one place (each enforced where the file is 
   as the header, every quote closed, fileio.py;
 - an .xlsx workbook (cases or codings): `XLSX_LIMITS` below (unpacked size, compression
   ratio, parts, sheets, rows, columns) and the CSV cell length, tables.py;
+- a records file (RIS, BibTeX, CSV, .xlsx): `IMPORT_MAX_MB`, `RECORDS_MAX` records and
+  `RECORD_FIELD_MAX` characters a field, records/parsers.py (and the .xlsx limits);
 - a JSON body of the API: `MAX_NESTING` levels, api/parsers.py;
 - a form or multipart body: Django's `DATA_UPLOAD_MAX_*`, and a part's header (a file
   name) of at most 1 KB, this module;
@@ -171,3 +173,16 @@ def refuse_control_characters(get_response):
 RELEASE_MAX_CASES = 20_000
 RELEASE_MAX_AUTHORS_CHARS = 5_000
 RELEASE_MAX_NOTES_CHARS = 20_000
+
+# Candidate records for screening (coding.records.parsers): records in one file (RIS, BibTeX,
+# CSV, .xlsx; the file's size is IMPORT_MAX_MB), and characters in each field (the title, DOI and
+# id are the database columns' sizes; authors one per line).
+RECORDS_MAX = 50_000
+RECORD_FIELD_MAX = {
+    "title": 1000,
+    "authors": 10_000,
+    "abstract": 20_000,
+    "url": 1000,
+    "doi": 200,
+    "id": 200,
+}

@@ -888,6 +888,8 @@ class ImportKind(models.TextChoices):
     CODEBOOK = "codebook", _("Codebook (YAML)")
     CASES = "cases", _("Cases (CSV or .xlsx)")
     CODINGS = "codings", _("Codings (CSV or .xlsx)")
+    # Candidate records for screening (the Records page, coding.records), not the Import page.
+    RECORDS = "records", _("Records (RIS, BibTeX, CSV or .xlsx)")
 
 
 class ImportStatus(models.TextChoices):
@@ -916,6 +918,8 @@ class ImportJob(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text=_("What the import did."))
     error = models.TextField(blank=True,
                              help_text=_("Why the file was refused: file, row, reason."))
+    # What the importer needs besides the file (records: the search's source, date and query).
+    options = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

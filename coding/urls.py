@@ -17,6 +17,7 @@ from coding.web import (
     notifications,
     prisma,
     public,
+    records,
     releases,
     reliability,
     reviews,
@@ -133,6 +134,22 @@ urlpatterns += [
          name="import_job_status"),
     path(review + "import/<int:pk>/confirm/", imports.import_job_confirm_view,
          name="import_job_confirm"),
+]
+
+# Candidate records for screening (leads): searches imported from RIS, BibTeX, CSV or .xlsx
+# (checked, then confirmed), duplicates settled, cases made of included records; one record's
+# page for members.
+urlpatterns += [
+    path(review + "records/", records.records, name="records"),
+    path(review + "records/duplicates/", records.records_duplicates, name="records_duplicates"),
+    path(review + "records/duplicates/<int:pk>/", records.records_duplicate_settle,
+         name="records_duplicate_settle"),
+    path(review + "records/cases/", records.records_make_cases, name="records_make_cases"),
+    path(review + "records/imports/<int:pk>/", records.records_import_job,
+         name="records_import_job"),
+    path(review + "records/imports/<int:pk>/confirm/", records.records_import_confirm,
+         name="records_import_confirm"),
+    path(review + "records/<int:pk>/", records.record_detail, name="record_detail"),
 ]
 
 # The codebook editor (leads): the page (GET, and POST to save), its check and "Open a file".

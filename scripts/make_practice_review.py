@@ -1,5 +1,6 @@
 """Write the practice review's files into fixtures/practice/: six short fictional case
-reports (three PDFs, three HTML pages), the cases CSV and the documents manifest.
+reports (three PDFs, three HTML pages), the cases CSV, the documents manifest and the candidate
+records to screen (records.ris).
 
 The bundled coproduction review cannot ship its cases' full texts (they are not ours to
 redistribute), so these reports exist to give a new coder something to code from. Every
@@ -263,6 +264,45 @@ def write_manifest(path: Path) -> None:
                              f"Case report: {report['title']}", "true"])
 
 
+# Stage one's candidate set (records.ris, loaded by coding/records/practice.py): the six reports
+# above (eligible), one of them again under a slightly different title (a suspected duplicate),
+# and five reports that each fail one eligibility criterion.
+CANDIDATES = [
+    ("Street Watch Volunteers in Harlow Vale", 2017,
+     "A shorter version of the same report, published in the town's newsletter: residents and "
+     "the local police team patrol the streets together in the evenings."),
+    ("Online renewal of parking permits in Harlow Vale", 2018,
+     "The town council moved the renewal of residents' parking permits to its website. Council "
+     "staff designed and built the service alone; residents only use it. Renewals now take two "
+     "days instead of two weeks."),
+    ("A survey of patients on the opening hours of Ostby county hospital", 2019,
+     "The hospital asked two thousand patients which opening hours of its outpatient clinics "
+     "they preferred, and its board then set new hours. Patients answered one questionnaire and "
+     "took no further part; no outcomes of the new hours are reported."),
+    ("Beach clean-up days organised by residents of Rheinfeld", 2021,
+     "Residents meet on the first Saturday of each month to collect litter along the river "
+     "beach. The group buys its own bags and gloves; no public body or professional takes "
+     "part. Volunteers collected four tonnes of litter in a year."),
+    ("Plans for a new bus timetable in Valmira", 2022,
+     "The city's transport company and a riders' forum are drafting a new bus timetable "
+     "together; the forum meets each month with the company's planners. The timetable will "
+     "start next year, and nothing is yet known of its effects."),
+    ("A history of volunteering in Kita-Minato ward", 2015,
+     "A local historian describes a century of volunteer groups in the ward, from fire "
+     "brigades to reading clubs, with interviews of former members. The book sets out no "
+     "programme, goal or process of a public service."),
+]
+
+
+def write_records_ris(path: Path) -> None:
+    rows = [(report["title"], report["year"], report["summary"]) for report in REPORTS]
+    lines = []
+    for number, (title, year, abstract) in enumerate([*rows, *CANDIDATES], start=1):
+        lines += ["TY  - RPRT", f"TI  - {title}", f"PY  - {year}", f"AB  - {abstract}",
+                  f"ID  - practice-{number}", "ER  - ", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def file_name(report: dict) -> str:
     return f"{report['number']}.{report['format']}"
 
@@ -319,6 +359,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     write_cases_csv(OUT / "cases.csv")
     write_manifest(OUT / "manifest.csv")
+    write_records_ris(OUT / "records.ris")
     for report in REPORTS:
         target = OUT / file_name(report)
         (write_pdf if report["format"] == "pdf" else write_html)(report, target)

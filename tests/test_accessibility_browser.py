@@ -27,6 +27,7 @@ from coding.models import (
     Disagreement,
     ImportJob,
     ImportStatus,
+    Record,
     ResolutionMode,
     Review,
     Role,
@@ -119,6 +120,21 @@ def world(coproduction, settings, tmp_path) -> dict:
                                                   ["country", "UK", "France"]]},
                         {"case": "13", "fields": [["service_area", "Health",
                                                    "Culture; Health"]]}]})
+    # Candidate records from two searches (suspected duplicates among them), and a records
+    # file checked by its dry run, for the Records pages.
+    from coding.records.services import records_import
+    from tests.records.data import GI_RIS, NESTA_RIS
+
+    for name, text, source in (("nesta.ris", NESTA_RIS, "Nesta"),
+                               ("gi.ris", GI_RIS, "Governance International")):
+        (tmp_path / name).write_text(text)
+        records_import(review=review, path=tmp_path / name, source=source, actor=lead,
+                       searched_on="2014-06-01", query="coproduction")
+    records_job = ImportJob.objects.create(
+        review=review, kind="records", filename="gi.ris", status=ImportStatus.CHECKED,
+        created_by=lead, options={"source": "Governance International"},
+        preview=records_import(review=review, path=tmp_path / "gi.ris", source="GI",
+                               actor=lead, dry_run=True))
     # The reliability figures computed, so its page shows its tables, verdicts, the
     # reliability table's downloads, the methods text and the thresholds form.
     factories.reliability_computed(review)
@@ -135,6 +151,8 @@ def world(coproduction, settings, tmp_path) -> dict:
     review.refresh_from_db()
     return {
         "import_job": import_job.pk,
+        "records_job": records_job.pk,
+        "record": Record.objects.filter(review=review).order_by("pk").first().pk,
         "round_case": cases[42].number,
         "review": review,
         "public_case": cases[12].number,
@@ -227,6 +245,11 @@ def _pages(role: str, world: dict) -> dict[str, str]:
             "coding (read-only)": reverse("coding:coding_detail", args=[slug, world["coding"]]),
             "import": reverse("coding:imports", args=[slug]),
             "import dry run": reverse("coding:import_job", args=[slug, world["import_job"]]),
+            "records": reverse("coding:records", args=[slug]),
+            "records, suspected duplicates": reverse("coding:records_duplicates", args=[slug]),
+            "records dry run": reverse("coding:records_import_job",
+                                       args=[slug, world["records_job"]]),
+            "record": reverse("coding:record_detail", args=[slug, world["record"]]),
         }
     return pages
 

@@ -172,6 +172,9 @@ QUESTIONS = {
     #     a reader, even of a published review.
     "package:published": Question(
         "package", "published", answers(False, lead=True, lead_coder=True), False),
+    # May the actor import a search's candidate records (and list the records)?
+    "records:published": Question(
+        "records", "published", answers(False, lead=True, lead_coder=True), False),
     # 22. May the actor freeze the public data as a citable release (the releases page's form,
     #     the API's POST releases/)? The review's leads, through release_create (issue 21).
     "release:published": Question(
@@ -280,6 +283,11 @@ SURFACES["bulk_documents:published"] = {
 SURFACES["package:published"] = {
     "page": EVERYONE, "api": EVERYONE,
     "admin": NoSurface("the package is a download of derived files, not a record to edit"),
+}
+SURFACES["records:published"] = {
+    "page": EVERYONE, "api": EVERYONE,
+    "admin": NoSurface("records are imported, listed and settled on the Records page: the "
+                       "admin does not list them"),
 }
 SURFACES["codebook_edit:published"] = {
     "page": EVERYONE, "api": EVERYONE,
@@ -902,6 +910,35 @@ def package_api(w, actor, number, as_actor):
     return _package_zip(as_actor(actor, api=True).get("/api/reviews/demo/package/"))
 
 
+RECORDS_RIS = b"TY  - RPRT\nTI  - Residents run the library\nPY  - 2015\nER  - \n"
+
+
+def records_page(w, actor, number, as_actor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_actor(actor)
+    upload = client.post("/reviews/demo/records/", {
+        "file": SimpleUploadedFile("r.ris", RECORDS_RIS), "source": "Nesta"})
+    return _agree({
+        "page": client.get("/reviews/demo/records/").status_code == 200,
+        "upload": upload.status_code == 302
+        and upload["Location"].startswith("/reviews/demo/records/imports/"),
+    }, True, False)
+
+
+def records_api(w, actor, number, as_actor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_actor(actor, api=True)
+    upload = client.post("/api/reviews/demo/records/", {
+        "file": SimpleUploadedFile("r.ris", RECORDS_RIS), "source": "Nesta"},
+        format="multipart")
+    return _agree({
+        "list": client.get("/api/reviews/demo/records/").status_code == 200,
+        "upload": upload.status_code == 201 and models.Record.objects.exists(),
+    }, True, False)
+
+
 def bulk_documents_page(w, actor, number, as_actor):
     client = as_actor(actor)
     page = client.get("/reviews/demo/documents/")
@@ -1000,6 +1037,7 @@ PROBES = {
     ("bulk_documents", "page"): bulk_documents_page,
     ("bulk_documents", "api"): bulk_documents_api,
     ("package", "page"): package_page, ("package", "api"): package_api,
+    ("records", "page"): records_page, ("records", "api"): records_api,
     ("release", "page"): release_page, ("release", "api"): release_api,
 }
 

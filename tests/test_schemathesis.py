@@ -23,8 +23,10 @@ from coding.models import (
     Invitation,
     Membership,
     Notification,
+    Record,
     Review,
     Role,
+    Search,
 )
 from coding.releases.services import release_create
 from coding.rounds.services import round_coding_save_draft, round_coding_start, round_create
@@ -99,6 +101,11 @@ def api_data(db, settings, tmp_path):
     # A citable release of the published review.
     release_create(review=review, actor=users["lena"], title="First", authors="The team",
                    base_url="http://testserver")
+    # Candidate records: one kept, one suspected duplicate of it.
+    search = Search.objects.create(review=review, source="Nesta", count=2)
+    kept = Record.objects.create(review=review, search=search, title="Library", year=2015)
+    Record.objects.create(review=review, search=search, title="Library", year=2015,
+                          duplicate_status="suspected", duplicate_of=kept)
     assert Disagreement.objects.filter(case=cases[0]).exists()
     assert Notification.objects.filter(user=users["ada"]).exists()
     return {
@@ -110,6 +117,7 @@ def api_data(db, settings, tmp_path):
             "invitations": list(Invitation.objects.values_list("pk", flat=True)),
             # Ada's "case 1 needs adjudication": others get 404 for it.
             "notifications": list(Notification.objects.values_list("pk", flat=True)),
+            "records": list(Record.objects.values_list("pk", flat=True)),
         },
     }
 

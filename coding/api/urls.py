@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny
 
 from coding.api import views
 from coding.api.views.prisma import PrismaView
+from coding.api.views.records import RecordCases, RecordDuplicate, RecordList, SearchList
 from coding.api.views.releases import ReleaseDetail, ReleaseList
 
 app_name = "api"
@@ -31,6 +32,11 @@ urlpatterns = [
     path(review + "dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path(review + "prisma/", PrismaView.as_view(), name="prisma"),
     path(review + "releases/", ReleaseList.as_view(), name="release-list"),
+    path(review + "records/", RecordList.as_view(), name="record-list"),
+    path(review + "records/<int:pk>/duplicate/", RecordDuplicate.as_view(),
+         name="record-duplicate"),
+    path(review + "records/cases/", RecordCases.as_view(), name="record-cases"),
+    path(review + "searches/", SearchList.as_view(), name="search-list"),
     path(review + "releases/<int:n>/", ReleaseDetail.as_view(), name="release-detail"),
     path(review + "codings/", views.CodingList.as_view(), name="coding-list"),
     path(review + "codings/<str:number>/", views.CodingDetail.as_view(), name="coding-detail"),

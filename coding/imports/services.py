@@ -46,9 +46,11 @@ class _DryRun(Exception):
         self.summary = summary
 
 
-def import_job_create(*, review: Review, kind: str, upload, actor) -> ImportJob:
+def import_job_create(*, review: Review, kind: str, upload, actor,
+                      options: dict | None = None) -> ImportJob:
     """Store an uploaded file and queue its check. Refuses other people than the review's
-    leads, an unknown kind, an empty file and one over IMPORT_MAX_MB."""
+    leads, an unknown kind, an empty file and one over IMPORT_MAX_MB. `options`: what the
+    importer needs besides the file (records: coding.records.services)."""
     if not may_import(actor, review):
         raise ValidationError(gettext("Only a lead of this review can import files."))
     if kind not in ImportKind.values:
@@ -63,7 +65,8 @@ def import_job_create(*, review: Review, kind: str, upload, actor) -> ImportJob:
             "%(name)s is larger than the limit of %(import_max_mb)s MB.") % {
             "name": name, "import_max_mb": settings.IMPORT_MAX_MB})
     with transaction.atomic():
-        job = ImportJob(review=review, kind=kind, filename=name, created_by=actor)
+        job = ImportJob(review=review, kind=kind, filename=name, created_by=actor,
+                        options=options or {})
         job.file.save(name, upload, save=False)
         job.save()
         audit_record(actor=actor, action="import.upload", obj=job, review=review,
@@ -219,6 +222,10 @@ def _run(job: ImportJob, progress=None) -> dict:
         if job.kind == ImportKind.CODEBOOK:
             result = codebook_import(path=path, review_slug=slug, actor=job.created_by)
             return {"codebook": result.outcome, "version": result.codebook.version}
+        if job.kind == ImportKind.RECORDS:
+            from coding.records.services import records_import_for_job
+
+            return records_import_for_job(job=job, path=path, dry_run=False)
         if job.kind == ImportKind.CASES:
             result = cases_import(path=path, review_slug=slug, progress=progress)
             return {"created": result.created, "updated": result.updated,

@@ -110,6 +110,8 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "rounds": (Role.LEAD,),
     "discussion": (Role.CODER,),
     "codebook": (Role.LEAD,),
+    # Candidate records for screening: imports, duplicates, cases from included records.
+    "records": (Role.LEAD,),
 }
 
 # Pages with something on them only in one resolution mode. Elsewhere they still open (and

@@ -25,7 +25,9 @@ from coding.web.http import post_only
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportKind.choices,
+    # Records are imported on the Records page (coding.web.records), with their search.
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=[
+        choice for choice in ImportKind.choices if choice[0] != ImportKind.RECORDS],
                              widget=forms.RadioSelect, initial=ImportKind.CASES)
     file = forms.FileField(label=gettext_lazy("File"), help_text=gettext_lazy(
         "A codebook in YAML; cases or codings in CSV (UTF-8) or an Excel workbook (.xlsx). "
@@ -67,6 +69,8 @@ def import_sample(request, slug: str, name: str):
 def import_job(request, slug: str, pk: int):
     review = get_review_for_page(request.user, slug, "imports")
     job = import_job_for(user=request.user, review=review, pk=pk)
+    if job.kind == ImportKind.RECORDS:
+        return redirect("coding:records_import_job", slug=review.slug, pk=job.pk)
     progress = import_job_progress(job)
     return render(request, "coding/import_job.html", {
         "review": review, "roles": review_roles(request.user, review), "job": job,

@@ -37,6 +37,7 @@ from coding.public.selectors import (
     export_rows_iter,
     gallery_page,
 )
+from coding.records.selectors import record_of_case
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
@@ -96,6 +97,7 @@ def case_detail(request, slug, number):
         "service_areas": list(case.service_areas.order_by("name").values_list("name", flat=True)),
         "sections": case_consensus(case=case, codebook=codebook),
         "stable_url": request.build_absolute_uri(case.get_absolute_url()),
+        "record": record_of_case(user=request.user, case=case),
     })
 
 

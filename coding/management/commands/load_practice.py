@@ -4,6 +4,7 @@ from django.db import transaction
 
 from coding.documents.services import documents_import
 from coding.models import Document
+from coding.records.practice import practice_records_load
 from coding.reviews.importers import ImportFailed, cases_import, codebook_import
 from coding.reviews.selectors import PRACTICE_SLUG as SLUG
 
@@ -19,7 +20,8 @@ DESCRIPTION = (
 class Command(BaseCommand):
     help = (
         "Load the practice review (slug 'practice'): six fictional case reports with public "
-        "full texts and the coproduction codebook, published. Idempotent."
+        "full texts and the coproduction codebook, published, and candidate records to screen "
+        "(fixtures/practice/records.ris). Idempotent."
     )
 
     def handle(self, *args, **options):
@@ -41,10 +43,12 @@ class Command(BaseCommand):
                 if not Document.objects.filter(case__review=review).exists():
                     documents = len(documents_import(path=folder / "manifest.csv",
                                                      review_slug=SLUG).documents)
+                # Stage one to try: candidate records, criteria, exclusion reasons.
+                records = practice_records_load(review=review)
         except ImportFailed as error:
             raise CommandError(f"Nothing loaded. {error}") from None
         self.stdout.write(
             f"Review '{SLUG}' published: codebook {book.outcome}; cases {cases.created} created, "
             f"{cases.updated} updated, {cases.unchanged} unchanged; {documents} document(s) "
-            "added."
+            f"added; {records} candidate record(s) imported for screening."
         )
