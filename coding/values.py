@@ -20,6 +20,7 @@ from coding.models import (
     Option,
     ValueFields,
 )
+from coding.reviews.languages import translated
 
 BOOLEAN_WORDS = {
     "yes": True, "true": True, "1": True, "y": True,
@@ -321,7 +322,8 @@ def value_display(attribute: Attribute, value: Any) -> str | list[str] | None:
     if value is None:
         return None
     if attribute.is_choice:
-        labels = {o.key: o.label for o in attribute.options.all()}
+        # In the reader's language; the values compared are keys, never these labels.
+        labels = {o.key: translated(o) for o in attribute.options.all()}
         if attribute.kind == AttributeKind.SINGLE:
             return labels.get(value, value)
         order = {o.key: i for i, o in enumerate(attribute.options.all())}

@@ -132,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "coding.notifications.context.notifications",
             ],
+            # `in_language` and `translated`: a codebook's wording in the reader's language.
+            "builtins": ["coding.templatetags.codebook_language"],
         },
     },
 ]
@@ -159,6 +161,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
+# The interface's languages; a codebook's labels may be given in any of them
+# (coding/reviews/languages.py).
+LANGUAGES = [("en", "English"), ("es", "Español"), ("zh-hans", "简体中文")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -40,6 +40,7 @@ from coding.adjudication.services import (
 )
 from coding.documents.selectors import case_documents
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus
+from coding.reviews.languages import translated
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 from coding.web.forms import text_field
@@ -82,7 +83,7 @@ class ResolveForm(forms.Form):
             ("b", f"{names[1]}’s value: {value_text(row.b, empty='not coded')}"),
             ("other", "Another value:"),
         ]
-        self.fields["value"] = value_field(attribute, f"Another value for {attribute.label}")
+        self.fields["value"] = value_field(attribute, f"Another value for {translated(attribute)}")
         self.initial.setdefault("expected_version", row.version)
 
     def clean(self):
