@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.utils import translation
 
 from coding.models import Review
 from coding.public.counts import (
@@ -27,6 +28,7 @@ from coding.public.counts import (
 )
 from coding.public.dashboard import Chart, ChartGroup, Dashboard
 from coding.public.filters import CaseFilter, filter_choices
+from coding.reviews.languages import codebook_languages, reader_language
 from coding.reviews.selectors import CodebookInfo, review_codebook
 
 # Change when the shape of what is cached changes, so a deployment never reads old entries.
@@ -38,8 +40,9 @@ TIMEOUT = 24 * 60 * 60
 def _key(review: Review, *parts: str) -> str:
     # The creation time too: a review deleted and created again may get the same pk back.
     created = int(review.created_at.timestamp() * 1000)
+    # And the reader's language: the codebook's labels (and the charts' words) are in it.
     return ":".join(("coding", f"f{FORMAT}", "review", str(review.pk), str(created),
-                     f"v{review.data_version}", *parts))
+                     f"v{review.data_version}", reader_language(), *parts))
 
 
 def filters_key(filters: dict[str, list[str]]) -> str:
@@ -130,13 +133,17 @@ def dashboard_warm(*, review_id: int) -> bool:
         return False
     if not dashboard_counts_built(review):
         dashboard_counts_rebuild(review)  # off the request path, once per review
-    if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
-        return False
-    case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
-    case_filter.form.is_valid()
-    dashboard_data(review=review, case_filter=case_filter)
-    choices_for(review)  # the page's filter form shows them
-    return True
+    warmed = False
+    for language in codebook_languages():  # readers' data are cached per language
+        with translation.override(language):
+            if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
+                continue
+            case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
+            case_filter.form.is_valid()
+            dashboard_data(review=review, case_filter=case_filter)
+            choices_for(review)  # the page's filter form shows them
+            warmed = True
+    return warmed
 
 
 def latest_release_for(review: Review):

@@ -65,14 +65,26 @@ def translated(obj, field: str = "label", language: str | None = None) -> str:
     in `language` (default: the active language, django.utils.translation.get_language()),
     falling back to the codebook's source language (the stored column). Anything with the
     column and, optionally, a `translations` mapping will do (the editor's preview)."""
-    source = getattr(obj, _COLUMNS[field])
-    by_language = (getattr(obj, "translations", None) or {}).get(field) or {}
+    return in_language(getattr(obj, _COLUMNS[field]),
+                       (getattr(obj, "translations", None) or {}).get(field), language)
+
+
+def in_language(source: str, by_language: dict | None, language: str | None = None) -> str:
+    """`source` (the codebook's language) or its translation in `language` (default: the
+    active one) from `by_language` ({code: text}), for rows read without model instances."""
     if by_language:
         for code in _candidates(language):
             text = by_language.get(code)
             if text:
                 return text
     return source
+
+
+def reader_language(language: str | None = None) -> str:
+    """The codebook language a reader's data is computed in: `language` or the active one
+    as a code of settings.LANGUAGES ("en-gb" is "en"), "en" when it is none of them; what
+    the readers' caches are keyed by."""
+    return language_chosen(language or get_language()) or DEFAULT_SOURCE_LANGUAGE
 
 
 def option_labels(attribute, language: str | None = None) -> dict[str, str]:
@@ -103,3 +115,9 @@ def source_text(value) -> str:
     """A validated title, label or help in the codebook's own language (what a REFI-QDA file
     and other single-language formats carry)."""
     return wording_split(value)[0]
+
+
+def review_source_language(review) -> str:
+    """The source language of the review's current codebook ("en" without one)."""
+    current = review.current_codebook()
+    return current.language if current is not None else DEFAULT_SOURCE_LANGUAGE
