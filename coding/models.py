@@ -167,7 +167,10 @@ class Section(models.Model):
     title = models.CharField(max_length=200)
     # The wording in languages other than the codebook's source language:
     # {"title": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -236,7 +239,10 @@ class Attribute(models.Model):
     help_text = models.TextField(blank=True)
     # The wording in languages other than the codebook's source language:
     # {"label": {"es": "...", "zh-hans": "..."}, "help": {...}} (coding.reviews.languages reads it).
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+    )
     kind = models.CharField(max_length=10, choices=AttributeKind.choices)
     required = models.BooleanField(default=False)
     level = models.CharField(
@@ -284,7 +290,10 @@ class Option(models.Model):
     label = models.CharField(max_length=200)
     # The wording in languages other than the codebook's source language:
     # {"label": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+    )
     order = models.PositiveIntegerField(default=0)
     # The codebook's `none_option`: choosing it says the source reports none of the other
     # options, which is a category of its own, while an untouched attribute is "not coded".
