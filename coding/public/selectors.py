@@ -119,25 +119,27 @@ def consensus_option_labels(
             consensusvalue__attribute_id__in=attribute_ids,
         )
         .values_list("consensusvalue__case_id", "consensusvalue__attribute_id",
-                     "option__label", "option__order")
+                     "option__label", "option__order", "option__translations")
     )
     found: dict[int, list[tuple]] = defaultdict(list)
-    for case_id, attribute_id, label, option_order in rows:
+    for case_id, attribute_id, label, option_order, said in rows:
         attribute = by_id[attribute_id]
+        label = in_language(label, (said or {}).get("label"))  # the reader's language
         found[case_id].append((order[attribute.key], option_order, attribute.label, label))
     return {case_id: [(a, o) for *_, a, o in sorted(items)] for case_id, items in found.items()}
 
 
 def _public_option_labels(**cases) -> dict[int, list[str]]:
     """Consensus value id -> its chosen option labels in codebook order, for the cases picked
-    by `cases` (a filter on OptionThrough) whose consensus is public; one query."""
+    by `cases` (a filter on OptionThrough) whose consensus is public, in the reader's
+    language; one query."""
     options: dict[int, list[str]] = defaultdict(list)
-    for consensus_id, label in (
+    for consensus_id, label, said in (
         OptionThrough.objects.filter(public_consensus_q("consensusvalue__case"), **cases)
         .order_by("option__order", "option_id")
-        .values_list("consensusvalue_id", "option__label")
+        .values_list("consensusvalue_id", "option__label", "option__translations")
     ):
-        options[consensus_id].append(label)
+        options[consensus_id].append(in_language(label, (said or {}).get("label")))
     return options
 
 

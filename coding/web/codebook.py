@@ -8,6 +8,7 @@ script (static/js/codebook-editor.js) builds the structured editor over it and p
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -51,8 +52,10 @@ def _editor_context(review) -> dict:
               "levels": [{"value": level, "label": str(MeasurementLevel(level).label)}
                          for level in LEVELS_BY_KIND[value] if level]}
              for value, label in AttributeKind.choices]
+    # The languages a label may be given in, each named in itself (the editor's choice).
+    languages = [{"code": code.lower(), "name": str(name)} for code, name in settings.LANGUAGES]
     return {"codebook": codebook, "data": data, "token": codebook_token(review),
-            "config": {"kinds": kinds}}
+            "config": {"kinds": kinds, "languages": languages}}
 
 
 def _render_page(request, review, *, text: str | None = None, token: str | None = None,
