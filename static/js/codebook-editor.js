@@ -193,10 +193,7 @@
       h("select", { "aria-describedby": "cb-languages-help" }, choices(book.language, false))));
     languageBar.appendChild(field("cb-edit-language", gettext("Show and edit the labels in"),
       "", h("select", { "aria-describedby": "cb-languages-help" }, choices(editing, true))));
-    languageBar.appendChild(h("p", { "class": "help", id: "cb-languages-help", text: gettext(
-      "Titles, labels and help texts are written in the source language; a label left " +
-      "empty in another language is shown to its readers in the source language. Keys " +
-      "and values are the same in every language.") }));
+    languageBar.appendChild(h("p", { "class": "help", id: "cb-languages-help", text: gettext("Titles, labels and help texts are written in the source language; a label left empty in another language is shown to its readers in the source language. Keys and values are the same in every language.") }));
   }
 
   function levelsOf(kind) {

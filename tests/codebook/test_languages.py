@@ -253,3 +253,17 @@ def test_the_gallery_and_dashboard_follow_the_readers_language(multi, client):
     with translation.override("es"):
         gallery = client.get(reverse("coding:gallery", args=[SLUG])).content.decode()
     assert "Nivel" in gallery and "Municipal" in gallery
+
+
+def test_the_readmes_example_of_a_codebook_in_several_languages_is_valid(db):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(title: Co-production cases\n.*?)```", readme, re.S).group(1)
+    clean = codebook_validate(yaml.safe_load(block))
+    level = clean["sections"][0]["attributes"][0]
+    assert level["label"] == {"en": "Level of government", "es": "Nivel de gobierno",
+                              "zh-hans": "政府层级"}
+    assert level["options"][2] == {"key": "regional", "label": "Regional"}
