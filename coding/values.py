@@ -208,7 +208,7 @@ def value_parse(attribute: Attribute, raw: Any, option_keys: Collection[str]) ->
 
 def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     """The message people see in the coding form, the API and adjudication."""
-    label = attribute.label
+    label = translated(attribute)  # in the reader's language
     if error.problem == "bad_text":
         return f"{label}: {error.detail}."
     if error.problem == "none_exclusive":
