@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from coding.web.account import LoginView, PasswordChangeView
 from coding.web.health import health
@@ -7,6 +8,7 @@ from coding.web.home import home
 from coding.web.password_reset import PasswordResetView
 
 urlpatterns = [
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", home, name="home"),
     # For a load balancer: 200 or 503 with the failed checks (coding/health.py).
     path("health/", health, name="health"),

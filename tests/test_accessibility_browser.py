@@ -174,6 +174,7 @@ def _pages(role: str, world: dict) -> dict[str, str]:
         "gallery": reverse("coding:gallery", args=[slug]),
         "case page": reverse("coding:case_detail", args=[slug, case]),
         "dashboard": reverse("coding:dashboard", args=[slug]),
+        "selection (PRISMA)": reverse("coding:selection", args=[slug]),
         "releases": reverse("coding:releases", args=[slug]),
         "release cases": reverse("coding:release_gallery", args=[slug, 2]),
         "release dashboard": reverse("coding:release_dashboard", args=[slug, 2]),

@@ -16,6 +16,10 @@ from tests.test_coding_browser import _sign_in, demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
+# The save time in the page's language and the coder's time zone, which it names
+# ("Saved 02:05 PM UTC" for lang="en"; coding-form.js).
+SAVED_AT = re.compile(r"^Saved \d\d:\d\d( [AP]M)? \S+$")
+
 SAVE = re.compile(r"/cases/\d+/code/save/$")
 
 
@@ -65,7 +69,7 @@ def test_reload_while_a_save_is_on_its_way_never_conflicts(demo, live_server, pa
     expect(page.locator("#id_main_topic")).to_have_value("Typed before the reload")
     page.locator("#id_main_topic").fill("Typed before the reload, and after")
 
-    expect(page.locator("#save-state")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    expect(page.locator("#save-state")).to_have_text(SAVED_AT)
     assert held[-1] == "replayed"
     expect(page.locator("#conflict")).to_be_hidden()
     coding = _coding(demo, "5", "coder_a")
@@ -90,7 +94,7 @@ def test_autosave_retries_after_a_network_error(demo, live_server, page):  # noq
     page.locator("#id_main_topic").fill("Written while the connection dropped")
     expect(page.locator("#save-state")).to_contain_text("Offline — retrying")
     # No further edit: the page retries on its own.
-    expect(page.locator("#save-state")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    expect(page.locator("#save-state")).to_have_text(SAVED_AT)
     assert len(attempts) == 2
     coding = _coding(demo, "6", "coder_a")
     assert coding.values.get(attribute__key="main_topic").text == (
@@ -115,11 +119,11 @@ def test_a_save_whose_answer_was_lost_is_known_as_the_coders_own(
 
     page.route(SAVE, lose_first_answer)
     page.locator("#id_main_topic").fill("Stored, but the answer was lost")
-    expect(page.locator("#save-state")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    expect(page.locator("#save-state")).to_have_text(SAVED_AT)
     expect(page.locator("#conflict")).to_be_hidden()
     assert len(attempts) >= 2
     page.locator("#id_main_topic").fill("And edited again")
-    expect(page.locator("#save-state")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    expect(page.locator("#save-state")).to_have_text(SAVED_AT)
     coding = _coding(demo, "7", "coder_a")
     assert coding.values.get(attribute__key="main_topic").text == "And edited again"
     assert coding.version == 2

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from coding.api import views
+from coding.api.views.prisma import PrismaView
 from coding.api.views.releases import ReleaseDetail, ReleaseList
 
 app_name = "api"
@@ -28,6 +29,7 @@ urlpatterns = [
     path(review + "cases/<str:number>/", views.CaseDetail.as_view(), name="case-detail"),
     path(review + "consensus/", views.ConsensusList.as_view(), name="consensus-list"),
     path(review + "dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path(review + "prisma/", PrismaView.as_view(), name="prisma"),
     path(review + "releases/", ReleaseList.as_view(), name="release-list"),
     path(review + "releases/<int:n>/", ReleaseDetail.as_view(), name="release-detail"),
     path(review + "codings/", views.CodingList.as_view(), name="coding-list"),

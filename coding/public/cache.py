@@ -37,12 +37,14 @@ FORMAT = 1
 TIMEOUT = 24 * 60 * 60
 
 
-def _key(review: Review, *parts: str) -> str:
+def _key(review: Review, *parts: str, per_language: bool = True) -> str:
     # The creation time too: a review deleted and created again may get the same pk back.
     created = int(review.created_at.timestamp() * 1000)
-    # And the reader's language: the codebook's labels (and the charts' words) are in it.
+    # And the reader's language: the codebook's labels (and the charts' words) are in it,
+    # unless what is cached has no words (`per_language` False).
+    language = reader_language() if per_language else "all"
     return ":".join(("coding", f"f{FORMAT}", "review", str(review.pk), str(created),
-                     f"v{review.data_version}", reader_language(), *parts))
+                     f"v{review.data_version}", language, *parts))
 
 
 def filters_key(filters: dict[str, list[str]]) -> str:
@@ -142,6 +144,7 @@ def dashboard_warm(*, review_id: int) -> bool:
             case_filter.form.is_valid()
             dashboard_data(review=review, case_filter=case_filter)
             choices_for(review)  # the page's filter form shows them
+            prisma_for(review)  # and its selection diagram
             warmed = True
     return warmed
 
@@ -154,3 +157,13 @@ def latest_release_for(review: Review):
     found = cache.get_or_set(_key(review, "latest-release"),
                              lambda: {"release": latest_release(review)}, TIMEOUT)
     return found["release"]
+
+
+def prisma_for(review: Review):
+    """The review's PRISMA flow counts (coding.prisma.selectors), once per data version: the
+    screening and records services bump the version when a settled outcome, a record or a
+    search changes. Labels are not in it, so one copy serves every language."""
+    from coding.prisma.selectors import prisma_flow
+
+    return cache.get_or_set(_key(review, "prisma", per_language=False),
+                            lambda: prisma_flow(review), TIMEOUT)

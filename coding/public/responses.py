@@ -24,6 +24,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
+from django.utils.translation import get_language
 
 from coding.models import Review
 from coding.public.cache import TIMEOUT, _key
@@ -39,8 +40,10 @@ def reader_etag(request, review: Review, extra: Iterable[str] = ()) -> str:
     """The ETag of a shared reader response. Keyed with the site's secret so that nobody
     can forge the ETag of a page they were never given."""
     created = int(review.created_at.timestamp() * 1000)
+    # The language the page is rendered in (Accept-Language, the language cookie): a Spanish
+    # reader never gets the English copy of the same URL and version, nor its ETag.
     parts = [f"f{FORMAT}", str(review.pk), str(created), f"v{review.data_version}",
-             request.build_absolute_uri(), *extra]
+             request.build_absolute_uri(), f"l{get_language() or ''}", *extra]
     digest = salted_hmac("coding.public.reader_etag", "\n".join(parts),
                          algorithm="sha256").hexdigest()
     return f'"{digest[:40]}"'
@@ -73,7 +76,7 @@ def reader_response(
 ) -> HttpResponse:
     """Answer a reader's request: 304, a copy from the cache, or `render()` (stored for the
     next reader when it may be shared and is a plain 200)."""
-    vary = tuple(vary)
+    vary = (*vary, "Accept-Language")
     if not may_share_response(request, review):
         return _private(render(), vary)
     etag = reader_etag(request, review, extra)

@@ -47,6 +47,7 @@ from coding.reviews.policies import (
 from coding.reviews.services import review_set_published
 from coding.urlmaking import absolute_url_maker
 from coding.web.http import post_only
+from coding.web.prisma import prisma_context
 
 
 def _filtered(request, slug):
@@ -128,6 +129,7 @@ def dashboard(request, slug):
         "filter_query": _query(filters), "groups": groups,
         "charts": [chart.payload() for chart in charts],
         "total": data.total, "complete": data.complete,
+        **prisma_context(review),
         "may_publish": may_publish(request.user, review),
         "source_note": source_note_text(review),
         "latest_release": latest_release_for(review),

@@ -67,7 +67,7 @@
   }
   function step(direction) {
     var open = openItems();
-    if (!open.length) { status.textContent = "No open disagreement left."; return; }
+    if (!open.length) { status.textContent = gettext("No open disagreement left."); return; }
     var all = items();
     var at = current ? all.indexOf(current) : -1;
     var candidates = direction > 0
@@ -119,9 +119,11 @@
             return;
           }
           var reason = doc.querySelector("main p, main h1");
-          showMessage("The decision was not saved: " +
-            (reason ? reason.textContent.trim() : "error " + result.response.status) + ".", "error");
-          status.textContent = "Not saved.";
+          showMessage(interpolate(gettext("The decision was not saved: %(reason)s."), {
+            reason: reason ? reason.textContent.trim()
+              : interpolate(gettext("error %(status)s"), { status: result.response.status }, true)
+          }, true), "error");
+          status.textContent = gettext("Not saved.");
           if (button) button.disabled = false;
           return;
         }
@@ -133,22 +135,22 @@
         if (messages) document.querySelector("main").prepend(document.importNode(messages, true));
         current = null;
         if (result.response.ok) {
-          status.textContent = "Saved.";
+          status.textContent = gettext("Saved.");
           var all = items();
           var after = openItems().filter(function (a) { return all.indexOf(a) > all.indexOf(imported); });
           if (imported.dataset.state === "open") go(imported);
           else if (after.length || openItems().length) go(after[0] || openItems()[0]);
           else { setCurrent(imported, false); imported.focus(); }
         } else {
-          status.textContent = "Not saved: see the message in the form.";
+          status.textContent = gettext("Not saved: see the message in the form.");
           var error = imported.querySelector('[role="alert"]');
           go(imported);
           if (error) error.scrollIntoView({ block: "center" });
         }
       })
       .catch(function () {
-        showMessage("The server could not be reached; nothing was saved. Try again.", "error");
-        status.textContent = "Not saved.";
+        showMessage(gettext("The server could not be reached; nothing was saved. Try again."), "error");
+        status.textContent = gettext("Not saved.");
         if (button) button.disabled = false;
       });
   }
@@ -165,7 +167,7 @@
     if (button) button.disabled = true;
     // A message about an earlier decision must not read as the answer to this one.
     document.querySelectorAll(".messages").forEach(function (m) { m.remove(); });
-    status.textContent = "Saving…";
+    status.textContent = gettext("Saving…");
     queue = queue.then(function () { return send(form, article); });
   });
 

@@ -246,11 +246,24 @@
   }
 
   function place(s, a, o) {
-    var text = "section " + (s + 1);
-    if (a !== undefined) text += ", attribute " + (a + 1);
-    if (o !== undefined) text += ", option " + (o + 1);
-    return text;
+    var numbers = { section: s + 1, attribute: a + 1, option: o + 1 };
+    if (o !== undefined) {
+      return interpolate(gettext("section %(section)s, attribute %(attribute)s, option %(option)s"), numbers, true);
+    }
+    if (a !== undefined) return interpolate(gettext("section %(section)s, attribute %(attribute)s"), numbers, true);
+    return interpolate(gettext("section %(section)s"), numbers, true);
   }
+
+  // A translated sentence with a node in it (a heading's live label, a link): the text
+  // before and after the placeholder `slot`, the other placeholders filled in.
+  function around(pattern, values, slot) {
+    var filled = Object.assign({}, values);
+    filled[slot] = "\u0000";
+    var parts = interpolate(pattern, filled, true).split("\u0000");
+    return [parts[0], parts.slice(1).join("")];
+  }
+
+  function fill(pattern, values) { return interpolate(pattern, values, true); }
 
   // A labelled control: visible `label`, and the place for screen readers (every control's
   // name is unique: "Label (section 1, attribute 2)").
@@ -277,17 +290,16 @@
   function render(focusId) {
     renderLanguages();
     editor.textContent = "";
-    editor.appendChild(field("cb-title", "Codebook title", "", h("input", {
+    editor.appendChild(field("cb-title", gettext("Codebook title"), "", h("input", {
       type: "text", value: book.title, "data-path": "title", maxlength: "300",
       autocomplete: "off",
     }), "cb-title"));
-    var list = h("ol", { "class": "cb-sections", "aria-label": "Sections" });
+    var list = h("ol", { "class": "cb-sections", "aria-label": gettext("Sections") });
     book.sections.forEach(function (section, s) { list.appendChild(renderSection(section, s)); });
     editor.appendChild(list);
     editor.appendChild(h("p", { "class": "help", text:
-      "Reorder with the Move up and Move down buttons, Alt+Up and Alt+Down in a section or " +
-      "attribute, or drag the ⋮⋮ handle." }));
-    editor.appendChild(button("Add section", "", "add-section", {}, "cb-add-section"));
+      gettext("Reorder with the Move up and Move down buttons, Alt+Up and Alt+Down in a section or attribute, or drag the ⋮⋮ handle.") }));
+    editor.appendChild(button(gettext("Add section"), "", "add-section", {}, "cb-add-section"));
     if (focusId) {
       var target = document.getElementById(focusId);
       if (target) target.focus();
@@ -298,29 +310,30 @@
   function renderSection(section, s) {
     var where = place(s);
     var attributes = h("ol", { "class": "cb-attributes", "data-s": s,
-                               "aria-label": "Attributes of " + where });
+                               "aria-label": fill(gettext("Attributes of %(place)s"), { place: where }) });
     section.attributes.forEach(function (a, i) { attributes.appendChild(renderAttribute(a, s, i)); });
+    var heading = around(gettext("Section %(number)s: %(title)s"), { number: s + 1 }, "title");
     return h("li", { "class": "cb-section", "data-scope": "section", "data-s": s,
                      id: "cb-s" + s }, [
       h("div", { "class": "cb-head" }, [
         h("span", { "class": "cb-drag", draggable: "true", "aria-hidden": "true",
-                    title: "Drag to move this section", "data-drag": "section", "data-s": s,
+                    title: gettext("Drag to move this section"), "data-drag": "section", "data-s": s,
                     text: "⋮⋮" }),
         h("h2", { "class": "cb-heading", id: "cb-s" + s + "-heading" }, [
-          "Section " + (s + 1) + ": ", h("span", { "class": "cb-heading-label",
-                                                   text: section.title || "(no title)" })]),
+          heading[0], h("span", { "class": "cb-heading-label",
+                                  text: section.title || gettext("(no title)") }), heading[1]]),
         h("div", { "class": "cb-tools" }, [
-          button("Move up", where, "move-section", { s: s, dir: -1 }),
-          button("Move down", where, "move-section", { s: s, dir: 1 }),
-          button("Remove", where, "remove-section", { s: s }, "cb-remove"),
+          button(gettext("Move up"), where, "move-section", { s: s, dir: -1 }),
+          button(gettext("Move down"), where, "move-section", { s: s, dir: 1 }),
+          button(gettext("Remove"), where, "remove-section", { s: s }, "cb-remove"),
         ]),
       ]),
-      field("cb-s" + s + "-title", "Section title", where, h("input", {
+      field("cb-s" + s + "-title", gettext("Section title"), where, h("input", {
         type: "text", value: section.title, "data-path": "sections." + s + ".title",
         maxlength: "200", autocomplete: "off",
       })),
       attributes,
-      button("Add attribute", where, "add-attribute", { s: s }),
+      button(gettext("Add attribute"), where, "add-attribute", { s: s }),
     ]);
   }
 
@@ -336,38 +349,40 @@
       return h("option", { value: l.value, text: l.label, selected: l.value === a.level });
     }));
     var body = [
-      field(id + "-label", "Label", where, h("input", {
+      field(id + "-label", gettext("Label"), where, h("input", {
         type: "text", value: a.label, "data-path": path + ".label", maxlength: "200",
         autocomplete: "off" })),
-      field(id + "-key", "Key", where, h("input", {
+      field(id + "-key", gettext("Key"), where, h("input", {
         type: "text", value: a.key, "data-path": path + ".key", maxlength: "80",
         autocomplete: "off", spellcheck: "false", "aria-describedby": id + "-key-help" })),
       h("p", { "class": "help cb-key-help", id: id + "-key-help", text: a.auto
-        ? "Suggested from the label; letters, digits, - and _." : "Letters, digits, - and _." }),
-      field(id + "-kind", "Kind", where, kindSelect),
-      levels.length > 1 ? field(id + "-level", "Level of measurement", where, levelSelect) : null,
-      field(id + "-help", "Help text", where, h("textarea", {
+        ? gettext("Suggested from the label; letters, digits, - and _.")
+        : gettext("Letters, digits, - and _.") }),
+      field(id + "-kind", gettext("Kind"), where, kindSelect),
+      levels.length > 1 ? field(id + "-level", gettext("Level of measurement"), where, levelSelect) : null,
+      field(id + "-help", gettext("Help text"), where, h("textarea", {
         rows: "2", value: a.help, "data-path": path + ".help" }), "cb-wide"),
       h("div", { "class": "field cb-check" }, [
         h("input", { type: "checkbox", id: id + "-required", "data-path": path + ".required",
                      checked: a.required }),
-        h("label", { "for": id + "-required" }, ["Required", h("span", {
+        h("label", { "for": id + "-required" }, [gettext("Required"), h("span", {
           "class": "visually-hidden", text: " (" + where + ")" })]),
       ]),
     ];
+    var heading = around(gettext("Attribute %(number)s: %(label)s"), { number: i + 1 }, "label");
     var card = h("li", { "class": "cb-attribute", "data-scope": "attribute", "data-s": s,
                          "data-a": i, id: id }, [
       h("div", { "class": "cb-head" }, [
         h("span", { "class": "cb-drag", draggable: "true", "aria-hidden": "true",
-                    title: "Drag to move this attribute", "data-drag": "attribute",
+                    title: gettext("Drag to move this attribute"), "data-drag": "attribute",
                     "data-s": s, "data-a": i, text: "⋮⋮" }),
         h("h3", { "class": "cb-heading", id: id + "-heading" }, [
-          "Attribute " + (i + 1) + ": ", h("span", { "class": "cb-heading-label",
-                                                     text: a.label || "(no label)" })]),
+          heading[0], h("span", { "class": "cb-heading-label",
+                                  text: a.label || gettext("(no label)") }), heading[1]]),
         h("div", { "class": "cb-tools" }, [
-          button("Move up", where, "move-attribute", { s: s, a: i, dir: -1 }),
-          button("Move down", where, "move-attribute", { s: s, a: i, dir: 1 }),
-          button("Remove", where, "remove-attribute", { s: s, a: i }, "cb-remove"),
+          button(gettext("Move up"), where, "move-attribute", { s: s, a: i, dir: -1 }),
+          button(gettext("Move down"), where, "move-attribute", { s: s, a: i, dir: 1 }),
+          button(gettext("Remove"), where, "remove-attribute", { s: s, a: i }, "cb-remove"),
         ]),
       ]),
       h("div", { "class": "cb-grid" }, body),
@@ -385,39 +400,38 @@
       var ow = place(s, i, n);
       rows.appendChild(h("li", { "class": "cb-option", "data-scope": "option", "data-s": s,
                                  "data-a": i, "data-o": n }, [
-        field(id + "-label", "Option label", ow, h("input", {
+        field(id + "-label", gettext("Option label"), ow, h("input", {
           type: "text", value: o.label, "data-path": path + ".options." + n + ".label",
           maxlength: "200", autocomplete: "off" })),
-        field(id + "-key", "Option key", ow, h("input", {
+        field(id + "-key", gettext("Option key"), ow, h("input", {
           type: "text", value: o.key, "data-path": path + ".options." + n + ".key",
           maxlength: "80", autocomplete: "off", spellcheck: "false" })),
         h("div", { "class": "cb-tools" }, [
-          button("Move up", ow, "move-option", { s: s, a: i, o: n, dir: -1 }),
-          button("Move down", ow, "move-option", { s: s, a: i, o: n, dir: 1 }),
-          button("Remove", ow, "remove-option", { s: s, a: i, o: n }, "cb-remove"),
+          button(gettext("Move up"), ow, "move-option", { s: s, a: i, o: n, dir: -1 }),
+          button(gettext("Move down"), ow, "move-option", { s: s, a: i, o: n, dir: 1 }),
+          button(gettext("Remove"), ow, "remove-option", { s: s, a: i, o: n }, "cb-remove"),
         ]),
       ]));
     });
-    var children = [h("legend", {}, ["Options", h("span", { "class": "visually-hidden",
+    var children = [h("legend", {}, [gettext("Options"), h("span", { "class": "visually-hidden",
                                                              text: " (" + where + ")" })]),
-                    rows, button("Add option", where, "add-option", { s: s, a: i })];
+                    rows, button(gettext("Add option"), where, "add-option", { s: s, a: i })];
     if (a.kind === "multi") {
       var id = "cb-s" + s + "-a" + i + "-none";
       children.push(h("div", { "class": "field cb-check" }, [
         h("input", { type: "checkbox", id: id, "data-action": "toggle-none", "data-s": s,
                      "data-a": i, checked: !!a.none, "aria-describedby": id + "-help" }),
-        h("label", { "for": id }, ["Offer a “none of these” option", h("span", {
+        h("label", { "for": id }, [gettext("Offer a “none of these” option"), h("span", {
           "class": "visually-hidden", text: " (" + where + ")" })]),
       ]));
       children.push(h("p", { "class": "help", id: id + "-help", text:
-        "An explicit choice that the source reports none of the options; it cannot be " +
-        "ticked with another." }));
+        gettext("An explicit choice that the source reports none of the options; it cannot be ticked with another.") }));
       if (a.none) {
         children.push(h("div", { "class": "cb-option cb-none" }, [
-          field(id + "-label", "None option label", where, h("input", {
+          field(id + "-label", gettext("None option label"), where, h("input", {
             type: "text", value: a.none.label, "data-path": path + ".none_option.label",
             maxlength: "200", autocomplete: "off" })),
-          field(id + "-key", "None option key", where, h("input", {
+          field(id + "-key", gettext("None option key"), where, h("input", {
             type: "text", value: a.none.key, "data-path": path + ".none_option.key",
             maxlength: "80", autocomplete: "off", spellcheck: "false" })),
         ]));
@@ -454,7 +468,7 @@
     if (name === "label" && card) {
       var heading = card.querySelector(".cb-heading-label");
       if (heading && card.getAttribute("data-scope") !== "option") {
-        heading.textContent = input.value || "(no label)";
+        heading.textContent = input.value || gettext("(no label)");
       }
       if (node.auto && editing === (book.language || "en")) {
         var isOption = card.getAttribute("data-scope") === "option";
@@ -467,7 +481,7 @@
       }
     }
     if (path.match(/^sections\.\d+\.title$/) && card) {
-      card.querySelector(".cb-heading-label").textContent = input.value || "(no title)";
+      card.querySelector(".cb-heading-label").textContent = input.value || gettext("(no title)");
     }
     changed();
   });
@@ -478,7 +492,7 @@
     if (input.getAttribute("data-action") === "toggle-none") {
       var a = attributeAt(+input.dataset.s, +input.dataset.a);
       a.none = input.checked ? { key: suggestKey("none", optionKeys(a), "none"),
-                                 label: "None of these reported" } : null;
+                                 label: gettext("None of these reported") } : null;
       render(input.id);
       changed();
       return;
@@ -525,77 +539,77 @@
 
   function act(action, d, fromKey) {
     var s = +d.s, a = +d.a, o = +d.o, dir = +d.dir;
-    var focus = null, say = "";
+    var focus = null, said = "";
     if (action === "add-section") {
       book.sections.push({ title: "", attributes: [] });
       focus = "cb-s" + (book.sections.length - 1) + "-title";
-      say = "Section " + book.sections.length + " added.";
+      said = fill(gettext("Section %(number)s added."), { number: book.sections.length });
     } else if (action === "remove-section") {
       if (book.sections[s].attributes.length &&
-          !window.confirm("Remove section " + (s + 1) + " and its attributes?")) return;
+          !window.confirm(fill(gettext("Remove section %(number)s and its attributes?"), { number: s + 1 }))) return;
       book.sections.splice(s, 1);
       focus = book.sections.length ? "cb-s" + Math.min(s, book.sections.length - 1) + "-title"
         : "cb-add-section-";
-      say = "Section " + (s + 1) + " removed.";
+      said = fill(gettext("Section %(number)s removed."), { number: s + 1 });
     } else if (action === "move-section") {
       if (s + dir < 0 || s + dir >= book.sections.length) {
-        announce(dir < 0 ? "Already the first section." : "Already the last section.");
+        announce(dir < 0 ? gettext("Already the first section.") : gettext("Already the last section."));
         return;
       }
       move(book.sections, s, s + dir);
       focus = fromKey ? "cb-s" + (s + dir) + "-title"
         : "cb-move-section-" + (s + dir) + "-" + dir;
-      say = "Section moved to position " + (s + dir + 1) + ".";
+      said = fill(gettext("Section moved to position %(number)s."), { number: s + dir + 1 });
     } else if (action === "add-attribute") {
       book.sections[s].attributes.push({ key: "", label: "", kind: "single", help: "",
         required: false, level: "nominal", options: [{ key: "", label: "", auto: true }],
         none: null, auto: true });
       var n = book.sections[s].attributes.length - 1;
       focus = "cb-s" + s + "-a" + n + "-label";
-      say = "Attribute " + (n + 1) + " added to section " + (s + 1) + ".";
+      said = fill(gettext("Attribute %(attribute)s added to section %(section)s."), { attribute: n + 1, section: s + 1 });
     } else if (action === "remove-attribute") {
       book.sections[s].attributes.splice(a, 1);
       focus = book.sections[s].attributes.length
         ? "cb-s" + s + "-a" + Math.min(a, book.sections[s].attributes.length - 1) + "-label"
         : "cb-add-attribute-" + s;
-      say = "Attribute " + (a + 1) + " of section " + (s + 1) + " removed.";
+      said = fill(gettext("Attribute %(attribute)s of section %(section)s removed."), { attribute: a + 1, section: s + 1 });
     } else if (action === "move-attribute") {
       var to = moveAttribute(s, a, dir);
       if (!to) {
-        announce(dir < 0 ? "Already the first attribute." : "Already the last attribute.");
+        announce(dir < 0 ? gettext("Already the first attribute.") : gettext("Already the last attribute."));
         return;
       }
       focus = fromKey ? "cb-s" + to[0] + "-a" + to[1] + "-label"
         : "cb-move-attribute-" + to[0] + "-" + to[1] + "-" + dir;
-      say = "Attribute moved to " + place(to[0], to[1]) + ".";
+      said = fill(gettext("Attribute moved to %(place)s."), { place: place(to[0], to[1]) });
     } else if (action === "add-option") {
       var attr = attributeAt(s, a);
       attr.options.push({ key: "", label: "", auto: true });
       focus = "cb-s" + s + "-a" + a + "-o" + (attr.options.length - 1) + "-label";
-      say = "Option " + attr.options.length + " added.";
+      said = fill(gettext("Option %(number)s added."), { number: attr.options.length });
     } else if (action === "remove-option") {
       var owner = attributeAt(s, a);
       owner.options.splice(o, 1);
       focus = owner.options.length
         ? "cb-s" + s + "-a" + a + "-o" + Math.min(o, owner.options.length - 1) + "-label"
         : "cb-add-option-" + s + "-" + a;
-      say = "Option " + (o + 1) + " removed.";
+      said = fill(gettext("Option %(number)s removed."), { number: o + 1 });
     } else if (action === "move-option") {
       var options = attributeAt(s, a).options;
       if (o + dir < 0 || o + dir >= options.length) {
-        announce(dir < 0 ? "Already the first option." : "Already the last option.");
+        announce(dir < 0 ? gettext("Already the first option.") : gettext("Already the last option."));
         return;
       }
       move(options, o, o + dir);
       focus = fromKey ? "cb-s" + s + "-a" + a + "-o" + (o + dir) + "-label"
         : "cb-move-option-" + s + "-" + a + "-" + (o + dir) + "-" + dir;
-      say = "Option moved to position " + (o + dir + 1) + ".";
+      said = fill(gettext("Option moved to position %(number)s."), { number: o + dir + 1 });
     } else {
       return;
     }
     lastError = null;
     render(focus);
-    announce(say);
+    announce(said);
     changed();
   }
 
@@ -668,7 +682,7 @@
       if (from.s === found.s) { render(); return; }
       move(book.sections, from.s, found.s);
       focus = "cb-s" + found.s + "-title";
-      announce("Section moved to position " + (found.s + 1) + ".");
+      announce(fill(gettext("Section moved to position %(number)s."), { number: found.s + 1 }));
     } else {
       var item = book.sections[from.s].attributes.splice(from.a, 1)[0];
       var into = book.sections[found.s].attributes;
@@ -676,7 +690,7 @@
       into.splice(Math.min(at, into.length), 0, item);
       var index = into.indexOf(item);
       focus = "cb-s" + found.s + "-a" + index + "-label";
-      announce("Attribute moved to " + place(found.s, index) + ".");
+      announce(fill(gettext("Attribute moved to %(place)s."), { place: place(found.s, index) }));
     }
     render(focus);
     changed();
@@ -728,17 +742,17 @@
       if (answer.conflict) { showConflict(answer.message); return; }
       if (answer.ok) {
         clearErrors();
-        outcome.textContent = dirty ? answer.message : "Saved: no unsaved changes.";
+        outcome.textContent = dirty ? answer.message : gettext("Saved: no unsaved changes.");
         outcome.className = "codebook-outcome is-" + answer.outcome.replace(" ", "-");
         preview.innerHTML = answer.preview;
         return;
       }
       lastError = answer.error;
       outcome.className = "codebook-outcome is-invalid";
-      outcome.textContent = "Not ready to save: " + answer.error.message;
+      outcome.textContent = fill(gettext("Not ready to save: %(error)s"), { error: answer.error.message });
       showFieldError(answer.error, false);
     }).catch(function () {
-      outcome.textContent = "The check did not answer; your changes are kept in this browser.";
+      outcome.textContent = gettext("The check did not answer; your changes are kept in this browser.");
     });
   }
 
@@ -791,7 +805,8 @@
         event.preventDefault();
         control.focus();
       });
-      errorsBox.appendChild(h("p", {}, ["Not saved. ", link]));
+      var sentence = around(gettext("Not saved. %(error)s"), {}, "error");
+      errorsBox.appendChild(h("p", {}, [sentence[0], link, sentence[1]]));
       errorsBox.hidden = false;
       control.focus();
     }
@@ -800,7 +815,7 @@
   function showConflict(message) {
     conflictBox.textContent = "";
     var reload = h("button", { type: "button", "class": "button small",
-                               text: "Load the saved codebook (discards your changes)" });
+                               text: gettext("Load the saved codebook (discards your changes)") });
     reload.addEventListener("click", function () {
       try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
       dirty = false;
@@ -826,7 +841,7 @@
           lastError = answer.error;
           showFieldError(answer.error, true);
         } else {
-          errorsBox.textContent = answer.message || "Not saved.";
+          errorsBox.textContent = answer.message || gettext("Not saved.");
           errorsBox.hidden = false;
         }
         return;
@@ -842,8 +857,7 @@
       outcome.textContent = answer.message;
     }).catch(function () {
       saveButton.disabled = false;
-      errorsBox.textContent = "Not saved: the server did not answer. Your changes are kept " +
-        "in this browser; try again.";
+      errorsBox.textContent = gettext("Not saved: the server did not answer. Your changes are kept in this browser; try again.");
       errorsBox.hidden = false;
     });
   });
@@ -858,13 +872,14 @@
   if (openForm) {
     openForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      openStatus.textContent = "Opening…";
+      openStatus.textContent = gettext("Opening…");
       post(openForm.action, new FormData(openForm)).then(function (r) {
         return r.json();
       }).then(function (answer) {
         if (!answer.ok) {
-          openStatus.textContent = "Not opened: " + (answer.file ? answer.file + ": " : "") +
-            answer.error.message;
+          openStatus.textContent = answer.file
+            ? fill(gettext("Not opened: %(file)s: %(error)s"), { file: answer.file, error: answer.error.message })
+            : fill(gettext("Not opened: %(error)s"), { error: answer.error.message });
           openStatus.classList.add("error");
           return;
         }
@@ -873,10 +888,10 @@
         lastError = null;
         render("cb-title");
         changed();
-        openStatus.textContent = "Opened " + answer.file + " as a proposal: review it, then " +
-          "save. Nothing is saved yet.";
+        openStatus.textContent = fill(gettext("Opened %(file)s as a proposal: review it, then save. Nothing is saved yet."),
+          { file: answer.file });
       }).catch(function () {
-        openStatus.textContent = "The file could not be sent; try again.";
+        openStatus.textContent = gettext("The file could not be sent; try again.");
       });
     });
   }
@@ -890,7 +905,7 @@
     lastError = null;
     render("cb-title");
     changed();
-    announce("Draft discarded: the saved codebook is back.");
+    announce(gettext("Draft discarded: the saved codebook is back."));
   });
 
   // --- start -------------------------------------------------------------------------------
@@ -902,10 +917,13 @@
     book = fromData(stored.book);
     tokenInput.value = stored.base || config.token;
     var when = new Date(stored.at);
-    var text = "Your unsaved changes from " + when.toLocaleString() + " are restored.";
+    // In the page's language and the editor's time zone, which it names.
+    var at = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZoneName: "short" }).format(when);
+    var text = fill(gettext("Your unsaved changes from %(time)s are restored."), { time: at });
     if (stored.base !== config.token) {
-      text += " Someone saved the codebook since you started them, so saving them will be " +
-        "refused: discard your draft to see the saved codebook.";
+      text += " " + gettext("Someone saved the codebook since you started them, so saving them will be refused: discard your draft to see the saved codebook.");
     }
     draftText.textContent = text;
     draftNotice.hidden = false;

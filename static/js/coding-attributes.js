@@ -11,6 +11,7 @@
   var blocks = Array.prototype.slice.call(form.querySelectorAll(".attribute"));
   var counter = document.getElementById("answered-count");
   var nextButton = document.getElementById("next-unanswered");
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function valueInputs(block) {
     var key = block.dataset.key;
@@ -32,16 +33,22 @@
       if (block.classList.contains("is-answered") !== done) {
         block.classList.toggle("is-answered", done);
         var text = block.querySelector(".state-text");
-        if (text) text.textContent = done ? "Answered" : "Not answered yet";
+        if (text) text.textContent = done ? gettext("Answered") : gettext("Not answered yet");
       }
     });
-    var text = answered + " of " + blocks.length + " answered";
-    if (counter && counter.textContent !== text) {
-      counter.innerHTML = "";
+    // "9 of 12 answered", the answered count in bold wherever the language puts it.
+    var pattern = ngettext("%(answered)s of %(total)s answered", "%(answered)s of %(total)s answered",
+      blocks.length);
+    var parts = interpolate(pattern, { answered: "\u0000", total: numbers.format(blocks.length) }, true)
+      .split("\u0000");
+    var count = numbers.format(answered);
+    if (counter && counter.textContent !== parts.join(count)) {
+      counter.textContent = "";
       var strong = document.createElement("strong");
-      strong.textContent = String(answered);
+      strong.textContent = count;
+      counter.appendChild(document.createTextNode(parts[0]));
       counter.appendChild(strong);
-      counter.appendChild(document.createTextNode(" of " + blocks.length + " answered"));
+      counter.appendChild(document.createTextNode(parts.slice(1).join(count)));
     }
     if (nextButton) nextButton.disabled = answered === blocks.length;
   }
@@ -127,11 +134,11 @@
     more.type = "button";
     more.className = "link-button help-more";
     more.setAttribute("aria-expanded", "false");
-    more.textContent = "more";
+    more.textContent = gettext("more");
     more.addEventListener("click", function () {
       var open = wrap.classList.toggle("is-clamped") === false;
       more.setAttribute("aria-expanded", String(open));
-      more.textContent = open ? "less" : "more";
+      more.textContent = open ? gettext("less") : gettext("more");
     });
     wrap.appendChild(more);
   });

@@ -38,18 +38,20 @@
     stateEl.textContent = text;
   }
 
-  function clock(d) {
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  // Times in the page's language and the coder's time zone, which they name ("14:05 CET").
+  var lang = document.documentElement.lang || undefined;
+  var TIME = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  var clock = new Intl.DateTimeFormat(lang, TIME);
+  var dayAndClock = new Intl.DateTimeFormat(lang, Object.assign({ day: "numeric", month: "short" }, TIME));
+  function savedText(d) {
+    var sameDay = d.toDateString() === new Date().toDateString();
+    return interpolate(gettext("Saved %(time)s"), { time: (sameDay ? clock : dayAndClock).format(d) }, true);
   }
-  function timeNow() { return clock(new Date()); }
 
   // The server wrote the last save time in its own time zone; show the coder's.
   if (stateEl.dataset.savedAt) {
     var savedAt = new Date(stateEl.dataset.savedAt);
-    if (!isNaN(savedAt)) {
-      var sameDay = savedAt.toDateString() === new Date().toDateString();
-      stateEl.textContent = "Saved " + (sameDay ? "" : savedAt.toLocaleDateString() + " ") + clock(savedAt);
-    }
+    if (!isNaN(savedAt)) stateEl.textContent = savedText(savedAt);
   }
 
   // The form's fields as {name: value or [values]}, without the CSRF token and version
@@ -90,8 +92,8 @@
     var key = name.replace(/__(evidence|note)$/, "");
     var block = document.getElementById("attr-" + key);
     var label = block ? block.dataset.label : key;
-    if (/__evidence$/.test(name)) return label + " — evidence quote";
-    if (/__note$/.test(name)) return label + " — note";
+    if (/__evidence$/.test(name)) return interpolate(gettext("%(attribute)s — evidence quote"), { attribute: label }, true);
+    if (/__note$/.test(name)) return interpolate(gettext("%(attribute)s — note"), { attribute: label }, true);
     return label;
   }
 
@@ -113,7 +115,7 @@
     return lines.join("\n");
   }
 
-  // Strings the template supplies (translated there); English if an older page lacks them.
+  // Strings the template supplies (translated there); the catalog's if an older page lacks them.
   function message(name, fallback) { return stateEl.dataset[name] || fallback; }
 
   // Saves go one at a time: a save asks for the version the previous one returned, so the
@@ -159,7 +161,7 @@
     conflicted = true;
     clearTimeout(timer);
     clearTimeout(retryTimer);
-    setState("conflict", "Conflict — not saved");
+    setState("conflict", gettext("Conflict — not saved"));
     conflictMessage.textContent = message;
     conflictText.value = asText(data || snapshot());
     conflictCopy.hidden = false;
@@ -209,8 +211,8 @@
   function retryLater() {
     retryDelay = retryDelay ? Math.min(retryDelay * 2, RETRY_MAX) : RETRY_FIRST;
     var seconds = Math.round(retryDelay / 1000);
-    setState("offline", message("msgOffline", "Offline — retrying in {seconds} s. Your edits are kept in this browser.")
-      .replace("{seconds}", String(seconds)));
+    setState("offline", message("msgOffline", gettext("Offline — retrying in {seconds} s. Your edits are kept in this browser."))
+      .replace("{seconds}", new Intl.NumberFormat(lang).format(seconds)));
     clearTimeout(retryTimer);
     retryTimer = setTimeout(save, retryDelay);
   }
@@ -222,7 +224,7 @@
       var version = Number(versionInput.value);
       sent = { version: version, values: snapshot() };
       backup();
-      setState("saving", "Saving…");
+      setState("saving", gettext("Saving…"));
       var response, body;
       try {
         response = await fetch(saveUrl, {
@@ -243,7 +245,7 @@
       sent = null;
       retryDelay = 0;
       if (response.redirected) {  // the session ended: the login page answered
-        setState("error", "Not saved: you are signed out. Sign in again in another tab, then press Save draft; your edits are kept in this browser.");
+        setState("error", gettext("Not saved: you are signed out. Sign in again in another tab, then press Save draft; your edits are kept in this browser."));
         return false;
       }
       if (response.ok && body.ok) {
@@ -251,7 +253,7 @@
         unconfirmed = null;
         if (edits === sentEdits) {
           dropBackup();
-          setState("saved", "Saved " + timeNow());
+          setState("saved", savedText(new Date()));
         } else {
           backup();  // later edits are now based on the new version
           schedule();
@@ -259,23 +261,23 @@
         return true;
       }
       if (response.status === 409 && unconfirmed && unconfirmed.version === version) {
-        setState("saving", message("msgChecking", "Checking what was saved…"));
+        setState("saving", message("msgChecking", gettext("Checking what was saved…")));
         var landed = await ownSaveLanded(unconfirmed);
         unconfirmed = null;
         if (landed !== null) {  // our own earlier save: carry on from it
           versionInput.value = landed.version;
           if (!sameValues(snapshot(), landed.values)) continue;  // later edits: save them
           dropBackup();
-          setState("saved", "Saved " + timeNow());
+          setState("saved", savedText(new Date()));
           return true;
         }
       }
       if (response.status === 409) {
-        showConflict(body.message || "This coding was saved elsewhere (another tab?); your text is kept below to copy.");
+        showConflict(body.message || gettext("This coding was saved elsewhere (another tab?); your text is kept below to copy."));
       } else if (response.status === 403 || response.status === 404) {
-        setState("error", "Not saved: you are signed out or no longer assigned. Your edits are kept in this browser.");
+        setState("error", gettext("Not saved: you are signed out or no longer assigned. Your edits are kept in this browser."));
       } else {
-        setState("error", body.message || "Not saved (server error). Your edits are kept in this browser.");
+        setState("error", body.message || gettext("Not saved (server error). Your edits are kept in this browser."));
       }
       backup();
       return false;
@@ -310,7 +312,7 @@
     backup();
     if (conflicted) conflictText.value = asText(snapshot());
     else {
-      setState("dirty", "Unsaved changes");
+      setState("dirty", gettext("Unsaved changes"));
       schedule();
     }
   }
@@ -422,7 +424,7 @@
       var hint = button.parentNode.querySelector(".selection-hint");
       var text = selectedCaseText() || lastSelection;
       if (!text) {
-        hint.textContent = "Select text in the case first.";
+        hint.textContent = gettext("Select text in the case first.");
         return;
       }
       var details = target.closest("details");
@@ -440,7 +442,7 @@
       }
       // So that the document viewer marks the new quote.
       target.dispatchEvent(new Event("change", { bubbles: true }));
-      hint.textContent = "Added.";
+      hint.textContent = gettext("Added.");
       setTimeout(function () { hint.textContent = ""; }, 2000);
       edited();
     });
@@ -452,7 +454,7 @@
       conflictText.value = asText(snapshot());
       conflictCopy.hidden = false;
       if (reloadButton) reloadButton.hidden = false;
-      setState("conflict", "Conflict — not saved");
+      setState("conflict", gettext("Conflict — not saved"));
       return;
     }
     var stored = null;
@@ -472,16 +474,16 @@
       if (pending && Number(pending.version) === version) unconfirmed = pending;
       apply(stored.values);
       edits += 1;
-      setState("dirty", "Restored unsaved edits from this browser");
+      setState("dirty", gettext("Restored unsaved edits from this browser"));
       schedule();
     } else {
       showConflict(
-        "Edits kept in this browser from an earlier visit were based on an older version of this coding (saved elsewhere since), so they were not applied. Your text is kept below to copy.",
+        gettext("Edits kept in this browser from an earlier visit were based on an older version of this coding (saved elsewhere since), so they were not applied. Your text is kept below to copy."),
         stored.values
       );
       conflicted = false;  // the form itself is current; let the coder carry on
       if (reloadButton) reloadButton.hidden = true;
-      setState("saved", "Saved version shown");
+      setState("saved", gettext("Saved version shown"));
     }
   })();
 })();

@@ -9,6 +9,13 @@
   var root = document.getElementById("dashboard");
   if (!dataElement || !root || typeof Plotly === "undefined") return;
   var charts = JSON.parse(dataElement.textContent);
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
+  // What a point's tooltip says: "Health care: 15 cases" (the count in the page's language).
+  function casesText(label, count) {
+    return interpolate(ngettext("%(label)s: %(count)s case", "%(label)s: %(count)s cases", count),
+      { label: label, count: numbers.format(count) }, true);
+  }
 
   var FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 13, color: "#1d2433" };
   var BAR = "#1f5fbf";
@@ -86,7 +93,8 @@
     var p = chart.plot;
     var trace = {
       type: "bar", x: p.labels, y: p.values, customdata: p.urls, marker: { color: BAR },
-      hovertemplate: "%{x}: %{y} cases<extra></extra>", text: p.values,
+      hovertext: p.labels.map(function (label, i) { return casesText(label, p.values[i]); }),
+      hovertemplate: "%{hovertext}<extra></extra>", text: p.values,
       textposition: "outside", cliponaxis: false
     };
     var layout = baseLayout(chart, {
@@ -105,8 +113,8 @@
     var trace = {
       type: "bar", orientation: "h", x: p.values, y: labels, customdata: p.urls,
       marker: { color: BAR }, text: p.values, textposition: "auto",
-      hovertext: p.labels,
-      hovertemplate: "%{hovertext}: %{x} cases<extra></extra>"
+      hovertext: p.labels.map(function (label, i) { return casesText(label, p.values[i]); }),
+      hovertemplate: "%{hovertext}<extra></extra>"
     };
     var lines = Math.max.apply(null, labels.map(function (l) { return l.split("<br>").length; }));
     var rowHeight = Math.max(30, 17 * lines + 10);
@@ -124,11 +132,12 @@
     var small = narrow(element);
     var trace = {
       type: "choropleth", locationmode: "ISO-3", locations: p.locations, z: p.values,
-      text: p.labels, customdata: p.urls, colorscale: SCALE, marker: { line: { color: "#ffffff", width: 0.5 } },
-      hovertemplate: "%{text}: %{z} cases<extra></extra>",
+      text: p.labels.map(function (label, i) { return casesText(label, p.values[i]); }),
+      customdata: p.urls, colorscale: SCALE, marker: { line: { color: "#ffffff", width: 0.5 } },
+      hovertemplate: "%{text}<extra></extra>",
       // On a phone the colour scale goes under the map, which then gets the full width.
-      colorbar: small ? { title: { text: "Cases", side: "top" }, orientation: "h", thickness: 10, len: 0.9, y: -0.02, yanchor: "top" }
-                      : { title: { text: "Cases" }, thickness: 12, len: 0.8 }
+      colorbar: small ? { title: { text: gettext("Cases"), side: "top" }, orientation: "h", thickness: 10, len: 0.9, y: -0.02, yanchor: "top" }
+                      : { title: { text: gettext("Cases") }, thickness: 12, len: 0.8 }
     };
     var layout = baseLayout(chart, {
       height: small ? 290 : 380,
@@ -148,8 +157,11 @@
       type: "heatmap", x: p.x.map(function (l) { return small ? wrap(l, 10) : l; }),
       y: p.y.map(function (l) { return small ? wrap(l, 12) : l; }), z: p.z,
       customdata: p.urls, colorscale: SCALE, texttemplate: "%{z}", xgap: 2, ygap: 2,
-      hovertemplate: "%{y} × %{x}: %{z} cases<extra></extra>",
-      colorbar: { title: { text: "Cases" }, thickness: 12 }
+      text: p.y.map(function (row, i) {
+        return p.x.map(function (column, j) { return casesText(row + " × " + column, p.z[i][j]); });
+      }),
+      hovertemplate: "%{text}<extra></extra>",
+      colorbar: { title: { text: gettext("Cases") }, thickness: 12 }
     };
     var layout = baseLayout(chart, {
       height: Math.max(260, 110 + 60 * p.y.length),
@@ -169,7 +181,10 @@
               hovertemplate: "%{customdata}<extra></extra>" },
       link: { source: p.source, target: p.target, value: p.value, customdata: p.urls,
               color: "rgba(31,95,191,0.25)",
-              hovertemplate: "%{source.label} → %{target.label}: %{value} cases<extra></extra>" }
+              label: p.value.map(function (value, i) {
+                return casesText(p.nodes[p.source[i]] + " → " + p.nodes[p.target[i]], value);
+              }),
+              hovertemplate: "%{label}<extra></extra>" }
     };
     var layout = baseLayout(chart, { height: 480, font: Object.assign({}, FONT, { size: 12 }) });
     return [[trace], layout];
@@ -212,7 +227,7 @@
   }).catch(function () {
     charts.filter(function (c) { return c.kind === "map"; }).forEach(function (c) {
       var element = root.querySelector('[data-chart="' + c.id + '"]');
-      if (element) element.textContent = "The world map could not be loaded; the table below has the numbers.";
+      if (element) element.textContent = gettext("The world map could not be loaded; the table below has the numbers.");
     });
   });
 })();

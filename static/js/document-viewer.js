@@ -6,6 +6,7 @@
 const viewer = document.querySelector("[data-document-viewer]");
 const layout = document.querySelector("[data-split-layout]");
 let pdfjsLib = null; // imported on first use
+const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
 // --- tabs -----------------------------------------------------------------------------
 
@@ -67,7 +68,8 @@ function loadPdfs(section) {
 
 function showPdfError(container, error) {
   const status = container.querySelector("[data-pdf-status]");
-  status.textContent = "The PDF could not be shown here (" + error.message + "). Use “Open” above.";
+  status.textContent = interpolate(gettext("The PDF could not be shown here (%(error)s). Use “Open” above."),
+    { error: error.message }, true);
   status.classList.remove("visually-hidden");
   status.classList.add("error");
 }
@@ -95,7 +97,8 @@ async function renderPdf(container) {
   const view = new PdfView(container, pdf, lib, width, natural.height / natural.width);
   views.set(container, view);
   const status = container.querySelector("[data-pdf-status]");
-  status.textContent = `${pdf.numPages} page${pdf.numPages === 1 ? "" : "s"}`;
+  status.textContent = interpolate(ngettext("%(count)s page", "%(count)s pages", pdf.numPages),
+    { count: numbers.format(pdf.numPages) }, true);
   status.classList.add("visually-hidden");
   view.start();
   // A highlight asked for before this document was drawn may be on one of its pages.
@@ -226,7 +229,8 @@ class PdfView {
     this.release(PAGE_BUDGET - 1); // room first: never more than the budget at once
     const box = this.box(number);
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", `Page ${number} of ${this.pdf.numPages}`);
+    box.setAttribute("aria-label", interpolate(gettext("Page %(page)s of %(pages)s"),
+      { page: numbers.format(number), pages: numbers.format(this.pdf.numPages) }, true));
     box.style.setProperty("--total-scale-factor", String(viewport.scale));
     box.style.width = `${viewport.width}px`;
     box.style.height = `${viewport.height}px`;
@@ -312,7 +316,11 @@ for (const button of document.querySelectorAll("[data-pdf-zoom]")) {
     const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, now + step))];
     container.dataset.zoom = String(next);
     const label = button.closest("[data-document]").querySelector("[data-zoom-level]");
-    if (label) label.textContent = `${Math.round(next * 100)} %`;
+    // As the page writes it ("100 %"); the language's own spacing in its translation.
+    if (label) {
+      label.textContent = interpolate(gettext("%(percent)s %"),
+        { percent: numbers.format(Math.round(next * 100)) }, true);
+    }
     if (container.dataset.loaded) renderPdf(container);
   });
 }

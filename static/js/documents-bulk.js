@@ -28,8 +28,15 @@
   var rows = []; // the latest result per file, in order
   var busy = false;
 
+  // The page's words (translated by the server) with their numbers in the page's language.
+  var lang = document.documentElement.lang || undefined;
+  var numbers = new Intl.NumberFormat(lang);
+  var megabytes = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   function fill(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+    return template.replace(/%\((\w+)\)s/g, function (_, key) {
+      var value = values[key];
+      return typeof value === "number" ? numbers.format(value) : value;
+    });
   }
   function isZip(file) { return /\.zip$/i.test(file.name); }
   function setBusy(value) {
@@ -104,7 +111,7 @@
         if (xhr.status >= 200 && xhr.status < 300 && body && body.results) resolve(body);
         else reject(new Error((body && body.detail) || ("HTTP " + xhr.status)));
       });
-      xhr.addEventListener("error", function () { reject(new Error("network error")); });
+      xhr.addEventListener("error", function () { reject(new Error(gettext("network error"))); });
       xhr.send(data);
     });
   }
@@ -267,8 +274,10 @@
   }
 
   function size(bytes) {
-    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
-    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+    if (bytes < 1024 * 1024) {
+      return interpolate(gettext("%(size)s KB"), { size: numbers.format(Math.round(bytes / 1024)) }, true);
+    }
+    return interpolate(gettext("%(size)s MB"), { size: megabytes.format(bytes / 1024 / 1024) }, true);
   }
 
   function el(tag, className, content) {

@@ -15,6 +15,11 @@
   var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star"];
   var DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "dash"];
   var lowest = 0;
+  var lang = document.documentElement.lang || undefined;
+  var alpha3 = new Intl.NumberFormat(lang, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+  var alpha2 = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+  var count = new Intl.NumberFormat(lang);
 
   var traces = data.series.map(function (s, i) {
     var points = s.points.filter(function (p) { return p.alpha !== null; });
@@ -25,9 +30,15 @@
       x: points.map(function (p) { return p.period; }),
       y: points.map(function (p) { return p.alpha; }),
       hovertext: points.map(function (p) {
-        var text = s.coder + "<br>" + p.period + "<br>alpha " + p.alpha.toFixed(3);
-        if (p.low !== null) text += " (" + p.low.toFixed(2) + " to " + p.high.toFixed(2) + ")";
-        return text + "<br>" + p.percent + "% of " + p.compared + " pairs agree";
+        var text = s.coder + "<br>" + p.period + "<br>" +
+          interpolate(gettext("alpha %(alpha)s"), { alpha: alpha3.format(p.alpha) }, true);
+        if (p.low !== null) {
+          text += " " + interpolate(gettext("(%(low)s to %(high)s)"),
+            { low: alpha2.format(p.low), high: alpha2.format(p.high) }, true);
+        }
+        return text + "<br>" + interpolate(ngettext("%(percent)s of %(count)s pair agree",
+          "%(percent)s of %(count)s pairs agree", p.compared),
+          { percent: percent.format(p.percent / 100), count: count.format(p.compared) }, true);
       }),
       hoverinfo: "text",
       line: { color: COLORS[i % COLORS.length], dash: DASHES[i % DASHES.length], width: between ? 3 : 1.5 },
@@ -50,11 +61,12 @@
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     margin: { l: 10, r: 16, t: 16, b: 10 },
     legend: { orientation: "h", y: narrow ? -0.5 : -0.25 },
-    yaxis: { range: [Math.min(0, lowest) - 0.05, 1.05], title: { text: "Krippendorff's alpha" },
+    yaxis: { range: [Math.min(0, lowest) - 0.05, 1.05], title: { text: gettext("Krippendorff's alpha") },
       automargin: true, zeroline: true },
     xaxis: { type: "category", categoryorder: "array", categoryarray: data.periods,
       automargin: true, tickangle: -30,
-      title: { text: data.by === "week" ? "Week the cases became complete" : "Complete cases" } }
+      title: { text: data.by === "week" ? gettext("Week the cases became complete")
+        : gettext("Complete cases") } }
   };
   box.style.height = layout.height + "px";
   Plotly.react(box, traces, layout, { responsive: true, displaylogo: false,

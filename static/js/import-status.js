@@ -6,6 +6,9 @@
   var box = document.getElementById("import-status");
   if (!box || ["checking", "queued", "running"].indexOf(box.dataset.status) === -1) return;
   var delay = 1500;
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  // The stage is a key the server sends (coding/imports/services.py); its name to show.
+  var STAGES = { reading: gettext("reading"), writing: gettext("writing"), comparing: gettext("comparing") };
 
   function check() {
     fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -22,7 +25,12 @@
         var bar = box.querySelector("progress");
         var text = box.querySelector("[data-progress-text]");
         if (state.total && bar) bar.value = Math.round((100 * state.done) / state.total);
-        if (state.total && text) text.textContent = state.stage + ", " + state.done + " of " + state.total;
+        if (state.total && text) {
+          text.textContent = interpolate(gettext("%(stage)s, %(done)s of %(total)s"), {
+            stage: STAGES[state.stage] || state.stage, done: numbers.format(state.done),
+            total: numbers.format(state.total)
+          }, true);
+        }
         window.setTimeout(check, delay);
       })
       .catch(function () {

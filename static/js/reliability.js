@@ -9,14 +9,20 @@
   if (!source || !box || typeof Plotly === "undefined") return;
   var rows = JSON.parse(source.textContent);
   var FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 13, color: "#1d2433" };
-  var REFERENCES = [
-    { y: 0.667, label: "0.667 tentative", color: "#9a5b00" },
-    { y: 0.8, label: "0.800 reliable", color: "#1e7a46" }
-  ];
+  var lang = document.documentElement.lang || undefined;
+  var alpha3 = new Intl.NumberFormat(lang, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 
   function fmt(x) {
-    return x === null ? "undefined" : x.toFixed(3);
+    return x === null ? gettext("undefined") : alpha3.format(x);
   }
+
+  // The reference lines' labels: "0.667 tentative"; narrow screens show the number alone.
+  var REFERENCES = [
+    { y: 0.667, value: fmt(0.667), color: "#9a5b00",
+      label: interpolate(gettext("%(alpha)s tentative"), { alpha: fmt(0.667) }, true) },
+    { y: 0.8, value: fmt(0.8), color: "#1e7a46",
+      label: interpolate(gettext("%(alpha)s reliable"), { alpha: fmt(0.8) }, true) }
+  ];
 
   function draw() {
     var narrow = box.clientWidth < 520;
@@ -28,13 +34,15 @@
     var plus = defined.map(function (r) { return r.high === null ? 0 : r.high - r.alpha; });
     var minus = defined.map(function (r) { return r.low === null ? 0 : r.alpha - r.low; });
     var hover = defined.map(function (r) {
-      return r.label + "<br>alpha " + fmt(r.alpha) + " (95% CI " + fmt(r.low) + " to " +
-        fmt(r.high) + ")<br>" + r.units + " cases";
+      return r.label + "<br>" + interpolate(gettext("alpha %(alpha)s (95% CI %(low)s to %(high)s)"),
+        { alpha: fmt(r.alpha), low: fmt(r.low), high: fmt(r.high) }, true) + "<br>" +
+        interpolate(ngettext("%(count)s case", "%(count)s cases", r.units),
+          { count: new Intl.NumberFormat(lang).format(r.units) }, true);
     });
     var errors = { type: "data", symmetric: false, array: plus, arrayminus: minus,
       color: "#5b6478", thickness: 1.5, width: 6 };
     var trace = {
-      type: "scatter", mode: "markers", name: "alpha",
+      type: "scatter", mode: "markers", name: gettext("Krippendorff's alpha"),
       marker: { size: 11, color: "#1f5fbf" },
       hovertext: hover, hoverinfo: "text"
     };
@@ -47,7 +55,7 @@
         // The two lines are close: label the lower one to its left, the upper to its right.
         annotations.push({ xref: "x", x: ref.y, yref: "paper", y: 1, yanchor: "bottom",
           xanchor: ref.y < 0.7 ? "right" : "left",
-          text: ref.label.split(" ")[0], showarrow: false, font: { size: 11, color: ref.color } });
+          text: ref.value, showarrow: false, font: { size: 11, color: ref.color } });
       } else {
         Object.assign(line, { yref: "y", y0: ref.y, y1: ref.y, xref: "paper", x0: 0, x1: 1 });
         annotations.push({ yref: "y", y: ref.y, xref: "paper", x: 1, xanchor: "right",
@@ -68,7 +76,7 @@
       trace.error_x = errors;
       layout.height = Math.max(320, 34 * defined.length + 90);
       layout.margin = { l: 10, r: 16, t: 28, b: 40 };
-      layout.xaxis = { range: range, title: { text: "Krippendorff's alpha" }, zeroline: true };
+      layout.xaxis = { range: range, title: { text: gettext("Krippendorff's alpha") }, zeroline: true };
       layout.yaxis = { automargin: true, autorange: "reversed", type: "category" };
     } else {
       trace.x = defined.map(cat);
@@ -77,7 +85,7 @@
       layout.height = 380;
       // automargin: the y title sits beside the widest tick label instead of a fixed gap.
       layout.margin = { l: 10, r: 16, t: 16, b: 10 };
-      layout.yaxis = { range: range, title: { text: "Krippendorff's alpha" }, zeroline: true,
+      layout.yaxis = { range: range, title: { text: gettext("Krippendorff's alpha") }, zeroline: true,
         automargin: true };
       layout.xaxis = { automargin: true, tickangle: -30, type: "category" };
     }
@@ -100,8 +108,8 @@
         note.className = "muted";
         box.insertAdjacentElement("afterend", note);
       }
-      note.textContent = "Not drawn (alpha undefined for the data): " +
-        undefinedRows.map(function (r) { return r.label; }).join(", ") + ".";
+      note.textContent = interpolate(gettext("Not drawn (alpha undefined for the data): %(attributes)s."),
+        { attributes: undefinedRows.map(function (r) { return r.label; }).join(", ") }, true);
     }
   }
 

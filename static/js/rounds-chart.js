@@ -14,7 +14,9 @@
     return {
       type: "scatter", mode: "lines+markers", name: s.label, x: data.rounds, y: s.alpha,
       connectgaps: false,
-      hovertemplate: s.label + "<br>%{x}<br>alpha %{y:.3f}<extra></extra>"
+      // Plotly writes the number (%{y:.3f}) with the decimal mark of its locale.
+      hovertemplate: s.label + "<br>%{x}<br>" +
+        interpolate(gettext("alpha %(alpha)s"), { alpha: "%{y:.3f}" }, true) + "<extra></extra>"
     };
   });
   var shapes = [0.667, 0.8].map(function (y) {
@@ -24,7 +26,7 @@
   var layout = {
     font: FONT, dragmode: false, height: 360, paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)", shapes: shapes, margin: { l: 10, r: 16, t: 16, b: 10 },
-    yaxis: { title: { text: "Krippendorff's alpha" }, range: [-0.2, 1.05], automargin: true },
+    yaxis: { title: { text: gettext("Krippendorff's alpha") }, range: [-0.2, 1.05], automargin: true },
     xaxis: { type: "category", automargin: true },
     legend: { orientation: "h", y: -0.2 }
   };

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from coding.prisma.services import screening_reported_load
 from coding.reviews.importers import cases_import, codebook_import
 from coding.reviews.services import review_data_changed
 
@@ -37,7 +38,12 @@ class Command(BaseCommand):
             note_changed = review.source_note != note
             review.source_note = note
             review.save()
-            if note_changed:  # readers' cached pages show the note at once
+            # Stage one as the paper reports it: three sources, 56 eligible cases; every other
+            # count of the PRISMA flow the paper does not give, so it shows "not reported".
+            screening = json.loads(
+                (fixtures / "coproduction_screening.json").read_text(encoding="utf-8"))
+            screening_changed = screening_reported_load(review=review, data=screening)
+            if note_changed or screening_changed:  # readers' cached pages show the note at once
                 review_data_changed(review=review.pk)
         self.stdout.write(
             f"Review '{SLUG}' published: codebook {book.outcome}; cases {cases.created} created, "
