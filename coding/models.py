@@ -147,7 +147,8 @@ class Codebook(models.Model):
     # `label`, `help_text` and `title` column below; other languages are in `translations`.
     language = models.CharField(
         max_length=10, default="en",
-        help_text="Language of the labels; the codebook's translations are in other languages.",
+        help_text=_("Language of the labels; the codebook's translations are in other "
+                    "languages."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -169,7 +170,8 @@ class Section(models.Model):
     # {"title": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
     translations = models.JSONField(
         default=dict, blank=True,
-        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
     )
     order = models.PositiveIntegerField(default=0)
 
@@ -241,7 +243,8 @@ class Attribute(models.Model):
     # {"label": {"es": "...", "zh-hans": "..."}, "help": {...}} (coding.reviews.languages reads it).
     translations = models.JSONField(
         default=dict, blank=True,
-        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
     )
     kind = models.CharField(max_length=10, choices=AttributeKind.choices)
     required = models.BooleanField(default=False)
@@ -292,7 +295,8 @@ class Option(models.Model):
     # {"label": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
     translations = models.JSONField(
         default=dict, blank=True,
-        help_text="The wording in the codebook's other languages: {field: {language: text}}.",
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
     )
     order = models.PositiveIntegerField(default=0)
     # The codebook's `none_option`: choosing it says the source reports none of the other
