@@ -95,6 +95,21 @@
     return all;
   }
 
+  // In another language than the source, an empty field shows the source language's text
+  // as its placeholder: what readers of that language get while it stays empty.
+  function showSourceWords() {
+    var source = book.language || "en";
+    editor.querySelectorAll("[data-path]").forEach(function (input) {
+      var path = input.getAttribute("data-path");
+      var found = path.match(/^(.*)\.(title|label|help)$/);
+      if (!found || path === "title") return;
+      var holder = target(path)[0];
+      var text = editing === source ? "" : ((holder.words || {})[found[2]] || {})[source] || "";
+      if (text) input.setAttribute("placeholder", text);
+      else input.removeAttribute("placeholder");
+    });
+  }
+
   // Edit the labels in language `to`: what was typed is kept in `words`.
   function switchLanguage(to) {
     holders(book).forEach(function (pair) {
@@ -300,6 +315,7 @@
     editor.appendChild(h("p", { "class": "help", text:
       gettext("Reorder with the Move up and Move down buttons, Alt+Up and Alt+Down in a section or attribute, or drag the ⋮⋮ handle.") }));
     editor.appendChild(button(gettext("Add section"), "", "add-section", {}, "cb-add-section"));
+    showSourceWords();
     if (focusId) {
       var target = document.getElementById(focusId);
       if (target) target.focus();

@@ -166,6 +166,7 @@ def test_a_lead_translates_labels_in_the_editor_and_no_language_is_dropped(
     page.get_by_label("Show and edit the labels in").select_option("es")
     label = page.get_by_label("Label (section 1, attribute 1)", exact=True)
     expect(label).to_have_value("")
+    expect(label).to_have_attribute("placeholder", "Level")  # what Spanish readers get now
     _type(page, "Label (section 1, attribute 1)", "Nivel")
     _type(page, "Option label (section 1, attribute 1, option 1)", "Municipal")
     # The key stays: a translation never renames what values are stored by.
