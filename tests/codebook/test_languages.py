@@ -193,6 +193,12 @@ def test_coders_in_two_languages_disagree_on_one_adjudication_page_and_export_in
     assert disagreement.attribute.key == "level"
 
     adjudication = _client("ada")
+    queue = reverse("coding:adjudication_queue", args=[SLUG])
+    with translation.override("es"):
+        assert "Nivel" in adjudication.get(queue).content.decode()
+    with translation.override("en"):
+        listed = adjudication.get(queue).content.decode()
+    assert "Level" in listed and "Nivel" not in listed
     url = reverse("coding:adjudication_case", args=[SLUG, case.number])
     with translation.override("es"):
         page = adjudication.get(url).content.decode()
