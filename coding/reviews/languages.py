@@ -87,12 +87,6 @@ def reader_language(language: str | None = None) -> str:
     return language_chosen(language or get_language()) or DEFAULT_SOURCE_LANGUAGE
 
 
-def option_labels(attribute, language: str | None = None) -> dict[str, str]:
-    """Option key -> its label in `language` (see translated), for an attribute whose
-    options are prefetched."""
-    return {o.key: translated(o, "label", language) for o in attribute.options.all()}
-
-
 class InLanguage:
     """An attribute, option or section whose `label`, `help_text` and `title` read in a
     language (see translated); everything else is the object's own. The templates' filter
@@ -108,7 +102,7 @@ class InLanguage:
         return getattr(self._obj, name)
 
     def __str__(self) -> str:
-        return str(self.label)
+        return str(self.label if hasattr(self._obj, "label") else self.title)
 
 
 def source_text(value) -> str:
