@@ -144,6 +144,13 @@ class Codebook(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="codebooks")
     version = models.PositiveIntegerField(default=1)
     title = models.CharField(max_length=300)
+    # The codebook's source language (a code of settings.LANGUAGES): the language of every
+    # `label`, `help_text` and `title` column below; other languages are in `translations`.
+    language = models.CharField(
+        max_length=10, default="en",
+        help_text=_("Language of the labels; the codebook's translations are in other "
+                    "languages."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -160,6 +167,13 @@ class Codebook(models.Model):
 class Section(models.Model):
     codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=200)
+    # The wording in languages other than the codebook's source language:
+    # {"title": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -226,6 +240,13 @@ class Attribute(models.Model):
     )
     label = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
+    # The wording in languages other than the codebook's source language:
+    # {"label": {"es": "...", "zh-hans": "..."}, "help": {...}} (coding.reviews.languages reads it).
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
+    )
     kind = models.CharField(max_length=10, choices=AttributeKind.choices)
     required = models.BooleanField(default=False)
     level = models.CharField(
@@ -271,6 +292,13 @@ class Option(models.Model):
     # Any text but ';', which separates several options in CSV files.
     key = models.CharField(max_length=80, validators=[OPTION_KEY_VALIDATOR])
     label = models.CharField(max_length=200)
+    # The wording in languages other than the codebook's source language:
+    # {"label": {"es": "...", "zh-hans": "..."}} (coding.reviews.languages reads it).
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("The wording in the codebook's other languages: {field: {language: "
+                    "text}}."),
+    )
     order = models.PositiveIntegerField(default=0)
     # The codebook's `none_option`: choosing it says the source reports none of the other
     # options, which is a category of its own, while an untouched attribute is "not coded".

@@ -21,6 +21,7 @@ from coding.models import (
     Option,
     ValueFields,
 )
+from coding.reviews.languages import translated
 
 BOOLEAN_WORDS = {
     "yes": True, "true": True, "1": True, "y": True,
@@ -217,7 +218,7 @@ def value_parse(attribute: Attribute, raw: Any, option_keys: Collection[str]) ->
 
 def bad_value_message(attribute: Attribute, error: BadValue) -> str:
     """The message people see in the coding form, the API and adjudication."""
-    label = attribute.label
+    label = translated(attribute)  # in the reader's language
     if error.problem == "bad_text":
         return gettext("%(label)s: %(problem)s.") % {"label": label, "problem": error.detail}
     if error.problem == "none_exclusive":
@@ -335,7 +336,8 @@ def value_display(attribute: Attribute, value: Any) -> str | list[str] | None:
     if value is None:
         return None
     if attribute.is_choice:
-        labels = {o.key: o.label for o in attribute.options.all()}
+        # In the reader's language; the values compared are keys, never these labels.
+        labels = {o.key: translated(o) for o in attribute.options.all()}
         if attribute.kind == AttributeKind.SINGLE:
             return labels.get(value, value)
         order = {o.key: i for i, o in enumerate(attribute.options.all())}

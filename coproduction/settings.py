@@ -136,6 +136,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "coding.notifications.context.notifications",
             ],
+            # `in_language` and `translated`: a codebook's wording in the reader's language.
+            "builtins": ["coding.templatetags.codebook_language"],
         },
     },
 ]

@@ -34,6 +34,7 @@ from coding.models import (
     DisagreementComment,
     DisagreementStatus,
 )
+from coding.reviews.languages import in_language
 from coding.reviews.policies import page_in_mode, pages_open_to
 from coding.values import (
     differing_options,
@@ -125,14 +126,16 @@ def adjudication_queue(
 
     attributes = list(
         base.filter(pair_q)
-        .values("attribute__key", "attribute__label")
+        .values("attribute__key", "attribute__label", "attribute__translations")
         .annotate(n=Count("pk"))
         .order_by("attribute__section__order", "attribute__order", "attribute__key")
     )
     # Several codebook versions may share a key; one facet per key.
     facets: dict[str, list] = {}
     for row in attributes:
-        facet = facets.setdefault(row["attribute__key"], [row["attribute__label"], 0])
+        label = in_language(row["attribute__label"],
+                            (row["attribute__translations"] or {}).get("label"))
+        facet = facets.setdefault(row["attribute__key"], [label, 0])
         facet[1] += row["n"]
     pairs: dict[str, int] = {}
     for row in (
@@ -154,10 +157,11 @@ def adjudication_queue(
         .order_by("case__sort_key", "case__number")
     )
     labels: dict[int, list[str]] = {}
-    for case_id, label in chosen.order_by(
+    for case_id, label, said in chosen.order_by(
         "attribute__section__order", "attribute__order"
-    ).values_list("case_id", "attribute__label"):
-        labels.setdefault(case_id, []).append(label)
+    ).values_list("case_id", "attribute__label", "attribute__translations"):
+        # In the reader's language (coding.reviews.languages).
+        labels.setdefault(case_id, []).append(in_language(label, (said or {}).get("label")))
     actions = queue_actions(user, review, [c["case_id"] for c in cases], status)
     rows = [
         {

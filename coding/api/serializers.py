@@ -74,7 +74,7 @@ class ReviewInputSerializer(serializers.Serializer):
 class OptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Option
-        fields = ["key", "label", "order", "is_none"]
+        fields = ["key", "label", "order", "is_none", "translations"]
 
 
 class NoneOptionSerializer(serializers.Serializer):
@@ -96,7 +96,7 @@ class AttributeSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Attribute
         fields = ["key", "label", "kind", "required", "level", "help_text", "order", "options",
-                  "none_option"]
+                  "none_option", "translations"]
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -104,7 +104,7 @@ class SectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Section
-        fields = ["title", "order", "attributes"]
+        fields = ["title", "order", "attributes", "translations"]
 
 
 class CodebookSerializer(serializers.ModelSerializer):
@@ -112,7 +112,7 @@ class CodebookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Codebook
-        fields = ["version", "title", "created_at", "sections"]
+        fields = ["version", "title", "language", "created_at", "sections"]
 
 
 class CaseSerializer(serializers.ModelSerializer):

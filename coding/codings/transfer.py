@@ -53,6 +53,7 @@ from coding.models import (
     Role,
 )
 from coding.reliability.services import reliability_changed
+from coding.reviews.languages import in_language
 from coding.tables import table_rows
 from coding.values import (
     BadValue,
@@ -569,7 +570,7 @@ class _Codebook:
     read in two queries: per attribute id its key, kind and place in the codebook; per
     option id its key, attribute and place among the attribute's options."""
 
-    def __init__(self, review: Review):
+    def __init__(self, review: Review, language: str | None = None):
         self.attributes: dict[int, tuple[str, str]] = {}
         self.rank: dict[int, int] = {}
         for n, (pk, key, kind) in enumerate(
@@ -580,12 +581,24 @@ class _Codebook:
             self.rank[pk] = n
         self.option_keys: dict[int, str] = {}
         self.option_rank: dict[int, int] = {}
+        # With a `language`: option id -> its label in it (the codebook's where untranslated).
+        self.option_labels: dict[int, str] = {}
         place: dict[int, int] = {}
-        for pk, attribute_id, key in Option.objects.filter(
+        fields = ["id", "attribute_id", "key"] + (["label", "translations"] if language else [])
+        for pk, attribute_id, key, *said in Option.objects.filter(
             attribute__codebook__review=review
-        ).order_by("attribute", "order", "id").values_list("id", "attribute_id", "key"):
+        ).order_by("attribute", "order", "id").values_list(*fields):
             self.option_keys[pk] = key
             self.option_rank[pk] = place[attribute_id] = place.get(attribute_id, -1) + 1
+            if language:
+                self.option_labels[pk] = in_language(said[0], (said[1] or {}).get("label"),
+                                                     language)
+
+    def labels_cell(self, options) -> str:
+        """The chosen options' labels (in the language given) joined by "; ", in codebook
+        order: the `:label` column of an export asked for in a language."""
+        return "; ".join(self.option_labels[i]
+                         for i in sorted(options or [], key=self.option_rank.__getitem__))
 
     def cell(self, attribute_id: int):
         """A function (text, number, boolean, option ids) -> the cell of a stored value of
@@ -642,14 +655,16 @@ def _filenames(review: Review) -> dict[int, str]:
     return dict(Document.objects.filter(case__review=review).values_list("pk", "filename"))
 
 
-def codings_table(*, review: Review) -> Table:
+def codings_table(*, review: Review, language: str | None = None) -> Table:
     """Every submitted coding of the review as the long table `import_codings` reads:
     COLUMNS + EVIDENCE_COLUMNS, one row per coded value, by case (sort key, number), coder
     (username) and codebook order. Streamed per chunk of cases, three queries a chunk.
 
     For whoever runs the server (the command) and leads: it names every coder and every
-    coding of every case, so no surface offers it to anyone else."""
-    codebook = _Codebook(review)
+    coding of every case, so no surface offers it to anyone else. With a `language`, a last
+    column `value_label` gives a choice's option labels in that language (the `value` stays
+    the keys, which import_codings reads)."""
+    codebook = _Codebook(review, language)
     filenames = _filenames(review)
     coders = dict(get_user_model().objects.filter(
         pk__in=Coding.objects.filter(case__review=review).values("coder_id")
@@ -681,32 +696,48 @@ def codings_table(*, review: Review) -> Table:
                 value = cells[attribute_id](text, number, boolean, chosen.get(pk))
                 if value is None:  # not coded (a multiple choice is: "" for none chosen)
                     continue
-                rows.append([numbers[case_id], coders[coder_id], keys[attribute_id], value,
-                             evidence, *_anchor_cells(anchors, filenames)])
+                row = [numbers[case_id], coders[coder_id], keys[attribute_id], value,
+                       evidence, *_anchor_cells(anchors, filenames)]
+                if language:
+                    row.append(codebook.labels_cell(chosen.get(pk))
+                               if attribute_id in choice_ids else value)
+                rows.append(row)
             yield rows
 
-    return Table(sheet="codings", header=COLUMNS + EVIDENCE_COLUMNS, chunks=chunks())
+    choice_ids = {pk for pk, (_, kind) in codebook.attributes.items()
+                  if kind in (AttributeKind.SINGLE, AttributeKind.MULTI)}
+    header = COLUMNS + EVIDENCE_COLUMNS + (["value_label"] if language else [])
+    return Table(sheet="codings", header=header, chunks=chunks())
 
 
-def consensus_table(*, review: Review, evidence: bool = False) -> Table:
+def consensus_table(*, review: Review, evidence: bool = False,
+                    language: str | None = None) -> Table:
     """One row per case, one column per attribute of the current codebook (text attributes,
     which get no consensus value, left out). A cell is empty while the attribute has
     no settled value (no consensus yet, or an open disagreement). With `evidence`, each
     attribute's column is followed by the consensus value's evidence and its first anchored
-    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). Streamed per
+    quote's place (the codings CSV's EVIDENCE_COLUMNS, prefixed "<key>:"). With a
+    `language`, each choice attribute's column is followed by `<key>:label`, the chosen
+    options' labels in that language (the codebook's where untranslated). Streamed per
     chunk of cases, four queries a chunk."""
     current = review.current_codebook()
     attributes = list(
         current.attributes.exclude(kind=AttributeKind.TEXT).values_list("id", "key", "kind")
     ) if current else []
-    cells = _Codebook(review).cells() if attributes else {}
+    codebook = _Codebook(review, language)
+    cells = codebook.cells() if attributes else {}
+    labelled = {pk for pk, _, kind in attributes
+                if language and kind in (AttributeKind.SINGLE, AttributeKind.MULTI)}
     header = ["case"]
-    for _, key, _ in attributes:
+    for pk, key, _ in attributes:
         header.append(key)
+        if pk in labelled:
+            header.append(f"{key}:label")
         if evidence:
             header.extend(f"{key}:{column}" for column in EVIDENCE_COLUMNS)
     filenames = _filenames(review) if evidence else {}
     blank = [""] * (1 + (len(EVIDENCE_COLUMNS) if evidence else 0))
+    widths = {pk: len(blank) + (pk in labelled) for pk, _, _ in attributes}
     through = ConsensusValue.options.through
     # The evidence and its anchors only when written (the anchors only if there are
     # documents they could point to).
@@ -736,14 +767,20 @@ def consensus_table(*, review: Review, evidence: bool = False) -> Table:
                     continue
                 value = cells[attribute_id](text, number, boolean, chosen.get(pk))
                 cell = "" if value is None else value
+                if attribute_id in labelled:
+                    cell = [cell, codebook.labels_cell(chosen.get(pk)) if value is not None
+                            else ""]
+                elif evidence or labelled:
+                    cell = [cell]
                 if evidence:
-                    cell = [cell, quote[0], *_anchor_cells(quote[1], filenames)]
+                    cell = [*cell, quote[0], *_anchor_cells(quote[1], filenames)]
                 found.setdefault(case_id, {})[attribute_id] = cell
             rows = []
             for case_id, number in chunk:
                 got = found.get(case_id, {})
-                if evidence:
-                    rows.append([number, *[c for pk in order for c in got.get(pk, blank)]])
+                if evidence or labelled:
+                    rows.append([number, *[c for pk in order
+                                           for c in got.get(pk, [""] * widths[pk])]])
                 else:
                     rows.append([number, *[got.get(pk, "") for pk in order]])
             yield rows

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.utils.translation import get_language
+from django.utils import translation
 
 from coding.models import Review
 from coding.public.counts import (
@@ -28,6 +28,7 @@ from coding.public.counts import (
 )
 from coding.public.dashboard import Chart, ChartGroup, Dashboard
 from coding.public.filters import CaseFilter, filter_choices
+from coding.reviews.languages import codebook_languages, reader_language
 from coding.reviews.selectors import CodebookInfo, review_codebook
 
 # Change when the shape of what is cached changes, so a deployment never reads old entries.
@@ -36,11 +37,14 @@ FORMAT = 1
 TIMEOUT = 24 * 60 * 60
 
 
-def _key(review: Review, *parts: str) -> str:
+def _key(review: Review, *parts: str, per_language: bool = True) -> str:
     # The creation time too: a review deleted and created again may get the same pk back.
     created = int(review.created_at.timestamp() * 1000)
+    # And the reader's language: the codebook's labels (and the charts' words) are in it,
+    # unless what is cached has no words (`per_language` False).
+    language = reader_language() if per_language else "all"
     return ":".join(("coding", f"f{FORMAT}", "review", str(review.pk), str(created),
-                     f"v{review.data_version}", *parts))
+                     f"v{review.data_version}", language, *parts))
 
 
 def filters_key(filters: dict[str, list[str]]) -> str:
@@ -111,7 +115,7 @@ def dashboard_data(*, review: Review, case_filter: CaseFilter) -> DashboardData:
         raw = compute()
     else:
         # The charts' titles and notes are in the reader's language: one entry per language.
-        key = _key(review, "dashboard", get_language() or "", filters_key(filters))
+        key = _key(review, "dashboard", filters_key(filters))
         raw = cache.get_or_set(key, compute, TIMEOUT)
     return DashboardData(
         total=raw["total"], complete=raw["complete"],
@@ -132,14 +136,18 @@ def dashboard_warm(*, review_id: int) -> bool:
         return False
     if not dashboard_counts_built(review):
         dashboard_counts_rebuild(review)  # off the request path, once per review
-    if cache.get(_key(review, "dashboard", get_language() or "", filters_key({}))) is not None:
-        return False
-    case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
-    case_filter.form.is_valid()
-    dashboard_data(review=review, case_filter=case_filter)
-    choices_for(review)  # the page's filter form shows them
-    prisma_for(review)  # and its selection diagram
-    return True
+    warmed = False
+    for language in codebook_languages():  # readers' data are cached per language
+        with translation.override(language):
+            if cache.get(_key(review, "dashboard", filters_key({}))) is not None:
+                continue
+            case_filter = case_filter_for(review, {}, Case.objects.filter(review=review))
+            case_filter.form.is_valid()
+            dashboard_data(review=review, case_filter=case_filter)
+            choices_for(review)  # the page's filter form shows them
+            prisma_for(review)  # and its selection diagram
+            warmed = True
+    return warmed
 
 
 def latest_release_for(review: Review):
@@ -158,4 +166,5 @@ def prisma_for(review: Review):
     search changes. Labels are not in it, so one copy serves every language."""
     from coding.prisma.selectors import prisma_flow
 
-    return cache.get_or_set(_key(review, "prisma"), lambda: prisma_flow(review), TIMEOUT)
+    return cache.get_or_set(_key(review, "prisma", per_language=False),
+                            lambda: prisma_flow(review), TIMEOUT)

@@ -29,6 +29,7 @@ from coding.models import (
     ServiceArea,
 )
 from coding.public.policies import cases_with_public_consensus, public_consensus_q
+from coding.reviews.languages import in_language, reader_language
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 from coding.values import value_for_readers, value_text
 
@@ -118,25 +119,27 @@ def consensus_option_labels(
             consensusvalue__attribute_id__in=attribute_ids,
         )
         .values_list("consensusvalue__case_id", "consensusvalue__attribute_id",
-                     "option__label", "option__order")
+                     "option__label", "option__order", "option__translations")
     )
     found: dict[int, list[tuple]] = defaultdict(list)
-    for case_id, attribute_id, label, option_order in rows:
+    for case_id, attribute_id, label, option_order, said in rows:
         attribute = by_id[attribute_id]
+        label = in_language(label, (said or {}).get("label"))  # the reader's language
         found[case_id].append((order[attribute.key], option_order, attribute.label, label))
     return {case_id: [(a, o) for *_, a, o in sorted(items)] for case_id, items in found.items()}
 
 
 def _public_option_labels(**cases) -> dict[int, list[str]]:
     """Consensus value id -> its chosen option labels in codebook order, for the cases picked
-    by `cases` (a filter on OptionThrough) whose consensus is public; one query."""
+    by `cases` (a filter on OptionThrough) whose consensus is public, in the reader's
+    language; one query."""
     options: dict[int, list[str]] = defaultdict(list)
-    for consensus_id, label in (
+    for consensus_id, label, said in (
         OptionThrough.objects.filter(public_consensus_q("consensusvalue__case"), **cases)
         .order_by("option__order", "option_id")
-        .values_list("consensusvalue_id", "option__label")
+        .values_list("consensusvalue_id", "option__label", "option__translations")
     ):
-        options[consensus_id].append(label)
+        options[consensus_id].append(in_language(label, (said or {}).get("label")))
     return options
 
 
@@ -223,7 +226,8 @@ EXPORT_FIELDS = ("id", "number", "title", "country", "region", "year", "summary"
 
 
 def export_rows_iter(
-    *, cases: QuerySet[Case], codebook: CodebookInfo, chunk_size: int | None = None
+    *, cases: QuerySet[Case], codebook: CodebookInfo, chunk_size: int | None = None,
+    language: str | None = None,
 ) -> Iterator[dict]:
     """The filtered cases with their consensus values, for the CSV/JSON/.xlsx exports, one
     dict per case in the filter's order. Cases are read by the exports' chunked tuple reader
@@ -232,10 +236,13 @@ def export_rows_iter(
     Example row: {"number": "3", "title": "...", "country": "UK", "region": "Europe",
     "year": 1999, "summary": "...", "source": "...", "consensus_complete": True,
     "service_areas": ["Health care"], "consensus": {"level": {"value": ["Local"],
-    "evidence": "..."}}}."""
+    "evidence": "..."}}}. Option labels are in `language` (default: the active one when the
+    rows are first read; a streamed response passes it), the codebook's where untranslated."""
     attributes = {i: a for a in codebook.by_key.values() for i in a.ids}
-    options = dict(Option.objects.filter(attribute_id__in=list(attributes))
-                   .order_by("order", "id").values_list("id", "label"))
+    language = reader_language(language)
+    options = {pk: in_language(label, (said or {}).get("label"), language)
+               for pk, label, said in Option.objects.filter(attribute_id__in=list(attributes))
+               .order_by("order", "id").values_list("id", "label", "translations")}
     rank = {option_id: n for n, option_id in enumerate(options)}
     for chunk in case_chunks(cases, EXPORT_FIELDS, chunk_size):
         with cyclic_gc_paused():

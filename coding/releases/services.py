@@ -16,7 +16,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
@@ -31,6 +31,7 @@ from coding.public.cache import codebook_for
 from coding.public.selectors import cases_table, export_rows_iter
 from coding.releases.policies import may_create_release
 from coding.releases.selectors import frozen_codebook
+from coding.reviews.languages import review_source_language
 from coding.reviews.services import review_data_changed
 
 ARCHIVE_FORMAT = 1
@@ -190,8 +191,12 @@ def release_create(*, review: Review, actor, title: str, authors: str, notes: st
     # new release starts a new version, which the release records as its own.
     review_data_changed(review=review)
     review.refresh_from_db(fields=["data_version"])
-    codebook = codebook_for(review)
-    rows = orjson.loads(orjson.dumps(list(export_rows_iter(cases=cases, codebook=codebook))))
+    # In the codebook's own language, whoever makes it: releases compare their labels.
+    language = review_source_language(review)
+    with translation.override(language):
+        codebook = codebook_for(review)
+    rows = orjson.loads(orjson.dumps(list(export_rows_iter(cases=cases, codebook=codebook,
+                                                           language=language))))
     previous = Release.objects.filter(review=review).order_by("-number").first()
     number = (Release.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
     changes = release_changes(previous.rows if previous else None, rows)

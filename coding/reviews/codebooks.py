@@ -12,7 +12,13 @@ The plain data has the YAML file's structure::
 
 `codebook_validate` refuses a value of the wrong type instead of turning it into text, naming
 its place ("section 1 (Scales), attribute 2 (intensity): 'label' must be text, got a
-mapping"). Reading files (YAML, JSON) is `codebook_files.codebook_file_load`.
+list"). Reading files (YAML, JSON) is `codebook_files.codebook_file_load`.
+
+A section's `title`, an attribute's `label` and `help` and an option's `label` are either
+text in the codebook's `language` (default "en") or a mapping of language codes
+(settings.LANGUAGES) to text, `{en: "Level", es: "Nivel"}`, which must hold the codebook's
+language. The stored columns keep the codebook's language, `translations` the others
+(coding/reviews/languages.py reads them in the reader's language).
 """
 
 from __future__ import annotations
@@ -41,12 +47,18 @@ from coding.models import (
     Section,
 )
 from coding.reliability.services import reliability_changed
+from coding.reviews.languages import (
+    DEFAULT_SOURCE_LANGUAGE,
+    codebook_languages,
+    wording_join,
+    wording_split,
+)
 from coding.reviews.policies import may_edit_codebook
 from coding.reviews.services import review_data_changed
 from coding.values import text_problem
 
 # The keys a codebook may use (codebook_as_dict writes the same).
-CODEBOOK_KEYS = ["title", "sections"]
+CODEBOOK_KEYS = ["title", "language", "sections"]
 SECTION_KEYS = ["title", "attributes"]
 ATTRIBUTE_KEYS = ["key", "label", "kind", "help", "required", "level", "options", "none_option"]
 OPTION_KEYS = ["key", "label"]
@@ -104,10 +116,13 @@ def _kind_of_value(value) -> str:
 
 
 class _Check:
-    """Validation state: the attribute keys seen so far."""
+    """Validation state: the attribute keys seen so far, the codebook's language and the
+    languages a label may be given in."""
 
-    def __init__(self):
+    def __init__(self, language: str = DEFAULT_SOURCE_LANGUAGE):
         self.keys: set[str] = set()
+        self.language = language
+        self.languages = codebook_languages()
 
 
 def _fail(where: str, reason: str, field: str = ""):
@@ -154,6 +169,35 @@ def _text(where: str, field: str, name: str, value, *, required: bool, limit: in
     return value
 
 
+def _wording(where: str, field: str, name: str, value, check: _Check, *, required: bool,
+             limit: int | None):
+    """A text a person reads (a title, label or help): text in the codebook's language, or a
+    mapping {language code: text} holding it (when `required`). Returned as the text when
+    only the codebook's language has one, else as a mapping with the codebook's language
+    first and the others in the order of settings.LANGUAGES (empty ones left out)."""
+    if not isinstance(value, dict):
+        return _text(where, field, name, value, required=required, limit=limit)
+    texts = {}
+    for code, text in value.items():
+        if not isinstance(code, str) or code.lower() not in check.languages:
+            _fail(where, _("%(name)r: unknown language code %(code)r (known: %(known)s)") % {
+                "name": name, "code": code, "known": ", ".join(check.languages)}, field)
+        if code in texts or code.lower() in texts:
+            _fail(where, _("%(name)r: language %(code)r is given twice") % {
+                "name": name, "code": code.lower()}, field)
+        texts[code.lower()] = _text(where, field, f"{name} ({code})", text,
+                                    required=False, limit=limit)
+    if required and not texts.get(check.language):
+        _fail(where, _("%(name)r has no text in the codebook's language %(code)r (the "
+                       "codebook's 'language'; default 'en')") % {
+                           "name": name, "code": check.language}, field)
+    others = {code: texts[code] for code in check.languages
+              if code != check.language and texts.get(code)}
+    if not others:
+        return texts.get(check.language, "")
+    return {check.language: texts.get(check.language, ""), **others}
+
+
 def _mapping(where: str, field: str, value, what: str) -> dict:
     if not isinstance(value, dict):
         _fail(where, _("expected a mapping with %(what)s, got %(kind)s") % {
@@ -190,8 +234,9 @@ def codebook_validate(data) -> dict:
     _check_keys(book, CODEBOOK_KEYS, "the codebook", "")
     title = _text("codebook", "title", "title", book.get("title"), required=True,
                   limit=TITLE_MAX)
+    language = _language(book.get("language"))
     sections = _list("codebook", "sections", "sections", book.get("sections"), required=True)
-    check = _Check()
+    check = _Check(language)
     titles: set[str] = set()
     clean_sections = []
     for s_index, section in enumerate(sections):
@@ -199,8 +244,9 @@ def codebook_validate(data) -> dict:
         field = f"sections.{s_index}"
         section = _mapping(where, field, section, "'title' and 'attributes'")
         _check_keys(section, SECTION_KEYS, where, field)
-        s_title = _text(where, f"{field}.title", "title", section.get("title"), required=True,
-                        limit=SECTION_TITLE_MAX)
+        s_wording = _wording(where, f"{field}.title", "title", section.get("title"), check,
+                             required=True, limit=SECTION_TITLE_MAX)
+        s_title = wording_split(s_wording)[0]
         if s_title in titles:
             _fail(where, _("section title %(title)r is used twice") % {"title": s_title},
                   f"{field}.title")
@@ -210,12 +256,26 @@ def codebook_validate(data) -> dict:
         if len(check.keys) + len(attributes) > CODEBOOK_MAX_ATTRIBUTES:
             _fail(where, _("a codebook may have at most %(most)s attributes") % {
                 "most": f"{CODEBOOK_MAX_ATTRIBUTES:,}"}, f"{field}.attributes")
-        clean_sections.append({"title": s_title, "attributes": [
+        clean_sections.append({"title": s_wording, "attributes": [
             _attribute(f"{where} ({s_title}), attribute {a_index + 1}",
                        f"{field}.attributes.{a_index}", attribute, check)
             for a_index, attribute in enumerate(attributes)
         ]})
-    return {"title": title, "sections": clean_sections}
+    clean = {"title": title, "sections": clean_sections}
+    if language != DEFAULT_SOURCE_LANGUAGE:
+        clean = {"title": title, "language": language, "sections": clean_sections}
+    return clean
+
+
+def _language(value) -> str:
+    """The codebook's source language: a code of settings.LANGUAGES, "en" when not given."""
+    if value is None or value == "":
+        return DEFAULT_SOURCE_LANGUAGE
+    known = codebook_languages()
+    if not isinstance(value, str) or value.strip().lower() not in known:
+        _fail("codebook", _("'language' must be one of %(known)s, got %(value)r") % {
+            "known": ", ".join(known), "value": value}, "language")
+    return value.strip().lower()
 
 
 def _attribute(where: str, field: str, attribute, check: _Check) -> dict:
@@ -231,14 +291,14 @@ def _attribute(where: str, field: str, attribute, check: _Check) -> dict:
     if key in check.keys:
         _fail(where, _("attribute key %(key)r is used twice") % {"key": key}, f"{field}.key")
     check.keys.add(key)
-    label = _text(where, f"{field}.label", "label", attribute.get("label"), required=True,
-                  limit=LABEL_MAX)
+    label = _wording(where, f"{field}.label", "label", attribute.get("label"), check,
+                     required=True, limit=LABEL_MAX)
     kind = attribute.get("kind")
     if not isinstance(kind, str) or kind not in AttributeKind.values:
         _fail(where, _("'kind' must be one of %(kinds)s, got %(kind)r") % {
             "kinds": ", ".join(AttributeKind.values), "kind": kind}, f"{field}.kind")
-    help_text = _text(where, f"{field}.help", "help", attribute.get("help"), required=False,
-                      limit=None)
+    help_text = _wording(where, f"{field}.help", "help", attribute.get("help"), check,
+                         required=False, limit=None)
     required = attribute.get("required", False)
     if required is None:
         required = False
@@ -262,12 +322,12 @@ def _attribute(where: str, field: str, attribute, check: _Check) -> dict:
     option_keys: set[str] = set()
     for o_index, option in enumerate(options):
         o_where, o_field = f"{where}, option {o_index + 1}", f"{field}.options.{o_index}"
-        clean_options.append(_option(o_where, o_field, option, option_keys))
+        clean_options.append(_option(o_where, o_field, option, option_keys, check))
     clean = {"key": key, "label": label, "kind": kind, "help": help_text,
              "required": required, "level": level, "options": clean_options}
     if attribute.get("none_option") is not None:
         clean["none_option"] = _none_option(where, f"{field}.none_option", kind,
-                                            attribute["none_option"], option_keys)
+                                            attribute["none_option"], option_keys, check)
     return clean
 
 
@@ -280,19 +340,20 @@ def _option_key(where: str, field: str, value, *, default: str | None = None) ->
     return key
 
 
-def _option(where: str, field: str, option, option_keys: set[str]) -> dict:
+def _option(where: str, field: str, option, option_keys: set[str], check: _Check) -> dict:
     option = _mapping(where, field, option, "key and label")
     _check_keys(option, OPTION_KEYS, where, field)
     key = _option_key(where, field, option.get("key"))
-    label = _text(where, f"{field}.label", "label", option.get("label"), required=True,
-                  limit=LABEL_MAX)
+    label = _wording(where, f"{field}.label", "label", option.get("label"), check,
+                     required=True, limit=LABEL_MAX)
     if key in option_keys:
         _fail(where, _("option key %(key)r is used twice") % {"key": key}, f"{field}.key")
     option_keys.add(key)
     return {"key": key, "label": label}
 
 
-def _none_option(where: str, field: str, kind: str, raw, option_keys: set[str]) -> dict:
+def _none_option(where: str, field: str, kind: str, raw, option_keys: set[str],
+                 check: _Check) -> dict:
     """`none_option: "None of these reported"` (key "none") or `{key, label}`."""
     where = f"{where}, none_option"
     if kind != AttributeKind.MULTI:
@@ -304,8 +365,8 @@ def _none_option(where: str, field: str, kind: str, raw, option_keys: set[str]) 
     raw = _mapping(where, field, raw, "a label or {key, label}")
     _check_keys(raw, OPTION_KEYS, where, field)
     key = _option_key(where, field, raw.get("key"), default=DEFAULT_NONE_KEY)
-    label = _text(where, f"{field}.label", "label", raw.get("label"), required=True,
-                  limit=LABEL_MAX)
+    label = _wording(where, f"{field}.label", "label", raw.get("label"), check,
+                     required=True, limit=LABEL_MAX)
     if key in option_keys:
         _fail(where, _("key %(key)r is also the key of an option; give the none option a key "
                        "of its own") % {"key": key}, f"{field}.key")
@@ -334,21 +395,31 @@ def _level(where: str, field: str, kind: str, level) -> str:
 
 def codebook_as_dict(codebook: Codebook) -> dict:
     """The codebook in the YAML file's shape (what `codebook_validate` returns)."""
+    language = codebook.language
+
+    def said(text: str, obj, field: str):
+        return wording_join(text, (obj.translations or {}).get(field), language)
+
     sections = []
     for section in codebook.sections.prefetch_related("attributes__options"):
         attributes = []
         for attribute in section.attributes.all():
-            item = {"key": attribute.key, "label": attribute.label, "kind": attribute.kind}
-            item["help"] = attribute.help_text
+            item = {"key": attribute.key, "label": said(attribute.label, attribute, "label"),
+                    "kind": attribute.kind}
+            item["help"] = said(attribute.help_text, attribute, "help")
             item["required"] = attribute.required
             item["level"] = attribute.level
             options = list(attribute.options.all())
-            item["options"] = [{"key": o.key, "label": o.label} for o in options if not o.is_none]
+            item["options"] = [{"key": o.key, "label": said(o.label, o, "label")}
+                               for o in options if not o.is_none]
             none = next((o for o in options if o.is_none), None)
             if none is not None:
-                item["none_option"] = {"key": none.key, "label": none.label}
+                item["none_option"] = {"key": none.key, "label": said(none.label, none, "label")}
             attributes.append(item)
-        sections.append({"title": section.title, "attributes": attributes})
+        sections.append({"title": said(section.title, section, "title"),
+                         "attributes": attributes})
+    if language != DEFAULT_SOURCE_LANGUAGE:
+        return {"title": codebook.title, "language": language, "sections": sections}
     return {"title": codebook.title, "sections": sections}
 
 
@@ -441,65 +512,94 @@ class CodebookResult:
     lead_added: bool = False
 
 
+def _stored_wording(**said) -> tuple[dict, dict]:
+    """The columns and the `translations` of an object whose file says `said`
+    ({"label": "Level" or {"en": "Level", "es": "Nivel"}, "help": …}): the texts in the
+    codebook's language by column, and {field: {language: text}} for the others."""
+    columns, translations = {}, {}
+    for field, value in said.items():
+        text, others = wording_split(value)
+        columns[{"help": "help_text"}.get(field, field)] = text
+        if others:
+            translations[field] = others
+    return columns, translations
+
+
 def _fill_codebook(codebook: Codebook, parsed: dict) -> None:
     for s_order, section_data in enumerate(parsed["sections"]):
+        columns, translations = _stored_wording(title=section_data["title"])
         section = Section.objects.create(
-            codebook=codebook, title=section_data["title"], order=s_order
+            codebook=codebook, order=s_order, translations=translations, **columns
         )
         for a_order, data in enumerate(section_data["attributes"]):
+            columns, translations = _stored_wording(label=data["label"], help=data["help"])
             attribute = Attribute.objects.create(
                 codebook=codebook,
                 section=section,
                 key=data["key"],
-                label=data["label"],
                 kind=data["kind"],
-                help_text=data["help"],
                 required=data["required"],
                 level=data["level"],
                 order=a_order,
+                translations=translations,
+                **columns,
             )
             Option.objects.bulk_create(
-                Option(attribute=attribute, key=o["key"], label=o["label"], order=o_order)
+                Option(attribute=attribute, key=o["key"], order=o_order,
+                       **_option_wording(o))
                 for o_order, o in enumerate(data["options"])
             )
             if "none_option" in data:
                 _create_none_option(attribute, data)
 
 
+def _option_wording(option: dict) -> dict:
+    columns, translations = _stored_wording(label=option["label"])
+    return {**columns, "translations": translations}
+
+
 def _create_none_option(attribute: Attribute, data: dict) -> None:
     # Last, so that every list of the attribute's options ends with it.
     Option.objects.create(
-        attribute=attribute, key=data["none_option"]["key"],
-        label=data["none_option"]["label"], order=len(data["options"]), is_none=True,
+        attribute=attribute, key=data["none_option"]["key"], order=len(data["options"]),
+        is_none=True, **_option_wording(data["none_option"]),
     )
+
+
+def _reword(obj, **said) -> None:
+    """Save the wording `said` (see _stored_wording) on `obj` if it differs."""
+    columns, translations = _stored_wording(**said)
+    if all(getattr(obj, c) == v for c, v in columns.items()) and (
+            (obj.translations or {}) == translations):
+        return
+    for column, value in columns.items():
+        setattr(obj, column, value)
+    obj.translations = translations
+    obj.save(update_fields=[*columns, "translations"])
 
 
 def _update_in_place(codebook: Codebook, parsed: dict) -> None:
     """Rewrite the wording of `codebook` and add new none options (see _fits_in_place)."""
     codebook.title = parsed["title"]
-    codebook.save(update_fields=["title"])
+    codebook.language = parsed.get("language", DEFAULT_SOURCE_LANGUAGE)
+    codebook.save(update_fields=["title", "language"])
     sections = list(codebook.sections.order_by("order", "pk"))
     attributes = {
         a.key: a for a in codebook.attributes.prefetch_related("options")
     }
     for section, data in zip(sections, parsed["sections"], strict=True):
-        if section.title != data["title"]:
-            section.title = data["title"]
-            section.save(update_fields=["title"])
+        _reword(section, title=data["title"])
         for item in data["attributes"]:
             attribute = attributes[item["key"]]
-            if (attribute.label, attribute.help_text) != (item["label"], item["help"]):
-                attribute.label, attribute.help_text = item["label"], item["help"]
-                attribute.save(update_fields=["label", "help_text"])
+            _reword(attribute, label=item["label"], help=item["help"])
             labels = {o["key"]: o["label"] for o in item["options"]}
             if "none_option" in item:
                 labels[item["none_option"]["key"]] = item["none_option"]["label"]
                 if attribute.none_option is None:
                     _create_none_option(attribute, item)
             for option in attribute.options.all():
-                if option.key in labels and option.label != labels[option.key]:
-                    option.label = labels[option.key]
-                    option.save(update_fields=["label"])
+                if option.key in labels:
+                    _reword(option, label=labels[option.key])
 
 
 def codebook_outcome(current: Codebook | None, current_dict: dict | None,
@@ -581,11 +681,13 @@ def codebook_store(
         if dry_run or outcome == "unchanged":
             token = "" if dry_run else _token(current, current_dict)
             return CodebookResult(review, current, outcome, version, token, replaced)
+        language = parsed.get("language", DEFAULT_SOURCE_LANGUAGE)
         if outcome == "created":
-            codebook = Codebook.objects.create(review=review, version=1, title=parsed["title"])
+            codebook = Codebook.objects.create(review=review, version=1, title=parsed["title"],
+                                               language=language)
         elif outcome == "new version":
             codebook = Codebook.objects.create(
-                review=review, version=version, title=parsed["title"]
+                review=review, version=version, title=parsed["title"], language=language
             )
         elif _fits_in_place(current_dict, parsed):
             _update_in_place(current, parsed)
@@ -595,7 +697,8 @@ def codebook_store(
         else:  # replaced
             current.sections.all().delete()
             current.title = parsed["title"]
-            current.save(update_fields=["title"])
+            current.language = language
+            current.save(update_fields=["title", "language"])
             codebook = current
         _fill_codebook(codebook, parsed)
         _counts_rebuilt(review)

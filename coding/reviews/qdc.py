@@ -46,6 +46,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coding.input_limits import QDC_MAX_DEPTH, QDC_MAX_ELEMENTS, QDC_MAX_SIZE
+from coding.reviews.languages import source_text
 
 __all__ = ["NAMESPACE", "QdcInvalid", "codebook_to_qdc", "qdc_to_codebook", "qdc_schema"]
 
@@ -111,9 +112,10 @@ def codebook_to_qdc(codebook: dict) -> bytes:
     }
     members = []
     for section in codebook["sections"]:
-        guid = section_guid(section["title"])
+        title = source_text(section["title"])
+        guid = section_guid(title)
         settings["sections"].append(guid)
-        section_code = _code(codes, guid, section["title"], codable=False)
+        section_code = _code(codes, guid, title, codable=False)
         for attribute in section["attributes"]:
             key = attribute["key"]
             options = list(attribute.get("options") or [])
@@ -122,15 +124,15 @@ def codebook_to_qdc(codebook: dict) -> bytes:
                 options.append(none)
             guid = attribute_guid(key)
             members.append(guid)
-            code = _code(section_code, guid, attribute["label"], codable=not options,
-                         description=attribute.get("help") or "")
+            code = _code(section_code, guid, source_text(attribute["label"]), codable=not options,
+                         description=source_text(attribute.get("help") or ""))
             settings["attributes"][guid] = {
                 "key": key, "kind": attribute["kind"], "level": attribute.get("level") or "",
                 "required": bool(attribute.get("required")),
             }
             for option in options:
                 o_guid = option_guid(key, option["key"])
-                _code(code, o_guid, option["label"], codable=True)
+                _code(code, o_guid, source_text(option["label"]), codable=True)
                 settings["options"][o_guid] = {"key": option["key"]}
                 if option is none:
                     settings["options"][o_guid]["none"] = True

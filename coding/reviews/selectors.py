@@ -17,6 +17,7 @@ from coding.models import (
     Review,
     Role,
 )
+from coding.reviews.languages import in_language
 
 # --- the codebook as plain data ---------------------------------------------
 
@@ -54,9 +55,10 @@ class CodebookInfo:
         return [a for a in self.by_key.values() if a.is_choice]
 
 
-def review_codebook(review: Review) -> CodebookInfo:
+def review_codebook(review: Review, language: str | None = None) -> CodebookInfo:
     """The review's current codebook as plain data, in one query (attributes with their
-    options joined). Example:
+    options joined), its labels, help texts and section titles in `language` (default: the
+    active language; the codebook's own where it has no translation). Example:
     CodebookInfo(sections=[("Characteristics", [AttributeInfo(key="level", label="Level",
     kind="single", ..., options=[("national", "National"), ...])])], by_key={"level": ...})."""
     rows = (
@@ -64,19 +66,24 @@ def review_codebook(review: Review) -> CodebookInfo:
         .order_by("-codebook__version", "section__order", "order", "id", "options__order",
                   "options__id")
         .values_list("id", "key", "label", "kind", "help_text", "required", "section__title",
-                     "codebook__version", "options__id", "options__key", "options__label")
+                     "codebook__version", "options__id", "options__key", "options__label",
+                     "translations", "section__translations", "options__translations")
     )
     current = None
     by_key: dict[str, AttributeInfo] = {}
     sections: dict[str, list[AttributeInfo]] = {}
     seen: set[int] = set()
     for (attribute_id, key, label, kind, help_text, required, section, version,
-         option_id, option_key, option_label) in rows:
+         option_id, option_key, option_label, said, section_said, option_said) in rows:
         if current is None:
             current = version  # the newest version comes first
         if attribute_id not in seen:
             seen.add(attribute_id)
             if version == current:
+                said = said or {}
+                label = in_language(label, said.get("label"), language)
+                help_text = in_language(help_text, said.get("help"), language)
+                section = in_language(section, (section_said or {}).get("title"), language)
                 info = AttributeInfo(key=key, label=label, kind=kind, help_text=help_text,
                                      required=required, section=section)
                 by_key[key] = info
@@ -87,7 +94,8 @@ def review_codebook(review: Review) -> CodebookInfo:
         if info is None or option_id is None:
             continue
         if version == current:
-            info.options.append((option_key, option_label))
+            info.options.append((option_key, in_language(
+                option_label, (option_said or {}).get("label"), language)))
         info.option_ids.setdefault(option_key, []).append(option_id)
     return CodebookInfo(sections=list(sections.items()), by_key=by_key)
 

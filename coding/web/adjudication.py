@@ -42,6 +42,7 @@ from coding.adjudication.services import (
 )
 from coding.documents.selectors import case_documents
 from coding.models import AttributeKind, Case, Disagreement, DisagreementStatus
+from coding.reviews.languages import translated
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.values import value_text
 from coding.web.forms import text_field
@@ -87,7 +88,7 @@ class ResolveForm(forms.Form):
             ("other", gettext("Another value:")),
         ]
         self.fields["value"] = value_field(attribute, gettext(
-            "Another value for %(attribute)s") % {"attribute": attribute.label})
+            "Another value for %(attribute)s") % {"attribute": translated(attribute)})
         self.initial.setdefault("expected_version", row.version)
 
     def clean(self):

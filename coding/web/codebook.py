@@ -8,6 +8,7 @@ script (static/js/codebook-editor.js) builds the structured editor over it and p
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from coding.reviews.codebooks import (
     codebook_validate,
     codebook_yaml,
 )
+from coding.reviews.languages import translated, wording_split
 from coding.reviews.policies import get_review_for_page, review_roles
 from coding.web.forms import CodingForm, anchors_name, evidence_name, note_name
 from coding.web.http import post_only
@@ -50,8 +52,10 @@ def _editor_context(review) -> dict:
               "levels": [{"value": level, "label": str(MeasurementLevel(level).label)}
                          for level in LEVELS_BY_KIND[value] if level]}
              for value, label in AttributeKind.choices]
+    # The languages a label may be given in, each named in itself (the editor's choice).
+    languages = [{"code": code.lower(), "name": str(name)} for code, name in settings.LANGUAGES]
     return {"codebook": codebook, "data": data, "token": codebook_token(review),
-            "config": {"kinds": kinds}}
+            "config": {"kinds": kinds, "languages": languages}}
 
 
 def _render_page(request, review, *, text: str | None = None, token: str | None = None,
@@ -131,8 +135,11 @@ class _PreviewAttribute:
     template read of an Attribute."""
 
     def __init__(self, data: dict, section: dict, section_id: int):
-        self.key, self.label, self.kind = data["key"], data["label"], data["kind"]
-        self.help_text, self.required = data["help"], data["required"]
+        self.key, self.kind = data["key"], data["kind"]
+        self.label, labels = wording_split(data["label"])
+        self.help_text, helps = wording_split(data["help"])
+        self.translations = {"label": labels, "help": helps}
+        self.required = data["required"]
         self.section, self.section_id = section, section_id
         options = [_PreviewOption(o["key"], o["label"]) for o in data["options"]]
         none = data.get("none_option")
@@ -146,9 +153,16 @@ class _PreviewAttribute:
         return self.kind in (AttributeKind.SINGLE, AttributeKind.MULTI)
 
 
+class _PreviewSection:
+    def __init__(self, title: str, titles: dict):
+        self.title, self.translations = title, {"title": titles}
+
+
 class _PreviewOption:
-    def __init__(self, key: str, label: str):
-        self.key, self.label = key, label
+    def __init__(self, key: str, label):
+        self.key = key
+        self.label, labels = wording_split(label)
+        self.translations = {"label": labels}
 
 
 def codebook_preview(parsed: dict) -> str:
@@ -161,7 +175,9 @@ def codebook_preview(parsed: dict) -> str:
         for data in section["attributes"]:
             attributes.append(_PreviewAttribute(data, section, index))
             items.append(attributes[-1])
-        sections.append({"title": section["title"], "attributes": items})
+        title, titles = wording_split(section["title"])
+        sections.append({"title": translated(_PreviewSection(title, titles), "title"),
+                         "attributes": items})
     form = CodingForm(attributes=attributes, initial={}, auto_id="preview_%s")
     rendered = []
     for section in sections:

@@ -7,14 +7,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coding.models import Attribute, AttributeKind, CodedValue
+from coding.reviews.languages import translated
 from coding.values import TextValidator, max_length
 
 BOOLEAN_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def _value_field(attribute: Attribute) -> forms.Field:
-    common = {"required": False, "label": attribute.label, "help_text": attribute.help_text}
-    options = [(o.key, o.label) for o in attribute.options.all()]
+    # The codebook's wording in the coder's language; the values stay keys.
+    common = {"required": False, "label": translated(attribute, "label"),
+              "help_text": translated(attribute, "help")}
+    options = [(o.key, translated(o, "label")) for o in attribute.options.all()]
     if attribute.kind == AttributeKind.SINGLE:
         return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
     if attribute.kind == AttributeKind.MULTI:

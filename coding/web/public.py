@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
@@ -38,6 +39,7 @@ from coding.public.selectors import (
     gallery_page,
 )
 from coding.records.selectors import record_of_case
+from coding.reviews.languages import language_chosen, reader_language
 from coding.reviews.policies import (
     get_public_review,
     get_review_for_member,
@@ -157,7 +159,13 @@ def dashboard_csv(request, slug, chart):
 
 
 def _export(request, slug):
-    review, codebook, case_filter = _filtered(request, slug)
+    """The review, its codebook and the filtered cases of an export, the codebook's labels
+    in `?lang=` (a code of settings.LANGUAGES) or else the reader's language; the language
+    is request.export_language for the rows read while the response streams."""
+    language = language_chosen(request.GET.get("lang")) or reader_language()
+    request.export_language = language
+    with translation.override(language):
+        review, codebook, case_filter = _filtered(request, slug)
     return review, codebook, case_filter.qs
 
 
@@ -167,8 +175,9 @@ def _streamed(chunks, *, content_type: str, filename: str) -> StreamingHttpRespo
     return response
 
 
-def _cases_table(codebook, cases, case_url) -> Table:
-    return cases_table(codebook, export_rows_iter(cases=cases, codebook=codebook), case_url)
+def _cases_table(codebook, cases, case_url, language: str) -> Table:
+    return cases_table(codebook, export_rows_iter(cases=cases, codebook=codebook,
+                                                  language=language), case_url)
 
 
 @require_GET
@@ -176,7 +185,8 @@ def export_csv(request, slug):
     """Streamed in chunks of cases, so memory stays flat whatever the review's size."""
     review, codebook, cases = _export(request, slug)
     case_url = absolute_url_maker(request, "coding:case_detail", review.slug)
-    return _streamed(csv_pieces(_cases_table(codebook, cases, case_url)),
+    return _streamed(csv_pieces(_cases_table(codebook, cases, case_url,
+                                             request.export_language)),
                      content_type="text/csv; charset=utf-8",
                      filename=f"{review.slug}-cases.csv")
 
@@ -188,7 +198,7 @@ def export_xlsx(request, slug):
     review, codebook, cases = _export(request, slug)
     case_url = absolute_url_maker(request, "coding:case_detail", review.slug)
     out = tempfile.TemporaryFile()
-    xlsx_write(_cases_table(codebook, cases, case_url), out)
+    xlsx_write(_cases_table(codebook, cases, case_url, request.export_language), out)
     out.seek(0)
     response = FileResponse(out, content_type=XLSX_CONTENT_TYPE, as_attachment=True,
                             filename=f"{review.slug}-cases.xlsx")
@@ -202,7 +212,7 @@ def _json(value) -> bytes:
                         option=orjson.OPT_INDENT_2)
 
 
-def _json_chunks(head: dict, cases, codebook, case_url):
+def _json_chunks(head: dict, cases, codebook, case_url, language: str):
     """The document _json writes for `head` with its "cases" list, one case at a time: each
     case written alone, then indented as an item of the list (orjson escapes every newline
     inside a string, so each newline it writes starts a line of its own)."""
@@ -212,7 +222,8 @@ def _json_chunks(head: dict, cases, codebook, case_url):
         return
     yield opening.removesuffix(b"[]\n}") + b"[\n"
     separator = b"    "
-    for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook), 200):
+    for chunk in chunked(export_rows_iter(cases=cases, codebook=codebook,
+                                          language=language), 200):
         parts = []
         for row in chunk:
             row["url"] = case_url(row["number"])
@@ -237,7 +248,7 @@ def export_json(request, slug):
         "count": cases.count(),
     }
     case_url = absolute_url_maker(request, "coding:case_detail", review.slug)
-    return _streamed(_json_chunks(head, cases, codebook, case_url),
+    return _streamed(_json_chunks(head, cases, codebook, case_url, request.export_language),
                      content_type="application/json; charset=utf-8",
                      filename=f"{review.slug}-cases.json")
 

@@ -13,6 +13,7 @@
   if (!form || !dataNode || !window.fetch) return;
 
   var config = JSON.parse(dataNode.textContent);
+  var gettext = window.gettext || function (text) { return text; };
   var editor = document.getElementById("codebook-editor");
   var textField = document.getElementById("codebook-text-field");
   var textArea = document.getElementById("codebook-text");
@@ -38,6 +39,10 @@
   announcer.id = "codebook-announce";
   form.appendChild(announcer);
 
+  // A codebook in several languages: `label`, `help` and `title` hold the language being
+  // edited; every language's text is in the holder's `words` ({label: {en: …, es: …}}).
+  var languages = config.languages || [];
+  var editing = "en";
   var book = fromData(config.codebook);
   var savedJson = JSON.stringify(serialize(book));
   var dirty = false;
@@ -48,48 +53,162 @@
 
   // --- the data ------------------------------------------------------------------------
 
+  // A holder of words (section, attribute, option) read from the file's `said`
+  // ({label: "Level" or {en: "Level", es: "Nivel"}}): the source language's text in its
+  // fields, every language's in `words`.
+  function worded(holder, said, source) {
+    holder.words = {};
+    Object.keys(said).forEach(function (field) {
+      var value = said[field];
+      var map = value && typeof value === "object" ? value : {};
+      if (!value || typeof value !== "object") map[source] = value || "";
+      holder.words[field] = Object.assign({}, map);
+      holder[field] = map[source] || "";
+    });
+    return holder;
+  }
+
+  // The holder's `field` as the file says it: the text alone, or a map when another
+  // language has one (the source language first); the field's text is the `editing` one.
+  function said(holder, field, source) {
+    var map = Object.assign({}, (holder.words || {})[field] || {});
+    map[editing] = holder[field] || "";
+    var out = {};
+    out[source] = map[source] || "";
+    var others = false;
+    Object.keys(map).forEach(function (code) {
+      if (code !== source && map[code]) { out[code] = map[code]; others = true; }
+    });
+    return others ? out : out[source];
+  }
+
+  function holders(b) {
+    var all = [];
+    b.sections.forEach(function (section) {
+      all.push([section, ["title"]]);
+      section.attributes.forEach(function (a) {
+        all.push([a, ["label", "help"]]);
+        a.options.forEach(function (o) { all.push([o, ["label"]]); });
+        if (a.none) all.push([a.none, ["label"]]);
+      });
+    });
+    return all;
+  }
+
+  // In another language than the source, an empty field shows the source language's text
+  // as its placeholder: what readers of that language get while it stays empty.
+  function showSourceWords() {
+    var source = book.language || "en";
+    editor.querySelectorAll("[data-path]").forEach(function (input) {
+      var path = input.getAttribute("data-path");
+      var found = path.match(/^(.*)\.(title|label|help)$/);
+      if (!found || path === "title") return;
+      var holder = target(path)[0];
+      var text = editing === source ? "" : ((holder.words || {})[found[2]] || {})[source] || "";
+      if (text) input.setAttribute("placeholder", text);
+      else input.removeAttribute("placeholder");
+    });
+  }
+
+  // Edit the labels in language `to`: what was typed is kept in `words`.
+  function switchLanguage(to) {
+    holders(book).forEach(function (pair) {
+      var holder = pair[0];
+      holder.words = holder.words || {};
+      pair[1].forEach(function (field) {
+        holder.words[field] = holder.words[field] || {};
+        holder.words[field][editing] = holder[field] || "";
+        holder[field] = holder.words[field][to] || "";
+      });
+    });
+    editing = to;
+  }
+
   function fromData(data) {
+    var source = data.language || "en";
+    editing = source;
     return {
       title: data.title || "",
+      language: source,
       sections: (data.sections || []).map(function (section) {
-        return {
-          title: section.title || "",
+        return worded({
           attributes: (section.attributes || []).map(function (a) {
-            return {
-              key: a.key || "", label: a.label || "", kind: a.kind || "single",
-              help: a.help || "", required: !!a.required, level: a.level || "",
+            return worded({
+              key: a.key || "", kind: a.kind || "single",
+              required: !!a.required, level: a.level || "",
               options: (a.options || []).map(function (o) {
-                return { key: o.key || "", label: o.label || "", auto: false };
+                return worded({ key: o.key || "", auto: false }, { label: o.label }, source);
               }),
-              none: a.none_option ? { key: a.none_option.key, label: a.none_option.label }
+              none: a.none_option ? worded({ key: a.none_option.key },
+                                           { label: a.none_option.label }, source)
                 : null,
               auto: false,
-            };
+            }, { label: a.label, help: a.help }, source);
           }),
-        };
+        }, { title: section.title }, source);
       }),
     };
   }
 
   function serialize(b) {
-    return {
-      title: b.title,
-      sections: b.sections.map(function (section) {
-        return {
-          title: section.title,
-          attributes: section.attributes.map(function (a) {
-            var out = { key: a.key, label: a.label, kind: a.kind, help: a.help,
-                        required: a.required };
-            if (a.kind !== "text" && a.level) out.level = a.level;
-            if (CHOICE[a.kind]) {
-              out.options = a.options.map(function (o) { return { key: o.key, label: o.label }; });
-            }
-            if (a.kind === "multi" && a.none) out.none_option = { key: a.none.key, label: a.none.label };
-            return out;
-          }),
-        };
-      }),
-    };
+    var source = b.language || "en";
+    var out = { title: b.title };
+    if (source !== "en") out.language = source;
+    out.sections = b.sections.map(function (section) {
+      return {
+        title: said(section, "title", source),
+        attributes: section.attributes.map(function (a) {
+          var out = { key: a.key, label: said(a, "label", source), kind: a.kind,
+                      help: said(a, "help", source), required: a.required };
+          if (a.kind !== "text" && a.level) out.level = a.level;
+          if (CHOICE[a.kind]) {
+            out.options = a.options.map(function (o) {
+              return { key: o.key, label: said(o, "label", source) };
+            });
+          }
+          if (a.kind === "multi" && a.none) {
+            out.none_option = { key: a.none.key, label: said(a.none, "label", source) };
+          }
+          return out;
+        }),
+      };
+    });
+    return out;
+  }
+
+  // The languages bar above the editor: the codebook's source language and the language
+  // whose labels the fields show (only when the site has more than one language).
+  var languageBar = null;
+  function renderLanguages() {
+    if (languages.length < 2) return;
+    if (!languageBar) {
+      languageBar = h("div", { "class": "cb-languages", id: "cb-languages" });
+      editor.parentNode.insertBefore(languageBar, editor);
+      languageBar.addEventListener("change", function (event) {
+        if (event.target.id === "cb-edit-language") {
+          switchLanguage(event.target.value);
+          render();
+        } else if (event.target.id === "cb-source-language") {
+          book.language = event.target.value;
+          renderLanguages();
+          changed();
+        }
+      });
+    }
+    languageBar.hidden = editor.hidden;
+    languageBar.textContent = "";
+    function choices(selected, marked) {
+      return languages.map(function (l) {
+        var text = l.name + (marked && l.code === book.language
+          ? " " + gettext("(source language)") : "");
+        return h("option", { value: l.code, text: text, selected: l.code === selected });
+      });
+    }
+    languageBar.appendChild(field("cb-source-language", gettext("Source language"), "",
+      h("select", { "aria-describedby": "cb-languages-help" }, choices(book.language, false))));
+    languageBar.appendChild(field("cb-edit-language", gettext("Show and edit the labels in"),
+      "", h("select", { "aria-describedby": "cb-languages-help" }, choices(editing, true))));
+    languageBar.appendChild(h("p", { "class": "help", id: "cb-languages-help", text: gettext("Titles, labels and help texts are written in the source language; a label left empty in another language is shown to its readers in the source language. Keys and values are the same in every language.") }));
   }
 
   function levelsOf(kind) {
@@ -184,6 +303,7 @@
   }
 
   function render(focusId) {
+    renderLanguages();
     editor.textContent = "";
     editor.appendChild(field("cb-title", gettext("Codebook title"), "", h("input", {
       type: "text", value: book.title, "data-path": "title", maxlength: "300",
@@ -195,6 +315,7 @@
     editor.appendChild(h("p", { "class": "help", text:
       gettext("Reorder with the Move up and Move down buttons, Alt+Up and Alt+Down in a section or attribute, or drag the ⋮⋮ handle.") }));
     editor.appendChild(button(gettext("Add section"), "", "add-section", {}, "cb-add-section"));
+    showSourceWords();
     if (focusId) {
       var target = document.getElementById(focusId);
       if (target) target.focus();
@@ -365,7 +486,7 @@
       if (heading && card.getAttribute("data-scope") !== "option") {
         heading.textContent = input.value || gettext("(no label)");
       }
-      if (node.auto) {
+      if (node.auto && editing === (book.language || "en")) {
         var isOption = card.getAttribute("data-scope") === "option";
         var owner = isOption ? attributeAt(+card.getAttribute("data-s"),
                                            +card.getAttribute("data-a")) : null;

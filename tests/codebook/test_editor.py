@@ -125,7 +125,7 @@ def test_a_save_on_a_stale_token_is_a_conflict_never_an_overwrite(client, review
 
 def test_a_wrong_type_from_the_editor_is_refused_by_place_and_nothing_stored(lead_client, review):
     data = _data(review)
-    data["sections"][1]["attributes"][0]["label"] = {"en": "Roles", "es": "Papeles"}
+    data["sections"][1]["attributes"][0]["label"] = {"en": "Roles", "es": ["Papeles"]}
     before = codebook_token(review)
 
     response = _save(lead_client, review, data)
@@ -133,9 +133,10 @@ def test_a_wrong_type_from_the_editor_is_refused_by_place_and_nothing_stored(lea
     assert response.status_code == 400
     assert response.json()["error"] == {
         "where": "section 2 (Process), attribute 1 (roles)",
-        "reason": "'label' must be text, got a mapping",
+        "reason": "'label (es)' must be text, got a list",
         "field": "sections.1.attributes.0.label",
-        "message": "section 2 (Process), attribute 1 (roles): 'label' must be text, got a mapping",
+        "message": "section 2 (Process), attribute 1 (roles): 'label (es)' must be text, got a "
+                   "list",
     }
     assert codebook_token(review) == before
 

@@ -147,3 +147,35 @@ def test_dragging_an_attribute_reorders_it(review, lead, live_server, page):
     expect(page.get_by_label("Label (section 1, attribute 2)", exact=True)).to_have_value(
         "Level")
     expect(page.locator("#codebook-outcome")).to_contain_text("replaces it")
+
+
+def test_a_lead_translates_labels_in_the_editor_and_no_language_is_dropped(
+        fresh, live_server, page):
+    from coding.models import Attribute, Option
+    from coding.reviews.codebooks import codebook_store
+
+    codebook_store(review_slug="fresh", data={"title": "Fresh", "sections": [
+        {"title": "Basics", "attributes": [
+            {"key": "level", "label": {"en": "Level", "zh-hans": "层级"}, "kind": "single",
+             "options": [{"key": "local", "label": "Local"},
+                         {"key": "national", "label": "National"}]}]}]})
+    _sign_in(page, live_server, "lou")
+    page.goto(f"{live_server.url}/reviews/fresh/codebook/")
+    expect(page.get_by_label("Label (section 1, attribute 1)", exact=True)).to_have_value(
+        "Level")
+    page.get_by_label("Show and edit the labels in").select_option("es")
+    label = page.get_by_label("Label (section 1, attribute 1)", exact=True)
+    expect(label).to_have_value("")
+    expect(label).to_have_attribute("placeholder", "Level")  # what Spanish readers get now
+    _type(page, "Label (section 1, attribute 1)", "Nivel")
+    _type(page, "Option label (section 1, attribute 1, option 1)", "Municipal")
+    # The key stays: a translation never renames what values are stored by.
+    expect(page.get_by_label("Key (section 1, attribute 1)", exact=True)).to_have_value("level")
+    page.get_by_label("Show and edit the labels in").select_option("en")
+    expect(label).to_have_value("Level")
+    _press(page, "Save codebook")
+    expect(page.locator("#codebook-outcome")).to_contain_text("updated in place")
+    assert Attribute.objects.get(key="level").translations == {
+        "label": {"es": "Nivel", "zh-hans": "层级"}}
+    assert Option.objects.get(key="local").translations == {"label": {"es": "Municipal"}}
+    assert Option.objects.get(key="national").translations == {}

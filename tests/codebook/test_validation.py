@@ -34,9 +34,20 @@ def test_a_valid_codebook_is_normalised_with_defaults():
 
 
 @pytest.mark.parametrize("change, where, reason, field", [
-    (lambda b: b["sections"][1]["attributes"][1].update(label={"en": "Main", "es": "Principal"}),
-     "section 2 (Scales), attribute 2 (intensity)", "'label' must be text, got a mapping",
+    (lambda b: b["sections"][1]["attributes"][1].update(label=["Main", "Principal"]),
+     "section 2 (Scales), attribute 2 (intensity)", "'label' must be text, got a list",
      "sections.1.attributes.1.label"),
+    (lambda b: b["sections"][1]["attributes"][1].update(label={"en": "Main", "fr": "Principal"}),
+     "section 2 (Scales), attribute 2 (intensity)",
+     "'label': unknown language code 'fr' (known: en, es, zh-hans)",
+     "sections.1.attributes.1.label"),
+    (lambda b: b["sections"][1]["attributes"][1].update(label={"en": "Main", "es": 3}),
+     "section 2 (Scales), attribute 2 (intensity)",
+     "'label (es)' must be text, got a number (put it in quotes if you meant the text '3')",
+     "sections.1.attributes.1.label"),
+    (lambda b: b["sections"][0].update(title={"es": "Básicos"}), "section 1",
+     "'title' has no text in the codebook's language 'en' (the codebook's 'language'; "
+     "default 'en')", "sections.0.title"),
     (lambda b: b["sections"][1]["attributes"][0].update(help=["a", "b"]),
      "section 2 (Scales), attribute 1 (notes)", "'help' must be text, got a list",
      "sections.1.attributes.0.help"),
@@ -90,14 +101,14 @@ def test_the_importer_refuses_a_mapping_label_naming_file_and_place(db, tmp_path
     path = tmp_path / "codebook.yaml"
     path.write_text(
         "title: Small\nsections:\n  - title: Scales\n    attributes:\n"
-        "      - key: main\n        label: {en: Main, es: Principal}\n        kind: text\n"
+        "      - key: main\n        label: {en: Main, es: [Principal]}\n        kind: text\n"
     )
 
     with pytest.raises(ImportFailed) as error:
         codebook_import(path=path, review_slug="strict")
 
-    assert str(error.value) == (f"{path}: section 1 (Scales), attribute 1 (main): 'label' must "
-                                "be text, got a mapping")
+    assert str(error.value) == (f"{path}: section 1 (Scales), attribute 1 (main): 'label (es)' "
+                                "must be text, got a list")
     assert not Review.objects.exists()
 
 

@@ -3,6 +3,28 @@ from django.utils.translation import gettext as _
 
 from coding.exports import FORMATS, Table, csv_write, xlsx_write
 from coding.models import Review
+from coding.reviews.languages import codebook_languages, language_chosen
+
+
+def add_language_argument(parser, what: str) -> None:
+    """`--lang CODE`: a codebook language (settings.LANGUAGES) for the labels of an export."""
+    parser.add_argument(
+        "--lang", metavar="CODE",
+        help=f"A language of the codebook ({', '.join(codebook_languages())}): {what}; "
+        "the codebook's own language where a label has no translation.",
+    )
+
+
+def language_option(options) -> str | None:
+    """The export's --lang as a codebook language (None without it); refused when unknown."""
+    given = options.get("lang")
+    if not given:
+        return None
+    language = language_chosen(given)
+    if language is None:
+        raise CommandError(_("--lang %(code)r is not one of %(known)s.") % {
+            "code": given, "known": ", ".join(codebook_languages())})
+    return language
 
 
 class ExportCommand(BaseCommand):

@@ -1,5 +1,5 @@
 from coding.codings.transfer import codings_table
-from coding.management.commands._export import ExportCommand
+from coding.management.commands._export import ExportCommand, add_language_argument, language_option
 
 
 class Command(ExportCommand):
@@ -9,3 +9,11 @@ class Command(ExportCommand):
     )
     unit = "values"
     table = staticmethod(codings_table)
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        add_language_argument(parser, "a last column value_label: a choice's option labels in "
+                              "that language (the value column keeps the keys)")
+
+    def build(self, *, review, options):
+        return codings_table(review=review, language=language_option(options))

@@ -1,5 +1,5 @@
 from coding.codings.transfer import consensus_table
-from coding.management.commands._export import ExportCommand
+from coding.management.commands._export import ExportCommand, add_language_argument, language_option
 
 
 class Command(ExportCommand):
@@ -18,6 +18,9 @@ class Command(ExportCommand):
             help="After each attribute, the columns <key>:evidence, <key>:evidence_document, "
             "<key>:evidence_page, <key>:evidence_start and <key>:evidence_end.",
         )
+        add_language_argument(parser, "after each choice attribute's column, <key>:label: the "
+                              "chosen options' labels in that language")
 
     def build(self, *, review, options):
-        return consensus_table(review=review, evidence=options["evidence"])
+        return consensus_table(review=review, evidence=options["evidence"],
+                               language=language_option(options))
