@@ -6,8 +6,8 @@
 Two coders code n cases of a yes/no attribute whose true value is "yes" with probability
 `prevalence`. Each coder reports the true value with probability r and otherwise a value drawn
 at random with the same prevalence; then both coders' marginals equal the prevalence and the
-population alpha and Cohen's kappa are exactly r^2 (observed disagreement 2p(1-p)(1 - r^2),
-expected 2p(1-p)), so r = sqrt(alpha); AC1's population value is
+population alpha and Cohen's and Fleiss' kappa are exactly r^2 (observed disagreement
+2p(1-p)(1 - r^2), expected 2p(1-p)), so r = sqrt(alpha); AC1's population value is
 (1 - 4p(1-p) + 2p(1-p) r^2) / (1 - 2p(1-p)). Every data set goes through the app's own
 `row_statistics` (1,000 resamples, the page's seed, the page's rule on dropped resamples) with
 the minimums switched off, and through `kalpha_bootstrap` (Krippendorff's bootstrap, 1,000
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from coding.reliability.coefficients import (  # noqa: E402
     MAX_DROPPED_SHARE,
     MIN_MINORITY_VALUES,
+    MIN_MINORITY_VALUES_AC1,
     MIN_UNITS_FOR_INTERVAL,
     kalpha_bootstrap,
     row_statistics,
@@ -42,8 +43,13 @@ from coding.reliability.coefficients import (  # noqa: E402
 from coding.reliability.encoding import Coded  # noqa: E402
 
 PREVALENCES = (0.03, 0.05, 0.10, 0.20, 0.50)
-SIZES = (10, 20, 30, 50, 100, 200)
-COEFFICIENTS = {"alpha": "α", "cohen_kappa": "Cohen's κ", "ac1": "AC1"}
+SIZES = (10, 20, 30, 40, 50, 100, 200)
+COEFFICIENTS = {"alpha": "α", "cohen_kappa": "Cohen's κ", "fleiss_kappa": "Fleiss' κ",
+                "ac1": "AC1"}
+# The app's minimum of minority values per coefficient.
+MINORITY = {"alpha": MIN_MINORITY_VALUES, "cohen_kappa": MIN_MINORITY_VALUES,
+            "fleiss_kappa": MIN_MINORITY_VALUES, "ac1": MIN_MINORITY_VALUES_AC1,
+            "kalpha": MIN_MINORITY_VALUES}
 TARGET = 0.93
 
 
@@ -60,7 +66,8 @@ def simulate(n: int, prevalence: float, alpha: float, rng: np.random.Generator) 
 
 def true_values(alpha: float, p: float) -> dict[str, float]:
     s = 2 * p * (1 - p)
-    return {"alpha": alpha, "cohen_kappa": alpha, "ac1": (1 - 2 * s + s * alpha) / (1 - s)}
+    return {"alpha": alpha, "cohen_kappa": alpha, "fleiss_kappa": alpha,
+            "ac1": (1 - 2 * s + s * alpha) / (1 - s)}
 
 
 def cell(n: int, prevalence: float, alpha: float, sets: int, seed: int) -> list[dict]:
@@ -70,7 +77,7 @@ def cell(n: int, prevalence: float, alpha: float, sets: int, seed: int) -> list[
     for i in range(sets):
         coded = Coded(codes=simulate(n, prevalence, alpha, rng), q=2)
         stats = row_statistics(coded, binary=True, n_boot=1000, seed=i, min_minority=0,
-                               min_units=0, max_dropped=MAX_DROPPED_SHARE)
+                               min_units=0, max_dropped=MAX_DROPPED_SHARE, min_minority_ac1=0)
         row = {"units": stats["units"], "minority": stats["minority_values"]}
         for key in COEFFICIENTS:
             low, high = stats[f"{key}_ci_low"], stats[f"{key}_ci_high"]
@@ -156,6 +163,8 @@ def main() -> None:
     parser.add_argument("--load", help="tabulate the results saved in this JSON file")
     parser.add_argument("--min-units", type=int, action="append",
                         help="candidate minimum cases to tabulate besides the app's")
+    parser.add_argument("--min-minority", type=int, action="append",
+                        help="candidate minimum minority values to tabulate besides the app's")
     args = parser.parse_args()
     if args.load:
         saved = json.loads(Path(args.load).read_text())
@@ -174,17 +183,22 @@ def main() -> None:
         if args.save:
             Path(args.save).write_text(json.dumps(
                 {"sets": sets, "results": {json.dumps(list(k)): v for k, v in results.items()}}))
-    rule = f"at least {MIN_UNITS_FOR_INTERVAL} cases and {MIN_MINORITY_VALUES} minority values"
+    def rule(key, units=MIN_UNITS_FOR_INTERVAL, minority=None):
+        return f"at least {units} cases and {minority or MINORITY[key]} minority values"
+
     for key, name in COEFFICIENTS.items():
-        table(results, sets, key, MIN_UNITS_FOR_INTERVAL, MIN_MINORITY_VALUES,
-              f"{name}, the app's rule ({rule})")
+        table(results, sets, key, MIN_UNITS_FOR_INTERVAL, MINORITY[key],
+              f"{name}, the app's rule ({rule(key)})")
     for units in args.min_units or []:
         for key, name in COEFFICIENTS.items():
-            table(results, sets, key, units, MIN_MINORITY_VALUES,
-                  f"{name}, candidate: at least {units} cases and {MIN_MINORITY_VALUES} minority "
-                  "values")
+            table(results, sets, key, units, MINORITY[key],
+                  f"{name}, candidate: {rule(key, units)}")
+    for minority in args.min_minority or []:
+        for key, name in COEFFICIENTS.items():
+            table(results, sets, key, MIN_UNITS_FOR_INTERVAL, minority,
+                  f"{name}, candidate: {rule(key, minority=minority)}")
     table(results, sets, "kalpha", MIN_UNITS_FOR_INTERVAL, MIN_MINORITY_VALUES,
-          f"α, KALPHA's bootstrap (percentile), under the app's rule ({rule})")
+          f"α, KALPHA's bootstrap (percentile), under the app's rule for α ({rule('alpha')})")
     kalpha_comparison(results)
 
 
