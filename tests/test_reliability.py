@@ -429,9 +429,9 @@ def test_attribute_statistics_multi():
     assert stats["masi_alpha"] == pytest.approx(naive_alpha(MULTI, masi_distance))
     # Partial overlaps count as partial agreement under MASI.
     assert stats["masi_alpha"] > stats["krippendorff_alpha"]
-    # Six units coded twice or more: below the minimum of 30, no interval but a warning.
+    # Six units coded twice or more: below the minimum of 40, no interval but a warning.
     assert stats["alpha_ci_low"] is None and stats["alpha_ci_high"] is None
-    assert any("no interval below 30" in w for w in stats["warnings"])
+    assert any("no interval below 40" in w for w in stats["warnings"])
     # Units 1, 5, 6 agree fully; unit 2 has 2 of 6 ordered pairs agreeing;
     # unit 3: the two empty sets agree (2 of 6); unit 4: none.
     assert stats["percent_agreement"] == pytest.approx((3 + 2 / 6 + 2 / 6) / 6)

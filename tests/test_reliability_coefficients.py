@@ -135,7 +135,7 @@ def test_pabak_prevalence_and_bias_on_a_textbook_two_by_two_table():
 
 
 def test_three_coders_get_fleiss_and_conger_but_no_cohen_or_prevalence():
-    table = {u: {"a": u % 2 == 0, "b": u % 2 == 0, "c": u % 3 == 0} for u in range(30)}
+    table = {u: {"a": u % 2 == 0, "b": u % 2 == 0, "c": u % 3 == 0} for u in range(42)}
     stats = attribute_statistics(table, kind="boolean", n_boot=100)
     assert stats["cohen_kappa"] is None and stats["prevalence_index"] is None
     assert stats["fleiss_kappa"] is not None and stats["conger_kappa"] is not None
@@ -157,14 +157,14 @@ def test_bootstrap_reports_dropped_resamples():
     assert any(f"{stats['alpha_dropped']} of 1000 resamples" in w for w in stats["warnings"])
 
 
-def test_fewer_than_thirty_cases_show_figures_without_intervals():
+def test_fewer_than_forty_cases_show_figures_without_intervals():
     table = {u: {"a": u % 3, "b": (u + (u == 2)) % 3} for u in range(5)}
     stats = row_statistics(encode(table)[0], n_boot=1000)
     assert stats["krippendorff_alpha"] is not None and stats["gwet_ac1"] is not None
     assert stats["alpha_ci_low"] is None and stats["ac1_ci_low"] is None
     assert stats["resamples"] == 0
     assert stats["warnings"] == [
-        "Only 5 cases coded twice or more: no interval below 30; the figures are shown but "
+        "Only 5 cases coded twice or more: no interval below 40; the figures are shown but "
         "are imprecise."
     ]
 

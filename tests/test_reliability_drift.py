@@ -147,7 +147,7 @@ def test_intervals_are_withheld_on_thin_blocks_with_the_reason(coded):
     drift = coder_drift(review=coded, params=DriftParams("window", 2))
     for row in drift["blocks"] + drift["rows"]:
         assert row["alpha_ci_low"] is None and row["alpha_ci_high"] is None
-    assert "case-attribute units coded twice or more: no interval below 30" in (
+    assert "case-attribute units coded twice or more: no interval below 40" in (
         drift["blocks"][0]["note"])
 
 

@@ -12,6 +12,8 @@ from coding.models import AuditEvent
 from coding.reliability import coefficients as engine
 from coding.reliability.coefficients import (
     MIN_MINORITY_VALUES,
+    MIN_MINORITY_VALUES_AC1,
+    MIN_UNITS_FOR_INTERVAL,
     bc_interval,
     q_below,
     row_statistics,
@@ -49,6 +51,29 @@ def test_a_rare_option_on_many_cases_gets_no_interval_below_the_minority_minimum
     stats = row_statistics(_yes_no(200, both_yes=10, only_a=3, only_b=2), binary=True)
     assert stats["minority_values"] == 25
     assert stats["alpha_ci_low"] <= stats["krippendorff_alpha"] <= stats["alpha_ci_high"]
+
+
+def test_ac1_needs_more_minority_values_than_alpha_and_kappa_for_an_interval():
+    # 200 cases, 8 both-yes and 4 disagreements: 20 "yes" values. Enough for alpha and
+    # kappa (15), not for AC1 (30: below it AC1's intervals covered as few as 83%).
+    stats = row_statistics(_yes_no(200, both_yes=8, only_a=2, only_b=2), binary=True)
+    assert MIN_MINORITY_VALUES <= stats["minority_values"] == 20 < MIN_MINORITY_VALUES_AC1
+    assert stats["alpha_ci_low"] is not None and stats["cohen_kappa_ci_low"] is not None
+    assert stats["ac1_ci_low"] is None and stats["gwet_ac1"] is not None
+    assert any(f"no interval for AC1 below {MIN_MINORITY_VALUES_AC1}" in w
+               for w in stats["warnings"])
+    stats = row_statistics(_yes_no(200, both_yes=16, only_a=3, only_b=3), binary=True)
+    assert stats["minority_values"] == 38
+    assert stats["ac1_ci_low"] <= stats["gwet_ac1"] <= stats["ac1_ci_high"]
+
+
+def test_no_interval_below_the_minimum_number_of_cases_whatever_the_minority():
+    below = row_statistics(_yes_no(MIN_UNITS_FOR_INTERVAL - 1, both_yes=15, only_a=3,
+                                   only_b=3), binary=True)
+    assert below["minority_values"] >= MIN_MINORITY_VALUES and below["alpha_ci_low"] is None
+    at = row_statistics(_yes_no(MIN_UNITS_FOR_INTERVAL, both_yes=15, only_a=3, only_b=3),
+                        binary=True)
+    assert at["alpha_ci_low"] is not None
 
 
 def test_an_option_everybody_chose_is_not_estimable_not_one():

@@ -139,7 +139,7 @@ def _coded_review(review, coder_a, coder_b, n=12):
 
 
 def test_number_attributes_use_the_interval_metric(review, coder_a, coder_b):
-    _coded_review(review, coder_a, coder_b, n=40)  # 30 cases or more: an interval
+    _coded_review(review, coder_a, coder_b, n=40)  # 40 cases or more: an interval
     out = io.StringIO()
     call_command("reliability", review="demo", format="json", stdout=out)
     rows = json.loads(out.getvalue())
@@ -156,14 +156,14 @@ def test_number_attributes_use_the_interval_metric(review, coder_a, coder_b):
 
 
 def test_page_and_api_show_the_new_figures_and_warnings(client, review, coder_a, coder_b, lead):
-    _coded_review(review, coder_a, coder_b, n=6)  # fewer than 30 cases: warnings
+    _coded_review(review, coder_a, coder_b, n=6)  # fewer than 40 cases: warnings
     factories.reliability_computed(review)
     client.force_login(lead)
     html = client.get(reverse("coding:reliability", args=["demo"])).content.decode()
     for heading in ("Fleiss’ κ", "Conger’s κ", "Gwet’s AC2", "PABAK", "Prevalence index",
                     "Bias index", "Level"):
         assert heading in html
-    assert "no interval below 30" in html and 'id="note-1"' in html
+    assert "no interval below 40" in html and 'id="note-1"' in html
     api = APIClient()
     api.force_authenticate(lead)
     body = api.get("/api/reviews/demo/reliability/").json()

@@ -109,7 +109,7 @@ def test_reliability_json_reproduces_published_values(db, tmp_path):
     assert category["cohen_kappa"] is None  # four coders: kappa is for two
     # 11 cases: too few for an interval that holds (issue 21), so none, and a note saying so.
     assert category["alpha_ci_low"] is None and category["alpha_ci_high"] is None
-    assert any("no interval below 30" in w for w in category["warnings"])
+    assert any("no interval below 40" in w for w in category["warnings"])
     present = _row(rows, "present")
     assert present["cohen_kappa"] == pytest.approx(0.4)
     assert present["percent_agreement"] == pytest.approx(0.7)

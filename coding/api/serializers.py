@@ -534,7 +534,7 @@ class ReliabilityRowSerializer(serializers.Serializer):
     ac1_ci_low = serializers.FloatField(allow_null=True)
     ac1_ci_high = serializers.FloatField(allow_null=True)
     resamples = serializers.IntegerField(
-        help_text="Bootstrap resamples drawn (0: none, e.g. fewer than 30 cases)."
+        help_text="Bootstrap resamples drawn (0: none, e.g. fewer than 40 cases)."
     )
     alpha_dropped = serializers.IntegerField(
         allow_null=True, help_text="Resamples where alpha was undefined, left out."

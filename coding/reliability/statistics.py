@@ -23,7 +23,7 @@ from coding.reliability.alpha import (
     krippendorff_alpha_ci,
     masi_distance,
 )
-from coding.reliability.coefficients import row_statistics
+from coding.reliability.coefficients import kalpha_bootstrap, row_statistics
 from coding.reliability.encoding import encode
 from coding.reliability.tables import (
     KINDS,
@@ -50,6 +50,7 @@ __all__ = [
     "gwet_ac1",
     "krippendorff_alpha",
     "krippendorff_alpha_ci",
+    "krippendorff_alpha_kalpha",
     "masi_distance",
     "option_statistics",
     "percent_agreement",
@@ -180,6 +181,17 @@ def _engine(table: Table, *, level: str = "nominal", categories=None, binary=Fal
     )
     coded, _ = encode(table, categories=categories, numeric=numeric)
     return row_statistics(coded, level=level, binary=binary, **kwargs)
+
+
+def krippendorff_alpha_kalpha(
+    table: Table, *, level: str = "nominal", categories=None, n_boot: int = 1000, seed: int = 0
+) -> dict[str, Any]:
+    """Alpha with Krippendorff's own bootstrap (KALPHA; Hayes & Krippendorff 2007) of a
+    reliability table: see coefficients.kalpha_bootstrap. The page's intervals are the BCa
+    bootstrap over cases instead (README, "Intervals")."""
+    numeric = level in ("interval", "ratio") or (level == "ordinal" and categories is None)
+    coded, _ = encode(table, categories=categories, numeric=numeric)
+    return kalpha_bootstrap(coded, level=level, n_boot=n_boot, seed=seed)
 
 
 def fleiss_kappa(table: Table) -> float | None:

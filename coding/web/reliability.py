@@ -18,6 +18,7 @@ from coding.reliability.coefficients import (
     CI_DECIMALS,
     MAX_DROPPED_SHARE,
     MIN_MINORITY_VALUES,
+    MIN_MINORITY_VALUES_AC1,
     MIN_UNITS_FOR_INTERVAL,
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
@@ -156,6 +157,7 @@ def drift_csv(request, slug: str):
 def interval_rules() -> dict:
     """The rules the pages state beside the figures."""
     return {"min_units": MIN_UNITS_FOR_INTERVAL, "min_minority": MIN_MINORITY_VALUES,
+            "min_minority_ac1": MIN_MINORITY_VALUES_AC1,
             "max_dropped_percent": round(100 * MAX_DROPPED_SHARE), "ci_decimals": CI_DECIMALS,
             "max_q": MAX_Q}
 
