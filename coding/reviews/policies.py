@@ -110,6 +110,12 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "rounds": (Role.LEAD,),
     "discussion": (Role.CODER,),
     "codebook": (Role.LEAD,),
+    # Eligibility screening (coding.screening): screeners screen, leads set it up and assign,
+    # adjudicators and leads see its conflicts (the two screeners too, in discussion mode:
+    # coding.screening.policies.may_view_conflicts).
+    "screening": (Role.CODER,),
+    "screening_manage": (Role.LEAD,),
+    "screening_conflicts": (Role.ADJUDICATOR, Role.LEAD),
 }
 
 # Pages with something on them only in one resolution mode. Elsewhere they still open (and
