@@ -30,6 +30,7 @@ from coding.models import (
     ScreeningConflict,
     ScreeningDecision,
     ScreeningOutcome,
+    ScreeningSettings,
     ScreeningStage,
     ScreeningStages,
 )
@@ -122,8 +123,8 @@ def decision_visible_to(user, decision: ScreeningDecision) -> bool:
 
 def review_stages(review: Review) -> list[str]:
     """The stages `review` screens in, in order."""
-    settings = getattr(review, "screening_settings", None)
-    stages = settings.stages if settings is not None else ScreeningStages.BOTH
+    stages = (ScreeningSettings.objects.filter(review=review).values_list("stages", flat=True)
+              .first() or ScreeningStages.BOTH)
     if stages == ScreeningStages.BOTH:
         return [ScreeningStage.TITLE_ABSTRACT, ScreeningStage.FULL_TEXT]
     return [stages]
