@@ -31,7 +31,7 @@ from coding.models import (
     ScreeningDecisionValue,
     ScreeningStage,
 )
-from coding.screening.policies import SCREENERS_PER_RECORD, review_stages
+from coding.screening.policies import SCREENERS_PER_RECORD, records_at_stage, review_stages
 from coding.screening.selectors import DECISION_COLUMNS
 from coding.screening.services import screening_decide
 from coding.tables import table_rows
@@ -151,6 +151,11 @@ def decisions_import(*, path: Path | str, review_slug: str, user=None) -> Decisi
     with transaction.atomic():
         for row in sorted(rows, key=lambda r: order[r.stage]):
             user = people[row.screener]
+            if not records_at_stage(review, row.stage).filter(pk=row.record.pk).exists():
+                raise ImportFailed(path, row.where, _(
+                    "record %(record)s is not screened at stage %(stage)s (a removed "
+                    "duplicate, or not included at title and abstract)")
+                    % {"record": row.record.external_id or row.record.pk, "stage": row.stage})
             assigned = set(ScreeningAssignment.objects.filter(
                 record=row.record, stage=row.stage).values_list("screener_id", flat=True))
             if user.pk not in assigned:
