@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from coding.adjudication.policies import in_discussion_mode
@@ -305,7 +305,9 @@ def assign_page(request, slug: str):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("%(n)s assignments made.") % {"n": made})
+                messages.success(request, ngettext("%(n)s assignment made.",
+                                                   "%(n)s assignments made.", made)
+                                 % {"n": made})
                 return redirect("coding:screening_assign", slug=review.slug)
         status = 400
     return render(request, "coding/screening_assign.html", _context(

@@ -9,7 +9,9 @@
   const article = document.getElementById("screening-record");
   const form = document.getElementById("screening-form");
   if (!root || !article || !form) return;
-  const t = window.gettext || function (s) { return s; };
+  // Django's JavaScript catalog (base.html) gives gettext and interpolate; untranslated
+  // without it.
+  const gettext = window.gettext || function (s) { return s; };
   const fmt = window.interpolate || function (s, args) {
     return s.replace(/%\(\w+\)s/g, function (m) { return args[m.slice(2, -2)]; });
   };
@@ -19,7 +21,7 @@
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const reasonsEl = document.getElementById("screening-reasons");
   const reasons = reasonsEl ? JSON.parse(reasonsEl.textContent) || [] : [];
-  const labels = { include: t("Include"), exclude: t("Exclude"), maybe: t("Maybe") };
+  const labels = { include: gettext("Include"), exclude: gettext("Exclude"), maybe: gettext("Maybe") };
   const message = document.getElementById("screening-message");
   let records = [];
   let index = 0;
@@ -59,7 +61,7 @@
     if (!parts.length) {
       const p = document.createElement("p");
       p.className = "muted";
-      p.textContent = t("No abstract.");
+      p.textContent = gettext("No abstract.");
       container.appendChild(p);
       return;
     }
@@ -93,7 +95,7 @@
     const mine = byId("record-mine");
     mine.replaceChildren();
     if (r.decision) {
-      mine.append(t("Your decision:") + " ");
+      mine.append(gettext("Your decision:") + " ");
       const strong = document.createElement("strong");
       strong.textContent = labels[r.decision] || r.decision;
       mine.appendChild(strong);
@@ -126,7 +128,7 @@
     if (step > 0 && index + 1 >= records.length) {
       (more() || Promise.resolve()).then(function () {
         if (index + 1 < records.length) { index += 1; render(); } else {
-          say(t("That was the last record assigned to you at this stage."));
+          say(gettext("That was the last record assigned to you at this stage."));
         }
       });
       return;
@@ -165,7 +167,7 @@
     const checked = form.querySelector("input[name=reason]:checked");
     const reason = value === "exclude" && checked ? checked.value : "";
     if (value === "exclude" && reasons.length && !reason) {
-      say(t("Choose the exclusion reason first (keys 1–9)."));
+      say(gettext("Choose the exclusion reason first (keys 1–9)."));
       return;
     }
     const before = { decision: r.decision, reason: r.reason };
@@ -185,10 +187,10 @@
         r.reason = before.reason;
         index = records.indexOf(r);
         render();
-        say(answer.data.detail || t("Nothing was saved; try again."));
+        say(answer.data.detail || gettext("Nothing was saved; try again."));
       }, function () {
         r.decision = before.decision;
-        say(t("The server could not be reached; nothing was saved."));
+        say(gettext("The server could not be reached; nothing was saved."));
       });
     });
   }
@@ -196,7 +198,7 @@
   function undo() {
     queue = queue.then(function () {
       return post(urls.undo, { stage: stage }).then(function (answer) {
-        if (!answer.ok) { say(answer.data.detail || t("Nothing to undo.")); return; }
+        if (!answer.ok) { say(answer.data.detail || gettext("Nothing to undo.")); return; }
         progress(answer.data.progress);
         const found = records.findIndex(function (x) { return x.id === answer.data.record; });
         if (found >= 0) {
@@ -205,7 +207,7 @@
           records[found].version = null;
           index = found;
           render();
-          say(fmt(t("Your decision on “%(title)s” is withdrawn."),
+          say(fmt(gettext("Your decision on “%(title)s” is withdrawn."),
                   { title: records[found].title }, true));
           return;
         }
