@@ -160,7 +160,9 @@ NOT_FOUND_MESSAGE = "Not found."
 
 
 def _review_or_404(slug: str) -> Review:
-    review = Review.objects.filter(slug=slug).first()
+    # With its screening settings (one join): the navigation's Screening link asks whether
+    # the review screens without a query of its own (coding.templatetags.screening_nav).
+    review = Review.objects.select_related("screening_settings").filter(slug=slug).first()
     if review is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return review

@@ -1,12 +1,12 @@
 """`{% screening_link review as screening %}`: where the review's "Screening" link takes the
 viewer (the screening page for screeners, assignment for leads, conflicts for adjudicators),
-or None: in reviews that screen (records or screening settings), for whoever may open one."""
+or None: in reviews that screen (they have screening settings), for whoever may open one.
+Reviews found by coding.reviews.policies come with their settings, so this costs no query."""
 
 from django import template
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from coding.models import Record, Review, ScreeningSettings
+from coding.models import ScreeningSettings
 from coding.reviews.policies import pages_open_to
 
 register = template.Library()
@@ -15,15 +15,18 @@ PAGES = (("screening", "coding:screening"), ("screening_manage", "coding:screeni
          ("screening_conflicts", "coding:screening_conflicts"))
 
 
+def review_screens(review) -> bool:
+    try:
+        review.screening_settings  # noqa: B018 - cached by select_related where it can be
+    except ScreeningSettings.DoesNotExist:
+        return False
+    return True
+
+
 @register.simple_tag(takes_context=True)
 def screening_link(context, review) -> str | None:
     pages = pages_open_to(context["request"].user, review)
     target = next((name for page, name in PAGES if page in pages), None)
-    if target is None:
-        return None
-    # One query: does the review screen at all?
-    if not Review.objects.filter(pk=review.pk).filter(
-            Exists(Record.objects.filter(review=OuterRef("pk")))
-            | Exists(ScreeningSettings.objects.filter(review=OuterRef("pk")))).exists():
+    if target is None or not review_screens(review):
         return None
     return reverse(target, args=[review.slug])

@@ -177,8 +177,8 @@ def _after_decision(request, review, stage, record_id, *, error="", status=200, 
     return redirect(url)
 
 
-@login_required
 @post_only("coding:screening", "slug")
+@login_required
 def decide(request, slug: str):
     """Save the screener's decision on one record (record, stage, decision, reason, note,
     version); JSON for the script, a redirect to the next record for a plain form."""
@@ -202,8 +202,8 @@ def decide(request, slug: str):
         "version": decision.version})
 
 
-@login_required
 @post_only("coding:screening", "slug")
+@login_required
 def undo(request, slug: str):
     """Withdraw the screener's last decision at the stage (the U key) and show that record."""
     review = get_review_for_page(request.user, slug, "screening")

@@ -236,30 +236,37 @@
     });
   });
 
-  document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)
-                   && target.type !== "radio")) return;
-    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-    let handled = true;
+  function act(key) {
     if (key === "i") decide("include");
     else if (key === "e") decide("exclude");
     else if (key === "m") decide("maybe");
     else if (key === "n" || key === "ArrowRight") go(1);
     else if (key === "p" || key === "ArrowLeft") go(-1);
     else if (key === "u") undo();
-    else if (/^[1-9]$/.test(key) && reasons.length >= Number(key)) {
+    else if (/^[1-9]$/.test(key)) {
       const input = form.querySelectorAll("input[name=reason]")[Number(key) - 1];
       if (input) input.checked = true;
-    } else handled = false;
-    if (handled) event.preventDefault();
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)
+                   && target.type !== "radio")) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (!/^([iemnpu1-9]|ArrowLeft|ArrowRight)$/.test(key)) return;
+    if (/^[1-9]$/.test(key) && reasons.length < Number(key)) return;
+    event.preventDefault();
+    // Keys pressed before the first window of records arrived act once it has.
+    ready.then(function () { act(key); });
   });
 
-  query({ around: root.dataset.record }).then(function (data) {
+  const ready = query({ around: root.dataset.record }).then(function (data) {
     records = data.records;
     index = 0;
     startReached = false;
     if (records.length) render();
+    root.dataset.ready = "true";
   });
 })();

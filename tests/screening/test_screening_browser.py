@@ -57,3 +57,29 @@ def test_a_screener_screens_ten_records_by_keyboard_alone(screening, lead, coder
     page.keyboard.press("n")
     expect(title).to_have_text(records[9].title)
     expect(page.locator("#record-mine")).to_contain_text("Exclude")
+
+
+def test_at_full_text_a_number_key_chooses_the_exclusion_reason(screening, lead, coder_a,
+                                                                 coder_b, live_server, page):
+    from coding.screening.services import screening_settings_save
+
+    screening_settings_save(review=screening, user=lead, stages="full_text", criteria="",
+                            reasons=["No citizens", "No outcomes"])
+    records = make_records(screening, 2)
+    screening_assign(review=screening, user=lead, stage="full_text",
+                     screeners=[coder_a, coder_b])
+    _sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/reviews/demo/screening/")
+    title = page.locator("#record-title")
+    expect(title).to_have_text(records[0].title)
+    page.keyboard.press("e")  # no reason yet: refused, stays
+    expect(page.locator("#screening-message")).to_contain_text("exclusion reason")
+    expect(title).to_have_text(records[0].title)
+    page.keyboard.press("2")
+    expect(page.get_by_label("No outcomes")).to_be_checked()
+    page.keyboard.press("e")
+    expect(title).to_have_text(records[1].title)
+    page.keyboard.press("i")
+    expect(page.locator('[data-progress="decided"]')).to_have_text("2")
+    excluded = ScreeningDecision.objects.get(screener=coder_a, record=records[0])
+    assert (excluded.decision, excluded.reason.key) == ("exclude", "no-outcomes")
