@@ -83,3 +83,27 @@ def test_at_full_text_a_number_key_chooses_the_exclusion_reason(screening, lead,
     expect(page.locator('[data-progress="decided"]')).to_have_text("2")
     excluded = ScreeningDecision.objects.get(screener=coder_a, record=records[0])
     assert (excluded.decision, excluded.reason.key) == ("exclude", "no-outcomes")
+
+
+def test_the_other_screening_pages_pass_axe(screening, lead, adjudicator, coder_a, coder_b,
+                                            live_server, browser):
+    from coding.models import ScreeningConflict
+    from tests.screening.conftest import decide
+
+    records = make_records(screening, 2)
+    screening_assign(review=screening, user=lead, stage="title_abstract",
+                     screeners=[coder_a, coder_b])
+    decide(records[0], coder_a, "include")
+    decide(records[0], coder_b, "exclude")
+    conflict = ScreeningConflict.objects.get()
+    pages = {"lena": ["settings/", "assign/", "conflicts/"],
+             "ada": ["conflicts/", f"conflicts/{conflict.pk}/"]}
+    for username, paths in pages.items():
+        context = browser.new_context()
+        page = context.new_page()
+        _sign_in(page, live_server, username)
+        for path in paths:
+            response = page.goto(f"{live_server.url}/reviews/demo/screening/{path}")
+            assert response.status == 200, path
+            assert _serious_violations(page) == [], path
+        context.close()
