@@ -51,8 +51,8 @@ from coding.screening.services import (
 
 STAGE = OpenApiParameter("stage", str, enum=ScreeningStage.values,
                          description="The screening stage (default: the review's first).")
-RECORD = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The record's id.")
-CONFLICT_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH,
+RECORD = OpenApiParameter("record", int, OpenApiParameter.PATH, description="The record's id.")
+CONFLICT_ID = OpenApiParameter("conflict", int, OpenApiParameter.PATH,
                                description="The conflict's id.")
 TAGS = ["screening"]
 
@@ -161,9 +161,9 @@ class ScreeningDecisionView(StageMixin, APIView):
 
     @extend_schema(summary="Decide on a record", request=OpenApiTypes.OBJECT,
                    responses={200: OpenApiTypes.OBJECT, **ERRORS, **CONFLICT})
-    def post(self, request, slug, pk):
+    def post(self, request, slug, record):
         data = request.data if isinstance(request.data, dict) else {}
-        record, stage = self.record(pk), self.stage(data)
+        record, stage = self.record(record), self.stage(data)
         with service_errors():
             decision = screening_decide(
                 record=record, stage=stage, user=request.user,
@@ -174,8 +174,8 @@ class ScreeningDecisionView(StageMixin, APIView):
 
     @extend_schema(summary="Withdraw your decision", parameters=[STAGE],
                    responses={204: None, **ERRORS})
-    def delete(self, request, slug, pk):
-        record, stage = self.record(pk), self.stage()
+    def delete(self, request, slug, record):
+        record, stage = self.record(record), self.stage()
         with service_errors():
             if not screening_withdraw(record=record, stage=stage, user=request.user):
                 raise exceptions.NotFound(_("You have no decision on this record here."))
@@ -269,8 +269,8 @@ class ConflictActionMixin(ReviewMixin):
                description="An adjudicator who did not screen the record: `decision` "
                "(include or exclude), `reason` at full text, `rationale`.")
 class ScreeningConflictResolve(ConflictActionMixin, APIView):
-    def post(self, request, slug, pk):
-        conflict = self.conflict(pk)
+    def post(self, request, slug, conflict):
+        conflict = self.conflict(conflict)
         with service_errors():
             outcome = screening_conflict_decide(conflict=conflict, user=request.user,
                                                 **self.payload())
@@ -282,8 +282,8 @@ class ScreeningConflictResolve(ConflictActionMixin, APIView):
                request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, **ERRORS},
                description="Discussion mode, the two screeners: equal proposals settle it.")
 class ScreeningConflictPropose(ConflictActionMixin, APIView):
-    def post(self, request, slug, pk):
-        conflict = self.conflict(pk)
+    def post(self, request, slug, conflict):
+        conflict = self.conflict(conflict)
         with service_errors():
             outcome = screening_conflict_propose(conflict=conflict, user=request.user,
                                                  **self.payload())
@@ -294,8 +294,8 @@ class ScreeningConflictPropose(ConflictActionMixin, APIView):
 @extend_schema(tags=TAGS, parameters=[SLUG, CONFLICT_ID], summary="Escalate a conflict",
                request=None, responses={200: OpenApiTypes.OBJECT, **ERRORS})
 class ScreeningConflictEscalate(ConflictActionMixin, APIView):
-    def post(self, request, slug, pk):
-        conflict = self.conflict(pk)
+    def post(self, request, slug, conflict):
+        conflict = self.conflict(conflict)
         with service_errors():
             conflict = screening_conflict_escalate(conflict=conflict, user=request.user)
         return Response({"id": conflict.pk, "escalated_at": conflict.escalated_at})
