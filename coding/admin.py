@@ -23,6 +23,11 @@ from coding.reviews.services import (
     review_set_resolution_mode,
 )
 from coding.rounds.policies import round_codings_visible_to
+from coding.screening.policies import (
+    all_conflicts_visible_to,
+    decisions_visible_to,
+    outcomes_visible_to,
+)
 from coding.web.signin import AdminSignInForm
 
 # List filters offer only the reviews, coders and attributes the viewer can see.
@@ -53,6 +58,10 @@ REVIEW_PATH = {
     models.Round: "review",
     models.RoundCoding: "round__review",
     models.RoundValue: "coding__round__review",
+    models.ScreeningAssignment: "record__review",
+    models.ScreeningDecision: "record__review",
+    models.ScreeningConflict: "record__review",
+    models.ScreeningOutcome: "record__review",
 }
 
 
@@ -69,6 +78,10 @@ POLICY = {
     models.RoundValue: lambda user, rows: rows.filter(
         coding__in=round_codings_visible_to(user, models.RoundCoding.objects.all())
     ),
+    # Screening: a screener's decision under the blind rule of screening.
+    models.ScreeningDecision: lambda user, rows: decisions_visible_to(user, rows),
+    models.ScreeningConflict: lambda user, rows: all_conflicts_visible_to(user, rows),
+    models.ScreeningOutcome: lambda user, rows: outcomes_visible_to(user, rows),
 }
 
 
@@ -499,3 +512,36 @@ class RoundValueAdmin(ReadOnlyAdmin):
     list_filter = [("attribute__codebook__review", ONLY_USED)]
     search_fields = ["coding__case__title", "evidence", "note", "text"]
     filter_horizontal = ["options"]
+
+
+# Eligibility screening: decided on the screening pages and API (coding.screening.services),
+# shown here read-only; decisions, conflicts and outcomes under screening's blind rule.
+@admin.register(models.ScreeningAssignment)
+class ScreeningAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["record", "stage", "screener", "assigned_by", "assigned_at"]
+    list_filter = ["stage", ("record__review", ONLY_USED), ("screener", ONLY_USED)]
+    search_fields = ["record__title", "screener__username"]
+
+
+@admin.register(models.ScreeningDecision)
+class ScreeningDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["record", "stage", "screener", "decision", "reason", "version",
+                    "decided_at"]
+    # No filter by decision: its counts would tell a screener the other's decisions.
+    list_filter = ["stage", ("record__review", ONLY_USED)]
+    search_fields = ["record__title", "screener__username"]
+
+
+@admin.register(models.ScreeningConflict)
+class ScreeningConflictAdmin(ReadOnlyAdmin):
+    list_display = ["record", "stage", "status", "detected_at", "resolved_at", "escalated_at"]
+    list_filter = ["status", "stage", ("record__review", ONLY_USED)]
+    search_fields = ["record__title"]
+
+
+@admin.register(models.ScreeningOutcome)
+class ScreeningOutcomeAdmin(ReadOnlyAdmin):
+    list_display = ["record", "stage", "decision", "reason", "method", "decided_by",
+                    "decided_at"]
+    list_filter = ["stage", "method", ("record__review", ONLY_USED)]
+    search_fields = ["record__title", "rationale"]

@@ -1454,6 +1454,10 @@ class ScreeningConflict(models.Model):
                               default=DisagreementStatus.OPEN)
     detected_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Discussion mode (coding.screening.services): each screener's proposal, {screener id:
+    # {"decision", "reason" (key or ""), "rationale"}}; equal proposals settle the conflict.
+    proposals = models.JSONField(default=dict, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["record", "stage"]

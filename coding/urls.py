@@ -22,6 +22,7 @@ from coding.web import (
     reliability,
     reviews,
     rounds,
+    screening,
 )
 
 app_name = "coding"
@@ -196,4 +197,20 @@ urlpatterns += [
          rounds.round_coding_form, name="round_coding_form"),
     path(review + "rounds/<int:number>/cases/<str:case_number>/code/save/",
          rounds.round_coding_save, name="round_coding_save"),
+]
+
+# Eligibility screening (stage one): the screener's page (its JSON window and decide/undo
+# targets), the lead's settings and assignment pages, conflicts, the decisions as CSV.
+urlpatterns += [
+    path(review + "screening/", screening.screen, name="screening"),
+    path(review + "screening/records.json", screening.records_json, name="screening_records"),
+    path(review + "screening/decide/", screening.decide, name="screening_decide"),
+    path(review + "screening/undo/", screening.undo, name="screening_undo"),
+    path(review + "screening/settings/", screening.settings_page, name="screening_settings"),
+    path(review + "screening/assign/", screening.assign_page, name="screening_assign"),
+    path(review + "screening/conflicts/", screening.conflicts, name="screening_conflicts"),
+    path(review + "screening/conflicts/<int:pk>/", screening.conflict_page,
+         name="screening_conflict"),
+    path(review + "screening/decisions.csv", screening.decisions_csv,
+         name="screening_decisions_csv"),
 ]

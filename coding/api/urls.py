@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from coding.api import views
 from coding.api.views.prisma import PrismaView
 from coding.api.views.records import RecordCases, RecordDuplicate, RecordList, SearchList
+from coding.api.views import screening
 from coding.api.views.releases import ReleaseDetail, ReleaseList
 
 app_name = "api"
@@ -83,4 +84,25 @@ urlpatterns = [
          name="document-detail"),
     path(review + "cases/<str:number>/documents/<int:pk>/file/",
          views.DocumentFile.as_view(), name="document-file"),
+    # Eligibility screening (coding.screening).
+    path(review + "screening/", screening.ScreeningSettingsView.as_view(),
+         name="screening-settings"),
+    path(review + "screening/queue/", screening.ScreeningQueue.as_view(),
+         name="screening-queue"),
+    path(review + "screening/records/<int:record>/decision/",
+         screening.ScreeningDecisionView.as_view(), name="screening-decision"),
+    path(review + "screening/decisions/", screening.ScreeningDecisionList.as_view(),
+         name="screening-decision-list"),
+    path(review + "screening/assignments/", screening.ScreeningAssignments.as_view(),
+         name="screening-assignments"),
+    path(review + "screening/conflicts/", screening.ScreeningConflictList.as_view(),
+         name="screening-conflict-list"),
+    path(review + "screening/conflicts/<int:conflict>/resolve/",
+         screening.ScreeningConflictResolve.as_view(), name="screening-conflict-resolve"),
+    path(review + "screening/conflicts/<int:conflict>/propose/",
+         screening.ScreeningConflictPropose.as_view(), name="screening-conflict-propose"),
+    path(review + "screening/conflicts/<int:conflict>/escalate/",
+         screening.ScreeningConflictEscalate.as_view(), name="screening-conflict-escalate"),
+    path(review + "screening/agreement/", screening.ScreeningAgreement.as_view(),
+         name="screening-agreement"),
 ]

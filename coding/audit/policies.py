@@ -5,7 +5,8 @@ reopened or decided what and when, never a draft's values. Events about someone 
 coding of a case the reader is blind on (coding.codings.policies), and about the case's
 disagreements and their threads, are left out, so a lead who also codes a case learns nothing
 from the log about the other coding of it until both have submitted. The same holds for a
-calibration round's codings (coding.rounds.policies).
+calibration round's codings (coding.rounds.policies), and for screening decisions on a record
+the reader is blind on at that stage (coding.screening.policies).
 """
 
 from django.db.models import CharField, Q, QuerySet
@@ -15,6 +16,7 @@ from coding.codings.policies import blind_cases
 from coding.models import AuditEvent, Coding, Disagreement, Review, Role, RoundCoding
 from coding.reviews.policies import review_roles
 from coding.rounds.policies import round_codings_visible_to
+from coding.screening.policies import audit_hidden_q
 
 CODING_TYPE = Coding._meta.label_lower
 DISAGREEMENT_TYPE = Disagreement._meta.label_lower
@@ -60,4 +62,6 @@ def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[Audi
         events.exclude(object_type=CODING_TYPE, object_id__in=hidden)
         .exclude(object_type=DISAGREEMENT_TYPE, object_id__in=hidden_disagreements)
         .exclude(object_type=ROUND_CODING_TYPE, object_id__in=hidden_rounds)
+        # Screening: events about a record the reader is blind on at that stage.
+        .exclude(audit_hidden_q(user))
     )

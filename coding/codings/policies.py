@@ -11,6 +11,9 @@ Once a case's coding is complete, its assigned coders see each other's submitted
 both resolution modes); discussion mode (coding.adjudication.policies) builds on exactly this:
 its pages and API show a coder the other's values only for disagreements, which exist only
 once both have submitted.
+
+The rule is written once for any double-blind work (items_with_complete_work, blind_items):
+eligibility screening asks it for the records of a stage (coding.screening.policies).
 """
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -23,30 +26,72 @@ from coding.reviews.policies import review_roles
 CODERS_PER_CASE = 2
 
 
-def _submitted_by_assigned(case_ref: str) -> Coalesce:
+def _submitted_by_assigned(item_ref: str, *, item: str, person: str,
+                           assignments: QuerySet, submissions: QuerySet) -> Coalesce:
     submitted = (
-        Coding.objects.filter(
-            case=OuterRef(case_ref), status=CodingStatus.SUBMITTED,
-            coder__assignments__case=OuterRef(case_ref),
-        )
-        .order_by().values("case").annotate(n=Count("pk")).values("n")
+        submissions.filter(**{item: OuterRef(item_ref)})
+        .filter(Exists(assignments.filter(**{item: OuterRef(item), person: OuterRef(person)})))
+        .order_by().values(item).annotate(n=Count("pk")).values("n")
     )
     return Coalesce(Subquery(submitted, output_field=IntegerField()), 0)
 
 
-def _assigned(case_ref: str) -> Coalesce:
+def _assigned(item_ref: str, *, item: str, assignments: QuerySet) -> Coalesce:
     assigned = (
-        Assignment.objects.filter(case=OuterRef(case_ref))
-        .order_by().values("case").annotate(n=Count("pk")).values("n")
+        assignments.filter(**{item: OuterRef(item_ref)})
+        .order_by().values(item).annotate(n=Count("pk")).values("n")
     )
     return Coalesce(Subquery(assigned, output_field=IntegerField()), 0)
 
 
+def items_with_complete_work(items: QuerySet, *, item: str, person: str,
+                             assignments: QuerySet, submissions: QuerySet,
+                             per_item: int = CODERS_PER_CASE) -> QuerySet:
+    """The blind rule's "complete", for any double-blind work: the items of `items` whose
+    assigned people (at least `per_item`) have all submitted. `assignments` are the rows
+    saying who is assigned to which item and `submissions` the submitted work, both with a
+    foreign key `item` to the item and `person` to the person. The review's coding asks it
+    with cases, Assignment and submitted Codings (cases_with_complete_coding); screening
+    with the records of one stage, that stage's ScreeningAssignments and ScreeningDecisions
+    (coding.screening.policies)."""
+    return items.alias(
+        _n_assigned=_assigned("pk", item=item, assignments=assignments),
+        _n_submitted=_submitted_by_assigned("pk", item=item, person=person,
+                                            assignments=assignments, submissions=submissions),
+    ).filter(_n_assigned__gte=per_item, _n_submitted=F("_n_assigned"))
+
+
+def blind_items(user, items: QuerySet, *, item: str, person: str, assignments: QuerySet,
+                submissions: QuerySet, work: QuerySet | None = None) -> QuerySet:
+    """The items of `items` `user` is blind on (see the module docstring), for any
+    double-blind work (arguments as items_with_complete_work; `work` is every row of the
+    work, drafts included, default `submissions`): those they are assigned to or hold work
+    on, less those whose work is complete."""
+    if not user.is_authenticated:
+        return items.none()
+    work = submissions if work is None else work
+    theirs = items.filter(
+        Q(Exists(assignments.filter(**{item: OuterRef("pk"), person: user})))
+        | Q(Exists(work.filter(**{item: OuterRef("pk"), person: user})))
+    )
+    complete = items_with_complete_work(
+        items.model.objects.all(), item=item, person=person, assignments=assignments,
+        submissions=submissions)
+    return theirs.exclude(pk__in=complete.values("pk"))
+
+
+# The review's coding, as items_with_complete_work and blind_items take it.
+_CODING = {"item": "case", "person": "coder"}
+
+
+def _coding_rows() -> dict:
+    return {**_CODING, "assignments": Assignment.objects.all(),
+            "submissions": Coding.objects.filter(status=CodingStatus.SUBMITTED)}
+
+
 def cases_with_complete_coding(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases whose assigned coders (at least two) have all submitted."""
-    return cases.alias(
-        _n_assigned=_assigned("pk"), _n_submitted=_submitted_by_assigned("pk")
-    ).filter(_n_assigned__gte=CODERS_PER_CASE, _n_submitted=F("_n_assigned"))
+    return items_with_complete_work(cases, **_coding_rows())
 
 
 def coding_complete(case: Case) -> bool:
@@ -56,13 +101,7 @@ def coding_complete(case: Case) -> bool:
 
 def blind_cases(user) -> QuerySet[Case]:
     """The cases `user` is blind on (see the module docstring)."""
-    if not user.is_authenticated:
-        return Case.objects.none()
-    theirs = Case.objects.filter(
-        Q(Exists(Assignment.objects.filter(case=OuterRef("pk"), coder=user)))
-        | Q(Exists(Coding.objects.filter(case=OuterRef("pk"), coder=user)))
-    )
-    return theirs.exclude(pk__in=cases_with_complete_coding(Case.objects.all()).values("pk"))
+    return blind_items(user, Case.objects.all(), work=Coding.objects.all(), **_coding_rows())
 
 
 def is_blind_on(user, case: Case) -> bool:

@@ -112,6 +112,12 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "codebook": (Role.LEAD,),
     # Candidate records for screening: imports, duplicates, cases from included records.
     "records": (Role.LEAD,),
+    # Eligibility screening (coding.screening): screeners screen, leads set it up and assign,
+    # adjudicators and leads see its conflicts (the two screeners too, in discussion mode:
+    # coding.screening.policies.may_view_conflicts).
+    "screening": (Role.CODER,),
+    "screening_manage": (Role.LEAD,),
+    "screening_conflicts": (Role.ADJUDICATOR, Role.LEAD),
 }
 
 # Pages with something on them only in one resolution mode. Elsewhere they still open (and
@@ -156,7 +162,9 @@ NOT_FOUND_MESSAGE = "Not found."
 
 
 def _review_or_404(slug: str) -> Review:
-    review = Review.objects.filter(slug=slug).first()
+    # With its screening settings (one join): the navigation's Screening link asks whether
+    # the review screens without a query of its own (coding.templatetags.screening_nav).
+    review = Review.objects.select_related("screening_settings").filter(slug=slug).first()
     if review is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return review

@@ -37,6 +37,7 @@ from coding.reviews.policies import (
     review_roles,
 )
 from coding.reviews.services import review_set_reliability_thresholds
+from coding.screening.selectors import has_screening, screening_agreement
 from coding.web.http import post_only
 
 # The CSV's last columns: when the figures were computed, how many seconds it took, and
@@ -90,6 +91,10 @@ def reliability(request, slug: str):
         context.update(_figures(request, state.latest.report, Thresholds.of(review)))
         context.update(_reporting(request, review, state.latest.report))
     context.update(_drift(request, state.latest))
+    # Stage one's agreement, when the review screens (computed here: a few categories).
+    context["screening_agreement"] = (
+        screening_agreement(review=review, viewer=request.user)
+        if has_screening(review) else None)
     return render(request, "coding/reliability.html", context)
 
 
