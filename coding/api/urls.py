@@ -3,9 +3,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from coding.api import views
+from coding.api.views import screening
 from coding.api.views.prisma import PrismaView
 from coding.api.views.records import RecordCases, RecordDuplicate, RecordList, SearchList
-from coding.api.views import screening
 from coding.api.views.releases import ReleaseDetail, ReleaseList
 
 app_name = "api"

@@ -49,6 +49,13 @@ MESSAGES: dict[str, Message] = {
         "%(n)s cases of “%(review)s”: disagreements wait for your discussion", count="n"),
     "round_complete": Message(
         gettext_noop("Calibration round “%(round)s” of “%(review)s” is complete")),
+    "records_assigned": Message(
+        "%(n)s record assigned to you for screening in “%(review)s”",
+        "%(n)s records assigned to you for screening in “%(review)s”", count="n"),
+    "screening_discussion_waiting": Message(
+        gettext_noop("A screening conflict in “%(review)s” waits for your discussion")),
+    "screening_adjudication_needed": Message(
+        gettext_noop("A screening conflict in “%(review)s” needs an adjudicator")),
 }
 
 
@@ -59,6 +66,8 @@ def _mark_plurals():  # pragma: no cover - never called: it shows makemessages t
              "%(n)s cases of “%(review)s” need adjudication", 1)
     ngettext("%(n)s case of “%(review)s”: disagreements wait for your discussion",
              "%(n)s cases of “%(review)s”: disagreements wait for your discussion", 1)
+    ngettext("%(n)s record assigned to you for screening in “%(review)s”",
+             "%(n)s records assigned to you for screening in “%(review)s”", 1)
 
 
 class UnknownMessage(KeyError):

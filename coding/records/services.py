@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 from coding.audit.services import audit_record, audit_record_many
 from coding.fileio import ImportFailed
 from coding.input_limits import RECORD_FIELD_MAX
-from coding.models import Case, DuplicateStatus, ImportKind, Record, Review, Search
+from coding.models import (
+    Case,
+    DuplicateStatus,
+    ImportKind,
+    Record,
+    Review,
+    ScreeningSettings,
+    Search,
+)
 from coding.public.counts import dashboard_counts_refresh
 from coding.records.parsers import RecordData, records_read
 from coding.records.policies import may_manage_records
@@ -109,6 +117,9 @@ def _store(review: Review, records: list[RecordData], fields: dict, filename: st
            actor) -> dict:
     # One import at a time per review: each sees the records of the one before (duplicates).
     Review.objects.select_for_update().filter(pk=review.pk).first()
+    # A review with records screens them: its settings (stages, criteria) start at the defaults,
+    # and the review's menu offers Screening from now on.
+    ScreeningSettings.objects.get_or_create(review=review)
     search = Search.objects.create(review=review, filename=filename[:255], count=len(records),
                                    created_by=actor if getattr(actor, "is_authenticated", False)
                                    else None, **fields)

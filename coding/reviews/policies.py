@@ -2,7 +2,7 @@
 and admin class finds its review through these."""
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from coding.models import Membership, ResolutionMode, Review, Role
@@ -162,9 +162,14 @@ NOT_FOUND_MESSAGE = "Not found."
 
 
 def _review_or_404(slug: str) -> Review:
-    # With its screening settings (one join): the navigation's Screening link asks whether
-    # the review screens without a query of its own (coding.templatetags.screening_nav).
-    review = Review.objects.select_related("screening_settings").filter(slug=slug).first()
+    # With its screening settings (one join) and whether it has candidate records (a subquery):
+    # the navigation's Screening link asks whether the review screens here without a query of
+    # its own (coding.templatetags.screening_nav).
+    from coding.models import Record
+
+    review = (Review.objects.select_related("screening_settings")
+              .annotate(has_records=Exists(Record.objects.filter(review=OuterRef("pk"))))
+              .filter(slug=slug).first())
     if review is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return review

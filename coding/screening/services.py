@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from coding.adjudication.policies import in_discussion_mode
 from coding.audit.services import audit_record
@@ -198,9 +197,7 @@ def screening_assign(*, review: Review, user, stage: str, screeners: Sequence,
         url = reverse("coding:screening", args=[review.slug]) + f"?stage={stage}"
         for pk, n in per_screener.items():
             notify(users=[pk], review=review, kind=NotificationKind.CASE_ASSIGNED, url=url,
-                   text=ngettext("%(n)s record assigned to you for screening in %(review)s.",
-                                 "%(n)s records assigned to you for screening in %(review)s.",
-                                 n) % {"n": n, "review": review.title})
+                   message="records_assigned", params={"n": n, "review": review.title})
     return len(rows)
 
 
@@ -350,14 +347,13 @@ def _notify_conflict(review: Review, conflict: ScreeningConflict, *, escalated=F
     if in_discussion_mode(review) and not escalated:
         notify(users=[conflict.decision_a.screener_id, conflict.decision_b.screener_id],
                review=review, kind=NotificationKind.DISCUSSION_WAITING, url=url,
-               text=_("A screening conflict in %(review)s waits for your discussion.")
-               % {"review": review.title})
+               message="screening_discussion_waiting", params={"review": review.title})
         return
     deciders = conflict_deciders(review, conflict)
     if deciders:
         notify(users=deciders, review=review, kind=NotificationKind.ADJUDICATION_NEEDED,
-               url=url, text=_("A screening conflict in %(review)s needs an adjudicator.")
-               % {"review": review.title})
+               url=url, message="screening_adjudication_needed",
+               params={"review": review.title})
 
 
 def _conflict_locked(conflict: ScreeningConflict) -> ScreeningConflict:

@@ -1,12 +1,12 @@
 """`{% screening_link review as screening %}`: where the review's "Screening" link takes the
 viewer (the screening page for screeners, assignment for leads, conflicts for adjudicators),
-or None: in reviews that screen (they have screening settings), for whoever may open one.
-Reviews found by coding.reviews.policies come with their settings, so this costs no query."""
+or None: in reviews that screen (they have candidate records), for whoever may open one.
+Reviews found by coding.reviews.policies come with that answer, so this costs no query."""
 
 from django import template
 from django.urls import reverse
 
-from coding.models import ScreeningSettings
+from coding.models import Record
 from coding.reviews.policies import pages_open_to
 
 register = template.Library()
@@ -16,11 +16,12 @@ PAGES = (("screening", "coding:screening"), ("screening_manage", "coding:screeni
 
 
 def review_screens(review) -> bool:
-    try:
-        review.screening_settings  # noqa: B018 - cached by select_related where it can be
-    except ScreeningSettings.DoesNotExist:
-        return False
-    return True
+    """Whether the review screens candidate records here: it has some (a review that only
+    reports its stage one, as the bundled one does, has none)."""
+    has_records = getattr(review, "has_records", None)  # annotated by reviews.policies
+    if has_records is None:
+        has_records = Record.objects.filter(review=review).exists()
+    return has_records
 
 
 @register.simple_tag(takes_context=True)

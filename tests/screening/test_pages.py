@@ -1,7 +1,7 @@
 """The screening pages: settings and assignment (leads), the screener's page without
 JavaScript, its JSON, the decisions CSV, the navigation, and bounded queries."""
 
-from coding.models import ScreeningAssignment, ScreeningDecision, ScreeningSettings
+from coding.models import Record, ScreeningAssignment, ScreeningDecision, ScreeningSettings
 from coding.screening.services import screening_assign, settings_version
 from tests.screening.conftest import decide, make_records
 
@@ -91,12 +91,15 @@ def test_the_screening_page_and_window_take_bounded_queries(screening, lead, cod
     assert len(window.json()["records"]) == 50
 
 
-def test_the_navigation_links_screening_in_reviews_that_screen(screening, coder_a, client,
+def test_the_navigation_links_screening_in_reviews_that_screen(records, coder_a, client,
                                                                review):
     client.force_login(coder_a)
     page = client.get("/reviews/demo/my-cases/").content.decode()
     assert 'href="/reviews/demo/screening/"' in page
-    ScreeningSettings.objects.filter(review=review).delete()
+    # A review with no candidate records does not screen here (the bundled review reports its
+    # stage one without records): no link, whatever its settings.
+    Record.objects.filter(review=review).delete()
+    assert ScreeningSettings.objects.filter(review=review).exists()
     page = client.get("/reviews/demo/my-cases/").content.decode()
     assert 'href="/reviews/demo/screening/"' not in page
 
