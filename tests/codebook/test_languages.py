@@ -4,6 +4,7 @@ in the reader's language, exported in a chosen one (coding/reviews/languages.py)
 import csv
 import io
 import re
+from contextlib import contextmanager
 
 import pytest
 import yaml
@@ -64,10 +65,24 @@ def multi(db):
     return review, case, people
 
 
+_CLIENTS: list[Client] = []
+
+
 def _client(username: str) -> Client:
     client = Client()
     assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
+    _CLIENTS.append(client)
     return client
+
+
+@contextmanager
+def speaking(language: str):
+    """Requests in `language`, as a browser asks for it (Accept-Language: the interface's
+    LocaleMiddleware chooses each request's language), and this test's own code too."""
+    with translation.override(language):
+        for client in _CLIENTS:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        yield
 
 
 def test_labels_are_stored_in_the_source_language_with_their_translations(multi):
@@ -177,13 +192,13 @@ def test_coders_in_two_languages_disagree_on_one_adjudication_page_and_export_in
     form_url = reverse("coding:coding_form", args=[SLUG, case.number])
     spanish, english = _client("sofia"), _client("emma")
 
-    with translation.override("es"):
+    with speaking("es"):
         page = spanish.get(form_url).content.decode()
         assert ">Nivel" in page and "Municipal" in page and "Nivel de gobierno." in page
         assert "Características" in page and "Prestador" in page
         assert re.search(r'type="radio" name="level" value="local"', page)
         _coding_post(spanish, case, {"level": "local", "roles": ["deliverer"]})
-    with translation.override("en"):
+    with speaking("en"):
         page = english.get(form_url).content.decode()
         assert ">Level" in page and "Local" in page and "Nivel" not in page
         _coding_post(english, case, {"level": "national", "roles": ["deliverer"]})
@@ -194,22 +209,22 @@ def test_coders_in_two_languages_disagree_on_one_adjudication_page_and_export_in
 
     adjudication = _client("ada")
     queue = reverse("coding:adjudication_queue", args=[SLUG])
-    with translation.override("es"):
+    with speaking("es"):
         assert "Nivel" in adjudication.get(queue).content.decode()
-    with translation.override("en"):
+    with speaking("en"):
         listed = adjudication.get(queue).content.decode()
     assert "Level" in listed and "Nivel" not in listed
     url = reverse("coding:adjudication_case", args=[SLUG, case.number])
-    with translation.override("es"):
+    with speaking("es"):
         page = adjudication.get(url).content.decode()
     assert "Nivel" in page and "Municipal" in page and "Estatal" in page
     assert page.count('class="adj-item state-open"') == 1
-    with translation.override("en"):
+    with speaking("en"):
         page = adjudication.get(url).content.decode()
     assert ">Level<" in page and "Local" in page and "National" in page
     assert "Nivel" not in page
 
-    with translation.override("es"):
+    with speaking("es"):
         response = adjudication.post(url, {
             "action": "resolve", "key": "level", "level-choice": "a",
             "level-rationale": "El informe habla del ayuntamiento.",
@@ -246,18 +261,23 @@ def test_an_unknown_export_language_is_refused(multi):
         call_command("export_consensus", review=SLUG, lang="fr", stdout=io.StringIO())
 
 
+def _read(client, url: str) -> str:
+    """The page in the active language, asked for as a browser asks (Accept-Language)."""
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=translation.get_language()).content.decode()
+
+
 def test_the_gallery_and_dashboard_follow_the_readers_language(multi, client):
     review, case, _ = multi
     factories.consensus_for(case=case, values={"level": "local", "roles": ["deliverer"]})
     case.refresh_from_db()
     with translation.override("es"):
-        dashboard = client.get(reverse("coding:dashboard", args=[SLUG])).content.decode()
+        dashboard = _read(client, reverse("coding:dashboard", args=[SLUG]))
     assert "Nivel" in dashboard and "Municipal" in dashboard
     with translation.override("en"):
-        dashboard = client.get(reverse("coding:dashboard", args=[SLUG])).content.decode()
+        dashboard = _read(client, reverse("coding:dashboard", args=[SLUG]))
     assert "Nivel" not in dashboard and "Level" in dashboard
     with translation.override("es"):
-        gallery = client.get(reverse("coding:gallery", args=[SLUG])).content.decode()
+        gallery = _read(client, reverse("coding:gallery", args=[SLUG]))
     assert "Nivel" in gallery and "Municipal" in gallery
 
 
