@@ -33,12 +33,14 @@ from coding.models import (
     Coding,
     ConsensusValue,
     Review,
+    ScreeningDecision,
 )
 from coding.reliability import report_table
 from coding.reliability.selectors import FIELDS, reliability_snapshot_state
 from coding.reliability.verdicts import Thresholds
 from coding.reviews.codebooks import codebook_file_data, codebook_yaml
 from coding.reviews.importers import cases_export
+from coding.screening.selectors import decisions_table
 from coding.values import stored_value, value_csv
 
 SCRIPTS = Path(__file__).resolve().parent / "package_scripts"
@@ -125,6 +127,19 @@ STATUS_SCHEMA = {
     "foreignKeys": [{"fields": ["case"],
                      "reference": {"resource": "cases", "fields": ["number"]}}],
 }
+SCREENING_SCHEMA = {
+    "fields": [
+        _text("record", "The candidate record: its ID in its source file, else its id here."),
+        _text("screener", "Username of the screener."),
+        _field("stage", "string", "The screening stage.",
+               constraints={"enum": ["title_abstract", "full_text"]}),
+        _field("decision", "string", "The screener's decision.",
+               constraints={"enum": ["include", "exclude", "maybe"]}),
+        _text("reason", "Key of the exclusion reason (full text), else empty."),
+    ],
+    "primaryKey": ["record", "screener", "stage"],
+}
+
 DECISIONS_SCHEMA = {
     "fields": [
         _text("case", "Case number (cases.csv)."),
@@ -336,6 +351,13 @@ def write_package(*, review: Review, target: IO[bytes], viewer=None) -> dict[str
                 _without(consensus_table(review=review), hidden), out, lineterminator="\n")
         with text("decisions.csv") as out:
             counts["decisions"] = _write_decisions(review, out, hidden)
+        # Stage one, where the review screened here: every screener's decision (blind-aware
+        # for a viewer, as the screening export is: coding.screening.selectors).
+        screened = ScreeningDecision.objects.filter(record__review=review).exists()
+        if screened:
+            with text("screening_decisions.csv") as out:
+                counts["screening_decisions"] = csv_write(
+                    decisions_table(review=review, viewer=viewer), out, lineterminator="\n")
         with text("reliability.csv") as out:
             counts["reliability"] = _write_reliability(report, out)
         table_header: list[str] = []
@@ -347,11 +369,13 @@ def write_package(*, review: Review, target: IO[bytes], viewer=None) -> dict[str
         for script in ("reproduce.py", "reproduce.R"):
             archive.write(SCRIPTS / script, script)
         archive.writestr("datapackage.json", json.dumps(
-            _descriptor(review, report, table_header), indent=2, ensure_ascii=False))
+            _descriptor(review, report, table_header, screened), indent=2,
+            ensure_ascii=False))
     return counts
 
 
-def _descriptor(review: Review, report: dict | None, table_header: list[str]) -> dict:
+def _descriptor(review: Review, report: dict | None, table_header: list[str],
+                screened: bool = False) -> dict:
     resources = [
         _resource("cases", "cases.csv", CASES_SCHEMA, _("The review's cases.")),
         _resource("attributes", "attributes.csv", ATTRIBUTES_SCHEMA,
@@ -375,6 +399,11 @@ def _descriptor(review: Review, report: dict | None, table_header: list[str]) ->
                   _("The app's reliability figures from its latest snapshot, at full "
                     "precision (what the scripts compare with).")),
     ]
+    if screened:
+        resources.append(_resource(
+            "screening_decisions", "screening_decisions.csv", SCREENING_SCHEMA,
+            _("Every screener's eligibility decision on the candidate records (stage one), "
+              "in the shape import_screening reads.")))
     if report is not None:
         resources.append(_resource(
             "reliability_table", "reliability_table.csv", _table_schema(table_header),
