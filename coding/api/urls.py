@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny
 
 from coding.api import views
 from coding.api.views.prisma import PrismaView
-from coding.api.views.releases import ReleaseDetail, ReleaseList
+from coding.api.views.releases import ReleaseDetail, ReleaseJobDetail, ReleaseList
 
 app_name = "api"
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path(review + "prisma/", PrismaView.as_view(), name="prisma"),
     path(review + "releases/", ReleaseList.as_view(), name="release-list"),
     path(review + "releases/<int:n>/", ReleaseDetail.as_view(), name="release-detail"),
+    path(review + "releases/jobs/<int:job>/", ReleaseJobDetail.as_view(),
+         name="release-job-detail"),
     path(review + "codings/", views.CodingList.as_view(), name="coding-list"),
     path(review + "codings/<str:number>/", views.CodingDetail.as_view(), name="coding-detail"),
     path(review + "codings/<str:number>/submit/", views.CodingSubmit.as_view(),
