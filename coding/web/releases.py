@@ -15,16 +15,18 @@ from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from coding.public.dashboard import apply_source_note
 from coding.public.policies import may_share_response
 from coding.releases.policies import may_create_release
-from coding.public.dashboard import apply_source_note
 from coding.releases.selectors import (
     release_cards,
-    release_dashboard as release_dashboard_data,
     release_get,
     release_job_active,
     release_jobs,
     release_list,
+)
+from coding.releases.selectors import (
+    release_dashboard as release_dashboard_data,
 )
 from coding.releases.services import release_request
 from coding.reviews.policies import get_public_review, review_roles

@@ -6,8 +6,8 @@ afterwards."""
 import csv
 import io
 
-import pytest
 import orjson
+import pytest
 
 from coding.models import Case, ConsensusValue, Review
 from coding.public.cache import codebook_for
