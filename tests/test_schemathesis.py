@@ -23,6 +23,8 @@ from coding.models import (
     Invitation,
     Membership,
     Notification,
+    ReleaseJob,
+    ReleaseJobStatus,
     Review,
     Role,
 )
@@ -97,13 +99,18 @@ def api_data(db, settings, tmp_path):
         coding=round_coding_start(round_=round_, case=cases[0], user=users["alice"]),
         values={"level": {"value": "local"}}, expected_version=0, user=users["alice"])
     # A citable release of the published review.
-    release_create(review=review, actor=users["lena"], title="First", authors="The team",
-                   base_url="http://testserver")
+    release = release_create(review=review, actor=users["lena"], title="First",
+                             authors="The team", base_url="http://testserver")
+    # The request that made it, as the background task leaves it (its status endpoint).
+    job = ReleaseJob.objects.create(review=review, title="First", authors="The team",
+                                    base_url="http://testserver", created_by=users["lena"],
+                                    release=release, status=ReleaseJobStatus.DONE)
     assert Disagreement.objects.filter(case=cases[0]).exists()
     assert Notification.objects.filter(user=users["ada"]).exists()
     return {
         "users": users,
         "numbers": [case.number for case in cases],
+        "release_job": job.pk,
         "ids": {
             "disagreements": list(Disagreement.objects.values_list("pk", flat=True)),
             "documents": [document.pk for document in documents],
@@ -129,6 +136,8 @@ def _use_real_path_values(case, api_data) -> None:
         params["round"] = 1
     if "n" in params:  # the release
         params["n"] = 1
+    if "job" in params:  # the request that made it
+        params["job"] = api_data["release_job"]
     if "number" in params:
         params["number"] = _real(api_data["numbers"], params["number"])
     if "id" in params:
@@ -183,7 +192,8 @@ def test_real_path_values_reach_real_objects(api_data):
     for operation in _get_operations():
         for actor in ("lena", "alice"):
             case = operation.Case(path_parameters={
-                name: {"slug": "coproduction", "number": "1", "round": 1, "n": 1}.get(name)
+                name: {"slug": "coproduction", "number": "1", "round": 1, "n": 1,
+                       "job": api_data["release_job"]}.get(name)
                 for name in _path_names(operation.path)
             })
             if "{id}" in operation.path:
