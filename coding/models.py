@@ -1207,6 +1207,9 @@ class ReleaseJob(models.Model):
     notes = models.TextField(blank=True)
     base_url = models.CharField(max_length=500,
                                 help_text="The site's address, for the links in the files.")
+    language = models.CharField(max_length=16, blank=True,
+                                help_text="The lead's language when asking: the task's "
+                                "messages are written in it.")
     release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     error = models.TextField(blank=True, help_text="Why no release was made, for the lead.")

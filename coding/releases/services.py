@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
@@ -285,7 +285,8 @@ def release_request(*, review: Review, actor, title: str, authors: str, notes: s
                                 "to finish (the releases page shows its state), then make "
                                 "the next one."), code="conflict")
     job = ReleaseJob.objects.create(review=review, title=title, authors=authors, notes=notes,
-                                    base_url=base_url, created_by=actor)
+                                    base_url=base_url, created_by=actor,
+                                    language=translation.get_language() or "")
     _enqueue(job)
     return job
 
@@ -306,6 +307,14 @@ def release_job_run(*, job_id: int) -> ReleaseJob | None:
     job = ReleaseJob.objects.filter(pk=job_id).select_related("review", "created_by").first()
     if not claimed or job is None:
         return job
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        _run(job)
+    job.refresh_from_db()
+    return job
+
+
+def _run(job: ReleaseJob) -> None:
+    """release_job_run's freeze, in the lead's language (its messages are stored)."""
     deadline = time.monotonic() + 60 * _timeout_minutes()
     try:
         with transaction.atomic():
@@ -328,8 +337,6 @@ def release_job_run(*, job_id: int) -> ReleaseJob | None:
             "The release could not be made because of an error on the server; nothing was "
             "stored. Try again; if it fails again, ask the site's administrator to look at "
             "the background worker's log."))
-    job.refresh_from_db()
-    return job
 
 
 class _Abandoned(Exception):
@@ -359,10 +366,15 @@ def release_jobs_recover() -> dict[str, int]:
                 _enqueue(job)
                 logger.warning("Release job %s was queued with no task: queued again", job.pk)
                 counts["queued"] += 1
-        elif _fail(job.pk, job.status, _(
-                "Making the release was interrupted (the background worker stopped or took "
-                "longer than %(minutes)d minutes); nothing was stored. Make the release "
-                "again.") % {"minutes": _timeout_minutes()}):
+        elif _fail_interrupted(job):
             logger.warning("Release job %s was running with no task: failed", job.pk)
             counts["failed"] += 1
     return counts
+
+
+def _fail_interrupted(job: ReleaseJob) -> bool:
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _fail(job.pk, job.status, _(
+            "Making the release was interrupted (the background worker stopped or took "
+            "longer than %(minutes)d minutes); nothing was stored. Make the release "
+            "again.") % {"minutes": _timeout_minutes()})

@@ -215,3 +215,34 @@ def test_a_request_failed_by_the_recovery_while_running_keeps_no_release(world, 
     release_job_run(job_id=job.pk)
     assert not Release.objects.exists()
     assert "its release was not kept" in caplog.text
+
+
+def test_the_releases_page_reads_a_bounded_number_of_queries_for_a_lead(
+    world, lead, client, django_assert_max_num_queries
+):
+    for n in range(6):
+        job = release_job_run(job_id=_ask(world, lead, title=f"Data {n}").pk)
+        assert job.status == ReleaseJobStatus.DONE
+    client.force_login(lead)
+    with django_assert_max_num_queries(14):
+        page = client.get("/reviews/demo/releases/")
+    assert page.status_code == 200
+    assert page.content.decode().count('data-job-status="done"') == 5  # the latest five
+
+
+def test_the_task_writes_its_messages_in_the_leads_language(world, lead, monkeypatch):
+    from django.utils import translation
+
+    with translation.override("es"):
+        job = _ask(world, lead)
+    assert job.language == "es"
+    seen = []
+
+    def refuse(**kwargs):
+        seen.append(translation.get_language())
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("coding.releases.services.release_archive", refuse)
+    with translation.override("en"):
+        assert release_job_run(job_id=job.pk).status == ReleaseJobStatus.FAILED
+    assert seen == ["es"]
