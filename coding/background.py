@@ -1,8 +1,9 @@
 """Background jobs that always end: finding the tasks still in hand, and recovering the jobs
 whose task was lost (its worker stopped, or the task never reached the queue).
 
-`background_jobs_recover` fails import jobs left checking or importing, and queues again
-lost text extractions and reliability snapshots. The worker runs it when it starts
+`background_jobs_recover` fails import jobs left checking or importing, queues again
+lost text extractions and reliability snapshots, and queues again or fails lost release
+requests. The worker runs it when it starts
 (coding/management/commands/db_worker.py) and then every BACKGROUND_RECOVERY_MINUTES as a
 task of its own (`recover_background_jobs_task`, queued to run after that delay, once however
 many workers there are); `manage.py recover_background_jobs` runs it on demand. No page or
@@ -46,6 +47,7 @@ def background_jobs_recover() -> dict[str, int]:
     """Recover every kind of background job; how many of each were failed or queued again."""
     from coding.documents.services import documents_text_requeue_lost
     from coding.imports.services import import_jobs_fail_stuck
+    from coding.releases.services import release_jobs_recover
     from coding.reliability.services import reliability_snapshots_recover
 
     counts = {
@@ -53,6 +55,8 @@ def background_jobs_recover() -> dict[str, int]:
         "extractions_queued": documents_text_requeue_lost(),
         "snapshots_queued": reliability_snapshots_recover(),
     }
+    releases = release_jobs_recover()
+    counts["releases_queued"], counts["releases_failed"] = releases["queued"], releases["failed"]
     if any(counts.values()):
         log.warning("Background jobs recovered: %s", counts)
     return counts

@@ -1243,6 +1243,49 @@ class Release(models.Model):
         return f"{self.review.slug} release {self.number}"
 
 
+class ReleaseJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Made")
+    FAILED = "failed", _("Failed: no release made")
+
+
+class ReleaseJob(models.Model):
+    """A lead's request to freeze the review's public data as its next release, carried
+    out by a background task (coding.releases.services.release_job_run). Holds what the
+    lead typed until the release is made; `release` once it is; `error` says why not."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="release_jobs")
+    status = models.CharField(max_length=10, choices=ReleaseJobStatus.choices,
+                              default=ReleaseJobStatus.QUEUED)
+    title = models.CharField(max_length=300)
+    authors = models.TextField()
+    notes = models.TextField(blank=True)
+    base_url = models.CharField(max_length=500,
+                                help_text="The site's address, for the links in the files.")
+    language = models.CharField(max_length=16, blank=True,
+                                help_text="The lead's language when asking: the task's "
+                                "messages are written in it.")
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    error = models.TextField(blank=True, help_text="Why no release was made, for the lead.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReleaseJobStatus.values),
+                                   name="release_job_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} release job {self.pk} ({self.status})"
+
+
 # --- Stage one: eligibility screening of candidate records (coding/screening/) ---------------
 
 

@@ -69,6 +69,10 @@ urlpatterns += [
          name="release_dashboard"),
     path(review + "releases/<int:number>/download.zip", releases.release_download,
          name="release_download"),
+    path(review + "releases/<int:number>/dashboard/data/<slug:chart>.csv",
+         releases.release_dashboard_csv, name="release_dashboard_csv"),
+    path(review + "releases/status/", releases.release_jobs_status,
+         name="release_jobs_status"),
 ]
 
 # Codings: the coder's queue, the coding form (autosave, submit), one coding read-only.

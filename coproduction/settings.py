@@ -352,6 +352,10 @@ HEALTH_WORKER_SILENCE_SECONDS = envint("HEALTH_WORKER_SILENCE_SECONDS", "300")
 # An import's task running for longer than this is taken as lost with its worker; the job is
 # then failed by `recover_background_jobs` (run by the worker as it starts).
 IMPORT_TASK_TIMEOUT_MINUTES = envint("IMPORT_TASK_TIMEOUT_MINUTES", "60")
+# Making a release (freezing the public data, in a background task) stops after this long,
+# storing nothing; a release task running longer is taken as lost with its worker and its
+# request failed by `recover_background_jobs`.
+RELEASE_TASK_TIMEOUT_MINUTES = envint("RELEASE_TASK_TIMEOUT_MINUTES", "10")
 # How often a running worker recovers lost jobs again (besides when it starts); 0: never.
 BACKGROUND_RECOVERY_MINUTES = envint("BACKGROUND_RECOVERY_MINUTES", "10")
 

@@ -146,8 +146,19 @@ def world(coproduction, settings, tmp_path) -> dict:
     release_create(review=review, actor=lead, title="First data", authors="The demo team",
                    base_url=live_base())
     _public_consensus(review, cases[24:28])
-    release_create(review=review, actor=lead, title="Second data", authors="The demo team",
-                   notes="Four more cases with consensus.", base_url=live_base())
+    second = release_create(review=review, actor=lead, title="Second data",
+                            authors="The demo team", notes="Four more cases with consensus.",
+                            base_url=live_base())
+    # The lead's list of release requests: one made, one failed with its message.
+    from coding.models import ReleaseJob, ReleaseJobStatus
+
+    ReleaseJob.objects.create(review=review, title="Second data", authors="The demo team",
+                              base_url=live_base(), created_by=lead, release=second,
+                              status=ReleaseJobStatus.DONE)
+    ReleaseJob.objects.create(review=review, title="Third data", authors="The demo team",
+                              base_url=live_base(), created_by=lead,
+                              status=ReleaseJobStatus.FAILED,
+                              error="Making the release was interrupted; nothing was stored.")
     review.refresh_from_db()
     return {
         "import_job": import_job.pk,

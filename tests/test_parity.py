@@ -176,7 +176,8 @@ QUESTIONS = {
     "records:published": Question(
         "records", "published", answers(False, lead=True, lead_coder=True), False),
     # 22. May the actor freeze the public data as a citable release (the releases page's form,
-    #     the API's POST releases/)? The review's leads, through release_create (issue 21).
+    #     the API's POST releases/)? The review's leads, through release_request (issue 21):
+    #     both queue a request that a background task carries out.
     "release:published": Question(
         "release", "published", answers(False, lead=True, lead_coder=True), False),
 }
@@ -992,7 +993,8 @@ def codebook_read_api(w, actor, number, as_actor):
 
 
 def _released(actor: str) -> bool:
-    return models.Release.objects.filter(title=f"Release by {actor}").exists()
+    """The request was accepted: queued for the background task that freezes the data."""
+    return models.ReleaseJob.objects.filter(title=f"Release by {actor}").exists()
 
 
 def release_page(w, actor, number, as_actor):

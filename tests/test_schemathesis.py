@@ -24,6 +24,8 @@ from coding.models import (
     Membership,
     Notification,
     Record,
+    ReleaseJob,
+    ReleaseJobStatus,
     Review,
     Role,
     Search,
@@ -99,8 +101,12 @@ def api_data(db, settings, tmp_path):
         coding=round_coding_start(round_=round_, case=cases[0], user=users["alice"]),
         values={"level": {"value": "local"}}, expected_version=0, user=users["alice"])
     # A citable release of the published review.
-    release_create(review=review, actor=users["lena"], title="First", authors="The team",
-                   base_url="http://testserver")
+    release = release_create(review=review, actor=users["lena"], title="First",
+                             authors="The team", base_url="http://testserver")
+    # The request that made it, as the background task leaves it (its status endpoint).
+    job = ReleaseJob.objects.create(review=review, title="First", authors="The team",
+                                    base_url="http://testserver", created_by=users["lena"],
+                                    release=release, status=ReleaseJobStatus.DONE)
     # Candidate records: one kept, one suspected duplicate of it.
     search = Search.objects.create(review=review, source="Nesta", count=2)
     kept = Record.objects.create(review=review, search=search, title="Library", year=2015)
@@ -111,6 +117,7 @@ def api_data(db, settings, tmp_path):
     return {
         "users": users,
         "numbers": [case.number for case in cases],
+        "release_job": job.pk,
         "ids": {
             "disagreements": list(Disagreement.objects.values_list("pk", flat=True)),
             "documents": [document.pk for document in documents],
@@ -137,6 +144,8 @@ def _use_real_path_values(case, api_data) -> None:
         params["round"] = 1
     if "n" in params:  # the release
         params["n"] = 1
+    if "job" in params:  # the request that made it
+        params["job"] = api_data["release_job"]
     if "number" in params:
         params["number"] = _real(api_data["numbers"], params["number"])
     if "id" in params:
@@ -191,7 +200,8 @@ def test_real_path_values_reach_real_objects(api_data):
     for operation in _get_operations():
         for actor in ("lena", "alice"):
             case = operation.Case(path_parameters={
-                name: {"slug": "coproduction", "number": "1", "round": 1, "n": 1}.get(name)
+                name: {"slug": "coproduction", "number": "1", "round": 1, "n": 1,
+                       "job": api_data["release_job"]}.get(name)
                 for name in _path_names(operation.path)
             })
             if "{id}" in operation.path:

@@ -6,7 +6,7 @@ from coding.api import views
 from coding.api.views import screening
 from coding.api.views.prisma import PrismaView
 from coding.api.views.records import RecordCases, RecordDuplicate, RecordList, SearchList
-from coding.api.views.releases import ReleaseDetail, ReleaseList
+from coding.api.views.releases import ReleaseDetail, ReleaseJobDetail, ReleaseList
 
 app_name = "api"
 
@@ -39,6 +39,8 @@ urlpatterns = [
     path(review + "records/cases/", RecordCases.as_view(), name="record-cases"),
     path(review + "searches/", SearchList.as_view(), name="search-list"),
     path(review + "releases/<int:n>/", ReleaseDetail.as_view(), name="release-detail"),
+    path(review + "releases/jobs/<int:job>/", ReleaseJobDetail.as_view(),
+         name="release-job-detail"),
     path(review + "codings/", views.CodingList.as_view(), name="coding-list"),
     path(review + "codings/<str:number>/", views.CodingDetail.as_view(), name="coding-detail"),
     path(review + "codings/<str:number>/submit/", views.CodingSubmit.as_view(),

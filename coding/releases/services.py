@@ -8,11 +8,14 @@ member's name (the authors are the words the lead typed)."""
 from __future__ import annotations
 
 import io
+import logging
+import time
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import orjson
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -26,7 +29,7 @@ from coding.input_limits import (
     RELEASE_MAX_CASES,
     RELEASE_MAX_NOTES_CHARS,
 )
-from coding.models import Case, Release, Review
+from coding.models import Case, Release, ReleaseJob, ReleaseJobStatus, Review
 from coding.public.cache import codebook_for
 from coding.public.selectors import cases_table, export_rows_iter
 from coding.releases.policies import may_create_release
@@ -35,6 +38,7 @@ from coding.reviews.languages import review_source_language
 from coding.reviews.services import review_data_changed
 
 ARCHIVE_FORMAT = 1
+logger = logging.getLogger(__name__)
 
 
 def _json(value) -> bytes:
@@ -151,16 +155,11 @@ def release_archive(*, review: Review, release: Release, base_url: str) -> bytes
     return out.getvalue()
 
 
-@transaction.atomic
-def release_create(*, review: Review, actor, title: str, authors: str, notes: str = "",
-                   base_url: str) -> Release:
-    """Freeze the published review's public data as its next release (numbered from 1).
-    Only its leads may. `authors`: one per line, as they should be cited. `base_url`: the
-    site's address ("https://host"), for the links in the files. Recorded in the audit log.
-    Raises ValidationError with a reader-facing message on bad input; nothing is stored."""
+def _checked(*, review: Review, actor, title: str, authors: str, notes: str) -> tuple:
+    """The lead's words, stripped, once the actor may make a release of this review and the
+    words and the review's size fit; ValidationError with a reader-facing message if not."""
     if not may_create_release(actor, review):
         raise ValidationError(_("Only a lead of this review can make a release."), code="role")
-    review = Review.objects.select_for_update().get(pk=review.pk)
     if not review.is_published:
         raise ValidationError(_("Publish the review before making a release: a release "
                                 "freezes what readers see."), code="unpublished")
@@ -181,12 +180,40 @@ def release_create(*, review: Review, actor, title: str, authors: str, notes: st
             "n": RELEASE_MAX_NOTES_CHARS}
     if errors:
         raise ValidationError(errors)
-    cases = Case.objects.filter(review=review).order_by("sort_key", "number", "id")
-    total = cases.count()
+    total = Case.objects.filter(review=review).count()
     if total > RELEASE_MAX_CASES:
         raise ValidationError(_(
             "This review has %(total)d cases; a release holds at most %(limit)d."
         ) % {"total": total, "limit": RELEASE_MAX_CASES}, code="too_many")
+    return title, authors, notes
+
+
+def _timeout_minutes() -> int:
+    return settings.RELEASE_TASK_TIMEOUT_MINUTES
+
+
+def _too_slow() -> ValidationError:
+    return ValidationError(_(
+        "Making the release took longer than %(minutes)d minutes, so it was stopped and "
+        "nothing was stored. Try again when the site is less busy; if it happens again, ask "
+        "the site's administrator to raise RELEASE_TASK_TIMEOUT_MINUTES."
+    ) % {"minutes": _timeout_minutes()}, code="too_slow")
+
+
+@transaction.atomic
+def release_create(*, review: Review, actor, title: str, authors: str, notes: str = "",
+                   base_url: str, deadline: float | None = None) -> Release:
+    """Freeze the published review's public data as its next release (numbered from 1).
+    Only its leads may. `authors`: one per line, as they should be cited. `base_url`: the
+    site's address ("https://host"), for the links in the files. `deadline`: a
+    time.monotonic() value past which the freeze stops (the background task's bound).
+    Recorded in the audit log. Raises ValidationError with a reader-facing message on bad
+    input or when too slow; nothing is stored. Pages and the API do not call this: they
+    queue a request (release_request) that a background task carries out."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    title, authors, notes = _checked(review=review, actor=actor, title=title,
+                                     authors=authors, notes=notes)
+    cases = Case.objects.filter(review=review).order_by("sort_key", "number", "id")
     # The live pages say which release they match: they are cached per data version, so a
     # new release starts a new version, which the release records as its own.
     review_data_changed(review=review)
@@ -195,8 +222,12 @@ def release_create(*, review: Review, actor, title: str, authors: str, notes: st
     language = review_source_language(review)
     with translation.override(language):
         codebook = codebook_for(review)
-    rows = orjson.loads(orjson.dumps(list(export_rows_iter(cases=cases, codebook=codebook,
-                                                           language=language))))
+    rows = []
+    for row in export_rows_iter(cases=cases, codebook=codebook, language=language):
+        rows.append(row)
+        if deadline is not None and len(rows) % 500 == 0 and time.monotonic() > deadline:
+            raise _too_slow()
+    rows = orjson.loads(orjson.dumps(rows))
     previous = Release.objects.filter(review=review).order_by("-number").first()
     number = (Release.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
     changes = release_changes(previous.rows if previous else None, rows)
@@ -216,8 +247,138 @@ def release_create(*, review: Review, actor, title: str, authors: str, notes: st
         rows=rows, changes=changes, archive=b"",
     )
     release.archive = release_archive(review=review, release=release, base_url=base_url)
+    if deadline is not None and time.monotonic() > deadline:
+        raise _too_slow()
     release.save()
     audit_record(actor=actor, action="release.create", obj=release, review=review,
                  data={"number": number, "data_version": review.data_version,
                        "cases": release.case_count, "format": ARCHIVE_FORMAT})
     return release
+
+
+# --- in the background ------------------------------------------------------------------
+
+ACTIVE = (ReleaseJobStatus.QUEUED, ReleaseJobStatus.RUNNING)
+TASK = "coding.releases.tasks.make_release"
+
+
+def _enqueue(job: ReleaseJob) -> None:
+    from coding.releases.tasks import make_release
+
+    def enqueue() -> None:
+        try:
+            make_release.enqueue(job_id=job.pk)
+        except Exception:
+            # The job stays queued; the worker's recovery queues it again.
+            logger.exception("Could not queue release job %s", job.pk)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def release_request(*, review: Review, actor, title: str, authors: str, notes: str = "",
+                    base_url: str) -> ReleaseJob:
+    """Ask for the review's next release: the lead's words are checked now (a
+    ValidationError says what to fix, nothing is queued), then a background task freezes
+    the data (release_job_run). One request of a review at a time."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    title, authors, notes = _checked(review=review, actor=actor, title=title,
+                                     authors=authors, notes=notes)
+    if ReleaseJob.objects.filter(review=review, status__in=ACTIVE).exists():
+        raise ValidationError(_("A release of this review is being made already. Wait for it "
+                                "to finish (the releases page shows its state), then make "
+                                "the next one."), code="conflict")
+    job = ReleaseJob.objects.create(review=review, title=title, authors=authors, notes=notes,
+                                    base_url=base_url, created_by=actor,
+                                    language=translation.get_language() or "")
+    _enqueue(job)
+    return job
+
+
+def _fail(job_id: int, status: str, message: str) -> bool:
+    return bool(ReleaseJob.objects.filter(pk=job_id, status=status).update(
+        status=ReleaseJobStatus.FAILED, error=message[:2000], finished_at=timezone.now()))
+
+
+def release_job_run(*, job_id: int) -> ReleaseJob | None:
+    """Carry out a queued release request (the background task's body). Does nothing when
+    another worker has claimed it or it has ended. Bounded in time
+    (RELEASE_TASK_TIMEOUT_MINUTES); a failure leaves a message the lead can act on, and
+    stores nothing. The release and the job's "done" commit together, so a job the
+    recovery failed meanwhile never gets a release."""
+    claimed = ReleaseJob.objects.filter(pk=job_id, status=ReleaseJobStatus.QUEUED).update(
+        status=ReleaseJobStatus.RUNNING, started_at=timezone.now())
+    job = ReleaseJob.objects.filter(pk=job_id).select_related("review", "created_by").first()
+    if not claimed or job is None:
+        return job
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        _run(job)
+    job.refresh_from_db()
+    return job
+
+
+def _run(job: ReleaseJob) -> None:
+    """release_job_run's freeze, in the lead's language (its messages are stored)."""
+    deadline = time.monotonic() + 60 * _timeout_minutes()
+    try:
+        with transaction.atomic():
+            release = release_create(
+                review=job.review, actor=job.created_by, title=job.title,
+                authors=job.authors, notes=job.notes, base_url=job.base_url,
+                deadline=deadline)
+            if not ReleaseJob.objects.filter(pk=job.pk, status=ReleaseJobStatus.RUNNING).update(
+                    status=ReleaseJobStatus.DONE, release=release,
+                    finished_at=timezone.now()):
+                raise _Abandoned
+    except _Abandoned:
+        logger.warning("Release job %s was failed while it ran: its release was not kept",
+                       job.pk)
+    except ValidationError as error:
+        _fail(job.pk, ReleaseJobStatus.RUNNING, " ".join(error.messages))
+    except Exception:
+        logger.exception("Release job %s failed", job.pk)
+        _fail(job.pk, ReleaseJobStatus.RUNNING, _(
+            "The release could not be made because of an error on the server; nothing was "
+            "stored. Try again; if it fails again, ask the site's administrator to look at "
+            "the background worker's log."))
+
+
+class _Abandoned(Exception):
+    """The job was no longer running when its release was ready: roll the release back."""
+
+
+def release_jobs_recover() -> dict[str, int]:
+    """Release requests whose task is neither queued nor running (its worker stopped, or it
+    never reached the queue): a queued one is queued again (nothing had started); a running
+    one is failed with a message saying what to do (the freeze is one transaction: nothing
+    of it was kept). Run by the worker's recovery (coding.background). How many of each."""
+    from coding.background import tasks_in_hand
+
+    running_for = timedelta(minutes=_timeout_minutes())
+    known = tasks_in_hand(TASK, "job_id", running_for_at_most=running_for)
+    now = timezone.now()
+    grace = now - timedelta(minutes=1)  # between its commit and its task's enqueue
+    counts = {"queued": 0, "failed": 0}
+    for job in ReleaseJob.objects.filter(status__in=ACTIVE, created_at__lt=grace):
+        if known is None:  # no queue to look in: only time tells
+            if (job.started_at or job.created_at) > now - running_for:
+                continue
+        elif job.pk in known:
+            continue
+        if job.status == ReleaseJobStatus.QUEUED:
+            if ReleaseJob.objects.filter(pk=job.pk, status=job.status).update(created_at=now):
+                _enqueue(job)
+                logger.warning("Release job %s was queued with no task: queued again", job.pk)
+                counts["queued"] += 1
+        elif _fail_interrupted(job):
+            logger.warning("Release job %s was running with no task: failed", job.pk)
+            counts["failed"] += 1
+    return counts
+
+
+def _fail_interrupted(job: ReleaseJob) -> bool:
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _fail(job.pk, job.status, _(
+            "Making the release was interrupted (the background worker stopped or took "
+            "longer than %(minutes)d minutes); nothing was stored. Make the release "
+            "again.") % {"minutes": _timeout_minutes()})

@@ -6,24 +6,31 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from coding.public.dashboard import apply_source_note
 from coding.public.policies import may_share_response
 from coding.releases.policies import may_create_release
 from coding.releases.selectors import (
     release_cards,
     release_get,
+    release_job_active,
+    release_jobs,
     release_list,
-    release_option_counts,
 )
-from coding.releases.services import release_create
+from coding.releases.selectors import (
+    release_dashboard as release_dashboard_data,
+)
+from coding.releases.services import release_request
 from coding.reviews.policies import get_public_review, review_roles
+from coding.web.public import _csv_response as csv_response
 
 
 def release_etag(release, url: str) -> str:
@@ -74,7 +81,7 @@ def releases(request, slug):
         if not may_create:
             raise Http404(_("Not found."))
         try:
-            release = release_create(
+            release_request(
                 review=review, actor=request.user, title=request.POST.get("title", ""),
                 authors=request.POST.get("authors", ""), notes=request.POST.get("notes", ""),
                 base_url=request.build_absolute_uri("/").rstrip("/"),
@@ -85,13 +92,31 @@ def releases(request, slug):
             else:
                 errors = {"form": " ".join(error.messages)}
         else:
-            messages.success(request, _("Release %(n)d made.") % {"n": release.number})
-            return redirect("coding:release_gallery", review.slug, release.number)
-    return render(request, "coding/releases.html", {
+            messages.success(request, _("The release is being made in the background. This "
+                                        "page shows when it is ready."))
+            return redirect(reverse("coding:releases", args=[review.slug]) + "#release-jobs")
+    jobs = release_jobs(review) if may_create else []
+    response = render(request, "coding/releases.html", {
         "review": review, "roles": review_roles(request.user, review),
         "releases": list(release_list(review)), "may_create": may_create,
+        "jobs": jobs, "active": any(job.status in ("queued", "running") for job in jobs),
         "errors": errors, "form": request.POST if errors else {},
     }, status=400 if errors else 200)
+    if may_create:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def release_jobs_status(request, slug):
+    """What the releases page's script polls while a release is being made (leads only):
+    {"active": true} until no request of the review is queued or running."""
+    review = get_public_review(request.user, slug)
+    if not may_create_release(request.user, review):
+        raise Http404(_("Not found."))
+    response = JsonResponse({"active": release_job_active(review)})
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _context(request, review, release):
@@ -113,14 +138,41 @@ def release_gallery(request, slug, number):
     return release_response(request, review, release, render_response)
 
 
+def _release_dashboard(review, release):
+    data = release_dashboard_data(review, release)
+    apply_source_note(review, data.charts)
+    for chart in data.charts:
+        chart.csv = reverse("coding:release_dashboard_csv",
+                            args=[review.slug, release.number, chart.id])
+    return data
+
+
 @require_http_methods(["GET", "HEAD"])
 def release_dashboard(request, slug, number):
     review, release = _release(request, slug, number)
 
     def render_response():
+        data = _release_dashboard(review, release)
         return render(request, "coding/release_dashboard.html", {
-            **_context(request, review, release), "attributes": release_option_counts(release),
+            **_context(request, review, release), "groups": data.groups,
+            "charts": [chart.payload() for chart in data.charts],
+            "total": data.total, "complete": data.complete,
         })
+
+    return release_response(request, review, release, render_response)
+
+
+@require_http_methods(["GET", "HEAD"])
+def release_dashboard_csv(request, slug, number, chart):
+    """One chart of a release's dashboard as CSV, as the live dashboard's CSV links give."""
+    review, release = _release(request, slug, number)
+    found = release_dashboard_data(review, release).chart(chart)
+    if found is None:
+        raise Http404(_("No such chart."))
+
+    def render_response():
+        return csv_response(f"{review.slug}-release-{release.number}-{found.id}.csv",
+                            found.columns, found.rows)
 
     return release_response(request, review, release, render_response)
 

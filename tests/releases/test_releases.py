@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from coding.models import AuditEvent, ConsensusValue, Release, Review
+from coding.models import AuditEvent, ConsensusValue, Release, ReleaseJob, Review
 from coding.releases.services import release_create
 from coding.reviews.services import review_data_changed
 from tests import factories
@@ -222,14 +222,16 @@ def test_a_signed_in_reader_gets_private_release_pages(world, lead, client):
     assert "ETag" not in response
 
 
-def test_the_lead_makes_a_release_on_the_page(world, lead, client):
+def test_the_lead_asks_for_a_release_on_the_page(world, lead, client):
     client.force_login(lead)
     assert "Make a release" in client.get("/reviews/demo/releases/").content.decode()
     response = client.post("/reviews/demo/releases/", {"title": "From the page",
                                                        "authors": "Demo Team"})
     assert response.status_code == 302
-    assert response["Location"] == "/reviews/demo/releases/1/"
-    assert Release.objects.get().title == "From the page"
+    assert response["Location"] == "/reviews/demo/releases/#release-jobs"
+    # Queued for the background worker (tests/releases/test_release_jobs.py runs it).
+    assert not Release.objects.exists()
+    assert ReleaseJob.objects.get().title == "From the page"
 
 
 def test_the_page_form_shows_errors_and_stores_nothing(world, lead, client):
@@ -263,7 +265,7 @@ def test_the_api_lists_and_shows_releases_without_who_made_them(world, lead):
     assert _api().get("/api/reviews/demo/releases/3/").status_code == 404
 
 
-def test_the_api_makes_a_release_for_leads_only(world, lead, coder_a):
+def test_the_api_asks_for_a_release_for_leads_only(world, lead, coder_a):
     refused = _api(coder_a).post("/api/reviews/demo/releases/",
                                  {"title": "T", "authors": "A"}, format="json")
     assert refused.status_code == 403
@@ -272,10 +274,11 @@ def test_the_api_makes_a_release_for_leads_only(world, lead, coder_a):
     bad = _api(lead).post("/api/reviews/demo/releases/", {"title": "T", "authors": " "},
                           format="json")
     assert bad.status_code == 400 and "Name the release" in bad.json()["detail"]
-    made = _api(lead).post("/api/reviews/demo/releases/", {"title": "T", "authors": "A"},
-                           format="json")
-    assert made.status_code == 201 and made.json()["number"] == 1
-    assert Release.objects.count() == 1
+    asked = _api(lead).post("/api/reviews/demo/releases/", {"title": "T", "authors": "A"},
+                            format="json")
+    assert asked.status_code == 202 and asked.json()["status"] == "queued"
+    assert asked["Location"] == asked.json()["status_url"]
+    assert not Release.objects.exists() and ReleaseJob.objects.count() == 1
 
 
 def test_release_pages_read_a_bounded_number_of_queries(world, lead, client,

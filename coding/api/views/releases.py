@@ -1,5 +1,9 @@
 """A review's citable releases: list, one release, and making one (leads). Readers see what
-the release pages show (coding.releases.selectors.release_summary), never who made it."""
+the release pages show (coding.releases.selectors.release_summary), never who made it.
+
+Making one is a request a background task carries out (coding.releases.services): POST
+answers 202 Accepted with the request's status URL (also in Location), which says
+queued, running, done (with the release's number and URL) or failed (with why)."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -17,10 +21,10 @@ from coding.api.views.common import (
     SharedReaderMixin,
     service_errors,
 )
-from coding.models import Release
+from coding.models import Release, ReleaseJob
 from coding.releases.policies import may_create_release
-from coding.releases.selectors import release_list, release_summary
-from coding.releases.services import release_create
+from coding.releases.selectors import release_job_state, release_list, release_summary
+from coding.releases.services import release_request
 
 
 class CountsSerializer(serializers.Serializer):
@@ -53,6 +57,35 @@ class ReleaseSerializer(serializers.Serializer):
         return self._base(obj) + "download.zip"
 
 
+class ReleaseJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["queued", "running", "done", "failed"],
+        help_text="queued, running, done (the release is made) or failed (see error).")
+    title = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True,
+                                  help_text="Why no release was made (failed only).")
+    release = serializers.IntegerField(allow_null=True,
+                                       help_text="The release's number, once done.")
+    status_url = serializers.SerializerMethodField()
+    release_url = serializers.SerializerMethodField()
+
+    def get_status_url(self, obj) -> str:
+        slug = self.context["review"].slug
+        return self.context["request"].build_absolute_uri(
+            f"/api/reviews/{slug}/releases/jobs/{obj['id']}/")
+
+    def get_release_url(self, obj) -> str | None:
+        if obj["release"] is None:
+            return None
+        slug = self.context["review"].slug
+        return self.context["request"].build_absolute_uri(
+            f"/api/reviews/{slug}/releases/{obj['release']}/")
+
+
 class ReleaseCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, allow_blank=True)
     authors = serializers.CharField(
@@ -79,7 +112,10 @@ class ReleaseMixin(ReviewMixin):
                       responses={200: ReleaseSerializer(many=True), **READ_ERRORS}),
     post=extend_schema(summary="Freeze the public data as the next release (leads)",
                        tags=["releases"], parameters=[SLUG], request=ReleaseCreateSerializer,
-                       responses={201: ReleaseSerializer, **ERRORS}),
+                       responses={202: ReleaseJobSerializer, **ERRORS},
+                       description="Queues the freeze: answers 202 Accepted with the "
+                       "request's status URL (also in the Location header); 409 while "
+                       "another release of the review is being made."),
 )
 class ReleaseList(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
     # The rows come from release_list (the review's releases); this only tells the schema
@@ -102,12 +138,13 @@ class ReleaseList(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
         data = ReleaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors():
-            release = release_create(
+            job = release_request(
                 review=self.get_review(), actor=request.user,
                 base_url=request.build_absolute_uri("/").rstrip("/"), **data.validated_data)
-        return Response(ReleaseSerializer(release_summary(release),
-                                          context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        body = ReleaseJobSerializer(release_job_state(job),
+                                    context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": body["status_url"]})
 
 
 @extend_schema_view(get=extend_schema(
@@ -126,3 +163,25 @@ class ReleaseDetail(SharedReaderMixin, ReleaseMixin, generics.GenericAPIView):
             raise Http404(_("No such release."))
         return Response(ReleaseSerializer(release_summary(release),
                                           context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(get=extend_schema(
+    summary="A release request's status (leads)", tags=["releases"],
+    parameters=[SLUG, OpenApiParameter("job", int, OpenApiParameter.PATH,
+                                       description="The request's id, from POST releases/.")],
+    responses={200: ReleaseJobSerializer, **READ_ERRORS}))
+class ReleaseJobDetail(ReleaseMixin, generics.GenericAPIView):
+    queryset = ReleaseJob.objects.none()
+    serializer_class = ReleaseJobSerializer
+
+    def get_permissions(self):
+        return [IsReviewMember(), ReleasePermission()]
+
+    def get(self, request, slug, job):
+        found = (ReleaseJob.objects.filter(review=self.get_review(), pk=job)
+                 .select_related("release").defer("release__archive", "release__rows",
+                                                   "release__codebook").first())
+        if found is None:
+            raise Http404(_("No such release request."))
+        return Response(ReleaseJobSerializer(release_job_state(found),
+                                             context=self.get_serializer_context()).data)

@@ -71,4 +71,6 @@ class Command(DatabaseWorkerCommand):
 def _summary(counts: dict[str, int]) -> str:
     return (f"Recovered unfinished jobs: {counts['imports_failed']} import(s) failed, "
             f"{counts['extractions_queued']} text extraction(s) and "
-            f"{counts['snapshots_queued']} reliability snapshot(s) queued again.")
+            f"{counts['snapshots_queued']} reliability snapshot(s) queued again; "
+            f"{counts['releases_queued']} release request(s) queued again, "
+            f"{counts['releases_failed']} failed.")

@@ -9,7 +9,8 @@ from coding.management.commands.db_worker import _summary
 
 class Command(BaseCommand):
     help = ("Fail import jobs left checking or importing by a stopped worker, and queue again "
-            "lost text extractions and reliability snapshots.")
+            "lost text extractions and reliability snapshots; queue again or fail lost release "
+            "requests.")
 
     def handle(self, *args, **options):
         self.stdout.write(_summary(background_jobs_recover()))
