@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from coding.models import AttributeKind, Case, Review
 from coding.public import selectors
@@ -27,6 +27,16 @@ from coding.reviews.selectors import AttributeInfo, CodebookInfo
 # from type through factors and values to outcomes). Drawn when the codebook has these keys.
 HEATMAPS = [("coproduction_type", "citizen_roles")]
 SANKEY_PATH = ["coproduction_type", "factors", "values", "outcomes"]
+# The table's headings for the CSV's column names (which stay in English); a column named
+# after a codebook attribute is its label, already in the reader's language.
+HEADINGS = {
+    "Year": gettext_lazy("Year"), "Cases": gettext_lazy("Cases"),
+    "Region": gettext_lazy("Region"), "Country": gettext_lazy("Country"),
+    "Service area": gettext_lazy("Service area"),
+    "From dimension": gettext_lazy("From dimension"),
+    "From": pgettext_lazy("a band's start", "From"),
+    "To dimension": gettext_lazy("To dimension"), "To": pgettext_lazy("a band's end", "To"),
+}
 
 
 @dataclass
@@ -50,6 +60,11 @@ class Chart:
             "id": self.id, "title": self.title, "kind": self.kind, "x_title": self.x_title,
             "y_title": self.y_title, "plot": self.plot, "empty": self.empty, "csv": self.csv,
         }
+
+    @property
+    def headings(self) -> list[str]:
+        """The table's column headings in the reader's language (`columns` name the CSV's)."""
+        return [str(HEADINGS.get(column, column)) for column in self.columns]
 
     @property
     def table(self) -> list[tuple[list, int, str | None]]:
