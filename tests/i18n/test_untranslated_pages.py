@@ -1,10 +1,11 @@
 """No English interface words on the main pages in Spanish or Chinese (issue #23, "Done when").
 
-The Django test client asks for each page with `Accept-Language: es` (then `zh-hans`) as each
-role of the bundled review would open it (the world of tests/test_accessibility_browser.py),
-and reads its visible text: every text node, and every aria-label, title, placeholder and alt.
-A piece that equals (or, with its placeholders filled, matches) an msgid of the Spanish
-catalogue whose translation differs from it is an interface string left in English. Data are
+The Django test client asks for each main page, then every other page of the axe walk, with
+`Accept-Language: es` (then `zh-hans`) as each role of the bundled review would open it (the
+world of tests/test_accessibility_browser.py), and reads its visible text: every text node
+(not <code>: keys and CSV columns), and every aria-label, title, placeholder and alt. A piece
+that equals (or, with its placeholders filled, matches) an msgid of that language's catalogue
+whose translation differs from it is an interface string left in English. Data are
 not the interface: the bundled review's titles, codebook labels, names and numbers are English
 text that may happen to equal an msgid, so every text stored in the database is set aside.
 """
@@ -23,14 +24,19 @@ from django.test import Client
 from django.urls import reverse
 
 from coding.catalogues import po_path
-from tests.test_accessibility_browser import world  # noqa: F401 (the fixture)
+from tests.test_accessibility_browser import (
+    ROLES,
+    _pages,
+    world,  # noqa: F401 (the fixture)
+)
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("es", "zh-hans")
 ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
-# Elements whose text is not read as the page's text.
-SKIPPED = {"script", "style", "template", "noscript"}
+# Elements whose text is not read as the page's text, or is literal (<code>: a CSV column,
+# a key, a command, which stay as they are in every language).
+SKIPPED = {"script", "style", "template", "noscript", "code", "kbd", "samp"}
 PLACEHOLDER = re.compile(r"%\([^)]+\)[sd]|%[sd]|\{\d*\}")
 
 
@@ -172,14 +178,26 @@ def main_pages(world) -> dict[str, tuple[str | None, str]]:  # noqa: F811
     }
 
 
+def every_page(world) -> dict[str, tuple[str | None, str]]:  # noqa: F811
+    """The main pages, then every page each role opens in the accessibility walk."""
+    pages = main_pages(world)
+    seen = set(pages.values())
+    for role, username in ROLES.items():
+        for name, path in _pages(role, world).items():
+            if (username, path) not in seen and name != "error page":
+                seen.add((username, path))
+                pages[f"{name} ({role})"] = (username, path)
+    return pages
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_main_pages_show_no_english_interface_string(world, language):  # noqa: F811
+def test_pages_show_no_english_interface_string(world, language):  # noqa: F811
     plain, patterns, translated = _catalogue(language)
     assert len(plain) > 500, "the Spanish catalogue is nearly empty"
     data = _stored_texts()
     found = []
     clients: dict[str | None, Client] = {}
-    for name, (username, path) in main_pages(world).items():
+    for name, (username, path) in every_page(world).items():
         if username not in clients:
             clients[username] = Client(HTTP_ACCEPT_LANGUAGE=language)
             if username:
@@ -200,7 +218,8 @@ def test_the_walk_finds_an_english_string_it_is_shown():
     plain, patterns, _ = _catalogue()
     english = next(iter(sorted(m for m in plain if len(m) > 8)))
     html = (f'<main><p>{english}</p><button aria-label="{english}">x</button>'
-            f'<script>var s = "{english}";</script><h1>My data title</h1></main>')
+            f'<script>var s = "{english}";</script><code>{english}</code>'
+            f'<h1>My data title</h1></main>')
     assert untranslated(html, plain, patterns, set()) == [english, english]
     assert untranslated(html, plain, patterns, {english}) == []
     with_placeholder = next(e for e, _ in patterns if "%(" in e)
