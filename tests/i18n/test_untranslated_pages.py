@@ -37,6 +37,10 @@ ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 # Elements whose text is not read as the page's text, or is literal (<code>: a CSV column,
 # a key, a command, which stay as they are in every language).
 SKIPPED = {"script", "style", "template", "noscript", "code", "kbd", "samp"}
+# Stored copies of keys with choices (a case's region): the dashboard's precomputed counts, a
+# release's rows.
+COPIES = {"DashboardCount.first", "DashboardCount.second", "DashboardCaseCounts.keys",
+          "Release.rows"}
 PLACEHOLDER = re.compile(r"%\([^)]+\)[sd]|%[sd]|\{\d*\}")
 
 
@@ -82,7 +86,8 @@ def _catalogue(language: str = "es") -> tuple[set[str], list[tuple[str, re.Patte
 
 def _stored_texts() -> set[str]:
     """Every text stored in the database (titles, labels, names, values, JSON strings), and
-    each of its lines: data, which stay in the language they were written in."""
+    each of its lines: data, which stay in the language they were written in. Not the keys
+    of fields with choices (a region "Europe" is shown as its label, "Europa")."""
     found: set[str] = set()
 
     def add(value) -> None:
@@ -97,8 +102,11 @@ def _stored_texts() -> set[str]:
                 add(item)
 
     for model in [*apps.get_app_config("coding").get_models(), User]:
+        # Not a field with choices: it stores a key, which a page shows by its label; nor
+        # the counts and snapshots that copy those keys.
         fields = [f.name for f in model._meta.concrete_fields
-                  if isinstance(f, models.CharField | models.TextField | models.JSONField)]
+                  if isinstance(f, models.CharField | models.TextField | models.JSONField)
+                  and not f.choices and f"{model.__name__}.{f.name}" not in COPIES]
         if fields:
             for row in model.objects.values_list(*fields):
                 add(row)
