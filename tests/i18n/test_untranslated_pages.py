@@ -147,8 +147,13 @@ def visible_pieces(html: str) -> list[str]:
 
 
 def untranslated(html: str, plain, patterns, data, translated=()) -> list[str]:
+    return untranslated_pieces(visible_pieces(html), plain, patterns, data, translated)
+
+
+def untranslated_pieces(pieces, plain, patterns, data, translated=()) -> list[str]:
+    """The pieces of text that are msgids left in English (see the module's docstring)."""
     found = []
-    for piece in visible_pieces(html):
+    for piece in pieces:
         bare = piece.strip(" :.·—–-()[]…")
         if piece in data or bare in data:
             continue
