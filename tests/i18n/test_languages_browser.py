@@ -133,3 +133,86 @@ def test_main_pages_pass_axe_in_each_language(browser, live_server, world,  # no
     for context in contexts.values():
         context.close()
     assert found == [], "\n".join(found)
+
+
+# In a right-to-left page: text cut off by the window's edges (outside any element that
+# scrolls or clips on purpose: a wide table's wrapper, a chart), and controls drawn over one
+# another (neither inside the other).
+LAYOUT_PROBLEMS = """() => {
+  const width = document.documentElement.clientWidth;
+  const shown = el => {
+    const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+    return r.width > 3 && r.height > 3 && style.visibility !== "hidden"
+      && !el.closest("svg, .textLayer, [hidden], .visually-hidden, "
+                     + "details:not([open]) > :not(summary)");
+  };
+  const clipped = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX !== "visible" || s.position === "fixed") return true;
+    }
+    return false;
+  };
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "")
+    + " “" + (el.innerText || el.value || el.getAttribute("aria-label") || "")
+               .trim().slice(0, 40) + "”";
+  const problems = [];
+  const textual = [...document.body.querySelectorAll("*")].filter(el =>
+    [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && shown(el));
+  for (const el of textual) {
+    const r = el.getBoundingClientRect();
+    if ((r.left < -1 || r.right > width + 1) && !clipped(el)) {
+      problems.push("cut off: " + name(el) + " at " + Math.round(r.left) + "–"
+                    + Math.round(r.right));
+    }
+  }
+  const controls = [...document.body.querySelectorAll(
+    "a, button, input:not([type=hidden]), select, textarea, summary")].filter(shown);
+  // Each line's box of a link that wraps (its bounding box spans both lines).
+  const boxes = controls.map(el => [...el.getClientRects()]);
+  const overlapping = (first, second) => first.some(a => second.some(b =>
+    Math.min(a.right, b.right) - Math.max(a.left, b.left) > 3
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 3));
+  for (let i = 0; i < controls.length; i++) {
+    for (let j = i + 1; j < controls.length; j++) {
+      if (overlapping(boxes[i], boxes[j]) && !controls[i].contains(controls[j])
+          && !controls[j].contains(controls[i])
+          && !controls[i].closest("label")?.contains(controls[j])
+          && !controls[j].closest("label")?.contains(controls[i])) {
+        problems.push("overlap: " + name(controls[i]) + " and " + name(controls[j]));
+      }
+    }
+  }
+  if (document.documentElement.scrollWidth > width + 1) {
+    problems.push("the page is " + document.documentElement.scrollWidth + " px wide");
+  }
+  return problems;
+}"""
+
+
+def test_main_pages_lay_out_right_to_left_without_overlap_or_cut_off(
+        browser, live_server, world, settings):  # noqa: F811
+    """Arabic (offered with RTL_LAYOUT_LANGUAGE=1, no catalogue of its own: the words stay
+    English) turns the main pages right to left; at both widths nothing is cut off by the
+    window's edge or drawn over another control."""
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "العربية")]
+    found: list[str] = []
+    contexts = {}
+    for name, (username, path) in main_pages(world).items():
+        if username not in contexts:
+            contexts[username] = _context(browser, live_server, username, "ar")
+        page = contexts[username].pages[0] if contexts[username].pages \
+            else contexts[username].new_page()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, (name, response.status)
+            assert page.locator("html").get_attribute("dir") == "rtl", name
+            assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") \
+                == "rtl", name
+            _settle(page)
+            found += [f"{name} at {width} px: {p}" for p in page.evaluate(LAYOUT_PROBLEMS)]
+    for context in contexts.values():
+        context.close()
+    assert found == [], "\n".join(dict.fromkeys(found))
