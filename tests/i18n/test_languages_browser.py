@@ -55,6 +55,15 @@ DOM_TEXT = """() => {
   return pieces.map(p => p.replace(/\\s+/g, " ").trim()).filter(Boolean);
 }"""
 
+CLIPPED_AXIS_TITLES = """() => [...document.querySelectorAll('[data-chart]')].flatMap(plot => {
+  const box = plot.querySelector('svg.main-svg').getBoundingClientRect();
+  return [...plot.querySelectorAll('text.xtitle, text.ytitle')].filter(t => {
+    const r = t.getBoundingClientRect();
+    return !(r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+             && r.left >= box.left - 1 && r.right <= box.right + 1);
+  }).map(t => plot.dataset.chart + ": " + t.textContent);
+})"""
+
 
 def _js_translation(language: str, msgid: str) -> str:
     directory = "zh_Hans" if language == "zh-hans" else language
@@ -84,6 +93,13 @@ def test_what_scripts_write_is_in_the_page_language(browser, live_server, world,
     _settle(page)
     axes = page.locator("[data-chart] text.xtitle, [data-chart] text.ytitle").all_inner_texts()
     assert len(axes) >= 10
+    # Translated axis titles (longer in Spanish) still lie inside their chart's drawing.
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        _settle(page)
+        found += [f"dashboard at {width} px: axis title cut off: {title}"
+                  for title in page.evaluate(CLIPPED_AXIS_TITLES)]
     found += [f"dashboard: {p}" for p in untranslated_pieces(
         page.evaluate(DOM_TEXT), plain, patterns, data, translated)]
     context.close()
