@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from coding.adjudication.policies import (
     QueueAction,
@@ -85,9 +86,9 @@ def values_by_attribute_key(coding: Coding) -> dict[str, CodedValue]:
 # The adjudication queue's "status" filter: "open" is what waits for an adjudicator (in
 # discussion mode, what a coder escalated); "discussing", what the coders still discuss.
 QUEUE_STATUSES = {
-    DisagreementStatus.OPEN: "Open disagreements",
-    "discussing": "Under discussion by the coders",
-    DisagreementStatus.RESOLVED: "Decided disagreements",
+    DisagreementStatus.OPEN: gettext_lazy("Open disagreements"),
+    "discussing": gettext_lazy("Under discussion by the coders"),
+    DisagreementStatus.RESOLVED: gettext_lazy("Decided disagreements"),
 }
 
 

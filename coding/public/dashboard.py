@@ -15,18 +15,29 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from coding.models import AttributeKind, Case, Review
 from coding.public import selectors
 from coding.public.counts import DashboardCounts
 from coding.public.policies import cases_with_public_consensus
+from coding.regions import Region
 from coding.reviews.selectors import AttributeInfo, CodebookInfo
 
 # The paper's Table 3 (type of coproduction x role of citizens) and Figure 2 (the process
 # from type through factors and values to outcomes). Drawn when the codebook has these keys.
 HEATMAPS = [("coproduction_type", "citizen_roles")]
 SANKEY_PATH = ["coproduction_type", "factors", "values", "outcomes"]
+# The table's headings for the CSV's column names (which stay in English); a column named
+# after a codebook attribute is its label, already in the reader's language.
+HEADINGS = {
+    "Year": gettext_lazy("Year"), "Cases": gettext_lazy("Cases"),
+    "Region": gettext_lazy("Region"), "Country": gettext_lazy("Country"),
+    "Service area": gettext_lazy("Service area"),
+    "From dimension": gettext_lazy("From dimension"),
+    "From": pgettext_lazy("a band's start", "From"),
+    "To dimension": gettext_lazy("To dimension"), "To": pgettext_lazy("a band's end", "To"),
+}
 
 
 @dataclass
@@ -43,6 +54,9 @@ class Chart:
     empty: str = ""  # why there is nothing to draw, if so
     note: str = ""
     csv: str = ""  # URL of the CSV download, set by the view
+    # A stored key in the rows (a region) -> its label in the reader's language, for the
+    # table (the CSV keeps the key).
+    display: dict = field(default_factory=dict)
 
     def payload(self) -> dict:
         """What dashboard.js needs to draw the chart."""
@@ -52,9 +66,15 @@ class Chart:
         }
 
     @property
+    def headings(self) -> list[str]:
+        """The table's column headings in the reader's language (`columns` name the CSV's)."""
+        return [str(HEADINGS.get(column, column)) for column in self.columns]
+
+    @property
     def table(self) -> list[tuple[list, int, str | None]]:
         """Rows for the HTML table: (leading cells, count, URL of those cases)."""
-        return [(row[:-1], row[-1], url) for row, url in zip(self.rows, self.urls, strict=True)]
+        return [([self.display.get(cell, cell) for cell in row[:-1]], row[-1], url)
+                for row, url in zip(self.rows, self.urls, strict=True)]
 
 
 @dataclass
@@ -193,7 +213,7 @@ class Dashboard:
 
     def _hbar(self, *, id: str, title: str, y_title: str, columns: list[str], labels: list[str],
               values: list[int], urls: list[str | None], rows: list[list] | None = None,
-              empty: str = "", note: str = "") -> Chart:
+              empty: str = "", note: str = "", display: dict | None = None) -> Chart:
         if rows is None:
             rows = [[label, n] for label, n in zip(labels, values, strict=True)]
         return Chart(
@@ -202,16 +222,20 @@ class Dashboard:
             rows=rows, urls=urls,
             plot={"labels": labels, "values": values, "urls": urls},
             empty=empty or ("" if rows else gettext("No case matches these filters.")), note=note,
+            display=display or {},
         )
 
     def by_region(self) -> Chart:
         counts = [(r, n) for r, n in self.case_counts("region")]
+        names = {region.value: str(region.label) for region in Region}
         return self._hbar(
             id="region", title=gettext("Cases per region"), y_title=gettext("Region"),
             columns=["Region", "Cases"],
-            labels=[r or gettext("Unknown") for r, _ in counts], values=[n for _, n in counts],
+            labels=[str(names.get(r, r)) if r else gettext("Unknown") for r, _ in counts],
+            values=[n for _, n in counts],
+            rows=[[r or gettext("Unknown"), n] for r, n in counts],
             urls=[self.link(region=r) if r else None for r, _ in counts],
-            note=gettext("Derived from each case's country."),
+            note=gettext("Derived from each case's country."), display=names,
         )
 
     def by_country(self) -> Chart:
