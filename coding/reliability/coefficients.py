@@ -105,8 +105,27 @@ class _Patterns:
         codes = codes[rated]
         codes = codes[:, (codes >= 0).any(axis=0)]  # coders who coded none of these units
         self.units_rated = int(codes.shape[0])
-        self.codes, self.freq, self.unit_pattern = _unique_rows(codes, coded.q)
-        self.freq = self.freq.astype(float)
+        patterns, freq, self.unit_pattern = _unique_rows(codes, coded.q)
+        self._fill(patterns, freq, coded)
+
+    @classmethod
+    def of_subset(cls, whole: _Patterns, counts: np.ndarray, coded: Coded) -> _Patterns:
+        """The patterns of a subset of `whole`'s units, given how many units of each of
+        whole's patterns it has: the same arrays, in the same order, as _Patterns of the
+        subset's rows (np.unique orders the distinct rows alike; columns no unit of the
+        subset has a value in are dropped alike), without finding the distinct rows again."""
+        self = cls.__new__(cls)
+        keep = counts > 0
+        patterns = whole.codes[keep]
+        patterns = patterns[:, (patterns >= 0).any(axis=0)]
+        self.units_rated = int(counts.sum())
+        self.unit_pattern = None  # not needed by the point estimates
+        self._fill(patterns, counts[keep], coded)
+        return self
+
+    def _fill(self, patterns: np.ndarray, freq: np.ndarray, coded: Coded) -> None:
+        self.codes, self.freq = patterns, freq.astype(float)
+        codes = patterns
         self.q = coded.q
         self.values = coded.values
         self.n_coders = codes.shape[1]
@@ -367,6 +386,30 @@ INTERVAL_METHOD = "bias-corrected and accelerated (BCa) bootstrap over cases"
 
 def interval_method(n_boot: int, confidence: float = 0.95) -> str:
     return f"{confidence:.0%} {INTERVAL_METHOD}, {n_boot:,} resamples"
+
+
+def subset_alphas(coded: Coded):
+    """A function of a boolean mask over `coded`'s units giving the nominal Krippendorff's
+    alpha of those units, bit for bit row_statistics(Coded(codes[mask], ...), n_boot=0)'s
+    (None where that gives None), with the distinct rows found once for all the subsets (the
+    drift trend test's reorderings)."""
+    codes = coded.codes
+    rated = (codes >= 0).any(axis=1)
+    whole = _Patterns(coded)
+    n_pat = len(whole.codes)
+
+    def alpha(mask: np.ndarray) -> float | None:
+        counts = np.bincount(whole.unit_pattern[mask[rated]], minlength=n_pat)
+        if not counts.any():
+            return None
+        pat = _Patterns.of_subset(whole, counts, coded)
+        values_total, _minority, used = _minority_values(pat)
+        if values_total and used < 2:
+            return None  # not estimable, as row_statistics says
+        value = float(_alpha(pat, _Resamples(pat.freq[None, :]), "nominal")[0])
+        return value if np.isfinite(value) else None
+
+    return alpha
 
 
 def _minority_values(pat: _Patterns) -> tuple[int, int, int]:
