@@ -146,14 +146,20 @@ def _per_case(review) -> dict:
             **filters).values_list("codedvalue_id", "option__key")):
         chosen.setdefault(value_id, []).append(key)
     values: dict[int, dict[str, Any]] = {}
+    # The label of each distinct answer of an attribute, made once (None: not coded); keyed
+    # by the answer's type too, since True == 1 == 1.0 as keys but not as labels.
+    labels: dict[tuple, str | None] = {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
         coding__case__in=complete, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
     ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
         attribute = attributes[attribute_id]
         answer = _answer(attribute.kind, number, boolean, chosen.get(pk))
-        if value_is_coded(attribute, answer):
-            values.setdefault(coding_id, {})[f"{attribute.key}"] = json_label(answer)
+        memo = (attribute_id, type(answer), answer)
+        if memo not in labels:
+            labels[memo] = json_label(answer) if value_is_coded(attribute, answer) else None
+        if (label := labels[memo]) is not None:
+            values.setdefault(coding_id, {})[attribute.key] = label
     cases: dict[int, list] = {}
     for pk, case_id, sort_key, number, coder, submitted_at in codings:
         case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
@@ -242,7 +248,9 @@ def _figures(coded: Coded, n_boot: int) -> dict:
     if len(coded.codes) == 0:
         return {"alpha": None, "alpha_ci_low": None, "alpha_ci_high": None,
                 "percent_agreement": None, "units": 0, "note": ""}
-    stats = row_statistics(coded, n_boot=n_boot, seed=SEED)
+    # Without a bootstrap the note is not read (see _group): the two figures shown, only.
+    stats = row_statistics(coded, n_boot=n_boot, seed=SEED,
+                           only=None if n_boot else ("percent_agreement", "krippendorff_alpha"))
     low, high = stats["alpha_ci_low"], stats["alpha_ci_high"]
     note = ""
     if stats["krippendorff_alpha"] is not None and low is None:
