@@ -76,7 +76,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from coding.models import Coding, CodedValue, ReliabilitySnapshot, Review
+    from coding.models import CodedValue, Coding, ReliabilitySnapshot, Review
     from coding.reliability.services import (
         reliability_changed,
         reliability_snapshot_compute,
