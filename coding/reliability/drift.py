@@ -308,12 +308,6 @@ def _row(coder, period, start, end, cases, coded, figures, not_coded) -> dict:
     }
 
 
-def _alpha(coded: Coded) -> float | None:
-    if len(coded.codes) == 0:
-        return None
-    return row_statistics(coded, n_boot=0)["krippendorff_alpha"]
-
-
 def trend(stored: dict) -> dict | None:
     """Early against late: alpha of the first half of the cases (completion order) and of
     the second, and the two-sided permutation p: the share of random reorderings of the
@@ -329,8 +323,8 @@ def trend(stored: dict) -> dict | None:
     of_case = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
     half = len(tables) // 2
 
-    # The alpha of a subset of the units, as _alpha(Coded(codes=whole.codes[mask])) gives it
-    # bit for bit, with the distinct rows found once rather than twice per reordering.
+    # The alpha of a subset of the units, bit for bit row_statistics(Coded(codes=
+    # whole.codes[mask]), n_boot=0)'s, with the distinct rows found once for all reorderings.
     alpha_of = subset_alphas(whole)
     chosen = np.zeros(len(tables), dtype=bool)
 
