@@ -105,8 +105,27 @@ class _Patterns:
         codes = codes[rated]
         codes = codes[:, (codes >= 0).any(axis=0)]  # coders who coded none of these units
         self.units_rated = int(codes.shape[0])
-        self.codes, self.freq, self.unit_pattern = _unique_rows(codes, coded.q)
-        self.freq = self.freq.astype(float)
+        patterns, freq, self.unit_pattern = _unique_rows(codes, coded.q)
+        self._fill(patterns, freq, coded)
+
+    @classmethod
+    def of_subset(cls, whole: _Patterns, counts: np.ndarray, coded: Coded) -> _Patterns:
+        """The patterns of a subset of `whole`'s units, given how many units of each of
+        whole's patterns it has: the same arrays, in the same order, as _Patterns of the
+        subset's rows (np.unique orders the distinct rows alike; columns no unit of the
+        subset has a value in are dropped alike), without finding the distinct rows again."""
+        self = cls.__new__(cls)
+        keep = counts > 0
+        patterns = whole.codes[keep]
+        patterns = patterns[:, (patterns >= 0).any(axis=0)]
+        self.units_rated = int(counts.sum())
+        self.unit_pattern = None  # not needed by the point estimates
+        self._fill(patterns, counts[keep], coded)
+        return self
+
+    def _fill(self, patterns: np.ndarray, freq: np.ndarray, coded: Coded) -> None:
+        self.codes, self.freq = patterns, freq.astype(float)
+        codes = patterns
         self.q = coded.q
         self.values = coded.values
         self.n_coders = codes.shape[1]
@@ -196,10 +215,16 @@ def _anonymous(coded: Coded) -> Coded:
 
 
 def _coefficients(
-    pat: _Patterns, counts: np.ndarray, level: str, binary: bool, identity: bool = True
+    pat: _Patterns, counts: np.ndarray, level: str, binary: bool, identity: bool = True,
+    keys=None,
 ) -> dict:
     """Every coefficient for each row of `counts` (resamples x patterns). Without
-    `identity` (columns are not coders) Conger's kappa is left out (NaN)."""
+    `identity` (columns are not coders) Conger's kappa is left out (NaN). With `keys`, only
+    those coefficients (and percent agreement) are computed, each exactly as without: the
+    others are NaN (a bootstrap needs only the coefficients that get an interval)."""
+    def wanted(*names: str) -> bool:
+        return keys is None or any(name in keys for name in names)
+
     res = _Resamples(counts)
     q = pat.q
     r = pat.r
@@ -214,7 +239,25 @@ def _coefficients(
                          / (r * (r - 1)), 0.0)
     pa = _ratio(counts @ agree, n_pair)
     out["percent_agreement"] = pa
+    nothing = np.full(len(pa), np.nan)
+    for key in ("gwet_ac1", "fleiss_kappa", "gwet_ac2", "conger_kappa", "cohen_kappa",
+                "krippendorff_alpha"):
+        out[key] = nothing
+    if binary:
+        out["pabak"] = 2.0 * pa - 1.0
+        out["prevalence_index"] = out["bias_index"] = nothing
+    if wanted("gwet_ac1", "fleiss_kappa", "gwet_ac2"):
+        _chance_agreements(out, pat, res, counts, level, q, r, pairable, n_pair, ratings_r, pa)
+    if wanted("conger_kappa"):
+        _conger(out, pat, res, pa, identity)
+    if wanted("cohen_kappa", "prevalence_index", "bias_index"):
+        _cohen(out, pat, res, counts, binary)
+    if wanted("krippendorff_alpha"):
+        out["krippendorff_alpha"] = _alpha(pat, res, level)
+    return out
 
+
+def _chance_agreements(out, pat, res, counts, level, q, r, pairable, n_pair, ratings_r, pa):
     # Classification probabilities pi_k = mean over rated units of r_uk / r_u.
     pi = _ratio(pat.aggregate(res, pat.p_idx, 1.0 / ratings_r), (counts.sum(axis=1))[:, None])
     pi_var = (pi * (1.0 - pi)).sum(axis=1)
@@ -234,6 +277,8 @@ def _coefficients(
         pe_w = weights.sum() / (q * (q - 1)) * pi_var
         out["gwet_ac2"] = _chance_corrected(pa_w, pe_w)
 
+
+def _conger(out, pat, res, pa, identity):
     # Conger's kappa (Conger 1980, as irrCAC): per-coder category shares.
     coders = pat.coders_present if identity else []
     shares = []
@@ -253,8 +298,9 @@ def _coefficients(
     else:
         out["conger_kappa"] = np.full(len(pa), np.nan)
 
+
+def _cohen(out, pat, res, counts, binary):
     # Cohen's kappa: exactly two coders, over the units both coded.
-    out["cohen_kappa"] = np.full(len(pa), np.nan)
     if pat.n_coders == 2:
         both = (pat.codes[:, 0] >= 0) & (pat.codes[:, 1] >= 0)
         n_both = counts @ both.astype(float)
@@ -272,13 +318,6 @@ def _coefficients(
             c_ = counts @ (both & (pat.codes[:, 0] == 0) & (pat.codes[:, 1] == 1)).astype(float)
             out["prevalence_index"] = _ratio(a_ - d_, n_both)
             out["bias_index"] = _ratio(np.abs(b_ - c_), n_both)
-    if binary:
-        out["pabak"] = 2.0 * pa - 1.0
-        out.setdefault("prevalence_index", np.full(len(pa), np.nan))
-        out.setdefault("bias_index", np.full(len(pa), np.nan))
-
-    out["krippendorff_alpha"] = _alpha(pat, res, level)
-    return out
 
 
 class _Sub:
@@ -373,6 +412,30 @@ def interval_method(n_boot: int, confidence: float = 0.95) -> str:
     return f"{confidence:.0%} {INTERVAL_METHOD}, {n_boot:,} resamples"
 
 
+def subset_alphas(coded: Coded):
+    """A function of a boolean mask over `coded`'s units giving the nominal Krippendorff's
+    alpha of those units, bit for bit row_statistics(Coded(codes[mask], ...), n_boot=0)'s
+    (None where that gives None), with the distinct rows found once for all the subsets (the
+    drift trend test's reorderings)."""
+    codes = coded.codes
+    rated = (codes >= 0).any(axis=1)
+    whole = _Patterns(coded)
+    n_pat = len(whole.codes)
+
+    def alpha(mask: np.ndarray) -> float | None:
+        counts = np.bincount(whole.unit_pattern[mask[rated]], minlength=n_pat)
+        if not counts.any():
+            return None
+        pat = _Patterns.of_subset(whole, counts, coded)
+        values_total, _minority, used = _minority_values(pat)
+        if values_total and used < 2:
+            return None  # not estimable, as row_statistics says
+        value = float(_alpha(pat, _Resamples(pat.freq[None, :]), "nominal")[0])
+        return value if np.isfinite(value) else None
+
+    return alpha
+
+
 def _minority_values(pat: _Patterns) -> tuple[int, int, int]:
     """(pairable values, values outside the most common category, categories used) over the
     units with two or more values."""
@@ -422,7 +485,7 @@ def _accelerations(pat: _Patterns, level: str, binary: bool, keys) -> dict[str, 
     if n_pat > _JACKKNIFE_PATTERNS or pat.units_rated < 3:
         return {key: 0.0 for key in keys}
     counts = pat.freq[None, :] - np.eye(n_pat)
-    jack = _coefficients(pat, counts, level, binary, identity=pat.n_coders <= 2)
+    jack = _coefficients(pat, counts, level, binary, identity=pat.n_coders <= 2, keys=keys)
     out = {}
     for key in keys:
         values = jack[key]
@@ -469,13 +532,16 @@ def row_statistics(
     min_minority: int = MIN_MINORITY_VALUES,
     max_dropped: float = MAX_DROPPED_SHARE,
     min_minority_ac1: int = MIN_MINORITY_VALUES_AC1,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """All figures of one row: point estimates (None where undefined), BCa
     bootstrap intervals for alpha, Cohen's kappa, Fleiss' kappa and AC1 (only where the data
     carry the information for one: see MIN_UNITS_FOR_INTERVAL, MIN_MINORITY_VALUES,
     MIN_MINORITY_VALUES_AC1 and MAX_DROPPED_SHARE), the
     number of resamples dropped as undefined for each, what q needs ("alpha_boot"), and
-    warnings (plain sentences)."""
+    warnings (plain sentences). With `only` (e.g. ("percent_agreement",
+    "krippendorff_alpha") for point figures), only those are computed, as without: the others
+    are None and the warnings that depend on them may be missing."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     if level in ("interval", "ratio") and coded.values is None:
@@ -483,7 +549,8 @@ def row_statistics(
     pat = _Patterns(coded)
     warnings: list[str] = []
     stats: dict[str, Any] = {"units": pat.units, "coders": len(pat.coders_present)}
-    point = _coefficients(pat, pat.freq[None, :], level, binary) if len(pat.codes) else None
+    point = (_coefficients(pat, pat.freq[None, :], level, binary, keys=only)
+             if len(pat.codes) else None)
     keys = ["percent_agreement", "cohen_kappa", "fleiss_kappa", "conger_kappa",
             "krippendorff_alpha", "gwet_ac1", "gwet_ac2"]
     if binary:
@@ -538,8 +605,10 @@ def row_statistics(
         # far fewer patterns to resample when many coders share the cases.
         pat = _Patterns(_anonymous(coded))
     draws = _resample_counts(pat, n_boot, rng)
-    boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2)
-    accelerations = _accelerations(pat, level, binary, INTERVAL_KEYS)
+    # Only the coefficients that get an interval here (each computed as it would be with all).
+    needed = [key for key in INTERVAL_KEYS if stats[key] is not None]
+    boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2, keys=needed)
+    accelerations = _accelerations(pat, level, binary, needed)
     stats["resamples"] = n_boot
     stats["interval_method"] = interval_method(n_boot, confidence)
     for key, short in INTERVAL_KEYS.items():

@@ -55,7 +55,12 @@ from coding.models import (
     Coding,
     CodingStatus,
 )
-from coding.reliability.coefficients import CI_DECIMALS, MIN_UNITS_FOR_INTERVAL, row_statistics
+from coding.reliability.coefficients import (
+    CI_DECIMALS,
+    MIN_UNITS_FOR_INTERVAL,
+    row_statistics,
+    subset_alphas,
+)
 from coding.reliability.encoding import Coded
 from coding.values import value_is_coded, value_json
 
@@ -146,14 +151,20 @@ def _per_case(review) -> dict:
             **filters).values_list("codedvalue_id", "option__key")):
         chosen.setdefault(value_id, []).append(key)
     values: dict[int, dict[str, Any]] = {}
+    # The label of each distinct answer of an attribute, made once (None: not coded); keyed
+    # by the answer's type too, since True == 1 == 1.0 as keys but not as labels.
+    labels: dict[tuple, str | None] = {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
         coding__case__in=complete, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
     ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
         attribute = attributes[attribute_id]
         answer = _answer(attribute.kind, number, boolean, chosen.get(pk))
-        if value_is_coded(attribute, answer):
-            values.setdefault(coding_id, {})[f"{attribute.key}"] = json_label(answer)
+        memo = (attribute_id, type(answer), answer)
+        if memo not in labels:
+            labels[memo] = json_label(answer) if value_is_coded(attribute, answer) else None
+        if (label := labels[memo]) is not None:
+            values.setdefault(coding_id, {})[attribute.key] = label
     cases: dict[int, list] = {}
     for pk, case_id, sort_key, number, coder, submitted_at in codings:
         case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
@@ -229,12 +240,12 @@ def _counts(coded: Coded) -> tuple[int, int]:
     """(pairs of values compared, pairs agreeing) over the units: every two coders who both
     gave a value on a unit are one comparison."""
     compared = agreed = 0
-    for row in coded.codes:
-        given = row[row >= 0]
-        for i in range(len(given)):
-            for j in range(i + 1, len(given)):
-                compared += 1
-                agreed += int(given[i] == given[j])
+    codes = coded.codes
+    for i in range(codes.shape[1]):  # every pair of columns, over all units at once
+        for j in range(i + 1, codes.shape[1]):
+            both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+            compared += int(np.count_nonzero(both))
+            agreed += int(np.count_nonzero(both & (codes[:, i] == codes[:, j])))
     return compared, agreed
 
 
@@ -242,7 +253,9 @@ def _figures(coded: Coded, n_boot: int) -> dict:
     if len(coded.codes) == 0:
         return {"alpha": None, "alpha_ci_low": None, "alpha_ci_high": None,
                 "percent_agreement": None, "units": 0, "note": ""}
-    stats = row_statistics(coded, n_boot=n_boot, seed=SEED)
+    # Without a bootstrap the note is not read (see _group): the two figures shown, only.
+    stats = row_statistics(coded, n_boot=n_boot, seed=SEED,
+                           only=None if n_boot else ("percent_agreement", "krippendorff_alpha"))
     low, high = stats["alpha_ci_low"], stats["alpha_ci_high"]
     note = ""
     if stats["krippendorff_alpha"] is not None and low is None:
@@ -300,12 +313,6 @@ def _row(coder, period, start, end, cases, coded, figures, not_coded) -> dict:
     }
 
 
-def _alpha(coded: Coded) -> float | None:
-    if len(coded.codes) == 0:
-        return None
-    return row_statistics(coded, n_boot=0)["krippendorff_alpha"]
-
-
 def trend(stored: dict) -> dict | None:
     """Early against late: alpha of the first half of the cases (completion order) and of
     the second, and the two-sided permutation p: the share of random reorderings of the
@@ -321,10 +328,16 @@ def trend(stored: dict) -> dict | None:
     of_case = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
     half = len(tables) // 2
 
+    # The alpha of a subset of the units, bit for bit row_statistics(Coded(codes=
+    # whole.codes[mask]), n_boot=0)'s, with the distinct rows found once for all reorderings.
+    alpha_of = subset_alphas(whole)
+    chosen = np.zeros(len(tables), dtype=bool)
+
     def difference(early_cases: np.ndarray) -> float | None:
-        early = np.isin(of_case, early_cases)
-        first, second = (_alpha(Coded(codes=whole.codes[m], q=whole.q))
-                         for m in (early, ~early))
+        chosen[:] = False
+        chosen[early_cases] = True
+        early = chosen[of_case]
+        first, second = (alpha_of(m) for m in (early, ~early))
         return None if first is None or second is None else second - first, first, second
 
     observed, first, second = difference(np.arange(half))

@@ -1,0 +1,147 @@
+"""Benchmark of the background reliability snapshot (figures and coder drift) alone, as the
+worker computes it (issue 22, item 2). See bench/README.md ("The background snapshot").
+
+    DATABASE_URL=postgresql://coproduction@127.0.0.1:5432/x BENCH_DATABASE=bench_x \
+      .venv/bin/python bench/snapshot.py --cases 10000 --keep          # build, then measure
+    ... bench/snapshot.py --reuse --repeat 3 --save /tmp/x/after.json  # measure a kept one
+
+Uses bench/run.py's synthetic review in its scratch database. Each round asks for a new
+snapshot (the review's reliability version bumped as a change would) and computes it with
+`reliability_snapshot_compute`, timing wall and CPU time (this process; PostgreSQL's own CPU
+is not in it). The peak resident memory of the process (ru_maxrss) is printed with the
+resident memory before the first round: run with `--reuse` so that the build does not set the
+peak. `--save` writes the last snapshot's report and drift as JSON (to compare two versions
+of the code: `--compare` a saved file prints any difference), `--profile` writes a
+pyinstrument profile of one round if pyinstrument is installed.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import run  # noqa: E402
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _differences(a, b, path="", out=None, tolerance=0.0):
+    out = [] if out is None else out
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if key not in a or key not in b:
+                out.append(f"{path}/{key}: only in {'new' if key in b else 'saved'}")
+            else:
+                _differences(a[key], b[key], f"{path}/{key}", out, tolerance)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append(f"{path}: {len(a)} items saved, {len(b)} new")
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            _differences(x, y, f"{path}[{i}]", out, tolerance)
+    elif (isinstance(a, float) and isinstance(b, float) and tolerance
+          and abs(a - b) <= tolerance):
+        pass
+    elif a != b:
+        out.append(f"{path}: {a!r} saved, {b!r} new")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
+    parser.add_argument("--save", help="write the last snapshot's report and drift here")
+    parser.add_argument("--compare", help="compare the last snapshot with a saved one")
+    parser.add_argument("--profile", help="write a pyinstrument profile (HTML) of round 1")
+    args = parser.parse_args()
+    where, cleanup = run.scratch_database(keep_existing=args.reuse)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from coding.models import CodedValue, Coding, ReliabilitySnapshot, Review
+    from coding.reliability.services import (
+        reliability_changed,
+        reliability_snapshot_compute,
+        reliability_snapshot_request,
+    )
+
+    try:
+        if args.reuse:
+            review = Review.objects.get(slug="bench")
+            print(f"Database: {where} (reused)")
+        else:
+            call_command("migrate", verbosity=0)
+            built = run.build(args.cases)
+            review = built["review"]
+            print(f"Database: {where}; built in {built['seconds']:.0f} s")
+        codings = Coding.objects.filter(case__review=review).count()
+        values = CodedValue.objects.filter(coding__case__review=review).count()
+        print(f"{review.cases.count()} cases, {codings} codings, {values} coded values")
+        load = os.getloadavg()
+        print(f"load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
+              f"{os.cpu_count()} CPUs; resident memory before the first round "
+              f"{_rss_mb():.0f} MB")
+        snapshot = None
+        for round_ in range(1, args.repeat + 1):
+            with transaction.atomic():
+                reliability_changed(review=review)  # a new version: a new snapshot
+            snapshot = reliability_snapshot_request(review=review)
+            profiler = None
+            if args.profile and round_ == 1:
+                from pyinstrument import Profiler
+
+                profiler = Profiler()
+                profiler.start()
+            wall, cpu = time.perf_counter(), time.process_time()
+            reliability_snapshot_compute(snapshot_id=snapshot.pk)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if profiler is not None:
+                profiler.stop()
+                Path(args.profile).write_text(profiler.output_html())
+                print(profiler.output_text(unicode=False, color=False, show_all=False))
+            snapshot.refresh_from_db()
+            assert snapshot.status == "ready", (snapshot.status, snapshot.error)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            load = os.getloadavg()[0]
+            print(f"round {round_}: snapshot (figures and drift) computed in {wall:.1f} s "
+                  f"wall, {cpu:.1f} s CPU (this process); peak RSS so far {peak:.0f} MB; "
+                  f"{len(snapshot.report['rows'])} rows; load average {load:.1f}")
+        if snapshot is not None and (args.save or args.compare):
+            got = json.loads(json.dumps(
+                {"report": snapshot.report, "drift": snapshot.drift,
+                 "drift_codings": snapshot.drift_codings}))
+            if args.save:
+                Path(args.save).write_text(json.dumps(got))
+            if args.compare:
+                saved = json.loads(Path(args.compare).read_text())
+                exact = _differences(saved, got)
+                print(f"against {args.compare}: {len(exact)} differences")
+                for line in exact[:20]:
+                    print("  " + line)
+        ReliabilitySnapshot.objects.filter(review=review).exclude(
+            pk=getattr(snapshot, "pk", None)).delete()
+    finally:
+        if not args.keep:
+            cleanup()
+
+
+if __name__ == "__main__":
+    main()
