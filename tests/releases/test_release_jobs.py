@@ -50,6 +50,7 @@ def _ask(review, lead, **kwargs) -> ReleaseJob:
     return release_request(review=review, actor=lead, **fields)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_the_page_queues_the_request_and_shows_it_until_the_worker_makes_the_release(
     world, lead, client, django_capture_on_commit_callbacks
 ):
@@ -85,6 +86,7 @@ def test_readers_see_neither_the_requests_nor_their_status(world, lead, coder_a,
     assert client.get("/reviews/demo/releases/status/").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_the_api_answers_202_with_a_status_url_that_ends_done(
     world, lead, coder_a, django_capture_on_commit_callbacks
 ):
