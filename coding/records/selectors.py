@@ -11,9 +11,6 @@ from coding.models import (
     Record,
     Review,
     ScreeningDecisionValue,
-    ScreeningSettings,
-    ScreeningStage,
-    ScreeningStages,
     Search,
 )
 from coding.records.policies import record_visible_to
@@ -23,20 +20,12 @@ from coding.records.policies import record_visible_to
 NOT_SCREENED = (DuplicateStatus.SUSPECTED, DuplicateStatus.CONFIRMED)
 
 
-def screening_stages(review: Review) -> list[str]:
-    """The stages the review screens in, in order (ScreeningSettings.stages; a review without
-    settings screens in both), e.g. ["title_abstract", "full_text"]."""
-    chosen = (ScreeningSettings.objects.filter(review=review).values_list("stages", flat=True)
-              .first()) or ScreeningStages.BOTH
-    if chosen == ScreeningStages.BOTH:
-        return [ScreeningStage.TITLE_ABSTRACT, ScreeningStage.FULL_TEXT]
-    return [chosen]
-
-
 def final_stage(review: Review) -> str:
-    """The stage whose outcome decides whether a record is included: the last of
-    screening_stages, e.g. "full_text"."""
-    return screening_stages(review)[-1]
+    """The stage whose outcome decides whether a record is included: the last of the stages
+    the review screens in (coding.screening.policies.review_stages), e.g. "full_text"."""
+    from coding.screening.policies import review_stages  # screening reads records' rules
+
+    return review_stages(review)[-1]
 
 
 def records_for_screening(review: Review) -> QuerySet[Record]:

@@ -34,6 +34,7 @@ from coding.models import (
     ScreeningStage,
     ScreeningStages,
 )
+from coding.records.selectors import records_for_screening
 from coding.reviews.policies import review_roles
 
 # Each record is screened by two people at each stage, as each case is coded by two.
@@ -131,10 +132,11 @@ def review_stages(review: Review) -> list[str]:
 
 
 def records_at_stage(review: Review, stage: str) -> QuerySet[Record]:
-    """The records of `review` screened at `stage`: never a removed duplicate; at the full
-    text stage of a review with both stages, only those included at title and abstract."""
-    records = Record.objects.filter(review=review).exclude(
-        duplicate_status=DuplicateStatus.CONFIRMED)
+    """The records of `review` screened at `stage`: never a duplicate, removed or still
+    suspected (coding.records.selectors.records_for_screening: the lead settles it first); at
+    the full text stage of a review with both stages, only those included at title and
+    abstract."""
+    records = records_for_screening(review)
     stages = review_stages(review)
     if stage not in stages:
         return records.none()

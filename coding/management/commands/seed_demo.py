@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from coding.assignments.services import cases_assign
-from coding.models import Membership, Review, Role
+from coding.models import Membership, Record, Review, Role
+from coding.screening.policies import review_stages
+from coding.screening.services import screening_assign
 
 # Demo accounts exist only on development machines (DEBUG on); the password is
 # printed so a new user can sign in straight away.
@@ -89,4 +91,10 @@ class Command(BaseCommand):
             )
             first = target.cases.order_by("sort_key", "number")[:DEMO_CASES]
             created = cases_assign(review=target, coders=coders, assigned_by=lead, cases=first)
+            # And the candidate records (the practice review's), at the first stage screened,
+            # so a new user can try screening too. screening_assign leaves records that have
+            # their two screeners alone: idempotent.
+            if Record.objects.filter(review=target).exists():
+                screening_assign(review=target, user=lead, stage=review_stages(target)[0],
+                                 screeners=coders)
         return created
