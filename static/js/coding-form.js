@@ -32,6 +32,7 @@
   var savedEdits = 0;      // value of `edits` at the last successful save
   var conflicted = form.dataset.conflict === "1";
   var submitting = false;
+  var lang = document.documentElement.lang || undefined;  // numbers in the page's language
 
   function setState(kind, text) {
     stateEl.className = "save-state is-" + kind;
