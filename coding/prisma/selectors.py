@@ -23,6 +23,7 @@ from coding.models import (
     ScreeningStages,
     Search,
 )
+from coding.screening.policies import stages_of
 
 # Every box of the diagram, in reading order: its key in the API and reported_counts, its label.
 BOXES = {
@@ -79,12 +80,6 @@ def reason_label(reason: str | None) -> str:
     return reason if reason else _("No reason given")
 
 
-def _stages_used(stages: str) -> set[str]:
-    if stages == ScreeningStages.BOTH:
-        return {ScreeningStage.TITLE_ABSTRACT, ScreeningStage.FULL_TEXT}
-    return {stages}
-
-
 def _reported(settings: ScreeningSettings | None) -> dict[str, int]:
     values = settings.reported_counts if settings else {}
     return {key: value for key, value in (values or {}).items()
@@ -95,7 +90,9 @@ def _reported(settings: ScreeningSettings | None) -> dict[str, int]:
 def prisma_flow(review: Review) -> PrismaFlow:
     settings = ScreeningSettings.objects.filter(review=review).first()
     stages = settings.stages if settings else ScreeningStages.BOTH
-    used = _stages_used(stages)
+    # Which stages the review screens in: screening's one rule (a review without settings
+    # screens in both).
+    used = set(stages_of(stages))
     reported = _reported(settings)
     counts: dict[str, int | None] = dict.fromkeys(BOXES)
 

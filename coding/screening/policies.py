@@ -124,11 +124,15 @@ def decision_visible_to(user, decision: ScreeningDecision) -> bool:
 
 def review_stages(review: Review) -> list[str]:
     """The stages `review` screens in, in order."""
-    stages = (ScreeningSettings.objects.filter(review=review).values_list("stages", flat=True)
-              .first() or ScreeningStages.BOTH)
-    if stages == ScreeningStages.BOTH:
+    return stages_of(ScreeningSettings.objects.filter(review=review)
+                     .values_list("stages", flat=True).first())
+
+
+def stages_of(choice: str | None) -> list[str]:
+    """The stages of a ScreeningSettings.stages choice, in order (none chosen: both)."""
+    if not choice or choice == ScreeningStages.BOTH:
         return [ScreeningStage.TITLE_ABSTRACT, ScreeningStage.FULL_TEXT]
-    return [stages]
+    return [choice]
 
 
 def records_at_stage(review: Review, stage: str) -> QuerySet[Record]:
