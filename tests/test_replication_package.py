@@ -105,13 +105,219 @@ def test_reproduce_py_reports_a_figure_that_differs(coded, lead, client, tmp_pat
                for line in done.stdout.splitlines())
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed here")
+def _r_missing() -> str | None:
+    """Why reproduce.R cannot run here (None when it can): it needs Rscript and the irr
+    library (R_LIBS may point at a private library)."""
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (CI has no R; bench/README.md records a run)"
+    done = subprocess.run(["Rscript", "-e", "library(irr)"], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 0:
+        return "the R library irr is not installed (R_LIBS)"
+    return None
+
+
+R_MISSING = _r_missing()
+needs_r = pytest.mark.skipif(R_MISSING is not None, reason=R_MISSING or "")
+
+
+def _reproduce(folder, language="R"):
+    command = ["Rscript", "reproduce.R"] if language == "R" else [sys.executable, "reproduce.py"]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def _left_out(review) -> dict[str, list[str]]:
+    """The coded cases the app leaves out of its figures, by the reason the scripts give."""
+    from coding.reliability.selectors import _complete_cases
+
+    complete = set(_complete_cases(review).values_list("number", flat=True))
+    out = {}
+    for case in review.cases.exclude(number__in=complete).order_by("sort_key", "number"):
+        submitted = case.codings.filter(status=models.CodingStatus.SUBMITTED).count()
+        if not submitted:
+            continue
+        why = ("coded by one coder only" if submitted == 1 else
+               "an assigned coder has not submitted")
+        out.setdefault(why, []).append(case.number)
+    order = ["coded by one coder only", "an assigned coder has not submitted"]
+    return {why: sorted(out[why], key=int) for why in order if why in out}
+
+
+def _assert_reproduced(folder, rows, compared: int, left_out: dict[str, list[str]]):
+    """Both scripts recompute every row of reliability.csv (each line ends "yes"), print the
+    app's figure beside theirs, and name the cases they leave out, and why, as the app leaves
+    them out (`left_out`: case numbers by reason)."""
+    assert left_out
+    recomputed = {}
+    for language in ("R", "py"):
+        done = _reproduce(folder, language)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = [line for line in done.stdout.splitlines() if line.endswith("  yes")]
+        assert len(lines) == len(rows), done.stdout
+        total = sum(len(cases) for cases in left_out.values())
+        assert (f"{compared} cases whose assigned coders all submitted are compared; "
+                f"{total} coded cases are left out") in done.stdout, done.stdout
+        named = [line for line in done.stdout.splitlines() if line.startswith("  left out, ")]
+        assert named == [f"  left out, {why}: {', '.join(cases)}"
+                         for why, cases in left_out.items()], done.stdout
+        recomputed[language] = lines
+    assert recomputed["R"] == recomputed["py"]  # the same figures, to six decimals
+    app = {(r["attribute"], r["option"] or ""): r["krippendorff_alpha"] for r in rows}
+    for line in recomputed["R"]:
+        *names, ours, theirs, _ok = line.split()
+        key = (names[0], names[1] if len(names) > 1 else "")
+        expected = app[key]
+        assert theirs == ("undefined" if expected is None else f"{expected:.6f}")
+        assert ours == theirs
+
+
+@needs_r
 def test_reproduce_r_recomputes_every_alpha(coded, lead, client, tmp_path):
     client.force_login(lead)
     _zip(client.get(PACKAGE)).extractall(tmp_path)
-    done = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
+    _assert_reproduced(tmp_path, coded.report["rows"], compared=30,
+                       left_out=_left_out(coded.review))
+
+
+@needs_r
+def test_reproduce_r_reports_a_figure_that_differs(coded, lead, client, tmp_path):
+    client.force_login(lead)
+    _zip(client.get(PACKAGE)).extractall(tmp_path)
+    path = tmp_path / "reliability.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    row = next(r for r in rows if r["attribute"] == "budget")
+    row["krippendorff_alpha"] = repr(float(row["krippendorff_alpha"]) + 1e-6)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    done = _reproduce(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert any(line.startswith("budget ") and line.endswith("NO")
+               for line in done.stdout.splitlines())
+
+
+def _many_coders(review, coders, *, cases=45, seed=11, per_case=(3, 4), missing=0.1):
+    """`per_case` coders per case out of `coders`, all assigned: values missing with
+    probability `missing`, an ordinal scale, an interval and a ratio number, cases where every
+    coder but one submitted and cases coded by one coder only."""
+    models.Attribute.objects.filter(codebook__review=review, key="level").update(level="ordinal")
+    rng = random.Random(seed)
+    levels, roles = ["national", "state", "local"], ["commissioner", "deliverer", "assessor"]
+    for i in range(cases):
+        case = factories.CaseFactory(review=review)
+        truth = {"level": rng.choice(levels), "roles": rng.sample(roles, rng.randint(0, 2)),
+                 "budget": rng.choice([0, 10, 20, 35.5, 50, 120]),
+                 "agreement": rng.random() < 0.6}
+        who = rng.sample(coders, 1 if i % 15 == 14 else rng.choice(per_case))
+        for j, coder in enumerate(who):
+            values = {}
+            for key, value in truth.items():
+                if rng.random() < missing:
+                    continue  # not coded by this coder
+                if rng.random() < 0.25:
+                    value = {"level": lambda v: rng.choice(levels),
+                             "roles": lambda v: rng.sample(roles, rng.randint(0, 3)),
+                             "budget": lambda v: v + rng.choice([5, 15]),
+                             "agreement": lambda v: not v}[key](value)
+                values[key] = value
+            submitted = not (i % 15 == 7 and j == len(who) - 1)
+            factories.coding_with_values(case=case, coder=coder, values=values,
+                                         submitted=submitted)
+        if len(who) == 1:  # a second coder is assigned but has not started
+            other = next(c for c in coders if c not in who)
+            models.Assignment.objects.create(case=case, coder=other)
+    return factories.reliability_computed(review)
+
+
+@pytest.mark.parametrize("budget_level", ["interval", "ratio"])
+@needs_r
+def test_reproduce_r_with_four_coders_missing_values_and_single_coded_cases(
+        review, lead, budget_level, tmp_path):
+    models.Attribute.objects.filter(codebook__review=review, key="budget").update(
+        level=budget_level)
+    coders = [factories.UserFactory(username=name) for name in ("cai", "dee", "eli", "fay")]
+    snapshot = _many_coders(review, coders)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review=review.slug, output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    rows = snapshot.report["rows"]
+    assert {r["level"] for r in rows} >= {"ordinal", budget_level, "nominal"}
+    assert max(r["coders"] for r in rows) == 4
+    # 45 cases: 3 coded by one coder (the 15th, 30th, 45th), 3 with one coder's draft.
+    left_out = _left_out(review)
+    assert [len(cases) for cases in left_out.values()] == [3, 3]
+    _assert_reproduced(tmp_path, rows, compared=39, left_out=left_out)
+
+
+@needs_r
+def test_reproduce_r_with_three_coders_and_no_value_missing(review, lead, tmp_path):
+    """Every compared case coded whole by the same three coders: irr 0.84.1's kripp.alpha
+    divides by 1 instead of m - 1 when its matrix has no NA (reproduce.R gives it one)."""
+    coders = [factories.UserFactory(username=name) for name in ("cai", "dee", "eli")]
+    snapshot = _many_coders(review, coders, per_case=(3,), missing=0.0)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review=review.slug, output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    rows = snapshot.report["rows"]
+    assert {r["coders"] for r in rows} == {3} and {r["units"] for r in rows} == {39}
+    _assert_reproduced(tmp_path, rows, compared=39, left_out=_left_out(review))
+
+
+def _bundled_codings(review, coders, cases, rng, single: str):
+    attributes = list(review.current_codebook().attributes.exclude(kind="text")
+                      .prefetch_related("options"))
+
+    def values():
+        out = {}
+        for attribute in attributes:
+            keys = [o.key for o in attribute.options.all()]
+            if attribute.kind == "single":
+                out[attribute.key] = rng.choice(keys)
+            elif attribute.kind == "multi":
+                out[attribute.key] = rng.sample(keys, rng.randint(0, 2))  # may be empty
+            elif attribute.kind == "boolean":
+                out[attribute.key] = rng.random() < 0.5
+        return out
+
+    for case in cases:
+        first = values()
+        second = {k: (v if rng.random() < 0.7 else values()[k]) for k, v in first.items()}
+        factories.coding_with_values(case=case, coder=coders[0], values=first)
+        factories.coding_with_values(case=case, coder=coders[1], values=second,
+                                     submitted=case.number != single)
+
+
+@needs_r
+def test_reproduce_r_on_the_bundled_review(coproduction, tmp_path):
+    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
+    _bundled_codings(coproduction, coders, coproduction.cases.order_by("sort_key")[:26],
+                     random.Random(3), single="26")
+    snapshot = factories.reliability_computed(coproduction)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review="coproduction", output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    _assert_reproduced(tmp_path, snapshot.report["rows"], compared=25,
+                       left_out=_left_out(coproduction))
+
+
+@needs_r
+def test_reproduce_r_on_the_practice_review(db, tmp_path):
+    call_command("load_practice", verbosity=0)
+    practice = models.Review.objects.get(slug="practice")
+    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
+    _bundled_codings(practice, coders, practice.cases.order_by("sort_key"), random.Random(5),
+                     single="6")
+    snapshot = factories.reliability_computed(practice)
+    target = tmp_path / "package.zip"
+    call_command("export_package", review="practice", output=str(target),
+                 stderr=io.StringIO())
+    zipfile.ZipFile(target).extractall(tmp_path)
+    _assert_reproduced(tmp_path, snapshot.report["rows"], compared=5,
+                       left_out=_left_out(practice))
 
 
 def test_package_holds_single_coded_cases_and_the_rationales(coded, lead, client):

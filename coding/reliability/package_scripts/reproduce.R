@@ -1,8 +1,11 @@
 # Recompute every Krippendorff's alpha of this replication package from its files and print
 # it beside the application's (reliability.csv).
 #
-#   install.packages("irr")
+#   install.packages("irr")      # irr (which installs lpSolve); nothing else beyond base R
 #   Rscript reproduce.R          # in the unzipped package's folder (or: Rscript reproduce.R DIR)
+#
+# Checked with R 4.2.2 and irr 0.84.1 (bench/README.md, "reproduce.R"). Exit status 1 when a
+# figure differs from the application's by more than 1e-9.
 #
 # The same rule as the application (and reproduce.py): only cases whose assigned coders (at
 # least two) have all submitted count (coding_status.csv); only codings under the current
@@ -42,6 +45,20 @@ left_out <- setdiff(unique(codings$case), complete)
 cat(sprintf(paste0("%d cases whose assigned coders all submitted are compared; %d coded cases ",
                    "are left out (coded by one coder, or not all assigned coders submitted), ",
                    "as the application leaves them out.\n"), length(complete), length(left_out)))
+# Which, and why, as reproduce.py says it: the case numbers, at most 30 per reason.
+coded_by <- tapply(codings$coder, codings$case, function(x) length(unique(x)))
+waiting <- unique(assigned$case[assigned$status != "submitted"])
+reason <- ifelse(coded_by[left_out] == 1, "coded by one coder only",
+                 ifelse(left_out %in% waiting, "an assigned coder has not submitted",
+                        "fewer than two coders assigned"))
+for (why in c("coded by one coder only", "an assigned coder has not submitted",
+              "fewer than two coders assigned")) {
+  these <- left_out[reason == why]
+  these <- these[order(suppressWarnings(as.numeric(these)), these)]
+  if (length(these) == 0) next
+  more <- if (length(these) > 30) sprintf(" and %d more", length(these) - 30) else ""
+  cat(sprintf("  left out, %s: %s%s\n", why, paste(head(these, 30), collapse = ", "), more))
+}
 
 coders <- sort(unique(kept$coder))
 units <- sort(unique(kept$case))
@@ -49,20 +66,24 @@ units <- sort(unique(kept$case))
 # A coders x units matrix of numbers (NA = not coded) from the attribute's rows.
 as_matrix <- function(rows, convert) {
   m <- matrix(NA_real_, nrow = length(coders), ncol = length(units))
-  for (k in seq_len(nrow(rows))) {
-    m[match(rows$coder[k], coders), match(rows$case[k], units)] <- convert(rows$value[k])
+  if (nrow(rows) > 0) {
+    m[cbind(match(rows$coder, coders), match(rows$case, units))] <-
+      vapply(rows$value, convert, numeric(1), USE.NAMES = FALSE)
   }
   m
 }
 
 # Alpha of a coders x units matrix, NA where undefined (no two pairable values, or one value
 # only). Units with fewer than two values carry no pairable value: left out before irr sees
-# them (they do not change alpha).
+# them (they do not change alpha). irr's kripp.alpha (0.84.1) weighs each unit's pairs by
+# 1 / (values in the unit - 1) only when the matrix holds an NA, and by 1 otherwise, which is
+# wrong for three or more coders who all coded every unit; a coder row of NA only (no value,
+# so no pair) makes it take the right weights in every case.
 alpha <- function(m, level) {
   m <- m[, colSums(!is.na(m)) >= 2, drop = FALSE]
   observed <- m[!is.na(m)]
   if (length(observed) < 2 || length(unique(observed)) < 2) return(NA_real_)
-  kripp.alpha(m, method = level)$value
+  kripp.alpha(rbind(m, NA_real_), method = level)$value
 }
 
 results <- list()

@@ -49,6 +49,14 @@ def alpha(matrix, level, domain):
                                     value_domain=domain))
 
 
+def _number(case):
+    """A case number's numeric value for sorting (numbers that are not numeric sort last)."""
+    try:
+        return float(case)
+    except ValueError:
+        return math.inf
+
+
 def main(folder="."):
     attributes = read(folder, "attributes.csv")
     options = {}
@@ -71,18 +79,32 @@ def main(folder="."):
                if r["status"] == "submitted" and r["codebook_version"] == version}
 
     values = {}  # attribute -> case -> coder -> raw value
-    cases_coded = set()
+    coded_by = {}  # case -> coders with a submitted coding
     for row in read(folder, "codings.csv"):
-        cases_coded.add(row["case"])
+        coded_by.setdefault(row["case"], set()).add(row["coder"])
         if row["case"] in complete and (row["case"], row["coder"]) in current:
             values.setdefault(row["attribute"], {}).setdefault(row["case"], {})[
                 row["coder"]] = row["value"]
     coders = sorted({c for table in values.values() for codes in table.values() for c in codes})
     units = sorted({case for table in values.values() for case in table})
-    left_out = sorted(cases_coded - complete)
+    left_out = sorted(set(coded_by) - complete)
     print(f"{len(complete)} cases whose assigned coders all submitted are compared; "
           f"{len(left_out)} coded cases are left out (coded by one coder, or not all assigned "
           "coders submitted), as the application leaves them out.")
+    # Which, and why (as reproduce.R says it): the case numbers, at most 30 per reason.
+    waiting = {r["case"] for r in status if r["assigned"] == "yes" and r["status"] != "submitted"}
+    reasons = {}
+    for case in left_out:
+        why = ("coded by one coder only" if len(coded_by[case]) == 1 else
+               "an assigned coder has not submitted" if case in waiting else
+               "fewer than two coders assigned")
+        reasons.setdefault(why, []).append(case)
+    for why in ("coded by one coder only", "an assigned coder has not submitted",
+                "fewer than two coders assigned"):
+        these = sorted(reasons.get(why, []), key=lambda c: (_number(c), c))
+        if these:
+            more = f" and {len(these) - 30} more" if len(these) > 30 else ""
+            print(f"  left out, {why}: {', '.join(these[:30])}{more}")
 
     expected = {}
     for row in read(folder, "reliability.csv"):
