@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from coding.reliability.coefficients import (  # noqa: E402
     MAX_DROPPED_SHARE,
+    MIN_AGREED_MINORITY_AC1,
     MIN_MINORITY_VALUES,
     MIN_MINORITY_VALUES_AC1,
     MIN_UNITS_FOR_INTERVAL,
@@ -50,6 +51,8 @@ COEFFICIENTS = {"alpha": "α", "cohen_kappa": "Cohen's κ", "fleiss_kappa": "Fle
 MINORITY = {"alpha": MIN_MINORITY_VALUES, "cohen_kappa": MIN_MINORITY_VALUES,
             "fleiss_kappa": MIN_MINORITY_VALUES, "ac1": MIN_MINORITY_VALUES_AC1,
             "kalpha": MIN_MINORITY_VALUES}
+# And of agreed minority values (coincidences outside the most common category): AC1 only.
+AGREED = {"ac1": MIN_AGREED_MINORITY_AC1}
 TARGET = 0.93
 
 
@@ -77,8 +80,10 @@ def cell(n: int, prevalence: float, alpha: float, sets: int, seed: int) -> list[
     for i in range(sets):
         coded = Coded(codes=simulate(n, prevalence, alpha, rng), q=2)
         stats = row_statistics(coded, binary=True, n_boot=1000, seed=i, min_minority=0,
-                               min_units=0, max_dropped=MAX_DROPPED_SHARE, min_minority_ac1=0)
-        row = {"units": stats["units"], "minority": stats["minority_values"]}
+                               min_units=0, max_dropped=MAX_DROPPED_SHARE, min_minority_ac1=0,
+                               min_agreed_minority_ac1=0)
+        row = {"units": stats["units"], "minority": stats["minority_values"],
+               "agreed": stats["agreed_minority_values"]}
         for key in COEFFICIENTS:
             low, high = stats[f"{key}_ci_low"], stats[f"{key}_ci_high"]
             row[key] = None if low is None else [low, high, bool(low <= truth[key] <= high)]
@@ -89,9 +94,12 @@ def cell(n: int, prevalence: float, alpha: float, sets: int, seed: int) -> list[
     return out
 
 
-def coverage(rows: list[dict], key: str, min_units: int, min_minority: int):
+def coverage(rows: list[dict], key: str, min_units: int, min_minority: int, min_agreed: int = 0):
+    # Results saved before the agreed count was recorded have no "agreed": a KeyError then,
+    # rather than tables that silently ignore the AC1 rule.
     shown = [r[key] for r in rows
-             if r[key] is not None and r["units"] >= min_units and r["minority"] >= min_minority]
+             if r[key] is not None and r["units"] >= min_units and r["minority"] >= min_minority
+             and (not min_agreed or r["agreed"] >= min_agreed)]
     if not shown:
         return None, 0
     return sum(s[2] for s in shown) / len(shown), len(shown)
@@ -101,7 +109,7 @@ def mc_error(cov: float, k: int) -> float:
     return math.sqrt(max(cov * (1 - cov), 0.95 * 0.05) / k)
 
 
-def table(results, sets, key, min_units, min_minority, title) -> float:
+def table(results, sets, key, min_units, min_minority, title, min_agreed=None) -> float:
     """Print one coverage table; return the lowest coverage among cells with >= 40 intervals."""
     cells = sorted(results)
     sizes = sorted({c[2] for c in cells})
@@ -109,11 +117,12 @@ def table(results, sets, key, min_units, min_minority, title) -> float:
     print("| true α | prevalence | " + " | ".join(f"n={n}" for n in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
     worst = 1.0
+    agreed = AGREED.get(key, 0) if min_agreed is None else min_agreed
     for a in sorted({c[0] for c in cells}):
         for p in sorted({c[1] for c in cells}):
             out = []
             for n in sizes:
-                cov, k = coverage(results[(a, p, n)], key, min_units, min_minority)
+                cov, k = coverage(results[(a, p, n)], key, min_units, min_minority, agreed)
                 if cov is None:
                     out.append("— (100% none)")
                     continue
@@ -165,6 +174,8 @@ def main() -> None:
                         help="candidate minimum cases to tabulate besides the app's")
     parser.add_argument("--min-minority", type=int, action="append",
                         help="candidate minimum minority values to tabulate besides the app's")
+    parser.add_argument("--min-agreed", type=int, action="append",
+                        help="candidate minimum agreed minority values for AC1 (0: none)")
     args = parser.parse_args()
     if args.load:
         saved = json.loads(Path(args.load).read_text())
@@ -183,8 +194,10 @@ def main() -> None:
         if args.save:
             Path(args.save).write_text(json.dumps(
                 {"sets": sets, "results": {json.dumps(list(k)): v for k, v in results.items()}}))
-    def rule(key, units=MIN_UNITS_FOR_INTERVAL, minority=None):
-        return f"at least {units} cases and {minority or MINORITY[key]} minority values"
+    def rule(key, units=MIN_UNITS_FOR_INTERVAL, minority=None, agreed=None):
+        agreed = AGREED.get(key, 0) if agreed is None else agreed
+        return (f"at least {units} cases and {minority or MINORITY[key]} minority values"
+                + (f", {agreed} of them agreed" if agreed else ""))
 
     for key, name in COEFFICIENTS.items():
         table(results, sets, key, MIN_UNITS_FOR_INTERVAL, MINORITY[key],
@@ -197,6 +210,9 @@ def main() -> None:
         for key, name in COEFFICIENTS.items():
             table(results, sets, key, MIN_UNITS_FOR_INTERVAL, minority,
                   f"{name}, candidate: {rule(key, minority=minority)}")
+    for agreed in args.min_agreed or []:
+        table(results, sets, "ac1", MIN_UNITS_FOR_INTERVAL, MINORITY["ac1"],
+              f"AC1, candidate: {rule('ac1', agreed=agreed)}", min_agreed=agreed)
     table(results, sets, "kalpha", MIN_UNITS_FOR_INTERVAL, MIN_MINORITY_VALUES,
           f"α, KALPHA's bootstrap (percentile), under the app's rule for α ({rule('alpha')})")
     kalpha_comparison(results)

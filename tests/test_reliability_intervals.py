@@ -11,6 +11,7 @@ from django.urls import reverse
 from coding.models import AuditEvent
 from coding.reliability import coefficients as engine
 from coding.reliability.coefficients import (
+    MIN_AGREED_MINORITY_AC1,
     MIN_MINORITY_VALUES,
     MIN_MINORITY_VALUES_AC1,
     MIN_UNITS_FOR_INTERVAL,
@@ -65,6 +66,35 @@ def test_ac1_needs_more_minority_values_than_alpha_and_kappa_for_an_interval():
     stats = row_statistics(_yes_no(200, both_yes=16, only_a=3, only_b=3), binary=True)
     assert stats["minority_values"] == 38
     assert stats["ac1_ci_low"] <= stats["gwet_ac1"] <= stats["ac1_ci_high"]
+
+
+def test_ac1_needs_agreed_minority_values_not_only_disagreements():
+    # 100 cases, 10 both-yes and 12 disagreements: 32 "yes" values, enough for AC1's minimum,
+    # but 12 of them disagreements: 20 agreed values, fewer than AC1 needs (the disagreements
+    # are what pulled AC1's simulated intervals below its true value).
+    stats = row_statistics(_yes_no(100, both_yes=10, only_a=6, only_b=6), binary=True)
+    assert stats["minority_values"] == 32 >= MIN_MINORITY_VALUES_AC1
+    assert stats["agreed_minority_values"] == 20 < MIN_AGREED_MINORITY_AC1
+    assert stats["alpha_ci_low"] is not None and stats["cohen_kappa_ci_low"] is not None
+    assert stats["ac1_ci_low"] is None and stats["gwet_ac1"] is not None
+    assert any(f"no interval for AC1 below {MIN_AGREED_MINORITY_AC1}" in w
+               and "20 of the 32" in w for w in stats["warnings"])
+    # The same disagreements with 13 both-yes cases: 26 agreed values, an interval.
+    stats = row_statistics(_yes_no(100, both_yes=13, only_a=6, only_b=6), binary=True)
+    assert stats["agreed_minority_values"] == 26
+    assert stats["ac1_ci_low"] <= stats["gwet_ac1"] <= stats["ac1_ci_high"]
+
+
+def test_agreed_minority_values_are_coincidences_outside_the_most_common_category():
+    # Three coders: (1, 1, 1) gives 3 * 2 / 2 = 3 coincidences of 1 with 1, (1, 1, 0) gives
+    # 2 * 1 / 2 = 1, (1, 1, missing) 2; one value alone pairs with nothing; 0 is the most
+    # common category and is not counted.
+    codes = np.array([[1, 1, 1], [1, 1, 0], [1, 1, -1], [1, -1, -1]] + [[0, 0, 0]] * 6)
+    stats = row_statistics(Coded(codes=codes, q=2), n_boot=0)
+    assert stats["agreed_minority_values"] == 6
+    # Three categories: only the most common one is left out.
+    codes = np.array([[2, 2], [2, 2], [1, 1], [1, 2]] + [[0, 0]] * 5)
+    assert row_statistics(Coded(codes=codes, q=3), n_boot=0)["agreed_minority_values"] == 6
 
 
 def test_no_interval_below_the_minimum_number_of_cases_whatever_the_minority():

@@ -17,6 +17,7 @@ from coding.reliability import report_table
 from coding.reliability.coefficients import (
     CI_DECIMALS,
     MAX_DROPPED_SHARE,
+    MIN_AGREED_MINORITY_AC1,
     MIN_MINORITY_VALUES,
     MIN_MINORITY_VALUES_AC1,
     MIN_UNITS_FOR_INTERVAL,
@@ -163,6 +164,7 @@ def interval_rules() -> dict:
     """The rules the pages state beside the figures."""
     return {"min_units": MIN_UNITS_FOR_INTERVAL, "min_minority": MIN_MINORITY_VALUES,
             "min_minority_ac1": MIN_MINORITY_VALUES_AC1,
+            "min_agreed_ac1": MIN_AGREED_MINORITY_AC1,
             "max_dropped_percent": round(100 * MAX_DROPPED_SHARE), "ci_decimals": CI_DECIMALS,
             "max_q": MAX_Q}
 
