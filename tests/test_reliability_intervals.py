@@ -85,6 +85,22 @@ def test_ac1_needs_agreed_minority_values_not_only_disagreements():
     assert stats["ac1_ci_low"] <= stats["gwet_ac1"] <= stats["ac1_ci_high"]
 
 
+def test_no_interval_where_every_resample_gives_the_estimate():
+    # 40 cases, 9 both-yes, no disagreement: 18 minority values, all agreed. Alpha is 1.000 on
+    # every resample, and BCa gave 1.00-1.00 (shown, "reliable"); simulated data sets of this
+    # kind with a true alpha of 0.8 were 7 of the 7 misses of alpha's lowest cell.
+    stats = row_statistics(_yes_no(40, both_yes=9), binary=True)
+    assert stats["minority_values"] == 18 >= MIN_MINORITY_VALUES
+    assert stats["krippendorff_alpha"] == pytest.approx(1.0)
+    for short in ("alpha", "cohen_kappa", "fleiss_kappa", "ac1"):
+        assert stats[f"{short}_ci_low"] is None and stats[f"{short}_ci_high"] is None
+    assert any("Every resample gave the same alpha as the data" in w for w in stats["warnings"])
+    assert verdict(stats)["verdict"] == "no_verdict"
+    # One disagreement is enough for the resamples to vary, and for an interval.
+    stats = row_statistics(_yes_no(40, both_yes=9, only_a=1), binary=True)
+    assert stats["alpha_ci_low"] < stats["krippendorff_alpha"] <= stats["alpha_ci_high"]
+
+
 def test_agreed_minority_values_are_coincidences_outside_the_most_common_category():
     # Three coders: (1, 1, 1) gives 3 * 2 / 2 = 3 coincidences of 1 with 1, (1, 1, 0) gives
     # 2 * 1 / 2 = 1, (1, 1, missing) 2; one value alone pairs with nothing; 0 is the most
@@ -173,8 +189,9 @@ def test_bc_interval_contains_the_estimate_where_the_percentile_interval_does_no
 def test_more_than_five_percent_undefined_resamples_gives_no_interval():
     # 40 cases all agreeing "no" but 16 "yes" values among them on few cases... made so that
     # many resamples draw one category only: 2 distinct yes-cases in 40.
-    codes = np.zeros((40, 3), dtype=np.int64)
-    codes[:5] = 1  # five cases all yes: 15 minority values
+    codes = np.zeros((40, 4), dtype=np.int64)
+    codes[:5] = 1  # five yes-cases of four coders: 19 minority values and a disagreement (with
+    codes[4, 3] = 0  # none, every defined resample is 1.000 and no interval is shown anyway)
     stats = row_statistics(Coded(codes=codes, q=2), binary=True, n_boot=1000, seed=1)
     share = stats["alpha_dropped"] / 1000
     # P(no yes-case among 40 draws) = (35/40)^40 = 0.5%: under the limit, an interval.

@@ -138,7 +138,8 @@ def _table_note(thresholds: Thresholds) -> str:
         "Krippendorff's alpha at each variable's level of measurement with its 95%% bias-"
         "corrected and accelerated bootstrap interval over cases (1,000 resamples); no interval "
         "with fewer than %(units)d cases, fewer than %(minority)d values outside the most common "
-        "one, or more than %(dropped)d%% undefined resamples. q: share of bootstrap alphas below "
+        "one, or more than %(dropped)d%% undefined resamples, nor where every resample gives the "
+        "estimate (no disagreement). q: share of bootstrap alphas below "
         "the threshold. Verdicts (minimum %(minimum).3f, target %(target).3f) read the interval's "
         "lower end and q."
     ) % {"units": MIN_UNITS_FOR_INTERVAL, "minority": MIN_MINORITY_VALUES,
