@@ -11,7 +11,8 @@ population alpha and Cohen's and Fleiss' kappa are exactly r^2 (observed disagre
 (1 - 4p(1-p) + 2p(1-p) r^2) / (1 - 2p(1-p)). Every data set goes through the app's own
 `row_statistics` (1,000 resamples, the page's seed, the page's rule on dropped resamples) with
 the minimums switched off, and through `kalpha_bootstrap` (Krippendorff's bootstrap, 1,000
-resamples). The script records, per data set, the cases, the minority values, and for alpha,
+resamples). The script records, per data set, the cases, the minority values (and how many of
+them are agreed, which AC1's rule reads), and for alpha,
 Cohen's kappa and AC1 whether an interval came out and whether it covered the true value, and
 KALPHA's interval; it then tabulates coverage where an interval would be shown under the app's
 rule (and candidate rules), with its Monte Carlo standard error, and how KALPHA's intervals
