@@ -122,3 +122,16 @@ def _fresh_cache_and_api_throttle(monkeypatch):
 def _fast_password_hashing(settings):
     """PBKDF2's million rounds cost ~0.5 s per test user; tests need no strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through LocaleMiddleware leaves
+    its language active in the thread, and pytest-django runs the tests without a database
+    after those with one, so a word such as a verdict's would otherwise come out in the
+    language of whichever page an earlier test asked for."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
