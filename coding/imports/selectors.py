@@ -45,6 +45,8 @@ def import_detail(summary: dict) -> dict:
         return {}
     added, changed = summary.get("added", []), summary.get("changed", [])
     replaced = summary.get("replaced", [])
+    # Jobs checked before the importer refused other coders' codings of the lead's blind
+    # cases (coding.codings.policies.import_codings_refused) stored how many it left out.
     hidden = summary.get("hidden") or {"added": 0, "replaced": 0}
     return {
         "sheet": summary.get("sheet"),
