@@ -30,7 +30,7 @@ from coding.audit.services import audit_record
 from coding.codings.transfer import codings_import
 from coding.documents.storage import documents_storage
 from coding.fileio import ImportFailed
-from coding.imports.policies import may_import
+from coding.imports.policies import import_job_visible_to, may_import
 from coding.models import ImportJob, ImportKind, ImportStatus, Review
 from coding.reviews.importers import cases_import, codebook_import
 
@@ -79,6 +79,8 @@ def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
     """Import a checked file for real (in the background)."""
     if not may_import(actor, job.review):
         raise ValidationError(gettext("Only a lead of this review can import files."))
+    if not import_job_visible_to(actor, job):  # as the pages: no such job for them
+        raise ValidationError(gettext("No such import."), code="not_found")
     with transaction.atomic():
         changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
             status=ImportStatus.QUEUED)

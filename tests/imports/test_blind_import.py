@@ -206,3 +206,65 @@ def test_the_policy_refuses_others_codings_of_the_cases_the_lead_is_blind_on(
     assert import_codings_refused(leo, review, named) == [("1", "bob"), ("1", "alice")]
     assert import_codings_refused(lead, review, named) == []
     assert import_codings_refused(None, review, named) == []
+
+
+def _leos_view(leo, job: ImportJob) -> dict[str, str]:
+    client = Client()
+    client.force_login(leo)
+    seen = {"import page": _get(client, "/reviews/demo/import/"),
+            "job page": _get(client, f"/reviews/demo/import/{job.pk}/"),
+            "job json": _get(client, f"/reviews/demo/import/{job.pk}/status/")}
+    for name, url in LOG_URLS.items():
+        seen[name] = _get(client, url)
+    return seen
+
+
+def _lenas_import(leo, lena, bob, cases, bobs: str) -> dict[str, str]:
+    """What Leo reads of Lena's import of Bob's coding of case 1 (Lena codes nothing, so her
+    import may replace it) after Bob's coding of it reached `bobs`; rolled back after."""
+    from django.core.cache import cache
+
+    cache.clear()
+    with transaction.atomic():
+        bob_codes(cases["1"], bob, bobs)
+        client = Client()
+        client.force_login(lena)
+        job = _upload(client, b"case,coder,attribute,value\n1,bob,level,local\n", "lena.csv")
+        seen = {"checked: " + key: value for key, value in _leos_view(leo, job).items()}
+        if job.status == ImportStatus.CHECKED:
+            client.post(f"/reviews/demo/import/{job.pk}/confirm/")
+            import_job_run(job_id=job.pk)
+        # Leo's own confirm of her job is refused as if it did not exist.
+        confirm = Client()
+        confirm.force_login(leo)
+        seen["leo confirms"] = str(confirm.post(
+            f"/reviews/demo/import/{job.pk}/confirm/").status_code)
+        seen.update({"imported: " + key: value for key, value in _leos_view(leo, job).items()})
+        transaction.set_rollback(True)
+    return seen
+
+
+@pytest.mark.parametrize("bobs", ["draft", "submitted"])
+def test_another_leads_import_of_bobs_coding_tells_leo_nothing(leo, lead, coder_b, cases, bobs):
+    """Lena's jobs of codings, their pages and their events in the log are not Leo's to read
+    while he is blind on a case of the review: their counts, lists and refusals speak of Bob's
+    coding of case 1."""
+    before = _lenas_import(leo, lead, coder_b, cases, "none")
+    assert before["checked: job page"].startswith("404 ")
+    assert before["checked: job json"].startswith("404 ")
+    assert "lena.csv" not in before["checked: import page"]
+    assert before["checked: audit"].startswith("200 ")
+    assert before["leo confirms"] == "404"
+    after = _lenas_import(leo, lead, coder_b, cases, bobs)
+    assert _differences(before, after) == {}
+
+
+def test_leo_reads_other_leads_imports_once_he_is_blind_on_nothing(leo, lead, coder_b, cases):
+    bob_codes(cases["1"], coder_b, "submitted")
+    factories.coding_with_values(case=cases["1"], coder=leo, values={"level": "state"})
+    client = Client()
+    client.force_login(lead)
+    job = _upload(client, b"case,coder,attribute,value\n1,bob,level,local\n", "lena.csv")
+    seen = _leos_view(leo, job)
+    assert seen["job page"].startswith("200 ") and "lena.csv" in seen["import page"]
+    assert "case 1, coded by bob" in seen["job page"]
