@@ -268,3 +268,19 @@ def test_leo_reads_other_leads_imports_once_he_is_blind_on_nothing(leo, lead, co
     seen = _leos_view(leo, job)
     assert seen["job page"].startswith("200 ") and "lena.csv" in seen["import page"]
     assert "case 1, coded by bob" in seen["job page"]
+
+
+def test_the_confirm_service_refuses_another_leads_codings_job_to_a_blind_lead(
+        leo, lead, coder_b, cases):
+    from django.core.exceptions import ValidationError
+
+    from coding.imports.services import import_job_confirm
+
+    client = Client()
+    client.force_login(lead)
+    job = _upload(client, b"case,coder,attribute,value\n2,bob,level,local\n", "lena.csv")
+    with pytest.raises(ValidationError) as refused:
+        import_job_confirm(job=job, actor=leo)
+    assert refused.value.code == "not_found"
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED
