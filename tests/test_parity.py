@@ -180,6 +180,13 @@ QUESTIONS = {
     #     both queue a request that a background task carries out.
     "release:published": Question(
         "release", "published", answers(False, lead=True, lead_coder=True), False),
+    # 23. Would the actor's codings file replace Bob's submitted coding of case X (the Import
+    #     page's dry run)? Leads import codings, but a lead who codes case X (Leo, case 2) not
+    #     Bob's coding of it until both submitted: the row is refused, as it would be had Bob
+    #     not coded (tests/imports/test_blind_import.py).
+    "import_b:b_submitted": Question("import_b", "b_submitted", answers(False, lead=True), False),
+    "import_b:both_submitted": Question(
+        "import_b", "both_submitted", answers(False, lead=True, lead_coder=True), False),
 }
 
 STAFF_LEADS = Only(frozenset({"lead", "lead_coder"}),
@@ -246,6 +253,9 @@ SURFACES["imports:published"] = {
     "admin": NoSurface("import jobs are not records to edit: the admin does not list them"),
 }
 
+SURFACES["import_b:b_submitted"] = SURFACES["import_b:both_submitted"] = {
+    **SURFACES["imports:published"], "page": EVERYONE,
+}
 SURFACES["members:published"] = {"page": EVERYONE, "api": EVERYONE, "admin": STAFF_LEADS}
 SURFACES["documents:published"] = {
     "page": EVERYONE, "api": EVERYONE,
@@ -686,6 +696,22 @@ def imports_page(w, actor, number, as_actor):
     }, True, False)
 
 
+def import_b_page(w, actor, number, as_actor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from coding.imports.services import import_job_check
+
+    user = w["users"][actor]
+    as_actor(actor).post("/reviews/demo/import/", {"kind": "codings", "file": SimpleUploadedFile(
+        "codings.csv", f"case,coder,attribute,value\n{number},bob,level,local\n".encode())})
+    job = models.ImportJob.objects.filter(created_by=user).order_by("-id").first() \
+        if user is not None else None
+    if job is None:
+        return False
+    job = import_job_check(job_id=job.pk)
+    return job.status == models.ImportStatus.CHECKED and job.preview["updated"] == 1
+
+
 def _newcomer(w, actor):
     """Someone with an account who is not in the review yet, and whether they are now."""
     user = factories.UserFactory(username=f"nina-{actor}")
@@ -1019,7 +1045,7 @@ PROBES = {
     ("listed_ready", "page"): listed_ready_page, ("listed_ready", "api"): listed_ready_api,
     ("decide", "page"): decide_page, ("decide", "api"): decide_api,
     ("public", "page"): public_page, ("public", "api"): public_api,
-    ("imports", "page"): imports_page,
+    ("imports", "page"): imports_page, ("import_b", "page"): import_b_page,
     ("reliability", "page"): reliability_page, ("reliability", "api"): reliability_api,
     ("shared", "page"): shared_page, ("shared", "api"): shared_api,
     ("members", "page"): members_page, ("members", "api"): members_api,

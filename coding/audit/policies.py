@@ -5,15 +5,17 @@ reopened or decided what and when, never a draft's values. Events about someone 
 coding of a case the reader is blind on (coding.codings.policies), and about the case's
 disagreements and their threads, are left out, so a lead who also codes a case learns nothing
 from the log about the other coding of it until both have submitted. The same holds for a
-calibration round's codings (coding.rounds.policies), and for screening decisions on a record
-the reader is blind on at that stage (coding.screening.policies).
+calibration round's codings (coding.rounds.policies), for screening decisions on a record
+the reader is blind on at that stage (coding.screening.policies), and for another lead's
+codings imports while the reader is blind on a case of the review (coding.imports.policies).
 """
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from coding.codings.policies import blind_cases
-from coding.models import AuditEvent, Coding, Disagreement, Review, Role, RoundCoding
+from coding.imports.policies import import_jobs_hidden_q
+from coding.models import AuditEvent, Coding, Disagreement, ImportJob, Review, Role, RoundCoding
 from coding.reviews.policies import review_roles
 from coding.rounds.policies import round_codings_visible_to
 from coding.screening.policies import audit_hidden_q
@@ -21,6 +23,7 @@ from coding.screening.policies import audit_hidden_q
 CODING_TYPE = Coding._meta.label_lower
 DISAGREEMENT_TYPE = Disagreement._meta.label_lower
 ROUND_CODING_TYPE = RoundCoding._meta.label_lower
+IMPORT_JOB_TYPE = ImportJob._meta.label_lower
 
 
 def may_read_audit_log(user, review: Review) -> bool:
@@ -58,8 +61,16 @@ def audit_events_visible_to(user, events: QuerySet[AuditEvent]) -> QuerySet[Audi
             pk__in=round_codings_visible_to(user, others).values("pk")
         ).values_list("pk", flat=True)
     ]
+    # Another lead's codings imports (their counts speak of the codings they replace) in a
+    # review where the reader is blind on a case (coding.imports.policies).
+    hidden_imports = (
+        ImportJob.objects.filter(import_jobs_hidden_q(user))
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
     return (
         events.exclude(object_type=CODING_TYPE, object_id__in=hidden)
+        .exclude(object_type=IMPORT_JOB_TYPE, object_id__in=hidden_imports)
         .exclude(object_type=DISAGREEMENT_TYPE, object_id__in=hidden_disagreements)
         .exclude(object_type=ROUND_CODING_TYPE, object_id__in=hidden_rounds)
         # Screening: events about a record the reader is blind on at that stage.

@@ -202,3 +202,26 @@ def import_coders_refused(review, usernames: list[str]) -> list[str]:
         review=review, role=Role.CODER, user__username__in=usernames
     ).values_list("user__username", flat=True))
     return [name for name in usernames if name not in coders]
+
+
+def import_blind_cases(user, review) -> QuerySet[Case]:
+    """The cases of `review` that a codings import by `user` (a lead's, from the Import page)
+    treats as blind: those `user` is blind on when it starts. It writes nobody else's coding
+    of them (import_codings_refused), and its figures (cases compared, open disagreements)
+    leave them out, so that its answer is the same whatever the other coder did. None for an
+    import without a person (the import_codings command, run by whoever runs the server)."""
+    if user is None:
+        return Case.objects.none()
+    return blind_cases(user).filter(review=review)
+
+
+def import_codings_refused(user, review, codings: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the (case number, username) codings a lead's import names (in file order), those it
+    may not write: anyone else's coding of a case `user` is blind on (import_blind_cases).
+    Decided from who codes which case, before any coding is read, so that the refusal is the
+    same whether that coding does not exist, is a draft or is submitted."""
+    numbers = {number for number, _ in codings}
+    blind = set(import_blind_cases(user, review).filter(number__in=numbers)
+                .values_list("number", flat=True)) if numbers else set()
+    return [(number, username) for number, username in codings
+            if number in blind and username != user.get_username()]

@@ -30,7 +30,11 @@ from django.utils.translation import gettext
 from coding.adjudication.bulk import disagreements_detect_many
 from coding.assignments.services import CODERS_PER_CASE, assignments_add
 from coding.audit.services import audit_record, audit_record_many
-from coding.codings.policies import import_coders_refused
+from coding.codings.policies import (
+    import_blind_cases,
+    import_coders_refused,
+    import_codings_refused,
+)
 from coding.dbbulk import insert_objects, insert_rows
 from coding.exports import Table, case_chunks, chosen_options, csv_write, ids_lookup
 from coding.fileio import ImportFailed
@@ -357,6 +361,23 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
+def _blind_cases_refuse(path: Path, table, first_row: dict, actor, review: Review) -> set[int]:
+    """The ids of the cases `actor` is blind on (import_blind_cases); refused if the file
+    names anyone else's coding of one of them. The answer depends on who codes which case,
+    never on whether that coding exists, so it tells the lead nothing about it."""
+    refused = import_codings_refused(actor, review, list(first_row))
+    if refused:
+        named = "; ".join(f"{table.where(first_row[pair])}: " + gettext(
+            "case %(number)s, %(username)s") % {"number": pair[0], "username": repr(pair[1])}
+            for pair in refused[:10])
+        more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+        raise ImportFailed(path, table.where(first_row[refused[0]]), gettext(
+            "another coder's coding of a case you code yourself: %(named)s%(more)s. Such "
+            "codings are imported only once every coder of the case has submitted"
+        ) % {"named": named, "more": more})
+    return set(import_blind_cases(actor, review).values_list("pk", flat=True))
+
+
 def codings_import(
     *, path: Path | str, review_slug: str, actor=None, progress=None, enrol: bool = False
 ) -> CodingsResult:
@@ -404,6 +425,8 @@ def codings_import(
     attributes = {a.key: a for a in codebook.attributes.prefetch_related("options")}
     with transaction.atomic():
         cases_lock(review.cases.all())  # before any write (coding.locks)
+        # Decided under the lock, before any coding is read (coding.codings.policies).
+        blind = set() if enrol else _blind_cases_refuse(path, table, first_row, actor, review)
         usernames = list(dict.fromkeys(username for _, username in parsed))
         users = {u.username: u for u in User.objects.filter(username__in=usernames)}
         for username in usernames:
@@ -550,13 +573,16 @@ def codings_import(
         # Detection changes nothing for a case whose codings and coders did not change.
         changed = {coding.case.number for coding, _ in to_fill}
         changed |= {a.case.number for a in new_assignments}
+        ordered = [cases[n] for n in sorted(changed, key=lambda n: (cases[n].sort_key, n))]
+        # The figures leave out the cases the lead was blind on when the import started:
+        # whether such a case is compared, and its disagreements, depend on the other coder.
         result.compared_cases = disagreements_detect_many(
-            cases=[cases[n] for n in sorted(changed, key=lambda n: (cases[n].sort_key, n))],
-            actor=actor,
-        )
+            cases=[case for case in ordered if case.pk not in blind], actor=actor)
+        disagreements_detect_many(cases=[case for case in ordered if case.pk in blind],
+                                  actor=actor)
         result.open_disagreements = Disagreement.objects.filter(
             case__review=review, status=DisagreementStatus.OPEN
-        ).count()
+        ).exclude(case__in=blind).count()
         if to_fill:
             reliability_changed(review=review)
     return result

@@ -2,14 +2,16 @@
 
 from django.http import Http404
 
-from coding.imports.policies import import_job_visible_to
+from coding.imports.policies import import_job_visible_to, import_jobs_visible_to
 from coding.models import ImportJob, Review
 
 RECENT = 20
 
 
-def recent_import_jobs(*, review: Review) -> list[ImportJob]:
-    return list(ImportJob.objects.filter(review=review).select_related("created_by")[:RECENT])
+def recent_import_jobs(*, review: Review, user) -> list[ImportJob]:
+    """The review's latest jobs `user` may read (coding.imports.policies)."""
+    return list(import_jobs_visible_to(user, ImportJob.objects.filter(review=review))
+                .select_related("created_by")[:RECENT])
 
 
 def import_job_for(*, user, review: Review, pk: int) -> ImportJob:
@@ -45,6 +47,8 @@ def import_detail(summary: dict) -> dict:
         return {}
     added, changed = summary.get("added", []), summary.get("changed", [])
     replaced = summary.get("replaced", [])
+    # Jobs checked before the importer refused other coders' codings of the lead's blind
+    # cases (coding.codings.policies.import_codings_refused) stored how many it left out.
     hidden = summary.get("hidden") or {"added": 0, "replaced": 0}
     return {
         "sheet": summary.get("sheet"),

@@ -27,11 +27,10 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from coding.audit.services import audit_record
-from coding.codings.policies import blind_cases
 from coding.codings.transfer import codings_import
 from coding.documents.storage import documents_storage
 from coding.fileio import ImportFailed
-from coding.imports.policies import may_import
+from coding.imports.policies import import_job_visible_to, may_import
 from coding.models import ImportJob, ImportKind, ImportStatus, Review
 from coding.reviews.importers import cases_import, codebook_import
 
@@ -80,6 +79,8 @@ def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
     """Import a checked file for real (in the background)."""
     if not may_import(actor, job.review):
         raise ValidationError(gettext("Only a lead of this review can import files."))
+    if not import_job_visible_to(actor, job):  # as the pages: no such job for them
+        raise ValidationError(gettext("No such import."), code="not_found")
     with transaction.atomic():
         changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
             status=ImportStatus.QUEUED)
@@ -235,28 +236,22 @@ def _run(job: ImportJob, progress=None) -> dict:
                                 for number, fields in result.changes]}
         result = codings_import(path=path, review_slug=slug, actor=job.created_by,
                                 progress=progress)
-        added, replaced, hidden = _codings_detail(job, result)
+        added, replaced = _codings_detail(result)
         return {"rows": result.rows, "created": result.created, "updated": result.updated,
                 "unchanged": result.unchanged, "new_accounts": len(result.new_accounts),
                 "new_memberships": len(result.new_memberships),
                 "compared_cases": result.compared_cases,
                 "open_disagreements": result.open_disagreements, "sheet": result.sheet,
-                "added": added, "replaced": replaced, "hidden": hidden}
+                "added": added, "replaced": replaced}
 
 
-def _codings_detail(job: ImportJob, result) -> tuple[list, list, dict]:
-    """The codings the file adds and replaces, one by one, less those of cases the lead who
-    uploaded it codes and has not finished (blind coding: nothing about another coder's
-    coding of such a case); how many of each were left out for that."""
-    numbers = {number for number, *_ in [*result.added, *result.replaced]}
-    blind = set(blind_cases(job.created_by).filter(
-        review=job.review, number__in=numbers).values_list("number", flat=True)
-    ) if numbers and job.created_by is not None else set()
-    added = [{"case": n, "coder": c} for n, c in result.added if n not in blind]
-    replaced = [{"case": n, "coder": c, "attributes": keys}
-                for n, c, keys in result.replaced if n not in blind]
-    return added, replaced, {"added": len(result.added) - len(added),
-                             "replaced": len(result.replaced) - len(replaced)}
+def _codings_detail(result) -> tuple[list, list]:
+    """The codings the file adds and replaces, one by one. None is another coder's coding of a
+    case the lead who uploaded it is blind on: the importer refuses such a file
+    (coding.codings.policies.import_codings_refused). Listing only some of the lead's own would
+    tell them whether a case became complete, so all of them are listed."""
+    return ([{"case": n, "coder": c} for n, c in result.added],
+            [{"case": n, "coder": c, "attributes": keys} for n, c, keys in result.replaced])
 
 
 def _unexpected(job: ImportJob, error: Exception, *, checking: bool) -> str:

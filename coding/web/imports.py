@@ -48,7 +48,7 @@ def imports(request, slug: str):
             return redirect("coding:import_job", slug=review.slug, pk=job.pk)
     return render(request, "coding/imports.html", {
         "review": review, "roles": review_roles(request.user, review), "form": form,
-        "jobs": recent_import_jobs(review=review), "limits": import_limits(),
+        "jobs": recent_import_jobs(review=review, user=request.user), "limits": import_limits(),
         "attributes": [attribute for _, attributes in review_codebook(review).sections
                        for attribute in attributes],
     }, status=400 if form.errors else 200)

@@ -1,6 +1,6 @@
 """The dry run lists case by case what an import would do: cases added, cases changed field
 by field, how many unchanged, codings replaced per case and coder; capped with "and N more";
-never another coder's coding of a case the lead codes and has not finished."""
+never another coder's coding of a case the lead codes and has not finished (refused)."""
 
 import html
 import re
@@ -89,8 +89,10 @@ def test_the_dry_run_lists_codings_replaced_per_case_and_coder(client, review, l
     assert "Codings to add case 1 by bob." in page
 
 
-def test_a_lead_who_codes_a_case_is_not_told_about_the_other_coders_coding_of_it(
+def test_a_lead_who_codes_a_case_cannot_import_the_other_coders_coding_of_it(
         client, review, lead, coder_b):
+    """Refused whatever Bob's coding of case 1 is (tests/imports/test_blind_import.py), with
+    the row named; case 2, which the lead does not code, would have been imported."""
     from coding.models import Membership
 
     Membership.objects.create(review=review, user=lead, role=Role.CODER)
@@ -99,12 +101,16 @@ def test_a_lead_who_codes_a_case_is_not_told_about_the_other_coders_coding_of_it
     factories.coding_with_values(case=mine, coder=coder_b, values={"level": "local"})
     factories.coding_with_values(case=other, coder=coder_b, values={"level": "local"})
     client.force_login(lead)
-    data = b"case,coder,attribute,value\n1,bob,level,state\n2,bob,level,state\n"
-    job, page = _check(client, "codings", data, "codings.csv")
-    assert job.preview["replaced"] == [{"case": "2", "coder": "bob", "attributes": ["level"]}]
-    assert job.preview["hidden"] == {"added": 0, "replaced": 1}
-    assert "case 1" not in page
-    assert "1 coding of a case you code yourself is not listed" in page
+    data = b"case,coder,attribute,value\n2,bob,level,state\n1,bob,level,state\n"
+    client.post(reverse("coding:imports", args=["demo"]),
+                {"kind": "codings", "file": SimpleUploadedFile("codings.csv", data)})
+    job = ImportJob.objects.latest("id")
+    import_job_check(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.REFUSED
+    assert job.error.startswith("codings.csv: row 3: another coder's coding of a case you code "
+                                "yourself: row 3: case 1, 'bob'.")
+    assert not job.preview
 
 
 def test_the_import_pages_take_a_bounded_number_of_queries(
