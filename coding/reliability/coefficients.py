@@ -160,9 +160,17 @@ def _aggregate(res: _Resamples, rows, cols, vals, n_pat: int, q: int) -> np.ndar
     counts = res.m
     vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
     if n_pat * q <= _DENSE_LIMIT:
-        dense = np.zeros((n_pat, q))
-        np.add.at(dense, (rows, cols), vals)
-        return counts @ dense
+        # Only the categories the entries use: a block of drift pools every attribute's
+        # categories (q in the hundreds) but uses few of them, and the product's other
+        # columns are zeros.
+        used, column = np.unique(cols, return_inverse=True)
+        dense = np.zeros((n_pat, len(used)))
+        np.add.at(dense, (rows, column), vals)
+        if len(used) == q:
+            return counts @ dense
+        out = np.zeros((counts.shape[0], q))
+        out[:, used] = counts @ dense
+        return out
     # Sparse: gather the entries' pattern counts, sum them per category (sorted runs).
     out = np.zeros((counts.shape[0], q))
     if rows.size == 0:

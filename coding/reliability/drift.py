@@ -253,9 +253,11 @@ def _figures(coded: Coded, n_boot: int) -> dict:
     if len(coded.codes) == 0:
         return {"alpha": None, "alpha_ci_low": None, "alpha_ci_high": None,
                 "percent_agreement": None, "units": 0, "note": ""}
-    # Without a bootstrap the note is not read (see _group): the two figures shown, only.
+    # The two figures drift shows, only: with a bootstrap, only alpha's resamples and
+    # jackknife (the same resamples, so the same interval; the note then speaks of alpha
+    # alone, not of Fleiss' kappa or AC1, which drift does not show).
     stats = row_statistics(coded, n_boot=n_boot, seed=SEED,
-                           only=None if n_boot else ("percent_agreement", "krippendorff_alpha"))
+                           only=("percent_agreement", "krippendorff_alpha"))
     low, high = stats["alpha_ci_low"], stats["alpha_ci_high"]
     note = ""
     if stats["krippendorff_alpha"] is not None and low is None:
