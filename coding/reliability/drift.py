@@ -38,6 +38,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -115,9 +117,10 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
 
 
 def _rows(queryset):
-    """A values_list queryset's rows as the database driver gives them (no converters)."""
+    """A values_list queryset's rows as the database driver gives them (no converters), read
+    in chunks (a server-side cursor on PostgreSQL: not the whole result in memory at once)."""
     sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    with connections[queryset.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(5000):
             yield from rows
@@ -144,12 +147,16 @@ def _per_case(review) -> dict:
                   "submitted_at")))
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
-    chosen: dict[int, list[str]] = {}
+    # Each value's chosen options' keys (in the order read), each distinct tuple held once.
+    chosen: dict[int, tuple[str, ...]] = {}
+    distinct: dict[tuple, tuple] = {}
     filters = {"codedvalue__coding__case__in": complete,
                "codedvalue__coding__status": CodingStatus.SUBMITTED}
-    for value_id, key in _rows(CodedValue.options.through.objects.filter(
-            **filters).values_list("codedvalue_id", "option__key")):
-        chosen.setdefault(value_id, []).append(key)
+    for value_id, rows in groupby(_rows(CodedValue.options.through.objects.filter(
+            **filters).values_list("codedvalue_id", "option__key").order_by("codedvalue_id")),
+            key=itemgetter(0)):
+        keys = tuple(key for _id, key in rows)
+        chosen[value_id] = distinct.setdefault(keys, keys)
     values: dict[int, list[tuple[str, str]]] = {}
     # The (attribute key, label) of each distinct stored value of an attribute, made once
     # (None: not coded). Keyed by the stored fields as the driver gives them (number a float,
@@ -161,7 +168,7 @@ def _per_case(review) -> dict:
         attribute__in=list(attributes),
     ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
         keys = chosen.get(pk)
-        memo = (attribute_id, number, boolean, None if keys is None else tuple(keys))
+        memo = (attribute_id, number, boolean, keys)
         if (label := labels.get(memo, False)) is False:
             attribute = attributes[attribute_id]
             answer = _answer(attribute.kind, number, boolean, keys)
