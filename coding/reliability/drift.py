@@ -35,6 +35,7 @@ for, with point figures only (no bootstrap in a request).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,6 +46,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -56,6 +58,8 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
+    ReliabilitySnapshot,
+    SnapshotStatus,
 )
 from coding.reliability.coefficients import (
     CI_DECIMALS,
@@ -71,6 +75,10 @@ DEFAULT_WINDOW = 20
 MAX_WINDOW = 1000
 # The stored drift's format: snapshots with another (older) format are not read.
 FORMAT = 2
+# Part of every block's digest (_Prepared.digest): a block's rows are taken from the previous
+# snapshot only when computed by the same code. Change it whenever a block's figures would
+# come out differently from the same cases.
+REUSE = "drift-block-1"
 N_BOOT = 1000
 SEED = 0
 # The trend test's reorderings, fewer on large reviews so that the background task stays
@@ -265,6 +273,18 @@ class _Prepared:
             between = self.between(first, end)
             self._figures[key] = between, _figures(between, n_boot)
         return self._figures[key]
+
+    def digest(self, first: int, end: int, n_boot: int, period: tuple) -> str:
+        """What a block's rows are computed from: its units x coders matrix, which coders
+        have a coding on each of its cases, the categories' count, the coders, the period's
+        names, the resamples and the code (REUSE). Equal digests, equal rows."""
+        lo, hi = self.start[first], self.start[end]
+        digest = hashlib.sha256(json.dumps(
+            [REUSE, n_boot, self.whole.q, self.coders, list(period),
+             list(self.whole.codes.shape[1:]), int(hi - lo), end - first]).encode())
+        digest.update(np.ascontiguousarray(self.whole.codes[lo:hi]).tobytes())
+        digest.update(np.ascontiguousarray(self.has[first:end]).tobytes())
+        return digest.hexdigest()[:32]
 
     def between(self, first: int, end: int) -> Coded:
         """The units of cases first..end-1: _between of their tables."""
@@ -470,7 +490,11 @@ def trend_sentence(first: float, second: float, p: float, n1: int, n2: int) -> s
 
 
 def _group(stored: dict, params: DriftParams, n_boot: int,
-           prepared: _Prepared | None = None) -> dict:
+           prepared: _Prepared | None = None, previous: dict | None = None,
+           digests: list | None = None) -> dict:
+    """The rows of each block of `params`. With `previous` ({digest: (block row, coder
+    rows)}, see _reusable), a block whose digest is there takes those rows instead of being
+    computed again; `digests` (a list) receives each block's digest."""
     cases = stored["cases"]
     ranges = _block_ranges(cases, params)
     if ranges is None:
@@ -479,6 +503,15 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
     coders = prepared.coders
     blocks, rows = [], []
     for period, start, end, first, last in ranges:
+        if previous is not None or digests is not None:
+            digest = prepared.digest(first, last, n_boot, (period, start, end))
+            if digests is not None:
+                digests.append(digest)
+            if previous is not None and digest in previous:
+                block, coder_rows = previous[digest]
+                blocks.append(block)
+                rows.extend(coder_rows)
+                continue
         between, figures = prepared.between_figures(first, last, n_boot)
         blocks.append(_row(ALL, period, start, end, last - first, between, figures, 0))
         for column, coder in enumerate(coders):
@@ -494,6 +527,19 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
                 figures["note"] = _("A coder's interval is given over all cases only.")
             rows.append(_row(coder, period, start, end, mine, coded, figures, not_coded))
     return _grouped(params, coders, blocks, rows)
+
+
+def _reusable(grouped: dict, digests) -> dict | None:
+    """{digest: (block row, its coder rows)} of a stored grouping and its blocks' digests;
+    None when they do not match (a snapshot stored before digests were)."""
+    if (not isinstance(grouped, dict) or grouped.get("format") != FORMAT
+            or not isinstance(digests, list) or len(digests) != len(grouped["blocks"])):
+        return None
+    by_period: dict[str, list] = {}
+    for row in grouped["rows"]:  # by coder, then time: each period's rows in coder order
+        by_period.setdefault(row["period"], []).append(row)
+    return {digest: (block, by_period.get(block["period"], []))
+            for digest, block in zip(digests, grouped["blocks"], strict=True)}
 
 
 def _group_tables(stored: dict, params: DriftParams, n_boot: int) -> dict:
@@ -584,10 +630,34 @@ def drift_snapshot(*, review) -> tuple[dict, dict]:
     stored = _per_case(review)
     prepared = _Prepared(stored)
     overall, trend_ = _overall(stored, N_BOOT, prepared), trend(stored, prepared)
-    drift = {name: _answer_for(stored, _group(stored, params, N_BOOT, prepared), overall,
-                               trend_)
-             for name, params in STORED.items()}
-    return drift, {"format": FORMAT, "overall": overall, "trend": trend_, **stored}
+    previous = _previous_blocks(review)
+    drift, digests = {}, {}
+    for name, params in STORED.items():
+        digests[name] = []
+        grouped = _group(stored, params, N_BOOT, prepared, previous=previous.get(name),
+                         digests=digests[name])
+        drift[name] = _answer_for(stored, grouped, overall, trend_)
+    return drift, {"format": FORMAT, "overall": overall, "trend": trend_, **stored,
+                   "digests": digests}
+
+
+def _previous_blocks(review) -> dict[str, dict]:
+    """The blocks of the review's last ready snapshot, per stored grouping, by digest: a
+    block whose cases (and their values) have not changed since is taken from there rather
+    than bootstrapped again, so that a new snapshot's time grows with the change (new cases
+    fill the last window) more than with the review."""
+    last = (ReliabilitySnapshot.objects.filter(review=review, status=SnapshotStatus.READY)
+            .order_by("-finished_at", "-pk")
+            .annotate(digests=KeyTransform("digests", "drift_codings"))
+            .values_list("drift", "digests").first())
+    if last is None or not isinstance(last[0], dict) or not isinstance(last[1], dict):
+        return {}
+    drift, digests = last
+    out = {}
+    for name in STORED:
+        if (reusable := _reusable(drift.get(name), digests.get(name))) is not None:
+            out[name] = reusable
+    return out
 
 
 def stored_name(params: DriftParams) -> str | None:
