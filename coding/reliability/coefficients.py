@@ -73,8 +73,28 @@ def _unique_rows(codes: np.ndarray, q: int):
             key, return_index=True, return_inverse=True, return_counts=True
         )
         return codes[first], counts, inverse.ravel()
-    rows, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
-    return rows, counts, inverse.ravel()
+    # Wider rows (many coders, many categories: drift's blocks pool every attribute's
+    # categories): one integer key per group of columns that fits, sorted together. The
+    # keys' order is the rows' lexicographic order, as np.unique(axis=0) sorts them, so the
+    # same rows, counts and inverse, in a fraction of its time and memory.
+    per_key = max(1, int(62 // np.log2(base)))
+    keys = []
+    for first in range(0, codes.shape[1], per_key):
+        key = np.zeros(codes.shape[0], dtype=np.int64)
+        for g in range(first, min(first + per_key, codes.shape[1])):
+            key = key * base + (codes[:, g] + 1)
+        keys.append(key)
+    order = np.lexsort(keys[::-1])  # the last key given is the primary one
+    new = np.zeros(len(order), dtype=bool)
+    new[0] = True
+    for key in keys:
+        ordered = key[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(order)))
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return codes[order[starts]], counts, inverse
 
 
 def _resample_counts(pat: _Patterns, n_boot: int, rng: np.random.Generator) -> np.ndarray:
