@@ -152,6 +152,7 @@ def value_tables(
 
     by_id = {a.pk: a for a in attributes}
     tables: dict[str, Table] = {a.key: {} for a in attributes}
+    strings: dict[str, str] = {}
     for value_id, attribute_id, case_number, username, number, boolean, case_id in rows:
         if case_ids is not None and case_id not in case_ids:
             continue
@@ -172,7 +173,10 @@ def value_tables(
             value = boolean
         if value is None:
             continue
-        tables[attribute.key].setdefault(case_number, {})[username] = value
+        # Each case number and username held once (the driver makes a new string per row).
+        case_number = strings.setdefault(case_number, case_number)
+        tables[attribute.key].setdefault(case_number, {})[strings.setdefault(
+            username, username)] = value
     return tables
 
 
