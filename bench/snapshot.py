@@ -12,7 +12,10 @@ is not in it). The peak resident memory of the process (ru_maxrss) is printed wi
 resident memory before the first round: run with `--reuse` so that the build does not set the
 peak. `--save` writes the last snapshot's report and drift as JSON (to compare two versions
 of the code: `--compare` a saved file prints any difference), `--profile` writes a
-pyinstrument profile of one round if pyinstrument is installed.
+pyinstrument profile of one round if pyinstrument is installed. A snapshot takes the drift
+blocks whose cases have not changed from the last ready one (coding/reliability/drift.py,
+_previous_blocks): `--cold` deletes the review's snapshots first, so that round 1 computes
+every block, and rounds 2 and on show a snapshot after a change that moved no case.
 """
 
 import argparse
@@ -66,6 +69,9 @@ def main() -> None:
     parser.add_argument("--save", help="write the last snapshot's report and drift here")
     parser.add_argument("--compare", help="compare the last snapshot with a saved one")
     parser.add_argument("--profile", help="write a pyinstrument profile (HTML) of round 1")
+    parser.add_argument("--cold", action="store_true",
+                        help="delete the review's snapshots first: round 1 takes no drift "
+                             "block from a previous snapshot (later rounds do)")
     args = parser.parse_args()
     where, cleanup = run.scratch_database(keep_existing=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
@@ -99,6 +105,8 @@ def main() -> None:
         print(f"load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
               f"{os.cpu_count()} CPUs; resident memory before the first round "
               f"{_rss_mb():.0f} MB")
+        if args.cold:
+            ReliabilitySnapshot.objects.filter(review=review).delete()
         snapshot = None
         for round_ in range(1, args.repeat + 1):
             with transaction.atomic():

@@ -18,6 +18,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# numpy's OpenBLAS runs every matrix product on one thread per CPU by default. The reliability
+# snapshot multiplies small matrices thousands of times, where the threads mostly wait for
+# each other: on the 2-CPU server under load, one product took 10x the CPU time of a single
+# thread (bench/README.md, "The background snapshot"). Read when numpy is first imported,
+# which is after the settings in every process (manage.py, gunicorn, the worker).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def envbool(name: str, default: str) -> bool:
     return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")

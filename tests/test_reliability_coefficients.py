@@ -263,3 +263,17 @@ def test_pair_figures_from_the_table_equal_the_engine(level):
         for key in ("units", "percent_agreement", "cohen_kappa", "krippendorff_alpha",
                     "gwet_ac1"):
             assert figures[key] == pytest.approx(engine[key], abs=1e-12), (key, i, j)
+
+
+def test_distinct_rows_of_wide_rows_are_those_of_np_unique():
+    # Rows too wide for one integer key (10 coders, 83 categories) take the grouped keys.
+    from coding.reliability.coefficients import _unique_rows
+
+    rng = np.random.default_rng(5)
+    for q, coders in ((83, 10), (5000, 7), (3, 40)):
+        codes = rng.integers(-1, min(q, 4), size=(500, coders))
+        rows, counts, inverse = _unique_rows(codes, q)
+        want_rows, want_inverse, want_counts = np.unique(
+            codes, axis=0, return_inverse=True, return_counts=True)
+        assert np.array_equal(rows, want_rows) and np.array_equal(counts, want_counts)
+        assert np.array_equal(inverse, want_inverse.ravel())

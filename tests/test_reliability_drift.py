@@ -307,3 +307,47 @@ def test_the_drift_page_reads_within_the_same_query_bound(lead_client, coded,
     with django_assert_max_num_queries(8):
         assert lead_client.get(reverse("coding:reliability_drift_csv", args=["demo"])
                                + "?drift=window&n=3").status_code == 200
+
+
+def test_only_the_blocks_whose_cases_changed_are_computed_again(monkeypatch):
+    import json
+
+    from coding.reliability import drift as module
+
+    stored = _seeded(0.7, 0.7, cases=60)
+    window = DriftParams("window", 20)
+    digests: list = []
+    first = module._group(stored, window, 1000, digests=digests)
+    # As the next snapshot reads them: the previous one's stored JSON.
+    previous = module._reusable(json.loads(json.dumps(first)), digests)
+    changed = json.loads(json.dumps(stored))
+    pairs = changed["cases"][25][1]["bob"][0]  # one value of one case of the second window
+    pairs[1] = 4 * pairs[0] + (pairs[1] - 4 * pairs[0] + 1) % 4
+    computed = []
+    figures = module._figures
+    monkeypatch.setattr(module, "_figures",
+                        lambda coded, n_boot: computed.append(n_boot) or figures(coded, n_boot))
+    again: list = []
+    reused = module._group(changed, window, 1000, previous=previous, digests=again)
+    assert [a == b for a, b in zip(digests, again, strict=True)] == [True, False, True]
+    assert computed == [1000, 0, 0]  # the second window and its two coders' rows, only
+    monkeypatch.setattr(module, "_figures", figures)
+    assert json.loads(json.dumps(reused)) == json.loads(json.dumps(
+        module._group(changed, window, 1000)))
+    assert reused["blocks"][1] != first["blocks"][1]
+
+
+def test_a_snapshot_takes_the_unchanged_blocks_from_the_last_one(coded, monkeypatch):
+    from coding.reliability import drift as module
+
+    first = factories.reliability_computed(coded)
+    computed = []
+    figures = module._figures
+    monkeypatch.setattr(module, "_figures",
+                        lambda coded, n_boot: computed.append(n_boot) or figures(coded, n_boot))
+    factories.reliability_bumped(coded)
+    second = factories.reliability_computed(coded)
+    assert second.pk != first.pk and second.drift == first.drift
+    assert second.drift_codings["digests"] == first.drift_codings["digests"]
+    # Only the overall figures (between the coders and per coder) were computed again.
+    assert computed == [1000, 1000, 1000]

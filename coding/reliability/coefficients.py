@@ -73,8 +73,28 @@ def _unique_rows(codes: np.ndarray, q: int):
             key, return_index=True, return_inverse=True, return_counts=True
         )
         return codes[first], counts, inverse.ravel()
-    rows, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
-    return rows, counts, inverse.ravel()
+    # Wider rows (many coders, many categories: drift's blocks pool every attribute's
+    # categories): one integer key per group of columns that fits, sorted together. The
+    # keys' order is the rows' lexicographic order, as np.unique(axis=0) sorts them, so the
+    # same rows, counts and inverse, in a fraction of its time and memory.
+    per_key = max(1, int(62 // np.log2(base)))
+    keys = []
+    for first in range(0, codes.shape[1], per_key):
+        key = np.zeros(codes.shape[0], dtype=np.int64)
+        for g in range(first, min(first + per_key, codes.shape[1])):
+            key = key * base + (codes[:, g] + 1)
+        keys.append(key)
+    order = np.lexsort(keys[::-1])  # the last key given is the primary one
+    new = np.zeros(len(order), dtype=bool)
+    new[0] = True
+    for key in keys:
+        ordered = key[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(order)))
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return codes[order[starts]], counts, inverse
 
 
 def _resample_counts(pat: _Patterns, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -160,9 +180,17 @@ def _aggregate(res: _Resamples, rows, cols, vals, n_pat: int, q: int) -> np.ndar
     counts = res.m
     vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
     if n_pat * q <= _DENSE_LIMIT:
-        dense = np.zeros((n_pat, q))
-        np.add.at(dense, (rows, cols), vals)
-        return counts @ dense
+        # Only the categories the entries use: a block of drift pools every attribute's
+        # categories (q in the hundreds) but uses few of them, and the product's other
+        # columns are zeros.
+        used, column = np.unique(cols, return_inverse=True)
+        dense = np.zeros((n_pat, len(used)))
+        np.add.at(dense, (rows, column), vals)
+        if len(used) == q:
+            return counts @ dense
+        out = np.zeros((counts.shape[0], q))
+        out[:, used] = counts @ dense
+        return out
     # Sparse: gather the entries' pattern counts, sum them per category (sorted runs).
     out = np.zeros((counts.shape[0], q))
     if rows.size == 0:

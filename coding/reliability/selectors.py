@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.db.models.fields.json import KeyTransform
@@ -131,20 +133,26 @@ def value_tables(
     a calibration round's RoundValue) that match `filters` (lookups from the value), and are
     of a case in `case_ids` when it is given, in two queries:
     {key: {case number: {username: value}}}."""
+    # Both read in chunks (a server-side cursor on PostgreSQL), not as one list of every row,
+    # and each distinct set of options held once: at 50,000 cases the lists of rows and a set
+    # per value made most of the snapshot's peak memory.
     rows = value_model.objects.filter(**filters, attribute__in=attributes).values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean", "coding__case_id",
-    )
-    chosen: dict[int, set[str]] = {}
+    ).iterator(chunk_size=5000)
+    chosen: dict[int, frozenset[str]] = {}
+    distinct: dict[frozenset[str], frozenset[str]] = {}
     prefix = value_model._meta.model_name
     through = value_model.options.through.objects.filter(
         **{f"{prefix}__{key}": value for key, value in filters.items()}
-    ).values_list(f"{prefix}_id", "option__key")
-    for value_id, option_key in through:
-        chosen.setdefault(value_id, set()).add(option_key)
+    ).values_list(f"{prefix}_id", "option__key").order_by(f"{prefix}_id")
+    for value_id, keys in groupby(through.iterator(chunk_size=5000), key=itemgetter(0)):
+        options = frozenset(key for _id, key in keys)
+        chosen[value_id] = distinct.setdefault(options, options)
 
     by_id = {a.pk: a for a in attributes}
     tables: dict[str, Table] = {a.key: {} for a in attributes}
+    strings: dict[str, str] = {}
     for value_id, attribute_id, case_number, username, number, boolean, case_id in rows:
         if case_ids is not None and case_id not in case_ids:
             continue
@@ -156,7 +164,7 @@ def value_tables(
                 continue  # a stored note or quote without an option: not coded
             value: Any = min(keys)  # one option; min() keeps a corrupt row deterministic
         elif kind == AttributeKind.MULTI:
-            value = frozenset(chosen.get(value_id, ()))
+            value = chosen.get(value_id, frozenset())
             if not value_is_coded(attribute, value):
                 continue  # nothing ticked where "none" is an option of its own: not coded
         elif kind == AttributeKind.NUMBER:
@@ -165,7 +173,10 @@ def value_tables(
             value = boolean
         if value is None:
             continue
-        tables[attribute.key].setdefault(case_number, {})[username] = value
+        # Each case number and username held once (the driver makes a new string per row).
+        case_number = strings.setdefault(case_number, case_number)
+        tables[attribute.key].setdefault(case_number, {})[strings.setdefault(
+            username, username)] = value
     return tables
 
 

@@ -159,15 +159,16 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
         # One transaction, so that SQLite reads one state; on PostgreSQL the version read after
         # the data tells whether a change committed while the data were being read (every
         # change bumps it in its own transaction).
+        # The figures are computed before drift reads the codings again, so that their tables
+        # are let go first: the peak memory is the larger of the two, not their sum.
         with transaction.atomic():
             current = reliability_version(review=review) == snapshot.version
-            data = reliability_data(review=review) if current else None
+            report = snapshot_report(data=reliability_data(review=review)) if current else None
             drift = drift_snapshot(review=review) if current else None
             current = current and reliability_version(review=review) == snapshot.version
         if not current:
             _finish(snapshot, SnapshotStatus.SUPERSEDED, started)
             return snapshot
-        report = snapshot_report(data=data)
     except Exception as error:
         _finish(snapshot, SnapshotStatus.FAILED, started, error=f"{type(error).__name__}: {error}")
         raise
