@@ -5,7 +5,11 @@ Charlie (outsider) has an account but no role in the review.
 """
 
 import os
+import secrets
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +23,7 @@ from coding.models import Review, Role  # noqa: E402
 from tests import factories  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,6 +54,31 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def collectstatic(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """(STATIC_ROOT, the finished process): `manage.py collectstatic` run once per test run
+    with DEBUG off, as production runs it (whitenoise's compressed, hashed files). The test
+    of its output and every production-mode server (gunicorn) share it: each run costs
+    seconds of CPU, and its output depends only on the code, not on the test."""
+    root = tmp_path_factory.mktemp("static")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.org",
+               DJANGO_SETTINGS_MODULE="coproduction.settings", STATIC_ROOT=str(root))
+    result = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def static_root(collectstatic) -> Path:
+    """The collected static files, for servers run with DEBUG off."""
+    root, result = collectstatic
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 PASSWORD = factories.PASSWORD

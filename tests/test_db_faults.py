@@ -25,7 +25,6 @@ from tests.test_multiserver import (  # noqa: F401  (fixtures and helpers)
     _env,
     _free_port,
     _wait_until_up,
-    static_root,
 )
 
 pytestmark = [

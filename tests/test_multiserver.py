@@ -54,16 +54,6 @@ def services():
         pytest.skip(missing)
 
 
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """collectstatic once: the servers run with DEBUG off, as in production."""
-    root = tmp_path_factory.mktemp("static")
-    env = _env(STATIC_ROOT=str(root))
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
-    return root
-
-
 def _env(**extra) -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "CACHE_DIR")}

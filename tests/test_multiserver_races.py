@@ -26,7 +26,6 @@ from tests.test_multiserver import (  # noqa: F401  (fixtures)
     _strong_password,
     servers,
     services,
-    static_root,
     two_servers,
 )
 

