@@ -79,6 +79,9 @@ FORMAT = 2
 # snapshot only when computed by the same code. Change it whenever a block's figures would
 # come out differently from the same cases.
 REUSE = "drift-block-1"
+# The same for the figures over all cases (overall, trend): taken from the previous snapshot
+# when no case has changed at all (_Prepared.digest_all).
+REUSE_ALL = "drift-all-1"
 N_BOOT = 1000
 SEED = 0
 # The trend test's reorderings, fewer on large reviews so that the background task stays
@@ -284,6 +287,20 @@ class _Prepared:
              list(self.whole.codes.shape[1:]), int(hi - lo), end - first]).encode())
         digest.update(np.ascontiguousarray(self.whole.codes[lo:hi]).tobytes())
         digest.update(np.ascontiguousarray(self.has[first:end]).tobytes())
+        return digest.hexdigest()[:32]
+
+    def digest_all(self, n_boot: int) -> str:
+        """What the figures over all cases (overall and trend) are computed from: every
+        unit, which case each belongs to, which coders have a coding on each case, the
+        categories' count, the coders, the resamples, the reorderings and the code
+        (REUSE_ALL). Equal digests, equal figures."""
+        digest = hashlib.sha256(json.dumps(
+            [REUSE_ALL, n_boot, SEED, self.whole.q, self.coders,
+             list(self.whole.codes.shape), len(self.has), TREND_REORDERINGS,
+             TREND_MIN_REORDERINGS, TREND_UNIT_BUDGET, TREND_MIN_CASES]).encode())
+        digest.update(np.ascontiguousarray(self.whole.codes).tobytes())
+        digest.update(np.ascontiguousarray(self.start, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(self.has).tobytes())
         return digest.hexdigest()[:32]
 
     def between(self, first: int, end: int) -> Coded:
@@ -629,9 +646,15 @@ def drift_snapshot(*, review) -> tuple[dict, dict]:
     other window sizes are grouped."""
     stored = _per_case(review)
     prepared = _Prepared(stored)
-    overall, trend_ = _overall(stored, N_BOOT, prepared), trend(stored, prepared)
-    previous = _previous_blocks(review)
-    drift, digests = {}, {}
+    previous, last_all = _previous_blocks(review)
+    digest_all = prepared.digest_all(N_BOOT)
+    if last_all is not None and last_all[0] == digest_all:
+        # No case changed since the last snapshot: its figures over all cases stand (a
+        # bootstrap over every unit and one per coder, and the trend's reorderings).
+        overall, trend_ = last_all[1], last_all[2]
+    else:
+        overall, trend_ = _overall(stored, N_BOOT, prepared), trend(stored, prepared)
+    drift, digests = {}, {"all": digest_all}
     for name, params in STORED.items():
         digests[name] = []
         grouped = _group(stored, params, N_BOOT, prepared, previous=previous.get(name),
@@ -641,23 +664,29 @@ def drift_snapshot(*, review) -> tuple[dict, dict]:
                    "digests": digests}
 
 
-def _previous_blocks(review) -> dict[str, dict]:
+def _previous_blocks(review) -> tuple[dict[str, dict], tuple | None]:
     """The blocks of the review's last ready snapshot, per stored grouping, by digest: a
     block whose cases (and their values) have not changed since is taken from there rather
     than bootstrapped again, so that a new snapshot's time grows with the change (new cases
-    fill the last window) more than with the review."""
+    fill the last window) more than with the review. And its figures over all cases, as
+    (digest, overall, trend), or None: taken when no case has changed."""
     last = (ReliabilitySnapshot.objects.filter(review=review, status=SnapshotStatus.READY)
             .order_by("-finished_at", "-pk")
-            .annotate(digests=KeyTransform("digests", "drift_codings"))
-            .values_list("drift", "digests").first())
+            .annotate(digests=KeyTransform("digests", "drift_codings"),
+                      overall=KeyTransform("overall", "drift_codings"),
+                      trend=KeyTransform("trend", "drift_codings"))
+            .values_list("drift", "digests", "overall", "trend").first())
     if last is None or not isinstance(last[0], dict) or not isinstance(last[1], dict):
-        return {}
-    drift, digests = last
+        return {}, None
+    drift, digests, overall, trend_ = last
     out = {}
     for name in STORED:
         if (reusable := _reusable(drift.get(name), digests.get(name))) is not None:
             out[name] = reusable
-    return out
+    whole = digests.get("all")
+    if not isinstance(whole, str) or not isinstance(overall, dict):
+        return out, None
+    return out, (whole, overall, trend_)
 
 
 def stored_name(params: DriftParams) -> str | None:
