@@ -151,22 +151,34 @@ def _per_case(review) -> dict:
     """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
     [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
     completion order. A category's label is "attribute=value" (value as JSON)."""
-    complete = cases_with_complete_coding(Case.objects.filter(review=review)).values("pk")
-    codings = list(_rows(Coding.objects.filter(
-        case__in=complete, status=CodingStatus.SUBMITTED
-    ).values_list("pk", "case_id", "case__sort_key", "case__number", "coder__username",
-                  "submitted_at")))
+    # The complete cases read once and kept in Python (as selectors.reliability_data does):
+    # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
+    # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
+    # billion at 50,000: most of the snapshot's time was the server's). The reads below take
+    # the review's submitted codings and keep those of complete cases; no ORDER BY (the
+    # models' default ordering sorted every row for nothing: nothing here depends on the
+    # order the rows come in).
+    complete = set(cases_with_complete_coding(Case.objects.filter(review=review))
+                   .values_list("pk", flat=True))
+    codings = [row for row in _rows(Coding.objects.filter(
+        case__review=review, status=CodingStatus.SUBMITTED
+    ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
+                             "coder__username", "submitted_at")) if row[1] in complete]
+    kept = {row[0] for row in codings}
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
     # Each value's chosen options' keys (in the order read), each distinct tuple held once.
     chosen: dict[int, tuple[str, ...]] = {}
     distinct: dict[tuple, tuple] = {}
-    filters = {"codedvalue__coding__case__in": complete,
+    filters = {"codedvalue__coding__case__review": review,
                "codedvalue__coding__status": CodingStatus.SUBMITTED}
     for value_id, rows in groupby(_rows(CodedValue.options.through.objects.filter(
-            **filters).values_list("codedvalue_id", "option__key").order_by("codedvalue_id")),
-            key=itemgetter(0)):
-        keys = tuple(key for _id, key in rows)
+            **filters).values_list("codedvalue_id", "option__key", "codedvalue__coding_id")
+            .order_by("codedvalue_id")), key=itemgetter(0)):
+        rows = list(rows)
+        if rows[0][2] not in kept:
+            continue
+        keys = tuple(key for _id, key, _coding in rows)
         chosen[value_id] = distinct.setdefault(keys, keys)
     values: dict[int, list[tuple[str, str]]] = {}
     # The (attribute key, label) of each distinct stored value of an attribute, made once
@@ -175,9 +187,11 @@ def _per_case(review) -> dict:
     # True == 1 == 1.0 as keys but not as labels.
     labels: dict[tuple, tuple | None] = {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
-        coding__case__in=complete, coding__status=CodingStatus.SUBMITTED,
+        coding__case__review=review, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
-    ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
+    ).order_by().values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
+        if coding_id not in kept:
+            continue
         keys = chosen.get(pk)
         memo = (attribute_id, number, boolean, keys)
         if (label := labels.get(memo, False)) is False:
