@@ -377,3 +377,45 @@ def test_a_snapshot_after_a_changed_case_computes_the_overall_figures_again(code
     assert computed[:3] == [1000, 1000, 1000] and trends == [1]
     assert second.drift_codings["overall"] == module._overall(
         second.drift_codings, module.N_BOOT)
+
+
+def test_a_snapshot_takes_the_report_from_the_last_one_while_its_data_stand(coded,
+                                                                           monkeypatch):
+    from coding.models import Attribute, ReliabilitySnapshot
+    from coding.reliability import services
+
+    first = factories.reliability_computed(coded)
+    computed = []
+    report = services.snapshot_report
+    monkeypatch.setattr(services, "snapshot_report",
+                        lambda data: computed.append(1) or report(data=data))
+    factories.reliability_bumped(coded)
+    second = factories.reliability_computed(coded)
+    assert second.pk != first.pk and second.report == first.report and computed == []
+    digest = first.drift_codings["digests"]["report"]
+    assert second.drift_codings["digests"]["report"] == digest
+
+    # A label the report shows: computed again.
+    attribute = Attribute.objects.get(codebook__review=coded, key="level")
+    attribute.label = "Level of government"
+    attribute.save()
+    factories.reliability_bumped(coded)
+    third = factories.reliability_computed(coded)
+    assert computed == [1] and third.drift_codings["digests"]["report"] != digest
+    assert [a["label"] for a in third.report["attributes"] if a["key"] == "level"] == [
+        "Level of government"]
+
+    # A value: computed again, as from scratch.
+    value = CodedValue.objects.filter(
+        coding__case__review=coded, attribute__kind=AttributeKind.NUMBER,
+        number__isnull=False).order_by("pk").first()
+    value.number = value.number + 1
+    value.save()
+    factories.reliability_bumped(coded)
+    fourth = factories.reliability_computed(coded)
+    assert computed == [1, 1] and fourth.report != third.report
+    monkeypatch.setattr(services, "snapshot_report", report)
+    factories.reliability_bumped(coded)
+    ReliabilitySnapshot.objects.exclude(pk=fourth.pk).delete()
+    fourth.delete()
+    assert factories.reliability_computed(coded).report == fourth.report
