@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from coding.models import Coding, ConsensusValue, Option, Role
+from coding.models import AttributeKind, CodedValue, Coding, ConsensusValue, Option, Role
 from coding.reliability.drift import DriftParams, coder_drift, trend
 from coding.reliability.selectors import reliability_snapshot_state, snapshot_drift
 from tests import factories
@@ -349,5 +349,73 @@ def test_a_snapshot_takes_the_unchanged_blocks_from_the_last_one(coded, monkeypa
     second = factories.reliability_computed(coded)
     assert second.pk != first.pk and second.drift == first.drift
     assert second.drift_codings["digests"] == first.drift_codings["digests"]
-    # Only the overall figures (between the coders and per coder) were computed again.
-    assert computed == [1000, 1000, 1000]
+    assert second.drift_codings["overall"] == first.drift_codings["overall"]
+    # No case changed: nothing was computed again, not even the figures over all cases.
+    assert computed == []
+
+
+def test_a_snapshot_after_a_changed_case_computes_the_overall_figures_again(coded,
+                                                                           monkeypatch):
+    from coding.reliability import drift as module
+
+    first = factories.reliability_computed(coded)
+    value = CodedValue.objects.filter(
+        coding__case__review=coded, attribute__kind=AttributeKind.NUMBER,
+        number__isnull=False).order_by("pk").first()
+    value.number = value.number + 1
+    value.save()
+    computed, trends = [], []
+    figures, trend = module._figures, module.trend
+    monkeypatch.setattr(module, "_figures",
+                        lambda coded, n_boot: computed.append(n_boot) or figures(coded, n_boot))
+    monkeypatch.setattr(module, "trend",
+                        lambda stored, prepared=None: trends.append(1) or trend(stored, prepared))
+    factories.reliability_bumped(coded)
+    second = factories.reliability_computed(coded)
+    assert second.drift_codings["digests"]["all"] != first.drift_codings["digests"]["all"]
+    # The overall figures (between the coders and per coder) and the trend, computed again.
+    assert computed[:3] == [1000, 1000, 1000] and trends == [1]
+    assert second.drift_codings["overall"] == module._overall(
+        second.drift_codings, module.N_BOOT)
+
+
+def test_a_snapshot_takes_the_report_from_the_last_one_while_its_data_stand(coded,
+                                                                           monkeypatch):
+    from coding.models import Attribute, ReliabilitySnapshot
+    from coding.reliability import services
+
+    first = factories.reliability_computed(coded)
+    computed = []
+    report = services.snapshot_report
+    monkeypatch.setattr(services, "snapshot_report",
+                        lambda data: computed.append(1) or report(data=data))
+    factories.reliability_bumped(coded)
+    second = factories.reliability_computed(coded)
+    assert second.pk != first.pk and second.report == first.report and computed == []
+    digest = first.drift_codings["digests"]["report"]
+    assert second.drift_codings["digests"]["report"] == digest
+
+    # A label the report shows: computed again.
+    attribute = Attribute.objects.get(codebook__review=coded, key="level")
+    attribute.label = "Level of government"
+    attribute.save()
+    factories.reliability_bumped(coded)
+    third = factories.reliability_computed(coded)
+    assert computed == [1] and third.drift_codings["digests"]["report"] != digest
+    assert [a["label"] for a in third.report["attributes"] if a["key"] == "level"] == [
+        "Level of government"]
+
+    # A value: computed again, as from scratch.
+    value = CodedValue.objects.filter(
+        coding__case__review=coded, attribute__kind=AttributeKind.NUMBER,
+        number__isnull=False).order_by("pk").first()
+    value.number = value.number + 1
+    value.save()
+    factories.reliability_bumped(coded)
+    fourth = factories.reliability_computed(coded)
+    assert computed == [1, 1] and fourth.report != third.report
+    monkeypatch.setattr(services, "snapshot_report", report)
+    factories.reliability_bumped(coded)
+    ReliabilitySnapshot.objects.exclude(pk=fourth.pk).delete()
+    fourth.delete()
+    assert factories.reliability_computed(coded).report == fourth.report

@@ -79,6 +79,9 @@ FORMAT = 2
 # snapshot only when computed by the same code. Change it whenever a block's figures would
 # come out differently from the same cases.
 REUSE = "drift-block-1"
+# The same for the figures over all cases (overall, trend): taken from the previous snapshot
+# when no case has changed at all (_Prepared.digest_all).
+REUSE_ALL = "drift-all-1"
 N_BOOT = 1000
 SEED = 0
 # The trend test's reorderings, fewer on large reviews so that the background task stays
@@ -148,22 +151,34 @@ def _per_case(review) -> dict:
     """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
     [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
     completion order. A category's label is "attribute=value" (value as JSON)."""
-    complete = cases_with_complete_coding(Case.objects.filter(review=review)).values("pk")
-    codings = list(_rows(Coding.objects.filter(
-        case__in=complete, status=CodingStatus.SUBMITTED
-    ).values_list("pk", "case_id", "case__sort_key", "case__number", "coder__username",
-                  "submitted_at")))
+    # The complete cases read once and kept in Python (as selectors.reliability_data does):
+    # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
+    # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
+    # billion at 50,000: most of the snapshot's time was the server's). The reads below take
+    # the review's submitted codings and keep those of complete cases; no ORDER BY (the
+    # models' default ordering sorted every row for nothing: nothing here depends on the
+    # order the rows come in).
+    complete = set(cases_with_complete_coding(Case.objects.filter(review=review))
+                   .values_list("pk", flat=True))
+    codings = [row for row in _rows(Coding.objects.filter(
+        case__review=review, status=CodingStatus.SUBMITTED
+    ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
+                             "coder__username", "submitted_at")) if row[1] in complete]
+    kept = {row[0] for row in codings}
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
     # Each value's chosen options' keys (in the order read), each distinct tuple held once.
     chosen: dict[int, tuple[str, ...]] = {}
     distinct: dict[tuple, tuple] = {}
-    filters = {"codedvalue__coding__case__in": complete,
+    filters = {"codedvalue__coding__case__review": review,
                "codedvalue__coding__status": CodingStatus.SUBMITTED}
     for value_id, rows in groupby(_rows(CodedValue.options.through.objects.filter(
-            **filters).values_list("codedvalue_id", "option__key").order_by("codedvalue_id")),
-            key=itemgetter(0)):
-        keys = tuple(key for _id, key in rows)
+            **filters).values_list("codedvalue_id", "option__key", "codedvalue__coding_id")
+            .order_by("codedvalue_id")), key=itemgetter(0)):
+        rows = list(rows)
+        if rows[0][2] not in kept:
+            continue
+        keys = tuple(key for _id, key, _coding in rows)
         chosen[value_id] = distinct.setdefault(keys, keys)
     values: dict[int, list[tuple[str, str]]] = {}
     # The (attribute key, label) of each distinct stored value of an attribute, made once
@@ -172,9 +187,11 @@ def _per_case(review) -> dict:
     # True == 1 == 1.0 as keys but not as labels.
     labels: dict[tuple, tuple | None] = {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
-        coding__case__in=complete, coding__status=CodingStatus.SUBMITTED,
+        coding__case__review=review, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
-    ).values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
+    ).order_by().values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
+        if coding_id not in kept:
+            continue
         keys = chosen.get(pk)
         memo = (attribute_id, number, boolean, keys)
         if (label := labels.get(memo, False)) is False:
@@ -284,6 +301,20 @@ class _Prepared:
              list(self.whole.codes.shape[1:]), int(hi - lo), end - first]).encode())
         digest.update(np.ascontiguousarray(self.whole.codes[lo:hi]).tobytes())
         digest.update(np.ascontiguousarray(self.has[first:end]).tobytes())
+        return digest.hexdigest()[:32]
+
+    def digest_all(self, n_boot: int) -> str:
+        """What the figures over all cases (overall and trend) are computed from: every
+        unit, which case each belongs to, which coders have a coding on each case, the
+        categories' count, the coders, the resamples, the reorderings and the code
+        (REUSE_ALL). Equal digests, equal figures."""
+        digest = hashlib.sha256(json.dumps(
+            [REUSE_ALL, n_boot, SEED, self.whole.q, self.coders,
+             list(self.whole.codes.shape), len(self.has), TREND_REORDERINGS,
+             TREND_MIN_REORDERINGS, TREND_UNIT_BUDGET, TREND_MIN_CASES]).encode())
+        digest.update(np.ascontiguousarray(self.whole.codes).tobytes())
+        digest.update(np.ascontiguousarray(self.start, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(self.has).tobytes())
         return digest.hexdigest()[:32]
 
     def between(self, first: int, end: int) -> Coded:
@@ -629,9 +660,15 @@ def drift_snapshot(*, review) -> tuple[dict, dict]:
     other window sizes are grouped."""
     stored = _per_case(review)
     prepared = _Prepared(stored)
-    overall, trend_ = _overall(stored, N_BOOT, prepared), trend(stored, prepared)
-    previous = _previous_blocks(review)
-    drift, digests = {}, {}
+    previous, last_all = _previous_blocks(review)
+    digest_all = prepared.digest_all(N_BOOT)
+    if last_all is not None and last_all[0] == digest_all:
+        # No case changed since the last snapshot: its figures over all cases stand (a
+        # bootstrap over every unit and one per coder, and the trend's reorderings).
+        overall, trend_ = last_all[1], last_all[2]
+    else:
+        overall, trend_ = _overall(stored, N_BOOT, prepared), trend(stored, prepared)
+    drift, digests = {}, {"all": digest_all}
     for name, params in STORED.items():
         digests[name] = []
         grouped = _group(stored, params, N_BOOT, prepared, previous=previous.get(name),
@@ -641,23 +678,29 @@ def drift_snapshot(*, review) -> tuple[dict, dict]:
                    "digests": digests}
 
 
-def _previous_blocks(review) -> dict[str, dict]:
+def _previous_blocks(review) -> tuple[dict[str, dict], tuple | None]:
     """The blocks of the review's last ready snapshot, per stored grouping, by digest: a
     block whose cases (and their values) have not changed since is taken from there rather
     than bootstrapped again, so that a new snapshot's time grows with the change (new cases
-    fill the last window) more than with the review."""
+    fill the last window) more than with the review. And its figures over all cases, as
+    (digest, overall, trend), or None: taken when no case has changed."""
     last = (ReliabilitySnapshot.objects.filter(review=review, status=SnapshotStatus.READY)
             .order_by("-finished_at", "-pk")
-            .annotate(digests=KeyTransform("digests", "drift_codings"))
-            .values_list("drift", "digests").first())
+            .annotate(digests=KeyTransform("digests", "drift_codings"),
+                      overall=KeyTransform("overall", "drift_codings"),
+                      trend=KeyTransform("trend", "drift_codings"))
+            .values_list("drift", "digests", "overall", "trend").first())
     if last is None or not isinstance(last[0], dict) or not isinstance(last[1], dict):
-        return {}
-    drift, digests = last
+        return {}, None
+    drift, digests, overall, trend_ = last
     out = {}
     for name in STORED:
         if (reusable := _reusable(drift.get(name), digests.get(name))) is not None:
             out[name] = reusable
-    return out
+    whole = digests.get("all")
+    if not isinstance(whole, str) or not isinstance(overall, dict):
+        return out, None
+    return out, (whole, overall, trend_)
 
 
 def stored_name(params: DriftParams) -> str | None:

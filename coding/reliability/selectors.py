@@ -12,12 +12,15 @@ have no categories and are left out.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 from django.db.models.fields.json import KeyTransform
 
 from coding.codings.policies import cases_with_complete_coding
@@ -88,6 +91,8 @@ class ReliabilityData:
     tables: dict[str, Table]
     # Arrays made from the tables, per attribute key (see _coded); filled on first use.
     encoded: dict[str, tuple] = field(default_factory=dict, repr=False)
+    # Each encoded attribute's scale (encode's) or option keys (encode_sets'), for its digest.
+    scales: dict[str, list] = field(default_factory=dict, repr=False)
 
     @cached_property
     def coders(self) -> list[str]:
@@ -207,16 +212,19 @@ def _encode(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
     table = data.tables[attribute.key]
     coders = data.coders
     if attribute.kind == AttributeKind.MULTI:
-        masks, _ = encode_sets(table, [o.key for o in attribute.options.all()], coders=coders)
+        masks, keys = encode_sets(table, [o.key for o in attribute.options.all()],
+                                  coders=coders)
+        data.scales[attribute.key] = keys
         coded, distinct = sets_coded(masks)
         return coded, (masks, distinct)
     if attribute.kind == AttributeKind.SINGLE:
-        coded, _ = encode(table, categories=[o.key for o in attribute.options.all()],
-                          coders=coders)
+        coded, scale = encode(table, categories=[o.key for o in attribute.options.all()],
+                              coders=coders)
     elif attribute.kind == AttributeKind.BOOLEAN:
-        coded, _ = encode(table, categories=[False, True], coders=coders)
+        coded, scale = encode(table, categories=[False, True], coders=coders)
     else:
-        coded, _ = encode(table, numeric=True, coders=coders)
+        coded, scale = encode(table, numeric=True, coders=coders)
+    data.scales[attribute.key] = scale
     return coded, None
 
 
@@ -298,6 +306,51 @@ def reliability_report(
         "pairs": pair_rows(data=data),
         "coders": data.coders,
     }
+
+
+# Part of every report digest (report_digest): a snapshot's report is taken from the previous
+# snapshot only when computed by the same code. Change it whenever the report would come out
+# differently from the same tables.
+REPORT_REUSE = "report-1"
+
+
+def report_digest(*, data: ReliabilityData, n_boot: int = N_BOOT, seed: int = SEED) -> str:
+    """What snapshot_report is computed from: the attributes as the report shows them (keys,
+    labels, kinds, levels, options), the number of text attributes, the coders, each
+    attribute's table as encoded (units x coders in the tables' order, its scale or option
+    keys, the numbers, the sets' masks), the resamples and the code (REPORT_REUSE). Equal
+    digests, equal reports: the rows, pairs and confusion matrices are computed from these
+    alone."""
+    text = data.codebook.attributes.filter(kind=AttributeKind.TEXT).count() if data.codebook else 0
+    digest = hashlib.sha256(json.dumps(
+        [REPORT_REUSE, n_boot, seed, text, data.coders,
+         [[a.key, a.label, a.kind, _level(a), [[o.key, o.label] for o in a.options.all()]]
+          for a in data.attributes]], default=repr).encode())
+    for attribute in data.attributes:
+        coded, extra = _coded(data, attribute)
+        digest.update(json.dumps([attribute.key, coded.q, list(coded.codes.shape),
+                                  str(coded.codes.dtype), data.scales[attribute.key]],
+                                 default=repr).encode())
+        digest.update(np.ascontiguousarray(coded.codes).tobytes())
+        if coded.values is not None:
+            digest.update(np.ascontiguousarray(coded.values, dtype=float).tobytes())
+        if extra is not None:
+            for array in extra:
+                digest.update(str(array.shape).encode())
+                digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:32]
+
+
+def previous_report(*, review: Review, digest: str) -> dict | None:
+    """The report of the review's last ready snapshot if it was computed from the same data
+    (its digest, drift_codings["digests"]["report"], is `digest`), else None."""
+    last = (ReliabilitySnapshot.objects.filter(review=review, status=SnapshotStatus.READY)
+            .order_by("-finished_at", "-pk")
+            .annotate(digest=KeyTransform("report", KeyTransform("digests", "drift_codings")))
+            .values_list("report", "digest").first())
+    if last is None or last[1] != digest or not isinstance(last[0], dict):
+        return None
+    return last[0]
 
 
 def snapshot_report(*, data: ReliabilityData, n_boot: int = N_BOOT, seed: int = SEED) -> dict:

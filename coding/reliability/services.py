@@ -30,7 +30,13 @@ from django.utils import timezone
 
 from coding.models import ReliabilitySnapshot, Review, SnapshotStatus
 from coding.reliability.drift import drift_snapshot
-from coding.reliability.selectors import reliability_data, reliability_version, snapshot_report
+from coding.reliability.selectors import (
+    previous_report,
+    reliability_data,
+    reliability_version,
+    report_digest,
+    snapshot_report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +169,16 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
         # are let go first: the peak memory is the larger of the two, not their sum.
         with transaction.atomic():
             current = reliability_version(review=review) == snapshot.version
-            report = snapshot_report(data=reliability_data(review=review)) if current else None
-            drift = drift_snapshot(review=review) if current else None
+            report = drift = None
+            if current:
+                data = reliability_data(review=review)
+                digest = report_digest(data=data)
+                # No figure's data changed since the last snapshot: its report stands.
+                report = (previous_report(review=review, digest=digest)
+                          or snapshot_report(data=data))
+                del data
+                drift = drift_snapshot(review=review)
+                drift[1]["digests"]["report"] = digest
             current = current and reliability_version(review=review) == snapshot.version
         if not current:
             _finish(snapshot, SnapshotStatus.SUPERSEDED, started)
