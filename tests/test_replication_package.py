@@ -418,29 +418,9 @@ def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduc
                                                                          tmp_path):
     """The bundled codebook: multiple choice with "none" options (nothing ticked: not coded),
     single choice, yes/no; 25 double-coded cases and one coded by one coder only."""
-    rng = random.Random(3)
     coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
-    attributes = list(coproduction.current_codebook().attributes.exclude(kind="text")
-                      .prefetch_related("options"))
-
-    def values():
-        out = {}
-        for attribute in attributes:
-            keys = [o.key for o in attribute.options.all()]
-            if attribute.kind == "single":
-                out[attribute.key] = rng.choice(keys)
-            elif attribute.kind == "multi":
-                out[attribute.key] = rng.sample(keys, rng.randint(0, 2))  # may be empty
-            elif attribute.kind == "boolean":
-                out[attribute.key] = rng.random() < 0.5
-        return out
-
-    for case in coproduction.cases.order_by("sort_key")[:26]:
-        first = values()
-        second = {k: (v if rng.random() < 0.7 else values()[k]) for k, v in first.items()}
-        factories.coding_with_values(case=case, coder=coders[0], values=first)
-        factories.coding_with_values(case=case, coder=coders[1], values=second,
-                                     submitted=case.number != "26")
+    _bundled_codings(coproduction, coders, coproduction.cases.order_by("sort_key")[:26],
+                     random.Random(3), single="26")
     snapshot = factories.reliability_computed(coproduction)
     target = tmp_path / "package.zip"
     call_command("export_package", review="coproduction", output=str(target),

@@ -367,15 +367,22 @@ def _blind_cases_refuse(path: Path, table, first_row: dict, actor, review: Revie
     never on whether that coding exists, so it tells the lead nothing about it."""
     refused = import_codings_refused(actor, review, list(first_row))
     if refused:
-        named = "; ".join(f"{table.where(first_row[pair])}: " + gettext(
+        named, more = _first_named([f"{table.where(first_row[pair])}: " + gettext(
             "case %(number)s, %(username)s") % {"number": pair[0], "username": repr(pair[1])}
-            for pair in refused[:10])
-        more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+            for pair in refused], "; ")
         raise ImportFailed(path, table.where(first_row[refused[0]]), gettext(
             "another coder's coding of a case you code yourself: %(named)s%(more)s. Such "
             "codings are imported only once every coder of the case has submitted"
         ) % {"named": named, "more": more})
     return set(import_blind_cases(actor, review).values_list("pk", flat=True))
+
+
+def _first_named(places: list[str], separator: str, most: int = 10) -> tuple[str, str]:
+    """A refusal names its first `most` places and counts the rest, so that a file with
+    thousands of bad rows still gets a message a person can read."""
+    rest = len(places) - most
+    more = gettext(" and %(count)s more") % {"count": rest} if rest > 0 else ""
+    return separator.join(places[:most]), more
 
 
 def codings_import(
@@ -413,9 +420,8 @@ def codings_import(
             rows[username] = min(line, rows.get(username, line))
         refused = import_coders_refused(review, sorted(rows, key=rows.get))
         if refused:
-            named = ", ".join(f"{table.where(rows[name])}: {name!r}"
-                              for name in refused[:10])
-            more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+            named, more = _first_named(
+                [f"{table.where(rows[name])}: {name!r}" for name in refused], ", ")
             raise ImportFailed(path, table.where(rows[refused[0]]), gettext(
                 "not a coder of this review: %(named)s%(more)s. Codings are imported only "
                 "for the review's coders; add them on the Members page first"
