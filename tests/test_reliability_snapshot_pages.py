@@ -77,7 +77,10 @@ def test_page_shows_when_the_figures_were_computed_and_how_long_it_took(
     html = client.get(PAGE).content.decode()
     status = client.get(STATUS)
 
-    assert f"Figures computed <time datetime=\"{snapshot.finished_at.isoformat()}" in html
+    # The time once, in the viewer's zone and naming it (not followed by another "UTC").
+    when = snapshot.finished_at.replace(microsecond=0).isoformat()
+    assert f'Figures computed <time datetime="{when}">' in html
+    assert '<span class="time-zone">UTC</span></time> in 0.50 s' in html
     assert "in 0.50 s, from the current codings." in html
     assert "being computed" not in html and 'id="reliability-table"' in html
     assert set(status["Cache-Control"].split(", ")) == {"private", "no-store"}

@@ -103,6 +103,26 @@ def test_digest_is_written_in_the_recipients_language_and_zone(settings, review,
     body = mail.outbox[0].body
     assert "La ronda de calibración «Pilot 1» de «Demo review» está completa" in body
     assert "15 de enero de 2026 a las 13:30 CET" in body
+    # The mail's own words too, not only the notifications it lists.
+    assert "Desde su último resumen ha llegado una notificación" in body
+    assert "Todas sus notificaciones:" in body and "since your last digest" not in body
+    assert mail.outbox[0].subject == "1 notificación sin leer · Codificación de casos"
+
+
+def test_an_invitation_mail_is_in_the_inviters_language_and_its_expiry_names_its_zone(
+        settings, review, lead):
+    from coding.members.services import invitation_send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with translation.override("es"), timezone.override("Europe/Madrid"):
+        invitation_send(review=review, actor=lead, email="nueva@example.org", roles=["coder"],
+                        base_url="https://x.example")
+    [message] = mail.outbox
+    assert message.subject.endswith("le invita a codificar «Demo review»")
+    assert "Para aceptar, abra este enlace" in message.body
+    assert "To accept" not in message.body
+    # The expiry in the zone the mail was written in, and saying which.
+    assert " CET. Si ha caducado" in message.body or " CEST. Si ha caducado" in message.body
 
 
 def test_plural_messages_choose_the_form_by_count():
