@@ -86,18 +86,23 @@ def test_reproduce_py_recomputes_every_alpha_the_app_reports_to_1e_9(coded, lead
     assert len(rows) == 7 and all(r["krippendorff_alpha"] is not None for r in rows)
 
 
-def test_reproduce_py_reports_a_figure_that_differs(coded, lead, client, tmp_path):
-    client.force_login(lead)
-    archive = _zip(client.get(PACKAGE))
-    archive.extractall(tmp_path)
+def _package_with_alpha_nudged(client, tmp_path, attribute: str) -> None:
+    """The package, unpacked in tmp_path, with the app's alpha of `attribute` moved by 1e-6 in
+    reliability.csv: a script must say it does not reproduce it."""
+    _zip(client.get(PACKAGE)).extractall(tmp_path)
     path = tmp_path / "reliability.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    row = next(r for r in rows if r["attribute"] == "level")
+    row = next(r for r in rows if r["attribute"] == attribute)
     row["krippendorff_alpha"] = repr(float(row["krippendorff_alpha"]) + 1e-6)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def test_reproduce_py_reports_a_figure_that_differs(coded, lead, client, tmp_path):
+    client.force_login(lead)
+    _package_with_alpha_nudged(client, tmp_path, "level")
     done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1
@@ -182,15 +187,7 @@ def test_reproduce_r_recomputes_every_alpha(coded, lead, client, tmp_path):
 @needs_r
 def test_reproduce_r_reports_a_figure_that_differs(coded, lead, client, tmp_path):
     client.force_login(lead)
-    _zip(client.get(PACKAGE)).extractall(tmp_path)
-    path = tmp_path / "reliability.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    row = next(r for r in rows if r["attribute"] == "budget")
-    row["krippendorff_alpha"] = repr(float(row["krippendorff_alpha"]) + 1e-6)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _package_with_alpha_nudged(client, tmp_path, "budget")
     done = _reproduce(tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert any(line.startswith("budget ") and line.endswith("NO")

@@ -3,13 +3,11 @@ generated paths and as every role (reader, coder, adjudicator, lead) on the revi
 case numbers and object ids, must get no server error and responses that conform to the
 schema."""
 
-import sys
 import zlib
 
 import pytest
 import schemathesis
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -37,6 +35,7 @@ from coding.releases.services import release_create
 from coding.rounds.services import round_coding_save_draft, round_coding_start, round_create
 from coproduction.wsgi import application
 from tests import factories
+from tests.module_data import rows_for_module
 
 CHECKS = [not_a_server_error, response_schema_conformance]
 HYPOTHESIS = settings(
@@ -62,27 +61,11 @@ def _keep_the_test_connection():
 
 @pytest.fixture(scope="module")
 def _api_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """api_data's rows, made once for this module's ~150 tests instead of once per test, in a
-    transaction rolled back when the module ends. Each test's own transaction (the `db`
-    fixture) is a savepoint inside it, as Django's TestCase.setUpTestData does, so whatever
-    a test changes is still undone before the next one."""
-    # The function-scoped overrides (tests/conftest.py) are not active yet at module scope.
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """api_data's rows, made once for this module's ~150 tests instead of once per test
+    (tests/module_data.py)."""
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
-            outer = transaction.atomic()
-            outer.__enter__()
-            try:
-                data = _api_rows()
-            except BaseException:
-                outer.__exit__(*sys.exc_info())
-                raise
-        try:
+        with rows_for_module(django_db_blocker, _api_rows) as data:
             yield data
-        finally:
-            with django_db_blocker.unblock():
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
 
 
 @pytest.fixture

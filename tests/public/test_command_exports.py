@@ -6,17 +6,15 @@ content as the page's export, and .xlsx beside CSV."""
 import csv
 import io
 import random
-import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
-from django.test import override_settings
 from openpyxl import load_workbook
 
 from coding.models import Case, Codebook, Disagreement, DisagreementStatus, Document, Role
 from tests import factories
 from tests.conftest import _member
+from tests.module_data import rows_for_module
 from tests.public import command_export_reference as reference
 
 QUOTE = "Residents ran the library"
@@ -31,32 +29,18 @@ def small_chunks(monkeypatch):
 
 @pytest.fixture(scope="module")
 def _seeded_world(django_db_setup, django_db_blocker):
-    """seeded's rows, made once for this module's tests instead of once per test, in a
-    transaction rolled back when the module ends. Each test's own transaction (the `db`
-    fixture) is a savepoint inside it, as Django's TestCase.setUpTestData does, so whatever
-    a test changes is still undone before the next one. (Hence no test here makes the demo
-    review itself: the `review` fixture's slug is taken while this module runs.)"""
-    # The function-scoped overrides (tests/conftest.py) are not active yet at module scope.
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            review = factories.ReviewFactory(slug="demo", title="Demo review",
-                                             is_published=False)
-            factories.codebook_for(review)
-            coder_a = _member(review, "alice", Role.CODER, first_name="Alice")
-            coder_b = _member(review, "bob", Role.CODER, first_name="Bob")
-            review = _seed(review, coder_a, coder_b)
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    try:
+    """seeded's rows, made once for this module's tests (tests/module_data.py). Hence no test
+    here makes the demo review itself: the `review` fixture's slug is taken while this module
+    runs."""
+    def make():
+        review = factories.ReviewFactory(slug="demo", title="Demo review", is_published=False)
+        factories.codebook_for(review)
+        coder_a = _member(review, "alice", Role.CODER, first_name="Alice")
+        coder_b = _member(review, "bob", Role.CODER, first_name="Bob")
+        return _seed(review, coder_a, coder_b)
+
+    with rows_for_module(django_db_blocker, make) as review:
         yield review
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
