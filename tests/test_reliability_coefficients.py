@@ -277,3 +277,33 @@ def test_distinct_rows_of_wide_rows_are_those_of_np_unique():
             codes, axis=0, return_inverse=True, return_counts=True)
         assert np.array_equal(rows, want_rows) and np.array_equal(counts, want_counts)
         assert np.array_equal(inverse, want_inverse.ravel())
+
+
+@pytest.mark.parametrize("most_values", [3, 6])
+def test_an_alpha_of_a_subset_of_units_equals_row_statistics_of_those_units(most_values):
+    from coding.reliability.coefficients import subset_alphas
+
+    rng = np.random.default_rng(most_values)
+    units, coders, q = 400, 8, 12
+    codes = np.full((units, coders), -1)
+    for u in range(units):
+        who = rng.choice(coders, size=rng.integers(1, most_values + 1), replace=False)
+        codes[u, who] = rng.choice(q, size=len(who), p=np.r_[[0.5], np.full(q - 1, 0.5 / (q - 1))])
+    codes[:20] = -1  # units nobody coded
+    codes[20:30, 1:] = -1  # units with one value
+    coded = Coded(codes=codes, q=q)
+    alpha_of = subset_alphas(coded)
+    masks = [rng.random(units) < share for share in (0.5, 0.1, 0.9, 0.02)]
+    masks += [np.zeros(units, dtype=bool), np.arange(units) < 30]  # nothing; nothing pairable
+    one_category = np.zeros(units, dtype=bool)
+    one_category[[u for u in range(30, units) if set(codes[u][codes[u] >= 0]) == {0}]] = True
+    masks.append(one_category)  # every value the same: not estimable
+    for mask in masks:
+        expected = (row_statistics(Coded(codes=codes[mask], q=q), n_boot=0)["krippendorff_alpha"]
+                    if mask.any() else None)
+        got = alpha_of(mask)
+        if expected is None or most_values <= 3:
+            assert got == expected  # whole-number terms: bit for bit
+        else:
+            assert got == pytest.approx(expected, abs=1e-12)
+    assert [alpha_of(m) is None for m in masks[-3:]] == [True, True, True]

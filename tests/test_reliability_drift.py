@@ -330,11 +330,62 @@ def test_only_the_blocks_whose_cases_changed_are_computed_again(monkeypatch):
     again: list = []
     reused = module._group(changed, window, 1000, previous=previous, digests=again)
     assert [a == b for a, b in zip(digests, again, strict=True)] == [True, False, True]
-    assert computed == [1000, 0, 0]  # the second window and its two coders' rows, only
+    # The second window's bootstrap only (the coders' point figures are counted for every
+    # block at once, see the next test).
+    assert computed == [1000]
     monkeypatch.setattr(module, "_figures", figures)
     assert json.loads(json.dumps(reused)) == json.loads(json.dumps(
         module._group(changed, window, 1000)))
     assert reused["blocks"][1] != first["blocks"][1]
+
+
+def _random_stored(seed: int, cases: int = 90, coders: int = 4, attributes: int = 5) -> dict:
+    """Cases coded by two to four of `coders` coders, some values missing, one coder now and
+    then with an empty coding."""
+    rng = random.Random(seed)
+    names = [f"c{i}" for i in range(coders)]
+    stored = {"attributes": [f"a{i}" for i in range(attributes)],
+              "categories": [f"a{i}={v}" for i in range(attributes) for v in range(3)],
+              "cases": []}
+    for number in range(cases):
+        coded = {}
+        for coder in rng.sample(names, rng.randint(2, coders)):
+            coded[coder] = [[a, 3 * a + rng.choice([0, 0, 0, 1, 2])]
+                            for a in range(attributes) if rng.random() < 0.85]
+        if number >= cases - 6:  # the last window: one answer, nothing to tell apart
+            coded = {coder: [[0, 0]] for coder in coded}
+        if number == cases - 10:
+            coded[next(iter(coded))] = []  # an empty coding
+        stored["cases"].append([f"2026-02-01T09:{number // 60:02d}:{number % 60:02d}", coded])
+    return stored
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_each_coders_point_figures_per_block_equal_row_statistics_per_block(seed):
+    from coding.reliability import drift as module
+
+    stored = _random_stored(seed)
+    params = DriftParams("window", 7)
+    prepared = module._Prepared(stored)
+    grouped = module._group(stored, params, 0, prepared)
+    expected = []
+    for column, coder in enumerate(prepared.coders):
+        for _period, _s, _e, first, last in module._block_ranges(stored["cases"], params):
+            if not prepared.cases_of(column, first, last):
+                continue
+            coded, not_coded = prepared.with_others(column, first, last)
+            figures = module._figures(coded, 0)
+            expected.append((coder, prepared.cases_of(column, first, last), not_coded,
+                             module._counts(coded), figures["alpha"], bool(figures["note"])))
+    got = [(r["coder"], r["cases"], r["not_coded"], (r["values_compared"], r["values_agreed"]),
+            r["alpha"], bool(r["note"])) for r in grouped["rows"]]
+    assert got == expected
+    assert {row[4] for row in got if row[1] and row[0] == got[-1][0]} - {None}  # alphas
+    assert [row[4] for row in got if row[0] == got[-1][0]][-1] is None  # not estimable
+    for block, (_period, _s, _e, first, last) in zip(
+            grouped["blocks"], module._block_ranges(stored["cases"], params), strict=True):
+        between = prepared.between(first, last)
+        assert (block["values_compared"], block["values_agreed"]) == module._counts(between)
 
 
 def test_a_snapshot_takes_the_unchanged_blocks_from_the_last_one(coded, monkeypatch):

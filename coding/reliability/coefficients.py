@@ -128,21 +128,6 @@ class _Patterns:
         patterns, freq, self.unit_pattern = _unique_rows(codes, coded.q)
         self._fill(patterns, freq, coded)
 
-    @classmethod
-    def of_subset(cls, whole: _Patterns, counts: np.ndarray, coded: Coded) -> _Patterns:
-        """The patterns of a subset of `whole`'s units, given how many units of each of
-        whole's patterns it has: the same arrays, in the same order, as _Patterns of the
-        subset's rows (np.unique orders the distinct rows alike; columns no unit of the
-        subset has a value in are dropped alike), without finding the distinct rows again."""
-        self = cls.__new__(cls)
-        keep = counts > 0
-        patterns = whole.codes[keep]
-        patterns = patterns[:, (patterns >= 0).any(axis=0)]
-        self.units_rated = int(counts.sum())
-        self.unit_pattern = None  # not needed by the point estimates
-        self._fill(patterns, counts[keep], coded)
-        return self
-
     def _fill(self, patterns: np.ndarray, freq: np.ndarray, coded: Coded) -> None:
         self.codes, self.freq = patterns, freq.astype(float)
         codes = patterns
@@ -450,24 +435,38 @@ def interval_method(n_boot: int, confidence: float = 0.95) -> str:
 
 def subset_alphas(coded: Coded):
     """A function of a boolean mask over `coded`'s units giving the nominal Krippendorff's
-    alpha of those units, bit for bit row_statistics(Coded(codes[mask], ...), n_boot=0)'s
-    (None where that gives None), with the distinct rows found once for all the subsets (the
-    drift trend test's reorderings)."""
+    alpha of those units, row_statistics(Coded(codes[mask], ...), n_boot=0)'s (None where
+    that gives None), for many subsets (the drift trend test's reorderings): the distinct rows
+    and each one's terms of the formula are found once, and a subset's alpha is three sums
+    over them. Where every unit has at most three values the terms are multiples of 1/2 and
+    every sum is exact, so the alpha is row_statistics' bit for bit; with more values per
+    unit it can differ in the last bit (the sums' order)."""
     codes = coded.codes
     rated = (codes >= 0).any(axis=1)
     whole = _Patterns(coded)
-    n_pat = len(whole.codes)
+    r = whole.r
+    with np.errstate(all="ignore"):
+        observed_p = whole.pair_sums(lambda a, b: _alpha_delta("nominal", None, a, b)) / np.where(
+            r > 1, r - 1, 1)
+    observed_p *= whole.pairable
+    pairable_values_p = whole.pairable * r
+    entry = whole.pairable[whole.p_idx] > 0
+    entry_pattern, entry_category = whole.p_idx[entry], whole.c_idx[entry]
+    n_pat, unit_pattern = len(whole.codes), whole.unit_pattern
 
     def alpha(mask: np.ndarray) -> float | None:
-        counts = np.bincount(whole.unit_pattern[mask[rated]], minlength=n_pat)
+        counts = np.bincount(unit_pattern[mask[rated]], minlength=n_pat).astype(float)
         if not counts.any():
             return None
-        pat = _Patterns.of_subset(whole, counts, coded)
-        values_total, _minority, used = _minority_values(pat)
-        if values_total and used < 2:
-            return None  # not estimable, as row_statistics says
-        value = float(_alpha(pat, _Resamples(pat.freq[None, :]), "nominal")[0])
-        return value if np.isfinite(value) else None
+        per_category = np.bincount(entry_category, weights=counts[entry_pattern],
+                                   minlength=whole.q)
+        if np.count_nonzero(per_category) < 2:
+            return None  # no pairable value, or all in one category: not estimable
+        n_b = counts @ pairable_values_p
+        expected = n_b ** 2 - (per_category ** 2).sum()
+        with np.errstate(all="ignore"):
+            value = 1.0 - (n_b - 1.0) * (counts @ observed_p) / expected
+        return float(value) if expected > 1e-12 and np.isfinite(value) else None
 
     return alpha
 

@@ -278,6 +278,7 @@ class _Prepared:
         column = {c: i for i, c in enumerate(self.coders)}
         # Which coders have a coding on each case (with or without values).
         self._figures: dict[tuple, tuple] = {}
+        self._cumulative: tuple | None = None
         self.has = np.zeros((len(cases), max(len(self.coders), 1)), dtype=bool)
         for i, (_at, coded) in enumerate(cases):
             self.has[i, [column[c] for c in coded]] = True
@@ -343,6 +344,69 @@ class _Prepared:
 
     def cases_of(self, coder: int, first: int, end: int) -> int:
         return int(np.count_nonzero(self.has[first:end, coder]))
+
+    def counts(self, first: int, end: int) -> tuple[int, int]:
+        """_counts of between(first, end), from per-unit counts summed once over all units."""
+        if self._cumulative is None:
+            codes = self.whole.codes
+            compared = np.zeros(len(codes), dtype=np.int64)
+            agreed = np.zeros(len(codes), dtype=np.int64)
+            for i in range(codes.shape[1]):
+                for j in range(i + 1, codes.shape[1]):
+                    both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+                    compared += both
+                    agreed += both & (codes[:, i] == codes[:, j])
+            self._cumulative = (np.concatenate([[0], np.cumsum(compared)]),
+                                np.concatenate([[0], np.cumsum(agreed)]))
+        lo, hi = self.start[first], self.start[end]
+        compared, agreed = self._cumulative
+        return int(compared[hi] - compared[lo]), int(agreed[hi] - agreed[lo])
+
+    def coder_points(self, coder: int, ranges: list) -> list[tuple]:
+        """For each block of `ranges` (_block_ranges': consecutive, from the first case to
+        the last): (cases_of, not_coded, _counts, alpha) of the coder's pairs with the other
+        coders there (with_others' units), the alpha being row_statistics' point alpha of
+        those units (None where it gives None), all blocks at once.
+
+        The pairs have two values each, so every term of alpha's formula is a whole number,
+        summed exactly in floating point in any order, and the last step is row_statistics'
+        own expression: the same alpha, bit for bit, without one call per coder and block
+        (25,000 at 50,000 cases)."""
+        n_blocks, q = len(ranges), self.whole.q
+        block_of_case = np.repeat(np.arange(n_blocks),
+                                  [last - first for *_names, first, last in ranges])
+        units = np.flatnonzero(self.has[self.of_case, coder])
+        codes = self.whole.codes[units]
+        present = codes >= 0
+        others = present.copy()
+        others[:, coder] = False
+        any_other = others.any(axis=1)
+        mine = present[:, coder]
+        block_of_unit = block_of_case[self.of_case[units]]
+        not_coded = np.bincount(block_of_unit[~mine & any_other], minlength=n_blocks)
+        keep = mine & any_other
+        unit, other = np.nonzero(others[keep])
+        kept = codes[keep]
+        a, b = kept[unit, coder], kept[unit, other]
+        block = block_of_unit[keep][unit]
+        pairs = np.bincount(block, minlength=n_blocks)
+        differ = np.bincount(block, weights=(a != b), minlength=n_blocks)
+        per_category = (np.bincount(block * q + a, minlength=n_blocks * q)
+                        + np.bincount(block * q + b, minlength=n_blocks * q)
+                        ).reshape(n_blocks, q).astype(float)
+        used = np.count_nonzero(per_category, axis=1)
+        n_b = 2.0 * pairs
+        observed = 2.0 * differ
+        expected = n_b ** 2 - (per_category ** 2).sum(axis=1)
+        with np.errstate(all="ignore"):
+            alpha = 1.0 - (n_b - 1.0) * observed / expected
+        cases = np.bincount(block_of_case, weights=self.has[:, coder], minlength=n_blocks)
+        return [
+            (int(cases[i]), int(not_coded[i]), (int(pairs[i]), int(pairs[i] - differ[i])),
+             float(alpha[i]) if used[i] >= 2 and expected[i] > 1e-12
+             and np.isfinite(alpha[i]) else None)
+            for i in range(n_blocks)
+        ]
 
 
 def _with_others(tables: list[dict], coder: str, q: int) -> tuple[Coded, int]:
@@ -442,8 +506,9 @@ def _block_ranges(cases: list, params: DriftParams) -> list[tuple[str, str, str,
     return out
 
 
-def _row(coder, period, start, end, cases, coded, figures, not_coded) -> dict:
-    compared, agreed = _counts(coded)
+def _row(coder, period, start, end, cases, counts, figures, not_coded) -> dict:
+    """`counts`: (values compared, agreed), _counts' pair."""
+    compared, agreed = counts
     return {
         "coder": coder, "period": period, "period_start": start, "period_end": end,
         "cases": cases, "values_compared": compared, "values_agreed": agreed,
@@ -533,6 +598,7 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
     prepared = prepared or _Prepared(stored)
     coders = prepared.coders
     blocks, rows = [], []
+    per_coder = None  # each coder's point figures of every block, made when first needed
     for period, start, end, first, last in ranges:
         if previous is not None or digests is not None:
             digest = prepared.digest(first, last, n_boot, (period, start, end))
@@ -543,20 +609,22 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
                 blocks.append(block)
                 rows.extend(coder_rows)
                 continue
-        between, figures = prepared.between_figures(first, last, n_boot)
-        blocks.append(_row(ALL, period, start, end, last - first, between, figures, 0))
+        _between, figures = prepared.between_figures(first, last, n_boot)
+        blocks.append(_row(ALL, period, start, end, last - first,
+                           prepared.counts(first, last), figures, 0))
+        if per_coder is None:
+            per_coder = [prepared.coder_points(column, ranges) for column in range(len(coders))]
         for column, coder in enumerate(coders):
-            mine = prepared.cases_of(column, first, last)
+            mine, not_coded, counts, alpha = per_coder[column][len(blocks) - 1]
             if not mine:
                 continue
-            coded, not_coded = prepared.with_others(column, first, last)
             # Point figures only: a bootstrap per coder and period would multiply the
             # worker's time by the number of coders; each coder's interval is over all cases
             # (`overall`).
-            figures = _figures(coded, 0)
-            if figures["note"]:
-                figures["note"] = _("A coder's interval is given over all cases only.")
-            rows.append(_row(coder, period, start, end, mine, coded, figures, not_coded))
+            figures = {"alpha": _round(alpha), "alpha_ci_low": None, "alpha_ci_high": None,
+                       "note": "" if alpha is None else
+                       _("A coder's interval is given over all cases only.")}
+            rows.append(_row(coder, period, start, end, mine, counts, figures, not_coded))
     return _grouped(params, coders, blocks, rows)
 
 
@@ -582,7 +650,7 @@ def _group_tables(stored: dict, params: DriftParams, n_boot: int) -> dict:
     for period, start, end, group in _blocks(cases, params):
         tables, _c = _units(group)
         between = _between(tables, coders, q)
-        blocks.append(_row(ALL, period, start, end, len(group), between,
+        blocks.append(_row(ALL, period, start, end, len(group), _counts(between),
                            _figures(between, n_boot), 0))
         for coder in coders:
             mine = [t for t, case in zip(tables, group, strict=True) if coder in case[1]]
@@ -595,7 +663,7 @@ def _group_tables(stored: dict, params: DriftParams, n_boot: int) -> dict:
             figures = _figures(coded, 0)
             if figures["note"]:
                 figures["note"] = _("A coder's interval is given over all cases only.")
-            rows.append(_row(coder, period, start, end, len(mine), coded, figures,
+            rows.append(_row(coder, period, start, end, len(mine), _counts(coded), figures,
                              not_coded))
     return _grouped(params, coders, blocks, rows)
 
@@ -618,11 +686,12 @@ def _overall(stored: dict, n_boot: int, prepared: _Prepared | None = None) -> di
     prepared = prepared or _Prepared(stored)
     n = len(stored["cases"])
     between, figures = prepared.between_figures(0, n, n_boot)
-    overall = {"between": _row(ALL, "", "", "", n, between, figures, 0), "coders": []}
+    overall = {"between": _row(ALL, "", "", "", n, prepared.counts(0, n), figures, 0),
+               "coders": []}
     for column, coder in enumerate(prepared.coders):
         coded, not_coded = prepared.with_others(column, 0, n)
         overall["coders"].append(_row(coder, "", "", "", prepared.cases_of(column, 0, n),
-                                      coded, _figures(coded, n_boot), not_coded))
+                                      _counts(coded), _figures(coded, n_boot), not_coded))
     return overall
 
 
