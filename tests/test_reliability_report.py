@@ -199,6 +199,23 @@ def test_only_submitted_codings_of_the_current_codebook_on_complete_cases_count(
     assert "topic" not in data.tables
 
 
+def test_tables_list_the_cases_in_case_order_whatever_order_they_were_coded_in(
+    review, coder_a, coder_b
+):
+    for number in ("10", "2", "K1", "1"):  # coded in this order, rows stored in it
+        case = factories.CaseFactory(review=review, number=number)
+        for coder in (coder_b, coder_a):
+            factories.coding_with_values(case=case, coder=coder, values={"level": "local"})
+
+    data = reliability_data(review=review)
+
+    # The tables' order is the units' order, and so decides a bootstrap's draws where units
+    # are drawn one by one: it must not follow the order rows happen to come in.
+    expected = list(review.cases.values_list("number", flat=True))
+    assert expected.index("2") < expected.index("10")  # natural order, as the case list
+    assert list(data.tables["level"]) == expected
+
+
 def test_reliability_data_reads_in_a_fixed_number_of_queries(
     review, coder_a, coder_b, django_assert_max_num_queries
 ):
