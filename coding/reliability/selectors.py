@@ -141,7 +141,12 @@ def value_tables(
     # Both read in chunks (a server-side cursor on PostgreSQL), not as one list of every row,
     # and each distinct set of options held once: at 50,000 cases the lists of rows and a set
     # per value made most of the snapshot's peak memory.
-    rows = value_model.objects.filter(**filters, attribute__in=attributes).values_list(
+    # In case order, which is the tables' order of units (and so decides a bootstrap's draws
+    # where units are drawn one by one), and only that: the models' default ordering (coding,
+    # coder, section, attribute) joined two more tables and sorted by five columns, 3.6-4.3 s
+    # of the 1.1 million values' reading at 50,000 cases against 1.7-2.0 s.
+    rows = value_model.objects.filter(**filters, attribute__in=attributes).order_by(
+        "coding__case__sort_key", "coding__case__number").values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean", "coding__case_id",
     ).iterator(chunk_size=5000)
