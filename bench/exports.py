@@ -13,6 +13,8 @@ last byte:
   test Client as an anonymous reader (server time, no network);
 - the commands export_consensus, export_codings and export_cases, to a file in a temporary
   folder, as CSV and with --format xlsx;
+- the replication package (`reliability/package.zip`) as a lead downloads it: the app's HTTP
+  export holding every coding (its codings.csv, written by export_codings' function);
 - with --before, in the first round only, export_consensus and export_codings as they were before
   they read tuples (tests/public/command_export_reference.py, the former code verbatim).
 
@@ -24,11 +26,13 @@ per 1,000 rows, the ratio to export.csv's time, and the load average before and 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,6 +64,29 @@ def jobs(review, folder: Path, before: bool) -> list[tuple[str, callable]]:
             return review.cases.count()
         return get
 
+    from django.contrib.auth import get_user_model
+
+    from coding.models import Membership
+
+    lead, _ = get_user_model().objects.get_or_create(username="bench_lead")
+    Membership.objects.get_or_create(review=review, user=lead, role="lead")
+    lead_client = Client()
+    lead_client.force_login(lead)
+    package_rows: list[int] = []
+
+    def package() -> int:
+        """The replication package over HTTP (a lead's download): its codings.csv is written
+        by the function export_codings writes with (codings_table), beside the review's other
+        files; the rows given are codings.csv's, counted once outside the timing."""
+        response = lead_client.get(f"/reviews/{review.slug}/reliability/package.zip")
+        assert response.status_code == 200, response.status_code
+        body = b"".join(response.streaming_content)
+        if not package_rows:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                name = next(n for n in archive.namelist() if n.endswith("codings.csv"))
+                package_rows.append(archive.read(name).count(b"\n") - 1)
+        return package_rows[0]
+
     def command(name: str, *args: str):
         def export() -> int:
             path = folder / f"{name}{'-'.join(args)}.out"
@@ -84,6 +111,7 @@ def jobs(review, folder: Path, before: bool) -> list[tuple[str, callable]]:
         ("export_cases", command("export_cases")),
         ("export_consensus xlsx", command("export_consensus", "--format", "xlsx")),
         ("export_codings xlsx", command("export_codings", "--format", "xlsx")),
+        ("page package.zip", package),
     ]
     if before:
         found += [("export_consensus (before)", old(former.consensus_export)),
@@ -157,6 +185,14 @@ def main() -> None:
             print(f"Built in {built['seconds']:.1f} s: {built['cases']} cases, "
                   f"{built['coded_values']} coded values, "
                   f"{built['consensus_values']} consensus values")
+        # The replication package serves an up-to-date snapshot's figures only.
+        from coding.reliability.services import (
+            reliability_snapshot_compute,
+            reliability_snapshot_request,
+        )
+
+        snapshot = reliability_snapshot_request(review=review)
+        reliability_snapshot_compute(snapshot_id=snapshot.pk)
         settings.DEBUG = False
         started = load()
         results = measure(review, args.repeat, args.before)

@@ -484,3 +484,77 @@ def test_a_lead_who_codes_gets_nothing_of_a_case_they_are_blind_on(coded, review
     everything = zipfile.ZipFile(tmp_path / "all.zip")
     assert {row["coder"] for row in _rows(everything, "codings.csv")
             if row["case"] == "900"} == {coder_b.username}
+
+
+def _decisions_as_before(review, hidden) -> str:
+    """decisions.csv as the package wrote it before it read tuples (a model object per value,
+    its options prefetched): the reference the one export path must reproduce."""
+    from coding.exports import case_chunks
+    from coding.fileio import csv_writer
+    from coding.values import stored_value, value_csv
+
+    out = io.StringIO()
+    writer = csv_writer(out, lineterminator="\n")
+    writer.writerow(["case", "codebook_version", "attribute", "value", "method", "decided_by",
+                     "decided_at", "rationale"])
+    for chunk in case_chunks(review.cases.order_by("sort_key", "number"), ("pk",)):
+        ids = [pk for (pk,) in chunk]
+        for consensus in (models.ConsensusValue.objects.filter(case_id__in=ids)
+                          .select_related("case", "attribute__codebook", "decided_by")
+                          .prefetch_related("options", "attribute__options")
+                          .order_by("case__sort_key", "case__number",
+                                    "attribute__codebook__version", "attribute__section__order",
+                                    "attribute__order")):
+            if consensus.case.number in hidden:
+                continue
+            attribute = consensus.attribute
+            orders = {o.key: i for i, o in enumerate(attribute.options.all())}
+            value = stored_value(attribute, consensus)
+            if attribute.kind == models.AttributeKind.MULTI:
+                value = value or frozenset()
+            writer.writerow([
+                consensus.case.number, attribute.codebook.version, attribute.key,
+                value_csv(attribute, value, orders), consensus.method,
+                consensus.decided_by.username if consensus.decided_by else "",
+                consensus.decided_at.isoformat().replace("+00:00", "Z"), consensus.rationale,
+            ])
+    return out.getvalue()
+
+
+def test_decisions_are_written_as_the_model_objects_wrote_them(review, lead):
+    from coding.codings.transfer import consensus_decisions_table
+    from coding.exports import csv_write
+    from coding.reliability.package import DECISIONS_SCHEMA, _without
+
+    adjudicated = models.ConsensusMethod.ADJUDICATED
+    forms = [
+        {"level": "state", "roles": ["assessor", "commissioner"], "budget": -2.5,
+         "agreement": False, "topic": "=SUM(A1)"},
+        {"level": "local", "roles": [], "budget": 3.0, "agreement": True},
+        {"roles": ["deliverer"], "budget": 1e-7},
+    ]
+    for n, number in enumerate(["10", "2", "K1", "1", "3"]):
+        case = factories.CaseFactory(review=review, number=number)
+        factories.consensus_for(case=case, values=forms[n % 3],
+                                method=adjudicated if n % 2 else models.ConsensusMethod.AGREED,
+                                decided_by=lead if n % 2 else None,
+                                rationale=f"-{n}: the report, p. {n}" if n % 2 else "")
+    # A value under an older version: the current codebook is now version 2.
+    newer = factories.CodebookFactory(review=review, version=2, title="v2")
+    section = factories.SectionFactory(codebook=newer, title="Only", order=0)
+    scope = factories.AttributeFactory(section=section, key="scope", kind="multi", order=0)
+    options = [factories.OptionFactory(attribute=scope, key=key, order=order)
+               for order, key in enumerate(["wide", "narrow"])]
+    factories.ConsensusValueFactory(case=review.cases.get(number="2"), attribute=scope,
+                                    options=options[::-1], method=adjudicated,
+                                    decided_by=lead, rationale="both")
+
+    for hidden in (frozenset(), frozenset({"2"})):
+        out = io.StringIO()
+        rows = csv_write(_without(consensus_decisions_table(review=review), hidden), out,
+                         lineterminator="\n")
+        assert out.getvalue() == _decisions_as_before(review, hidden)
+        assert rows == out.getvalue().count("\n") - 1 > 10
+    header = out.getvalue().split("\n", 1)[0].split(",")
+    assert header == [f["name"] for f in DECISIONS_SCHEMA["fields"]]
+    assert "2,2,scope,wide;narrow,adjudicated" in _decisions_as_before(review, frozenset())

@@ -742,6 +742,53 @@ def codings_table(*, review: Review, language: str | None = None) -> Table:
     return Table(sheet="codings", header=header, chunks=chunks())
 
 
+DECISION_COLUMNS = ["case", "codebook_version", "attribute", "value", "method", "decided_by",
+                    "decided_at", "rationale"]
+
+
+def consensus_decisions_table(*, review: Review) -> Table:
+    """Every consensus value of the review (every codebook version), one row each: its case,
+    codebook version, attribute, value (as codings_table writes it; "" when none), how it was
+    settled, who decided (username), when (UTC, ISO 8601) and why (the rationale). By case
+    (sort key, number), codebook version and codebook order; streamed per chunk of cases,
+    two queries a chunk.
+
+    For leads only (the replication package's decisions.csv): it names who decided and why,
+    which no reader surface shows (coding.public.policies.READER_CONSENSUS_FIELDS)."""
+    codebook = _Codebook(review)
+    cells = codebook.cells()
+    versions = dict(Attribute.objects.filter(codebook__review=review)
+                    .values_list("id", "codebook__version"))
+    through = ConsensusValue.options.through
+
+    def chunks():
+        for chunk in _case_chunks(review):
+            place = {pk: n for n, (pk, _) in enumerate(chunk)}
+            numbers = dict(chunk)
+            values = [row for row in ConsensusValue.objects.filter(
+                **ids_lookup("case_id", list(place))
+            ).order_by().values_list(
+                "id", "case_id", "attribute_id", "text", "number", "boolean", "method",
+                "decided_by__username", "decided_at", "rationale",
+            ) if row[1] in place]
+            chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
+            values.sort(key=lambda row: (place[row[1]], versions[row[2]],
+                                         codebook.rank[row[2]]))
+            rows = []
+            for (pk, case_id, attribute_id, text, number, boolean, method, decider,
+                 decided_at, rationale) in values:
+                value = cells[attribute_id](text, number, boolean, chosen.get(pk))
+                rows.append([
+                    numbers[case_id], versions[attribute_id],
+                    codebook.attributes[attribute_id][0], "" if value is None else value,
+                    method, decider or "", decided_at.isoformat().replace("+00:00", "Z"),
+                    rationale,
+                ])
+            yield rows
+
+    return Table(sheet="decisions", header=DECISION_COLUMNS, chunks=chunks())
+
+
 def consensus_table(*, review: Review, evidence: bool = False,
                     language: str | None = None) -> Table:
     """One row per case, one column per attribute of the current codebook (text attributes,

@@ -24,14 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.codings.policies import blind_cases
-from coding.codings.transfer import codings_table, consensus_table
+from coding.codings.transfer import codings_table, consensus_decisions_table, consensus_table
 from coding.exports import Table, case_chunks, csv_write
 from coding.fileio import csv_writer
 from coding.models import (
     Assignment,
     AttributeKind,
     Coding,
-    ConsensusValue,
     Review,
     ScreeningDecision,
 )
@@ -41,7 +40,6 @@ from coding.reliability.verdicts import Thresholds
 from coding.reviews.codebooks import codebook_file_data, codebook_yaml
 from coding.reviews.importers import cases_export
 from coding.screening.selectors import decisions_table
-from coding.values import stored_value, value_csv
 
 SCRIPTS = Path(__file__).resolve().parent / "package_scripts"
 PROFILE = "tabular-data-package"
@@ -253,35 +251,6 @@ def _write_status(review: Review, out: IO[str], hidden: frozenset[str]) -> int:
     return count
 
 
-def _write_decisions(review: Review, out: IO[str], hidden: frozenset[str]) -> int:
-    writer = csv_writer(out, lineterminator="\n")
-    writer.writerow([f["name"] for f in DECISIONS_SCHEMA["fields"]])
-    count = 0
-    for chunk in case_chunks(review.cases.order_by("sort_key", "number"), ("pk",)):
-        ids = [pk for (pk,) in chunk]
-        for consensus in (ConsensusValue.objects.filter(case_id__in=ids)
-                          .select_related("case", "attribute__codebook", "decided_by")
-                          .prefetch_related("options", "attribute__options")
-                          .order_by("case__sort_key", "case__number",
-                                    "attribute__codebook__version", "attribute__section__order",
-                                    "attribute__order")):
-            if consensus.case.number in hidden:
-                continue
-            attribute = consensus.attribute
-            orders = {o.key: i for i, o in enumerate(attribute.options.all())}
-            value = stored_value(attribute, consensus)
-            if attribute.kind == AttributeKind.MULTI:
-                value = value or frozenset()
-            writer.writerow([
-                consensus.case.number, attribute.codebook.version, attribute.key,
-                value_csv(attribute, value, orders), consensus.method,
-                consensus.decided_by.username if consensus.decided_by else "",
-                consensus.decided_at.isoformat().replace("+00:00", "Z"), consensus.rationale,
-            ])
-            count += 1
-    return count
-
-
 def _write_reliability(report: dict | None, out: IO[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
@@ -350,7 +319,9 @@ def write_package(*, review: Review, target: IO[bytes], viewer=None) -> dict[str
             counts["consensus"] = csv_write(
                 _without(consensus_table(review=review), hidden), out, lineterminator="\n")
         with text("decisions.csv") as out:
-            counts["decisions"] = _write_decisions(review, out, hidden)
+            counts["decisions"] = csv_write(
+                _without(consensus_decisions_table(review=review), hidden), out,
+                lineterminator="\n")
         # Stage one, where the review screened here: every screener's decision (blind-aware
         # for a viewer, as the screening export is: coding.screening.selectors).
         screened = ScreeningDecision.objects.filter(record__review=review).exists()
