@@ -4,13 +4,16 @@ small dataset."""
 
 import csv
 import io
+import json
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
 from coding.models import AttributeKind, CodedValue, Coding, ConsensusValue, Option, Role
+from coding.reliability.coefficients import row_statistics
 from coding.reliability.drift import DriftParams, coder_drift, trend
 from coding.reliability.selectors import reliability_snapshot_state, snapshot_drift
 from tests import factories
@@ -228,6 +231,32 @@ def test_reliability_page_shows_the_drift_table_and_chart_data(lead_client, code
     assert "cases 1–2" in html
 
 
+def test_the_page_shows_drift_a_page_of_periods_at_a_time_and_the_csv_all(
+        lead_client, coded, monkeypatch):
+    from coding.reliability import drift as module
+
+    monkeypatch.setattr(module, "PAGE_PERIODS", 2)
+    url = reverse("coding:reliability", args=["demo"]) + "?drift=window&n=1"
+    first = lead_client.get(url).content.decode()
+    assert "case 1</th>" in first and "case 2</th>" in first and "case 3</th>" not in first
+    assert "Periods 1–2 of 4" in first and "page=2#drift" in first
+    assert "drift=window&amp;n=1&amp;page=2" in first  # the grouping kept
+    chart = json.loads(re.search(r'id="drift-chart-data"[^>]*>(.*?)</script>', first,
+                                 re.S).group(1))
+    assert chart["periods"] == ["case 1", "case 2"]
+    second = lead_client.get(url + "&page=2").content.decode()
+    assert "case 3</th>" in second and "case 4</th>" in second and "case 1</th>" not in second
+    assert "page=1#drift" in second and "page=3" not in second
+    assert "case 4</th>" in lead_client.get(url + "&page=99").content.decode()  # the last
+    assert "case 1</th>" in lead_client.get(url + "&page=x").content.decode()  # the first
+    csv_text = lead_client.get(reverse("coding:reliability_drift_csv", args=["demo"])
+                               + "?drift=window&n=1").content.decode()
+    assert all(f"case {n}" in csv_text for n in (1, 2, 3, 4))
+    monkeypatch.setattr(module, "PAGE_PERIODS", 3)
+    weeks = lead_client.get(reverse("coding:reliability", args=["demo"])).content.decode()
+    assert "2026-W08</th>" in weeks and "Periods " not in weeks  # one page: no pager
+
+
 def test_bad_drift_parameters_get_a_message(lead_client, coded):
     url = reverse("coding:reliability", args=["demo"])
     html = lead_client.get(url + "?drift=window&n=zero").content.decode()
@@ -349,7 +378,10 @@ def _random_stored(seed: int, cases: int = 90, coders: int = 4, attributes: int 
               "cases": []}
     for number in range(cases):
         coded = {}
-        for coder in rng.sample(names, rng.randint(2, coders)):
+        # Four coders on a case only in the first half: blocks with and without units of
+        # four values.
+        most = coders if number < cases // 2 else 3
+        for coder in rng.sample(names, rng.randint(2, most)):
             coded[coder] = [[a, 3 * a + rng.choice([0, 0, 0, 1, 2])]
                             for a in range(attributes) if rng.random() < 0.85]
         if number >= cases - 6:  # the last window: one answer, nothing to tell apart
@@ -382,10 +414,20 @@ def test_each_coders_point_figures_per_block_equal_row_statistics_per_block(seed
     assert got == expected
     assert {row[4] for row in got if row[1] and row[0] == got[-1][0]} - {None}  # alphas
     assert [row[4] for row in got if row[0] == got[-1][0]][-1] is None  # not estimable
-    for block, (_period, _s, _e, first, last) in zip(
-            grouped["blocks"], module._block_ranges(stored["cases"], params), strict=True):
+    ranges = module._block_ranges(stored["cases"], params)
+    for block, (_period, _s, _e, first, last) in zip(grouped["blocks"], ranges, strict=True):
         between = prepared.between(first, last)
         assert (block["values_compared"], block["values_agreed"]) == module._counts(between)
+        figures = module._figures(between, 0)
+        assert (block["alpha"], block["note"]) == (figures["alpha"], figures["note"])
+    # Both ways of a block's point alpha are taken: counted (at most three values a unit,
+    # bit for bit) and row_statistics (a unit of four values).
+    points = prepared.block_points(ranges)
+    assert False in points and any(isinstance(p, float) for p in points)
+    for alpha, (_period, _s, _e, first, last) in zip(points, ranges, strict=True):
+        if alpha is not False:
+            expected = row_statistics(prepared.between(first, last), n_boot=0)
+            assert alpha == expected["krippendorff_alpha"]  # exactly
 
 
 def test_a_snapshot_takes_the_unchanged_blocks_from_the_last_one(coded, monkeypatch):

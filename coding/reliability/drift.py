@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext
@@ -362,6 +363,45 @@ class _Prepared:
         compared, agreed = self._cumulative
         return int(compared[hi] - compared[lo]), int(agreed[hi] - agreed[lo])
 
+    def block_points(self, ranges: list) -> list:
+        """For each block of `ranges` (_block_ranges'), row_statistics' point alpha of its
+        units (between()), None where it gives None, all blocks at once; False for a block
+        with a unit of four values or more, whose terms are not whole numbers or halves (the
+        sums' order could change the last bit: computed by row_statistics instead).
+
+        Per unit: the pairs of values that differ, times 2 / (values - 1), summed per block;
+        the values per block and category. With at most three values per unit every term
+        is a whole number, summed exactly in any order, and the last step is row_statistics'
+        own expression: the same alpha, bit for bit (drift by windows of any size, asked
+        for in a request, was a row_statistics call per window: 50,000 at windows of one)."""
+        n_blocks, q = len(ranges), self.whole.q
+        self.counts(0, 0)  # the per-unit counts
+        codes = self.whole.codes
+        present = codes >= 0
+        values = present.sum(axis=1)
+        pairable = values >= 2
+        block_of_case = np.repeat(np.arange(n_blocks),
+                                  [last - first for *_names, first, last in ranges])
+        block = block_of_case[self.of_case]
+        inexact = np.bincount(block[values >= 4], minlength=n_blocks) > 0
+        compared, agreed = np.diff(self._cumulative[0]), np.diff(self._cumulative[1])
+        with np.errstate(all="ignore"):
+            observed_u = np.where(pairable, 2.0 * (compared - agreed) / (values - 1), 0.0)
+        n_b = np.bincount(block, weights=np.where(pairable, values, 0), minlength=n_blocks)
+        observed = np.bincount(block, weights=observed_u, minlength=n_blocks)
+        unit, column = np.nonzero(present & pairable[:, None])
+        cells, per_cell = np.unique(block[unit] * q + codes[unit, column], return_counts=True)
+        used = np.bincount(cells // q, minlength=n_blocks)
+        squares = np.bincount(cells // q, weights=per_cell.astype(float) ** 2,
+                              minlength=n_blocks)
+        expected = n_b ** 2 - squares
+        with np.errstate(all="ignore"):
+            alpha = 1.0 - (n_b - 1.0) * observed / expected
+        return [False if inexact[i] else
+                float(alpha[i]) if used[i] >= 2 and expected[i] > 1e-12
+                and np.isfinite(alpha[i]) else None
+                for i in range(n_blocks)]
+
     def coder_points(self, coder: int, ranges: list) -> list[tuple]:
         """For each block of `ranges` (_block_ranges': consecutive, from the first case to
         the last): (cases_of, not_coded, _counts, alpha) of the coder's pairs with the other
@@ -599,6 +639,7 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
     coders = prepared.coders
     blocks, rows = [], []
     per_coder = None  # each coder's point figures of every block, made when first needed
+    points = None  # without a bootstrap: every block's point alpha, made when first needed
     for period, start, end, first, last in ranges:
         if previous is not None or digests is not None:
             digest = prepared.digest(first, last, n_boot, (period, start, end))
@@ -609,7 +650,16 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
                 blocks.append(block)
                 rows.extend(coder_rows)
                 continue
-        _between, figures = prepared.between_figures(first, last, n_boot)
+        if not n_boot and points is None:
+            points = prepared.block_points(ranges)
+        alpha = points[len(blocks)] if points is not None else False
+        if alpha is False:  # with a bootstrap, or a block where counting is not exact
+            _between, figures = prepared.between_figures(first, last, n_boot)
+        else:
+            figures = {"alpha": _round(alpha), "alpha_ci_low": None, "alpha_ci_high": None,
+                       "note": "" if alpha is None else _(
+                           "Intervals are computed for weeks and windows of %(n)d cases "
+                           "only.") % {"n": DEFAULT_WINDOW}}
         blocks.append(_row(ALL, period, start, end, last - first,
                            prepared.counts(first, last), figures, 0))
         if per_coder is None:
@@ -770,6 +820,24 @@ def _previous_blocks(review) -> tuple[dict[str, dict], tuple | None]:
     if not isinstance(whole, str) or not isinstance(overall, dict):
         return out, None
     return out, (whole, overall, trend_)
+
+
+# Periods shown per page of the reliability page's drift tables and chart: windows of one
+# case at 50,000 cases are 50,000 periods (150,000 table rows, 54 MB of HTML); the CSV and
+# the API give them all.
+PAGE_PERIODS = 100
+
+
+def drift_page(drift: dict, page) -> tuple[dict, Any]:
+    """`drift` cut to the periods of page `page` (a number from 1; anything else the first
+    page, past the end the last): its blocks and coder rows of those periods only, and the
+    Django Page of the period names (its number, paginator.num_pages and count, start and
+    end indices)."""
+    paged = Paginator(drift["periods"], PAGE_PERIODS).get_page(page)
+    shown = set(paged.object_list)
+    return {**drift, "periods": list(paged.object_list),
+            "blocks": [b for b in drift["blocks"] if b["period"] in shown],
+            "rows": [r for r in drift["rows"] if r["period"] in shown]}, paged
 
 
 def stored_name(params: DriftParams) -> str | None:

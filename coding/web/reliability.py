@@ -23,7 +23,7 @@ from coding.reliability.coefficients import (
     MIN_UNITS_FOR_INTERVAL,
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
-from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_params
+from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_page, drift_params
 from coding.reliability.package import package_response
 from coding.reliability.selectors import (
     FIELDS,
@@ -99,6 +99,13 @@ def reliability(request, slug: str):
     return render(request, "coding/reliability.html", context)
 
 
+def _without_page(request) -> str:
+    """The query string without `page`: what the drift pager's links add their page to."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _drift(request, snapshot) -> dict:
     error = ""
     try:
@@ -111,6 +118,7 @@ def _drift(request, snapshot) -> dict:
         return {"drift": None, "drift_overall": None, "drift_error": error,
                 "drift_params": params,
                 "drift_query": query, "drift_chart": None}
+    drift, page = drift_page(drift, request.GET.get("page"))
     for row in drift["blocks"] + drift["rows"]:
         row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
     overall = drift.get("overall") or {"between": None, "coders": []}
@@ -129,6 +137,8 @@ def _drift(request, snapshot) -> dict:
         "drift_error": error,
         "drift_params": params,
         "drift_query": query,
+        "drift_page": page,
+        "drift_page_base": _without_page(request),
         "drift_chart": {"periods": drift["periods"], "by": params.by,
                         "series": [{"coder": c, "points": p} for c, p in series.items()]}
         if drift["blocks"] else None,
