@@ -330,18 +330,25 @@ class _Prepared:
         order, which is the stored order: coders sorted by name)."""
         lo, hi = self.start[first], self.start[end]
         units = np.flatnonzero(self.has[self.of_case[lo:hi], coder]) + lo
+        mine, other, _units, missed = self._coder_pairs(coder, units)
+        pairs = np.stack([mine, other], axis=1)
+        return Coded(codes=pairs.astype(np.int64).reshape(-1, 2), q=self.whole.q), len(missed)
+
+    def _coder_pairs(self, coder: int, units: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Of `units` (indices, in order): the coder's value and another coder's on every
+        unit both coded (case, attribute, then the other coders in column order), the unit of
+        each pair, and the units another coder coded where the coder gave no value."""
         codes = self.whole.codes[units]
         present = codes >= 0
         others = present.copy()
         others[:, coder] = False
         any_other = others.any(axis=1)
         mine = present[:, coder]
-        not_coded = int(np.count_nonzero(~mine & any_other))
         keep = mine & any_other
         unit, other = np.nonzero(others[keep])
         kept = codes[keep]
-        pairs = np.stack([kept[unit, coder], kept[unit, other]], axis=1)
-        return Coded(codes=pairs.astype(np.int64).reshape(-1, 2), q=self.whole.q), not_coded
+        return (kept[unit, coder], kept[unit, other], units[keep][unit],
+                units[~mine & any_other])
 
     def cases_of(self, coder: int, first: int, end: int) -> int:
         return int(np.count_nonzero(self.has[first:end, coder]))
@@ -415,20 +422,10 @@ class _Prepared:
         n_blocks, q = len(ranges), self.whole.q
         block_of_case = np.repeat(np.arange(n_blocks),
                                   [last - first for *_names, first, last in ranges])
-        units = np.flatnonzero(self.has[self.of_case, coder])
-        codes = self.whole.codes[units]
-        present = codes >= 0
-        others = present.copy()
-        others[:, coder] = False
-        any_other = others.any(axis=1)
-        mine = present[:, coder]
-        block_of_unit = block_of_case[self.of_case[units]]
-        not_coded = np.bincount(block_of_unit[~mine & any_other], minlength=n_blocks)
-        keep = mine & any_other
-        unit, other = np.nonzero(others[keep])
-        kept = codes[keep]
-        a, b = kept[unit, coder], kept[unit, other]
-        block = block_of_unit[keep][unit]
+        a, b, units, missed = self._coder_pairs(
+            coder, np.flatnonzero(self.has[self.of_case, coder]))
+        not_coded = np.bincount(block_of_case[self.of_case[missed]], minlength=n_blocks)
+        block = block_of_case[self.of_case[units]]
         pairs = np.bincount(block, minlength=n_blocks)
         differ = np.bincount(block, weights=(a != b), minlength=n_blocks)
         per_category = (np.bincount(block * q + a, minlength=n_blocks * q)
