@@ -672,6 +672,17 @@ class _Codebook:
         return {pk: self.cell(pk) for pk in self.attributes}
 
 
+def _chunk_values(values, case_field: str, place: dict, fields: tuple) -> tuple[list, dict]:
+    """The rows (`fields`: the value's id first, its case's id second) of the values
+    `values` (CodedValue or ConsensusValue rows) of a chunk's cases (`place`: case id -> its
+    place in the chunk), and each one's chosen options (chosen_options), in two queries."""
+    rows = [row for row in values.filter(**ids_lookup(case_field, list(place)))
+            .order_by().values_list(*fields) if row[1] in place]
+    through = values.model.options.through
+    return rows, chosen_options(through, f"{values.model._meta.model_name}_id",
+                                [row[0] for row in rows])
+
+
 def _case_chunks(review: Review):
     """The review's cases in export order (sort key, number) as lists of (id, number), by
     the exports' chunked tuple reader."""
@@ -702,7 +713,6 @@ def codings_table(*, review: Review, language: str | None = None) -> Table:
         pk__in=Coding.objects.filter(case__review=review).values("coder_id")
     ).order_by("username").values_list("pk", "username"))
     coder_rank = {pk: n for n, pk in enumerate(coders)}
-    through = CodedValue.options.through
     cells = codebook.cells()
     keys = {pk: key for pk, (key, _) in codebook.attributes.items()}
     # Without documents no anchor can be written: the anchors are not even read.
@@ -712,14 +722,11 @@ def codings_table(*, review: Review, language: str | None = None) -> Table:
         for chunk in _case_chunks(review):
             place = {pk: n for n, (pk, _) in enumerate(chunk)}
             numbers = dict(chunk)
-            values = [row for row in CodedValue.objects.filter(
-                coding__status=CodingStatus.SUBMITTED,
-                **ids_lookup("coding__case_id", list(place)),
-            ).order_by().annotate(anchors=anchors_column).values_list(
-                "id", "coding__case_id", "coding__coder_id", "attribute_id", "text", "number",
-                "boolean", "evidence", "anchors",
-            ) if row[1] in place]
-            chosen = chosen_options(through, "codedvalue_id", [row[0] for row in values])
+            values, chosen = _chunk_values(
+                CodedValue.objects.filter(coding__status=CodingStatus.SUBMITTED)
+                .annotate(anchors=anchors_column), "coding__case_id", place,
+                ("id", "coding__case_id", "coding__coder_id", "attribute_id", "text", "number",
+                 "boolean", "evidence", "anchors"))
             values.sort(key=lambda row: (place[row[1]], coder_rank[row[2]],
                                          codebook.rank[row[3]]))
             rows = []
@@ -759,19 +766,15 @@ def consensus_decisions_table(*, review: Review) -> Table:
     cells = codebook.cells()
     versions = dict(Attribute.objects.filter(codebook__review=review)
                     .values_list("id", "codebook__version"))
-    through = ConsensusValue.options.through
 
     def chunks():
         for chunk in _case_chunks(review):
             place = {pk: n for n, (pk, _) in enumerate(chunk)}
             numbers = dict(chunk)
-            values = [row for row in ConsensusValue.objects.filter(
-                **ids_lookup("case_id", list(place))
-            ).order_by().values_list(
-                "id", "case_id", "attribute_id", "text", "number", "boolean", "method",
-                "decided_by__username", "decided_at", "rationale",
-            ) if row[1] in place]
-            chosen = chosen_options(through, "consensusvalue_id", [row[0] for row in values])
+            values, chosen = _chunk_values(
+                ConsensusValue.objects.all(), "case_id", place,
+                ("id", "case_id", "attribute_id", "text", "number", "boolean", "method",
+                 "decided_by__username", "decided_at", "rationale"))
             values.sort(key=lambda row: (place[row[1]], versions[row[2]],
                                          codebook.rank[row[2]]))
             rows = []
