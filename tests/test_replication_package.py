@@ -287,8 +287,9 @@ def _bundled_codings(review, coders, cases, rng, single: str):
                                      submitted=case.number != single)
 
 
-@needs_r
-def test_reproduce_r_on_the_bundled_review(coproduction, tmp_path):
+def _bundled_package(coproduction, tmp_path):
+    """The bundled review with 25 double-coded cases and one coded once, its snapshot
+    computed and its package unpacked into tmp_path; the snapshot."""
     coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
     _bundled_codings(coproduction, coders, coproduction.cases.order_by("sort_key")[:26],
                      random.Random(3), single="26")
@@ -297,6 +298,12 @@ def test_reproduce_r_on_the_bundled_review(coproduction, tmp_path):
     call_command("export_package", review="coproduction", output=str(target),
                  stderr=io.StringIO())
     zipfile.ZipFile(target).extractall(tmp_path)
+    return snapshot
+
+
+@needs_r
+def test_reproduce_r_on_the_bundled_review(coproduction, tmp_path):
+    snapshot = _bundled_package(coproduction, tmp_path)
     _assert_reproduced(tmp_path, snapshot.report["rows"], compared=25,
                        left_out=_left_out(coproduction))
 
@@ -415,14 +422,7 @@ def test_reproduce_py_matches_on_the_bundled_codebook_with_none_options(coproduc
                                                                          tmp_path):
     """The bundled codebook: multiple choice with "none" options (nothing ticked: not coded),
     single choice, yes/no; 25 double-coded cases and one coded by one coder only."""
-    coders = [factories.UserFactory(username=name) for name in ("ann", "ben")]
-    _bundled_codings(coproduction, coders, coproduction.cases.order_by("sort_key")[:26],
-                     random.Random(3), single="26")
-    snapshot = factories.reliability_computed(coproduction)
-    target = tmp_path / "package.zip"
-    call_command("export_package", review="coproduction", output=str(target),
-                 stderr=io.StringIO())
-    zipfile.ZipFile(target).extractall(tmp_path)
+    snapshot = _bundled_package(coproduction, tmp_path)
     done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
