@@ -355,6 +355,13 @@ class _Prepared:
 
     def counts(self, first: int, end: int) -> tuple[int, int]:
         """_counts of between(first, end), from per-unit counts summed once over all units."""
+        lo, hi = self.start[first], self.start[end]
+        compared, agreed = self._cumulative_counts()
+        return int(compared[hi] - compared[lo]), int(agreed[hi] - agreed[lo])
+
+    def _cumulative_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative sums over the units of _counts' two counts (pairs of values compared,
+        pairs agreeing), from 0: a run of units' counts is a difference of two entries."""
         if self._cumulative is None:
             codes = self.whole.codes
             compared = np.zeros(len(codes), dtype=np.int64)
@@ -366,9 +373,7 @@ class _Prepared:
                     agreed += both & (codes[:, i] == codes[:, j])
             self._cumulative = (np.concatenate([[0], np.cumsum(compared)]),
                                 np.concatenate([[0], np.cumsum(agreed)]))
-        lo, hi = self.start[first], self.start[end]
-        compared, agreed = self._cumulative
-        return int(compared[hi] - compared[lo]), int(agreed[hi] - agreed[lo])
+        return self._cumulative
 
     def block_points(self, ranges: list) -> list:
         """For each block of `ranges` (_block_ranges'), row_statistics' point alpha of its
@@ -382,7 +387,6 @@ class _Prepared:
         own expression: the same alpha, bit for bit (drift by windows of any size, asked
         for in a request, was a row_statistics call per window: 50,000 at windows of one)."""
         n_blocks, q = len(ranges), self.whole.q
-        self.counts(0, 0)  # the per-unit counts
         codes = self.whole.codes
         present = codes >= 0
         values = present.sum(axis=1)
@@ -391,7 +395,7 @@ class _Prepared:
                                   [last - first for *_names, first, last in ranges])
         block = block_of_case[self.of_case]
         inexact = np.bincount(block[values >= 4], minlength=n_blocks) > 0
-        compared, agreed = np.diff(self._cumulative[0]), np.diff(self._cumulative[1])
+        compared, agreed = (np.diff(c) for c in self._cumulative_counts())
         with np.errstate(all="ignore"):
             observed_u = np.where(pairable, 2.0 * (compared - agreed) / (values - 1), 0.0)
         n_b = np.bincount(block, weights=np.where(pairable, values, 0), minlength=n_blocks)
@@ -493,9 +497,7 @@ def _figures(coded: Coded, n_boot: int) -> dict:
             note = _("Only %(units)d case-attribute units coded twice or more: no interval "
                      "below %(min)d.") % {"units": stats["units"], "min": MIN_UNITS_FOR_INTERVAL}
         else:
-            note = (" ".join(stats["warnings"]) if n_boot else
-                    _("Intervals are computed for weeks and windows of %(n)d cases only.")
-                    % {"n": DEFAULT_WINDOW})
+            note = " ".join(stats["warnings"]) if n_boot else _only_stored_intervals()
     return {
         "alpha": _round(stats["krippendorff_alpha"]),
         "alpha_ci_low": None if low is None else round(low, CI_DECIMALS),
@@ -504,6 +506,18 @@ def _figures(coded: Coded, n_boot: int) -> dict:
         "units": stats["units"],
         "note": note,
     }
+
+
+def _only_stored_intervals() -> str:
+    return _("Intervals are computed for weeks and windows of %(n)d cases only.") % {
+        "n": DEFAULT_WINDOW}
+
+
+def _point_figures(alpha: float | None, note: str) -> dict:
+    """_figures' keys for a point alpha without a bootstrap: no interval, and `note` (why
+    not) where there is an alpha, as _figures says it."""
+    return {"alpha": _round(alpha), "alpha_ci_low": None, "alpha_ci_high": None,
+            "note": "" if alpha is None else note}
 
 
 def _round(value):
@@ -653,10 +667,7 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
         if alpha is False:  # with a bootstrap, or a block where counting is not exact
             _between, figures = prepared.between_figures(first, last, n_boot)
         else:
-            figures = {"alpha": _round(alpha), "alpha_ci_low": None, "alpha_ci_high": None,
-                       "note": "" if alpha is None else _(
-                           "Intervals are computed for weeks and windows of %(n)d cases "
-                           "only.") % {"n": DEFAULT_WINDOW}}
+            figures = _point_figures(alpha, _only_stored_intervals())
         blocks.append(_row(ALL, period, start, end, last - first,
                            prepared.counts(first, last), figures, 0))
         if per_coder is None:
@@ -668,9 +679,7 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
             # Point figures only: a bootstrap per coder and period would multiply the
             # worker's time by the number of coders; each coder's interval is over all cases
             # (`overall`).
-            figures = {"alpha": _round(alpha), "alpha_ci_low": None, "alpha_ci_high": None,
-                       "note": "" if alpha is None else
-                       _("A coder's interval is given over all cases only.")}
+            figures = _point_figures(alpha, _("A coder's interval is given over all cases only."))
             rows.append(_row(coder, period, start, end, mine, counts, figures, not_coded))
     return _grouped(params, coders, blocks, rows)
 
