@@ -15,7 +15,9 @@ of the code: `--compare` a saved file prints any difference), `--profile` writes
 pyinstrument profile of one round if pyinstrument is installed. A snapshot takes the drift
 blocks whose cases have not changed from the last ready one (coding/reliability/drift.py,
 _previous_blocks): `--cold` deletes the review's snapshots first, so that round 1 computes
-every block, and rounds 2 and on show a snapshot after a change that moved no case.
+every block, and rounds 2 and on show a snapshot after a change that moved no case;
+`--complete-one` makes round 2 follow a case completing instead (its last coding submitted),
+the commonest change while a review is being coded.
 """
 
 import argparse
@@ -69,6 +71,11 @@ def main() -> None:
     parser.add_argument("--save", help="write the last snapshot's report and drift here")
     parser.add_argument("--compare", help="compare the last snapshot with a saved one")
     parser.add_argument("--profile", help="write a pyinstrument profile (HTML) of round 1")
+    parser.add_argument("--complete-one", action="store_true",
+                        help="a case completes between rounds: before round 1 the case "
+                             "completed last has one coding taken back to draft, before "
+                             "round 2 it is submitted again (now), as a coder's submission "
+                             "completing a case does")
     parser.add_argument("--cold", action="store_true",
                         help="delete the review's snapshots first: round 1 takes no drift "
                              "block from a previous snapshot (later rounds do)")
@@ -81,6 +88,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
+    from django.utils import timezone
 
     from coding.models import CodedValue, Coding, ReliabilitySnapshot, Review
     from coding.reliability.services import (
@@ -107,8 +115,18 @@ def main() -> None:
               f"{_rss_mb():.0f} MB")
         if args.cold:
             ReliabilitySnapshot.objects.filter(review=review).delete()
+        completing = None
+        if args.complete_one:
+            completing = (Coding.objects.filter(case__review=review, status="submitted")
+                          .order_by("-submitted_at", "-pk").first())
+            Coding.objects.filter(pk=completing.pk).update(status="draft", submitted_at=None)
+            print(f"case {completing.case.number}: {completing.coder} took back to draft; "
+                  "submitted again before round 2")
         snapshot = None
         for round_ in range(1, args.repeat + 1):
+            if completing is not None and round_ == 2:
+                Coding.objects.filter(pk=completing.pk).update(
+                    status="submitted", submitted_at=timezone.now())
             with transaction.atomic():
                 reliability_changed(review=review)  # a new version: a new snapshot
             snapshot = reliability_snapshot_request(review=review)
@@ -132,6 +150,9 @@ def main() -> None:
             print(f"round {round_}: snapshot (figures and drift) computed in {wall:.1f} s "
                   f"wall, {cpu:.1f} s CPU (this process); peak RSS so far {peak:.0f} MB; "
                   f"{len(snapshot.report['rows'])} rows; load average {load:.1f}")
+        if completing is not None and args.repeat < 2:  # leave the case complete again
+            Coding.objects.filter(pk=completing.pk).update(
+                status="submitted", submitted_at=timezone.now())
         if snapshot is not None and (args.save or args.compare):
             got = json.loads(json.dumps(
                 {"report": snapshot.report, "drift": snapshot.drift,
