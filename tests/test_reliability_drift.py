@@ -257,6 +257,26 @@ def test_the_page_shows_drift_a_page_of_periods_at_a_time_and_the_csv_all(
     assert "2026-W08</th>" in weeks and "Periods " not in weeks  # one page: no pager
 
 
+@pytest.mark.parametrize("by, n", [("window", 1), ("window", 7), ("window", 30),
+                                   ("week", 20)])
+def test_a_page_of_periods_grouped_alone_equals_the_same_page_cut_from_all(
+        by, n, monkeypatch):
+    from coding.reliability import drift as module
+
+    monkeypatch.setattr(module, "PAGE_PERIODS", 4)
+    stored = _random_stored(3)
+    codings = {**stored, "format": module.FORMAT, "overall": {"o": 1}, "trend": None}
+    params = DriftParams(by, n)
+    whole = module.drift_from_codings(codings, params)
+    pages = -(-len(whole["periods"]) // 4)
+    for page in [*range(1, pages + 1), "x", 99]:
+        alone, paged = module.drift_page_from_codings(codings, params, page)
+        cut, expected = module.drift_page(whole, page)
+        assert alone == cut
+        assert (paged.number, paged.paginator.count) == (expected.number, len(whole["periods"]))
+    assert pages > 1 or len(whole["periods"]) <= 4  # several pages where there are
+
+
 def test_bad_drift_parameters_get_a_message(lead_client, coded):
     url = reverse("coding:reliability", args=["demo"])
     html = lead_client.get(url + "?drift=window&n=zero").content.decode()

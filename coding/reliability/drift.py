@@ -268,9 +268,12 @@ class _Prepared:
     tables built again per block and coder in Python (2,500 blocks of 10 coders at 50,000
     cases)."""
 
-    def __init__(self, stored: dict) -> None:
+    def __init__(self, stored: dict, coders: list[str] | None = None) -> None:
+        """`coders`: the columns (default: the coders of `stored`'s cases, sorted), given
+        when `stored` holds only some of a review's cases."""
         cases = stored["cases"]
-        tables, self.coders = _units(cases)
+        tables, found = _units(cases)
+        self.coders = found if coders is None else coders
         self.q = len(stored["categories"])
         self.whole = _between(tables, self.coders, self.q)
         sizes = np.array([len(t) for t in tables], dtype=np.int64)
@@ -638,12 +641,13 @@ def trend_sentence(first: float, second: float, p: float, n1: int, n2: int) -> s
 
 def _group(stored: dict, params: DriftParams, n_boot: int,
            prepared: _Prepared | None = None, previous: dict | None = None,
-           digests: list | None = None) -> dict:
+           digests: list | None = None, ranges: list | None = None) -> dict:
     """The rows of each block of `params`. With `previous` ({digest: (block row, coder
     rows)}, see _reusable), a block whose digest is there takes those rows instead of being
-    computed again; `digests` (a list) receives each block's digest."""
+    computed again; `digests` (a list) receives each block's digest. `ranges`: the blocks
+    (_block_ranges' form, over `stored`'s cases) when only some are wanted."""
     cases = stored["cases"]
-    ranges = _block_ranges(cases, params)
+    ranges = _block_ranges(cases, params) if ranges is None else ranges
     if ranges is None:
         return _group_tables(stored, params, n_boot)
     prepared = prepared or _Prepared(stored)
@@ -844,6 +848,26 @@ def drift_page(drift: dict, page) -> tuple[dict, Any]:
     return {**drift, "periods": list(paged.object_list),
             "blocks": [b for b in drift["blocks"] if b["period"] in shown],
             "rows": [r for r in drift["rows"] if r["period"] in shown]}, paged
+
+
+def drift_page_from_codings(codings, params: DriftParams, page) -> tuple[dict, Any] | None:
+    """drift_page(drift_from_codings(codings, params), page), computing the blocks of that
+    page's periods only: a page of windows of one case at 50,000 cases groups its 100 cases,
+    not all 50,000. None as drift_from_codings."""
+    if not isinstance(codings, dict) or codings.get("format") != FORMAT:
+        return None
+    cases = codings["cases"]
+    ranges = _block_ranges(cases, params)
+    if not ranges:  # no case, or weeks whose cases are apart
+        return drift_page(drift_from_codings(codings, params), page)
+    paged = Paginator(ranges, PAGE_PERIODS).get_page(page)
+    shown = list(paged.object_list)
+    first, last = shown[0][3], shown[-1][4]
+    part = {"categories": codings["categories"], "cases": cases[first:last]}
+    coders = sorted({coder for _at, coded in cases for coder in coded})
+    grouped = _group(part, params, 0, _Prepared(part, coders), ranges=[
+        (period, start, end, a - first, b - first) for period, start, end, a, b in shown])
+    return _answer_for(codings, grouped, codings["overall"], codings["trend"]), paged
 
 
 def stored_name(params: DriftParams) -> str | None:

@@ -500,6 +500,22 @@ def reliability_snapshot_state(*, review: Review, report: bool = True) -> Snapsh
     return SnapshotState(latest, current)
 
 
+def snapshot_drift_page(*, snapshot: ReliabilitySnapshot | None, params,
+                        page) -> tuple[dict | None, Any]:
+    """snapshot_drift cut to page `page` of its periods (coding.reliability.drift.drift_page:
+    the reliability page shows a page at a time), a window size that is not stored grouped
+    for that page's periods only; (None, None) where snapshot_drift gives None."""
+    from coding.reliability.drift import drift_page, drift_page_from_codings, stored_name
+
+    if snapshot is None or stored_name(params) is not None:
+        drift = snapshot_drift(snapshot=snapshot, params=params)
+        return (None, None) if drift is None else drift_page(drift, page)
+    codings = ReliabilitySnapshot.objects.filter(pk=snapshot.pk).values_list(
+        "drift_codings", flat=True).first()
+    paged = None if codings is None else drift_page_from_codings(codings, params, page)
+    return (None, None) if paged is None else paged
+
+
 def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | None:
     """Coder drift for `params` (coding.reliability.drift.DriftParams) as the snapshot stored
     it, never computed from the codings, in one query that reads only what `params` needs: a

@@ -23,13 +23,14 @@ from coding.reliability.coefficients import (
     MIN_UNITS_FOR_INTERVAL,
 )
 from coding.reliability.drift import FIELDS as DRIFT_FIELDS
-from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_page, drift_params
+from coding.reliability.drift import WEEK, WINDOW, DriftParams, drift_params
 from coding.reliability.package import package_response
 from coding.reliability.selectors import (
     FIELDS,
     PAIR_FIELDS,
     reliability_snapshot_state,
     snapshot_drift,
+    snapshot_drift_page,
 )
 from coding.reliability.verdicts import MAX_Q, Thresholds, verdict
 from coding.reviews.policies import (
@@ -113,12 +114,12 @@ def _drift(request, snapshot) -> dict:
     except ValidationError as invalid:
         error, params = " ".join(invalid.messages), DriftParams()
     query = f"drift={params.by}" + (f"&n={params.n}" if params.by == WINDOW else "")
-    drift = snapshot_drift(snapshot=snapshot, params=params)
+    drift, page = snapshot_drift_page(snapshot=snapshot, params=params,
+                                      page=request.GET.get("page"))
     if drift is None:  # no snapshot with drift yet: the status above says it is on its way
         return {"drift": None, "drift_overall": None, "drift_error": error,
                 "drift_params": params,
                 "drift_query": query, "drift_chart": None}
-    drift, page = drift_page(drift, request.GET.get("page"))
     for row in drift["blocks"] + drift["rows"]:
         row["percent"] = None if row["agreement"] is None else round(100 * row["agreement"], 1)
     overall = drift.get("overall") or {"between": None, "coders": []}
