@@ -23,11 +23,14 @@ install: $(VENV)/.installed
 # Rewrite requirements.lock from pyproject.toml at the versions pinned in constraints.txt,
 # with the hashes of every file the package index has for them, for any Python 3.11+ and
 # platform (uv pip compile --universal: markers such as async-timeout's on Python < 3.11.3
-# are kept). After adding a dependency or changing a pin in constraints.txt: `make lock`,
-# then commit both files (tests/test_dependencies.py checks that they agree).
+# are kept). Extras stay on their pins (--no-strip-extras: `cachecontrol[filecache]==...`):
+# stripped, pip in hash mode met pip-audit's `CacheControl[filecache]>=0.13.0` as a
+# requirement of its own and took the newest release, which has no hash here. After adding
+# a dependency or changing a pin in constraints.txt: `make lock`, then commit both files
+# (tests/test_dependencies.py checks that they agree).
 lock: install
 	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-		--extra dev -c constraints.txt --no-emit-package coproduction-coding \
+		--no-strip-extras --extra dev -c constraints.txt --no-emit-package coproduction-coding \
 		-o requirements.lock pyproject.toml
 
 # Known vulnerabilities in the locked set (pip-audit); says so and passes when the

@@ -20,7 +20,7 @@ def _name(requirement: str) -> str:
 def _pins(text: str) -> dict[str, str]:
     pins = {}
     for line in text.splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s\\;]+)", line)
+        match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\;]+)", line)
         if match:
             pins[_name(match.group(1))] = match.group(2)
     return pins
