@@ -510,8 +510,7 @@ def snapshot_drift_page(*, snapshot: ReliabilitySnapshot | None, params,
     if snapshot is None or stored_name(params) is not None:
         drift = snapshot_drift(snapshot=snapshot, params=params)
         return (None, None) if drift is None else drift_page(drift, page)
-    codings = ReliabilitySnapshot.objects.filter(pk=snapshot.pk).values_list(
-        "drift_codings", flat=True).first()
+    codings = _drift_codings(snapshot)
     paged = None if codings is None else drift_page_from_codings(codings, params, page)
     return (None, None) if paged is None else paged
 
@@ -535,5 +534,12 @@ def snapshot_drift(*, snapshot: ReliabilitySnapshot | None, params) -> dict | No
         # A snapshot stored before drift's current format has none to show (the next one
         # computed has).
         return drift if isinstance(drift, dict) and drift.get("format") == FORMAT else None
-    codings = rows.values_list("drift_codings", flat=True).first()
+    codings = _drift_codings(snapshot)
     return None if codings is None else drift_from_codings(codings, params)
+
+
+def _drift_codings(snapshot: ReliabilitySnapshot):
+    """The snapshot's stored per-case values (drift_codings), from which window sizes that
+    are not stored are grouped."""
+    return ReliabilitySnapshot.objects.filter(pk=snapshot.pk).values_list(
+        "drift_codings", flat=True).first()

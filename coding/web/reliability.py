@@ -100,13 +100,6 @@ def reliability(request, slug: str):
     return render(request, "coding/reliability.html", context)
 
 
-def _without_page(request) -> str:
-    """The query string without `page`: what the drift pager's links add their page to."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _drift(request, snapshot) -> dict:
     error = ""
     try:
@@ -139,7 +132,6 @@ def _drift(request, snapshot) -> dict:
         "drift_params": params,
         "drift_query": query,
         "drift_page": page,
-        "drift_page_base": _without_page(request),
         "drift_chart": {"periods": drift["periods"], "by": params.by,
                         "series": [{"coder": c, "points": p} for c, p in series.items()]}
         if drift["blocks"] else None,
