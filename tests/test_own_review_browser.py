@@ -7,7 +7,6 @@ The browser does everything; the test only plays the background worker and reads
 Screenshots go to $SCREENSHOT_DIR (default: pytest's tmp dir)."""
 
 import base64
-import io
 import os
 import re
 from pathlib import Path
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from coding.models import (
@@ -32,18 +30,13 @@ from tests import factories
 from tests.documents.bulk_files import zip_of
 from tests.documents.pdfs import minimal_pdf
 from tests.imports.xlsx import cases_workbook
+from tests.worker import run_queued_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 WIDE = {"width": 1280, "height": 900}
 CODERS = {"cora": "Cora", "omar": "Omar"}
 NEW_PASSWORD = "a-long-new-password"
-
-
-def _work():
-    """What `manage.py db_worker` (started by `make run`) does, until the queue is empty."""
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
-                 stdout=io.StringIO())
 
 
 def _press(page, name):
@@ -108,10 +101,10 @@ def import_cases(page, live_server, slug, tmp_path):
     page.get_by_label("Cases (CSV or .xlsx)").check()
     page.get_by_label("File", exact=True).set_input_files(str(upload))
     page.get_by_role("button", name="Upload and check").click()
-    _work()
+    run_queued_tasks(page)
     expect(page.get_by_role("heading", name="Cases to add")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Import cases.xlsx").click()
-    _work()
+    run_queued_tasks(page)
     expect(page.get_by_role("heading", name="What was imported")).to_be_visible(timeout=30_000)
 
 
@@ -137,7 +130,7 @@ def drop_documents(page, live_server, slug):
     expect(page.locator("#bulk-progress-text")).to_contain_text("text extracted",
                                                                 timeout=30_000)
     expect(page.locator("#bulk-results")).to_contain_text("stored")
-    _work()  # the text extraction
+    run_queued_tasks(page)  # the text extraction
     expect(page.locator("#bulk-progress-text")).to_have_text(
         "All 2 documents stored and their text extracted.", timeout=30_000)
 

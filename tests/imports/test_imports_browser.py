@@ -2,29 +2,22 @@
 shows what it would do by itself, the lead confirms, the worker imports, the page shows the
 result. Screenshots at 1280 and 390 px go to $SCREENSHOT_DIR (default: pytest's tmp dir)."""
 
-import io
 import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from coding.models import Case
 from tests.conftest import PASSWORD
+from tests.worker import run_queued_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASES = ("number,title,country,year,service_area,summary,source\n"
          "21,Library run by residents,UK,2015,Culture,,\n"
          "22,School meals,Sweden,,Education,,\n")
-
-
-def _work():
-    """What `manage.py db_worker` does, until the queue is empty."""
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
-                 stdout=io.StringIO())
 
 
 def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, tmp_path,
@@ -45,7 +38,7 @@ def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, 
     page.get_by_label("File", exact=True).set_input_files(str(upload))
     page.get_by_role("button", name="Upload and check").click()
     expect(page.locator("#import-status")).to_contain_text("Being checked")
-    _work()
+    run_queued_tasks(page)
     # The page notices by itself that the check is done and shows what importing would do.
     expect(page.get_by_role("heading", name="What importing it would do")).to_be_visible(
         timeout=30_000)
@@ -54,7 +47,7 @@ def test_a_lead_imports_cases_from_the_browser(page, live_server, review, lead, 
     page.screenshot(path=str(shots / "import-checked-1280.png"), full_page=True)
     page.get_by_role("button", name="Import cases.csv").click()
     expect(page.locator("#import-status")).to_contain_text("Waiting to run")
-    _work()
+    run_queued_tasks(page)
     expect(page.get_by_role("heading", name="What was imported")).to_be_visible(timeout=30_000)
     assert set(Case.objects.filter(review=review).values_list("number", flat=True)) >= {
         "21", "22"}
@@ -80,12 +73,12 @@ def test_a_lead_imports_cases_from_an_xlsx_and_sees_them_listed_before_confirmin
     page.get_by_label("Cases (CSV or .xlsx)").check()
     page.get_by_label("File", exact=True).set_input_files(str(upload))
     page.get_by_role("button", name="Upload and check").click()
-    _work()
+    run_queued_tasks(page)
     expect(page.get_by_role("heading", name="Cases to add")).to_be_visible(timeout=30_000)
     expect(page.locator(".import-detail")).to_contain_text("21, 22")
     expect(page.locator(".import-detail")).to_contain_text("Read from the sheet “Sheet1”")
     page.get_by_role("button", name="Import cases.xlsx").click()
-    _work()
+    run_queued_tasks(page)
     expect(page.get_by_role("heading", name="What was imported")).to_be_visible(timeout=30_000)
     assert set(Case.objects.filter(review=review).values_list("number", flat=True)) >= {
         "21", "22"}
