@@ -56,8 +56,11 @@ run: setup
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# One test process per CPU (pytest-xdist; each has its own test database). TEST_WORKERS=0 runs
+# them all in this one process (for a debugger, or output in the order of the files).
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 loadtest: install
 	bench/loadtest.sh
