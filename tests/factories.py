@@ -92,7 +92,10 @@ class CaseFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     review = factory.SubFactory(ReviewFactory)
-    number = factory.Sequence(lambda n: str(n + 1))
+    # Far above the numbers tests give their cases ("1", "900"): the sequence runs across
+    # the whole process, and which tests come before a test depends on how the tests are
+    # shared among the processes of a parallel run.
+    number = factory.Sequence(lambda n: str(n + 100_001))
     sort_key = factory.LazyAttribute(lambda c: int(c.number) if c.number.isdigit() else 0)
     title = factory.Sequence(lambda n: f"Case study {n + 1}")
     country = "UK"
@@ -138,11 +141,11 @@ class CodingFactory(factory.django.DjangoModelFactory):
             models.Assignment.objects.get_or_create(case=self.case, coder=self.coder)
 
 
-def codebook_for(review: models.Review) -> models.Codebook:
+def codebook_for(review: models.Review, version: int = 1) -> models.Codebook:
     """A small codebook with one attribute of every kind:
     level (single: national/state/local, required), roles (multi: commissioner/deliverer/
     assessor, required), topic (text), budget (number), agreement (boolean)."""
-    codebook = CodebookFactory(review=review, title=f"{review.title} codebook")
+    codebook = CodebookFactory(review=review, title=f"{review.title} codebook", version=version)
     first = SectionFactory(codebook=codebook, title="Characteristics", order=0)
     second = SectionFactory(codebook=codebook, title="Process", order=1)
     level = AttributeFactory(section=first, key="level", label="Level", required=True, order=0,
