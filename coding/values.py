@@ -261,6 +261,23 @@ def stored_value(attribute: Attribute, stored) -> Any:
     return stored.text or None
 
 
+def coded_from_fields(attribute: Attribute, number, boolean, keys: frozenset[str] | None) -> Any:
+    """The comparable value of a non-text value from its fields as read in bulk (`keys`: its
+    chosen options' keys, None for none), or None where it is not coded: the reliability
+    tables and coder drift read values this way. A single choice with more than one option
+    stored (a corrupt row) takes the smallest key, so that it reads the same every time."""
+    kind = attribute.kind
+    if kind == AttributeKind.SINGLE:
+        value: Any = min(keys) if keys else None
+    elif kind == AttributeKind.MULTI:
+        value = keys or frozenset()
+    elif kind == AttributeKind.NUMBER:
+        value = None if number is None else float(number)
+    else:
+        value = None if boolean is None else bool(boolean)
+    return value if value_is_coded(attribute, value) else None
+
+
 def values_equal(attribute: Attribute, a: Any, b: Any) -> bool:
     if attribute.kind == AttributeKind.MULTI:
         # A multiple-choice attribute with nothing ticked is saved as no value at all.

@@ -532,3 +532,54 @@ def test_a_snapshot_takes_the_report_from_the_last_one_while_its_data_stand(code
     ReliabilitySnapshot.objects.exclude(pk=fourth.pk).delete()
     fourth.delete()
     assert factories.reliability_computed(coded).report == fourth.report
+
+
+def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_them_apart(
+    review
+):
+    """snapshot_inputs reads the values once for the report and for drift: the report's
+    tables (in case order) are reliability_data's and the per-case values _per_case's, with
+    codings of an earlier codebook, an incomplete case, a draft, values not given, and a
+    single choice with two options stored (a corrupt row) among them."""
+    from coding.reliability import drift
+    from coding.reliability.selectors import reliability_data
+
+    rng = random.Random(7)
+    coders = [factories.UserFactory(username=name) for name in ("cy", "al", "bo")]
+
+    def values():
+        return {"level": rng.choice(["national", "state", "local", None]),
+                "roles": rng.sample(["commissioner", "deliverer", "assessor"], rng.randint(0, 2)),
+                "budget": rng.choice([None, 1.0, 2.5, 3]), "agreement": rng.choice([None, True,
+                                                                                     False]),
+                "topic": "a text, never compared"}
+
+    def code(numbers):
+        for number in numbers:
+            case = factories.CaseFactory(review=review, number=str(number))
+            for coder in rng.sample(coders, 2 + number % 2):
+                factories.coding_with_values(case=case, coder=coder, values=values())
+
+    code([12, 3, 7, 1])  # under version 1
+    factories.codebook_for(review, version=2)
+    code([10, 2, 30, 4, 5, 11])
+    incomplete = factories.CaseFactory(review=review, number="6")
+    factories.coding_with_values(case=incomplete, coder=coders[0], values=values())
+    factories.coding_with_values(case=incomplete, coder=coders[1], values=values(),
+                                 submitted=False)
+    corrupt = CodedValue.objects.filter(
+        coding__case__number="2", attribute__key="level", attribute__codebook__version=2
+    ).first()
+    corrupt.options.set(Option.objects.filter(attribute=corrupt.attribute))
+
+    data, stored = drift.snapshot_inputs(review=review)
+
+    expected = reliability_data(review=review)
+    assert data.codebook == expected.codebook and data.attributes == expected.attributes
+    assert data.tables == expected.tables
+    assert {key: list(table) for key, table in data.tables.items()} == {
+        key: list(table) for key, table in expected.tables.items()}  # case order
+    assert list(data.tables["level"]) == ["2", "4", "5", "10", "11", "30"]
+    assert data.tables["level"]["2"] == expected.tables["level"]["2"]
+    assert stored == drift._per_case(review)
+    assert len(stored["cases"]) == 10  # both codebooks' complete cases

@@ -39,8 +39,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -69,7 +67,14 @@ from coding.reliability.coefficients import (
     subset_alphas,
 )
 from coding.reliability.encoding import Coded
-from coding.values import value_is_coded, value_json
+from coding.reliability.selectors import (
+    CASE_ORDER,
+    ReliabilityData,
+    Tables,
+    chosen_options,
+    report_attributes,
+)
+from coding.values import coded_from_fields, value_json
 
 WEEK, WINDOW = "week", "window"
 DEFAULT_WINDOW = 20
@@ -138,72 +143,66 @@ def _rows(queryset):
             yield from rows
 
 
-def _answer(kind: str, number, boolean, keys) -> Any:
-    if kind == AttributeKind.SINGLE:
-        return min(keys) if keys else None
-    if kind == AttributeKind.MULTI:
-        return frozenset(keys or ())
-    if kind == AttributeKind.NUMBER:
-        return None if number is None else float(number)
-    return None if boolean is None else bool(boolean)
-
-
-def _per_case(review) -> dict:
+def _per_case(review, tables: Tables | None = None) -> dict:
     """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
     [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
-    completion order. A category's label is "attribute=value" (value as JSON)."""
+    completion order. A category's label is "attribute=value" (value as JSON).
+
+    With `tables` (of the current codebook's compared attributes), the same pass over the
+    values fills them as selectors.reliability_data would (see snapshot_inputs)."""
     # The complete cases read once and kept in Python (as selectors.reliability_data does):
     # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
     # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
     # billion at 50,000: most of the snapshot's time was the server's). The reads below take
-    # the review's submitted codings and keep those of complete cases; no ORDER BY (the
-    # models' default ordering sorted every row for nothing: nothing here depends on the
-    # order the rows come in).
+    # the review's submitted codings and keep those of complete cases; no ORDER BY but the
+    # tables' case order (the models' default ordering sorted every row for nothing: nothing
+    # else here depends on the order the rows come in).
     complete = set(cases_with_complete_coding(Case.objects.filter(review=review))
                    .values_list("pk", flat=True))
     codings = [row for row in _rows(Coding.objects.filter(
         case__review=review, status=CodingStatus.SUBMITTED
     ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
-                             "coder__username", "submitted_at")) if row[1] in complete]
+                             "coder__username", "submitted_at", "codebook_id"))
+        if row[1] in complete]
     kept = {row[0] for row in codings}
+    # The report's codings: the current codebook's, by id: (case number, coder).
+    current = review.current_codebook() if tables is not None else None
+    of_report = {row[0]: (row[3], row[4]) for row in codings
+                 if current is not None and row[6] == current.pk}
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
-    # Each value's chosen options' keys (in the order read), each distinct tuple held once.
-    chosen: dict[int, tuple[str, ...]] = {}
-    distinct: dict[tuple, tuple] = {}
-    filters = {"codedvalue__coding__case__review": review,
-               "codedvalue__coding__status": CodingStatus.SUBMITTED}
-    for value_id, rows in groupby(_rows(CodedValue.options.through.objects.filter(
-            **filters).values_list("codedvalue_id", "option__key", "codedvalue__coding_id")
-            .order_by("codedvalue_id")), key=itemgetter(0)):
-        rows = list(rows)
-        if rows[0][2] not in kept:
-            continue
-        keys = tuple(key for _id, key, _coding in rows)
-        chosen[value_id] = distinct.setdefault(keys, keys)
+    chosen = chosen_options(row for row in _rows(CodedValue.options.through.objects.filter(
+        codedvalue__coding__case__review=review,
+        codedvalue__coding__status=CodingStatus.SUBMITTED,
+    ).values_list("codedvalue_id", "option__key", "codedvalue__coding_id")
+        .order_by("codedvalue_id")) if row[2] in kept)
     values: dict[int, list[tuple[str, str]]] = {}
-    # The (attribute key, label) of each distinct stored value of an attribute, made once
-    # (None: not coded). Keyed by the stored fields as the driver gives them (number a float,
-    # boolean a bool, the chosen options' keys in the order read), not by the answer, since
-    # True == 1 == 1.0 as keys but not as labels.
-    labels: dict[tuple, tuple | None] = {}
+    # Each distinct stored value of an attribute read once: (its comparable value, its
+    # (attribute key, label)), or None where not coded. Keyed by the stored fields as the
+    # driver gives them, not by the value, since True == 1 == 1.0 as keys but not as labels.
+    decoded: dict[tuple, tuple | None] = {}
+    compared = tables.attributes if tables is not None else {}
     for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
         coding__case__review=review, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
-    ).order_by().values_list("pk", "coding_id", "attribute_id", "number", "boolean")):
+    ).order_by(*(CASE_ORDER if tables is not None else ())).values_list(
+            "pk", "coding_id", "attribute_id", "number", "boolean")):
         if coding_id not in kept:
             continue
         keys = chosen.get(pk)
         memo = (attribute_id, number, boolean, keys)
-        if (label := labels.get(memo, False)) is False:
+        if (answer := decoded.get(memo, False)) is False:
             attribute = attributes[attribute_id]
-            answer = _answer(attribute.kind, number, boolean, keys)
-            label = labels[memo] = ((attribute.key, json_label(answer))
-                                    if value_is_coded(attribute, answer) else None)
-        if label is not None:
-            values.setdefault(coding_id, []).append(label)
+            value = coded_from_fields(attribute, number, boolean, keys)
+            answer = decoded[memo] = (None if value is None
+                                      else (value, (attribute.key, json_label(value))))
+        if answer is None:
+            continue
+        values.setdefault(coding_id, []).append(answer[1])
+        if (report := of_report.get(coding_id)) and attribute_id in compared:
+            tables.add(compared[attribute_id], report[0], report[1], answer[0])
     cases: dict[int, list] = {}
-    for pk, case_id, sort_key, number, coder, submitted_at in codings:
+    for pk, case_id, sort_key, number, coder, submitted_at, _codebook in codings:
         case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
         if submitted_at is not None and (case[0] is None or submitted_at > case[0]):
             case[0] = submitted_at
@@ -782,12 +781,26 @@ def coder_drift(*, review, params: DriftParams = DriftParams()) -> dict:
 STORED = {"week": DriftParams(WEEK), "window": DriftParams(WINDOW, DEFAULT_WINDOW)}
 
 
-def drift_snapshot(*, review) -> tuple[dict, dict]:
+def snapshot_inputs(*, review) -> tuple[ReliabilityData, dict]:
+    """What a reliability snapshot is computed from, in one pass over the review's submitted
+    values: the report's tables (as selectors.reliability_data reads them) and drift's
+    per-case values (_per_case's form). Read apart, the values were read twice: at 50,000
+    cases the report's reading was a third of the snapshot's time."""
+    codebook = review.current_codebook()
+    if codebook is None:
+        return ReliabilityData(None, [], {}), _per_case(review)
+    attributes = report_attributes(codebook)
+    tables = Tables(attributes)
+    stored = _per_case(review, tables)
+    return ReliabilityData(codebook, attributes, tables.tables), stored
+
+
+def drift_snapshot(*, review, stored: dict | None = None) -> tuple[dict, dict]:
     """What a reliability snapshot stores (the background task's part): (drift,
     drift_codings). `drift`: coder_drift's answer for each grouping of STORED, keyed as
-    there; `drift_codings`: the per-case values (_per_case's form, with "format") from which
-    other window sizes are grouped."""
-    stored = _per_case(review)
+    there; `drift_codings`: the per-case values (_per_case's form, with "format", read now
+    unless given as `stored`) from which other window sizes are grouped."""
+    stored = stored if stored is not None else _per_case(review)
     prepared = _Prepared(stored)
     previous, last_all = _previous_blocks(review)
     digest_all = prepared.digest_all(N_BOOT)

@@ -50,7 +50,7 @@ from coding.reliability.encoding import (
 )
 from coding.reliability.statistics import binarize, confusion_matrix
 from coding.reliability.tables import sorted_values
-from coding.values import value_is_coded
+from coding.values import coded_from_fields
 
 N_BOOT = 1000
 SEED = 0
@@ -113,15 +113,13 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     Example: tables["level"] == {"1": {"alice": "local", "bob": "state"}, ...};
     multiple choice gives frozensets of option keys (frozenset() = none chosen; with a none
     option, the explicit none is {its key} and nothing ticked is missing).
+    A snapshot reads the same tables in its one pass over the values
+    (coding.reliability.drift.snapshot_inputs).
     """
     codebook = review.current_codebook()
     if codebook is None:
         return ReliabilityData(None, [], {})
-    attributes = list(
-        codebook.attributes.exclude(kind=AttributeKind.TEXT)
-        .select_related("section")
-        .prefetch_related("options")
-    )
+    attributes = report_attributes(codebook)
     submitted = {"coding__codebook": codebook, "coding__status": CodingStatus.SUBMITTED}
     # The complete cases read once, and their rows kept in Python: as a subquery in both
     # reads it doubled their time (10,000 cases on PostgreSQL: 1.6 s to 3.1 s).
@@ -129,6 +127,12 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     tables = value_tables(attributes=attributes, value_model=CodedValue, filters=submitted,
                           case_ids=complete)
     return ReliabilityData(codebook, attributes, tables)
+
+
+def report_attributes(codebook: Codebook) -> list[Attribute]:
+    """The attributes the report compares: every non-text one of `codebook`."""
+    return list(codebook.attributes.exclude(kind=AttributeKind.TEXT)
+                .select_related("section").prefetch_related("options"))
 
 
 def value_tables(
@@ -141,53 +145,60 @@ def value_tables(
     # Both read in chunks (a server-side cursor on PostgreSQL), not as one list of every row,
     # and each distinct set of options held once: at 50,000 cases the lists of rows and a set
     # per value made most of the snapshot's peak memory.
-    # In case order, which is the tables' order of units (and so decides a bootstrap's draws
-    # where units are drawn one by one), and only that: the models' default ordering (coding,
-    # coder, section, attribute) joined two more tables and sorted by five columns, 3.6-4.3 s
-    # of the 1.1 million values' reading at 50,000 cases against 1.7-2.0 s.
     rows = value_model.objects.filter(**filters, attribute__in=attributes).order_by(
-        "coding__case__sort_key", "coding__case__number").values_list(
+        *CASE_ORDER).values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean", "coding__case_id",
     ).iterator(chunk_size=5000)
-    chosen: dict[int, frozenset[str]] = {}
-    distinct: dict[frozenset[str], frozenset[str]] = {}
     prefix = value_model._meta.model_name
-    through = value_model.options.through.objects.filter(
+    chosen = chosen_options(value_model.options.through.objects.filter(
         **{f"{prefix}__{key}": value for key, value in filters.items()}
     ).values_list(f"{prefix}_id", "option__key").order_by(f"{prefix}_id")
-    for value_id, keys in groupby(through.iterator(chunk_size=5000), key=itemgetter(0)):
-        options = frozenset(key for _id, key in keys)
-        chosen[value_id] = distinct.setdefault(options, options)
-
-    by_id = {a.pk: a for a in attributes}
-    tables: dict[str, Table] = {a.key: {} for a in attributes}
-    strings: dict[str, str] = {}
+        .iterator(chunk_size=5000))
+    tables = Tables(attributes)
     for value_id, attribute_id, case_number, username, number, boolean, case_id in rows:
         if case_ids is not None and case_id not in case_ids:
             continue
-        attribute = by_id[attribute_id]
-        kind = attribute.kind
-        if kind == AttributeKind.SINGLE:
-            keys = chosen.get(value_id)
-            if not keys:
-                continue  # a stored note or quote without an option: not coded
-            value: Any = min(keys)  # one option; min() keeps a corrupt row deterministic
-        elif kind == AttributeKind.MULTI:
-            value = chosen.get(value_id, frozenset())
-            if not value_is_coded(attribute, value):
-                continue  # nothing ticked where "none" is an option of its own: not coded
-        elif kind == AttributeKind.NUMBER:
-            value = number
-        else:
-            value = boolean
-        if value is None:
-            continue
+        attribute = tables.attributes[attribute_id]
+        value = coded_from_fields(attribute, number, boolean, chosen.get(value_id))
+        if value is not None:
+            tables.add(attribute, case_number, username, value)
+    return tables.tables
+
+
+# The order values are read in for the tables: case order, which is the tables' order of
+# units (and so decides a bootstrap's draws where units are drawn one by one), and only that:
+# the models' default ordering (coding, coder, section, attribute) joined two more tables and
+# sorted by five columns, 3.6-4.3 s of the 1.1 million values' reading at 50,000 cases
+# against 1.7-2.0 s.
+CASE_ORDER = ("coding__case__sort_key", "coding__case__number")
+
+
+def chosen_options(rows) -> dict[int, frozenset[str]]:
+    """{value id: its chosen options' keys} from (value id, option key, ...) rows in value
+    order; each distinct set held once."""
+    chosen: dict[int, frozenset[str]] = {}
+    distinct: dict[frozenset[str], frozenset[str]] = {}
+    for value_id, keys in groupby(rows, key=itemgetter(0)):
+        options = frozenset(row[1] for row in keys)
+        chosen[value_id] = distinct.setdefault(options, options)
+    return chosen
+
+
+class Tables:
+    """Reliability tables ({key: {case number: {username: value}}}) filled one coded value
+    at a time, in the order the units are to have."""
+
+    def __init__(self, attributes: list[Attribute]) -> None:
+        self.attributes = {a.pk: a for a in attributes}
+        self.tables: dict[str, Table] = {a.key: {} for a in attributes}
+        self._strings: dict[str, str] = {}
+
+    def add(self, attribute: Attribute, case_number: str, username: str, value: Any) -> None:
         # Each case number and username held once (the driver makes a new string per row).
-        case_number = strings.setdefault(case_number, case_number)
-        tables[attribute.key].setdefault(case_number, {})[strings.setdefault(
-            username, username)] = value
-    return tables
+        strings = self._strings
+        self.tables[attribute.key].setdefault(strings.setdefault(case_number, case_number), {})[
+            strings.setdefault(username, username)] = value
 
 
 def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,

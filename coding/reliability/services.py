@@ -29,10 +29,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from coding.models import ReliabilitySnapshot, Review, SnapshotStatus
-from coding.reliability.drift import drift_snapshot
+from coding.reliability.drift import drift_snapshot, snapshot_inputs
 from coding.reliability.selectors import (
     previous_report,
-    reliability_data,
     reliability_version,
     report_digest,
     snapshot_report,
@@ -165,19 +164,20 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
         # One transaction, so that SQLite reads one state; on PostgreSQL the version read after
         # the data tells whether a change committed while the data were being read (every
         # change bumps it in its own transaction).
-        # The figures are computed before drift reads the codings again, so that their tables
-        # are let go first: the peak memory is the larger of the two, not their sum.
+        # The values are read once for both; the figures are computed first, so that their
+        # tables are let go before drift's arrays are made.
         with transaction.atomic():
             current = reliability_version(review=review) == snapshot.version
             report = drift = None
             if current:
-                data = reliability_data(review=review)
+                data, stored = snapshot_inputs(review=review)
                 digest = report_digest(data=data)
                 # No figure's data changed since the last snapshot: its report stands.
                 report = (previous_report(review=review, digest=digest)
                           or snapshot_report(data=data))
                 del data
-                drift = drift_snapshot(review=review)
+                drift = drift_snapshot(review=review, stored=stored)
+                del stored
                 drift[1]["digests"]["report"] = digest
             current = current and reliability_version(review=review) == snapshot.version
         if not current:
