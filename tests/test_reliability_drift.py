@@ -9,6 +9,7 @@ import random
 import re
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -583,3 +584,25 @@ def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_
     assert data.tables["level"]["2"] == expected.tables["level"]["2"]
     assert stored == drift._per_case(review)
     assert len(stored["cases"]) == 10  # both codebooks' complete cases
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_units_matrix_made_straight_from_the_cases_equals_the_tables_made_first(seed):
+    """_matrix (the snapshot's units x coders matrix) is _between of _units' tables, unit for
+    unit: coders with different attributes on a case, an empty coding, and a coder of the
+    review who coded none of these cases (a column of -1)."""
+    from coding.reliability import drift as module
+
+    stored = _random_stored(seed)
+    cases = stored["cases"]
+    q = len(stored["categories"])
+    tables, coders = module._units(cases)
+    coders = [*coders, "zz-no-case"]
+
+    coded, sizes = module._matrix(cases, coders, q)
+
+    expected = module._between(tables, coders, q)
+    assert coded.q == expected.q and coded.codes.dtype == expected.codes.dtype
+    assert np.array_equal(coded.codes, expected.codes)
+    assert sizes.tolist() == [len(table) for table in tables]
+    assert (coded.codes[:, -1] == -1).all() and (coded.codes >= 0).any()
