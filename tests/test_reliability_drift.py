@@ -606,3 +606,16 @@ def test_the_units_matrix_made_straight_from_the_cases_equals_the_tables_made_fi
     assert np.array_equal(coded.codes, expected.codes)
     assert sizes.tolist() == [len(table) for table in tables]
     assert (coded.codes[:, -1] == -1).all() and (coded.codes >= 0).any()
+
+
+def test_values_are_merged_with_their_options_in_value_order_skipping_options_of_values_not_read():
+    from coding.reliability.selectors import with_chosen_options
+
+    values = [(1, "a"), (3, "b"), (5, "c"), (7, "d"), (9, "e")]
+    through = [(1, "x"), (2, "lost"), (3, "y"), (3, "z"), (6, "lost"), (7, "y"), (7, "z")]
+
+    merged = list(with_chosen_options(iter(values), iter(through)))
+
+    assert merged == [((1, "a"), {"x"}), ((3, "b"), {"y", "z"}), ((5, "c"), None),
+                      ((7, "d"), {"y", "z"}), ((9, "e"), None)]
+    assert merged[1][1] is merged[3][1]  # each distinct set held once

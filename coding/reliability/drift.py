@@ -72,8 +72,8 @@ from coding.reliability.selectors import (
     CASE_ORDER,
     ReliabilityData,
     Tables,
-    chosen_options,
     report_attributes,
+    with_chosen_options,
 )
 from coding.values import coded_from_fields, value_json
 
@@ -155,11 +155,12 @@ def _per_case(review, tables: Tables | None = None) -> dict:
     # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
     # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
     # billion at 50,000: most of the snapshot's time was the server's). The reads below take
-    # the review's submitted codings and keep those of complete cases; no ORDER BY but the
-    # tables' case order (the models' default ordering sorted every row for nothing: nothing
-    # else here depends on the order the rows come in).
-    complete = set(cases_with_complete_coding(Case.objects.filter(review=review))
-                   .values_list("pk", flat=True))
+    # the review's submitted codings and keep those of complete cases. The values and their
+    # options are read in value order, to be merged as they come; the tables are put in case
+    # order at the end (the order of the complete cases, read in the tables' order).
+    complete_cases = list(cases_with_complete_coding(Case.objects.filter(review=review))
+                          .order_by(*CASE_ORDER).values_list("pk", "number"))
+    complete = {pk for pk, _number in complete_cases}
     codings = [row for row in _rows(Coding.objects.filter(
         case__review=review, status=CodingStatus.SUBMITTED
     ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
@@ -172,25 +173,23 @@ def _per_case(review, tables: Tables | None = None) -> dict:
                  if current is not None and row[6] == current.pk}
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
-    chosen = chosen_options(row for row in _rows(CodedValue.options.through.objects.filter(
-        codedvalue__coding__case__review=review,
-        codedvalue__coding__status=CodingStatus.SUBMITTED,
-    ).values_list("codedvalue_id", "option__key", "codedvalue__coding_id")
-        .order_by("codedvalue_id")) if row[2] in kept)
     values: dict[int, list[tuple[str, str]]] = {}
     # Each distinct stored value of an attribute read once: (its comparable value, its
     # (attribute key, label)), or None where not coded. Keyed by the stored fields as the
     # driver gives them, not by the value, since True == 1 == 1.0 as keys but not as labels.
     decoded: dict[tuple, tuple | None] = {}
     compared = tables.attributes if tables is not None else {}
-    for pk, coding_id, attribute_id, number, boolean in _rows(CodedValue.objects.filter(
+    rows = with_chosen_options(_rows(CodedValue.objects.filter(
         coding__case__review=review, coding__status=CodingStatus.SUBMITTED,
         attribute__in=list(attributes),
-    ).order_by(*(CASE_ORDER if tables is not None else ())).values_list(
-            "pk", "coding_id", "attribute_id", "number", "boolean")):
+    ).order_by("pk").values_list("pk", "coding_id", "attribute_id", "number", "boolean")),
+        _rows(CodedValue.options.through.objects.filter(
+            codedvalue__coding__case__review=review,
+            codedvalue__coding__status=CodingStatus.SUBMITTED,
+        ).order_by("codedvalue_id").values_list("codedvalue_id", "option__key")))
+    for (_pk, coding_id, attribute_id, number, boolean), keys in rows:
         if coding_id not in kept:
             continue
-        keys = chosen.get(pk)
         memo = (attribute_id, number, boolean, keys)
         if (answer := decoded.get(memo, False)) is False:
             attribute = attributes[attribute_id]
@@ -202,6 +201,8 @@ def _per_case(review, tables: Tables | None = None) -> dict:
         values.setdefault(coding_id, []).append(answer[1])
         if (report := of_report.get(coding_id)) and attribute_id in compared:
             tables.add(compared[attribute_id], report[0], report[1], answer[0])
+    if tables is not None:
+        tables.order([number for _pk, number in complete_cases])
     cases: dict[int, list] = {}
     for pk, case_id, sort_key, number, coder, submitted_at, _codebook in codings:
         case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])

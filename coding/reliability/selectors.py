@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
@@ -146,7 +147,7 @@ def value_tables(
     # and each distinct set of options held once: at 50,000 cases the lists of rows and a set
     # per value made most of the snapshot's peak memory.
     rows = value_model.objects.filter(**filters, attribute__in=attributes).order_by(
-        *CASE_ORDER).values_list(
+        *(f"coding__case__{field}" for field in CASE_ORDER)).values_list(
         "pk", "attribute_id", "coding__case__number", "coding__coder__username", "number",
         "boolean", "coding__case_id",
     ).iterator(chunk_size=5000)
@@ -166,12 +167,11 @@ def value_tables(
     return tables.tables
 
 
-# The order values are read in for the tables: case order, which is the tables' order of
-# units (and so decides a bootstrap's draws where units are drawn one by one), and only that:
-# the models' default ordering (coding, coder, section, attribute) joined two more tables and
-# sorted by five columns, 3.6-4.3 s of the 1.1 million values' reading at 50,000 cases
-# against 1.7-2.0 s.
-CASE_ORDER = ("coding__case__sort_key", "coding__case__number")
+# The tables' order of cases, which is their order of units (and so decides a bootstrap's
+# draws where units are drawn one by one), and only that: the models' default ordering of
+# values (coding, coder, section, attribute) joined two more tables and sorted by five
+# columns, 3.6-4.3 s of the 1.1 million values' reading at 50,000 cases against 1.7-2.0 s.
+CASE_ORDER = ("sort_key", "number")
 
 
 def chosen_options(rows) -> dict[int, frozenset[str]]:
@@ -183,6 +183,29 @@ def chosen_options(rows) -> dict[int, frozenset[str]]:
         options = frozenset(row[1] for row in keys)
         chosen[value_id] = distinct.setdefault(options, options)
     return chosen
+
+
+def with_chosen_options(values: Iterator[tuple], through: Iterator[tuple]
+                        ) -> Iterator[tuple[tuple, frozenset[str] | None]]:
+    """Each row of `values` (value id first, in id order) with its chosen options' keys (None
+    for none), from `through`'s (value id, option key, ...) rows in value id order: the two
+    reads merged as they come, without a dict of every value's options (a million entries,
+    about 80 MB, at 50,000 cases). Each distinct set is held once."""
+    distinct: dict[frozenset[str], frozenset[str]] = {}
+    pending = next(through, None)
+    for row in values:
+        value_id = row[0]
+        while pending is not None and pending[0] < value_id:  # a value not read
+            pending = next(through, None)
+        keys = None
+        if pending is not None and pending[0] == value_id:
+            found = []
+            while pending is not None and pending[0] == value_id:
+                found.append(pending[1])
+                pending = next(through, None)
+            keys = frozenset(found)
+            keys = distinct.setdefault(keys, keys)
+        yield row, keys
 
 
 class Tables:
@@ -199,6 +222,13 @@ class Tables:
         strings = self._strings
         self.tables[attribute.key].setdefault(strings.setdefault(case_number, case_number), {})[
             strings.setdefault(username, username)] = value
+
+    def order(self, case_numbers: list[str]) -> None:
+        """Each table's cases put in the order of `case_numbers`, for values added in another
+        order."""
+        for key, table in self.tables.items():
+            self.tables[key] = {number: table[number] for number in case_numbers
+                                if number in table}
 
 
 def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,

@@ -18,6 +18,8 @@ only if its case was complete (coding.codings.services), so the status a lead wh
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import time
 from datetime import timedelta
@@ -176,6 +178,7 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
                 report = (previous_report(review=review, digest=digest)
                           or snapshot_report(data=data))
                 del data
+                _release_freed_memory()
                 drift = drift_snapshot(review=review, stored=stored)
                 del stored
                 drift[1]["digests"]["report"] = digest
@@ -193,6 +196,18 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
             status__in=[SnapshotStatus.READY, SnapshotStatus.SUPERSEDED, SnapshotStatus.FAILED],
         ).delete()
     return snapshot
+
+
+def _release_freed_memory() -> None:
+    """Hand memory the process has freed back to the system before drift's arrays are made
+    (glibc keeps it for the process otherwise, and new large arrays are mapped beside it):
+    at 50,000 cases a cold snapshot's peak went from 422-455 MB to 397-415 MB in
+    bench/snapshot.py. Does nothing where the C library is not glibc."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _finish(snapshot: ReliabilitySnapshot, status: str, started: float, *, report=None,
