@@ -190,7 +190,7 @@ def with_chosen_options(values: Iterator[tuple], through: Iterator[tuple]
     """Each row of `values` (value id first, in id order) with its chosen options' keys (None
     for none), from `through`'s (value id, option key, ...) rows in value id order: the two
     reads merged as they come, without a dict of every value's options (a million entries,
-    about 80 MB, at 50,000 cases). Each distinct set is held once."""
+    about 65 MB of the reading's peak, at 50,000 cases). Each distinct set is held once."""
     distinct: dict[frozenset[str], frozenset[str]] = {}
     pending = next(through, None)
     for row in values:
