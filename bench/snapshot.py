@@ -33,12 +33,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import run  # noqa: E402
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS:") -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _reset_peak() -> None:
+    """Linux: the process's peak resident memory (VmHWM) set back to its current size, so
+    that a phase's peak can be read after it (ru_maxrss, printed per round, is not reset)."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
 
 
 def _differences(a, b, path="", out=None, tolerance=0.0):
@@ -70,7 +77,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
     parser.add_argument("--save", help="write the last snapshot's report and drift here")
     parser.add_argument("--compare", help="compare the last snapshot with a saved one")
-    parser.add_argument("--profile", help="write a pyinstrument profile (HTML) of round 1")
+    parser.add_argument("--profile", help="write a pyinstrument profile (HTML) of a round")
+    parser.add_argument("--profile-round", type=int, default=1,
+                        help="the round --profile profiles (default 1)")
     parser.add_argument("--complete-one", action="store_true",
                         help="a case completes between rounds: before round 1 the case "
                              "completed last has one coding taken back to draft, before "
@@ -79,6 +88,9 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="delete the review's snapshots first: round 1 takes no drift "
                              "block from a previous snapshot (later rounds do)")
+    parser.add_argument("--phases", action="store_true",
+                        help="print each round's wall time per phase of the computation "
+                             "(reading, the report's digest, the report, drift, writing)")
     args = parser.parse_args()
     where, cleanup = run.scratch_database(keep_existing=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
@@ -96,6 +108,26 @@ def main() -> None:
         reliability_snapshot_compute,
         reliability_snapshot_request,
     )
+
+    phases: dict[str, float] = {}
+    if args.phases:
+        from coding.reliability import services
+
+        def timed(name, function):
+            def wrapper(*a, **k):
+                _reset_peak()
+                started = time.perf_counter()
+                try:
+                    return function(*a, **k)
+                finally:
+                    seconds, peak = phases.get(name, (0.0, 0.0))
+                    phases[name] = (seconds + time.perf_counter() - started,
+                                    max(peak, _rss_mb("VmHWM:")))
+            return wrapper
+
+        for name in ("snapshot_inputs", "report_digest", "previous_report", "snapshot_report",
+                     "_release_freed_memory", "drift_snapshot", "_finish"):
+            setattr(services, name, timed(name, getattr(services, name)))
 
     try:
         if args.reuse:
@@ -131,11 +163,12 @@ def main() -> None:
                 reliability_changed(review=review)  # a new version: a new snapshot
             snapshot = reliability_snapshot_request(review=review)
             profiler = None
-            if args.profile and round_ == 1:
+            if args.profile and round_ == args.profile_round:
                 from pyinstrument import Profiler
 
                 profiler = Profiler()
                 profiler.start()
+            phases.clear()
             wall, cpu = time.perf_counter(), time.process_time()
             reliability_snapshot_compute(snapshot_id=snapshot.pk)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -146,10 +179,16 @@ def main() -> None:
             snapshot.refresh_from_db()
             assert snapshot.status == "ready", (snapshot.status, snapshot.error)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if phases:  # the kernel's peak was reset before each phase: theirs is the round's
+                peak = max(phase_peak for _seconds, phase_peak in phases.values())
             load = os.getloadavg()[0]
             print(f"round {round_}: snapshot (figures and drift) computed in {wall:.1f} s "
-                  f"wall, {cpu:.1f} s CPU (this process); peak RSS so far {peak:.0f} MB; "
+                  f"wall, {cpu:.1f} s CPU (this process); peak RSS {'of the round' if phases else 'so far'} {peak:.0f} MB; "
                   f"{len(snapshot.report['rows'])} rows; load average {load:.1f}")
+            if phases:
+                print("  phases (wall, peak RSS): " + ", ".join(
+                    f"{name} {seconds:.2f} s {peak:.0f} MB"
+                    for name, (seconds, peak) in phases.items()))
         if completing is not None and args.repeat < 2:  # leave the case complete again
             Coding.objects.filter(pk=completing.pk).update(
                 status="submitted", submitted_at=timezone.now())

@@ -7,6 +7,8 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 
 # Values of these fields go to the database driver as they are (ints, floats, text, bools,
@@ -132,3 +134,113 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+# What read_columns gives each column: its numpy type, and its SQL cast on PostgreSQL.
+COLUMN_KINDS = {"int": (np.int64, "int8"), "float": (np.float64, "float8"),
+                "bool": (np.int8, "int8")}
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_COPY_PIECE = 8 << 20  # bytes of COPY data parsed at a time: the reading's memory is bounded
+
+
+def read_columns(queryset, kinds: list[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A values_list queryset's columns as numpy arrays, without a Python object per row:
+    (columns, nulls), one array each per column, `kinds` saying what each holds: "int"
+    (int64), "float" (float64) or "bool" (int8: 0 or 1). A NULL reads as 0 and is True in
+    its column of `nulls`.
+
+    On PostgreSQL the rows come as COPY's binary format, parsed a piece at a time (a million
+    rows of five columns in about a second, against several through a cursor's tuples);
+    elsewhere (SQLite, the embedded default) through a chunked cursor."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (e.g. `__in` an empty list)
+        return ([np.zeros(0, dtype=COLUMN_KINDS[kind][0]) for kind in kinds],
+                [np.zeros(0, dtype=bool) for _kind in kinds])
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        return _copy_columns(connection, sql, params, kinds)
+    rows = _chunked_rows(connection, sql, params)
+    out = [[] for _kind in kinds]
+    for row in rows:
+        for column, value in zip(out, row, strict=True):
+            column.append(value)
+    nulls = [np.fromiter((value is None for value in column), dtype=bool, count=len(column))
+             for column in out]
+    columns = [np.array([0 if value is None else value for value in column],
+                        dtype=COLUMN_KINDS[kind][0]).reshape(-1)
+               for column, kind in zip(out, kinds, strict=True)]
+    return columns, nulls
+
+
+def _chunked_rows(connection, sql, params) -> Iterator[tuple]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+
+def _copy_columns(connection, sql, params, kinds):
+    # Every field made fixed-width and non-null (a value and its NULL flag), so that a row
+    # is a numpy record: COPY's binary row is a field count, then each field's length and
+    # bytes, big-endian.
+    names = [f"c{i}" for i in range(len(kinds))]
+    fields = []
+    for name, kind in zip(names, kinds, strict=True):
+        cast = COLUMN_KINDS[kind][1]
+        value = f"{name}::int" if kind == "bool" else name
+        fields.append(f"COALESCE(({value})::{cast}, 0)")
+        fields.append(f"({name} IS NULL)")
+    record = [("count", ">i2")]
+    for i, kind in enumerate(kinds):
+        record += [(f"l{i}", ">i4"), (f"v{i}", ">f8" if kind == "float" else ">i8"),
+                   (f"m{i}", ">i4"), (f"n{i}", "i1")]
+    record = np.dtype(record)
+    dtypes = [COLUMN_KINDS[kind][0] for kind in kinds]
+    statement = (f"COPY (SELECT {', '.join(fields)} FROM ({sql}) AS rows ({', '.join(names)}))"
+                 " TO STDOUT (FORMAT BINARY)")
+    parts: list[list[np.ndarray]] = [[] for _kind in kinds]
+    null_parts: list[list[np.ndarray]] = [[] for _kind in kinds]
+    pending = bytearray()
+    header = None
+    connection.ensure_connection()
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for data in copy:
+            pending += data
+            if header is None:
+                if len(pending) < 19:
+                    continue
+                if bytes(pending[:11]) != _COPY_SIGNATURE:
+                    raise ValueError("COPY did not answer in its binary format")
+                header = 19 + int.from_bytes(pending[15:19], "big")
+            if len(pending) >= _COPY_PIECE + header:
+                pending = _parse_copy(pending, header, record, dtypes, parts, null_parts)
+                header = 0
+        if header is not None:
+            pending = _parse_copy(pending, header, record, dtypes, parts, null_parts)
+    if bytes(pending) not in (b"", b"\xff\xff"):
+        raise ValueError("COPY's binary data ended in the middle of a row")
+    columns, nulls = [], []
+    for i, kind in enumerate(kinds):  # each column's pieces let go once it is whole
+        columns.append(np.concatenate(parts[i] or [np.zeros(0, dtype=COLUMN_KINDS[kind][0])]))
+        nulls.append(np.concatenate(null_parts[i] or [np.zeros(0, dtype=bool)]))
+        parts[i] = null_parts[i] = None
+    return columns, nulls
+
+
+def _parse_copy(pending: bytearray, start: int, record: np.dtype, dtypes: list, parts,
+                null_parts) -> bytearray:
+    """Parse the whole rows of `pending` from `start` into `parts` and `null_parts`; what is
+    left (part of a row, or the end marker)."""
+    rows = (len(pending) - start) // record.itemsize
+    if rows:
+        records = np.frombuffer(pending, dtype=record, count=rows, offset=start)
+        if not (np.all(records["count"] == 2 * len(parts))
+                and all(np.all(records[f"l{i}"] == 8) and np.all(records[f"m{i}"] == 1)
+                        for i in range(len(parts)))):
+            raise ValueError("COPY's binary rows are not of the expected shape")
+        for i, (part, null_part) in enumerate(zip(parts, null_parts, strict=True)):
+            part.append(records[f"v{i}"].astype(dtypes[i]))
+            null_part.append(records[f"n{i}"].astype(bool))
+        del records
+    return pending[start + rows * record.itemsize:]

@@ -586,6 +586,63 @@ def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_
     assert len(stored["cases"]) == 10  # both codebooks' complete cases
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_values_read_as_columns_equal_the_reading_row_by_row(review, seed):
+    """drift._per_case reads the values as columns and decodes each distinct stored value
+    once; it gives what the row-by-row reading gave (tests/drift_reading_reference.py), in
+    the same orders: the per-case values (attributes and categories numbered as first met)
+    and the report's tables (cases in case order, coders in value order). Two codebook
+    versions, cases coded by two or three coders, an incomplete case, a draft, a coding with
+    no values, values not given, several options chosen, zeros of both signs, and a single
+    choice with two options stored (a corrupt row)."""
+    from coding.reliability import drift
+    from coding.reliability.selectors import Tables, report_attributes
+    from tests.drift_reading_reference import per_case_rows
+
+    rng = random.Random(seed)
+    coders = [factories.UserFactory(username=name) for name in ("cy", "al", "bo", "di")]
+
+    def values():
+        return {"level": rng.choice(["national", "state", "local", None]),
+                "roles": rng.sample(["commissioner", "deliverer", "assessor"], rng.randint(0, 3)),
+                "budget": rng.choice([None, 1.0, 2.5, 3, 0.0, -0.0, 1e-9]),
+                "agreement": rng.choice([None, True, False]), "topic": "text, never compared"}
+
+    def code(numbers):
+        for number in numbers:
+            case = factories.CaseFactory(review=review, number=str(number))
+            for coder in rng.sample(coders, 2 + number % 2):
+                factories.coding_with_values(
+                    case=case, coder=coder, values={} if number == 9 else values())
+
+    code(rng.sample(range(10, 40), 6))  # under version 1
+    factories.codebook_for(review, version=2)
+    code(rng.sample(range(40, 80), 8) + [9])
+    incomplete = factories.CaseFactory(review=review, number="6")
+    factories.coding_with_values(case=incomplete, coder=coders[0], values=values())
+    factories.coding_with_values(case=incomplete, coder=coders[1], values=values(),
+                                 submitted=False)
+    corrupt = CodedValue.objects.filter(
+        attribute__key="level", attribute__codebook__version=2).first()
+    corrupt.options.set(Option.objects.filter(attribute=corrupt.attribute))
+
+    def read(reader):
+        tables = Tables(report_attributes(review.current_codebook()))
+        stored = reader(review, tables)
+        return stored, tables.tables
+
+    stored, tables = read(drift._per_case)
+    expected_stored, expected_tables = read(per_case_rows)
+
+    assert stored == expected_stored
+    assert tables == expected_tables
+    for key, table in tables.items():  # the orders too: cases, then each case's coders
+        assert [(number, list(by_coder)) for number, by_coder in table.items()] == [
+            (number, list(by_coder)) for number, by_coder in expected_tables[key].items()]
+    assert stored == drift._per_case(review)  # with or without the report's tables
+    assert {"al", "bo"} & set(stored["cases"][-1][1])  # the cases are there
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_the_units_matrix_made_straight_from_the_cases_equals_the_tables_made_first(seed):
     """_matrix (the snapshot's units x coders matrix) is _between of _units' tables, unit for
@@ -608,8 +665,8 @@ def test_the_units_matrix_made_straight_from_the_cases_equals_the_tables_made_fi
     assert (coded.codes[:, -1] == -1).all() and (coded.codes >= 0).any()
 
 
-def test_values_are_merged_with_their_options_in_value_order_skipping_options_of_values_not_read():
-    from coding.reliability.selectors import with_chosen_options
+def test_the_reference_reading_merges_values_with_their_options_in_value_order():
+    from tests.drift_reading_reference import with_chosen_options
 
     values = [(1, "a"), (3, "b"), (5, "c"), (7, "d"), (9, "e")]
     through = [(1, "x"), (2, "lost"), (3, "y"), (3, "z"), (6, "lost"), (7, "y"), (7, "z")]

@@ -51,6 +51,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from coding.codings.policies import cases_with_complete_coding
+from coding.dbbulk import read_columns
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -58,6 +59,7 @@ from coding.models import (
     CodedValue,
     Coding,
     CodingStatus,
+    Option,
     ReliabilitySnapshot,
     SnapshotStatus,
 )
@@ -73,7 +75,6 @@ from coding.reliability.selectors import (
     ReliabilityData,
     Tables,
     report_attributes,
-    with_chosen_options,
 )
 from coding.values import coded_from_fields, value_json
 
@@ -147,90 +148,220 @@ def _rows(queryset):
 def _per_case(review, tables: Tables | None = None) -> dict:
     """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
     [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
-    completion order. A category's label is "attribute=value" (value as JSON).
+    completion order, each coder's values sorted by (attribute key, label). A category's
+    label is "attribute=value" (value as JSON); attributes and categories are numbered in
+    the order they are first met in that order.
 
-    With `tables` (of the current codebook's compared attributes), the same pass over the
-    values fills them as selectors.reliability_data would (see snapshot_inputs)."""
+    With `tables` (of the current codebook's compared attributes), the same reading of the
+    values fills them as selectors.reliability_data would (see snapshot_inputs).
+
+    The values are read as columns (coding.dbbulk.read_columns) and each distinct stored
+    value (attribute, number, yes/no, chosen options) is decoded once: a Python object per
+    value read (1.2 million at 50,000 cases) was most of the snapshot's reading."""
     # The complete cases read once and kept in Python (as selectors.reliability_data does):
     # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
-    # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
-    # billion at 50,000: most of the snapshot's time was the server's). The reads below take
-    # the review's submitted codings and keep those of complete cases. The values and their
-    # options are read in value order, to be merged as they come; the tables are put in case
-    # order at the end (the order of the complete cases, read in the tables' order).
+    # every case with every complete case (1.25 billion comparisons at 50,000 cases). The
+    # reads below take the review's submitted codings and keep those of complete cases.
     complete_cases = list(cases_with_complete_coding(Case.objects.filter(review=review))
                           .order_by(*CASE_ORDER).values_list("pk", "number"))
-    complete = {pk for pk, _number in complete_cases}
+    complete = {pk: rank for rank, (pk, _number) in enumerate(complete_cases)}
     codings = [row for row in _rows(Coding.objects.filter(
         case__review=review, status=CodingStatus.SUBMITTED
     ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
                              "coder__username", "submitted_at", "codebook_id"))
         if row[1] in complete]
-    kept = {row[0] for row in codings}
-    # The report's codings: the current codebook's, by id: (case number, coder).
-    current = review.current_codebook() if tables is not None else None
-    of_report = {row[0]: (row[3], row[4]) for row in codings
-                 if current is not None and row[6] == current.pk}
     attributes = {a.pk: a for a in Attribute.objects.filter(
         codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
-    values: dict[int, list[tuple[str, str]]] = {}
-    # Each distinct stored value of an attribute read once: (its comparable value, its
-    # (attribute key, label)), or None where not coded. Keyed by the stored fields as the
-    # driver gives them, not by the value, since True == 1 == 1.0 as keys but not as labels.
-    decoded: dict[tuple, tuple | None] = {}
-    compared = tables.attributes if tables is not None else {}
-    rows = with_chosen_options(_rows(CodedValue.objects.filter(
-        coding__case__review=review, coding__status=CodingStatus.SUBMITTED,
-        attribute__in=list(attributes),
-    ).order_by("pk").values_list("pk", "coding_id", "attribute_id", "number", "boolean")),
-        _rows(CodedValue.options.through.objects.filter(
-            codedvalue__coding__case__review=review,
-            codedvalue__coding__status=CodingStatus.SUBMITTED,
-        ).order_by("codedvalue_id").values_list("codedvalue_id", "option__key")))
-    for (_pk, coding_id, attribute_id, number, boolean), keys in rows:
-        if coding_id not in kept:
-            continue
-        memo = (attribute_id, number, boolean, keys)
-        if (answer := decoded.get(memo, False)) is False:
-            attribute = attributes[attribute_id]
-            value = coded_from_fields(attribute, number, boolean, keys)
-            answer = decoded[memo] = (None if value is None
-                                      else (value, (attribute.key, json_label(value))))
-        if answer is None:
-            continue
-        values.setdefault(coding_id, []).append(answer[1])
-        if (report := of_report.get(coding_id)) and attribute_id in compared:
-            tables.add(compared[attribute_id], report[0], report[1], answer[0])
+    # One read of the values with their chosen options (a row per option; none: a row with
+    # no option), by attribute alone (every attribute here is the review's): no join with
+    # the codings and cases, whose rows are kept below by coding, and no sort on the server
+    # (an external merge sort on disk); sorted here.
+    columns, nulls = read_columns(
+        CodedValue.objects.filter(attribute__in=list(attributes)).order_by().values_list(
+            "pk", "coding_id", "attribute_id", "number", "boolean", "options"),
+        ["int", "int", "int", "float", "bool", "int"])
+    # Each row's coding, as an index into `codings` (-1: not a coding kept here).
+    of_coding = _positions(np.array([row[0] for row in codings], dtype=np.int64), columns[1])
+    kept = np.flatnonzero(of_coding >= 0)
+    option = np.where(nulls[5], -1, columns[5])[kept]
+    value_id = columns[0][kept]
+    rows = kept[np.lexsort((option, value_id))]  # by value, then option
+    del kept, option, value_id
+    value_id = columns[0][rows]
+    first = np.flatnonzero(np.r_[True, value_id[1:] != value_id[:-1]]) if len(rows) else rows
+    chosen, sets = _chosen_sets(np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(rows)])),
+                                np.where(nulls[5], -1, columns[5])[rows], len(first))
+    one = rows[first]  # one row per value, in value id order
+    of_coding, attribute_id = of_coding[one], columns[2][one]
+    number, no_number = columns[3][one] + 0.0, nulls[3][one]  # -0.0 is 0.0, as it compares
+    boolean = np.where(nulls[4][one], -1, columns[4][one])
+    del columns, nulls, rows, value_id, first, one
+    # Each distinct stored value decoded once: its comparable value and (attribute key,
+    # label), or None where it is not coded.
+    distinct, first = _row_ids([attribute_id, no_number, number.view(np.int64), boolean,
+                                chosen])
+    decoded = []
+    for i in first.tolist():
+        attribute = attributes[int(attribute_id[i])]
+        value = coded_from_fields(
+            attribute, None if no_number[i] else float(number[i]),
+            None if boolean[i] < 0 else bool(boolean[i]),
+            None if chosen[i] < 0 else sets[chosen[i]])
+        decoded.append(None if value is None
+                       else (value, (attribute.key, json_label(value))))
+    # The distinct answers ((key, label)) in sorted order: a coder's values are stored sorted.
+    answers = sorted({d[1] for d in decoded if d is not None})
+    answer_of = {answer: i for i, answer in enumerate(answers)}
+    answer = np.array([-1 if d is None else answer_of[d[1]] for d in decoded],
+                      dtype=np.int64)[distinct]
+    coded = answer >= 0
     if tables is not None:
-        tables.order([number for _pk, number in complete_cases])
+        current = review.current_codebook()
+        _fill_tables(tables, codings, complete, complete_cases, current,
+                     [d and d[0] for d in decoded], distinct[coded], of_coding[coded],
+                     attribute_id[coded])
+    del attribute_id, number, no_number, boolean, chosen, distinct
+    answer, of_coding = answer[coded], of_coding[coded]
+
     cases: dict[int, list] = {}
-    for pk, case_id, sort_key, number, coder, submitted_at, _codebook in codings:
-        case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
+    for i, (_pk, case_id, sort_key, case_number, coder, submitted_at, _cb) in enumerate(codings):
+        case = cases.setdefault(case_id, [None, (sort_key or 0, case_number), {}])
         if submitted_at is not None and (case[0] is None or submitted_at > case[0]):
             case[0] = submitted_at
-        case[2][coder] = values.get(pk, ())
+        case[2][coder] = i
     ordered = sorted((c for c in cases.values() if c[0] is not None),
                      key=lambda c: (c[0], c[1]))
-    names: dict[str, int] = {}
-    categories: dict[str, int] = {}
-    # One [attribute index, category index] list per distinct (key, label), shared by every
-    # value that has it (JSON writes each where it is used): indices are given in the order
-    # of first use, as when each value had its own list.
-    pairs: dict[tuple, list[int]] = {}
-    stored = []
-    for at, _key, by_coder in ordered:
-        coded = {}
-        for coder, answers in sorted(by_coder.items()):
-            # One value per attribute of a coding (codedvalue_unique), so sorting the
-            # (key, label) pairs sorts by key.
-            coded[coder] = [
-                pairs.get(answer) or pairs.setdefault(answer, [
-                    names.setdefault(answer[0], len(names)),
-                    categories.setdefault(f"{answer[0]}={answer[1]}", len(categories))])
-                for answer in sorted(answers)
-            ]
-        stored.append([at.isoformat(), coded])
-    return {"attributes": list(names), "categories": list(categories), "cases": stored}
+    # The codings in the stored order (cases in completion order, coders by name), and each
+    # value's place in it: sorted by coding, then by answer (key, label).
+    sequence = [i for _at, _key, by_coder in ordered for _coder, i in sorted(by_coder.items())]
+    place = np.full(len(codings), -1, dtype=np.int64)
+    place[np.array(sequence, dtype=np.int64)] = np.arange(len(sequence))
+    placed = place[of_coding]
+    stored_values = placed >= 0
+    answer, placed = answer[stored_values], placed[stored_values]
+    order = np.lexsort((answer, placed))
+    answer = answer[order]
+    per_coding = np.bincount(placed, minlength=len(sequence)).tolist()
+    # Attributes and categories numbered in the order first met; one [attribute index,
+    # category index] list per answer, shared by every value that has it.
+    keys = sorted({key for key, _label in answers})
+    key_index = {key: i for i, key in enumerate(keys)}
+    key_of_answer = np.array([key_index[key] for key, _label in answers], dtype=np.int64)
+    names = _first_met(key_of_answer[answer], len(keys))
+    categories = _first_met(answer, len(answers))
+    pairs = [[int(names[key_of_answer[a]]), int(categories[a])] for a in range(len(answers))]
+    # Each value's shared list, in the stored order (references, not a Python int each).
+    shared = np.empty(len(pairs), dtype=object)
+    for i, pair in enumerate(pairs):
+        shared[i] = pair
+    shared = shared[answer]
+    stored, at = [], 0
+    for completed, _key, by_coder in ordered:
+        coded_case = {}
+        for coder, i in sorted(by_coder.items()):
+            count = per_coding[place[i]]
+            coded_case[coder] = shared[at:at + count].tolist()
+            at += count
+        stored.append([completed.isoformat(), coded_case])
+    return {"attributes": [keys[k] for k in _in_rank_order(names)],
+            "categories": [f"{answers[a][0]}={answers[a][1]}"
+                           for a in _in_rank_order(categories)],
+            "cases": stored}
+
+
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each of `wanted`, its index in `ids` (distinct), or -1 where it is not there."""
+    if not len(ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids[order], wanted), len(ids) - 1)
+    return np.where(ids[order][at] == wanted, order[at], -1)
+
+
+def _row_ids(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the integer `columns` numbered by distinct row: each row's number, and the
+    index of each number's first row."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in columns:
+        distinct, inverse = np.unique(column, return_inverse=True)
+        span *= len(distinct)
+        if span >= 1 << 62:  # too many combinations for one integer: rows compared whole
+            stacked = np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1)
+            _rows_, first, ids = np.unique(stacked, axis=0, return_index=True,
+                                           return_inverse=True)
+            return ids.ravel(), first
+        key = key * len(distinct) + inverse.ravel()
+    _keys, first, ids = np.unique(key, return_index=True, return_inverse=True)
+    return ids.ravel(), first
+
+
+def _first_met(sequence: np.ndarray, size: int) -> np.ndarray:
+    """For each of 0..size-1, its rank by first position in `sequence` (-1: not in it)."""
+    out = np.full(size, -1, dtype=np.int64)
+    found, first = np.unique(sequence, return_index=True)
+    out[found[np.argsort(first, kind="stable")]] = np.arange(len(found))
+    return out
+
+
+def _in_rank_order(ranks: np.ndarray) -> list[int]:
+    """The indices of `ranks` (_first_met's) that were met, in the order met."""
+    met = np.flatnonzero(ranks >= 0)
+    return met[np.argsort(ranks[met])].tolist()
+
+
+def _chosen_sets(value: np.ndarray, option: np.ndarray, values: int
+                 ) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Each of `values` values' chosen options as an index into the distinct sets of their
+    keys (-1 for none chosen), and those sets, from rows of (value, option id or -1) sorted
+    by value and option."""
+    chosen = np.full(values, -1, dtype=np.int64)
+    value, option = value[option >= 0], option[option >= 0]
+    if not len(value):
+        return chosen, []
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    sizes = np.diff(np.r_[starts, len(value)])
+    # One row per value with options: its option ids, padded with -1.
+    grid = np.full((len(starts), int(sizes.max())), -1, dtype=np.int64)
+    grid[np.repeat(np.arange(len(starts)), sizes),
+         np.arange(len(value)) - np.repeat(starts, sizes)] = option
+    set_of_row, first = _row_ids(list(grid.T))
+    key = dict(Option.objects.filter(pk__in=np.unique(option).tolist())
+               .values_list("pk", "key"))
+    sets = [frozenset(key[o] for o in grid[i].tolist() if o >= 0) for i in first.tolist()]
+    chosen[value[starts]] = set_of_row
+    return chosen, sets
+
+
+def _fill_tables(tables: Tables, codings: list, complete: dict, complete_cases: list,
+                 current, values: list, distinct: np.ndarray, of_coding: np.ndarray,
+                 attribute_id: np.ndarray) -> None:
+    """The report's tables from the coded values (each as its distinct stored value, its
+    coding's index in `codings` and its attribute): the current codebook's codings, the
+    compared attributes, each table's cases in case order, and a case's coders in the order
+    of their values' ids (the order a reading by value id gives)."""
+    if current is None:
+        return
+    report = np.array([row[6] == current.pk for row in codings], dtype=bool)
+    compared = np.array(sorted(tables.attributes), dtype=np.int64)
+    chosen = report[of_coding] & np.isin(attribute_id, compared)
+    case_rank = np.array([complete[row[1]] for row in codings], dtype=np.int64)
+    distinct, of_coding, attribute_id = (
+        distinct[chosen], of_coding[chosen], attribute_id[chosen])
+    order = np.lexsort((case_rank[of_coding], attribute_id))  # stable: value id order within
+    numbers = [number for _pk, number in complete_cases]
+    coders = {}
+    usernames = [coders.setdefault(row[4], row[4]) for row in codings]
+    ranks = case_rank.tolist()
+    table = None
+    last_attribute = None
+    for a, c, d in zip(attribute_id[order].tolist(), of_coding[order].tolist(),
+                       distinct[order].tolist(), strict=True):
+        if a != last_attribute:
+            table, last_attribute = tables.tables[tables.attributes[a].key], a
+        table.setdefault(numbers[ranks[c]], {})[usernames[c]] = values[d]
 
 
 def json_label(answer) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
@@ -185,29 +184,6 @@ def chosen_options(rows) -> dict[int, frozenset[str]]:
     return chosen
 
 
-def with_chosen_options(values: Iterator[tuple], through: Iterator[tuple]
-                        ) -> Iterator[tuple[tuple, frozenset[str] | None]]:
-    """Each row of `values` (value id first, in id order) with its chosen options' keys (None
-    for none), from `through`'s (value id, option key, ...) rows in value id order: the two
-    reads merged as they come, without a dict of every value's options (a million entries,
-    about 65 MB of the reading's peak, at 50,000 cases). Each distinct set is held once."""
-    distinct: dict[frozenset[str], frozenset[str]] = {}
-    pending = next(through, None)
-    for row in values:
-        value_id = row[0]
-        while pending is not None and pending[0] < value_id:  # a value not read
-            pending = next(through, None)
-        keys = None
-        if pending is not None and pending[0] == value_id:
-            found = []
-            while pending is not None and pending[0] == value_id:
-                found.append(pending[1])
-                pending = next(through, None)
-            keys = frozenset(found)
-            keys = distinct.setdefault(keys, keys)
-        yield row, keys
-
-
 class Tables:
     """Reliability tables ({key: {case number: {username: value}}}) filled one coded value
     at a time, in the order the units are to have."""
@@ -222,13 +198,6 @@ class Tables:
         strings = self._strings
         self.tables[attribute.key].setdefault(strings.setdefault(case_number, case_number), {})[
             strings.setdefault(username, username)] = value
-
-    def order(self, case_numbers: list[str]) -> None:
-        """Each table's cases put in the order of `case_numbers`, for values added in another
-        order."""
-        for key, table in self.tables.items():
-            self.tables[key] = {number: table[number] for number in case_numbers
-                                if number in table}
 
 
 def _row(attribute: str, option: str | None, level: str, stats: dict[str, Any], *,
