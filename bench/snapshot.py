@@ -7,10 +7,11 @@ worker computes it (issue 22, item 2). See bench/README.md ("The background snap
 
 Uses bench/run.py's synthetic review in its scratch database. Each round asks for a new
 snapshot (the review's reliability version bumped as a change would) and computes it with
-`reliability_snapshot_compute`, timing wall and CPU time (this process; PostgreSQL's own CPU
-is not in it). The peak resident memory of the process (ru_maxrss) is printed with the
-resident memory before the first round: run with `--reuse` so that the build does not set the
-peak. `--save` writes the last snapshot's report and drift as JSON (to compare two versions
+the worker's task (`compute_reliability_snapshot`), timing wall and CPU time (this
+process; PostgreSQL's own CPU is not in it). The peak resident memory of the process
+(ru_maxrss) is printed with the resident memory before each round: run with `--reuse` so that
+the build does not set the peak; with `--phases`, each phase's peak and the round's. `--save`
+writes the last snapshot's report and drift as JSON (to compare two versions
 of the code: `--compare` a saved file prints any difference), `--profile` writes a
 pyinstrument profile of one round if pyinstrument is installed. A snapshot takes the drift
 blocks whose cases have not changed from the last ready one (coding/reliability/drift.py,
@@ -98,6 +99,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # As the worker runs: with DEBUG on, Django keeps the SQL of the last 9,000 queries, and a
+    # snapshot's UPDATE is tens of MB of JSON at 50,000 cases (each round's peak grew by it).
+    settings.DEBUG = False
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
@@ -105,9 +111,9 @@ def main() -> None:
     from coding.models import CodedValue, Coding, ReliabilitySnapshot, Review
     from coding.reliability.services import (
         reliability_changed,
-        reliability_snapshot_compute,
         reliability_snapshot_request,
     )
+    from coding.reliability.tasks import compute_reliability_snapshot
 
     phases: dict[str, float] = {}
     if args.phases:
@@ -125,9 +131,13 @@ def main() -> None:
                                     max(peak, _rss_mb("VmHWM:")))
             return wrapper
 
-        for name in ("snapshot_inputs", "report_digest", "previous_report", "snapshot_report",
-                     "_release_freed_memory", "drift_snapshot", "_finish"):
+        from coding.reliability.drift import SnapshotValues
+
+        for name in ("snapshot_values", "report_digest", "previous_report", "snapshot_report",
+                     "release_freed_memory", "drift_snapshot", "_finish"):
             setattr(services, name, timed(name, getattr(services, name)))
+        for name in ("report_data", "per_case"):
+            setattr(SnapshotValues, name, timed(name, getattr(SnapshotValues, name)))
 
     try:
         if args.reuse:
@@ -169,21 +179,27 @@ def main() -> None:
                 profiler = Profiler()
                 profiler.start()
             phases.clear()
+            before = _rss_mb()
             wall, cpu = time.perf_counter(), time.process_time()
-            reliability_snapshot_compute(snapshot_id=snapshot.pk)
+            compute_reliability_snapshot.call(snapshot_id=snapshot.pk)  # as the worker does
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             if profiler is not None:
                 profiler.stop()
                 Path(args.profile).write_text(profiler.output_html())
                 print(profiler.output_text(unicode=False, color=False, show_all=False))
-            snapshot.refresh_from_db()
+            # The round's outcome only: the stored drift (tens of MB of Python objects at
+            # 50,000 cases) is not loaded, as the worker does not load it, so that the next
+            # round's memory is a worker's.
+            snapshot.refresh_from_db(fields=["status", "error", "report"])
             assert snapshot.status == "ready", (snapshot.status, snapshot.error)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             if phases:  # the kernel's peak was reset before each phase: theirs is the round's
                 peak = max(phase_peak for _seconds, phase_peak in phases.values())
             load = os.getloadavg()[0]
             print(f"round {round_}: snapshot (figures and drift) computed in {wall:.1f} s "
-                  f"wall, {cpu:.1f} s CPU (this process); peak RSS {'of the round' if phases else 'so far'} {peak:.0f} MB; "
+                  f"wall, {cpu:.1f} s CPU (this process); peak RSS "
+                  f"{'of the round' if phases else 'so far'} {peak:.0f} MB (resident before "
+                  f"it {before:.0f} MB); "
                   f"{len(snapshot.report['rows'])} rows; load average {load:.1f}")
             if phases:
                 print("  phases (wall, peak RSS): " + ", ".join(
@@ -193,6 +209,7 @@ def main() -> None:
             Coding.objects.filter(pk=completing.pk).update(
                 status="submitted", submitted_at=timezone.now())
         if snapshot is not None and (args.save or args.compare):
+            snapshot.refresh_from_db()
             got = json.loads(json.dumps(
                 {"report": snapshot.report, "drift": snapshot.drift,
                  "drift_codings": snapshot.drift_codings}))

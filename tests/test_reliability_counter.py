@@ -156,7 +156,7 @@ def never_computed_here(monkeypatch):
 
     for module, name in ((services, "snapshot_report"), (selectors, "reliability_rows"),
                          (selectors, "reliability_data"), (drift, "_per_case"),
-                         (drift, "snapshot_inputs"),
+                         (drift, "snapshot_values"), (services, "snapshot_values"),
                          (drift, "coder_drift"), (services, "drift_snapshot")):
         monkeypatch.setattr(module, name, refuse)
 

@@ -538,7 +538,7 @@ def test_a_snapshot_takes_the_report_from_the_last_one_while_its_data_stand(code
 def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_them_apart(
     review
 ):
-    """snapshot_inputs reads the values once for the report and for drift: the report's
+    """snapshot_values reads the values once for the report and for drift: the report's
     tables (in case order) are reliability_data's and the per-case values _per_case's, with
     codings of an earlier codebook, an incomplete case, a draft, values not given, and a
     single choice with two options stored (a corrupt row) among them."""
@@ -573,7 +573,8 @@ def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_
     ).first()
     corrupt.options.set(Option.objects.filter(attribute=corrupt.attribute))
 
-    data, stored = drift.snapshot_inputs(review=review)
+    values = drift.snapshot_values(review=review)
+    data, stored = values.report_data(), values.per_case()
 
     expected = reliability_data(review=review)
     assert data.codebook == expected.codebook and data.attributes == expected.attributes

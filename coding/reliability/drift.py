@@ -146,127 +146,183 @@ def _rows(queryset):
 
 
 def _per_case(review, tables: Tables | None = None) -> dict:
-    """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
-    [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
-    completion order, each coder's values sorted by (attribute key, label). A category's
-    label is "attribute=value" (value as JSON); attributes and categories are numbered in
-    the order they are first met in that order.
+    """The stored form (SnapshotValues.per_case's) read now; with `tables`, the same reading
+    fills them as selectors.reliability_data would."""
+    values = SnapshotValues(review)
+    if tables is not None:
+        values.fill(tables)
+    return values.per_case()
 
-    With `tables` (of the current codebook's compared attributes), the same reading of the
-    values fills them as selectors.reliability_data would (see snapshot_inputs).
+
+class SnapshotValues:
+    """The review's submitted values of complete cases, read once for a snapshot's report
+    (fill, report_data) and drift (per_case).
 
     The values are read as columns (coding.dbbulk.read_columns) and each distinct stored
     value (attribute, number, yes/no, chosen options) is decoded once: a Python object per
-    value read (1.2 million at 50,000 cases) was most of the snapshot's reading."""
-    # The complete cases read once and kept in Python (as selectors.reliability_data does):
-    # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
-    # every case with every complete case (1.25 billion comparisons at 50,000 cases). The
-    # reads below take the review's submitted codings and keep those of complete cases.
-    complete_cases = list(cases_with_complete_coding(Case.objects.filter(review=review))
-                          .order_by(*CASE_ORDER).values_list("pk", "number"))
-    complete = {pk: rank for rank, (pk, _number) in enumerate(complete_cases)}
-    codings = [row for row in _rows(Coding.objects.filter(
-        case__review=review, status=CodingStatus.SUBMITTED
-    ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
-                             "coder__username", "submitted_at", "codebook_id"))
-        if row[1] in complete]
-    attributes = {a.pk: a for a in Attribute.objects.filter(
-        codebook__review=review).exclude(kind=AttributeKind.TEXT).prefetch_related("options")}
-    # One read of the values with their chosen options (a row per option; none: a row with
-    # no option), by attribute alone (every attribute here is the review's): no join with
-    # the codings and cases, whose rows are kept below by coding, and no sort on the server
-    # (an external merge sort on disk); sorted here.
-    columns, nulls = read_columns(
-        CodedValue.objects.filter(attribute__in=list(attributes)).order_by().values_list(
-            "pk", "coding_id", "attribute_id", "number", "boolean", "options"),
-        ["int", "int", "int", "float", "bool", "int"])
-    # Each row's coding, as an index into `codings` (-1: not a coding kept here).
-    of_coding = _positions(np.array([row[0] for row in codings], dtype=np.int64), columns[1])
-    kept = np.flatnonzero(of_coding >= 0)
-    option = np.where(nulls[5], -1, columns[5])[kept]
-    value_id = columns[0][kept]
-    rows = kept[np.lexsort((option, value_id))]  # by value, then option
-    del kept, option, value_id
-    value_id = columns[0][rows]
-    first = np.flatnonzero(np.r_[True, value_id[1:] != value_id[:-1]]) if len(rows) else rows
-    chosen, sets = _chosen_sets(np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(rows)])),
-                                np.where(nulls[5], -1, columns[5])[rows], len(first))
-    one = rows[first]  # one row per value, in value id order
-    of_coding, attribute_id = of_coding[one], columns[2][one]
-    number, no_number = columns[3][one] + 0.0, nulls[3][one]  # -0.0 is 0.0, as it compares
-    boolean = np.where(nulls[4][one], -1, columns[4][one])
-    del columns, nulls, rows, value_id, first, one
-    # Each distinct stored value decoded once: its comparable value and (attribute key,
-    # label), or None where it is not coded.
-    distinct, first = _row_ids([attribute_id, no_number, number.view(np.int64), boolean,
-                                chosen])
-    decoded = []
-    for i in first.tolist():
-        attribute = attributes[int(attribute_id[i])]
-        value = coded_from_fields(
-            attribute, None if no_number[i] else float(number[i]),
-            None if boolean[i] < 0 else bool(boolean[i]),
-            None if chosen[i] < 0 else sets[chosen[i]])
-        decoded.append(None if value is None
-                       else (value, (attribute.key, json_label(value))))
-    # The distinct answers ((key, label)) in sorted order: a coder's values are stored sorted.
-    answers = sorted({d[1] for d in decoded if d is not None})
-    answer_of = {answer: i for i, answer in enumerate(answers)}
-    answer = np.array([-1 if d is None else answer_of[d[1]] for d in decoded],
-                      dtype=np.int64)[distinct]
-    coded = answer >= 0
-    if tables is not None:
-        current = review.current_codebook()
-        _fill_tables(tables, codings, complete, complete_cases, current,
-                     [d and d[0] for d in decoded], distinct[coded], of_coding[coded],
-                     attribute_id[coded])
-    del attribute_id, number, no_number, boolean, chosen, distinct
-    answer, of_coding = answer[coded], of_coding[coded]
+    value read (1.2 million at 50,000 cases) was most of the snapshot's reading. What is
+    kept between the steps is arrays, so that the report's tables can be let go before
+    drift's per-case values are made (at 50,000 cases each holds 35 to 130 MB)."""
 
-    cases: dict[int, list] = {}
-    for i, (_pk, case_id, sort_key, case_number, coder, submitted_at, _cb) in enumerate(codings):
-        case = cases.setdefault(case_id, [None, (sort_key or 0, case_number), {}])
-        if submitted_at is not None and (case[0] is None or submitted_at > case[0]):
-            case[0] = submitted_at
-        case[2][coder] = i
-    ordered = sorted((c for c in cases.values() if c[0] is not None),
-                     key=lambda c: (c[0], c[1]))
-    # The codings in the stored order (cases in completion order, coders by name), and each
-    # value's place in it: sorted by coding, then by answer (key, label).
-    sequence = [i for _at, _key, by_coder in ordered for _coder, i in sorted(by_coder.items())]
-    place = np.full(len(codings), -1, dtype=np.int64)
-    place[np.array(sequence, dtype=np.int64)] = np.arange(len(sequence))
-    placed = place[of_coding]
-    stored_values = placed >= 0
-    answer, placed = answer[stored_values], placed[stored_values]
-    order = np.lexsort((answer, placed))
-    answer = answer[order]
-    per_coding = np.bincount(placed, minlength=len(sequence)).tolist()
-    # Attributes and categories numbered in the order first met; one [attribute index,
-    # category index] list per answer, shared by every value that has it.
-    keys = sorted({key for key, _label in answers})
-    key_index = {key: i for i, key in enumerate(keys)}
-    key_of_answer = np.array([key_index[key] for key, _label in answers], dtype=np.int64)
-    names = _first_met(key_of_answer[answer], len(keys))
-    categories = _first_met(answer, len(answers))
-    pairs = [[int(names[key_of_answer[a]]), int(categories[a])] for a in range(len(answers))]
-    # Each value's shared list, in the stored order (references, not a Python int each).
-    shared = np.empty(len(pairs), dtype=object)
-    for i, pair in enumerate(pairs):
-        shared[i] = pair
-    shared = shared[answer]
-    stored, at = [], 0
-    for completed, _key, by_coder in ordered:
-        coded_case = {}
-        for coder, i in sorted(by_coder.items()):
-            count = per_coding[place[i]]
-            coded_case[coder] = shared[at:at + count].tolist()
-            at += count
-        stored.append([completed.isoformat(), coded_case])
-    return {"attributes": [keys[k] for k in _in_rank_order(names)],
-            "categories": [f"{answers[a][0]}={answers[a][1]}"
-                           for a in _in_rank_order(categories)],
-            "cases": stored}
+    def __init__(self, review) -> None:
+        self.review = review
+        # The complete cases read once and kept in Python (as selectors.reliability_data
+        # does): as a subquery of each read, PostgreSQL estimated a handful of rows for it
+        # and joined every case with every complete case (1.25 billion comparisons at
+        # 50,000 cases). The reads below take the review's submitted codings and keep those
+        # of complete cases.
+        self.complete_cases = list(cases_with_complete_coding(Case.objects.filter(
+            review=review)).order_by(*CASE_ORDER).values_list("pk", "number"))
+        self.complete = {pk: rank for rank, (pk, _number) in enumerate(self.complete_cases)}
+        self.codings = [row for row in _rows(Coding.objects.filter(
+            case__review=review, status=CodingStatus.SUBMITTED
+        ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
+                                 "coder__username", "submitted_at", "codebook_id"))
+            if row[1] in self.complete]
+        attributes = {a.pk: a for a in Attribute.objects.filter(
+            codebook__review=review).exclude(kind=AttributeKind.TEXT)
+            .prefetch_related("options")}
+        # One read of the values with their chosen options (a row per option; none: a row
+        # with no option), by attribute alone (every attribute here is the review's): no
+        # join with the codings and cases, whose rows are kept below by coding, and no sort
+        # on the server (an external merge sort on disk); sorted here.
+        columns, nulls = read_columns(
+            CodedValue.objects.filter(attribute__in=list(attributes)).order_by().values_list(
+                "pk", "coding_id", "attribute_id", "number", "boolean", "options"),
+            ["int", "int", "int", "float", "bool", "int"])
+        # Each row's coding, as an index into `codings` (-1: not a coding kept here).
+        of_coding = _positions(np.array([row[0] for row in self.codings], dtype=np.int64),
+                               columns[1])
+        kept = np.flatnonzero(of_coding >= 0)
+        option = np.where(nulls[5], -1, columns[5])[kept]
+        value_id = columns[0][kept]
+        rows = kept[np.lexsort((option, value_id))]  # by value, then option
+        del kept, option, value_id
+        value_id = columns[0][rows]
+        first = np.flatnonzero(np.r_[True, value_id[1:] != value_id[:-1]]) if len(rows) else rows
+        chosen, sets = _chosen_sets(
+            np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(rows)])),
+            np.where(nulls[5], -1, columns[5])[rows], len(first))
+        one = rows[first]  # one row per value, in value id order
+        of_coding, attribute_id = of_coding[one], columns[2][one]
+        number, no_number = columns[3][one] + 0.0, nulls[3][one]  # -0.0 is 0.0, as compared
+        boolean = np.where(nulls[4][one], -1, columns[4][one])
+        del columns, nulls, rows, value_id, first, one
+        # Each distinct stored value decoded once: its comparable value and (attribute key,
+        # label), or None where it is not coded.
+        distinct, first = _row_ids([attribute_id, no_number, number.view(np.int64), boolean,
+                                    chosen])
+        decoded = []
+        for i in first.tolist():
+            attribute = attributes[int(attribute_id[i])]
+            value = coded_from_fields(
+                attribute, None if no_number[i] else float(number[i]),
+                None if boolean[i] < 0 else bool(boolean[i]),
+                None if chosen[i] < 0 else sets[chosen[i]])
+            decoded.append(None if value is None
+                           else (value, (attribute.key, json_label(value))))
+        # The distinct answers ((key, label)) in sorted order: a coder's values are stored
+        # sorted.
+        self.answers = sorted({d[1] for d in decoded if d is not None})
+        answer_of = {answer: i for i, answer in enumerate(self.answers)}
+        answer = np.array([-1 if d is None else answer_of[d[1]] for d in decoded],
+                          dtype=np.int64)[distinct]
+        coded = answer >= 0
+        # Per coded value, in value id order: its answer, its distinct stored value, its
+        # coding (an index into `codings`) and its attribute.
+        self.answer, self.distinct = answer[coded], distinct[coded]
+        self.of_coding, self.attribute_id = of_coding[coded], attribute_id[coded]
+        self.values = [d and d[0] for d in decoded]  # each distinct stored value's value
+
+    def fill(self, tables: Tables) -> None:
+        """`tables` (of the current codebook's compared attributes) filled as
+        selectors.reliability_data would: the current codebook's codings, each table's
+        cases in case order, and a case's coders in the order of their values' ids (the
+        order a reading by value id gives)."""
+        current = self.review.current_codebook()
+        if current is None:
+            return
+        codings = self.codings
+        report = np.array([row[6] == current.pk for row in codings], dtype=bool)
+        compared = np.array(sorted(tables.attributes), dtype=np.int64)
+        chosen = report[self.of_coding] & np.isin(self.attribute_id, compared)
+        case_rank = np.array([self.complete[row[1]] for row in codings], dtype=np.int64)
+        distinct, of_coding, attribute_id = (
+            self.distinct[chosen], self.of_coding[chosen], self.attribute_id[chosen])
+        order = np.lexsort((case_rank[of_coding], attribute_id))  # stable: value id order
+        numbers = [number for _pk, number in self.complete_cases]
+        names: dict[str, str] = {}
+        usernames = [names.setdefault(row[4], row[4]) for row in codings]
+        ranks, values = case_rank.tolist(), self.values
+        table = last_attribute = None
+        for a, c, d in zip(attribute_id[order].tolist(), of_coding[order].tolist(),
+                           distinct[order].tolist(), strict=True):
+            if a != last_attribute:
+                table, last_attribute = tables.tables[tables.attributes[a].key], a
+            table.setdefault(numbers[ranks[c]], {})[usernames[c]] = values[d]
+
+    def report_data(self) -> ReliabilityData:
+        """The report's data (selectors.reliability_data's) from these values."""
+        codebook = self.review.current_codebook()
+        if codebook is None:
+            return ReliabilityData(None, [], {})
+        attributes = report_attributes(codebook)
+        tables = Tables(attributes)
+        self.fill(tables)
+        return ReliabilityData(codebook, attributes, tables.tables)
+
+    def per_case(self) -> dict:
+        """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
+        [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
+        completion order, each coder's values sorted by (attribute key, label). A category's
+        label is "attribute=value" (value as JSON); attributes and categories are numbered
+        in the order they are first met in that order."""
+        codings, answers = self.codings, self.answers
+        cases: dict[int, list] = {}
+        for i, (_pk, case_id, sort_key, number, coder, submitted_at, _cb) in enumerate(codings):
+            case = cases.setdefault(case_id, [None, (sort_key or 0, number), {}])
+            if submitted_at is not None and (case[0] is None or submitted_at > case[0]):
+                case[0] = submitted_at
+            case[2][coder] = i
+        ordered = sorted((c for c in cases.values() if c[0] is not None),
+                         key=lambda c: (c[0], c[1]))
+        del cases
+        # The codings in the stored order (cases in completion order, coders by name), and
+        # each value's place in it: sorted by coding, then by answer (key, label).
+        sequence = [i for _at, _key, by_coder in ordered
+                    for _coder, i in sorted(by_coder.items())]
+        place = np.full(len(codings), -1, dtype=np.int64)
+        place[np.array(sequence, dtype=np.int64)] = np.arange(len(sequence))
+        placed = place[self.of_coding]
+        in_order = placed >= 0
+        answer, placed = self.answer[in_order], placed[in_order]
+        answer = answer[np.lexsort((answer, placed))]
+        per_coding = np.bincount(placed, minlength=len(sequence)).tolist()
+        del placed, in_order
+        # Attributes and categories numbered in the order first met; one [attribute index,
+        # category index] list per answer, shared by every value that has it.
+        keys = sorted({key for key, _label in answers})
+        key_index = {key: i for i, key in enumerate(keys)}
+        key_of_answer = np.array([key_index[key] for key, _label in answers], dtype=np.int64)
+        names = _first_met(key_of_answer[answer], len(keys))
+        categories = _first_met(answer, len(answers))
+        # Each value's shared list, in the stored order (references, not a Python int each).
+        shared = np.empty(len(answers), dtype=object)
+        for a in range(len(answers)):
+            shared[a] = [int(names[key_of_answer[a]]), int(categories[a])]
+        shared = shared[answer]
+        stored, at = [], 0
+        for completed, _key, by_coder in ordered:
+            coded = {}
+            for coder, i in sorted(by_coder.items()):
+                count = per_coding[place[i]]
+                coded[coder] = shared[at:at + count].tolist()
+                at += count
+            stored.append([completed.isoformat(), coded])
+        return {"attributes": [keys[k] for k in _in_rank_order(names)],
+                "categories": [f"{answers[a][0]}={answers[a][1]}"
+                               for a in _in_rank_order(categories)],
+                "cases": stored}
 
 
 def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -333,35 +389,6 @@ def _chosen_sets(value: np.ndarray, option: np.ndarray, values: int
     sets = [frozenset(key[o] for o in grid[i].tolist() if o >= 0) for i in first.tolist()]
     chosen[value[starts]] = set_of_row
     return chosen, sets
-
-
-def _fill_tables(tables: Tables, codings: list, complete: dict, complete_cases: list,
-                 current, values: list, distinct: np.ndarray, of_coding: np.ndarray,
-                 attribute_id: np.ndarray) -> None:
-    """The report's tables from the coded values (each as its distinct stored value, its
-    coding's index in `codings` and its attribute): the current codebook's codings, the
-    compared attributes, each table's cases in case order, and a case's coders in the order
-    of their values' ids (the order a reading by value id gives)."""
-    if current is None:
-        return
-    report = np.array([row[6] == current.pk for row in codings], dtype=bool)
-    compared = np.array(sorted(tables.attributes), dtype=np.int64)
-    chosen = report[of_coding] & np.isin(attribute_id, compared)
-    case_rank = np.array([complete[row[1]] for row in codings], dtype=np.int64)
-    distinct, of_coding, attribute_id = (
-        distinct[chosen], of_coding[chosen], attribute_id[chosen])
-    order = np.lexsort((case_rank[of_coding], attribute_id))  # stable: value id order within
-    numbers = [number for _pk, number in complete_cases]
-    coders = {}
-    usernames = [coders.setdefault(row[4], row[4]) for row in codings]
-    ranks = case_rank.tolist()
-    table = None
-    last_attribute = None
-    for a, c, d in zip(attribute_id[order].tolist(), of_coding[order].tolist(),
-                       distinct[order].tolist(), strict=True):
-        if a != last_attribute:
-            table, last_attribute = tables.tables[tables.attributes[a].key], a
-        table.setdefault(numbers[ranks[c]], {})[usernames[c]] = values[d]
 
 
 def json_label(answer) -> str:
@@ -937,18 +964,10 @@ def coder_drift(*, review, params: DriftParams = DriftParams()) -> dict:
 STORED = {"week": DriftParams(WEEK), "window": DriftParams(WINDOW, DEFAULT_WINDOW)}
 
 
-def snapshot_inputs(*, review) -> tuple[ReliabilityData, dict]:
-    """What a reliability snapshot is computed from, in one pass over the review's submitted
-    values: the report's tables (as selectors.reliability_data reads them) and drift's
-    per-case values (_per_case's form). Read apart, the values were read twice: at 50,000
-    cases the report's reading was a third of the snapshot's time."""
-    codebook = review.current_codebook()
-    if codebook is None:
-        return ReliabilityData(None, [], {}), _per_case(review)
-    attributes = report_attributes(codebook)
-    tables = Tables(attributes)
-    stored = _per_case(review, tables)
-    return ReliabilityData(codebook, attributes, tables.tables), stored
+def snapshot_values(*, review) -> SnapshotValues:
+    """The review's submitted values of complete cases, read once for a snapshot's report and
+    drift (SnapshotValues)."""
+    return SnapshotValues(review)
 
 
 def drift_snapshot(*, review, stored: dict | None = None) -> tuple[dict, dict]:

@@ -114,7 +114,7 @@ def reliability_data(*, review: Review) -> ReliabilityData:
     multiple choice gives frozensets of option keys (frozenset() = none chosen; with a none
     option, the explicit none is {its key} and nothing ticked is missing).
     A snapshot reads the same tables in its one pass over the values
-    (coding.reliability.drift.snapshot_inputs).
+    (coding.reliability.drift.SnapshotValues).
     """
     codebook = review.current_codebook()
     if codebook is None:

@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from coding.models import ReliabilitySnapshot, Review, SnapshotStatus
-from coding.reliability.drift import drift_snapshot, snapshot_inputs
+from coding.reliability.drift import drift_snapshot, snapshot_values
 from coding.reliability.selectors import (
     previous_report,
     reliability_version,
@@ -167,18 +167,21 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
         # the data tells whether a change committed while the data were being read (every
         # change bumps it in its own transaction).
         # The values are read once for both; the figures are computed first, so that their
-        # tables are let go before drift's arrays are made.
+        # tables are let go before drift's per-case values and arrays are made.
         with transaction.atomic():
             current = reliability_version(review=review) == snapshot.version
             report = drift = None
             if current:
-                data, stored = snapshot_inputs(review=review)
+                values = snapshot_values(review=review)
+                data = values.report_data()
                 digest = report_digest(data=data)
                 # No figure's data changed since the last snapshot: its report stands.
                 report = (previous_report(review=review, digest=digest)
                           or snapshot_report(data=data))
                 del data
-                _release_freed_memory()
+                stored = values.per_case()
+                del values
+                release_freed_memory()
                 drift = drift_snapshot(review=review, stored=stored)
                 del stored
                 drift[1]["digests"]["report"] = digest
@@ -198,11 +201,12 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
     return snapshot
 
 
-def _release_freed_memory() -> None:
-    """Hand memory the process has freed back to the system before drift's arrays are made
-    (glibc keeps it for the process otherwise, and new large arrays are mapped beside it):
-    at 50,000 cases a cold snapshot's peak went from 422-455 MB to 397-415 MB in
-    bench/snapshot.py. Does nothing where the C library is not glibc."""
+def release_freed_memory() -> None:
+    """Hand memory the process has freed back to the system: before drift's arrays are made
+    (glibc keeps it for the process otherwise, and new large arrays are mapped beside it: at
+    50,000 cases a cold snapshot's peak went from 422-455 MB to 397-415 MB in
+    bench/snapshot.py), and once a snapshot is done (tasks.py). Does nothing where the C
+    library is not glibc."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
