@@ -315,6 +315,45 @@ def test_the_reliability_command_still_computes_directly(review, coder_a, coder_
     assert not ReliabilitySnapshot.objects.exists() and _queued() == []
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_every_pairs_confusion_counted_from_the_arrays_is_the_one_asked_for_alone(review, seed):
+    """_pair_confusions counts every pair from the attributes' arrays; confusion() asks the
+    tables for one pair. Four coders on random cases (two or three each, so that some pairs
+    share no case), values missing, sets empty or of several options, numbers and yes/no."""
+    import random
+
+    from coding.models import Attribute as A
+    from coding.reliability.selectors import _pair_confusions, confusion, reliability_data
+
+    rng = random.Random(seed)
+    coders = [factories.UserFactory(username=name) for name in ("di", "cy", "al", "bo")]
+    for number in range(1, 25):
+        case = factories.CaseFactory(review=review, number=str(number))
+        for coder in rng.sample(coders[:3] if number % 4 else coders, 2 + number % 2):
+            factories.coding_with_values(case=case, coder=coder, values={
+                "level": rng.choice(["local", "state", "national", None]),
+                "roles": rng.sample(["commissioner", "deliverer", "assessor"],
+                                    rng.randint(0, 3)),
+                "budget": rng.choice([None, 1.0, 2.5, 10.0]),
+                "agreement": rng.choice([None, True, False])})
+    data = reliability_data(review=review)
+
+    for key in ("level", "roles", "budget", "agreement"):
+        attribute = A.objects.get(key=key)
+        counted = _pair_confusions(data, attribute)
+        names = sorted(c.username for c in coders)
+        expected = {}
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                shared = [codes for codes in data.tables[key].values()
+                          if a in codes and b in codes]
+                if shared:
+                    expected[f"{a},{b}"] = confusion(data=data, attribute=attribute,
+                                                     coder_a=a, coder_b=b)
+        assert counted == expected and list(counted) == list(expected)
+        assert "bo,di" in counted or "al,di" in counted  # the fourth coder's pairs too
+
+
 def test_the_snapshot_holds_every_pairs_confusion_matrix_as_asked_one_by_one(review):
     from coding.models import Attribute as A
     from coding.reliability.selectors import confusion, reliability_data
