@@ -182,32 +182,36 @@ class SnapshotValues:
         attributes = {a.pk: a for a in Attribute.objects.filter(
             codebook__review=review).exclude(kind=AttributeKind.TEXT)
             .prefetch_related("options")}
-        # One read of the values with their chosen options (a row per option; none: a row
-        # with no option), by attribute alone (every attribute here is the review's): no
-        # join with the codings and cases, whose rows are kept below by coding, and no sort
-        # on the server (an external merge sort on disk); sorted here.
-        columns, nulls = read_columns(
+        # The values and their chosen options read apart, each by attribute or option alone
+        # (every one here is the review's): no join on the server (of a million values with
+        # a million chosen options, or with the codings and cases, whose rows are kept here
+        # by coding) and no sort there (an external merge sort on disk); sorted here.
+        (value_id, coding_id, attribute_id, number, boolean), (
+            _v, _c, _a, no_number, no_boolean) = read_columns(
             CodedValue.objects.filter(attribute__in=list(attributes)).order_by().values_list(
-                "pk", "coding_id", "attribute_id", "number", "boolean", "options"),
-            ["int", "int", "int", "float", "bool", "int"])
-        # Each row's coding, as an index into `codings` (-1: not a coding kept here).
+                "pk", "coding_id", "attribute_id", "number", "boolean"),
+            ["int", "int", "int", "float", "bool"])
+        # Each value's coding, as an index into `codings` (-1: not a coding kept here).
         of_coding = _positions(np.array([row[0] for row in self.codings], dtype=np.int64),
-                               columns[1])
+                               coding_id)
+        del coding_id
         kept = np.flatnonzero(of_coding >= 0)
-        option = np.where(nulls[5], -1, columns[5])[kept]
-        value_id = columns[0][kept]
-        rows = kept[np.lexsort((option, value_id))]  # by value, then option
-        del kept, option, value_id
-        value_id = columns[0][rows]
-        first = np.flatnonzero(np.r_[True, value_id[1:] != value_id[:-1]]) if len(rows) else rows
-        chosen, sets = _chosen_sets(
-            np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(rows)])),
-            np.where(nulls[5], -1, columns[5])[rows], len(first))
-        one = rows[first]  # one row per value, in value id order
-        of_coding, attribute_id = of_coding[one], columns[2][one]
-        number, no_number = columns[3][one] + 0.0, nulls[3][one]  # -0.0 is 0.0, as compared
-        boolean = np.where(nulls[4][one], -1, columns[4][one])
-        del columns, nulls, rows, value_id, first, one
+        kept = kept[np.argsort(value_id[kept], kind="stable")]  # in value id order
+        value_id, of_coding, attribute_id = value_id[kept], of_coding[kept], attribute_id[kept]
+        number, no_number = number[kept] + 0.0, no_number[kept]  # -0.0 is 0.0, as compared
+        boolean = np.where(no_boolean[kept], -1, boolean[kept])
+        del kept, no_boolean
+        (through, option), _nulls = read_columns(
+            CodedValue.options.through.objects.filter(option__in=[
+                o.pk for a in attributes.values() for o in a.options.all()]).order_by()
+            .values_list("codedvalue_id", "option_id"), ["int", "int"])
+        # Each chosen option's value, as an index into the values kept (in value id order).
+        at = np.minimum(np.searchsorted(value_id, through), max(len(value_id) - 1, 0))
+        found = value_id[at] == through if len(value_id) else np.zeros(len(at), dtype=bool)
+        at, option = at[found], option[found]
+        order = np.lexsort((option, at))  # by value, then option
+        chosen, sets = _chosen_sets(at[order], option[order], len(value_id))
+        del value_id, through, option, at, found, order
         # Each distinct stored value decoded once: its comparable value and (attribute key,
         # label), or None where it is not coded.
         distinct, first = _row_ids([attribute_id, no_number, number.view(np.int64), boolean,
