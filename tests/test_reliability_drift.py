@@ -258,6 +258,26 @@ def test_the_page_shows_drift_a_page_of_periods_at_a_time_and_the_csv_all(
     assert "2026-W08</th>" in weeks and "Periods " not in weeks  # one page: no pager
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_a_page_of_windows_cut_from_the_stored_json_equals_that_page_of_all_windows(
+        coded, n, monkeypatch, django_assert_max_num_queries):
+    """The page reads the snapshot's cases of its periods only (the database cuts them out of
+    the stored JSON, on PostgreSQL and SQLite alike), in a few queries."""
+    from coding.reliability import drift as module
+    from coding.reliability.selectors import snapshot_drift, snapshot_drift_page
+
+    monkeypatch.setattr(module, "PAGE_PERIODS", 2)
+    snapshot = factories.reliability_computed(coded)
+    params = DriftParams("window", n)
+    whole = snapshot_drift(snapshot=snapshot, params=params)
+    for page in (1, 2, 3, "x", 99):
+        with django_assert_max_num_queries(3):
+            alone, paged = snapshot_drift_page(snapshot=snapshot, params=params, page=page)
+        cut, expected = module.drift_page(whole, page)
+        assert alone == cut and paged.number == expected.number
+    assert len(whole["periods"]) == -(-4 // n) and whole["blocks"]
+
+
 @pytest.mark.parametrize("by, n", [("window", 1), ("window", 7), ("window", 30),
                                    ("week", 20)])
 def test_a_page_of_periods_grouped_alone_equals_the_same_page_cut_from_all(
@@ -266,15 +286,28 @@ def test_a_page_of_periods_grouped_alone_equals_the_same_page_cut_from_all(
 
     monkeypatch.setattr(module, "PAGE_PERIODS", 4)
     stored = _random_stored(3)
-    codings = {**stored, "format": module.FORMAT, "overall": {"o": 1}, "trend": None}
+    codings = {**stored, "format": module.FORMAT, "overall": module._overall(stored, 0),
+               "trend": None}
+    head = {key: codings[key] for key in ("format", "categories", "overall", "trend")}
+    cases = stored["cases"]
     params = DriftParams(by, n)
     whole = module.drift_from_codings(codings, params)
     pages = -(-len(whole["periods"]) // 4)
     for page in [*range(1, pages + 1), "x", 99]:
-        alone, paged = module.drift_page_from_codings(codings, params, page)
+        asked = []
+
+        def cases_between(first, last):
+            asked.append((first, last))
+            return cases[first:last]
+
+        alone, paged = module.drift_page_from_codings(head, len(cases), cases_between, params,
+                                                      page)
         cut, expected = module.drift_page(whole, page)
         assert alone == cut
         assert (paged.number, paged.paginator.count) == (expected.number, len(whole["periods"]))
+        if by == "window":  # only the page's cases are read
+            first = (paged.number - 1) * 4 * n
+            assert asked == [(first, min(first + 4 * n, len(cases)))]
     assert pages > 1 or len(whole["periods"]) <= 4  # several pages where there are
 
 

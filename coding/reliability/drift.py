@@ -713,8 +713,11 @@ def _round(value):
     return None if value is None else round(value, 4)
 
 
-def _blocks(cases: list, params: DriftParams) -> list[tuple[str, str, str, list]]:
-    """(period, start, end, the block's cases) in order."""
+def _blocks(cases: list, params: DriftParams, offset: int = 0
+            ) -> list[tuple[str, str, str, list]]:
+    """(period, start, end, the block's cases) in order. `offset`: how many cases come before
+    `cases` (windows of a part of the cases, from a window's first case: named as counted
+    from the first case of all)."""
     blocks = []
     if params.by == WEEK:
         weeks: dict[tuple[int, int], list] = {}
@@ -728,17 +731,18 @@ def _blocks(cases: list, params: DriftParams) -> list[tuple[str, str, str, list]
         return blocks
     for start in range(0, len(cases), params.n):
         group = cases[start:start + params.n]
-        end = start + len(group)
-        blocks.append((f"cases {start + 1}–{end}" if end > start + 1 else f"case {end}",
+        first, end = offset + start, offset + start + len(group)
+        blocks.append((f"cases {first + 1}–{end}" if end > first + 1 else f"case {end}",
                        group[0][0][:10], group[-1][0][:10], group))
     return blocks
 
 
-def _block_ranges(cases: list, params: DriftParams) -> list[tuple[str, str, str, int, int]] | None:
+def _block_ranges(cases: list, params: DriftParams, offset: int = 0
+                  ) -> list[tuple[str, str, str, int, int]] | None:
     """_blocks as (period, start, end, first case, end case); None if a block's cases are not
     consecutive (a week's are, the cases being in completion order)."""
     out, first = [], 0
-    for period, start, end, group in _blocks(cases, params):
+    for period, start, end, group in _blocks(cases, params, offset):
         if any(case is not cases[i] for i, case in enumerate(group, first)):
             return None  # a week's cases apart (completion times in mixed offsets)
         out.append((period, start, end, first, first + len(group)))
@@ -1042,24 +1046,40 @@ def drift_page(drift: dict, page) -> tuple[dict, Any]:
             "rows": [r for r in drift["rows"] if r["period"] in shown]}, paged
 
 
-def drift_page_from_codings(codings, params: DriftParams, page) -> tuple[dict, Any] | None:
-    """drift_page(drift_from_codings(codings, params), page), computing the blocks of that
-    page's periods only: a page of windows of one case at 50,000 cases groups its 100 cases,
-    not all 50,000. None as drift_from_codings."""
-    if not isinstance(codings, dict) or codings.get("format") != FORMAT:
+def drift_page_from_codings(head, count: int, cases_between, params: DriftParams, page
+                            ) -> tuple[dict, Any] | None:
+    """drift_page(drift_from_codings(codings, params), page), grouping that page's periods
+    only, and for windows reading only their cases: `head` is a snapshot's drift_codings
+    without its cases (format, categories, overall, trend), `count` how many cases it holds
+    and `cases_between(first, last)` gives its cases first..last-1 (selectors read them from
+    the stored JSON). A page of windows at 50,000 cases reads and groups its cases, not all
+    50,000. None as drift_from_codings."""
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
         return None
-    cases = codings["cases"]
-    ranges = _block_ranges(cases, params)
-    if not ranges:  # no case, or weeks whose cases are apart
-        return drift_page(drift_from_codings(codings, params), page)
-    paged = Paginator(ranges, PAGE_PERIODS).get_page(page)
-    shown = list(paged.object_list)
-    first, last = shown[0][3], shown[-1][4]
-    part = {"categories": codings["categories"], "cases": cases[first:last]}
-    coders = sorted({coder for _at, coded in cases for coder in coded})
-    grouped = _group(part, params, 0, _Prepared(part, coders), ranges=[
-        (period, start, end, a - first, b - first) for period, start, end, a, b in shown])
-    return _answer_for(codings, grouped, codings["overall"], codings["trend"]), paged
+    if params.by == WINDOW and count:
+        # Windows are counted from the first case: a page's periods are its cases.
+        paged = Paginator(range(-(-count // params.n)), PAGE_PERIODS).get_page(page)
+        first = paged.object_list[0] * params.n
+        last = min((paged.object_list[-1] + 1) * params.n, count)
+        cases = cases_between(first, last)
+        ranges = _block_ranges(cases, params, offset=first)
+    else:
+        cases = cases_between(0, count)
+        ranges = _block_ranges(cases, params)
+        if not ranges:  # no case, or weeks whose cases are apart
+            return drift_page(drift_from_codings({**head, "cases": cases}, params), page)
+        paged = Paginator(ranges, PAGE_PERIODS).get_page(page)
+        ranges = list(paged.object_list)
+        first, last = ranges[0][3], ranges[-1][4]
+        cases = cases[first:last]
+        ranges = [(period, start, end, a - first, b - first)
+                  for period, start, end, a, b in ranges]
+    part = {"categories": head["categories"], "cases": cases}
+    # The columns are every coder of the review's cases (those of the figures over all
+    # cases, one row each), not only of this page's.
+    coders = [row["coder"] for row in head["overall"]["coders"]]
+    grouped = _group(part, params, 0, _Prepared(part, coders), ranges=ranges)
+    return _answer_for(head, grouped, head["overall"], head["trend"]), paged
 
 
 def stored_name(params: DriftParams) -> str | None:
