@@ -134,7 +134,7 @@ def main() -> None:
         from coding.reliability.drift import SnapshotValues
 
         for name in ("snapshot_values", "report_digest", "previous_report", "snapshot_report",
-                     "release_freed_memory", "drift_snapshot", "_finish"):
+                     "_release_freed_memory", "drift_snapshot", "_finish"):
             setattr(services, name, timed(name, getattr(services, name)))
         for name in ("report_data", "per_case"):
             setattr(SnapshotValues, name, timed(name, getattr(SnapshotValues, name)))

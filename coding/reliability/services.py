@@ -181,7 +181,7 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
                 del data
                 stored = values.per_case()
                 del values
-                release_freed_memory()
+                _release_freed_memory()
                 drift = drift_snapshot(review=review, stored=stored)
                 del stored
                 drift[1]["digests"]["report"] = digest
@@ -201,12 +201,11 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
     return snapshot
 
 
-def release_freed_memory() -> None:
-    """Hand memory the process has freed back to the system: before drift's arrays are made
-    (glibc keeps it for the process otherwise, and new large arrays are mapped beside it: at
-    50,000 cases a cold snapshot's peak went from 422-455 MB to 397-415 MB in
-    bench/snapshot.py), and once a snapshot is done (tasks.py). Does nothing where the C
-    library is not glibc."""
+def _release_freed_memory() -> None:
+    """Hand memory the process has freed back to the system before drift's arrays are made
+    (glibc keeps it for the process otherwise, and new large arrays are mapped beside it):
+    at 50,000 cases a cold snapshot's peak went from 422-455 MB to 397-415 MB in
+    bench/snapshot.py. Does nothing where the C library is not glibc."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

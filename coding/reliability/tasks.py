@@ -3,7 +3,7 @@
 
 from django_tasks import task
 
-from coding.reliability.services import release_freed_memory, reliability_snapshot_compute
+from coding.reliability.services import reliability_snapshot_compute
 
 
 @task()
@@ -11,9 +11,4 @@ def compute_reliability_snapshot(snapshot_id: int) -> str | None:
     """Compute one queued reliability snapshot; returns its status (ready, superseded, or
     the status another worker left it in)."""
     snapshot = reliability_snapshot_compute(snapshot_id=snapshot_id)
-    status = snapshot.status if snapshot is not None else None
-    # The worker lives on: what the snapshot held (a few hundred MB at 50,000 cases) handed
-    # back, so that an idle worker and its next snapshot start from little.
-    del snapshot
-    release_freed_memory()
-    return status
+    return snapshot.status if snapshot is not None else None
