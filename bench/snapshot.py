@@ -90,8 +90,8 @@ def main() -> None:
                         help="delete the review's snapshots first: round 1 takes no drift "
                              "block from a previous snapshot (later rounds do)")
     parser.add_argument("--phases", action="store_true",
-                        help="print each round's wall time per phase of the computation "
-                             "(reading, the report's digest, the report, drift, writing)")
+                        help="print each round's wall time and peak memory per phase of the "
+                             "computation (reading, the report, drift, writing)")
     args = parser.parse_args()
     where, cleanup = run.scratch_database(keep_existing=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduction.settings")
@@ -115,7 +115,7 @@ def main() -> None:
     )
     from coding.reliability.tasks import compute_reliability_snapshot
 
-    phases: dict[str, float] = {}
+    phases: dict[str, tuple[float, float]] = {}  # name: (seconds, peak RSS in MB)
     if args.phases:
         from coding.reliability import services
 

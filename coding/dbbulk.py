@@ -149,9 +149,10 @@ def read_columns(queryset, kinds: list[str]) -> tuple[list[np.ndarray], list[np.
     (int64), "float" (float64) or "bool" (int8: 0 or 1). A NULL reads as 0 and is True in
     its column of `nulls`.
 
-    On PostgreSQL the rows come as COPY's binary format, parsed a piece at a time (a million
-    rows of five columns in about a second, against several through a cursor's tuples);
-    elsewhere (SQLite, the embedded default) through a chunked cursor."""
+    On PostgreSQL the rows come as COPY's binary format, parsed a piece at a time (1.2
+    million rows of five columns in 1.3 s at 50,000 cases, against 1.6-1.8 s for a cursor's
+    tuples alone, before any work on them); elsewhere (SQLite, the embedded default) through
+    a chunked cursor."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing (e.g. `__in` an empty list)

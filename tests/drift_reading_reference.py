@@ -37,14 +37,13 @@ def with_chosen_options(values: Iterator[tuple], through: Iterator[tuple]
         yield row, keys
 
 
-
 def per_case_rows(review, tables: Tables | None = None) -> dict:
     """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":
     [[completed at (ISO), {coder: [[attribute index, category index], ...]}], ...]} in
     completion order. A category's label is "attribute=value" (value as JSON).
 
     With `tables` (of the current codebook's compared attributes), the same pass over the
-    values fills them as selectors.reliability_data would (see snapshot_inputs)."""
+    values fills them as selectors.reliability_data would."""
     # The complete cases read once and kept in Python (as selectors.reliability_data does):
     # as a subquery of each read, PostgreSQL estimated a handful of rows for it and joined
     # every case with every complete case (50 million comparisons at 10,000 cases, 1.25
