@@ -296,7 +296,7 @@ def test_a_page_of_periods_grouped_alone_equals_the_same_page_cut_from_all(
     for page in [*range(1, pages + 1), "x", 99]:
         asked = []
 
-        def cases_between(first, last):
+        def cases_between(first, last, asked=asked):
             asked.append((first, last))
             return cases[first:last]
 
