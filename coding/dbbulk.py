@@ -161,9 +161,8 @@ def read_columns(queryset, kinds: list[str]) -> tuple[list[np.ndarray], list[np.
     connection = connections[queryset.db]
     if connection.vendor == "postgresql":
         return _copy_columns(connection, sql, params, kinds)
-    rows = _chunked_rows(connection, sql, params)
     out = [[] for _kind in kinds]
-    for row in rows:
+    for row in driver_rows(queryset):
         for column, value in zip(out, row, strict=True):
             column.append(value)
     nulls = [np.fromiter((value is None for value in column), dtype=bool, count=len(column))
@@ -174,8 +173,11 @@ def read_columns(queryset, kinds: list[str]) -> tuple[list[np.ndarray], list[np.
     return columns, nulls
 
 
-def _chunked_rows(connection, sql, params) -> Iterator[tuple]:
-    with connection.chunked_cursor() as cursor:
+def driver_rows(queryset) -> Iterator[tuple]:
+    """A values_list queryset's rows as the database driver gives them (no converters), read
+    in chunks (a server-side cursor on PostgreSQL: not the whole result in memory at once)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(5000):
             yield from rows

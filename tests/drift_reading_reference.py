@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coding.codings.policies import cases_with_complete_coding
+from coding.dbbulk import driver_rows as _rows
 from coding.models import Attribute, AttributeKind, Case, CodedValue, Coding, CodingStatus
-from coding.reliability.drift import _rows, json_label
+from coding.reliability.drift import json_label
 from coding.reliability.selectors import CASE_ORDER, Tables
 from coding.values import coded_from_fields
 

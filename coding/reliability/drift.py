@@ -45,13 +45,12 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from coding.codings.policies import cases_with_complete_coding
-from coding.dbbulk import read_columns
+from coding.dbbulk import driver_rows, read_columns
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -135,16 +134,6 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
     return DriftParams(WINDOW, size)
 
 
-def _rows(queryset):
-    """A values_list queryset's rows as the database driver gives them (no converters), read
-    in chunks (a server-side cursor on PostgreSQL: not the whole result in memory at once)."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(5000):
-            yield from rows
-
-
 def _per_case(review, tables: Tables | None = None) -> dict:
     """The stored form (SnapshotValues.per_case's) read now; with `tables`, the same reading
     fills them as selectors.reliability_data would."""
@@ -174,7 +163,7 @@ class SnapshotValues:
         self.complete_cases = list(cases_with_complete_coding(Case.objects.filter(
             review=review)).order_by(*CASE_ORDER).values_list("pk", "number"))
         self.complete = {pk: rank for rank, (pk, _number) in enumerate(self.complete_cases)}
-        self.codings = [row for row in _rows(Coding.objects.filter(
+        self.codings = [row for row in driver_rows(Coding.objects.filter(
             case__review=review, status=CodingStatus.SUBMITTED
         ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
                                  "coder__username", "submitted_at", "codebook_id"))
