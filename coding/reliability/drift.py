@@ -195,12 +195,11 @@ class SnapshotValues:
                 o.pk for a in attributes.values() for o in a.options.all()]).order_by()
             .values_list("codedvalue_id", "option_id"), ["int", "int"])
         # Each chosen option's value, as an index into the values kept (in value id order).
-        at = np.minimum(np.searchsorted(value_id, through), max(len(value_id) - 1, 0))
-        found = value_id[at] == through if len(value_id) else np.zeros(len(at), dtype=bool)
-        at, option = at[found], option[found]
+        at = _positions(value_id, through)
+        at, option = at[at >= 0], option[at >= 0]
         order = np.lexsort((option, at))  # by value, then option
         chosen, sets = _chosen_sets(at[order], option[order], len(value_id))
-        del value_id, through, option, at, found, order
+        del value_id, through, option, at, order
         # Each distinct stored value decoded once: its comparable value and (attribute key,
         # label), or None where it is not coded.
         distinct, first = _row_ids([attribute_id, no_number, number.view(np.int64), boolean,
