@@ -225,7 +225,12 @@ def test_same_seed_same_intervals_and_every_coefficient_on_the_same_resamples():
 def test_masi_alpha_from_bit_masks_equals_the_package():
     from coding.reliability.alpha import masi_distance
     from coding.reliability.coefficients import alpha_with_distance
-    from coding.reliability.encoding import encode_sets, masi_matrix, sets_coded
+    from coding.reliability.encoding import (
+        encode_set_entries,
+        masi_matrix,
+        sets_coded,
+        table_entries,
+    )
 
     rng = np.random.default_rng(11)
     options = list("abcde")
@@ -236,7 +241,7 @@ def test_masi_alpha_from_bit_masks_equals_the_package():
             if rng.random() < 0.9:
                 row[coder] = frozenset(o for o in options if rng.random() < 0.35)
         table[u] = row
-    masks, _ = encode_sets(table, options, coders=["x", "y", "z"])
+    masks, _ = encode_set_entries(table_entries(table, ["x", "y", "z"]), options)
     coded, distinct = sets_coded(masks)
     assert alpha_with_distance(coded, masi_matrix(distinct)) == pytest.approx(
         krippendorff_alpha(table, distance=masi_distance), abs=1e-12)

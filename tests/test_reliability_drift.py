@@ -576,7 +576,7 @@ def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_
     codings of an earlier codebook, an incomplete case, a draft, values not given, and a
     single choice with two options stored (a corrupt row) among them."""
     from coding.reliability import drift
-    from coding.reliability.selectors import reliability_data
+    from coding.reliability.selectors import reliability_data, report_digest
 
     rng = random.Random(7)
     coders = [factories.UserFactory(username=name) for name in ("cy", "al", "bo")]
@@ -611,13 +611,31 @@ def test_a_snapshot_reads_the_report_tables_and_drift_values_as_each_would_read_
 
     expected = reliability_data(review=review)
     assert data.codebook == expected.codebook and data.attributes == expected.attributes
-    assert data.tables == expected.tables
-    assert {key: list(table) for key, table in data.tables.items()} == {
-        key: list(table) for key, table in expected.tables.items()}  # case order
-    assert list(data.tables["level"]) == ["2", "4", "5", "10", "11", "30"]
-    assert data.tables["level"]["2"] == expected.tables["level"]["2"]
+    assert _arrays(data) == _arrays(expected)
+    assert report_digest(data=data) == report_digest(data=expected)
+    level = data.encoded["level"][0]
+    assert level.codes.shape == (6, 3)  # cases 2, 4, 5, 10, 11 and 30; cy, al and bo
+    # Case 2 is the first unit; its corrupt value reads as its smallest key.
+    column = data.coders.index(corrupt.coding.coder.username)
+    assert data.scales["level"][level.codes[0, column]] == "local"
     assert stored == drift._per_case(review)
     assert len(stored["cases"]) == 10  # both codebooks' complete cases
+
+
+def _arrays(data) -> tuple:
+    """What the report and its digest are computed from: the coders (the columns) and every
+    attribute's arrays (selectors._coded) with its scale."""
+    from coding.reliability.selectors import _coded
+
+    arrays = {}
+    for attribute in data.attributes:
+        coded, extra = _coded(data, attribute)
+        arrays[attribute.key] = (
+            coded.codes.tolist(), str(coded.codes.dtype), coded.q,
+            None if coded.values is None else coded.values.tolist(),
+            None if extra is None else [array.tolist() for array in extra],
+            data.scales[attribute.key])
+    return data.coders, arrays
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -630,7 +648,12 @@ def test_the_values_read_as_columns_equal_the_reading_row_by_row(review, seed):
     no values, values not given, several options chosen, zeros of both signs, and a single
     choice with two options stored (a corrupt row)."""
     from coding.reliability import drift
-    from coding.reliability.selectors import Tables, report_attributes
+    from coding.reliability.selectors import (
+        ReliabilityData,
+        Tables,
+        report_attributes,
+        report_digest,
+    )
     from tests.drift_reading_reference import per_case_rows
 
     rng = random.Random(seed)
@@ -660,20 +683,17 @@ def test_the_values_read_as_columns_equal_the_reading_row_by_row(review, seed):
         attribute__key="level", attribute__codebook__version=2).first()
     corrupt.options.set(Option.objects.filter(attribute=corrupt.attribute))
 
-    def read(reader):
-        tables = Tables(report_attributes(review.current_codebook()))
-        stored = reader(review, tables)
-        return stored, tables.tables
-
-    stored, tables = read(drift._per_case)
-    expected_stored, expected_tables = read(per_case_rows)
+    tables = Tables(report_attributes(review.current_codebook()))
+    expected_stored = per_case_rows(review, tables)
+    expected = ReliabilityData(review.current_codebook(), list(tables.attributes.values()),
+                               tables.tables)
+    values = drift.snapshot_values(review=review)
+    data, stored = values.report_data(), values.per_case()
 
     assert stored == expected_stored
-    assert tables == expected_tables
-    for key, table in tables.items():  # the orders too: cases, then each case's coders
-        assert [(number, list(by_coder)) for number, by_coder in table.items()] == [
-            (number, list(by_coder)) for number, by_coder in expected_tables[key].items()]
-    assert stored == drift._per_case(review)  # with or without the report's tables
+    assert _arrays(data) == _arrays(expected)
+    assert report_digest(data=data) == report_digest(data=expected)
+    assert stored == drift._per_case(review)
     assert {"al", "bo"} & set(stored["cases"][-1][1])  # the cases are there
 
 

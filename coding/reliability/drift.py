@@ -68,11 +68,11 @@ from coding.reliability.coefficients import (
     row_statistics,
     subset_alphas,
 )
-from coding.reliability.encoding import Coded
+from coding.reliability.encoding import Coded, Entries
 from coding.reliability.selectors import (
     CASE_ORDER,
     ReliabilityData,
-    Tables,
+    encode_attribute,
     report_attributes,
 )
 from coding.values import coded_from_fields, value_json
@@ -134,18 +134,14 @@ def drift_params(by: str | None, n: str | None) -> DriftParams:
     return DriftParams(WINDOW, size)
 
 
-def _per_case(review, tables: Tables | None = None) -> dict:
-    """The stored form (SnapshotValues.per_case's) read now; with `tables`, the same reading
-    fills them as selectors.reliability_data would."""
-    values = SnapshotValues(review)
-    if tables is not None:
-        values.fill(tables)
-    return values.per_case()
+def _per_case(review) -> dict:
+    """The stored form (SnapshotValues.per_case's) read now."""
+    return SnapshotValues(review).per_case()
 
 
 class SnapshotValues:
     """The review's submitted values of complete cases, read once for a snapshot's report
-    (fill, report_data) and drift (per_case).
+    (report_data) and drift (per_case).
 
     The values are read as columns (coding.dbbulk.read_columns) and each distinct stored
     value (attribute, number, yes/no, chosen options) is decoded once: a Python object per
@@ -226,42 +222,39 @@ class SnapshotValues:
         self.of_coding, self.attribute_id = of_coding[coded], attribute_id[coded]
         self.values = [d and d[0] for d in decoded]  # each distinct stored value's value
 
-    def fill(self, tables: Tables) -> None:
-        """`tables` (of the current codebook's compared attributes) filled as
-        selectors.reliability_data would: the current codebook's codings, each table's
-        cases in case order, and a case's coders in the order of their values' ids (the
-        order a reading by value id gives)."""
-        current = self.review.current_codebook()
-        if current is None:
-            return
-        codings = self.codings
-        report = np.array([row[6] == current.pk for row in codings], dtype=bool)
-        compared = np.array(sorted(tables.attributes), dtype=np.int64)
-        chosen = report[self.of_coding] & np.isin(self.attribute_id, compared)
-        case_rank = np.array([self.complete[row[1]] for row in codings], dtype=np.int64)
-        distinct, of_coding, attribute_id = (
-            self.distinct[chosen], self.of_coding[chosen], self.attribute_id[chosen])
-        order = np.lexsort((case_rank[of_coding], attribute_id))  # stable: value id order
-        numbers = [number for _pk, number in self.complete_cases]
-        names: dict[str, str] = {}
-        usernames = [names.setdefault(row[4], row[4]) for row in codings]
-        ranks, values = case_rank.tolist(), self.values
-        table = last_attribute = None
-        for a, c, d in zip(attribute_id[order].tolist(), of_coding[order].tolist(),
-                           distinct[order].tolist(), strict=True):
-            if a != last_attribute:
-                table, last_attribute = tables.tables[tables.attributes[a].key], a
-            table.setdefault(numbers[ranks[c]], {})[usernames[c]] = values[d]
-
     def report_data(self) -> ReliabilityData:
-        """The report's data (selectors.reliability_data's) from these values."""
+        """The report's data (selectors.reliability_data's) from these values, as the arrays
+        the report is computed from (selectors.encode_attribute of each attribute's values:
+        the current codebook's codings, units the cases in case order, columns the coders
+        sorted), with no table of dicts made: at 50,000 cases the tables were a second of
+        the snapshot and most of its peak memory."""
         codebook = self.review.current_codebook()
         if codebook is None:
             return ReliabilityData(None, [], {})
         attributes = report_attributes(codebook)
-        tables = Tables(attributes)
-        self.fill(tables)
-        return ReliabilityData(codebook, attributes, tables.tables)
+        codings = self.codings
+        current = np.array([row[6] == codebook.pk for row in codings], dtype=bool)
+        compared = np.array([a.pk for a in attributes], dtype=np.int64)
+        chosen = np.flatnonzero(current[self.of_coding] & np.isin(self.attribute_id, compared))
+        # Chosen values grouped by attribute (in value id order within each).
+        chosen = chosen[np.argsort(self.attribute_id[chosen], kind="stable")]
+        of_coding, distinct = self.of_coding[chosen], self.distinct[chosen]
+        attribute_id = self.attribute_id[chosen]
+        coders = sorted({codings[c][4] for c in np.unique(of_coding).tolist()})
+        column = {name: i for i, name in enumerate(coders)}
+        column_of = np.array([column.get(row[4], -1) for row in codings], dtype=np.int64)
+        case_rank = np.array([self.complete[row[1]] for row in codings], dtype=np.int64)
+        data = ReliabilityData(codebook, attributes, None, coders=coders)
+        for attribute in attributes:
+            start, end = np.searchsorted(attribute_id, [attribute.pk, attribute.pk + 1])
+            mine = of_coding[start:end]
+            cases, units = np.unique(case_rank[mine], return_inverse=True)
+            used, of_value = np.unique(distinct[start:end], return_inverse=True)
+            coded, extra, data.scales[attribute.key] = encode_attribute(attribute, Entries(
+                (len(cases), max(len(coders), 1)), units.reshape(-1), column_of[mine],
+                [self.values[d] for d in used.tolist()], of_value.reshape(-1)))
+            data.encoded[attribute.key] = (coded, extra)
+        return data
 
     def per_case(self) -> dict:
         """The stored form: {"attributes": [key, ...], "categories": [label, ...], "cases":

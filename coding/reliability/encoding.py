@@ -34,48 +34,72 @@ def encode(
     """
     if coders is None:
         coders = list(dict.fromkeys(c for codes in table.values() for c in codes))
-    units, columns, values = _entries(table, coders)
+    return encode_entries(table_entries(table, coders), categories=categories,
+                          numeric=numeric)
+
+
+@dataclass
+class Entries:
+    """Every coded value of a units x coders table, flat: value k is ``distinct[of_value[k]]``
+    at (``units[k]``, ``columns[k]``); ``shape`` is the table's. A table of dicts gives them
+    (table_entries), and so do arrays read from the database (a reliability snapshot's, which makes
+    no table), so both are encoded by the same rule."""
+
+    shape: tuple[int, int]
+    units: np.ndarray
+    columns: np.ndarray
+    distinct: list
+    of_value: np.ndarray
+
+
+def encode_entries(entries: Entries, *, categories: list | None = None,
+                   numeric: bool = False) -> tuple[Coded, list]:
+    """:func:`encode` of a table given as its entries."""
     scale = list(categories or [])
-    extra = set(values).difference(scale)
+    extra = set(entries.distinct).difference(scale)
     if extra:
         scale += sorted(extra, key=sort_key)
     if numeric:
         scale = sorted(scale, key=float)
     index = {v: i for i, v in enumerate(scale)}
-    codes = np.full((len(table), max(len(coders), 1)), -1, dtype=np.int64)
-    codes[units, columns] = [index[v] for v in values]
+    codes = np.full(entries.shape, -1, dtype=np.int64)
+    codes[entries.units, entries.columns] = np.array(
+        [index[v] for v in entries.distinct], dtype=np.int64)[entries.of_value]
     numbers = np.array([float(v) for v in scale]) if numeric else None
     return Coded(codes=codes, q=len(scale), values=numbers), scale
 
 
-def _entries(table, coders: list) -> tuple[list, list, list]:
-    """Flat (unit index, coder column, value) lists of every coded value."""
+def encode_set_entries(entries: Entries, options: list) -> tuple[np.ndarray, list]:
+    """A multiple-choice table, given as its entries, as units x coders bit masks (bit j =
+    options[j] chosen; -1 = not coded). Option keys not in ``options`` get bits after them.
+    Returns (masks, keys)."""
+    keys = list(options)
+    keys += sorted({o for value in entries.distinct for o in value}.difference(keys))
+    bit = {key: 1 << j for j, key in enumerate(keys)}
+    masks = np.full(entries.shape, -1, dtype=np.int64)
+    masks[entries.units, entries.columns] = np.array(
+        [sum(bit[o] for o in value) for value in entries.distinct],
+        dtype=np.int64)[entries.of_value]
+    return masks, keys
+
+
+def table_entries(table, coders: list) -> Entries:
+    """The entries of a table of dicts: units in the table's order, columns in `coders`'."""
     column = {coder: i for i, coder in enumerate(coders)}
-    units, columns, values = [], [], []
+    units, columns, of_value = [], [], []
+    distinct: dict = {}
     for u, row in enumerate(table.values()):
         for coder, value in row.items():
             units.append(u)
             columns.append(column[coder])
-            values.append(value)
-    return units, columns, values
-
-
-def encode_sets(table, options: list, *, coders: list) -> tuple[np.ndarray, list]:
-    """A multiple-choice table as units x coders bit masks (bit j = options[j] chosen; -1 =
-    not coded). Option keys not in ``options`` get bits after them. Returns (masks, keys)."""
-    units, columns, values = _entries(table, coders)
-    distinct = set(values)
-    keys = list(options)
-    keys += sorted({o for value in distinct for o in value}.difference(keys))
-    bit = {key: 1 << j for j, key in enumerate(keys)}
-    mask_of = {value: sum(bit[o] for o in value) for value in distinct}
-    masks = np.full((len(table), max(len(coders), 1)), -1, dtype=np.int64)
-    masks[units, columns] = [mask_of[v] for v in values]
-    return masks, keys
+            of_value.append(distinct.setdefault(value, len(distinct)))
+    return Entries((len(table), max(len(coders), 1)), np.array(units, dtype=np.int64),
+                   np.array(columns, dtype=np.int64), list(distinct),
+                   np.array(of_value, dtype=np.int64))
 
 
 def option_coded(masks: np.ndarray, j: int) -> Coded:
-    """One option of :func:`encode_sets` as a yes/no row (0 = not chosen, 1 = chosen)."""
+    """One option of :func:`encode_set_entries` as a yes/no row (0 = not chosen, 1 = chosen)."""
     return Coded(codes=np.where(masks >= 0, (masks >> j) & 1, -1), q=2)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -44,11 +44,13 @@ from coding.reliability.coefficients import (
 )
 from coding.reliability.encoding import (
     Coded,
-    encode,
-    encode_sets,
+    Entries,
+    encode_entries,
+    encode_set_entries,
     masi_matrix,
     option_coded,
     sets_coded,
+    table_entries,
 )
 from coding.reliability.statistics import binarize, confusion_matrix
 from coding.reliability.tables import sorted_values
@@ -86,20 +88,24 @@ Table = dict[str, dict[str, Any]]
 
 @dataclass
 class ReliabilityData:
-    """The current codebook's compared attributes and one table per attribute key."""
+    """The current codebook's compared attributes and one table per attribute key; or, where
+    the arrays were made straight from the values (a snapshot's, SnapshotValues.report_data),
+    no tables (None) and every attribute's arrays, scale and the coders given."""
 
     codebook: Codebook | None
     attributes: list[Attribute]
-    tables: dict[str, Table]
+    tables: dict[str, Table] | None
     # Arrays made from the tables, per attribute key (see _coded); filled on first use.
     encoded: dict[str, tuple] = field(default_factory=dict, repr=False)
-    # Each encoded attribute's scale (encode's) or option keys (encode_sets'), for its digest.
+    # Each encoded attribute's scale (encode's) or option keys (encode_set_entries'), for its digest.
     scales: dict[str, list] = field(default_factory=dict, repr=False)
+    # Every coder with a value in a table, sorted: the arrays' columns.
+    coders: list[str] | None = None
 
-    @cached_property
-    def coders(self) -> list[str]:
-        names = {c for table in self.tables.values() for codes in table.values() for c in codes}
-        return sorted(names)
+    def __post_init__(self) -> None:
+        if self.coders is None:
+            self.coders = sorted({c for table in (self.tables or {}).values()
+                                  for codes in table.values() for c in codes})
 
 
 def _complete_cases(review: Review):
@@ -226,23 +232,28 @@ def _coded(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
 
 
 def _encode(data: ReliabilityData, attribute: Attribute) -> tuple[Coded, Any]:
-    table = data.tables[attribute.key]
-    coders = data.coders
+    if data.tables is None:
+        raise ValueError(f"{attribute.key!r} was not encoded with the data, which hold no table")
+    coded, extra, data.scales[attribute.key] = encode_attribute(
+        attribute, table_entries(data.tables[attribute.key], data.coders))
+    return coded, extra
+
+
+def encode_attribute(attribute: Attribute, entries: Entries) -> tuple[Coded, Any, list]:
+    """An attribute's values as arrays, by its kind: (coded, extra, scale). For multiple
+    choice `extra` is the option bit masks and the distinct sets, and the scale the option
+    keys (encode_set_entries'); else `extra` is None and the scale encode's."""
     if attribute.kind == AttributeKind.MULTI:
-        masks, keys = encode_sets(table, [o.key for o in attribute.options.all()],
-                                  coders=coders)
-        data.scales[attribute.key] = keys
+        masks, keys = encode_set_entries(entries, [o.key for o in attribute.options.all()])
         coded, distinct = sets_coded(masks)
-        return coded, (masks, distinct)
+        return coded, (masks, distinct), keys
     if attribute.kind == AttributeKind.SINGLE:
-        coded, scale = encode(table, categories=[o.key for o in attribute.options.all()],
-                              coders=coders)
+        coded, scale = encode_entries(entries, categories=[o.key for o in attribute.options.all()])
     elif attribute.kind == AttributeKind.BOOLEAN:
-        coded, scale = encode(table, categories=[False, True], coders=coders)
+        coded, scale = encode_entries(entries, categories=[False, True])
     else:
-        coded, scale = encode(table, numeric=True, coders=coders)
-    data.scales[attribute.key] = scale
-    return coded, None
+        coded, scale = encode_entries(entries, numeric=True)
+    return coded, None, scale
 
 
 def _level(attribute: Attribute) -> str:
@@ -431,7 +442,7 @@ def _pair_confusions(data: ReliabilityData, attribute: Attribute) -> dict[str, A
 
 def _option_counts(attribute: Attribute, keys: list, first: np.ndarray, second: np.ndarray
                    ) -> list[dict[str, Any]]:
-    """confusion's "options" of two coders' sets as bit masks (encode_sets', bit j = keys[j])."""
+    """confusion's "options" of two coders' sets as bit masks (encode_set_entries', bit j = keys[j])."""
     out = []
     for option in attribute.options.all():
         bit = 1 << keys.index(option.key)
