@@ -6,10 +6,12 @@ back by a unique key when they need them."""
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
+from django.db.models import BigIntegerField, Func
 
 # Values of these fields go to the database driver as they are (ints, floats, text, bools,
 # None); others (dates, JSON) are prepared by the field.
@@ -171,6 +173,35 @@ def read_columns(queryset, kinds: list[str]) -> tuple[list[np.ndarray], list[np.
                         dtype=COLUMN_KINDS[kind][0]).reshape(-1)
                for column, kind in zip(out, kinds, strict=True)]
     return columns, nulls
+
+
+class EpochMicroseconds(Func):
+    """A moment as whole microseconds since 1970-01-01 UTC (an int, so read_columns reads
+    it): a driver's datetime per row was most of the time of reading 100,000 codings (0.45
+    of 0.67 s on PostgreSQL). `moment` turns one back."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template=("(EXTRACT(EPOCH FROM (%(expressions)s)::timestamptz) * 1000000)"
+                                     "::bigint"),
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as UTC text, "YYYY-MM-DD HH:MM:SS" and ".ffffff" unless it is zero: whole
+        # seconds from the day number, then the microseconds' digits.
+        return self.as_sql(compiler, connection, template=(
+            "CAST(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400) "
+            "AS INTEGER) * 1000000 + CAST(substr(%(expressions)s, 21, 6) AS INTEGER)"), **extra)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment(microseconds: int) -> datetime:
+    """The aware (UTC) datetime of an EpochMicroseconds value."""
+    return _EPOCH + timedelta(microseconds=int(microseconds))
 
 
 def driver_rows(queryset) -> Iterator[tuple]:

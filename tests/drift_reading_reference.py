@@ -6,6 +6,7 @@ each distinct stored value decoded once. Kept as the reference the column readin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 
 from coding.codings.policies import cases_with_complete_coding
 from coding.dbbulk import driver_rows as _rows
@@ -127,5 +128,6 @@ def per_case_rows(review, tables: Tables | None = None) -> dict:
                     categories.setdefault(f"{answer[0]}={answer[1]}", len(categories))])
                 for answer in sorted(answers)
             ]
-        stored.append([at.isoformat(), coded])
+        # SQLite's driver gives naive datetimes (UTC, as stored): the stored form says UTC.
+        stored.append([(at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat(), coded])
     return {"attributes": list(names), "categories": list(categories), "cases": stored}

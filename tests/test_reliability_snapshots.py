@@ -375,3 +375,16 @@ def test_the_snapshot_holds_every_pairs_confusion_matrix_as_asked_one_by_one(rev
         expected = {f"{a},{b}": confusion(data=data, attribute=attribute, coder_a=a, coder_b=b)
                     for a, b in [("al", "bo"), ("al", "cy"), ("bo", "cy")]}
         assert snapshot.report["confusion"][key] == expected
+
+
+@pytest.mark.django_db
+def test_a_snapshots_json_is_compressed_with_lz4_on_postgresql():
+    """Migration 0032: writing a large snapshot's jsonb spends less time compressing it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+            "'coding_reliabilitysnapshot'::regclass AND attname IN "
+            "('report', 'drift', 'drift_codings') ORDER BY attname")
+        assert cursor.fetchall() == [("drift", "l"), ("drift_codings", "l"), ("report", "l")]

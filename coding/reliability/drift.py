@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models.fields.json import KeyTransform
@@ -50,7 +51,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from coding.codings.policies import cases_with_complete_coding
-from coding.dbbulk import driver_rows, read_columns
+from coding.dbbulk import EpochMicroseconds, moment, read_columns
 from coding.models import (
     Attribute,
     AttributeKind,
@@ -146,8 +147,8 @@ class SnapshotValues:
     The values are read as columns (coding.dbbulk.read_columns) and each distinct stored
     value (attribute, number, yes/no, chosen options) is decoded once: a Python object per
     value read (1.2 million at 50,000 cases) was most of the snapshot's reading. What is
-    kept between the steps is arrays, so that the report's tables can be let go before
-    drift's per-case values are made (at 50,000 cases each holds 35 to 130 MB)."""
+    kept between the steps is arrays: the report's arrays are made from them and let go
+    before drift's per-case values are made (at 50,000 cases those hold about 130 MB)."""
 
     def __init__(self, review) -> None:
         self.review = review
@@ -156,14 +157,28 @@ class SnapshotValues:
         # and joined every case with every complete case (1.25 billion comparisons at
         # 50,000 cases). The reads below take the review's submitted codings and keep those
         # of complete cases.
-        self.complete_cases = list(cases_with_complete_coding(Case.objects.filter(
-            review=review)).order_by(*CASE_ORDER).values_list("pk", "number"))
-        self.complete = {pk: rank for rank, (pk, _number) in enumerate(self.complete_cases)}
-        self.codings = [row for row in driver_rows(Coding.objects.filter(
-            case__review=review, status=CodingStatus.SUBMITTED
-        ).order_by().values_list("pk", "case_id", "case__sort_key", "case__number",
-                                 "coder__username", "submitted_at", "codebook_id"))
-            if row[1] in self.complete]
+        complete_cases = list(cases_with_complete_coding(Case.objects.filter(
+            review=review)).order_by(*CASE_ORDER).values_list("pk", "number", "sort_key"))
+        self.complete = {row[0]: rank for rank, row in enumerate(complete_cases)}
+        # The codings as columns, their moments as integers (moment() makes a case's
+        # completion a datetime, once per case) and cases and coders joined here.
+        (coding_id, case_id, coder_id, codebook_id, submitted), nulls = read_columns(
+            Coding.objects.filter(case__review=review, status=CodingStatus.SUBMITTED)
+            .order_by().values_list("pk", "case_id", "coder_id", "codebook_id",
+                                    EpochMicroseconds("submitted_at")), ["int"] * 5)
+        case_of = {row[0]: row for row in complete_cases}
+        usernames = dict(get_user_model().objects.filter(pk__in=np.unique(coder_id).tolist())
+                         .values_list("pk", "username"))
+        # (pk, case id, sort key, case number, coder's username, submitted (microseconds
+        # since 1970, or None), codebook id) of each submitted coding of a complete case.
+        self.codings = [
+            (pk, case, case_of[case][2], case_of[case][1], usernames[coder],
+             None if no_moment else at, codebook)
+            for pk, case, coder, codebook, at, no_moment in zip(
+                coding_id.tolist(), case_id.tolist(), coder_id.tolist(),
+                codebook_id.tolist(), submitted.tolist(), nulls[4].tolist(), strict=True)
+            if case in case_of]
+        del coding_id, case_id, coder_id, codebook_id, submitted, nulls
         attributes = {a.pk: a for a in Attribute.objects.filter(
             codebook__review=review).exclude(kind=AttributeKind.TEXT)
             .prefetch_related("options")}
@@ -303,7 +318,7 @@ class SnapshotValues:
                 count = per_coding[place[i]]
                 coded[coder] = shared[at:at + count].tolist()
                 at += count
-            stored.append([completed.isoformat(), coded])
+            stored.append([moment(completed).isoformat(), coded])
         return {"attributes": [keys[k] for k in _in_rank_order(names)],
                 "categories": [f"{answers[a][0]}={answers[a][1]}"
                                for a in _in_rank_order(categories)],

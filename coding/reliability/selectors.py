@@ -97,7 +97,8 @@ class ReliabilityData:
     tables: dict[str, Table] | None
     # Arrays made from the tables, per attribute key (see _coded); filled on first use.
     encoded: dict[str, tuple] = field(default_factory=dict, repr=False)
-    # Each encoded attribute's scale (encode's) or option keys (encode_set_entries'), for its digest.
+    # Each encoded attribute's scale (encode's) or option keys (encode_set_entries'), for its
+    # digest.
     scales: dict[str, list] = field(default_factory=dict, repr=False)
     # Every coder with a value in a table, sorted: the arrays' columns.
     coders: list[str] | None = None
@@ -442,7 +443,8 @@ def _pair_confusions(data: ReliabilityData, attribute: Attribute) -> dict[str, A
 
 def _option_counts(attribute: Attribute, keys: list, first: np.ndarray, second: np.ndarray
                    ) -> list[dict[str, Any]]:
-    """confusion's "options" of two coders' sets as bit masks (encode_set_entries', bit j = keys[j])."""
+    """confusion's "options" of two coders' sets as bit masks (encode_set_entries', bit j =
+    keys[j])."""
     out = []
     for option in attribute.options.all():
         bit = 1 << keys.index(option.key)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from django.db import connection
+from django.db.models import DateTimeField, Value
 from django.utils import timezone
 
 from coding.dbbulk import ANALYZE_AFTER, chunked, insert_rows, read_columns
@@ -127,3 +128,32 @@ def test_read_columns_of_no_rows_gives_empty_arrays(db):
     columns, nulls = read_columns(Case.objects.none().values_list("pk", "sort_key"),
                                   ["int", "int"])
     assert [len(c) for c in columns] == [0, 0] and [len(n) for n in nulls] == [0, 0]
+
+
+def test_a_moment_read_as_microseconds_comes_back_as_stored(db):
+    """EpochMicroseconds and moment: whole seconds (SQLite stores no fraction then), every
+    digit of the microseconds, before 1970, a leap day, and NULL."""
+    from datetime import UTC, datetime
+
+    from coding.dbbulk import EpochMicroseconds, moment
+
+    moments = [datetime(2026, 12, 7, 23, 34, 56, tzinfo=UTC),
+               datetime(2026, 12, 7, 23, 34, 56, 670296, tzinfo=UTC),
+               datetime(2024, 2, 29, 0, 0, 0, 1, tzinfo=UTC),
+               datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=UTC),
+               datetime(2038, 1, 19, 3, 14, 8, 500000, tzinfo=UTC)]
+    events = [AuditEvent.objects.create(action="case.import", object_type="coding.case",
+                                        object_id=str(i)) for i in range(len(moments))]
+    for event, at in zip(events, moments, strict=True):  # created_at is set on creation
+        AuditEvent.objects.filter(pk=event.pk).update(created_at=at)
+    queryset = (AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+                .values_list(EpochMicroseconds("created_at")))
+    nothing = AuditEvent.objects.filter(pk=events[0].pk).values_list(
+        EpochMicroseconds(Value(None, output_field=DateTimeField())))
+
+    (microseconds,), (missing,) = read_columns(queryset, ["int"])
+    (_zero,), (null,) = read_columns(nothing, ["int"])
+
+    assert [moment(us) for us in microseconds.tolist()] == moments
+    assert moment(microseconds[1]).isoformat() == "2026-12-07T23:34:56.670296+00:00"
+    assert not missing.any() and null.tolist() == [True]
