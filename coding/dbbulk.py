@@ -183,10 +183,8 @@ class EpochMicroseconds(Func):
     output_field = BigIntegerField()
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection,
-                           template=("(EXTRACT(EPOCH FROM (%(expressions)s)::timestamptz) * 1000000)"
-                                     "::bigint"),
-                           **extra)
+        return self.as_sql(compiler, connection, template=(
+            "(EXTRACT(EPOCH FROM (%(expressions)s)::timestamptz) * 1000000)::bigint"), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         # Stored as UTC text, "YYYY-MM-DD HH:MM:SS" and ".ffffff" unless it is zero: whole

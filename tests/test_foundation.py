@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
 from coding.models import Attribute, Case, Codebook, Coding, Review
@@ -296,8 +296,21 @@ def test_database_url_selects_postgres():
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], str(db["PORT"])) == (
         "reviews", "me", "s@cret", "db.example.org", "5433"
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
     assert database_from_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"
+
+
+def test_postgresql_connections_run_without_jit_unless_the_url_turns_it_on(db):
+    from coproduction.settings import database_from_url
+
+    other = database_from_url("postgresql://me@db/reviews?options=-c%20statement_timeout%3D5000")
+    assert other["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=5000"
+    asked = database_from_url("postgresql://me@db/reviews?options=-c%20jit%3Don")
+    assert asked["OPTIONS"]["options"] == "-c jit=on"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone() == ("off",)
 
 
 def test_sign_in_and_out(client, coder_a):

@@ -54,11 +54,23 @@ def items_with_complete_work(items: QuerySet, *, item: str, person: str,
     with cases, Assignment and submitted Codings (cases_with_complete_coding); screening
     with the records of one stage, that stage's ScreeningAssignments and ScreeningDecisions
     (coding.screening.policies)."""
+    return _with_work_counts(items, item=item, person=person, assignments=assignments,
+                             submissions=submissions).filter(_complete(per_item))
+
+
+def _with_work_counts(items: QuerySet, *, item: str, person: str, assignments: QuerySet,
+                      submissions: QuerySet) -> QuerySet:
     return items.alias(
         _n_assigned=_assigned("pk", item=item, assignments=assignments),
         _n_submitted=_submitted_by_assigned("pk", item=item, person=person,
                                             assignments=assignments, submissions=submissions),
-    ).filter(_n_assigned__gte=per_item, _n_submitted=F("_n_assigned"))
+    )
+
+
+def _complete(per_item: int) -> Q:
+    """Of _with_work_counts' items: those whose work is complete (both counts are numbers,
+    never NULL, so its negation is "not complete")."""
+    return Q(_n_assigned__gte=per_item) & Q(_n_submitted=F("_n_assigned"))
 
 
 def blind_items(user, items: QuerySet, *, item: str, person: str, assignments: QuerySet,
@@ -74,10 +86,11 @@ def blind_items(user, items: QuerySet, *, item: str, person: str, assignments: Q
         Q(Exists(assignments.filter(**{item: OuterRef("pk"), person: user})))
         | Q(Exists(work.filter(**{item: OuterRef("pk"), person: user})))
     )
-    complete = items_with_complete_work(
-        items.model.objects.all(), item=item, person=person, assignments=assignments,
-        submissions=submissions)
-    return theirs.exclude(pk__in=complete.values("pk"))
+    # Completeness counted on their items alone, after the cheap test of being theirs: as a
+    # subquery of every item, it was counted for the whole table on each call (0.45-0.9 s at
+    # 50,000 cases, whoever asked).
+    return _with_work_counts(theirs, item=item, person=person, assignments=assignments,
+                             submissions=submissions).exclude(_complete(CODERS_PER_CASE))
 
 
 # The review's coding, as items_with_complete_work and blind_items take it.
