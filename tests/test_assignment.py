@@ -213,7 +213,7 @@ def test_lead_who_codes_a_case_does_not_see_the_other_coders_state(client, revie
 
 
 def _progress_queries(django_assert_max_num_queries, client, review, n):
-    with django_assert_max_num_queries(15) as captured:
+    with django_assert_max_num_queries(17) as captured:
         response = client.get(reverse("coding:progress", args=[review.slug]))
     assert response.status_code == 200
     return len(captured.captured_queries)

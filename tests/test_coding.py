@@ -337,6 +337,30 @@ def test_queue_shows_own_progress_and_filters(client, cases, coder_a, coder_b):
     assert cases[1].title in drafts and cases[0].title not in drafts
 
 
+def test_the_queue_shows_a_page_of_cases_at_a_time_and_keeps_the_filter(
+        client, review, coder_a, coder_b, lead, monkeypatch):
+    from coding.web import coding as coding_views
+
+    monkeypatch.setattr(coding_views, "CASES_PER_PAGE", 2)
+    made = [factories.CaseFactory(review=review, number=str(n), sort_key=n) for n in range(5)]
+    cases_assign(review=review, coders=[coder_a, coder_b], assigned_by=lead)
+    for case in made[:3]:
+        coding_submit(coding=_draft(case, coder_a), expected_version=1, user=coder_a)
+    _login(client, "alice")
+    url = reverse("coding:queue", args=[review.slug])
+
+    first = client.get(url).content.decode()
+    last = client.get(url, {"page": 3}).content.decode()
+    submitted = client.get(url, {"state": "submitted", "page": 2}).content.decode()
+
+    assert made[0].title in first and made[1].title in first and made[2].title not in first
+    assert "Cases 1–2 of 5" in first and "page=2" in first
+    assert made[4].title in last and made[3].title not in last and 'start="5"' in last
+    assert made[2].title in submitted and made[3].title not in submitted
+    assert "Cases 3–3 of 3" in submitted and "state=submitted&amp;page=1" in submitted
+    assert "3 of 5 submitted" in submitted  # the counts are of every case
+
+
 def test_home_links_reviews_to_the_page_for_the_role(client, review, coder_a, lead):
     _login(client, "alice")
     assert reverse("coding:queue", args=[review.slug]) in client.get("/").content.decode()
