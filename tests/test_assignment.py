@@ -147,6 +147,12 @@ def test_lead_reassigns_by_hand_and_is_refused_for_submitted(client, review, cod
                            follow=True)
     assert f"Case {case.number} is now assigned to Alice and Carol." in response.content.decode()
     assert set(case.assignments.values_list("coder__username", flat=True)) == {"alice", "carol"}
+    elsewhere = factories.CaseFactory(number="777")  # another review's case
+    for number in ("no-such-case", elsewhere.number):
+        response = client.post(url, {"case": number, "coder_1": "carol"}, follow=True)
+        assert ("Assignment not changed. No case of this review has that number."
+                in response.content.decode())
+    assert not elsewhere.assignments.exists()
 
 
 def test_progress_shows_per_coder_counts(review, coder_a, coder_b, lead):
@@ -258,5 +264,7 @@ def test_progress_pages_through_cases_and_prefills_reassignment(client, review, 
     assert f'id="case-{cases[2].number}"' in second and f'id="case-{cases[0].number}"' not in second
     assert "Cases 3–3 of 3" in second
     prefilled = client.get(url, {"case": cases[2].number}).content.decode()
+    assert f'name="case" value="{cases[2].number}"' in prefilled
+    assert f'<option value="{cases[0].number}"' not in prefilled  # typed, not listed
     assert re.search(r'<option value="alice" selected>', prefilled)
     assert re.search(r'<option value="bob" selected>', prefilled)

@@ -151,9 +151,14 @@ def _person(user) -> str:
 class AssignCaseForm(forms.Form):
     """Hand-assign or reassign one case to (up to) two coders."""
 
-    case = ModelChoiceByKey(
+    # The case's number typed, not chosen from a list of every case: at 50,000 cases the
+    # list made the progress page 5 s slower and 4 MB larger.
+    case = forms.ModelChoiceField(
         queryset=None, to_field_name="number", label=_("Case"),
-        label_from=lambda c: f"{c.number}. {c.title[:70]}",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "size": 10}),
+        help_text=_("The case's number, as in the list of cases below."),
+        error_messages={"invalid_choice": _("No case of this review has that number.")},
     )
     coder_1 = ModelChoiceByKey(
         queryset=None, to_field_name="username", label=_("First coder"), required=False,
