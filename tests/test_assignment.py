@@ -267,7 +267,8 @@ def test_progress_pages_through_cases_and_prefills_reassignment(client, review, 
     assert "Cases 3–3 of 3" in second
     prefilled = client.get(url, {"case": cases[2].number}).content.decode()
     assert f'name="case" value="{cases[2].number}"' in prefilled
-    assert 'aria-describedby="id_case_helptext"' in prefilled and 'id="id_case_helptext"' in prefilled
+    assert 'aria-describedby="id_case_helptext"' in prefilled
+    assert 'id="id_case_helptext"' in prefilled
     assert f'<option value="{cases[0].number}"' not in prefilled  # typed, not listed
     assert re.search(r'<option value="alice" selected>', prefilled)
     assert re.search(r'<option value="bob" selected>', prefilled)
