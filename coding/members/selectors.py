@@ -32,8 +32,8 @@ class Member:
 
 def review_members(*, review: Review, viewer) -> list[Member]:
     """Everyone holding a role in the review, by username, with their roles and (for those
-    with cases) their coding progress as `viewer` may see it (coder_progress); two queries
-    however many members. For example
+    with cases) their coding progress as `viewer` may see it (coder_progress); four queries
+    however many members and cases. For example
     [Member(user=<alice>, roles=["coder"], progress=CoderProgress(assigned=12, ...))]."""
     members: dict[int, Member] = {}
     rows = Membership.objects.filter(review=review).select_related("user")
