@@ -181,7 +181,7 @@ def test_bootstrap_equals_an_independent_resampling_of_the_same_counts():
 
     from coding.reliability import coefficients as engine
     patterns = engine._Patterns(coded)
-    counts = engine._resample_counts(patterns, 200, np.random.default_rng(3))
+    counts = engine._resample_counts(patterns, 200, 3)
     alphas = []
     for draw in counts:
         sample, unit = {}, 0
@@ -220,6 +220,47 @@ def test_same_seed_same_intervals_and_every_coefficient_on_the_same_resamples():
     assert first["alpha_ci_low"] != other["alpha_ci_low"]
     for key in ("alpha", "cohen_kappa", "fleiss_kappa", "ac1"):
         assert first[f"{key}_ci_low"] < first[f"{key}_ci_high"]
+
+
+def test_kept_unit_draws_give_the_counts_of_drawing_the_units_again(monkeypatch):
+    # Many patterns for their units: the units themselves are drawn. Their multiplicities
+    # are kept for the next row of as many units; the counts must be those of drawing again.
+    from coding.reliability import coefficients as engine
+    rng = np.random.default_rng(4)
+    rows = []
+    for n in (150, 150, 151):  # two rows of as many units, then one more
+        codes = rng.integers(0, 40, size=(n, 2))
+        codes[: n // 2, 1] = codes[: n // 2, 0]
+        rows.append(engine._Patterns(Coded(codes, 40)))
+    assert all(len(p.freq) > 64 and len(p.freq) * 8 > p.units_rated for p in rows)
+    kept = [engine._resample_counts(p, 300, 7) for p in rows]
+    monkeypatch.setattr(engine, "_CACHED_DRAWS", 0)
+    drawn = [engine._resample_counts(p, 300, 7) for p in rows]
+    for a, b in zip(kept, drawn, strict=True):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(drawn[0], drawn[1])  # other patterns: other counts
+    assert engine._unit_multiplicities(150, 300, 7).flags.writeable is False
+
+
+def test_only_the_values_coefficients_are_the_same_whoever_gave_them():
+    # With only percent agreement and alpha wanted, five coders' cases are patterns of
+    # their values alone from the start; the figures and intervals are those of the full row.
+    rng = np.random.default_rng(8)
+    codes = np.full((300, 5), -1)
+    for unit in range(300):
+        coders = rng.choice(5, size=2 + (unit % 7 == 0), replace=False)
+        value = rng.integers(0, 4)
+        codes[unit, coders] = [value if rng.random() < 0.7 else rng.integers(0, 4)
+                               for _ in coders]
+    full = row_statistics(Coded(codes, 4), n_boot=400, seed=1)
+    only = row_statistics(Coded(codes, 4), n_boot=400, seed=1,
+                          only=("percent_agreement", "krippendorff_alpha"))
+    for key in ("units", "coders", "percent_agreement", "krippendorff_alpha", "alpha_ci_low",
+                "alpha_ci_high", "alpha_dropped", "pairable_values", "minority_values"):
+        assert only[key] == pytest.approx(full[key], abs=1e-12), key
+    assert only["alpha_boot"] == full["alpha_boot"]
+    assert only["coders"] == 5 and only["alpha_ci_low"] is not None
+    assert only["cohen_kappa"] is None and full["conger_kappa"] is not None
 
 
 def test_masi_alpha_from_bit_masks_equals_the_package():

@@ -13,6 +13,7 @@ and Conger's kappa with missing values) and Krippendorff (2011) for alpha; see t
 
 from __future__ import annotations
 
+import functools
 from statistics import NormalDist
 from typing import Any
 
@@ -25,6 +26,9 @@ MIN_UNITS_FOR_INTERVAL = 40  # and MIN_MINORITY_VALUES: see there
 _DENSE_LIMIT = 50_000  # cells of a patterns x categories matrix kept dense
 _JACKKNIFE_PATTERNS = 2000  # distinct case patterns up to which BCa's jackknife is computed
 _CHUNK = 100  # resamples per block where a block needs patterns x resamples memory
+# Resamples x units up to which a row's unit draws are kept for the next row of as many
+# units (4 MB each; _unit_multiplicities keeps four).
+_CACHED_DRAWS = 1_000_000
 
 
 def _ordinal_weights(q: int) -> np.ndarray:
@@ -97,7 +101,7 @@ def _unique_rows(codes: np.ndarray, q: int):
     return codes[order[starts]], counts, inverse
 
 
-def _resample_counts(pat: _Patterns, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def _resample_counts(pat: _Patterns, n_boot: int, seed: int) -> np.ndarray:
     """Pattern counts of `n_boot` resamples of the rated units, drawn with replacement.
 
     Few patterns (relative to units): multinomial draws of the pattern counts; otherwise
@@ -106,15 +110,44 @@ def _resample_counts(pat: _Patterns, n_boot: int, rng: np.random.Generator) -> n
     per unit and resample.
     """
     n, n_pat = pat.units_rated, len(pat.freq)
-    probs = pat.freq / pat.freq.sum()
+    rng = np.random.default_rng(seed)
     if n_pat <= 64 or n_pat * 8 <= n:
+        probs = pat.freq / pat.freq.sum()
         return rng.multinomial(n, probs, size=n_boot).astype(float)
+    if n_boot * n <= _CACHED_DRAWS:
+        # A pattern's counts are the sums of its units' multiplicities: whole numbers, summed
+        # exactly in any order, so the same counts as from the draws themselves.
+        # (In single precision, exact up to 2**24: the multiplicities are at most n.)
+        one_hot = np.zeros((n_pat, n), dtype=np.float32)
+        one_hot[pat.unit_pattern, np.arange(n)] = 1.0
+        return (one_hot @ _unit_multiplicities(n, n_boot, seed)).astype(float).T
     out = np.zeros((n_boot, n_pat))
-    for start in range(0, n_boot, _CHUNK):
-        b = min(_CHUNK, n_boot - start)
-        units = rng.integers(0, n, size=(b, n), dtype=np.int32)
+    for start, units in _unit_draws(n, n_boot, rng):
+        b = len(units)
         idx = (pat.unit_pattern[units] + (np.arange(b) * n_pat)[:, None]).ravel()
         out[start:start + b] = np.bincount(idx, minlength=b * n_pat).reshape(b, n_pat)
+    return out
+
+
+def _unit_draws(n: int, n_boot: int, rng: np.random.Generator):
+    """(first resample, the units drawn: resamples x n) per _CHUNK resamples."""
+    for start in range(0, n_boot, _CHUNK):
+        yield start, rng.integers(0, n, size=(min(_CHUNK, n_boot - start), n), dtype=np.int32)
+
+
+@functools.lru_cache(maxsize=4)
+def _unit_multiplicities(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """How many times each of n units is drawn in each resample (units x resamples), from
+    the same draws as _resample_counts' per chunk. Kept for the next row of as many units:
+    drift's blocks of one window size mostly have the same number, and the draws were most
+    of a block's interval."""
+    out = np.zeros((n_boot, n), dtype=np.float32)
+    for start, units in _unit_draws(n, n_boot, np.random.default_rng(seed)):
+        b = len(units)
+        idx = (units + (np.arange(b) * n)[:, None]).ravel()
+        out[start:start + b] = np.bincount(idx, minlength=b * n).reshape(b, n)
+    out = np.ascontiguousarray(out.T)
+    out.flags.writeable = False
     return out
 
 
@@ -397,6 +430,10 @@ def _alpha(pat: _Patterns, res: _Resamples, level: str) -> np.ndarray:
     return np.where((expected > 1e-12) & np.isfinite(alpha), alpha, np.nan)
 
 
+# Coefficients of the values alone, not of who gave them (Conger's and Cohen's kappa and the
+# prevalence and bias indices compare coders).
+_IDENTITY_FREE = frozenset(("percent_agreement", "krippendorff_alpha", "fleiss_kappa",
+                            "gwet_ac1", "gwet_ac2"))
 # Coefficients that get a bootstrap interval, and the prefix of their interval keys.
 INTERVAL_KEYS = {
     "krippendorff_alpha": "alpha", "cohen_kappa": "cohen_kappa", "fleiss_kappa": "fleiss_kappa",
@@ -602,9 +639,15 @@ def row_statistics(
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     if level in ("interval", "ratio") and coded.values is None:
         raise ValueError(f"level {level!r} needs numeric category values")
-    pat = _Patterns(coded)
+    coders = int(np.count_nonzero((coded.codes >= 0).any(axis=0)))
+    # Coefficients that do not ask who gave which value are the same on cases' values
+    # whatever columns they sit in: with only those wanted, the cases are patterns whoever
+    # coded them from the start (drift's blocks: ten coders' columns, two values a case).
+    anonymous = (only is not None and set(only) <= _IDENTITY_FREE
+                 and coded.codes.shape[1] > 2)
+    pat = _Patterns(_anonymous(coded) if anonymous else coded)
     warnings: list[str] = []
-    stats: dict[str, Any] = {"units": pat.units, "coders": len(pat.coders_present)}
+    stats: dict[str, Any] = {"units": pat.units, "coders": coders}
     point = (_coefficients(pat, pat.freq[None, :], level, binary, keys=only)
              if len(pat.codes) else None)
     keys = ["percent_agreement", "cohen_kappa", "fleiss_kappa", "conger_kappa",
@@ -656,13 +699,12 @@ def row_statistics(
         )
         stats["warnings"] = warnings
         return stats
-    rng = np.random.default_rng(seed)
-    if pat.n_coders > 2:
+    if pat.n_coders > 2 and not anonymous:
         # The intervals' coefficients (alpha, Fleiss' kappa, AC1) do not depend on who gave
         # which value, so cases with the same values are one pattern whoever coded them:
         # far fewer patterns to resample when many coders share the cases.
         pat = _Patterns(_anonymous(coded))
-    draws = _resample_counts(pat, n_boot, rng)
+    draws = _resample_counts(pat, n_boot, seed)
     # Only the coefficients that get an interval here (each computed as it would be with all).
     needed = [key for key in INTERVAL_KEYS if stats[key] is not None]
     boot = _coefficients(pat, draws, level, binary, identity=pat.n_coders <= 2, keys=needed)
