@@ -1,7 +1,8 @@
 """gunicorn settings for production: `gunicorn` (or `gunicorn -c gunicorn.conf.py`) in the
 project directory. Environment variables: GUNICORN_BIND (default 127.0.0.1:8000),
 WEB_CONCURRENCY (worker processes, default 2 x CPUs + 1, at most 8), GUNICORN_WORKER_CLASS
-(default sync), GUNICORN_THREADS (default 1), GUNICORN_TIMEOUT (seconds, default 60).
+(default sync), GUNICORN_THREADS (default 1), GUNICORN_TIMEOUT (seconds, default 60; also
+the database statements' limit, DATABASE_STATEMENT_TIMEOUT, unless that is set).
 Static files are served by whitenoise from STATIC_ROOT (run `manage.py collectstatic`
 first); see README, "Production"."""
 
@@ -22,6 +23,10 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# The web server's database statements stop at the same limit (coproduction/settings.py):
+# gunicorn kills a worker past its timeout, but PostgreSQL would go on running its query.
+# Read by the settings in each worker; the background worker (db_worker) runs without it.
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", str(timeout))
 graceful_timeout = 30
 # Recycle workers now and then so that a slow leak cannot grow without bound. Not fewer: cached
 # reader pages are served at over 1,000 a second on two cores, and a worker restarting every

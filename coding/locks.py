@@ -12,6 +12,10 @@ Should PostgreSQL still abort a transaction as a deadlock or a serialization fai
 SQLite give up waiting for its write lock), the outermost service retries it once
 (`retry_on_lock_conflict`); otherwise the page (coding.middleware.lock_conflicts) and the
 API (coding.api.errors) answer 409 with LOCK_CONFLICT_MESSAGE, never 500.
+
+A statement the web server's connection ran past its time limit (PostgreSQL's
+statement_timeout, set for gunicorn's connections: README, "Production") is stopped by the
+database; the page and the API answer 503 with TOO_SLOW_MESSAGE (`is_statement_timeout`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ LOCK_CONFLICT_MESSAGE = _(
 )
 # PostgreSQL's codes for a transaction it aborted so that another could go on.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+# PostgreSQL's query_canceled: here, a statement stopped at the connection's statement_timeout.
+QUERY_CANCELED_SQLSTATE = "57014"
+TOO_SLOW_MESSAGE = _(
+    "This took the database too long, so it was stopped before it could slow the site down "
+    "for everyone. Nothing was changed. Try again in a moment; if it happens again, tell the "
+    "site's administrator what you asked for."
+)
 
 
 def case_lock(case: Case | int) -> None:
@@ -65,6 +76,11 @@ def is_lock_conflict(error: BaseException) -> bool:
     if not isinstance(error, OperationalError):
         return False
     return is_retryable(error) or "database is locked" in str(error)
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """A statement the database stopped because it ran past the connection's time limit."""
+    return isinstance(error, OperationalError) and _sqlstate(error) == QUERY_CANCELED_SQLSTATE
 
 
 def retry_on_lock_conflict(service):

@@ -20,7 +20,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from coding.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict
+from coding.locks import (
+    LOCK_CONFLICT_MESSAGE,
+    TOO_SLOW_MESSAGE,
+    is_lock_conflict,
+    is_statement_timeout,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +68,30 @@ class LockConflictMiddleware:
         if "application/json" in request.headers.get("Accept", ""):  # autosave and the like
             return JsonResponse({"ok": False, "busy": True, "message": message}, status=409)
         return render(request, "409.html", {"message": message}, status=409)
+
+
+class StatementTimeoutMiddleware:
+    """A statement the database stopped at the web server's time limit (coding.locks
+    .is_statement_timeout) answers 503 with a message and Retry-After, never 500. The API
+    answers it in coding.api.errors; this is the pages' side."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_statement_timeout(exception):
+            return None
+        logger.error("Statement timeout on %s %s: %s", request.method, request.path, exception)
+        message = str(TOO_SLOW_MESSAGE)
+        if "application/json" in request.headers.get("Accept", ""):
+            response = JsonResponse({"ok": False, "message": message}, status=503)
+        else:
+            response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "30"
+        return response
 
 
 def private_responses(get_response):

@@ -57,6 +57,13 @@ def database_from_url(url: str) -> dict:
         options = db.setdefault("OPTIONS", {})
         if "jit" not in options.get("options", ""):
             options["options"] = f"-c jit=off {options.get('options', '')}".strip()
+        # A time limit on each statement, where the process asks for one (gunicorn.conf.py
+        # sets it to gunicorn's worker timeout; the background worker has none): a web
+        # request's query outlived the request it served (an hour, issue 22) once gunicorn
+        # had killed it, and held a core of the database all along.
+        seconds = envint("DATABASE_STATEMENT_TIMEOUT", "0")
+        if seconds > 0 and "statement_timeout" not in options["options"]:
+            options["options"] += f" -c statement_timeout={seconds}s"
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     return db
@@ -131,6 +138,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "coding.middleware.LockConflictMiddleware",
+    "coding.middleware.StatementTimeoutMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 sign-in page.
     "axes.middleware.AxesMiddleware",
 ]

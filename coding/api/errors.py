@@ -8,7 +8,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from coding.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict
+from coding.locks import (
+    LOCK_CONFLICT_MESSAGE,
+    TOO_SLOW_MESSAGE,
+    is_lock_conflict,
+    is_statement_timeout,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,11 @@ def api_exception_handler(exc, context):
         message = str(LOCK_CONFLICT_MESSAGE)
         return Response({"detail": message, "errors": [message], "code": "lock_conflict"},
                         status=status.HTTP_409_CONFLICT)
+    if is_statement_timeout(exc):  # stopped at the web server's time limit (coding.locks)
+        logger.error("Statement timeout in %s: %s", context.get("view").__class__.__name__, exc)
+        message = str(TOO_SLOW_MESSAGE)
+        return Response({"detail": message, "errors": [message], "code": "too_slow"},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
     response = exception_handler(exc, context)
     if response is None:
         return None
