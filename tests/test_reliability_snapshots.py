@@ -388,3 +388,20 @@ def test_a_snapshots_json_is_compressed_with_lz4_on_postgresql():
             "'coding_reliabilitysnapshot'::regclass AND attname IN "
             "('report', 'drift', 'drift_codings') ORDER BY attname")
         assert cursor.fetchall() == [("drift", "l"), ("drift_codings", "l"), ("report", "l")]
+
+
+def test_a_snapshot_s_json_is_stored_as_the_field_would_store_it(review):
+    """_finish writes its JSON with orjson; what is read back is what the field's own
+    encoder would have stored: whole and fractional numbers (the shortest that reads back),
+    nested lists, keys that are not strings, non-ASCII text, quotes and newlines."""
+    value = {"note": 'A "quoted"\nline', "alpha": 0.8125, "small": 1e-05, "third": 1 / 3,
+             "units": 12, "none": None, "yes": True, "rows": [[0, 1], [2, "Zürich 合作"]],
+             3: "three"}
+    by_field = ReliabilitySnapshot.objects.create(review=review, version=1, drift=value)
+    by_orjson = ReliabilitySnapshot.objects.create(review=review, version=2)
+    ReliabilitySnapshot.objects.filter(pk=by_orjson.pk).update(drift=services._json(value))
+    by_field.refresh_from_db()
+    by_orjson.refresh_from_db()
+    assert by_orjson.drift == by_field.drift
+    assert by_orjson.drift["3"] == "three" and by_orjson.drift["third"] == 1 / 3
+    assert services._json(None) is None
