@@ -422,6 +422,27 @@ def test_only_the_blocks_whose_cases_changed_are_computed_again(monkeypatch):
     assert reused["blocks"][1] != first["blocks"][1]
 
 
+def test_drift_on_threads_equals_drift_on_one_and_keeps_the_callers_language(monkeypatch):
+    from django.utils import translation
+
+    from coding.reliability import drift as module
+
+    stored = _random_stored(3, cases=160)
+    both = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(module, "THREADS", threads)
+        with translation.override("es"):
+            prepared = module._Prepared(stored)
+            both[threads] = (module._group(stored, DriftParams("window", 20), 1000, prepared),
+                             module._overall(stored, 1000, prepared))
+    assert both[1] == both[2]
+    notes = [row["note"] for row in both[2][0]["rows"] + both[2][0]["blocks"] if row["note"]]
+    assert notes and all("intervalo" in note or "Solo" in note for note in notes), notes[:3]
+    with translation.override("es"):
+        languages = module._in_parallel(lambda _item: translation.get_language(), list(range(6)))
+    assert languages == ["es"] * 6
+
+
 def _random_stored(seed: int, cases: int = 90, coders: int = 4, attributes: int = 5) -> dict:
     """Cases coded by two to four of `coders` coders, some values missing, one coder now and
     then with an empty coding."""

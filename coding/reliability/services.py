@@ -186,6 +186,7 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
                 _release_freed_memory()
                 drift = drift_snapshot(review=review, stored=stored)
                 del stored
+                _release_freed_memory()  # drift's threads' too: the next snapshot starts low
                 drift[1]["digests"]["report"] = digest
             current = current and reliability_version(review=review) == snapshot.version
         if not current:
