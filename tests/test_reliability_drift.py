@@ -426,11 +426,12 @@ def test_drift_on_threads_equals_drift_on_one_and_keeps_the_callers_language(mon
     from django.utils import translation
 
     from coding.reliability import drift as module
+    from coding.reliability import threads as parallel
 
     stored = _random_stored(3, cases=160)
     both = {}
     for threads in (1, 2):
-        monkeypatch.setattr(module, "THREADS", threads)
+        monkeypatch.setattr(parallel, "THREADS", threads)
         with translation.override("es"):
             prepared = module._Prepared(stored)
             both[threads] = (module._group(stored, DriftParams("window", 20), 1000, prepared),
@@ -439,7 +440,7 @@ def test_drift_on_threads_equals_drift_on_one_and_keeps_the_callers_language(mon
     notes = [row["note"] for row in both[2][0]["rows"] + both[2][0]["blocks"] if row["note"]]
     assert notes and all("intervalo" in note or "Solo" in note for note in notes), notes[:3]
     with translation.override("es"):
-        languages = module._in_parallel(lambda _item: translation.get_language(), list(range(6)))
+        languages = parallel.in_parallel(lambda _item: translation.get_language(), list(range(6)))
     assert languages == ["es"] * 6
 
 

@@ -35,11 +35,9 @@ for, with point figures only (no bootstrap in a request).
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 from array import array
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,7 +47,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models.fields.json import KeyTransform
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -79,6 +76,7 @@ from coding.reliability.selectors import (
     encode_attribute,
     report_attributes,
 )
+from coding.reliability.threads import in_parallel
 from coding.values import coded_from_fields, value_json
 
 WEEK, WINDOW = "week", "window"
@@ -101,11 +99,6 @@ TREND_REORDERINGS = 999
 TREND_MIN_REORDERINGS = 99
 TREND_UNIT_BUDGET = 2_000_000  # units x reorderings
 TREND_MIN_CASES = 10  # at least 5 cases per half
-# Threads the bootstraps are spread over: numpy lets go of the interpreter in the larger steps
-# (the resamples' draws and products), so that on two cores the overall figures took 0.85 s
-# instead of 1.65, and a cold snapshot's drift at 50,000 cases 8.0-8.3 s instead of 9.9-11.2
-# (bench/README.md, "Eighth round").
-THREADS = 2
 # The CSV's columns: one row per block ("all coders") and per coder and block.
 FIELDS = ["coder", "period", "period_start", "period_end", "cases", "values_compared",
           "values_agreed", "agreement", "alpha", "alpha_ci_low", "alpha_ci_high", "not_coded"]
@@ -859,8 +852,8 @@ def _group(stored: dict, params: DriftParams, n_boot: int,
             if previous is not None:
                 kept[i] = previous.get(digest)
     # The blocks whose figures are computed (with a bootstrap, or where counting is not
-    # exact), all at once on THREADS threads; between_figures keeps each.
-    _in_parallel(lambda r: prepared.between_figures(r[3], r[4], n_boot),
+    # exact), all at once on two threads; between_figures keeps each.
+    in_parallel(lambda r: prepared.between_figures(r[3], r[4], n_boot),
                  [r for r, old, alpha in zip(ranges, kept, points, strict=True)
                   if old is None and alpha is False])
     for (period, start, end, first, last), old, alpha in zip(ranges, kept, points,
@@ -948,10 +941,10 @@ def _overall(stored: dict, n_boot: int, prepared: _Prepared | None = None) -> di
     prepared = prepared or _Prepared(stored)
     n = len(stored["cases"])
     # All coders' units first, alone (the largest: its bootstrap's arrays are the peak of a
-    # snapshot after a change), then each coder's pairs on THREADS threads.
+    # snapshot after a change), then each coder's pairs on two threads.
     _between, figures = prepared.between_figures(0, n, n_boot)
     pairs = [prepared.with_others(column, 0, n) for column in range(len(prepared.coders))]
-    coder_figures = _in_parallel(lambda coded: _figures(coded, n_boot),
+    coder_figures = in_parallel(lambda coded: _figures(coded, n_boot),
                                  [coded for coded, _not_coded in pairs])
     overall = {"between": _row(ALL, "", "", "", n, prepared.counts(0, n), figures, 0),
                "coders": []}
@@ -961,32 +954,6 @@ def _overall(stored: dict, n_boot: int, prepared: _Prepared | None = None) -> di
                                       _counts(coded), coder_figures[column], not_coded))
     return overall
 
-
-def _one_malloc_arena() -> None:
-    """Threads allocate from the process's main heap (glibc's M_ARENA_MAX = 1), not each from
-    an arena of its own: memory freed in a thread's arena stayed there, and a worker's next
-    snapshots started 60-120 MB higher and peaked above 400 MB. Does nothing where the C
-    library is not glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, 1)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
-
-
-def _in_parallel(function, items: list) -> list:
-    """[function(item) for item in items], on THREADS threads, each in the caller's
-    language (the figures' notes are translated as they are written)."""
-    if len(items) < 2:
-        return [function(item) for item in items]
-    _one_malloc_arena()
-    language = translation.get_language()
-
-    def run(item):
-        with translation.override(language):
-            return function(item)
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(run, items))
 
 
 def _answer_for(stored: dict, grouped: dict, overall: dict, trend_: dict | None) -> dict:

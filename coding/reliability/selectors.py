@@ -54,6 +54,7 @@ from coding.reliability.encoding import (
 )
 from coding.reliability.statistics import binarize, confusion_matrix
 from coding.reliability.tables import sorted_values
+from coding.reliability.threads import in_parallel
 from coding.values import coded_from_fields
 
 N_BOOT = 1000
@@ -274,25 +275,29 @@ def reliability_rows(
     attributes). The bootstrap draws `n_boot` resamples of cases with a fixed seed, the same
     resamples for every coefficient of a row, so the same data always give the same figures.
     """
-    rows = []
+    # Each row's data first (the options are read here, in the caller's thread), then
+    # every row's figures on two threads (coding.reliability.threads).
+    jobs = []
     for attribute in data.attributes:
         coded, extra = _coded(data, attribute)
         level = _level(attribute)
         multi = attribute.kind == AttributeKind.MULTI
         binary = attribute.kind == AttributeKind.BOOLEAN
+        jobs.append((attribute.key, None, level, coded, binary, multi,
+                     masi_matrix(extra[1]) if multi else None))
+        if multi:
+            masks = extra[0]
+            jobs.extend((attribute.key, option.key, "nominal", option_coded(masks, j), True,
+                         False, None) for j, option in enumerate(attribute.options.all()))
+
+    def figures(job) -> dict:
+        key, option, level, coded, binary, multi, masi = job
         stats = row_statistics(coded, level=level, binary=binary, n_boot=n_boot, seed=seed)
         if multi:
-            masks, distinct = extra
-            stats["masi_alpha"] = alpha_with_distance(coded, masi_matrix(distinct))
-        rows.append(_row(attribute.key, None, level, stats, multi=multi, binary=binary))
-        if multi:
-            for j, option in enumerate(attribute.options.all()):
-                option_stats = row_statistics(
-                    option_coded(masks, j), binary=True, n_boot=n_boot, seed=seed
-                )
-                rows.append(_row(attribute.key, option.key, "nominal", option_stats,
-                                 binary=True))
-    return rows
+            stats["masi_alpha"] = alpha_with_distance(coded, masi)
+        return _row(key, option, level, stats, multi=multi, binary=binary)
+
+    return in_parallel(figures, jobs)
 
 
 def pair_rows(*, data: ReliabilityData) -> list[dict[str, Any]]:
