@@ -10,7 +10,7 @@ the case, then wanted the disagreement: PostgreSQL answered "deadlock detected")
 
 Should PostgreSQL still abort a transaction as a deadlock or a serialization failure (or
 SQLite give up waiting for its write lock), the outermost service retries it once
-(`retry_on_lock_conflict`); otherwise the page (coding.middleware.lock_conflicts) and the
+(`retry_on_lock_conflict`); otherwise the page (coding.middleware.DatabaseRefusalMiddleware) and the
 API (coding.api.errors) answer 409 with LOCK_CONFLICT_MESSAGE, never 500.
 
 A statement the web server's connection ran past its time limit (PostgreSQL's

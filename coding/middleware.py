@@ -1,5 +1,5 @@
 """Security headers that neither Django's SecurityMiddleware nor django-csp sets, and the
-pages' answer to a lock conflict.
+pages' answer when the database refused a request's work (a lock conflict, a timeout).
 
 The Content-Security-Policy itself is django-csp's (settings.CONTENT_SECURITY_POLICY), with
 its header built once per process (CSPMiddleware below).
@@ -48,11 +48,17 @@ def security_headers(get_response):
     return middleware
 
 
-class LockConflictMiddleware:
-    """A transaction the database aborted because others wrote at the same moment (a deadlock
-    or serialization failure it was retried once for, or SQLite's lock wait running out:
-    coding.locks) answers 409 with a message, never 500. The API answers it in
-    coding.api.errors; this is the pages' side."""
+class DatabaseRefusalMiddleware:
+    """What the pages answer when the database refused a request's work, never a 500
+    (coding.locks says which refusal it was; the API answers the same in coding.api.errors):
+
+    - 409 with LOCK_CONFLICT_MESSAGE: a transaction aborted because others wrote at the same
+      moment (a deadlock or serialization failure it was retried once for, or SQLite's lock
+      wait running out);
+    - 503 with TOO_SLOW_MESSAGE and Retry-After: a statement stopped at the web server's time
+      limit.
+
+    A script's request (autosave and the like, asking for JSON) gets the message as JSON."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,36 +67,23 @@ class LockConflictMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_lock_conflict(exception):
-            return None
-        logger.warning("Lock conflict on %s %s: %s", request.method, request.path, exception)
-        message = str(LOCK_CONFLICT_MESSAGE)
-        if "application/json" in request.headers.get("Accept", ""):  # autosave and the like
-            return JsonResponse({"ok": False, "busy": True, "message": message}, status=409)
-        return render(request, "409.html", {"message": message}, status=409)
-
-
-class StatementTimeoutMiddleware:
-    """A statement the database stopped at the web server's time limit (coding.locks
-    .is_statement_timeout) answers 503 with a message and Retry-After, never 500. The API
-    answers it in coding.api.errors; this is the pages' side."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not is_statement_timeout(exception):
-            return None
-        logger.error("Statement timeout on %s %s: %s", request.method, request.path, exception)
-        message = str(TOO_SLOW_MESSAGE)
-        if "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse({"ok": False, "message": message}, status=503)
+        if is_lock_conflict(exception):
+            logger.warning("Lock conflict on %s %s: %s", request.method, request.path, exception)
+            status, template, message = 409, "409.html", str(LOCK_CONFLICT_MESSAGE)
+            extra = {"busy": True}
+        elif is_statement_timeout(exception):
+            logger.error("Statement timeout on %s %s: %s", request.method, request.path,
+                         exception)
+            status, template, message = 503, "503.html", str(TOO_SLOW_MESSAGE)
+            extra = {}
         else:
-            response = render(request, "503.html", {"message": message}, status=503)
-        response["Retry-After"] = "30"
+            return None
+        if "application/json" in request.headers.get("Accept", ""):
+            response = JsonResponse({"ok": False, **extra, "message": message}, status=status)
+        else:
+            response = render(request, template, {"message": message}, status=status)
+        if status == 503:
+            response["Retry-After"] = "30"
         return response
 
 

@@ -137,8 +137,7 @@ MIDDLEWARE = [
     "coding.middleware.AccountLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "coding.middleware.LockConflictMiddleware",
-    "coding.middleware.StatementTimeoutMiddleware",
+    "coding.middleware.DatabaseRefusalMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 sign-in page.
     "axes.middleware.AxesMiddleware",
 ]
