@@ -40,8 +40,8 @@ RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_fai
 QUERY_CANCELED_SQLSTATE = "57014"
 TOO_SLOW_MESSAGE = _(
     "This took the database too long, so it was stopped before it could slow the site down "
-    "for everyone. Nothing was changed. Try again in a moment; if it happens again, tell the "
-    "site's administrator what you asked for."
+    "for everyone. Try again in a moment; if you were saving something, first check whether "
+    "it was saved. If it happens again, tell the site's administrator what you asked for."
 )
 
 
