@@ -405,3 +405,25 @@ def test_a_snapshot_s_json_is_stored_as_the_field_would_store_it(review):
     assert by_orjson.drift == by_field.drift
     assert by_orjson.drift["3"] == "three" and by_orjson.drift["third"] == 1 / 3
     assert services._json(None) is None
+
+
+def test_a_snapshot_s_json_read_as_text_is_what_the_field_reads(review):
+    """The drift selectors read the per-case values and the last snapshot's parts as text
+    parsed by orjson (selectors.as_text, json_value): the same values as the field's own
+    reading, a part that is JSON null as None, a missing one as None."""
+    from django.db.models.fields.json import KeyTransform
+
+    from coding.reliability.selectors import _drift_codings, as_text, json_value
+
+    value = {"format": 2, "cases": [["2026-12-08T03:04:05+00:00", {"ann": [[0, 1], [1, 3]]}]],
+             "categories": ["a=\"x\"", "b=1.5"], "trend": None, "overall": {"alpha": 0.25}}
+    snapshot = ReliabilitySnapshot.objects.create(review=review, version=1, drift_codings=value)
+    assert _drift_codings(snapshot) == ReliabilitySnapshot.objects.get(pk=snapshot.pk).drift_codings
+    rows = ReliabilitySnapshot.objects.filter(pk=snapshot.pk)
+    parts = rows.annotate(
+        trend=as_text(KeyTransform("trend", "drift_codings")),
+        overall=as_text(KeyTransform("overall", "drift_codings")),
+        missing=as_text(KeyTransform("nothing", "drift_codings")),
+        drift_text=as_text("drift")).values_list("trend", "overall", "missing",
+                                                 "drift_text").get()
+    assert [json_value(part) for part in parts] == [None, {"alpha": 0.25}, None, None]
