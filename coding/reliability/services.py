@@ -186,9 +186,12 @@ def reliability_snapshot_compute(*, snapshot_id: int) -> ReliabilitySnapshot | N
                 _release_freed_memory()
                 drift = drift_snapshot(review=review, stored=stored)
                 del stored
-                _release_freed_memory()  # drift's threads' too: the next snapshot starts low
                 drift[1]["digests"]["report"] = digest
             current = current and reliability_version(review=review) == snapshot.version
+        if drift is not None:
+            # Drift's threads' memory too, so that the next snapshot starts low; after the
+            # transaction (on SQLite it holds the write lock, which others' requests wait for).
+            _release_freed_memory()
         if not current:
             _finish(snapshot, SnapshotStatus.SUPERSEDED, started)
             return snapshot
