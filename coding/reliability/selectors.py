@@ -637,16 +637,15 @@ def _drift_codings(snapshot: ReliabilitySnapshot):
 
 
 def as_text(expression) -> Cast:
-    """A snapshot's JSON column, or a part of it, read as its text for json_value: the field's
-    own reading (json.loads) of the 14 MB of per-case values at 50,000 cases took 3.8 s, half
-    of a drift CSV by windows of another size."""
+    """A snapshot's JSON column, or a part of it, read as its text for json_value rather than
+    by the field's own json.loads (14 MB of per-case values at 50,000 cases)."""
     return Cast(expression, TextField())
 
 
 def json_value(text: str | None):
     """The value of as_text's JSON (None for SQL NULL), parsed by orjson with Python's cyclic
-    garbage collector paused (JSON makes no reference cycles): its passes over the million
-    new lists were three quarters of the parse (1.25-3.0 s against 0.2-0.55 s)."""
+    garbage collector paused (JSON makes no reference cycles): on a busy machine its passes
+    over the million new lists were most of the parse (1.25-3.0 s against 0.2-0.55 s)."""
     if text is None:
         return None
     with cyclic_gc_paused():
