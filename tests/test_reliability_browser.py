@@ -2,19 +2,18 @@
 intervals under their figures and numbered warnings, at 1280 and 390 px. Screenshots go to
 $SCREENSHOT_DIR (default: pytest's tmp dir)."""
 
-import io
 import os
 import random
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from coding.models import Role
 from tests import factories
 from tests.conftest import PASSWORD
+from tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +106,7 @@ def test_page_shows_computing_then_the_figures_once_the_worker_has_run(
     assert not ReliabilitySnapshot.objects.exists()  # the page writes nothing: the worker asks
     page.screenshot(path=str(shots / "reliability-computing.png"), full_page=True)
 
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
-                 stdout=io.StringIO())
+    run_queued_tasks(page)
 
     # The page reloads itself once its status endpoint says the figures are ready.
     expect(page.locator("#reliability-table")).to_be_visible(timeout=30_000)
