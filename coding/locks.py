@@ -38,6 +38,8 @@ LOCK_CONFLICT_MESSAGE = _(
 RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 # PostgreSQL's query_canceled: here, a statement stopped at the connection's statement_timeout.
 QUERY_CANCELED_SQLSTATE = "57014"
+# What a stopped statement's answer tells the client to wait before asking again (seconds).
+TOO_SLOW_RETRY_AFTER = 30
 TOO_SLOW_MESSAGE = _(
     "This took the database too long, so it was stopped before it could slow the site down "
     "for everyone. Try again in a moment; if you were saving something, first check whether "

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from coding.locks import (
     LOCK_CONFLICT_MESSAGE,
     TOO_SLOW_MESSAGE,
+    TOO_SLOW_RETRY_AFTER,
     is_lock_conflict,
     is_statement_timeout,
 )
@@ -83,7 +84,7 @@ class DatabaseRefusalMiddleware:
         else:
             response = render(request, template, {"message": message}, status=status)
         if status == 503:
-            response["Retry-After"] = "30"
+            response["Retry-After"] = str(TOO_SLOW_RETRY_AFTER)
         return response
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler
 from coding.locks import (
     LOCK_CONFLICT_MESSAGE,
     TOO_SLOW_MESSAGE,
+    TOO_SLOW_RETRY_AFTER,
     is_lock_conflict,
     is_statement_timeout,
 )
@@ -36,7 +37,8 @@ def api_exception_handler(exc, context):
         logger.error("Statement timeout in %s: %s", context.get("view").__class__.__name__, exc)
         message = str(TOO_SLOW_MESSAGE)
         return Response({"detail": message, "errors": [message], "code": "too_slow"},
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(TOO_SLOW_RETRY_AFTER)})
     response = exception_handler(exc, context)
     if response is None:
         return None
